@@ -1,0 +1,133 @@
+// Entry point of `npm run bench`: generates the webroot, times strongbox against restic and tar+zstd, checks the
+// targets, verifies strongbox's restore byte for byte, and writes bench/.work/results.{json,md}. Settings: see README.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { restic, strongbox, tarZstd, type Contender } from './contenders.js';
+import { DEFAULT_SEED, generateWebroot } from './generate-webroot.js';
+import { measure } from './measure.js';
+import { buildRows, toMarkdown } from './report.js';
+import { ensureTools, versionOf } from './tools.js';
+import { hashTree, type TreeHash } from './tree-hash.js';
+
+const env = process.env;
+const config = {
+  sizeMb: Number(env.BENCH_SIZE_MB ?? 400),
+  runs: Number(env.BENCH_RUNS ?? 3),
+  seed: env.BENCH_SEED ?? DEFAULT_SEED,
+  onlyPeers: env.BENCH_ONLY_PEERS === '1',
+  strongboxBin: env.STRONGBOX_BIN?.trim().split(/\s+/),
+  skipBuild: env.BENCH_SKIP_BUILD === '1',
+  strict: env.BENCH_STRICT === '1',
+  keep: env.BENCH_KEEP === '1',
+};
+const password = env.BENCH_PASSWORD ?? 'strongbox-bench-password';
+const warnings: string[] = [];
+const log = (line: string): void => console.log(line);
+const warn = (line: string): void => {
+  warnings.push(line);
+  console.log(`WARNING: ${line}`);
+};
+const secondsSince = (t: number): number => (performance.now() - t) / 1000;
+
+/** The strongbox checkout: the nearest ancestor of this file with a package.json (works from bench/ and its build). */
+function projectRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  throw new Error('cannot find the project root (no package.json above bench/)');
+}
+
+/** STRONGBOX_BIN if set; otherwise builds the CLI (unless BENCH_SKIP_BUILD=1) and runs dist/cli/main.js. */
+function strongboxCommand(root: string): string[] {
+  if (config.strongboxBin) return config.strongboxBin;
+  if (!config.skipBuild) {
+    log('building strongbox: npx tsc -p tsconfig.build.json');
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  }
+  const main = join(root, 'dist', 'cli', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} does not exist; build strongbox first, or set BENCH_ONLY_PEERS=1`);
+  return ['node', main];
+}
+
+/** Generates the webroot afresh, then reads it all once: its reference hash, and a warm page cache for every tool. */
+function prepareSource(work: string, source: string): { dirs: number; hash: TreeHash; warmupSeconds: number } {
+  const stale = ['webroot', 'repos', 'restore', 'restic-cache', 'logs', 'results.json', 'results.md'];
+  for (const d of stale) rmSync(join(work, d), { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  let t = performance.now();
+  const plan = generateWebroot(source, { seed: config.seed, sizeMb: config.sizeMb });
+  log(`generated ${source}: ${plan.files.length} files, ${plan.dirs.length} dirs, ${config.sizeMb} MiB`
+    + ` in ${secondsSince(t).toFixed(1)} s`);
+  t = performance.now();
+  const hash = hashTree(source);
+  const warmupSeconds = secondsSince(t);
+  log(`warm-up read of the whole tree (also its reference hash) in ${warmupSeconds.toFixed(1)} s: page cache is warm`
+    + ' for every tool; caches are NOT dropped between runs, so these are warm-cache figures');
+  return { dirs: plan.dirs.length, hash, warmupSeconds };
+}
+
+function describeSetup(root: string, loadStart: number) {
+  return {
+    versions: {
+      node: process.version, restic: versionOf(['restic', 'version']), zstd: versionOf(['zstd', '--version']),
+      tar: versionOf(['tar', '--version']),
+      strongbox: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string,
+    },
+    machine: {
+      cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30),
+      loadAverage: { start: loadStart, end: loadavg()[0] },
+    },
+  };
+}
+
+/** Fails early when `work` cannot hold the webroot plus one repo and one restore per tool and run. */
+function checkFreeSpace(work: string, tools: number): void {
+  const needed = config.sizeMb * 2 ** 20 * (1 + 2 * tools * config.runs) * 1.1;
+  const fs = statfsSync(work);
+  const free = fs.bavail * fs.bsize;
+  if (free < needed) {
+    throw new Error(`${work} has ${(free / 2 ** 30).toFixed(1)} GiB free, the benchmark needs about `
+      + `${(needed / 2 ** 30).toFixed(1)} GiB; free some space, or lower BENCH_SIZE_MB or BENCH_RUNS`);
+  }
+}
+
+async function main(): Promise<void> {
+  const root = projectRoot();
+  const work = env.BENCH_WORK ?? join(root, 'bench', '.work');
+  const source = join(work, 'webroot');
+  ensureTools(log);
+  const contenders: Contender[] = [restic(password, join(work, 'restic-cache')), tarZstd()];
+  if (!config.onlyPeers) contenders.unshift(strongbox(strongboxCommand(root), password));
+  log(`comparing ${contenders.map((c) => c.name).join(', ')}; ${config.runs} runs each, median reported`);
+  const prepared = prepareSource(work, source);
+  checkFreeSpace(work, contenders.length);
+  const loadStart = loadavg()[0];
+  if (loadStart > cpus().length / 2) {
+    warn(`load average was ${loadStart.toFixed(1)} on ${cpus().length} CPUs at the start: other work is running, timings are noisy`);
+  }
+
+  const results = await measure(contenders, { work, source, sourceHash: prepared.hash, runs: config.runs, log, warn });
+  const rows = buildRows(results);
+  const setup = describeSetup(root, loadStart);
+  const context = `webroot ${config.sizeMb} MiB (${prepared.hash.files} files, seed ${config.seed}), ${config.runs} runs,`
+    + ` medians, warm page cache; ${setup.machine.cpus} CPUs; ${setup.versions.restic}`;
+  const table = toMarkdown(rows);
+  const md = `# strongbox benchmark\n\n${context}\n\n${table}${warnings.map((w) => `\nWARNING: ${w}`).join('')}\n`;
+  writeFileSync(join(work, 'results.md'), md);
+  writeFileSync(join(work, 'results.json'), JSON.stringify({
+    date: new Date().toISOString(), config, ...setup,
+    source: { files: prepared.hash.files, bytes: prepared.hash.bytes, dirs: prepared.dirs, digest: prepared.hash.digest },
+    warmupSeconds: prepared.warmupSeconds, results, rows, warnings,
+  }, null, 2) + '\n');
+  log(`\n${context}\n\n${table}\nwrote ${join(work, 'results.md')} and results.json`);
+  if (!config.keep) for (const d of ['webroot', 'repos', 'restore', 'restic-cache']) rmSync(join(work, d), { recursive: true, force: true });
+  if (config.strict && rows.some((r) => r.met === false)) throw new Error('BENCH_STRICT=1 and some targets were not met');
+}
+
+main().catch((e: Error) => {
+  console.error(`\nbench failed: ${e.message}`);
+  process.exitCode = 1;
+});

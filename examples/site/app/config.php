@@ -1,0 +1,7 @@
+<?php
+// Example application configuration (no real secrets: the demo site is public).
+return [
+    'name' => 'Example shop',
+    'media_dir' => __DIR__ . '/../public/media',
+    'locale' => 'en_GB',
+];

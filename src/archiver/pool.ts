@@ -1,0 +1,125 @@
+// A pool of file-processing workers (one per core): hands out batches of file jobs, receives sealed
+// chunks in order per file, and applies backpressure through a shared in-flight byte counter.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { StrongboxError } from '../errors.js';
+import type { ChunkResult, FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+export interface FileOutcome {
+  size: number;
+  error?: string;
+}
+
+interface Pending {
+  path: string;
+  size: number;
+  onChunk: (c: ChunkResult) => Promise<void>;
+  resolve: (o: FileOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+const BATCH_FILES = 64;
+const BATCH_BYTES = 8 * 1024 * 1024;
+const QUEUE_LIMIT = 1024;
+
+/** The compiled worker script; when running from TypeScript sources (tests), the build in dist/. */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return new URL('../../dist/archiver/worker.js', here);
+  return new URL('./worker.js', here);
+}
+
+export class FilePool {
+  private readonly workers: { w: Worker; batches: number[][] }[] = [];
+  private readonly queue: number[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly inflight: Int32Array;
+  private nextFid = 1;
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private spaceWaiters: (() => void)[] = [];
+
+  constructor(init: Omit<WorkerInit, 'inflight' | 'inflightLimit'>, threads = Math.max(1, Math.min(availableParallelism(), 8))) {
+    const sab = new SharedArrayBuffer(4);
+    this.inflight = new Int32Array(sab);
+    const data: WorkerInit = { ...init, inflight: sab, inflightLimit: 16 * 1024 * 1024 };
+    for (let i = 0; i < threads; i++) {
+      const w = new Worker(workerUrl(), { workerData: data });
+      const slot = { w, batches: [] as number[][] };
+      w.on('message', (m: FromWorker) => { this.chain = this.chain.then(() => this.receive(slot, m)); });
+      w.on('error', (e) => this.fail(new StrongboxError('INTERNAL', `backup worker failed: ${e.message}`, { cause: e })));
+      this.workers.push(slot);
+    }
+  }
+
+  /** Wait until the job queue has room; the walker calls this before submitting more files. */
+  async hasRoom(): Promise<void> {
+    while (this.queue.length >= QUEUE_LIMIT && !this.failure) await new Promise<void>((r) => this.spaceWaiters.push(r));
+    if (this.failure) throw this.failure;
+  }
+
+  /** Process one file; `onChunk` is called for each of its chunks in order, one at a time. */
+  submit(path: string, size: number, onChunk: (c: ChunkResult) => Promise<void>): Promise<FileOutcome> {
+    if (this.failure) return Promise.reject(this.failure);
+    const fid = this.nextFid++;
+    const p = new Promise<FileOutcome>((resolve, reject) => this.pending.set(fid, { path, size, onChunk, resolve, reject }));
+    this.queue.push(fid);
+    this.dispatch();
+    return p;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((s) => s.w.terminate()));
+  }
+
+  private dispatch(): void {
+    for (const slot of this.workers) {
+      while (slot.batches.length < 2 && this.queue.length) {
+        const batch: number[] = [];
+        let bytes = 0;
+        while (this.queue.length && batch.length < BATCH_FILES && bytes < BATCH_BYTES) {
+          const fid = this.queue.shift()!;
+          batch.push(fid);
+          bytes += this.pending.get(fid)!.size;
+        }
+        slot.batches.push(batch);
+        const msg: ToWorker = { t: 'jobs', jobs: batch.map((fid) => ({ fid, path: this.pending.get(fid)!.path })) };
+        slot.w.postMessage(msg);
+      }
+    }
+    if (this.queue.length < QUEUE_LIMIT) {
+      const ws = this.spaceWaiters;
+      this.spaceWaiters = [];
+      ws.forEach((r) => r());
+    }
+  }
+
+  private async receive(slot: { batches: number[][] }, m: FromWorker): Promise<void> {
+    try {
+      for (const part of m.parts) {
+        const p = this.pending.get(part.fid);
+        if (!p) continue;
+        if (!this.failure) for (const c of part.chunks) await p.onChunk(c);
+        if (part.done) {
+          this.pending.delete(part.fid);
+          p.resolve(part.error ? { size: 0, error: part.error } : { size: part.size ?? 0 });
+          const b = slot.batches[0];
+          if (b && b[b.length - 1] === part.fid) slot.batches.shift();
+        }
+      }
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      Atomics.sub(this.inflight, 0, m.bytes);
+      Atomics.notify(this.inflight, 0);
+      this.dispatch();
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+    this.spaceWaiters.forEach((r) => r());
+  }
+}

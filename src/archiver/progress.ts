@@ -1,0 +1,34 @@
+// Backup counters, updated by the walker and sampled by the progress display.
+
+export interface BackupProgress {
+  files: number;
+  filesDone: number;
+  dirs: number;
+  bytesTotal: number;
+  bytesDone: number;
+  errors: number;
+  walkDone: boolean;
+  elapsedMs: number;
+}
+
+export class Counters {
+  files = 0;
+  filesDone = 0;
+  dirs = 0;
+  bytes = 0;
+  bytesTotal = 0;
+  bytesDone = 0;
+  filesNew = 0;
+  filesChanged = 0;
+  filesUnmodified = 0;
+  dataBlobs = 0;
+  errors = 0;
+  walkDone = false;
+
+  snapshot(elapsedMs: number): BackupProgress {
+    return {
+      files: this.files, filesDone: this.filesDone, dirs: this.dirs, bytesTotal: this.bytesTotal,
+      bytesDone: this.bytesDone, errors: this.errors, walkDone: this.walkDone, elapsedMs,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// The strongbox command line: global options, the commands, and the one place that turns errors into
+// messages and exit statuses (the table in src/errors.ts).
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { ERROR_CODES, exitStatusFor, StrongboxError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { type GlobalOptions, type Io, processIo } from './context.js';
+import * as backupCmd from './commands/backup.js';
+import * as checkCmd from './commands/check.js';
+import * as initCmd from './commands/init.js';
+import * as inspectCmd from './commands/inspect.js';
+import * as keyCmd from './commands/key.js';
+import * as restoreCmd from './commands/restore.js';
+import * as snapshotsCmd from './commands/snapshots.js';
+
+export function exitCodeHelp(): string {
+  const rows = new Map<number, string[]>();
+  for (const [code, v] of Object.entries(ERROR_CODES)) rows.set(v.exit, [...(rows.get(v.exit) ?? []), code]);
+  return ['Exit status:', '  0    success', ...[...rows].sort((a, b) => a[0] - b[0]).map(([n, codes]) =>
+    `  ${String(n).padEnd(4)} ${codes.map((c) => `${c} (${ERROR_CODES[c as keyof typeof ERROR_CODES].summary})`).join('; ')}`)].join('\n');
+}
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('strongbox')
+    .description('encrypted, deduplicated backups of web applications')
+    .version(VERSION)
+    .option('-r, --repo <location>', 'repository location (or STRONGBOX_REPOSITORY): a path, local:PATH or memory:NAME')
+    .option('--password-file <file>', 'read the repository password from a file')
+    .option('--password-command <cmd>', 'run a command that prints the repository password')
+    .option('--json', 'machine-readable output')
+    .option('-q, --quiet', 'print only errors')
+    .addHelpText('after', `\nEnvironment: STRONGBOX_REPOSITORY, STRONGBOX_PASSWORD, STRONGBOX_NEW_PASSWORD (key add)\n\n${exitCodeHelp()}`)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  const globals = () => program.opts<GlobalOptions>();
+  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, checkCmd, inspectCmd, keyCmd]) m.register(program, io, globals);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** Run the CLI and return the exit status (does not exit). */
+export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : ERROR_CODES.USAGE.exit;
+    if (e instanceof StrongboxError) io.err(`strongbox: ${e.message}`);
+    else io.err(`strongbox: internal error: ${(e as Error)?.stack ?? String(e)}`);
+    return exitStatusFor(e);
+  }
+}
+
+const isMain = !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (isMain) {
+  process.on('SIGINT', () => process.exit(ERROR_CODES.INTERRUPTED.exit));
+  process.on('SIGTERM', () => process.exit(ERROR_CODES.INTERRUPTED.exit));
+  runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,72 @@
+// Authenticated encryption (AES-256-GCM), keyed blob IDs (HMAC-SHA256) and object hashing, all from
+// node:crypto. The byte layout of a sealed unit is nonce(12) ‖ ciphertext ‖ tag(16).
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { StrongboxError } from '../errors.js';
+
+export const NONCE_LEN = 12;
+export const TAG_LEN = 16;
+export const SEAL_OVERHEAD = NONCE_LEN + TAG_LEN;
+
+export interface MasterKey {
+  encKey: Buffer;
+  idKey: Buffer;
+  chunkerSeed: Buffer;
+}
+
+export function newMasterKey(): MasterKey {
+  return { encKey: randomBytes(32), idKey: randomBytes(32), chunkerSeed: randomBytes(32) };
+}
+
+/** Encrypt `plain` under `key`, binding it to `aad`. */
+export function seal(key: Buffer, plain: Uint8Array, aad: Uint8Array): Buffer {
+  const nonce = randomBytes(NONCE_LEN);
+  const c = createCipheriv('aes-256-gcm', key, nonce);
+  c.setAAD(aad);
+  const body = c.update(plain);
+  const fin = c.final();
+  const out = Buffer.allocUnsafe(NONCE_LEN + body.length + fin.length + TAG_LEN);
+  nonce.copy(out, 0);
+  body.copy(out, NONCE_LEN);
+  fin.copy(out, NONCE_LEN + body.length);
+  c.getAuthTag().copy(out, out.length - TAG_LEN);
+  return out;
+}
+
+/** Decrypt and authenticate; `what` names the object in the error when authentication fails. */
+export function open(key: Buffer, sealed: Uint8Array, aad: Uint8Array, what: string): Buffer {
+  if (sealed.length < SEAL_OVERHEAD) {
+    throw new StrongboxError('INTEGRITY', `${what}: ciphertext is truncated (${sealed.length} bytes)`);
+  }
+  const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length);
+  const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, NONCE_LEN));
+  d.setAAD(aad);
+  d.setAuthTag(buf.subarray(buf.length - TAG_LEN));
+  try {
+    const body = d.update(buf.subarray(NONCE_LEN, buf.length - TAG_LEN));
+    const fin = d.final();
+    return fin.length ? Buffer.concat([body, fin]) : body;
+  } catch (e) {
+    throw new StrongboxError('INTEGRITY', `${what}: authentication failed (corrupt or tampered data)`, { cause: e });
+  }
+}
+
+/** Keyed blob ID: HMAC-SHA256(idKey, plaintext). */
+export function blobId(idKey: Buffer, plain: Uint8Array): Buffer {
+  return createHmac('sha256', idKey).update(plain).digest();
+}
+
+export function sha256(data: Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export const AAD = {
+  packHeader: Buffer.from('strongbox-pack-header-v1'),
+  index: Buffer.from('strongbox-index-v1'),
+  snapshot: Buffer.from('strongbox-snapshot-v1'),
+  lock: Buffer.from('strongbox-lock-v1'),
+  key: Buffer.from('strongbox-key-v1'),
+} as const;

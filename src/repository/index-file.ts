@@ -1,0 +1,73 @@
+// Index objects on storage: which blobs each pack holds (format doc, "Index"). Encoding and decoding of
+// the binary body; sealing and compression are done by objects.ts.
+import { StrongboxError } from '../errors.js';
+import type { PackEntry } from './pack.js';
+
+const MAGIC = Buffer.from('SBIX');
+const ENTRY = 46;
+
+export interface IndexPack {
+  packId: string;
+  entries: PackEntry[];
+}
+
+export interface IndexFile {
+  supersedes: string[];
+  packs: IndexPack[];
+}
+
+export function encodeIndex(idx: IndexFile): Buffer {
+  let size = 4 + 1 + 4 + idx.supersedes.length * 32;
+  for (const p of idx.packs) size += 36 + p.entries.length * ENTRY;
+  const b = Buffer.alloc(size);
+  MAGIC.copy(b, 0);
+  b[4] = 1;
+  b.writeUInt32LE(idx.supersedes.length, 5);
+  let o = 9;
+  for (const s of idx.supersedes) o += Buffer.from(s, 'hex').copy(b, o);
+  for (const p of idx.packs) {
+    o += Buffer.from(p.packId, 'hex').copy(b, o);
+    b.writeUInt32LE(p.entries.length, o);
+    o += 4;
+    for (const e of p.entries) {
+      b[o] = e.type;
+      b[o + 1] = e.compressed ? 1 : 0;
+      b.writeUInt32LE(e.offset, o + 2);
+      b.writeUInt32LE(e.length, o + 6);
+      b.writeUInt32LE(e.rawLength, o + 10);
+      e.id.copy(b, o + 14);
+      o += ENTRY;
+    }
+  }
+  return b;
+}
+
+export function decodeIndex(b: Buffer, name: string): IndexFile {
+  const bad = (why: string) => new StrongboxError('INTEGRITY', `index ${name}: ${why}`);
+  if (b.length < 9 || !b.subarray(0, 4).equals(MAGIC)) throw bad('bad magic');
+  if (b[4] !== 1) throw bad(`unsupported index version ${b[4]}`);
+  const ns = b.readUInt32LE(5);
+  let o = 9;
+  const supersedes: string[] = [];
+  for (let i = 0; i < ns; i++, o += 32) {
+    if (o + 32 > b.length) throw bad('truncated');
+    supersedes.push(b.toString('hex', o, o + 32));
+  }
+  const packs: IndexPack[] = [];
+  while (o < b.length) {
+    if (o + 36 > b.length) throw bad('truncated pack record');
+    const packId = b.toString('hex', o, o + 32);
+    const n = b.readUInt32LE(o + 32);
+    o += 36;
+    if (o + n * ENTRY > b.length) throw bad('truncated entries');
+    const entries: PackEntry[] = [];
+    for (let i = 0; i < n; i++, o += ENTRY) {
+      entries.push({
+        type: b[o] as 0 | 1, compressed: (b[o + 1] & 1) === 1, offset: b.readUInt32LE(o + 2),
+        length: b.readUInt32LE(o + 6), rawLength: b.readUInt32LE(o + 10), id: Buffer.from(b.subarray(o + 14, o + 46)),
+      });
+    }
+    packs.push({ packId, entries });
+  }
+  return { supersedes, packs };
+}

@@ -1,0 +1,93 @@
+// Key files: the master key wrapped under a password-derived key (scrypt → AES-256-GCM). A repository
+// can hold several; opening tries each. Layout in docs/design/repository-format.md, "Keys".
+import { randomBytes, scrypt as scryptCb } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { promisify } from 'node:util';
+import type { Clock } from '../clock.js';
+import { StrongboxError } from '../errors.js';
+import { AAD, type MasterKey, open, seal } from './crypto.js';
+
+const scrypt = promisify(scryptCb) as (pw: string | Buffer, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+
+export interface KdfParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** Default scrypt cost: 32 MiB of memory, ~100 ms on a server core. */
+export const DEFAULT_KDF: KdfParams = { N: 32768, r: 8, p: 1 };
+
+export interface KeyFile {
+  version: 1;
+  created: string;
+  host: string;
+  username: string;
+  kdf: 'scrypt';
+  N: number;
+  r: number;
+  p: number;
+  salt: string;
+  data: string;
+}
+
+async function deriveWrapKey(password: string, salt: Buffer, k: KdfParams): Promise<Buffer> {
+  return scrypt(password, salt, 32, { N: k.N, r: k.r, p: k.p, maxmem: 256 * k.N * k.r + 1024 * 1024 });
+}
+
+export async function makeKeyFile(master: MasterKey, password: string, clock: Clock, kdf: KdfParams = DEFAULT_KDF): Promise<KeyFile> {
+  const salt = randomBytes(32);
+  const wrap = await deriveWrapKey(password, salt, kdf);
+  const plain = Buffer.from(JSON.stringify({
+    encKey: master.encKey.toString('base64'),
+    idKey: master.idKey.toString('base64'),
+    chunkerSeed: master.chunkerSeed.toString('base64'),
+  }));
+  return {
+    version: 1, created: new Date(clock.now()).toISOString(), host: hostname(), username: safeUser(),
+    kdf: 'scrypt', N: kdf.N, r: kdf.r, p: kdf.p, salt: salt.toString('base64'),
+    data: seal(wrap, plain, AAD.key).toString('base64'),
+  };
+}
+
+/** Returns the master key, or null when the password does not open this key file. */
+export async function openKeyFile(kf: KeyFile, password: string, name: string): Promise<MasterKey | null> {
+  if (kf.kdf !== 'scrypt' || !Number.isInteger(kf.N) || kf.N > 1 << 22 || kf.r > 64 || kf.p > 16) {
+    throw new StrongboxError('INTEGRITY', `key ${name}: unsupported or implausible key derivation parameters`);
+  }
+  const wrap = await deriveWrapKey(password, Buffer.from(kf.salt, 'base64'), kf);
+  let plain: Buffer;
+  try {
+    plain = open(wrap, Buffer.from(kf.data, 'base64'), AAD.key, `key ${name}`);
+  } catch {
+    return null;
+  }
+  const j = JSON.parse(plain.toString('utf8')) as Record<string, string>;
+  const mk: MasterKey = {
+    encKey: Buffer.from(j.encKey, 'base64'),
+    idKey: Buffer.from(j.idKey, 'base64'),
+    chunkerSeed: Buffer.from(j.chunkerSeed, 'base64'),
+  };
+  if (mk.encKey.length !== 32 || mk.idKey.length !== 32 || mk.chunkerSeed.length !== 32) {
+    throw new StrongboxError('INTEGRITY', `key ${name}: wrapped master key has the wrong length`);
+  }
+  return mk;
+}
+
+export function parseKeyFile(bytes: Buffer, name: string): KeyFile {
+  try {
+    const kf = JSON.parse(bytes.toString('utf8')) as KeyFile;
+    if (kf.version !== 1 || typeof kf.data !== 'string' || typeof kf.salt !== 'string') throw new Error('missing fields');
+    return kf;
+  } catch (e) {
+    throw new StrongboxError('INTEGRITY', `key ${name}: not a valid key file (${(e as Error).message})`, { cause: e });
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}

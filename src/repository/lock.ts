@@ -1,0 +1,123 @@
+// Repository locks (format doc, "Locks"): shared for backup, exclusive for anything that deletes.
+// Stale locks (not refreshed for 30 min, or left by a dead process on this host) are removed with a warning.
+import { randomBytes } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { StrongboxError } from '../errors.js';
+import { openObject, sealObject } from './objects.js';
+import type { Repository } from './repository.js';
+
+export interface LockInfo {
+  exclusive: boolean;
+  host: string;
+  pid: number;
+  username: string;
+  time: string;
+  refreshed: string;
+}
+
+export interface LockOptions {
+  staleAfterMs?: number;
+  refreshEveryMs?: number;
+  warn?: (msg: string) => void;
+}
+
+export const STALE_AFTER_MS = 30 * 60 * 1000;
+export const REFRESH_EVERY_MS = 5 * 60 * 1000;
+
+export class RepoLock {
+  private timer: NodeJS.Timeout | null = null;
+  private released = false;
+
+  private constructor(private readonly repo: Repository, private name: string, private readonly info: LockInfo) {}
+
+  /** Take a lock, or fail with LOCKED naming the holder. */
+  static async acquire(repo: Repository, exclusive: boolean, opts: LockOptions = {}): Promise<RepoLock> {
+    const staleAfter = opts.staleAfterMs ?? STALE_AFTER_MS;
+    await removeStaleLocks(repo, staleAfter, opts.warn ?? (() => {}));
+    const now = new Date(repo.clock.now()).toISOString();
+    const info: LockInfo = { exclusive, host: hostname(), pid: process.pid, username: safeUser(), time: now, refreshed: now };
+    const name = await writeLock(repo, info);
+    const lock = new RepoLock(repo, name, info);
+    const conflict = (await readLocks(repo)).find((l) => l.name !== name && (exclusive || l.info.exclusive));
+    if (conflict) {
+      await lock.release();
+      const c = conflict.info;
+      const since = new Date(c.time).toISOString().slice(11, 16);
+      throw new StrongboxError('LOCKED',
+        `repository at ${repo.backend.location} is ${c.exclusive ? 'exclusively ' : ''}locked by host ${c.host} since ${since} (pid ${c.pid}); ` +
+        `if that process is gone, run 'strongbox unlock'`);
+    }
+    lock.timer = setInterval(() => { void lock.refresh(); }, opts.refreshEveryMs ?? REFRESH_EVERY_MS);
+    lock.timer.unref();
+    return lock;
+  }
+
+  async refresh(): Promise<void> {
+    if (this.released) return;
+    const info = { ...this.info, refreshed: new Date(this.repo.clock.now()).toISOString() };
+    const name = await writeLock(this.repo, info);
+    const old = this.name;
+    this.name = name;
+    await this.repo.backend.remove({ type: 'lock', name: old });
+  }
+
+  async release(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.released = true;
+    await this.repo.backend.remove({ type: 'lock', name: this.name });
+  }
+}
+
+async function writeLock(repo: Repository, info: LockInfo): Promise<string> {
+  const name = randomBytes(32).toString('hex');
+  await repo.save({ type: 'lock', name }, sealObject(repo.key.encKey, 'lock', Buffer.from(JSON.stringify(info))), true);
+  return name;
+}
+
+export async function readLocks(repo: Repository): Promise<{ name: string; info: LockInfo }[]> {
+  const out: { name: string; info: LockInfo }[] = [];
+  for await (const f of repo.backend.list('lock')) {
+    try {
+      const body = openObject(repo.key.encKey, 'lock', await repo.backend.load({ type: 'lock', name: f.name }), f.name);
+      out.push({ name: f.name, info: JSON.parse(body.toString('utf8')) as LockInfo });
+    } catch (e) {
+      if (!repo.backend.isNotFound(e)) throw e; // removed between list and load: not a lock any more
+    }
+  }
+  return out;
+}
+
+export function isStale(info: LockInfo, nowMs: number, staleAfterMs: number, host = hostname()): boolean {
+  if (nowMs - Date.parse(info.refreshed) > staleAfterMs) return true;
+  return info.host === host && !processExists(info.pid);
+}
+
+/** Remove stale locks; with `all`, remove every lock (the `unlock --remove-all` escape hatch). */
+export async function removeStaleLocks(repo: Repository, staleAfterMs: number, warn: (m: string) => void, all = false): Promise<number> {
+  let n = 0;
+  for (const l of await readLocks(repo)) {
+    if (all || isStale(l.info, repo.clock.now(), staleAfterMs)) {
+      warn(`removing stale lock ${l.name.slice(0, 8)} of host ${l.info.host} pid ${l.info.pid} (last refreshed ${l.info.refreshed})`);
+      await repo.backend.remove({ type: 'lock', name: l.name });
+      n++;
+    }
+  }
+  return n;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createMemoryBackend } from '../backends/memory/memory.js';
+import { fixedClock } from '../clock.js';
+import { BLOB_DATA, BLOB_TREE } from './index-memory.js';
+import { readPackHeader } from './pack.js';
+import { Packer } from './packer.js';
+import { Repository } from './repository.js';
+
+const fastKdf = { N: 1024, r: 8, p: 1 };
+
+async function newRepo(packSize = 64 * 1024) {
+  const backend = createMemoryBackend();
+  const repo = await Repository.init(backend, 'pw', { kdf: fastKdf, packSize, clock: fixedClock(0) });
+  return { backend, repo };
+}
+
+describe('Packer', () => {
+  it('writes packs of about the target size, then one index naming every blob, and deduplicates', async () => {
+    const { backend, repo } = await newRepo();
+    const packer = new Packer(repo);
+    const blobs = Array.from({ length: 40 }, (_, i) => randomBytes(4000 + i));
+    const ids = [];
+    for (const b of blobs) ids.push(await packer.addPlain(BLOB_DATA, b));
+    expect((await packer.addPlain(BLOB_DATA, blobs[3])).equals(ids[3])).toBe(true); // duplicate: same ID, not stored twice
+    await packer.addPlain(BLOB_TREE, Buffer.from('{"nodes":[]}'));
+    await packer.flush();
+    expect(packer.stats.blobsAdded).toBe(41);
+    const packs = [];
+    for await (const f of backend.list('data')) packs.push(f);
+    expect(packs.length).toBeGreaterThanOrEqual(3); // 160 KB of data in 64 KiB packs, plus a tree pack
+    for (const p of packs) {
+      const bytes = await backend.load({ type: 'data', name: p.name });
+      const entries = readPackHeader(bytes, bytes.length, repo.key.encKey, p.name);
+      expect(entries.every((e) => e.type === entries[0].type)).toBe(true); // trees and data never share a pack
+    }
+    // a fresh open sees every blob through the index objects alone
+    const again = await Repository.open(backend, 'pw');
+    await again.loadIndex();
+    for (let i = 0; i < blobs.length; i++) expect((await again.loadBlob(ids[i], true)).equals(blobs[i])).toBe(true);
+  });
+
+  it('refuses a wrong password and names the repository', async () => {
+    const { backend } = await newRepo();
+    await expect(Repository.open(backend, 'nope')).rejects.toThrow(/no key in the repository at memory:.* opens/);
+  });
+});

@@ -1,0 +1,126 @@
+// Collects sealed blobs into packs, saves full packs (bounded uploads in flight), and writes index
+// objects only after the packs they describe are saved: the write order of the format doc.
+import { StrongboxError } from '../errors.js';
+import { maybeCompress } from './compress.js';
+import { blobId, seal, SEAL_OVERHEAD } from './crypto.js';
+import { type BlobType, BLOB_DATA, BLOB_TREE } from './index-memory.js';
+import { encodeIndex, type IndexPack } from './index-file.js';
+import { PACK_ENTRY_LEN, PackWriter } from './pack.js';
+import type { Repository } from './repository.js';
+import { Semaphore } from '../util/concurrency.js';
+
+const INDEX_EVERY_PACKS = 64;
+
+export interface PackerStats {
+  blobsAdded: number;
+  bytesAdded: number;
+  bytesStored: number;
+  packs: number;
+}
+
+export class Packer {
+  readonly stats: PackerStats = { blobsAdded: 0, bytesAdded: 0, bytesStored: 0, packs: 0 };
+  private readonly pending = new Set<string>();
+  private readonly writers: Record<BlobType, PackWriter | null> = { [BLOB_DATA]: null, [BLOB_TREE]: null };
+  private readonly uploads = new Set<Promise<void>>();
+  private readonly slots: Semaphore;
+  private readonly freeBuffers: Buffer[] = [];
+  private readonly bufferSize: number;
+  private saved: IndexPack[] = [];
+  private failure: unknown = null;
+  readonly indexesWritten: string[] = [];
+
+  constructor(private readonly repo: Repository, uploadConcurrency = 2) {
+    this.slots = new Semaphore(uploadConcurrency);
+    // A pack is finished when the next blob would not fit: packs end up between packSize - max chunk and
+    // packSize (+ header room); a blob larger than that gets a buffer of its own.
+    this.bufferSize = repo.config.packSize + 1024 * 1024;
+  }
+
+  /** True when the blob is already stored or queued for storage. */
+  has(id: Buffer): boolean {
+    return this.repo.index.has(id) || this.pending.has(id.toString('hex'));
+  }
+
+  /** Queue an already sealed blob; returns false (and drops it) when it is a duplicate. */
+  async addSealed(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number, compressed: boolean): Promise<boolean> {
+    this.throwIfFailed();
+    if (this.has(id)) return false;
+    this.pending.add(id.toString('hex'));
+    if (this.writers[type] && !this.writers[type]!.fits(sealed.length)) await this.finishPack(type);
+    const w = (this.writers[type] ??= new PackWriter(this.takeBuffer(sealed.length)));
+    w.add(type, id, sealed, rawLength, compressed);
+    this.stats.blobsAdded++;
+    this.stats.bytesAdded += rawLength;
+    this.stats.bytesStored += sealed.length;
+    if (w.size >= this.repo.config.packSize) await this.finishPack(type);
+    return true;
+  }
+
+  /** Compress, seal and queue plaintext; returns the blob ID. */
+  async addPlain(type: BlobType, plain: Uint8Array): Promise<Buffer> {
+    const id = blobId(this.repo.key.idKey, plain);
+    if (this.has(id)) return id;
+    const c = maybeCompress(plain);
+    await this.addSealed(type, id, seal(this.repo.key.encKey, c.data, id), plain.length, c.compressed);
+    return id;
+  }
+
+  /** Save every open pack, wait for all uploads, and write the index for what was saved. */
+  async flush(): Promise<void> {
+    await this.finishPack(BLOB_DATA);
+    await this.finishPack(BLOB_TREE);
+    await Promise.all(this.uploads);
+    this.throwIfFailed();
+    await this.writeIndex();
+  }
+
+  private async finishPack(type: BlobType): Promise<void> {
+    const w = this.writers[type];
+    if (!w || w.count === 0) return;
+    this.writers[type] = null;
+    await this.slots.acquire();
+    this.throwIfFailed();
+    const { id, bytes } = w.finish(this.repo.key.encKey);
+    const p = this.repo.save({ type: 'data', name: id }, bytes)
+      .then(async () => {
+        for (const e of w.entries) {
+          this.repo.index.add(e.id, { ...e, packId: id });
+          this.pending.delete(e.id.toString('hex'));
+        }
+        this.saved.push({ packId: id, entries: w.entries });
+        this.stats.packs++;
+        if (this.saved.length >= INDEX_EVERY_PACKS) await this.writeIndex();
+      })
+      .catch((e) => { this.failure ??= e; })
+      .finally(() => {
+        if (w.buf.length === this.bufferSize) this.freeBuffers.push(w.buf);
+        this.slots.release();
+        this.uploads.delete(p);
+      });
+    this.uploads.add(p);
+  }
+
+  /** A pooled pack buffer, or a dedicated one for a blob larger than a whole pack (a huge tree). */
+  private takeBuffer(blobLength: number): Buffer {
+    const need = blobLength + PACK_ENTRY_LEN + 2 * SEAL_OVERHEAD + 4;
+    if (need > this.bufferSize) return Buffer.allocUnsafeSlow(need);
+    return this.freeBuffers.pop() ?? Buffer.allocUnsafeSlow(this.bufferSize);
+  }
+
+  private async writeIndex(): Promise<void> {
+    if (!this.saved.length) return;
+    const packs = this.saved;
+    this.saved = [];
+    const name = await this.repo.saveObject('index', encodeIndex({ supersedes: [], packs }));
+    this.repo.indexNames.add(name);
+    this.indexesWritten.push(name);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) {
+      const e = this.failure;
+      throw e instanceof StrongboxError ? e : new StrongboxError('BACKEND', `saving a pack failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+}

@@ -1,0 +1,211 @@
+// An opened repository: config, master key, blob index, and typed access to blobs and sealed objects.
+// Everything above (archiver, restorer, check, commands) goes through this.
+import { randomBytes } from 'node:crypto';
+import type { Backend, Handle } from '../backends/backend.js';
+import { type Clock, systemClock } from '../clock.js';
+import { StrongboxError } from '../errors.js';
+import { zstdDecompress } from './compress.js';
+import { blobId, type MasterKey, newMasterKey, open as openSealed, sha256Hex } from './crypto.js';
+import { newConfig, parseConfig, type RepoConfig, signConfig, verifyConfig } from './config.js';
+import { type BlobType, BlobIndex, BLOB_TREE } from './index-memory.js';
+import { decodeIndex } from './index-file.js';
+import { type KdfParams, makeKeyFile, openKeyFile, parseKeyFile } from './keys.js';
+import { openObject, sealObject, type ObjectKind } from './objects.js';
+import { decodeTree, type Tree } from './tree.js';
+import { type Snapshot, type SnapshotRef, sortNewestFirst } from './snapshot.js';
+import { mapLimit } from '../util/concurrency.js';
+
+export interface InitOptions {
+  clock?: Clock;
+  kdf?: KdfParams;
+  packSize?: number;
+  chunker?: RepoConfig['chunker'];
+}
+
+export class Repository {
+  readonly index = new BlobIndex();
+  readonly indexNames = new Set<string>();
+  private readonly treeCache = new Map<string, Tree>();
+
+  private constructor(
+    readonly backend: Backend,
+    readonly config: RepoConfig,
+    readonly key: MasterKey,
+    readonly keyName: string,
+    readonly clock: Clock,
+  ) {}
+
+  static async init(backend: Backend, password: string, opts: InitOptions = {}): Promise<Repository> {
+    const clock = opts.clock ?? systemClock;
+    if (await exists(backend, { type: 'config', name: 'config' })) {
+      throw new StrongboxError('REPO_EXISTS', `a repository already exists at ${backend.location}`);
+    }
+    await backend.create();
+    const master = newMasterKey();
+    const cfg = signConfig(newConfig(clock, opts), master);
+    const kf = await makeKeyFile(master, password, clock, opts.kdf);
+    const keyName = randomBytes(32).toString('hex');
+    await backend.save({ type: 'key', name: keyName }, Buffer.from(JSON.stringify(kf, null, 2)), { exclusive: true });
+    await backend.save({ type: 'config', name: 'config' }, Buffer.from(JSON.stringify(cfg, null, 2)), { exclusive: true });
+    return new Repository(backend, cfg, master, keyName, clock);
+  }
+
+  /** Read the config (refusing newer formats), then find the key file the password opens. */
+  static async open(backend: Backend, password: string, opts: { clock?: Clock } = {}): Promise<Repository> {
+    const cfg = await Repository.readConfig(backend);
+    const names: string[] = [];
+    for await (const f of backend.list('key')) names.push(f.name);
+    for (const name of names) {
+      const kf = parseKeyFile(await backend.load({ type: 'key', name }), name);
+      const mk = await openKeyFile(kf, password, name);
+      if (mk) {
+        verifyConfig(cfg, mk, backend.location);
+        return new Repository(backend, cfg, mk, name, opts.clock ?? systemClock);
+      }
+    }
+    throw new StrongboxError('WRONG_PASSWORD', `no key in the repository at ${backend.location} opens with the given password (${names.length} key(s) tried)`);
+  }
+
+  static async readConfig(backend: Backend): Promise<RepoConfig> {
+    let bytes: Buffer;
+    try {
+      bytes = await backend.load({ type: 'config', name: 'config' });
+    } catch (e) {
+      if (backend.isNotFound(e)) {
+        throw new StrongboxError('REPO_NOT_FOUND', `no repository at ${backend.location}; create one with 'strongbox init'`, { cause: e });
+      }
+      throw new StrongboxError('BACKEND', `reading the config of ${backend.location} failed: ${(e as Error).message}`, { cause: e });
+    }
+    return parseConfig(bytes, backend.location);
+  }
+
+  /** Load every index object into the in-memory index, ignoring superseded ones. */
+  async loadIndex(): Promise<void> {
+    const names: string[] = [];
+    for await (const f of this.backend.list('index')) names.push(f.name);
+    const files = await mapLimit(names, 8, async (name) => ({ name, idx: decodeIndex(await this.loadObject('index', name), name) }));
+    const superseded = new Set(files.flatMap((f) => f.idx.supersedes));
+    for (const { name, idx } of files) {
+      if (superseded.has(name)) continue;
+      this.indexNames.add(name);
+      for (const p of idx.packs) for (const e of p.entries) this.index.add(e.id, { ...e, packId: p.packId });
+    }
+  }
+
+  /** Load, decrypt, decompress a blob; with `verify`, also recompute its ID. */
+  async loadBlob(id: Buffer, verify = false): Promise<Buffer> {
+    const hex = id.toString('hex');
+    const loc = this.index.get(id);
+    if (!loc) throw new StrongboxError('INTEGRITY', `blob ${hex} is not in the index (missing data)`);
+    const sealed = await this.load({ type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
+    const plain = this.decodeBlob(id, sealed, loc.compressed, loc.packId);
+    if (plain.length !== loc.rawLength) throw new StrongboxError('INTEGRITY', `blob ${hex} in pack ${loc.packId}: length ${plain.length}, index says ${loc.rawLength}`);
+    if (verify && !blobId(this.key.idKey, plain).equals(id)) {
+      throw new StrongboxError('INTEGRITY', `blob ${hex} in pack ${loc.packId}: content does not match its ID`);
+    }
+    return plain;
+  }
+
+  decodeBlob(id: Buffer, sealed: Uint8Array, compressed: boolean, packId: string): Buffer {
+    const plain = openSealed(this.key.encKey, sealed, id, `blob ${id.toString('hex')} in pack ${packId}`);
+    if (!compressed) return plain;
+    try {
+      return zstdDecompress(plain);
+    } catch (e) {
+      throw new StrongboxError('INTEGRITY', `blob ${id.toString('hex')} in pack ${packId}: does not decompress`, { cause: e });
+    }
+  }
+
+  async loadTree(idHex: string): Promise<Tree> {
+    const hit = this.treeCache.get(idHex);
+    if (hit) return hit;
+    const t = decodeTree(await this.loadBlob(Buffer.from(idHex, 'hex')), idHex);
+    if (this.treeCache.size > 4096) this.treeCache.clear();
+    this.treeCache.set(idHex, t);
+    return t;
+  }
+
+  blobType(id: Buffer): BlobType | undefined {
+    return this.index.get(id)?.type;
+  }
+
+  isTree(id: Buffer): boolean {
+    return this.blobType(id) === BLOB_TREE;
+  }
+
+  /** Seal and save a content-addressed object; returns its name. */
+  async saveObject(kind: 'index' | 'snapshot', body: Uint8Array): Promise<string> {
+    const stored = sealObject(this.key.encKey, kind, body);
+    const name = sha256Hex(stored);
+    await this.save({ type: kind, name }, stored);
+    return name;
+  }
+
+  /** Load and open a sealed object; content-addressed kinds are checked against their name. */
+  async loadObject(kind: ObjectKind, name: string): Promise<Buffer> {
+    const stored = await this.load({ type: kind, name });
+    if (kind !== 'lock' && sha256Hex(stored) !== name) {
+      throw new StrongboxError('INTEGRITY', `${kind} ${name}: content does not match its name (corrupt or tampered)`);
+    }
+    return openObject(this.key.encKey, kind, stored, name);
+  }
+
+  async saveSnapshot(s: Snapshot): Promise<string> {
+    return this.saveObject('snapshot', Buffer.from(JSON.stringify(s)));
+  }
+
+  async loadSnapshot(id: string): Promise<Snapshot> {
+    return JSON.parse((await this.loadObject('snapshot', id)).toString('utf8')) as Snapshot;
+  }
+
+  /** All snapshots, newest first. */
+  async listSnapshots(): Promise<SnapshotRef[]> {
+    const names: string[] = [];
+    for await (const f of this.backend.list('snapshot')) names.push(f.name);
+    const refs = await mapLimit(names, 8, async (id) => ({ id, snapshot: await this.loadSnapshot(id) }));
+    return sortNewestFirst(refs);
+  }
+
+  /** Resolve "latest" or a unique ID prefix (at least 4 hex characters). */
+  async resolveSnapshot(ref: string, filter?: (s: SnapshotRef) => boolean): Promise<SnapshotRef> {
+    const all = (await this.listSnapshots()).filter(filter ?? (() => true));
+    if (ref === 'latest') {
+      if (!all.length) throw new StrongboxError('NOT_FOUND', `no snapshot in ${this.backend.location} matches 'latest'`);
+      return all[0];
+    }
+    if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new StrongboxError('USAGE', `'${ref}' is not a snapshot ID (give 'latest' or at least 4 hex characters)`);
+    const hits = all.filter((s) => s.id.startsWith(ref));
+    if (hits.length === 0) throw new StrongboxError('NOT_FOUND', `no snapshot ${ref} in ${this.backend.location}`);
+    if (hits.length > 1) throw new StrongboxError('USAGE', `snapshot prefix ${ref} is ambiguous (${hits.length} snapshots); give more characters`);
+    return hits[0];
+  }
+
+  async save(h: Handle, data: Uint8Array, exclusive = false): Promise<void> {
+    try {
+      await this.backend.save(h, data, { exclusive });
+    } catch (e) {
+      throw new StrongboxError('BACKEND', `saving ${h.type}/${h.name} to ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async load(h: Handle, range?: { offset: number; length: number }): Promise<Buffer> {
+    try {
+      return await this.backend.load(h, range);
+    } catch (e) {
+      if (this.backend.isNotFound(e)) {
+        throw new StrongboxError('INTEGRITY', `${h.type} ${h.name} is missing from ${this.backend.location}`, { cause: e });
+      }
+      throw new StrongboxError('BACKEND', `reading ${h.type}/${h.name} from ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+}
+
+async function exists(b: Backend, h: Handle): Promise<boolean> {
+  try {
+    await b.stat(h);
+    return true;
+  } catch (e) {
+    if (b.isNotFound(e)) return false;
+    throw e;
+  }
+}

@@ -1,0 +1,80 @@
+// Restore planning (pure over trees): walks the selected tree, validating names, and lists what to
+// create — directories, symlinks, files with their blobs and offsets, hard links — and which packs to read.
+import type { Repository } from '../repository/repository.js';
+import { StrongboxError } from '../errors.js';
+import { assertSafeName, type TreeNode } from '../repository/tree.js';
+import { join } from 'node:path';
+import type { Selection } from './select.js';
+
+export interface PlannedFile {
+  path: string;
+  node: TreeNode;
+  /** Blobs still to be written; the file is finished (metadata, close) when this reaches zero. */
+  remaining: number;
+}
+
+export interface BlobTarget {
+  file: PlannedFile;
+  offset: number;
+}
+
+export interface PackPlan {
+  packId: string;
+  /** Needed blobs by hex ID, each with its location and every place it goes. */
+  blobs: Map<string, { offset: number; length: number; compressed: boolean; rawLength: number; targets: BlobTarget[] }>;
+}
+
+export interface RestorePlan {
+  dirs: { path: string; node: TreeNode | null }[];
+  symlinks: { path: string; node: TreeNode }[];
+  files: PlannedFile[];
+  hardlinks: { path: string; to: PlannedFile }[];
+  special: { path: string; node: TreeNode }[];
+  packs: PackPlan[];
+}
+
+export async function planRestore(repo: Repository, sel: Selection, target: string): Promise<RestorePlan> {
+  const plan: RestorePlan = { dirs: [{ path: target, node: null }], symlinks: [], files: [], hardlinks: [], special: [], packs: [] };
+  const firstOfInode = new Map<string, PlannedFile>();
+  const packs = new Map<string, PackPlan>();
+  const addNode = async (n: TreeNode, path: string): Promise<void> => {
+    if (n.type === 'dir') {
+      plan.dirs.push({ path, node: n });
+      if (n.subtree) await addTree(n.subtree, path);
+    } else if (n.type === 'symlink') plan.symlinks.push({ path, node: n });
+    else if (n.type === 'file') {
+      const key = n.links > 1 ? `${n.dev}:${n.inode}` : '';
+      const first = key ? firstOfInode.get(key) : undefined;
+      if (first) {
+        plan.hardlinks.push({ path, to: first });
+        return;
+      }
+      const f: PlannedFile = { path, node: n, remaining: n.content?.length ?? 0 };
+      if (key) firstOfInode.set(key, f);
+      plan.files.push(f);
+      let offset = 0;
+      for (const id of n.content ?? []) {
+        const loc = repo.index.get(Buffer.from(id, 'hex'));
+        if (!loc) throw new StrongboxError('INTEGRITY', `${path}: data blob ${id} is not in the index (missing data; run 'strongbox check')`);
+        let p = packs.get(loc.packId);
+        if (!p) packs.set(loc.packId, (p = { packId: loc.packId, blobs: new Map() }));
+        let b = p.blobs.get(id);
+        if (!b) p.blobs.set(id, (b = { offset: loc.offset, length: loc.length, compressed: loc.compressed, rawLength: loc.rawLength, targets: [] }));
+        b.targets.push({ file: f, offset });
+        offset += loc.rawLength;
+      }
+    } else plan.special.push({ path, node: n });
+  };
+  const addTree = async (treeId: string, path: string): Promise<void> => {
+    const tree = await repo.loadTree(treeId);
+    for (const n of tree.nodes) assertSafeName(n.name, `tree ${treeId.slice(0, 12)} (at ${path})`);
+    for (const n of tree.nodes) await addNode(n, join(path, n.name));
+  };
+  if (sel.kind === 'tree') await addTree(sel.tree, target);
+  else {
+    assertSafeName(sel.node.name, 'snapshot');
+    await addNode(sel.node, join(target, sel.node.name));
+  }
+  plan.packs = [...packs.values()];
+  return plan;
+}

@@ -1,0 +1,59 @@
+// Helpers for whole-CLI tests: run the built CLI as a child process, make temp dirs, generate data.
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+export const PASSWORD = 'correct horse battery staple';
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `strongbox ARGS` (the built CLI) with the test password in the environment. */
+export function sb(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } & SpawnOptions = {}): Promise<RunResult> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('error', rej);
+    child.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
+    child.stdin!.end(opts.input ?? '');
+  });
+}
+
+/** Like sb, but fails the test with the output when the exit status is not `want`. */
+export async function sbOk(args: string[], want = 0, opts: Parameters<typeof sb>[1] = {}): Promise<RunResult> {
+  const r = await sb(args, opts);
+  if (r.code !== want) throw new Error(`strongbox ${args.join(' ')} exited ${r.code} (want ${want})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+export async function tempDir(prefix = 'sb-test-'): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** A small fast deterministic PRNG (mulberry32) for generating fixtures. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
