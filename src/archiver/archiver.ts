@@ -165,14 +165,8 @@ class Walk {
   }
 
   private async scanEntry(path: string, name: string, rel: string, prevNode: TreeNode | undefined): Promise<Later<TreeNode | null>> {
-    let st;
-    try {
-      st = lstatSync(path, { bigint: true });
-    } catch (e) {
-      this.error(path, e);
-      return later(Promise.resolve(null));
-    }
-    const node = nodeFromStat(name, st);
+    const node = this.statNode(path, name);
+    if (!node) return later(Promise.resolve(null));
     if (this.excluder.excluded(rel, node.type === 'dir')) return later(Promise.resolve(null));
     switch (node.type) {
       case 'dir': {
@@ -189,13 +183,31 @@ class Walk {
         }
         return later(Promise.resolve(node));
       case 'file':
-        return later(this.file(path, node, prevNode));
+        return this.file(path, node, prevNode);
       default:
         return later(Promise.resolve(node));
     }
   }
 
-  private async file(path: string, node: TreeNode, prevNode: TreeNode | undefined): Promise<TreeNode | null> {
+  /**
+   * Decides at once whether the file's content can be taken from the parent snapshot; otherwise waits for
+   * room in the worker pool's queue before submitting it, so the walk never runs far ahead of the readers
+   * (a tree of 100,000 small files must not become 100,000 pending reads in memory).
+   */
+  /**
+   * lstat as a tree node, or null (reported) when it fails. Kept out of the async walk so the large
+   * BigInt stat object dies young instead of being held across an await and promoted.
+   */
+  private statNode(path: string, name: string): TreeNode | null {
+    try {
+      return nodeFromStat(name, lstatSync(path, { bigint: true }));
+    } catch (e) {
+      this.error(path, e);
+      return null;
+    }
+  }
+
+  private async file(path: string, node: TreeNode, prevNode: TreeNode | undefined): Promise<Later<TreeNode | null>> {
     const c = this.counters;
     c.files++;
     c.bytesTotal += node.size;
@@ -204,33 +216,34 @@ class Walk {
       c.bytes += node.size;
       c.bytesDone += node.size;
       c.filesDone++;
-      return { ...node, content: prevNode.content };
+      return later(Promise.resolve({ ...node, content: prevNode.content }));
     }
+    if (prevNode) c.filesChanged++;
+    else c.filesNew++;
     const key = node.links > 1 ? `${node.dev}:${node.inode}` : '';
     let content = key ? this.hardlinks.get(key) : undefined;
     if (!content) {
-      if (prevNode) c.filesChanged++;
-      else c.filesNew++;
       await this.pool.hasRoom();
       content = this.readFile(path, node);
       if (key) this.hardlinks.set(key, content);
     }
-    const ids = await content;
-    c.filesDone++;
-    if (!ids) return null;
-    c.bytes += node.size;
-    return { ...node, content: ids };
+    return later(content.then((ids) => {
+      c.filesDone++;
+      if (!ids) return null;
+      c.bytes += node.size;
+      return { ...node, content: ids };
+    }));
   }
 
   private async readFile(path: string, node: TreeNode): Promise<string[] | null> {
     const ids: string[] = [];
-    let bytes = 0;
-    const out = await this.pool.submit(path, node.size, async (ch) => {
-      const id = Buffer.from(ch.id.buffer, ch.id.byteOffset, ch.id.byteLength);
+    const out = await this.pool.submit(path, node.size, (ch) => {
+      const id = Buffer.from(ch.id); // a copy: a view would keep the worker's whole transferred batch alive
       ids.push(id.toString('hex'));
-      bytes += ch.rawLength;
       this.counters.bytesDone += ch.rawLength;
-      if (await this.packer.addSealed(BLOB_DATA, id, ch.sealed, ch.rawLength, ch.compressed)) this.counters.dataBlobs++;
+      const added = this.packer.addSealed(BLOB_DATA, id, ch.sealed, ch.rawLength, ch.compressed);
+      if (added === true) this.counters.dataBlobs++;
+      else if (added !== false) return added.then((a) => { if (a) this.counters.dataBlobs++; });
     });
     if (out.error) {
       this.error(path, new Error(out.error));

@@ -13,14 +13,14 @@ export interface FileOutcome {
 interface Pending {
   path: string;
   size: number;
-  onChunk: (c: ChunkResult) => Promise<void>;
+  onChunk: (c: ChunkResult) => Promise<void> | void;
   resolve: (o: FileOutcome) => void;
   reject: (e: unknown) => void;
 }
 
 const BATCH_FILES = 64;
 const BATCH_BYTES = 8 * 1024 * 1024;
-const QUEUE_LIMIT = 1024;
+const QUEUE_LIMIT = 256;
 
 /** The compiled worker script; when running from TypeScript sources (tests), the build in dist/. */
 function workerUrl(): URL {
@@ -42,9 +42,9 @@ export class FilePool {
   constructor(init: Omit<WorkerInit, 'inflight' | 'inflightLimit'>, threads = Math.max(1, Math.min(availableParallelism(), 8))) {
     const sab = new SharedArrayBuffer(4);
     this.inflight = new Int32Array(sab);
-    const data: WorkerInit = { ...init, inflight: sab, inflightLimit: 16 * 1024 * 1024 };
+    const data: WorkerInit = { ...init, inflight: sab, inflightLimit: 4 * 1024 * 1024 };
     for (let i = 0; i < threads; i++) {
-      const w = new Worker(workerUrl(), { workerData: data });
+      const w = new Worker(workerUrl(), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       const slot = { w, batches: [] as number[][] };
       w.on('message', (m: FromWorker) => { this.chain = this.chain.then(() => this.receive(slot, m)); });
       w.on('error', (e) => this.fail(new StrongboxError('INTERNAL', `backup worker failed: ${e.message}`, { cause: e })));
@@ -59,7 +59,7 @@ export class FilePool {
   }
 
   /** Process one file; `onChunk` is called for each of its chunks in order, one at a time. */
-  submit(path: string, size: number, onChunk: (c: ChunkResult) => Promise<void>): Promise<FileOutcome> {
+  submit(path: string, size: number, onChunk: (c: ChunkResult) => Promise<void> | void): Promise<FileOutcome> {
     if (this.failure) return Promise.reject(this.failure);
     const fid = this.nextFid++;
     const p = new Promise<FileOutcome>((resolve, reject) => this.pending.set(fid, { path, size, onChunk, resolve, reject }));
@@ -99,7 +99,12 @@ export class FilePool {
       for (const part of m.parts) {
         const p = this.pending.get(part.fid);
         if (!p) continue;
-        if (!this.failure) for (const c of part.chunks) await p.onChunk(c);
+        if (!this.failure) {
+          for (const c of part.chunks) {
+            const r = p.onChunk(c);
+            if (r) await r; // most chunks are taken synchronously; awaiting only real work saves a promise each
+          }
+        }
         if (part.done) {
           this.pending.delete(part.fid);
           p.resolve(part.error ? { size: 0, error: part.error } : { size: part.size ?? 0 });

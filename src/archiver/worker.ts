@@ -12,27 +12,56 @@ const encKey = Buffer.from(init.encKey);
 const idKey = Buffer.from(init.idKey);
 const gear = gearTableFromSeed(Buffer.from(init.chunkerSeed));
 const inflight = new Int32Array(init.inflight);
-const BLOCK = 4 * 1024 * 1024;
+const BLOCK = 1024 * 1024;
 // Read blocks are reused round-robin. The chunker keeps references to fewer than `max` pending bytes,
 // so a block pushed RING pushes ago can no longer be referenced; reuse keeps RSS flat (no GC churn).
 const RING = Math.ceil(init.chunker.max / BLOCK) + 2;
 const blocks = Array.from({ length: RING }, () => Buffer.allocUnsafeSlow(BLOCK));
 let nextBlock = 0;
-const BATCH_BYTES = 8 * 1024 * 1024;
-const BATCH_PARTS = 256;
+const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_PARTS = 64;
 
 let batch: FilePart[] = [];
 let batchBytes = 0;
 
+/**
+ * Posts the batch. Blob IDs and small sealed chunks are copied into one transferred arena: thousands of
+ * tiny separately cloned buffers (a tree of small files) cost the main thread far more in allocation and
+ * GC than one memcpy here. Large sealed chunks own their buffers and are transferred as they are.
+ */
 function post(): void {
   if (!batch.length) return;
   const transfer: ArrayBuffer[] = [];
-  for (const p of batch) for (const c of p.chunks) if (ownsBuffer(c.sealed)) transfer.push(c.sealed.buffer as ArrayBuffer);
+  let arenaBytes = 0;
+  for (const p of batch) {
+    for (const c of p.chunks) arenaBytes += c.id.length + (isLarge(c.sealed) ? 0 : c.sealed.length);
+  }
+  const arena = new Uint8Array(new ArrayBuffer(arenaBytes));
+  let off = 0;
+  const place = (b: Uint8Array): Uint8Array => {
+    arena.set(b, off);
+    off += b.length;
+    return arena.subarray(off - b.length, off);
+  };
+  for (const p of batch) {
+    for (const c of p.chunks) {
+      c.id = place(c.id);
+      if (isLarge(c.sealed)) transfer.push(c.sealed.buffer as ArrayBuffer);
+      else c.sealed = place(c.sealed);
+    }
+  }
+  transfer.push(arena.buffer);
   const msg: FromWorker = { t: 'parts', parts: batch, bytes: batchBytes };
   Atomics.add(inflight, 0, batchBytes);
   parentPort!.postMessage(msg, transfer);
   batch = [];
   batchBytes = 0;
+}
+
+const LARGE = 64 * 1024;
+
+function isLarge(b: Uint8Array): boolean {
+  return b.length >= LARGE && ownsBuffer(b);
 }
 
 function ownsBuffer(b: Uint8Array): boolean {

@@ -6,7 +6,7 @@ import { BlobIndex } from './index-memory.js';
 import { decodeIndex } from './index-file.js';
 import { PACK_ENTRY_LEN, readPackHeader } from './pack.js';
 import type { Repository } from './repository.js';
-import { assertSafeName } from './tree.js';
+import { assertTreeNames } from './tree.js';
 import { filesComponent } from './snapshot.js';
 
 export type DataSubset = { kind: 'all' } | { kind: 'percent'; percent: number } | { kind: 'part'; n: number; m: number };
@@ -72,13 +72,13 @@ async function checkSnapshots(repo: Repository, r: CheckResult): Promise<void> {
       r.errors.push(`${where}: tree ${treeId}: ${(e as Error).message}`);
       return;
     }
+    try {
+      assertTreeNames(tree, `${where}: tree ${treeId}`);
+    } catch (e) {
+      r.errors.push((e as Error).message);
+      return;
+    }
     for (const n of tree.nodes) {
-      try {
-        assertSafeName(n.name, `tree ${treeId}`);
-      } catch (e) {
-        r.errors.push((e as Error).message);
-        continue;
-      }
       for (const id of n.content ?? []) if (!repo.index.has(Buffer.from(id, 'hex'))) r.errors.push(`${where}/${n.name}: data blob ${id} is not in the index`);
       if (n.type === 'dir' && n.subtree) await walk(n.subtree, `${where}/${n.name}`);
     }

@@ -52,22 +52,29 @@ export async function makeKeyFile(master: MasterKey, password: string, clock: Cl
 
 /** Returns the master key, or null when the password does not open this key file. */
 export async function openKeyFile(kf: KeyFile, password: string, name: string): Promise<MasterKey | null> {
-  if (kf.kdf !== 'scrypt' || !Number.isInteger(kf.N) || kf.N > 1 << 22 || kf.r > 64 || kf.p > 16) {
-    throw new StrongboxError('INTEGRITY', `key ${name}: unsupported or implausible key derivation parameters`);
+  const posInt = (v: unknown, max: number) => Number.isInteger(v) && (v as number) > 0 && (v as number) <= max;
+  if (kf.kdf !== 'scrypt' || !posInt(kf.N, 1 << 22) || (kf.N & (kf.N - 1)) !== 0 || kf.N < 2 || !posInt(kf.r, 64) || !posInt(kf.p, 16)) {
+    throw new StrongboxError('INTEGRITY', `key ${name}: damaged key file (unsupported or implausible key derivation parameters)`);
   }
-  const wrap = await deriveWrapKey(password, Buffer.from(kf.salt, 'base64'), kf);
+  let wrap: Buffer;
+  try {
+    wrap = await deriveWrapKey(password, Buffer.from(kf.salt, 'base64'), kf);
+  } catch (e) {
+    throw new StrongboxError('INTEGRITY', `key ${name}: damaged key file (key derivation failed: ${(e as Error).message})`, { cause: e });
+  }
   let plain: Buffer;
   try {
     plain = open(wrap, Buffer.from(kf.data, 'base64'), AAD.key, `key ${name}`);
   } catch {
     return null;
   }
-  const j = JSON.parse(plain.toString('utf8')) as Record<string, string>;
-  const mk: MasterKey = {
-    encKey: Buffer.from(j.encKey, 'base64'),
-    idKey: Buffer.from(j.idKey, 'base64'),
-    chunkerSeed: Buffer.from(j.chunkerSeed, 'base64'),
-  };
+  let mk: MasterKey;
+  try {
+    const j = JSON.parse(plain.toString('utf8')) as Record<string, string>;
+    mk = { encKey: Buffer.from(j.encKey, 'base64'), idKey: Buffer.from(j.idKey, 'base64'), chunkerSeed: Buffer.from(j.chunkerSeed, 'base64') };
+  } catch (e) {
+    throw new StrongboxError('INTEGRITY', `key ${name}: the wrapped master key is not valid`, { cause: e });
+  }
   if (mk.encKey.length !== 32 || mk.idKey.length !== 32 || mk.chunkerSeed.length !== 32) {
     throw new StrongboxError('INTEGRITY', `key ${name}: wrapped master key has the wrong length`);
   }

@@ -25,6 +25,8 @@ export const STALE_AFTER_MS = 30 * 60 * 1000;
 export const REFRESH_EVERY_MS = 5 * 60 * 1000;
 
 export class RepoLock {
+  /** Locks this process holds, so an interrupted command can remove them before it exits. */
+  private static readonly held = new Set<RepoLock>();
   private timer: NodeJS.Timeout | null = null;
   private released = false;
 
@@ -47,6 +49,7 @@ export class RepoLock {
         `repository at ${repo.backend.location} is ${c.exclusive ? 'exclusively ' : ''}locked by host ${c.host} since ${since} (pid ${c.pid}); ` +
         `if that process is gone, run 'strongbox unlock'`);
     }
+    RepoLock.held.add(lock);
     lock.timer = setInterval(() => { void lock.refresh(); }, opts.refreshEveryMs ?? REFRESH_EVERY_MS);
     lock.timer.unref();
     return lock;
@@ -64,7 +67,13 @@ export class RepoLock {
   async release(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.released = true;
+    RepoLock.held.delete(this);
     await this.repo.backend.remove({ type: 'lock', name: this.name });
+  }
+
+  /** Release every lock this process holds (on SIGINT/SIGTERM); errors are ignored, a stale lock is recognised later. */
+  static async releaseAll(): Promise<void> {
+    await Promise.allSettled([...RepoLock.held].map((l) => l.release()));
   }
 }
 

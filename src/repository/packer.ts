@@ -10,6 +10,7 @@ import type { Repository } from './repository.js';
 import { Semaphore } from '../util/concurrency.js';
 
 const INDEX_EVERY_PACKS = 64;
+const TREE_PACK_BUFFER = 2 * 1024 * 1024;
 
 export interface PackerStats {
   blobsAdded: number;
@@ -30,7 +31,7 @@ export class Packer {
   private failure: unknown = null;
   readonly indexesWritten: string[] = [];
 
-  constructor(private readonly repo: Repository, uploadConcurrency = 2) {
+  constructor(private readonly repo: Repository, uploadConcurrency = 1) {
     this.slots = new Semaphore(uploadConcurrency);
     // A pack is finished when the next blob would not fit: packs end up between packSize - max chunk and
     // packSize (+ header room); a blob larger than that gets a buffer of its own.
@@ -42,18 +43,26 @@ export class Packer {
     return this.repo.index.has(id) || this.pending.has(id.toString('hex'));
   }
 
-  /** Queue an already sealed blob; returns false (and drops it) when it is a duplicate. */
-  async addSealed(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number, compressed: boolean): Promise<boolean> {
+  /**
+   * Queue an already sealed blob; false (and dropped) when it is a duplicate. Synchronous unless a pack has
+   * to be finished first or after it (then a promise): the common case allocates no promise.
+   */
+  addSealed(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number, compressed: boolean): boolean | Promise<boolean> {
     this.throwIfFailed();
     if (this.has(id)) return false;
     this.pending.add(id.toString('hex'));
-    if (this.writers[type] && !this.writers[type]!.fits(sealed.length)) await this.finishPack(type);
-    const w = (this.writers[type] ??= new PackWriter(this.takeBuffer(sealed.length)));
+    return this.place(type, id, sealed, rawLength, compressed);
+  }
+
+  private place(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number, compressed: boolean): true | Promise<true> {
+    const current = this.writers[type];
+    if (current && !current.fits(sealed.length)) return this.finishPack(type).then(() => this.place(type, id, sealed, rawLength, compressed));
+    const w = (this.writers[type] ??= new PackWriter(this.takeBuffer(type, sealed.length)));
     w.add(type, id, sealed, rawLength, compressed);
     this.stats.blobsAdded++;
     this.stats.bytesAdded += rawLength;
     this.stats.bytesStored += sealed.length;
-    if (w.size >= this.repo.config.packSize) await this.finishPack(type);
+    if (w.size >= this.repo.config.packSize) return this.finishPack(type).then(() => true as const);
     return true;
   }
 
@@ -101,9 +110,14 @@ export class Packer {
     this.uploads.add(p);
   }
 
-  /** A pooled pack buffer, or a dedicated one for a blob larger than a whole pack (a huge tree). */
-  private takeBuffer(blobLength: number): Buffer {
+  /**
+   * A pooled pack buffer, or a dedicated one for a blob larger than a whole pack (a huge tree). Tree packs
+   * get small buffers of their own (they finish when full): trees are a small fraction of a backup, and a
+   * second full-size buffer held open for them would be 17 MiB of resident memory for nothing.
+   */
+  private takeBuffer(type: BlobType, blobLength: number): Buffer {
     const need = blobLength + PACK_ENTRY_LEN + 2 * SEAL_OVERHEAD + 4;
+    if (type === BLOB_TREE) return Buffer.allocUnsafeSlow(Math.max(need, Math.min(this.bufferSize, TREE_PACK_BUFFER)));
     if (need > this.bufferSize) return Buffer.allocUnsafeSlow(need);
     return this.freeBuffers.pop() ?? Buffer.allocUnsafeSlow(this.bufferSize);
   }

@@ -55,15 +55,29 @@ export class Repository {
     const cfg = await Repository.readConfig(backend);
     const names: string[] = [];
     for await (const f of backend.list('key')) names.push(f.name);
+    const damaged: string[] = [];
     for (const name of names) {
-      const kf = parseKeyFile(await backend.load({ type: 'key', name }), name);
-      const mk = await openKeyFile(kf, password, name);
+      let mk;
+      try {
+        mk = await openKeyFile(parseKeyFile(await backend.load({ type: 'key', name }), name), password, name);
+      } catch (e) {
+        // One damaged key file must not lock out the holders of the others: note it and go on.
+        if (!(e instanceof StrongboxError) || e.code !== 'INTEGRITY') throw e;
+        damaged.push(e.message);
+        continue;
+      }
       if (mk) {
         verifyConfig(cfg, mk, backend.location);
         return new Repository(backend, cfg, mk, name, opts.clock ?? systemClock);
       }
     }
-    throw new StrongboxError('WRONG_PASSWORD', `no key in the repository at ${backend.location} opens with the given password (${names.length} key(s) tried)`);
+    if (names.length > 0 && damaged.length === names.length) {
+      throw new StrongboxError('INTEGRITY', `every key file in the repository at ${backend.location} is damaged: ${damaged.join('; ')}`);
+    }
+    const tried = names.map((n) => `key ${n.slice(0, 8)}`).join(', ');
+    throw new StrongboxError('WRONG_PASSWORD', `no key in the repository at ${backend.location} opens with the given password`
+      + ` (tried ${names.length}: ${tried || 'none'}): the password is wrong, or a key file is damaged`
+      + (damaged.length ? `; damaged: ${damaged.join('; ')}` : ''));
   }
 
   static async readConfig(backend: Backend): Promise<RepoConfig> {

@@ -39,6 +39,23 @@ export function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
+/**
+ * Throws UNSAFE_PATH unless every name is safe and the names are strictly increasing (byte order), as the
+ * archiver writes them. A duplicate name (say a directory and a symlink both called `d`) could otherwise make
+ * a restore write through a symlink it has just created.
+ */
+export function assertTreeNames(tree: Tree, where: string): void {
+  let prev: string | null = null;
+  for (const n of tree.nodes) {
+    assertSafeName(n.name, where);
+    if (prev !== null && compareNames(prev, n.name) >= 0) {
+      throw new StrongboxError('UNSAFE_PATH', `refusing ${where}: entry ${JSON.stringify(n.name)} is a duplicate or not sorted`
+        + ` after ${JSON.stringify(prev)} (trees list each name once, in byte order)`);
+    }
+    prev = n.name;
+  }
+}
+
 export function encodeTree(t: Tree): Buffer {
   return Buffer.from(JSON.stringify(t));
 }

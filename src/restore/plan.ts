@@ -2,7 +2,7 @@
 // create — directories, symlinks, files with their blobs and offsets, hard links — and which packs to read.
 import type { Repository } from '../repository/repository.js';
 import { StrongboxError } from '../errors.js';
-import { assertSafeName, type TreeNode } from '../repository/tree.js';
+import { assertSafeName, assertTreeNames, type TreeNode } from '../repository/tree.js';
 import { join } from 'node:path';
 import type { Selection } from './select.js';
 
@@ -67,7 +67,7 @@ export async function planRestore(repo: Repository, sel: Selection, target: stri
   };
   const addTree = async (treeId: string, path: string): Promise<void> => {
     const tree = await repo.loadTree(treeId);
-    for (const n of tree.nodes) assertSafeName(n.name, `tree ${treeId.slice(0, 12)} (at ${path})`);
+    assertTreeNames(tree, `tree ${treeId.slice(0, 12)} (at ${path})`);
     for (const n of tree.nodes) await addNode(n, join(path, n.name));
   };
   if (sel.kind === 'tree') await addTree(sel.tree, target);

@@ -31,7 +31,7 @@ export interface RestoreStats {
   skipped: number;
 }
 
-const PREFETCH = 3;
+const PREFETCH = 2;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
@@ -227,9 +227,13 @@ class Applier {
   }
 }
 
+/**
+ * Seconds for utimes. A double cannot carry nanoseconds at today's epoch, and libuv truncates it into a
+ * timespec; aiming at the middle of the microsecond makes the truncation land on the recorded microsecond.
+ */
 function nsToSeconds(ns: string): number {
-  const v = BigInt(ns);
-  return Number(v / 1_000_000_000n) + Number(v % 1_000_000_000n) / 1e9;
+  const us = BigInt(ns) / 1000n;
+  return (Number(us) + 0.5) / 1e6;
 }
 
 function isZero(b: Buffer): boolean {
