@@ -3,6 +3,7 @@
 
 export const ERROR_CODES = {
   USAGE: { exit: 2, http: 400, summary: 'wrong command-line usage or invalid argument' },
+  CONFIG: { exit: 2, http: 400, summary: 'the configuration file is missing, unreadable or invalid' },
   WRONG_PASSWORD: { exit: 12, http: 401, summary: 'no key in the repository opens with the given password' },
   NO_PASSWORD: { exit: 12, http: 401, summary: 'no password given (STRONGBOX_PASSWORD, --password-file, --password-command)' },
   REPO_NOT_FOUND: { exit: 10, http: 404, summary: 'the repository does not exist at that location' },

@@ -7,6 +7,7 @@ import { resolvePassword, type PasswordSource } from './password.js';
 
 export interface GlobalOptions extends PasswordSource {
   repo?: string;
+  config?: string;
   json?: boolean;
   quiet?: boolean;
 }

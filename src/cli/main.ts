@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import { type GlobalOptions, type Io, processIo } from './context.js';
 import * as backupCmd from './commands/backup.js';
 import * as checkCmd from './commands/check.js';
+import * as configCmd from './commands/config.js';
 import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
 import * as keyCmd from './commands/key.js';
@@ -29,16 +30,18 @@ export function buildProgram(io: Io): Command {
     .description('encrypted, deduplicated backups of web applications')
     .version(VERSION)
     .option('-r, --repo <location>', 'repository location (or STRONGBOX_REPOSITORY): a path, local:PATH or memory:NAME')
+    .option('-c, --config <file>', 'configuration file (or STRONGBOX_CONFIG; default ./strongbox.yaml)')
     .option('--password-file <file>', 'read the repository password from a file')
     .option('--password-command <cmd>', 'run a command that prints the repository password')
     .option('--json', 'machine-readable output')
     .option('-q, --quiet', 'print only errors')
-    .addHelpText('after', `\nEnvironment: STRONGBOX_REPOSITORY, STRONGBOX_PASSWORD, STRONGBOX_NEW_PASSWORD (key add)\n\n${exitCodeHelp()}`)
+    .addHelpText('after', `\nEnvironment: STRONGBOX_REPOSITORY, STRONGBOX_CONFIG, STRONGBOX_PASSWORD, STRONGBOX_NEW_PASSWORD (key add)\n\n${exitCodeHelp()}`)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const globals = () => program.opts<GlobalOptions>();
-  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, checkCmd, inspectCmd, keyCmd]) m.register(program, io, globals);
-  for (const c of program.commands) c.exitOverride();
+  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, checkCmd, inspectCmd, keyCmd, configCmd]) m.register(program, io, globals);
+  const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };
+  program.commands.forEach(override);
   return program;
 }
 

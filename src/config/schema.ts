@@ -1,0 +1,84 @@
+// The strongbox.yaml schema (zod): repositories and applications (file trees, databases, hooks). The JSON
+// Schema shipped in schema/strongbox.schema.json is generated from it (scripts/gen-schema) and snapshot-tested.
+import { z } from 'zod';
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit)');
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+/** Where a secret comes from: the environment or a file; never required in the config file itself. */
+const secretSource = {
+  passwordEnv: envName.optional().describe('environment variable holding the password'),
+  passwordFile: z.string().min(1).optional().describe('file holding the password (first line)'),
+};
+
+export const repositorySchema = z.strictObject({
+  location: z.string().min(1).describe('a path for a local repository (later also s3:…, sftp:…, git:…)'),
+  ...secretSource,
+  passwordCommand: z.string().min(1).optional().describe('command that prints the repository password'),
+});
+
+export const filesSchema = z.strictObject({
+  name,
+  path: z.string().startsWith('/', 'must be an absolute path'),
+  exclude: z.array(z.string().min(1)).default([]).describe('gitignore-style patterns, relative to path'),
+  offloaded: z.array(z.string().min(1)).default([])
+    .describe('folders whose assets live in a cloud bucket: excluded, with a warning that they are not in the backup'),
+});
+
+const serverDb = {
+  name,
+  host: z.string().min(1).default('127.0.0.1'),
+  user: z.string().min(1).optional(),
+  ...secretSource,
+  database: z.string().min(1),
+  dumpArgs: z.array(z.string()).default([]).describe('extra arguments for the dump tool'),
+  restoreArgs: z.array(z.string()).optional().describe('arguments for the restore tool (replace the defaults)'),
+};
+
+export const postgresSchema = z.strictObject({ ...serverDb, engine: z.literal('postgres'), port: z.number().int().min(1).max(65535).default(5432) });
+export const mysqlSchema = z.strictObject({ ...serverDb, engine: z.enum(['mysql', 'mariadb']), port: z.number().int().min(1).max(65535).default(3306) });
+export const sqliteSchema = z.strictObject({ name, engine: z.literal('sqlite'), path: z.string().startsWith('/', 'must be an absolute path') });
+export const databaseSchema = z.discriminatedUnion('engine', [postgresSchema, mysqlSchema, sqliteSchema]);
+
+export const appSchema = z.strictObject({
+  id: name.describe('identifier that names this application\'s backups'),
+  repository: z.string().min(1),
+  files: z.array(filesSchema).default([]),
+  databases: z.array(databaseSchema).default([]),
+  hooks: z.strictObject({
+    before: z.array(z.string().min(1)).default([]).describe('commands run before a backup; a failure aborts it'),
+    after: z.array(z.string().min(1)).default([]).describe('commands run after a backup, whatever its outcome'),
+  }).default({ before: [], after: [] }),
+});
+
+export const configSchema = z.strictObject({
+  repositories: z.record(name, repositorySchema),
+  apps: z.array(appSchema).default([]),
+}).superRefine((cfg, ctx) => {
+  const ids = new Set<string>();
+  cfg.apps.forEach((app, i) => {
+    if (ids.has(app.id)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'id'], message: `app id "${app.id}" is used twice` });
+    ids.add(app.id);
+    if (!(app.repository in cfg.repositories)) {
+      ctx.addIssue({ code: 'custom', path: ['apps', i, 'repository'], message: `no repository named "${app.repository}" (known: ${Object.keys(cfg.repositories).join(', ') || 'none'})` });
+    }
+    const names = new Set<string>();
+    const check = (n: string, path: (string | number)[]) => {
+      if (names.has(n)) ctx.addIssue({ code: 'custom', path, message: `component name "${n}" is used twice in app "${app.id}"` });
+      names.add(n);
+    };
+    app.files.forEach((f, j) => check(f.name, ['apps', i, 'files', j, 'name']));
+    app.databases.forEach((d, j) => check(d.name, ['apps', i, 'databases', j, 'name']));
+  });
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type AppConfig = z.infer<typeof appSchema>;
+export type RepositoryConfig = z.infer<typeof repositorySchema>;
+export type DatabaseConfig = z.infer<typeof databaseSchema>;
+export type FilesConfig = z.infer<typeof filesSchema>;
+
+/** The JSON Schema of the config file, as shipped in schema/strongbox.schema.json. */
+export function configJsonSchema(): unknown {
+  return { $id: 'https://strongbox.dev/schema/strongbox.schema.json', title: 'strongbox configuration', ...z.toJSONSchema(configSchema, { io: 'input' }) };
+}
