@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   TARGET_NOT_EMPTY: { exit: 1, http: 409, summary: 'restore target is not empty (use --overwrite to allow)' },
   VERIFY_FAILED: { exit: 1, http: 500, summary: 'restore --verify found restored content that differs' },
   BACKEND: { exit: 1, http: 502, summary: 'the storage backend failed' },
+  SOURCE: { exit: 1, http: 502, summary: 'a database dump or restore failed (tool missing, server down, bad credentials, dump error)' },
   INTERRUPTED: { exit: 130, http: 500, summary: 'interrupted by a signal' },
   INTERNAL: { exit: 1, http: 500, summary: 'an unexpected internal error' },
 } as const;
