@@ -190,11 +190,6 @@ class Walk {
   }
 
   /**
-   * Decides at once whether the file's content can be taken from the parent snapshot; otherwise waits for
-   * room in the worker pool's queue before submitting it, so the walk never runs far ahead of the readers
-   * (a tree of 100,000 small files must not become 100,000 pending reads in memory).
-   */
-  /**
    * lstat as a tree node, or null (reported) when it fails. Kept out of the async walk so the large
    * BigInt stat object dies young instead of being held across an await and promoted.
    */
@@ -207,6 +202,11 @@ class Walk {
     }
   }
 
+  /**
+   * Decides at once whether the file's content can be taken from the parent snapshot; otherwise waits for
+   * room in the worker pool's queue before submitting it, so the walk never runs far ahead of the readers
+   * (a tree of 100,000 small files must not become 100,000 pending reads in memory).
+   */
   private async file(path: string, node: TreeNode, prevNode: TreeNode | undefined): Promise<Later<TreeNode | null>> {
     const c = this.counters;
     c.files++;

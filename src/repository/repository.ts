@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Backend, Handle } from '../backends/backend.js';
 import { type Clock, systemClock } from '../clock.js';
-import { StrongboxError } from '../errors.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
 import { zstdDecompress } from './compress.js';
 import { blobId, type MasterKey, newMasterKey, open as openSealed, sha256Hex } from './crypto.js';
 import { newConfig, parseConfig, type RepoConfig, signConfig, verifyConfig } from './config.js';
@@ -62,7 +62,7 @@ export class Repository {
         mk = await openKeyFile(parseKeyFile(await backend.load({ type: 'key', name }), name), password, name);
       } catch (e) {
         // One damaged key file must not lock out the holders of the others: note it and go on.
-        if (!(e instanceof StrongboxError) || e.code !== 'INTEGRITY') throw e;
+        if (!isStrongboxError(e, 'INTEGRITY')) throw e;
         damaged.push(e.message);
         continue;
       }
