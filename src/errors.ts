@@ -17,7 +17,9 @@ export const ERROR_CODES = {
   TARGET_NOT_EMPTY: { exit: 1, http: 409, summary: 'restore target is not empty (use --overwrite to allow)' },
   VERIFY_FAILED: { exit: 1, http: 500, summary: 'restore --verify found restored content that differs' },
   BACKEND: { exit: 1, http: 502, summary: 'the storage backend failed' },
-  SOURCE: { exit: 1, http: 502, summary: 'a database dump or restore failed (tool missing, server down, bad credentials, dump error)' },
+  HOOK: { exit: 5, http: 500, summary: 'a before-backup hook failed (nothing was backed up) or an after-backup hook failed' },
+  SOURCE: { exit: 4, http: 502, summary: 'a database dump or restore failed (tool missing, server down, bad credentials, dump error)' },
+  UNHEALTHY: { exit: 6, http: 503, summary: 'status: a scheduled periodicity is overdue or has no snapshot, or a newest snapshot is incomplete' },
   INTERRUPTED: { exit: 130, http: 500, summary: 'interrupted by a signal' },
   INTERNAL: { exit: 1, http: 500, summary: 'an unexpected internal error' },
 } as const;

@@ -10,7 +10,9 @@ import { StrongboxError } from '../errors.js';
 import { BLOB_DATA, BLOB_TREE } from '../repository/index-memory.js';
 import { Packer } from '../repository/packer.js';
 import type { Repository } from '../repository/repository.js';
-import { filesComponent, samePaths, type Snapshot, type SnapshotRef } from '../repository/snapshot.js';
+import {
+  filesComponent, labelled, type Periodicity, samePaths, type Snapshot, type SnapshotRef, type SnapshotSummary,
+} from '../repository/snapshot.js';
 import { compareNames, encodeTree, type Tree, type TreeNode } from '../repository/tree.js';
 import { VERSION } from '../version.js';
 import { type Excluder, makeExcluder } from './excludes.js';
@@ -27,6 +29,9 @@ export interface BackupOptions {
   parent?: string;
   /** Record the snapshot at this time (ms since epoch) instead of now. */
   time?: number;
+  /** Default "manual"; "all" records one snapshot per time-based periodicity. */
+  periodicity?: Periodicity | 'all';
+  note?: string;
   threads?: number;
   onProgress?: (p: BackupProgress) => void;
   onWarning?: (path: string, message: string) => void;
@@ -45,7 +50,36 @@ interface PathTrie {
 
 export async function backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
   const t0 = monotonicMs();
-  const paths = [...new Set(opts.paths.map((p) => resolvePath(p)))].sort();
+  const paths = checkPaths(opts.paths);
+  const host = opts.host ?? hostname();
+  const parent = await findParent(repo, opts.parent, host, paths);
+  const packer = new Packer(repo);
+  const pool = newPool(repo, opts.threads);
+  try {
+    const res = await archivePaths(repo, packer, pool, {
+      paths, excludes: opts.excludes, parentTree: parent ? filesComponent(parent.snapshot)?.tree ?? null : null,
+      onProgress: opts.onProgress, onWarning: opts.onWarning,
+    });
+    await packer.flush();
+    const snapshot: Snapshot = {
+      version: 1, time: new Date(opts.time ?? repo.clock.now()).toISOString(), host, username: safeUser(), paths,
+      tags: opts.tags ?? [], parent: parent?.id ?? null, program: `strongbox ${VERSION}`,
+      components: [{ name: 'files', kind: 'files', tree: res.tree, paths }],
+      summary: summarize([res.counters], packer, monotonicMs() - t0),
+    };
+    if (res.errors.length) snapshot.incomplete = { errors: res.errors };
+    const all = labelled(snapshot, opts.periodicity ?? 'manual', opts.note);
+    const ids: string[] = [];
+    for (const s of all) ids.push(await repo.saveSnapshot(s));
+    return { id: ids[0], snapshot: all[0], parent: parent?.id ?? null };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Absolute, deduplicated, sorted paths; each must exist (a typo must not become an empty snapshot). */
+export function checkPaths(input: string[]): string[] {
+  const paths = [...new Set(input.map((p) => resolvePath(p)))].sort();
   if (!paths.length) throw new StrongboxError('USAGE', 'backup needs at least one path');
   for (const p of paths) {
     try {
@@ -54,37 +88,57 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       throw new StrongboxError('USAGE', `cannot back up ${p}: ${(e as Error).message}`, { cause: e });
     }
   }
-  const host = opts.host ?? hostname();
-  const parent = await findParent(repo, opts.parent, host, paths);
-  const parentTree = parent ? filesComponent(parent.snapshot)?.tree ?? null : null;
-  const packer = new Packer(repo);
-  const pool = new FilePool({ encKey: repo.key.encKey, idKey: repo.key.idKey, chunkerSeed: repo.key.chunkerSeed, chunker: repo.config.chunker }, opts.threads);
+  return paths;
+}
+
+export function newPool(repo: Repository, threads?: number): FilePool {
+  return new FilePool({ encKey: repo.key.encKey, idKey: repo.key.idKey, chunkerSeed: repo.key.chunkerSeed, chunker: repo.config.chunker }, threads);
+}
+
+export interface ArchiveOptions {
+  paths: string[];
+  excludes?: string[];
+  /** The root tree of the same paths in the parent snapshot: unchanged files are not read again. */
+  parentTree: string | null;
+  onProgress?: (p: BackupProgress) => void;
+  onWarning?: (path: string, message: string) => void;
+}
+
+export interface ArchiveResult {
+  tree: string;
+  counters: Counters;
+  errors: { path: string; message: string }[];
+}
+
+/**
+ * Walks `paths` into a root tree through a shared packer and worker pool (one snapshot may hold several
+ * file trees); the caller flushes the packer and writes the snapshot.
+ */
+export async function archivePaths(repo: Repository, packer: Packer, pool: FilePool, opts: ArchiveOptions): Promise<ArchiveResult> {
+  const t0 = monotonicMs();
   const run = new Walk(repo, packer, pool, makeExcluder(opts.excludes ?? []), opts.onWarning);
   const ticker = opts.onProgress ? setInterval(() => opts.onProgress!(run.counters.snapshot(monotonicMs() - t0)), 250) : null;
   try {
-    const rootDone = await run.scanVirtual(buildTrie(paths), '', parentTree);
+    const rootDone = await run.scanVirtual(buildTrie(opts.paths), '', opts.parentTree);
     run.counters.walkDone = true;
-    const root = await rootDone.p;
-    await packer.flush();
-    const c = run.counters;
-    const snapshot: Snapshot = {
-      version: 1, time: new Date(opts.time ?? repo.clock.now()).toISOString(), host, username: safeUser(), paths,
-      tags: opts.tags ?? [], parent: parent?.id ?? null, program: `strongbox ${VERSION}`,
-      components: [{ name: 'files', kind: 'files', tree: root, paths }],
-      summary: {
-        files: c.files, dirs: c.dirs, bytes: c.bytes, filesNew: c.filesNew, filesChanged: c.filesChanged,
-        filesUnmodified: c.filesUnmodified, dataBlobs: c.dataBlobs, treeBlobs: packer.stats.blobsAdded - c.dataBlobs,
-        dataAdded: packer.stats.bytesAdded, dataAddedPacked: packer.stats.bytesStored, durationMs: Math.round(monotonicMs() - t0),
-      },
-    };
-    if (run.errors.length) snapshot.incomplete = { errors: run.errors };
-    const id = await repo.saveSnapshot(snapshot);
-    return { id, snapshot, parent: parent?.id ?? null };
+    const tree = await rootDone.p;
+    return { tree, counters: run.counters, errors: run.errors };
   } finally {
     if (ticker) clearInterval(ticker);
     opts.onProgress?.(run.counters.snapshot(monotonicMs() - t0));
-    await pool.close();
   }
+}
+
+/** The snapshot summary over one or more walks that shared `packer`. */
+export function summarize(walks: Counters[], packer: Packer, durationMs: number, streamBlobs = 0): SnapshotSummary {
+  const sum = (f: (c: Counters) => number) => walks.reduce((a, c) => a + f(c), 0);
+  const dataBlobs = sum((c) => c.dataBlobs) + streamBlobs;
+  return {
+    files: sum((c) => c.files), dirs: sum((c) => c.dirs), bytes: sum((c) => c.bytes), filesNew: sum((c) => c.filesNew),
+    filesChanged: sum((c) => c.filesChanged), filesUnmodified: sum((c) => c.filesUnmodified), dataBlobs,
+    treeBlobs: packer.stats.blobsAdded - dataBlobs, dataAdded: packer.stats.bytesAdded, dataAddedPacked: packer.stats.bytesStored,
+    durationMs: Math.round(durationMs),
+  };
 }
 
 async function findParent(repo: Repository, ref: string | undefined, host: string, paths: string[]): Promise<SnapshotRef | null> {
@@ -278,7 +332,7 @@ class Walk {
 }
 
 
-function safeUser(): string {
+export function safeUser(): string {
   try {
     return userInfo().username;
   } catch {

@@ -44,6 +44,11 @@ export interface Backend {
   list(type: FileType): AsyncIterable<FileInfo>;
   /** Remove an object; removing a missing object is not an error. */
   remove(h: Handle): Promise<void>;
+  /**
+   * Remove partial uploads that killed writers left behind (temporary files no listing shows); returns
+   * how many bytes that freed. Only called under the repository's exclusive lock (prune), when no writer runs.
+   */
+  removeLeftovers?(): Promise<number>;
   isNotFound(err: unknown): boolean;
   isAlreadyExists(err: unknown): boolean;
   /** A permanent error will not go away by retrying (not found, permission denied, invalid request). */

@@ -7,16 +7,20 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ERROR_CODES, exitStatusFor, StrongboxError } from '../errors.js';
 import { RepoLock } from '../repository/lock.js';
+import { cleanupNow } from '../util/cleanup.js';
 import { VERSION } from '../version.js';
 import { type GlobalOptions, type Io, processIo } from './context.js';
 import * as backupCmd from './commands/backup.js';
 import * as checkCmd from './commands/check.js';
 import * as configCmd from './commands/config.js';
+import * as dumpCmd from './commands/dump.js';
+import * as forgetCmd from './commands/forget.js';
 import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
 import * as keyCmd from './commands/key.js';
 import * as restoreCmd from './commands/restore.js';
 import * as snapshotsCmd from './commands/snapshots.js';
+import * as statusCmd from './commands/status.js';
 
 export function exitCodeHelp(): string {
   const rows = new Map<number, string[]>();
@@ -39,7 +43,7 @@ export function buildProgram(io: Io): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const globals = () => program.opts<GlobalOptions>();
-  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, checkCmd, inspectCmd, keyCmd, configCmd]) m.register(program, io, globals);
+  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, inspectCmd, keyCmd, configCmd]) m.register(program, io, globals);
   const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };
   program.commands.forEach(override);
   return program;
@@ -69,6 +73,9 @@ if (isMain) {
   const onSignal = (sig: string) => {
     if (interrupted) process.exit(ERROR_CODES.INTERRUPTED.exit); // a second signal: leave at once
     interrupted = true;
+    // Dump and restore tools die first (a restore tool must never see a clean end of its input and
+    // commit), and private temporary files (dump copies, options files with passwords) go with them.
+    cleanupNow();
     process.stderr.write(`strongbox: interrupted (${sig}); releasing locks\n`);
     const exit = () => process.exit(ERROR_CODES.INTERRUPTED.exit);
     setTimeout(exit, 5000).unref();

@@ -55,6 +55,9 @@ export function fieldPath(path: PropertyKey[]): string {
  * unset (and has no default) is an error naming the field, so a typo never becomes an empty password.
  */
 export function interpolate(v: unknown, path: PropertyKey[], file: string, env: NodeJS.ProcessEnv): unknown {
+  // Hook commands are left as written: the shell expands $VAR itself when it runs them, so a secret in the
+  // environment never becomes part of a command line or of an error message quoting the hook.
+  if (path.length === 4 && path[0] === 'apps' && path[2] === 'hooks') return v;
   if (typeof v === 'string') {
     return v.replace(/\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (m, name: string | undefined, def: string | undefined) => {
       if (m === '$${') return '${';

@@ -33,6 +33,10 @@ const serverDb = {
   database: z.string().min(1),
   dumpArgs: z.array(z.string()).default([]).describe('extra arguments for the dump tool'),
   restoreArgs: z.array(z.string()).optional().describe('arguments for the restore tool (replace the defaults)'),
+  lockTimeoutSeconds: z.number().int().positive().default(300)
+    .describe('how long a dump or restore waits for a lock the application holds before it fails (instead of hanging)'),
+  binDir: z.string().startsWith('/', 'must be an absolute path').optional()
+    .describe('directory holding the dump and restore tools (e.g. /usr/lib/postgresql/16/bin); default: the PATH'),
 };
 
 export const postgresSchema = z.strictObject({ ...serverDb, engine: z.literal('postgres'), port: z.number().int().min(1).max(65535).default(5432) });
@@ -40,15 +44,44 @@ export const mysqlSchema = z.strictObject({ ...serverDb, engine: z.enum(['mysql'
 export const sqliteSchema = z.strictObject({ name, engine: z.literal('sqlite'), path: z.string().startsWith('/', 'must be an absolute path') });
 export const databaseSchema = z.discriminatedUnion('engine', [postgresSchema, mysqlSchema, sqliteSchema]);
 
+const count = z.number().int().min(0);
+export const policySchema = z.strictObject({
+  within: z.string().regex(/^\d+[Hdwmy]$/, 'a duration such as 30d (units: H, d, w, m = 31 days, y = 365 days)').optional(),
+  last: count.optional(), hourly: count.optional(), daily: count.optional(), weekly: count.optional(),
+  monthly: count.optional(), bimonthly: count.optional(), yearly: count.optional(),
+}).describe('borg-prune style rules, applied in the order within, last, hourly, daily, weekly, monthly, bimonthly, yearly');
+
+const timeZone = z.string().min(1).refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a time zone name (e.g. UTC, Europe/London)');
+
 export const appSchema = z.strictObject({
   id: name.describe('identifier that names this application\'s backups'),
   repository: z.string().min(1),
   files: z.array(filesSchema).default([]),
   databases: z.array(databaseSchema).default([]),
+  periodicities: z.array(z.enum(['hourly', 'daily', 'weekly', 'monthly', 'bimonthly'])).default([])
+    .describe('the scheduled periodicities this app takes: status reports each one overdue when its newest snapshot is too old'),
+  retention: z.strictObject({
+    timeZone: timeZone.default('UTC').describe('calendar buckets (day, week, month) are taken in this time zone'),
+    scheduled: policySchema.optional().describe('default: 7 daily, 4 weekly, 12 monthly (+24 hourly, +6 bimonthly when taken)'),
+    onDemand: policySchema.optional().describe('default: within 30d, last 3'),
+    shutdown: policySchema.optional().describe('default: last 5'),
+  }).default({ timeZone: 'UTC' }),
+  status: z.strictObject({
+    grace: z.string().regex(/^\d+[mhd]$/, 'a duration in minutes, hours or days, such as 30m, 6h or 2d').optional()
+      .describe('how late a periodicity may be before status reports it overdue (default: a quarter of its interval, half for hourly)'),
+  }).default({}),
   hooks: z.strictObject({
     before: z.array(z.string().min(1)).default([]).describe('commands run before a backup; a failure aborts it'),
     after: z.array(z.string().min(1)).default([]).describe('commands run after a backup, whatever its outcome'),
-  }).default({ before: [], after: [] }),
+    timeoutSeconds: z.number().int().positive().default(600).describe('a hook still running after this long is killed and fails'),
+  }).default({ before: [], after: [], timeoutSeconds: 600 }),
 });
 
 export const configSchema = z.strictObject({
@@ -77,6 +110,7 @@ export type AppConfig = z.infer<typeof appSchema>;
 export type RepositoryConfig = z.infer<typeof repositorySchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 export type FilesConfig = z.infer<typeof filesSchema>;
+export type PolicyConfig = z.infer<typeof policySchema>;
 
 /** The JSON Schema of the config file, as shipped in schema/strongbox.schema.json. */
 export function configJsonSchema(): unknown {

@@ -7,7 +7,7 @@ import { decodeIndex } from './index-file.js';
 import { PACK_ENTRY_LEN, readPackHeader } from './pack.js';
 import type { Repository } from './repository.js';
 import { assertTreeNames } from './tree.js';
-import { filesComponent } from './snapshot.js';
+import type { DatabaseComponent, FilesComponent } from './snapshot.js';
 
 export type DataSubset = { kind: 'all' } | { kind: 'percent'; percent: number } | { kind: 'part'; n: number; m: number };
 
@@ -28,16 +28,27 @@ export async function checkRepository(repo: Repository, readData: DataSubset | n
   const expected = new Map<string, number>();
   const names: string[] = [];
   for await (const f of repo.backend.list('index')) names.push(f.name);
+  const decoded: { name: string; idx: ReturnType<typeof decodeIndex> }[] = [];
   for (const name of names) {
     try {
-      const idx = decodeIndex(await repo.loadObject('index', name), name);
+      decoded.push({ name, idx: decodeIndex(await repo.loadObject('index', name), name) });
+    } catch (e) {
+      err((e as Error).message);
+    }
+  }
+  // An index superseded by another (prune's rewrite) no longer counts; prune deletes it.
+  const superseded = new Set(decoded.flatMap((d) => d.idx.supersedes));
+  for (const { name, idx } of decoded) {
+    if (superseded.has(name)) {
+      r.notes.push(`index ${name.slice(0, 8)} is superseded (left by an interrupted prune; the next prune removes it)`);
+      continue;
+    }
+    {
       for (const p of idx.packs) {
         const size = p.entries.reduce((a, e) => a + e.length, 0) + SEAL_OVERHEAD + p.entries.length * PACK_ENTRY_LEN + 4;
         expected.set(p.packId, size);
         for (const e of p.entries) repo.index.add(e.id, { ...e, packId: p.packId });
       }
-    } catch (e) {
-      err((e as Error).message);
     }
   }
   // 2. packs
@@ -87,13 +98,27 @@ async function checkSnapshots(repo: Repository, r: CheckResult): Promise<void> {
     try {
       const s = await repo.loadSnapshot(name);
       r.snapshots++;
-      const comp = filesComponent(s);
-      if (comp) await walk(comp.tree, `snapshot ${name.slice(0, 8)}`);
-      for (const c of s.components) if (c.kind !== 'files') r.notes.push(`snapshot ${name.slice(0, 8)}: component ${c.name} of kind ${c.kind} is not checked by this version`);
+      for (const c of s.components as { kind: string; name: string }[]) {
+        const where = `snapshot ${name.slice(0, 8)}`;
+        if (c.kind === 'files') await walk((c as FilesComponent).tree, s.components.length > 1 ? `${where} ${c.name}` : where);
+        else if (c.kind === 'database') checkStream(repo, c as DatabaseComponent, `${where}: database ${c.name}`, r);
+        else r.notes.push(`${where}: component ${c.name} of kind ${c.kind} is not checked by this version`);
+      }
     } catch (e) {
       r.errors.push((e as Error).message);
     }
   }
+}
+
+/** Every blob of a stored dump is indexed and is data; their recorded sizes add up to the dump's size. */
+function checkStream(repo: Repository, c: DatabaseComponent, where: string, r: CheckResult): void {
+  let size = 0;
+  for (const id of c.content) {
+    const e = repo.index.get(Buffer.from(id, 'hex'));
+    if (!e) r.errors.push(`${where}: data blob ${id} is not in the index`);
+    else size += e.rawLength;
+  }
+  if (size !== c.size && !r.errors.some((m) => m.startsWith(where))) r.errors.push(`${where}: its blobs hold ${size} bytes, the snapshot records ${c.size}`);
 }
 
 function chosen(packId: string, s: DataSubset): boolean {

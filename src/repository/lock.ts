@@ -2,7 +2,8 @@
 // Stale locks (not refreshed for 30 min, or left by a dead process on this host) are removed with a warning.
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { StrongboxError } from '../errors.js';
+import { monotonicMs } from '../clock.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
 import { openObject, sealObject } from './objects.js';
 import type { Repository } from './repository.js';
 
@@ -19,6 +20,8 @@ export interface LockOptions {
   staleAfterMs?: number;
   refreshEveryMs?: number;
   warn?: (msg: string) => void;
+  /** Keep trying this long while another process holds a conflicting lock (0: fail at once). */
+  waitMs?: number;
 }
 
 export const STALE_AFTER_MS = 30 * 60 * 1000;
@@ -32,8 +35,21 @@ export class RepoLock {
 
   private constructor(private readonly repo: Repository, private name: string, private readonly info: LockInfo) {}
 
-  /** Take a lock, or fail with LOCKED naming the holder. */
+  /** Take a lock, waiting up to `waitMs` for a conflicting one to go, else fail with LOCKED naming the holder. */
   static async acquire(repo: Repository, exclusive: boolean, opts: LockOptions = {}): Promise<RepoLock> {
+    const until = monotonicMs() + (opts.waitMs ?? 0);
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+      try {
+        return await RepoLock.tryAcquire(repo, exclusive, opts);
+      } catch (e) {
+        if (!isStrongboxError(e, 'LOCKED') || monotonicMs() + delay > until) throw e;
+        // Jittered, so processes that began waiting together do not retry in step.
+        await new Promise((r) => setTimeout(r, delay * (0.75 + Math.random() / 2)));
+      }
+    }
+  }
+
+  private static async tryAcquire(repo: Repository, exclusive: boolean, opts: LockOptions): Promise<RepoLock> {
     const staleAfter = opts.staleAfterMs ?? STALE_AFTER_MS;
     await removeStaleLocks(repo, staleAfter, opts.warn ?? (() => {}));
     const now = new Date(repo.clock.now()).toISOString();

@@ -31,7 +31,11 @@ export class Packer {
   private failure: unknown = null;
   readonly indexesWritten: string[] = [];
 
-  constructor(private readonly repo: Repository, uploadConcurrency = 1) {
+  /**
+   * With `ignoreIndex`, blobs the repository index already lists are stored again (prune copies live blobs
+   * out of packs it is about to delete).
+   */
+  constructor(private readonly repo: Repository, uploadConcurrency = 1, private readonly opts: { ignoreIndex?: boolean } = {}) {
     this.slots = new Semaphore(uploadConcurrency);
     // A pack is finished when the next blob would not fit: packs end up between packSize - max chunk and
     // packSize (+ header room); a blob larger than that gets a buffer of its own.
@@ -40,7 +44,7 @@ export class Packer {
 
   /** True when the blob is already stored or queued for storage. */
   has(id: Buffer): boolean {
-    return this.repo.index.has(id) || this.pending.has(id.toString('hex'));
+    return (!this.opts.ignoreIndex && this.repo.index.has(id)) || this.pending.has(id.toString('hex'));
   }
 
   /**

@@ -23,7 +23,7 @@ export interface InitOptions {
 }
 
 export class Repository {
-  readonly index = new BlobIndex();
+  index = new BlobIndex();
   readonly indexNames = new Set<string>();
   private readonly treeCache = new Map<string, Tree>();
 
@@ -93,8 +93,10 @@ export class Repository {
     return parseConfig(bytes, backend.location);
   }
 
-  /** Load every index object into the in-memory index, ignoring superseded ones. */
+  /** (Re)load every index object into a fresh in-memory index, ignoring superseded ones. */
   async loadIndex(): Promise<void> {
+    this.index = new BlobIndex();
+    this.indexNames.clear();
     const names: string[] = [];
     for await (const f of this.backend.list('index')) names.push(f.name);
     const files = await mapLimit(names, 8, async (name) => ({ name, idx: decodeIndex(await this.loadObject('index', name), name) }));

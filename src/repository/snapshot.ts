@@ -1,5 +1,6 @@
 // Snapshot objects: what one backup recorded (format doc, "Snapshots"), and how a user names one
 // ("latest", a unique ID prefix).
+import { StrongboxError } from '../errors.js';
 
 export interface FilesComponent {
   name: string;
@@ -8,7 +9,33 @@ export interface FilesComponent {
   paths: string[];
 }
 
-export type Component = FilesComponent | { name: string; kind: string; [k: string]: unknown };
+/** What a database source says about its dump (recorded in the snapshot with the dump's blobs). */
+export interface DumpMeta {
+  engine: string;
+  /** Dump format, e.g. "sqlite3-database", "pg_dump-custom" or "mysqldump-sql". */
+  format: string;
+  tool: string;
+  toolVersion: string;
+  serverVersion?: string;
+  database: string;
+  /** Rows per table, where the engine gives them cheaply. */
+  tables?: Record<string, number>;
+  /** "exact" when counted in the dumped state, "estimate" when taken from the server's statistics. */
+  rowCounts?: 'exact' | 'estimate';
+}
+
+/** A database dump stored as a byte stream (format doc, "Snapshots"). */
+export interface DatabaseComponent extends DumpMeta {
+  name: string;
+  kind: 'database';
+  /** Data blob IDs of the dump, in order. */
+  content: string[];
+  size: number;
+  sha256: string;
+  durationMs: number;
+}
+
+export type Component = FilesComponent | DatabaseComponent;
 
 export interface SnapshotSummary {
   files: number;
@@ -22,6 +49,34 @@ export interface SnapshotSummary {
   dataAdded: number;
   dataAddedPacked: number;
   durationMs: number;
+  /** Database dumps in this snapshot and their total size (app snapshots). */
+  databases?: number;
+  databaseBytes?: number;
+}
+
+/** How often a snapshot is taken; "shutdown" when a server goes away, "manual" on demand. */
+export const PERIODICITIES = ['hourly', 'daily', 'weekly', 'monthly', 'bimonthly', 'shutdown', 'manual'] as const;
+export type Periodicity = (typeof PERIODICITIES)[number];
+/** The time-based periodicities, which `--periodicity all` takes at once. */
+export const TIME_PERIODICITIES: Periodicity[] = ['hourly', 'daily', 'weekly', 'monthly', 'bimonthly'];
+export type Trigger = 'scheduled' | 'on-demand' | 'shutdown';
+
+export function triggerOf(p: Periodicity): Trigger {
+  return p === 'manual' ? 'on-demand' : p === 'shutdown' ? 'shutdown' : 'scheduled';
+}
+
+/**
+ * The snapshot objects one backup run records: one for a periodicity, or with "all" one per time-based
+ * periodicity, sharing every component (only the label differs, so they cost a few hundred bytes each).
+ */
+export function labelled(base: Snapshot, periodicity: Periodicity | 'all', note?: string): Snapshot[] {
+  const ps = periodicity === 'all' ? TIME_PERIODICITIES : [periodicity];
+  return ps.map((p) => ({ ...base, periodicity: p, trigger: triggerOf(p), ...(note !== undefined ? { note } : {}) }));
+}
+
+export function parsePeriodicity(v: string, allowAll: boolean): Periodicity | 'all' {
+  if ((PERIODICITIES as readonly string[]).includes(v) || (allowAll && v === 'all')) return v as Periodicity | 'all';
+  throw new StrongboxError('USAGE', `--periodicity ${v}: use one of ${PERIODICITIES.join(', ')}${allowAll ? ', all' : ''}`);
 }
 
 export interface Snapshot {
@@ -29,6 +84,12 @@ export interface Snapshot {
   time: string;
   host: string;
   username: string;
+  /** The application this snapshot belongs to (app backups only). */
+  app?: string;
+  periodicity?: Periodicity;
+  trigger?: Trigger;
+  /** A note given with an on-demand backup. */
+  note?: string;
   paths: string[];
   tags: string[];
   parent: string | null;
@@ -47,6 +108,14 @@ export function filesComponent(s: Snapshot): FilesComponent | undefined {
   return s.components.find((c): c is FilesComponent => c.kind === 'files');
 }
 
+export function filesComponents(s: Snapshot): FilesComponent[] {
+  return s.components.filter((c): c is FilesComponent => c.kind === 'files');
+}
+
+export function databaseComponents(s: Snapshot): DatabaseComponent[] {
+  return s.components.filter((c): c is DatabaseComponent => c.kind === 'database');
+}
+
 /** Newest first, ties broken by ID so the order is total. */
 export function sortNewestFirst(list: SnapshotRef[]): SnapshotRef[] {
   return [...list].sort((a, b) => (a.snapshot.time < b.snapshot.time ? 1 : a.snapshot.time > b.snapshot.time ? -1 : a.id < b.id ? 1 : -1));
@@ -56,4 +125,24 @@ export function samePaths(a: string[], b: string[]): boolean {
   const x = [...a].sort();
   const y = [...b].sort();
   return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/** What `snapshots`, `latest` and `forget` select by; every given field must match. */
+export interface SnapshotFilter {
+  app?: string;
+  periodicity?: Periodicity;
+  /** The snapshot must carry every one of these tags. */
+  tags?: string[];
+  /** ms since the epoch, inclusive. */
+  since?: number;
+  until?: number;
+}
+
+export function matchesFilter(s: Snapshot, f: SnapshotFilter): boolean {
+  const t = Date.parse(s.time);
+  return (f.app === undefined || s.app === f.app)
+    && (f.periodicity === undefined || (s.periodicity ?? 'manual') === f.periodicity)
+    && (f.tags ?? []).every((tag) => s.tags.includes(tag))
+    && (f.since === undefined || t >= f.since)
+    && (f.until === undefined || t <= f.until);
 }

@@ -4,11 +4,12 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { StrongboxError } from '../errors.js';
 import { Chunker, gearTableFromSeed } from './chunker.js';
-import { maybeCompress } from './compress.js';
+import { maybeCompress, ZSTD_LEVEL_STREAM } from './compress.js';
 import { blobId, seal } from './crypto.js';
 import { BLOB_DATA } from './index-memory.js';
 import type { Packer } from './packer.js';
 import type { Repository } from './repository.js';
+import type { SealPool } from './seal-pool.js';
 
 export interface StoredStream {
   /** Data blob IDs (hex), in order. */
@@ -19,20 +20,39 @@ export interface StoredStream {
   blobsNew: number;
 }
 
+const MAX_QUEUED = 16;
+
 /**
  * Reads `input` to its end and stores it as data blobs through `packer` (the caller flushes the packer and
- * writes the snapshot). Backpressure: the next read waits while a full pack is being saved.
+ * writes the snapshot). The main thread chunks, hashes and deduplicates; new chunks are compressed and
+ * encrypted by `pool` (or inline without one). Backpressure: reading waits while the pool is full or a
+ * full pack is being saved.
  */
-export async function saveStream(repo: Repository, packer: Packer, input: AsyncIterable<Uint8Array>): Promise<StoredStream> {
+export async function saveStream(repo: Repository, packer: Packer, input: AsyncIterable<Uint8Array>, pool?: SealPool): Promise<StoredStream> {
   const chunker = new Chunker(gearTableFromSeed(repo.key.chunkerSeed), repo.config.chunker);
   const hash = createHash('sha256');
   const out: StoredStream = { content: [], size: 0, sha256: '', blobsNew: 0 };
+  const queued = new Map<string, Promise<void>>();
+  let failure: unknown = null;
+  const add = async (id: Buffer, sealed: Uint8Array, raw: number, compressed: boolean) => {
+    if (await packer.addSealed(BLOB_DATA, id, sealed, raw, compressed)) out.blobsNew++;
+  };
   const store = async (chunk: Buffer): Promise<void> => {
     const id = blobId(repo.key.idKey, chunk);
-    out.content.push(id.toString('hex'));
-    if (packer.has(id)) return;
-    const c = maybeCompress(chunk);
-    if (await packer.addSealed(BLOB_DATA, id, seal(repo.key.encKey, c.data, id), chunk.length, c.compressed)) out.blobsNew++;
+    const hex = id.toString('hex');
+    out.content.push(hex);
+    if (packer.has(id) || queued.has(hex)) return;
+    if (!pool) {
+      const c = maybeCompress(chunk, ZSTD_LEVEL_STREAM);
+      return add(id, seal(repo.key.encKey, c.data, id), chunk.length, c.compressed);
+    }
+    if (failure) throw failure;
+    // Bounded memory: sealed chunks waiting for the packer (a slow upload) hold the reading back too.
+    while (queued.size >= MAX_QUEUED) await Promise.race(queued.values());
+    await pool.hasRoom();
+    const raw = chunk.length; // the chunk's memory moves to the worker
+    const p = pool.seal(id, chunk).then((r) => add(id, r.sealed, raw, r.compressed)).catch((e) => { failure ??= e; });
+    queued.set(hex, p.finally(() => queued.delete(hex)));
   };
   for await (const piece of input) {
     const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
@@ -43,6 +63,8 @@ export async function saveStream(repo: Repository, packer: Packer, input: AsyncI
   }
   const last = chunker.finish();
   if (last) await store(last);
+  await Promise.all(queued.values());
+  if (failure) throw failure;
   out.sha256 = hash.digest('hex');
   return out;
 }

@@ -2,7 +2,7 @@
 // Pure lookups over trees, validating every name on the way.
 import { StrongboxError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
-import { filesComponent, type SnapshotRef } from '../repository/snapshot.js';
+import { filesComponent, type FilesComponent, type SnapshotRef } from '../repository/snapshot.js';
 import { assertSafeName, type TreeNode } from '../repository/tree.js';
 
 export function splitSnapshotArg(arg: string): { ref: string; subpath: string } {
@@ -13,8 +13,7 @@ export function splitSnapshotArg(arg: string): { ref: string; subpath: string } 
 /** The root to restore: a directory's tree ID (its children are restored), or a single node. */
 export type Selection = { kind: 'tree'; tree: string } | { kind: 'node'; node: TreeNode };
 
-export async function selectSubpath(repo: Repository, snap: SnapshotRef, subpath: string): Promise<Selection> {
-  const comp = filesComponent(snap.snapshot);
+export async function selectSubpath(repo: Repository, snap: SnapshotRef, subpath: string, comp: FilesComponent | undefined = filesComponent(snap.snapshot)): Promise<Selection> {
   if (!comp) throw new StrongboxError('NOT_FOUND', `snapshot ${snap.id.slice(0, 8)} has no file tree component`);
   const parts = subpath.split('/').filter((p) => p !== '' && p !== '.');
   let tree = comp.tree;

@@ -51,7 +51,7 @@ describe('strongbox.yaml', () => {
     const cfg = parseConfig(EXAMPLE, 'example.yaml', {});
     expect(cfg.apps[0].databases.map((d) => d.engine)).toEqual(['postgres', 'sqlite']);
     expect(cfg.apps[0].files[0]).toEqual({ name: 'webroot', path: '/var/www/shop', exclude: ['.git/', 'var/cache/'], offloaded: [] });
-    expect(cfg.apps[0].hooks).toEqual({ before: ['php artisan down'], after: ['php artisan up'] });
+    expect(cfg.apps[0].hooks).toEqual({ before: ['php artisan down'], after: ['php artisan up'], timeoutSeconds: 600 });
   });
 
   it('the example shipped in examples/ is valid', () => {
@@ -118,5 +118,11 @@ describe('strongbox config check', () => {
     } finally {
       await tmp.cleanup();
     }
+  });
+
+  it('hook commands are not interpolated: the shell expands variables when it runs them, so secrets never become part of the command', () => {
+    const text = 'repositories:\n  r: { location: /x }\napps:\n  - id: a\n    repository: r\n    hooks:\n      before: [\'curl -H "Bearer ${TOKEN}" https://example.com/down\']\n';
+    const cfg = parseConfig(text, 'hooks.yaml', { TOKEN: 'secret-token' });
+    expect(cfg.apps[0].hooks.before).toEqual(['curl -H "Bearer ${TOKEN}" https://example.com/down']);
   });
 });

@@ -132,7 +132,7 @@ describe('locks', () => {
 
   it('a fresh exclusive lock from another host blocks a backup (exit 11) naming that host', async () => {
     await writeLock({ host: 'web-2', pid: 811, exclusive: true });
-    const res = await r(['backup', src], 11);
+    const res = await r(['backup', src, '--retry-lock', '0s'], 11);
     expect(res.stderr).toMatch(/locked by host web-2 .*pid 811/);
     expect(await lockFiles()).toHaveLength(1); // the failed backup removed its own lock
     await r(['unlock']); // not stale: unlock alone keeps it
@@ -145,7 +145,7 @@ describe('locks', () => {
     const before = (JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length;
     const lock = await RepoLock.acquire(lib, true);
     try {
-      const res = await r(['backup', src], 11);
+      const res = await r(['backup', src, '--retry-lock', '1s'], 11);
       expect(res.stderr).toContain(`host ${hostname()}`);
       expect(res.stderr).toContain(`pid ${process.pid}`);
       expect(res.stderr).toContain('strongbox unlock');
@@ -160,6 +160,17 @@ describe('locks', () => {
     } finally {
       await lock.release();
     }
+  });
+
+  it('a backup waits for an exclusive lock (a prune) to be released, then completes its snapshot', async () => {
+    const before = (JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length;
+    const lock = await RepoLock.acquire(lib, true);
+    const backup = r(['backup', src, '--retry-lock', '2m']);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect((JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before);
+    await lock.release();
+    await backup;
+    expect((JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before + 1);
   });
 
   it('a live shared lock lets a backup run but blocks key remove, which needs an exclusive lock', async () => {
@@ -187,13 +198,18 @@ describe('locks', () => {
     expect(await lockFiles()).toEqual([]);
   });
 
-  it('read-only commands work while an exclusive lock is held', async () => {
+  it('listing works while an exclusive lock is held; restore and check, which read packs a prune may delete, wait for it', async () => {
     const lock = await RepoLock.acquire(lib, true);
     try {
       await r(['snapshots']);
       await r(['ls', 'latest']);
-      await r(['restore', 'latest', '--target', join(tmp.path, 'out')]);
-      await r(['check']);
+      await r(['check', '--retry-lock', '0s'], 11);
+      const refused = await r(['restore', 'latest', '--target', join(tmp.path, 'out-refused'), '--retry-lock', '0s'], 11);
+      expect(refused.stderr).toMatch(/exclusively locked/);
+      const waiting = r(['restore', 'latest', '--target', join(tmp.path, 'out')]);
+      await new Promise((res) => setTimeout(res, 1000));
+      await lock.release();
+      await waiting;
     } finally {
       await lock.release();
     }

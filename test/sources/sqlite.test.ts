@@ -1,13 +1,17 @@
-// SQLite source against the real sqlite3: a consistent copy while another process keeps writing, restored
-// by atomic replacement into a different file, and the failures a user meets.
+// SQLite source against the real sqlite3: the source conformance suite, then a consistent copy while another
+// process keeps writing, restored by atomic replacement into a different file, and the failures a user meets.
 import { spawn, execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteSource } from '../../src/sources/sqlite/sqlite.js';
 import { tempDir } from '../e2e/helpers.js';
+import { sourceConformanceSuite } from '../conformance/source-suite.js';
+import { sqliteHarness } from '../support/sqlite-db.js';
 
 const sql = (db: string, q: string) => execFileSync('sqlite3', ['-batch', db, q], { encoding: 'utf8' }).trim();
+
+sourceConformanceSuite('sqlite', sqliteHarness());
 
 describe('sqlite source', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -19,6 +23,7 @@ describe('sqlite source', () => {
     sql(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, pair INTEGER, body BLOB, note TEXT); INSERT INTO t(pair, body, note) VALUES (0, randomblob(1000000), 'ünïcode 🚀'), (0, x'00ff', NULL);");
     // The writer adds rows two at a time in one transaction: a consistent copy always holds an even count.
     const writer = spawn('sqlite3', ['-batch', db], { stdio: ['pipe', 'ignore', 'pipe'] });
+    writer.stdin.on('error', () => {}); // killed at the end while the feeder may still write
     let stop = false;
     const feed = (async () => {
       for (let i = 1; !stop; i++) {

@@ -174,6 +174,24 @@ export function createLocalBackend(dir: string): Backend {
       }
     },
 
+    async removeLeftovers(): Promise<number> {
+      let freed = 0;
+      const sweep = async (dir: string) => {
+        for (const e of await readdirIfExists(dir, 'data')) {
+          if (!e.isFile() || !e.name.startsWith(TEMP_PREFIX)) continue;
+          const file = path.join(dir, e.name);
+          const st = await statIfExists(file, 'data');
+          await fs.rm(file, { force: true });
+          freed += st?.size ?? 0;
+        }
+      };
+      const dataDir = path.join(root, 'data');
+      await sweep(dataDir);
+      for (const shard of await readdirIfExists(dataDir, 'data')) if (shard.isDirectory()) await sweep(path.join(dataDir, shard.name));
+      for (const d of ['index', 'snapshots', 'keys']) await sweep(path.join(root, d));
+      return freed;
+    },
+
     isNotFound: isNotFoundError,
     isAlreadyExists: isAlreadyExistsError,
     isPermanent: isPermanentError,

@@ -114,6 +114,7 @@ export function withFaults(backend: Backend, plan: FaultPlan = {}): FaultyBacken
     isNotFound: (err) => (err instanceof BackendError ? err.kind === 'not-found' : backend.isNotFound(err)),
     isAlreadyExists: (err) => (err instanceof BackendError ? err.kind === 'already-exists' : backend.isAlreadyExists(err)),
     isPermanent: (err) => (err instanceof BackendError ? err.kind !== 'transient' : backend.isPermanent(err)),
+    ...(backend.removeLeftovers ? { removeLeftovers: () => backend.removeLeftovers!() } : {}),
     close: () => backend.close(),
   };
 }

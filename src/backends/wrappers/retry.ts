@@ -128,6 +128,7 @@ export function withRetry(backend: Backend, opts: RetryOptions = {}): Backend {
     isNotFound: (err) => backend.isNotFound(err),
     isAlreadyExists: (err) => backend.isAlreadyExists(err),
     isPermanent: (err) => backend.isPermanent(err),
+    ...(backend.removeLeftovers ? { removeLeftovers: () => backend.removeLeftovers!() } : {}),
     close: () => backend.close(),
   };
 }

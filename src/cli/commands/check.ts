@@ -2,11 +2,12 @@
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
 import { checkRepository, type CheckResult, type DataSubset } from '../../repository/check.js';
-import { type GlobalOptions, type Io, openRepo, printJson } from '../context.js';
+import { type GlobalOptions, type Io, openRepo, printJson, lockWait, withLock } from '../context.js';
 
 export interface CheckCmdOptions {
   readData?: boolean;
   readDataSubset?: string;
+  retryLock?: string;
 }
 
 export function parseSubset(s: string): DataSubset {
@@ -20,7 +21,8 @@ export function parseSubset(s: string): DataSubset {
 export async function runCheck(g: GlobalOptions, o: CheckCmdOptions, io: Io): Promise<CheckResult> {
   const subset = o.readDataSubset ? parseSubset(o.readDataSubset) : o.readData ? { kind: 'all' as const } : null;
   const repo = await openRepo(g, { index: false });
-  const r = await checkRepository(repo, subset);
+  // A shared lock: objects a running prune deletes would otherwise show up as false errors.
+  const r = await withLock(repo, false, io, () => checkRepository(repo, subset), lockWait(o.retryLock));
   if (g.json) printJson(io, r);
   else {
     for (const n of r.notes) io.err(`note: ${n}`);
@@ -35,5 +37,6 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
   program.command('check').description('verify the repository structure, and optionally the data')
     .option('--read-data', 'also read and verify every blob')
     .option('--read-data-subset <subset>', 'read a part of the packs: a percentage (10%) or n/m')
+    .option('--retry-lock <duration>', 'wait this long for a running forget/prune (default 30m; 0s: fail at once)')
     .action(async (o: CheckCmdOptions) => { await runCheck(globals(), o, io); });
 }

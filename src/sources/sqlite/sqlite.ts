@@ -3,13 +3,13 @@
 // writer never ends), and a restore by atomic file replacement after an integrity check.
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { StrongboxError } from '../../errors.js';
-import type { Dump, Source } from '../source.js';
+import { privateTempDir } from '../../util/cleanup.js';
+import type { Dump, Source, TargetState } from '../source.js';
 
 const run = promisify(execFile);
 const SQLITE = process.env.STRONGBOX_SQLITE3 ?? 'sqlite3';
@@ -27,9 +27,21 @@ async function sqlite(args: string[], what: string): Promise<string> {
 /** An SQL string literal. */
 const quote = (p: string) => `'${p.replace(/'/g, "''")}'`;
 
+/** Exact row counts of every table (cheap on a private copy, and consistent with it). */
+async function tableCounts(db: string, label: string): Promise<Record<string, number>> {
+  const names = (await sqlite([db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;"], label)).split('\n').filter(Boolean);
+  if (!names.length) return {};
+  const q = names.map((n) => `SELECT ${quote(n)}, count(*) FROM "${n.replace(/"/g, '""')}"`).join(' UNION ALL ');
+  const rows = (await sqlite(['-separator', '\t', db, `${q};`], label)).split('\n').filter(Boolean);
+  return Object.fromEntries(rows.map((r) => { const i = r.lastIndexOf('\t'); return [r.slice(0, i), Number(r.slice(i + 1))]; }));
+}
+
 export function sqliteSource(path: string, label = `sqlite ${path}`): Source {
-  return {
+  const source: Source = {
     engine: 'sqlite',
+    label,
+    defaultTarget: path,
+    describeTarget: (target) => `sqlite database ${target}`,
     async dump(): Promise<Dump> {
       try {
         await stat(path);
@@ -37,19 +49,36 @@ export function sqliteSource(path: string, label = `sqlite ${path}`): Source {
         throw new StrongboxError('SOURCE', `${label}: database file ${path} does not exist`, { cause: e });
       }
       const version = (await sqlite(['-version'], label)).split(' ')[0];
-      const dir = await mkdtemp(join(tmpdir(), 'strongbox-sqlite-'));
-      const copy = join(dir, 'copy.db');
+      // The copy is made before the stream starts, so its row counts can go into the metadata.
+      const dir = await privateTempDir('sqlite');
+      const copy = join(dir.path, 'copy.db');
+      let tables: Record<string, number>;
+      try {
+        await sqlite([path, `PRAGMA busy_timeout=10000; VACUUM INTO ${quote(copy)};`], label);
+        tables = await tableCounts(copy, label);
+      } catch (e) {
+        await dir.dispose();
+        throw e;
+      }
       const stream = (async function* () {
         try {
-          await sqlite([path, `PRAGMA busy_timeout=10000; VACUUM INTO ${quote(copy)};`], label);
           for await (const b of createReadStream(copy, { highWaterMark: 1024 * 1024 })) yield b as Buffer;
         } finally {
-          await rm(dir, { recursive: true, force: true });
+          await dir.dispose();
         }
       })();
-      return { stream, meta: { engine: 'sqlite', format: 'sqlite3-database', tool: 'sqlite3 VACUUM INTO', toolVersion: version, database: basename(path) } };
+      return { stream, meta: { engine: 'sqlite', format: 'sqlite3-database', tool: 'sqlite3 VACUUM INTO', toolVersion: version, database: basename(path), tables, rowCounts: 'exact' } };
+    },
+    async targetState(target: string): Promise<TargetState> {
+      try {
+        if ((await stat(target)).size === 0) return 'empty';
+      } catch {
+        return 'missing';
+      }
+      return 'non-empty';
     },
     async restore(input: AsyncIterable<Buffer>, target: string): Promise<void> {
+      await mkdir(dirname(target), { recursive: true });
       const tmp = join(dirname(target), `.${basename(target)}.strongbox-restore-${process.pid}`);
       try {
         await pipeline(input, createWriteStream(tmp, { mode: 0o600, flags: 'wx' }));
@@ -58,9 +87,10 @@ export function sqliteSource(path: string, label = `sqlite ${path}`): Source {
         await fh.close();
         const check = (await sqlite([tmp, 'PRAGMA integrity_check;'], `${label}: restored copy`)).trim();
         if (check !== 'ok') throw new StrongboxError('INTEGRITY', `${label}: the restored database fails PRAGMA integrity_check: ${check.slice(0, 200)}`);
-        // A write-ahead log left by the old database would be replayed onto the new one: remove it first.
-        await rm(`${target}-wal`, { force: true });
-        await rm(`${target}-shm`, { force: true });
+        await keepOwnership(target, tmp);
+        // A write-ahead log or hot journal left by the old database would be replayed onto the new one:
+        // removed last, just before the rename, so a failure before it leaves the old database whole.
+        for (const f of [`${target}-wal`, `${target}-shm`, `${target}-journal`]) await rm(f, { force: true });
         await rename(tmp, target);
       } catch (e) {
         await rm(tmp, { force: true });
@@ -68,4 +98,17 @@ export function sqliteSource(path: string, label = `sqlite ${path}`): Source {
       }
     },
   };
+  return source;
+}
+
+/** A replaced database file keeps the mode and owner of the one it replaces (the app must still open it). */
+async function keepOwnership(target: string, tmp: string): Promise<void> {
+  let st;
+  try {
+    st = await stat(target);
+  } catch {
+    return;
+  }
+  await chmod(tmp, st.mode & 0o7777);
+  if (process.getuid?.() === 0) await chown(tmp, st.uid, st.gid);
 }

@@ -1,0 +1,51 @@
+// Hooks around an app backup: shell commands run before (a failure aborts the backup) and after (always,
+// told the outcome). Their output is kept (bounded) for the error message, not streamed into ours.
+import { spawn } from 'node:child_process';
+import { StrongboxError } from '../errors.js';
+import { childEnv } from '../sources/tool.js';
+import { trackChild } from '../util/cleanup.js';
+
+export interface HookEnv {
+  app: string;
+  phase: 'before' | 'after';
+  /** For `after` hooks: whether the backup succeeded. */
+  outcome?: 'success' | 'failure';
+  /** A hook still running after this long is killed (with everything it started) and fails. */
+  timeoutSeconds: number;
+}
+
+/** Runs one hook command with /bin/sh; resolves with its output, rejects with a HOOK error naming it. */
+export function runHook(command: string, h: HookEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const env = childEnv({ STRONGBOX_APP: h.app, STRONGBOX_HOOK: h.phase, STRONGBOX_OUTCOME: h.outcome });
+    // Its own process group, so a timeout kills what the shell started too.
+    const child = spawn('/bin/sh', ['-c', command], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    trackChild(child, true);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, h.timeoutSeconds * 1000);
+    let out = '';
+    const keep = (d: Buffer) => { out = (out + d.toString('utf8')).slice(-4096); };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (e) => reject(new StrongboxError('HOOK', `app ${h.app}: ${h.phase} hook "${command}" could not start: ${e.message}`, { cause: e })));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) return reject(new StrongboxError('HOOK', `app ${h.app}: ${h.phase} hook "${command}" did not finish within ${h.timeoutSeconds} s and was killed`));
+      if (code === 0) return resolve(out);
+      const said = out.trim().split('\n').slice(-5).join(' | ');
+      reject(new StrongboxError('HOOK', `app ${h.app}: ${h.phase} hook "${command}" ${signal ? `was killed by ${signal}` : `exited with status ${code}`}${said ? `: ${said}` : ''}`));
+    });
+  });
+}
+
+/** Runs hooks in order, stopping at the first failure. */
+export async function runHooks(commands: string[], h: HookEnv): Promise<void> {
+  for (const c of commands) await runHook(c, h);
+}

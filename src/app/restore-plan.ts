@@ -1,0 +1,71 @@
+// Planning an app restore (pure): which components of a snapshot go where, given the target app's config
+// and the user's choices. Nothing is touched here; apply.ts asks for consent and does the work.
+import { join } from 'node:path';
+import type { AppConfig, DatabaseConfig } from '../config/schema.js';
+import { StrongboxError } from '../errors.js';
+import type { DatabaseComponent, FilesComponent, Snapshot } from '../repository/snapshot.js';
+import { parseTargetDb, type TargetDb } from '../sources/index.js';
+import type { Only } from './backup.js';
+
+export interface FilesStep {
+  kind: 'files';
+  component: FilesComponent;
+  /** Where the tree goes: the app's configured path, or --target DIR/<component name>. */
+  dest: string;
+  /** What the backup leaves out on purpose (excludes, offloaded): a replacing restore keeps it. */
+  keep: string[];
+}
+
+export interface DatabaseStep {
+  kind: 'database';
+  component: DatabaseComponent;
+  config: DatabaseConfig;
+  target: TargetDb;
+}
+
+export type RestoreStep = FilesStep | DatabaseStep;
+
+export interface AppRestoreChoice {
+  only?: Only;
+  components?: string[];
+  /** For file trees: restore under this directory instead of the configured paths. */
+  target?: string;
+  /** For the one database component selected: another database name, URL or (SQLite) path. */
+  targetDb?: string;
+}
+
+export function planAppRestore(snapshot: Snapshot, snapId: string, app: AppConfig, choice: AppRestoreChoice): RestoreStep[] {
+  const where = `snapshot ${snapId.slice(0, 8)}${snapshot.app ? ` (app ${snapshot.app})` : ''}`;
+  const wanted = new Set(choice.components ?? []);
+  for (const n of wanted) {
+    if (!snapshot.components.some((c) => c.name === n)) {
+      throw new StrongboxError('NOT_FOUND', `${where} has no component ${n} (it has: ${snapshot.components.map((c) => c.name).join(', ') || 'none'})`);
+    }
+  }
+  const chosen = snapshot.components.filter((c) => (!wanted.size || wanted.has(c.name))
+    && (choice.only === undefined || (choice.only === 'db' ? c.kind === 'database' : c.kind === 'files')));
+  if (!chosen.length) throw new StrongboxError('NOT_FOUND', `${where} has nothing to restore for that selection`);
+  const dbCount = chosen.filter((c) => c.kind === 'database').length;
+  if (choice.targetDb !== undefined && dbCount !== 1) {
+    throw new StrongboxError('USAGE', `--target-db names one database, but ${dbCount} database components are selected; pick one with --component NAME`);
+  }
+  return chosen.map((c): RestoreStep => {
+    if (c.kind === 'files') {
+      const conf = app.files.find((f) => f.name === c.name);
+      const keep = conf ? [...conf.exclude, ...conf.offloaded] : [];
+      if (choice.target) return { kind: 'files', component: c, dest: join(choice.target, c.name), keep };
+      if (!conf) throw new StrongboxError('USAGE', `app ${app.id} has no file tree named ${c.name} to restore into; pass --target DIR`);
+      return { kind: 'files', component: c, dest: conf.path, keep };
+    }
+    const conf = app.databases.find((d) => d.name === c.name);
+    if (!conf) throw new StrongboxError('USAGE', `app ${app.id} has no database named ${c.name} to restore into (add it to the config, or restore into an app that has it)`);
+    if (!sameEngine(conf.engine, c.engine)) {
+      throw new StrongboxError('USAGE', `${where}: component ${c.name} is a ${c.engine} dump, but app ${app.id}'s database ${c.name} is ${conf.engine}`);
+    }
+    const target = choice.targetDb !== undefined ? parseTargetDb(choice.targetDb, conf.engine)
+      : { name: conf.engine === 'sqlite' ? conf.path : conf.database, override: {} };
+    return { kind: 'database', component: c, config: conf, target };
+  });
+}
+
+const sameEngine = (a: string, b: string) => a === b || (['mysql', 'mariadb'].includes(a) && ['mysql', 'mariadb'].includes(b));

@@ -1,0 +1,82 @@
+// Applying an app restore: ask consent for every target that holds data (all before touching any), then
+// restore file trees with the restorer and databases through their sources, from the verified dump stream.
+import { readdir } from 'node:fs/promises';
+import { StrongboxError } from '../errors.js';
+import type { AppConfig } from '../config/schema.js';
+import type { Repository } from '../repository/repository.js';
+import type { SnapshotRef } from '../repository/snapshot.js';
+import { readStream } from '../repository/stream.js';
+import { removeExtraneous } from '../restore/extraneous.js';
+import { restore, type RestoreStats } from '../restore/restorer.js';
+import { selectSubpath } from '../restore/select.js';
+import { openSource } from '../sources/index.js';
+import type { Source } from '../sources/source.js';
+import { type AppRestoreChoice, planAppRestore, type RestoreStep } from './restore-plan.js';
+
+export interface AppRestoreOptions extends AppRestoreChoice {
+  /** Consent to replace what targets hold, given up front. */
+  yes?: boolean;
+  /** Asks the user (interactive terminals only); absent, a target that holds data is refused. */
+  confirm?: (question: string) => Promise<boolean>;
+  verify?: boolean;
+  onStep?: (message: string) => void;
+  onWarning?: (path: string, message: string) => void;
+}
+
+export interface RestoredComponent {
+  name: string;
+  kind: 'files' | 'database';
+  target: string;
+  replaced: boolean;
+  files?: RestoreStats;
+  /** Entries the target held that the snapshot does not, removed when replacing. */
+  removed?: number;
+  bytes?: number;
+}
+
+export async function restoreApp(repo: Repository, snap: SnapshotRef, app: AppConfig, opts: AppRestoreOptions): Promise<RestoredComponent[]> {
+  const steps = planAppRestore(snap.snapshot, snap.id, app, opts);
+  const prepared = await Promise.all(steps.map(async (s) => {
+    if (s.kind === 'files') return { step: s, source: null, described: `directory ${s.dest}`, full: await nonEmptyDir(s.dest) };
+    const source = openSource(s.config, app.id, s.target.override);
+    return { step: s, source, described: source.describeTarget(s.target.name), full: (await source.targetState(s.target.name)) === 'non-empty' };
+  }));
+  const full = prepared.filter((p) => p.full);
+  if (full.length && !opts.yes) {
+    const list = full.map((p) => p.described).join(', ');
+    const ok = opts.confirm ? await opts.confirm(`Replace the contents of ${list} with snapshot ${snap.id.slice(0, 8)}?`) : false;
+    if (!ok) {
+      throw new StrongboxError('TARGET_NOT_EMPTY', `not restoring: ${list} already ${full.length > 1 ? 'hold' : 'holds'} data; pass --yes to replace it, or choose another target (--target DIR, --target-db NAME)`);
+    }
+  }
+  const out: RestoredComponent[] = [];
+  for (const p of prepared) out.push(await apply(repo, snap, p.step, p.source, p.full, opts));
+  return out;
+}
+
+async function apply(repo: Repository, snap: SnapshotRef, s: RestoreStep, source: Source | null, full: boolean, opts: AppRestoreOptions): Promise<RestoredComponent> {
+  if (s.kind === 'files') {
+    const sel = await selectSubpath(repo, snap, s.component.paths[0], s.component);
+    const stats = await restore(repo, sel, { target: s.dest, overwrite: full, verify: opts.verify, onWarning: opts.onWarning });
+    // Replacing means the directory ends up as backed up: what was added since is removed too.
+    const removed = full ? await removeExtraneous(repo, sel, s.dest, {
+      keep: s.keep, onSkip: (p, why) => opts.onWarning?.(p, why),
+    }) : 0;
+    opts.onStep?.(`files ${s.component.name} → ${s.dest}: ${stats.files} files, ${stats.dirs} dirs${removed ? `, ${removed} entries not in the snapshot removed` : ''}${opts.verify ? ', verified' : ''}`);
+    return { name: s.component.name, kind: 'files', target: s.dest, replaced: full, files: stats, removed };
+  }
+  const c = s.component;
+  await source!.restore(readStream(repo, c, `database ${c.name} of snapshot ${snap.id.slice(0, 8)}`), s.target.name);
+  opts.onStep?.(`database ${c.name} → ${source!.describeTarget(s.target.name)}: ${c.size} bytes of ${c.format} restored`);
+  return { name: c.name, kind: 'database', target: source!.describeTarget(s.target.name), replaced: full, bytes: c.size };
+}
+
+async function nonEmptyDir(path: string): Promise<boolean> {
+  try {
+    return (await readdir(path)).length > 0;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new StrongboxError('USAGE', `restore target ${path} exists and is not a directory`);
+    throw e;
+  }
+}

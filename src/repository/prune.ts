@@ -1,0 +1,141 @@
+// `prune`: remove data no snapshot references. Planning (which packs to delete, repack or keep) is pure;
+// applying follows a write order that leaves a checkable repository if killed at any point
+// (format doc, "Prune"): new packs → new indexes → an index superseding the old ones → delete old
+// indexes → delete packs. It runs under an exclusive lock, so no backup can add references meanwhile.
+import { StrongboxError } from '../errors.js';
+import { decodeIndex, encodeIndex, type IndexPack } from './index-file.js';
+import { SEAL_OVERHEAD } from './crypto.js';
+import { PACK_ENTRY_LEN } from './pack.js';
+import { Packer } from './packer.js';
+import type { Repository } from './repository.js';
+import { databaseComponents, filesComponents } from './snapshot.js';
+import { mapLimit } from '../util/concurrency.js';
+
+export interface PackUse {
+  packId: string;
+  size: number;
+  /** Entries of blobs that are used and whose chosen copy is in this pack. */
+  used: IndexPack['entries'];
+  usedBytes: number;
+  totalBytes: number;
+}
+
+export interface PrunePlan {
+  remove: string[];
+  repack: PackUse[];
+  keep: PackUse[];
+  /** Packs in storage that no index lists (an interrupted backup's). */
+  orphans: string[];
+  bytesRemovable: number;
+}
+
+/** Pure: a pack with nothing used goes; one whose unused share is at least `repackUnused` (0–1) is repacked. */
+export function planPrune(packs: PackUse[], orphans: { id: string; size: number }[], repackUnused: number): PrunePlan {
+  const plan: PrunePlan = { remove: [], repack: [], keep: [], orphans: orphans.map((o) => o.id), bytesRemovable: orphans.reduce((a, o) => a + o.size, 0) };
+  for (const p of packs) {
+    if (p.used.length === 0) {
+      plan.remove.push(p.packId);
+      plan.bytesRemovable += p.size;
+    } else if ((p.totalBytes - p.usedBytes) / p.totalBytes >= repackUnused && p.totalBytes > p.usedBytes) {
+      plan.repack.push(p);
+      plan.bytesRemovable += p.totalBytes - p.usedBytes;
+    } else plan.keep.push(p);
+  }
+  return plan;
+}
+
+/** Every blob any snapshot references (trees, file contents, dumps); a missing one stops the prune. */
+export async function usedBlobs(repo: Repository): Promise<Set<string>> {
+  const used = new Set<string>();
+  const need = (id: string, what: string) => {
+    if (!repo.index.has(Buffer.from(id, 'hex'))) {
+      throw new StrongboxError('INTEGRITY', `${what} references blob ${id}, which is not in the index: not pruning a damaged repository; run 'strongbox check'`);
+    }
+    used.add(id);
+  };
+  const walk = async (tree: string, what: string): Promise<void> => {
+    if (used.has(tree)) return;
+    need(tree, what);
+    for (const n of (await repo.loadTree(tree)).nodes) {
+      for (const id of n.content ?? []) need(id, `${what}/${n.name}`);
+      if (n.type === 'dir' && n.subtree) await walk(n.subtree, `${what}/${n.name}`);
+    }
+  };
+  for (const s of await repo.listSnapshots()) {
+    for (const c of filesComponents(s.snapshot)) await walk(c.tree, `snapshot ${s.id.slice(0, 8)}`);
+    for (const c of databaseComponents(s.snapshot)) for (const id of c.content) need(id, `snapshot ${s.id.slice(0, 8)} database ${c.name}`);
+  }
+  return used;
+}
+
+export interface PruneResult {
+  plan: PrunePlan;
+  packsWritten: number;
+  bytesWritten: number;
+  indexesRemoved: number;
+  /** Bytes of partial uploads (temporary files of killed writers) removed. */
+  leftoverBytes: number;
+  dryRun: boolean;
+}
+
+export async function prune(repo: Repository, opts: { repackUnused?: number; dryRun?: boolean; onStep?: (m: string) => void } = {}): Promise<PruneResult> {
+  const step = opts.onStep ?? (() => {});
+  const indexNames: string[] = [];
+  for await (const f of repo.backend.list('index')) indexNames.push(f.name);
+  const indexes = await mapLimit(indexNames, 8, async (name) => ({ name, idx: decodeIndex(await repo.loadObject('index', name), name) }));
+  const superseded = new Set(indexes.flatMap((i) => i.idx.supersedes));
+  const listed = new Map<string, IndexPack>();
+  for (const { name, idx } of indexes) if (!superseded.has(name)) for (const p of idx.packs) if (!listed.has(p.packId)) listed.set(p.packId, p);
+  const stored = new Map<string, number>();
+  for await (const f of repo.backend.list('data')) stored.set(f.name, f.size);
+  for (const id of listed.keys()) {
+    if (!stored.has(id)) throw new StrongboxError('INTEGRITY', `pack ${id} is listed in the index but missing from storage: not pruning a damaged repository; run 'strongbox check'`);
+  }
+  const used = await usedBlobs(repo);
+  const uses: PackUse[] = [...listed.values()].map((p) => {
+    const mine = p.entries.filter((e) => {
+      const hex = e.id.toString('hex');
+      return used.has(hex) && repo.index.get(e.id)?.packId === p.packId;
+    });
+    const bytes = (es: IndexPack['entries']) => es.reduce((a, e) => a + e.length + PACK_ENTRY_LEN, 0);
+    return { packId: p.packId, size: stored.get(p.packId)!, used: mine, usedBytes: bytes(mine), totalBytes: bytes(p.entries) + SEAL_OVERHEAD + 4 };
+  });
+  const orphans = [...stored].filter(([id]) => !listed.has(id)).map(([id, size]) => ({ id, size }));
+  const plan = planPrune(uses, orphans, opts.repackUnused ?? 0.5);
+  const result: PruneResult = { plan, packsWritten: 0, bytesWritten: 0, indexesRemoved: 0, leftoverBytes: 0, dryRun: !!opts.dryRun };
+  if (opts.dryRun) return result;
+  // Partial uploads of killed backups: no writer runs while prune holds the exclusive lock.
+  result.leftoverBytes = (await repo.backend.removeLeftovers?.()) ?? 0;
+  const staleIndexes = indexNames.filter((n) => superseded.has(n));
+  if (!plan.remove.length && !plan.repack.length && !plan.orphans.length && !staleIndexes.length) return result;
+
+  // 1. Copy the used blobs of packs being repacked into new packs (each checked by decryption first).
+  const packer = new Packer(repo, 1, { ignoreIndex: true });
+  for (const p of plan.repack) {
+    const bytes = await repo.load({ type: 'data', name: p.packId });
+    for (const e of p.used) {
+      const sealed = bytes.subarray(e.offset, e.offset + e.length);
+      repo.decodeBlob(e.id, sealed, e.compressed, p.packId);
+      await packer.addSealed(e.type, e.id, Buffer.from(sealed), e.rawLength, e.compressed);
+    }
+  }
+  await packer.flush();
+  result.packsWritten = packer.stats.packs;
+  result.bytesWritten = packer.stats.bytesStored;
+  if (plan.repack.length) step(`repacked ${plan.repack.length} packs into ${packer.stats.packs}`);
+  // 2. Index the kept packs anew, then supersede every old index in one last object.
+  const keptPacks = plan.keep.map((u) => listed.get(u.packId)!);
+  for (let i = 0; i < keptPacks.length; i += 64) {
+    await repo.saveObject('index', encodeIndex({ supersedes: [], packs: keptPacks.slice(i, i + 64) }));
+  }
+  await repo.saveObject('index', encodeIndex({ supersedes: indexNames, packs: [] }));
+  // 3. Only now delete: old indexes, then the packs nothing points at any more.
+  for (const name of indexNames) {
+    await repo.backend.remove({ type: 'index', name });
+    result.indexesRemoved++;
+  }
+  const doomed = [...plan.remove, ...plan.repack.map((p) => p.packId), ...plan.orphans];
+  await mapLimit(doomed, 4, (id) => repo.backend.remove({ type: 'data', name: id }));
+  step(`removed ${doomed.length} packs`);
+  return result;
+}

@@ -1,0 +1,66 @@
+// After a restore that replaces a directory's contents (restore --app --yes): remove what the target holds
+// that the snapshot's tree does not, so the directory ends up as backed up. What the backup left out on
+// purpose (excludes, offloaded folders) is kept, nothing on another filesystem (a mounted bucket) is
+// touched, and symlinks are removed as links, never followed.
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeExcluder } from '../archiver/excludes.js';
+import type { Repository } from '../repository/repository.js';
+import type { Selection } from './select.js';
+
+export interface ExtraneousOptions {
+  /** The component's exclude and offloaded patterns (relative to the target, gitignore style). */
+  keep: string[];
+  onRemove?: (path: string) => void;
+  onSkip?: (path: string, why: string) => void;
+}
+
+/** Returns how many entries (files, links, whole directories) were removed. */
+export async function removeExtraneous(repo: Repository, sel: Selection, target: string, opts: ExtraneousOptions): Promise<number> {
+  if (sel.kind !== 'tree') return 0;
+  const keep = makeExcluder(opts.keep);
+  const dev = lstatSync(target).dev;
+  let removed = 0;
+  const walk = async (treeId: string, dir: string, rel: string): Promise<void> => {
+    const nodes = new Map((await repo.loadTree(treeId)).nodes.map((n) => [n.name, n]));
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const relPath = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(path);
+      if (st.dev !== dev) {
+        opts.onSkip?.(path, 'on another filesystem (a mount): left alone');
+        continue;
+      }
+      if (keep.excluded(relPath, st.isDirectory())) continue;
+      const node = nodes.get(name);
+      if (!node) {
+        // A directory is emptied first, so a mount point somewhere below it is never crossed.
+        if (st.isDirectory() && !(await removeTree(path, dev, opts))) continue;
+        rmSync(path, { recursive: true, force: true });
+        removed++;
+        opts.onRemove?.(path);
+      } else if (node.type === 'dir' && node.subtree && st.isDirectory()) {
+        await walk(node.subtree, path, relPath);
+      }
+    }
+  };
+  await walk(sel.tree, target, '');
+  return removed;
+}
+
+/** Empties `dir` without leaving its filesystem; false when something below is on another one (kept). */
+async function removeTree(dir: string, dev: number, opts: ExtraneousOptions): Promise<boolean> {
+  let clean = true;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const st = lstatSync(path);
+    if (st.dev !== dev) {
+      opts.onSkip?.(path, 'on another filesystem (a mount): left alone');
+      clean = false;
+    } else if (st.isDirectory()) {
+      if (await removeTree(path, dev, opts)) rmSync(path, { recursive: true, force: true });
+      else clean = false;
+    } else rmSync(path, { force: true });
+  }
+  return clean;
+}

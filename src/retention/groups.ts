@@ -1,0 +1,79 @@
+// Which snapshots retention looks at together, and under which policy: per app, its scheduled, on-demand
+// and shutdown snapshots are three groups with their own policies; snapshots without an app are grouped by
+// host and paths and need rules given as flags. Pure: the forget command applies the result.
+import type { AppConfig } from '../config/schema.js';
+import type { SnapshotRef, Trigger } from '../repository/snapshot.js';
+import { type Decision, planRetention } from './plan.js';
+import { DEFAULT_ON_DEMAND, DEFAULT_SHUTDOWN, defaultScheduledPolicy, describePolicy, isEmptyPolicy, type Policy } from './policy.js';
+
+export interface GroupPlan {
+  /** "app shop, scheduled" or "host web-1, paths /var/www". */
+  name: string;
+  app?: string;
+  trigger?: Trigger;
+  policy: Policy | null;
+  timeZone: string;
+  /** Newest first; without a policy, every snapshot is kept with the label "no policy". */
+  decisions: (Decision & { ref: SnapshotRef })[];
+}
+
+export interface ForgetInput {
+  snapshots: SnapshotRef[];
+  /** The config's apps, for their retention settings (an app the config lacks needs --keep-* flags). */
+  apps: AppConfig[];
+  /** Rules from the command line: they replace every group's policy. */
+  flags?: Policy;
+  now: number;
+}
+
+const triggerOf = (s: SnapshotRef): Trigger => s.snapshot.trigger ?? 'on-demand';
+
+export function planForget(input: ForgetInput): GroupPlan[] {
+  const groups = new Map<string, SnapshotRef[]>();
+  for (const s of input.snapshots) {
+    const key = s.snapshot.app !== undefined
+      ? JSON.stringify(['app', s.snapshot.app, triggerOf(s)])
+      : JSON.stringify(['paths', s.snapshot.host, [...s.snapshot.paths].sort()]);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const flags = input.flags && !isEmptyPolicy(input.flags) ? input.flags : undefined;
+  const plans: GroupPlan[] = [];
+  for (const [key, refs] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const k = JSON.parse(key) as ['app', string, Trigger] | ['paths', string, string[]];
+    let policy: Policy | null;
+    let timeZone = 'UTC';
+    let name: string;
+    if (k[0] === 'app') {
+      const app = input.apps.find((a) => a.id === k[1]);
+      timeZone = app?.retention.timeZone ?? 'UTC';
+      // An app the config does not describe keeps everything unless rules are given: its own settings
+      // may keep more than the defaults, and forgetting is not undone.
+      policy = flags ?? (app ? appPolicy(app, k[2], refs) : null);
+      name = `app ${k[1]}, ${k[2]}`;
+    } else {
+      policy = flags ?? null;
+      name = `host ${k[1]}, paths ${k[2].join(' ')}`;
+    }
+    const decisions = policy
+      ? planRetention(refs.map((r) => ({ id: r.id, time: Date.parse(r.snapshot.time), periodicity: r.snapshot.periodicity })), policy, input.now, timeZone)
+      : refs.map((r) => ({ id: r.id, time: Date.parse(r.snapshot.time), keep: true, label: 'no policy' }));
+    const byId = new Map(refs.map((r) => [r.id, r]));
+    plans.push({
+      name, policy, timeZone, ...(k[0] === 'app' ? { app: k[1], trigger: k[2] } : {}),
+      decisions: decisions.map((d) => ({ ...d, ref: byId.get(d.id)! })).sort((a, b) => b.time - a.time),
+    });
+  }
+  return plans;
+}
+
+/** The app's configured policy for a trigger, else the defaults (hourly/bimonthly rules when the app takes them). */
+export function appPolicy(app: AppConfig | undefined, trigger: Trigger, refs: SnapshotRef[]): Policy {
+  const r = app?.retention;
+  if (trigger === 'on-demand') return r?.onDemand ?? DEFAULT_ON_DEMAND;
+  if (trigger === 'shutdown') return r?.shutdown ?? DEFAULT_SHUTDOWN;
+  if (r?.scheduled) return r.scheduled;
+  const takes = (p: 'hourly' | 'bimonthly') => !!app?.periodicities.includes(p) || refs.some((s) => s.snapshot.periodicity === p);
+  return defaultScheduledPolicy({ hourly: takes('hourly'), bimonthly: takes('bimonthly') });
+}
+
+export { describePolicy };

@@ -1,0 +1,168 @@
+// MySQL / MariaDB source: mysqldump (mariadb-dump) in one consistent transaction with routines, triggers,
+// events, hex BLOBs and utf8mb4, restored through the mysql (mariadb) client. Credentials reach the tools
+// only in a 0600 options file in a private temporary directory, removed afterwards.
+import { createReadStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StrongboxError, isStrongboxError } from '../../errors.js';
+import { type ConnOverride, type ServerDbConfig, type ServerConn, serverConn, toolPath } from '../server.js';
+import type { Dump, Source, TargetState } from '../source.js';
+import { privateTempDir, spool } from '../../util/cleanup.js';
+import { feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
+
+// A row larger than the client's default packet limit (16 MiB) would break the dump and the restore.
+export const MYSQLDUMP_DEFAULTS = ['--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', '--default-character-set=utf8mb4', '--no-tablespaces', '--max-allowed-packet=1G'];
+
+const INSTALL = 'Debian: apt-get install mariadb-client';
+const literal = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const ident = (s: string) => `\`${s.replace(/`/g, '``')}\``;
+/** An option-file value: quoted, with the escapes the client's option parser understands. */
+const optValue = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+
+/** Writes the connection into a private 0600 options file; `dispose` removes it. */
+async function optionsFile(conn: ServerConn): Promise<{ file: string; dispose: () => Promise<void> }> {
+  const dir = await privateTempDir('my');
+  const file = join(dir.path, 'client.cnf');
+  const lines = ['[client]', `host=${optValue(conn.host)}`, `port=${conn.port}`, 'protocol=TCP'];
+  if (conn.user) lines.push(`user=${optValue(conn.user)}`);
+  if (conn.password !== undefined) lines.push(`password=${optValue(conn.password)}`);
+  await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
+  return { file, dispose: dir.dispose };
+}
+
+async function withOptionsFile<T>(conn: ServerConn, fn: (file: string) => Promise<T>): Promise<T> {
+  const opts = await optionsFile(conn);
+  try {
+    return await fn(opts.file);
+  } finally {
+    await opts.dispose();
+  }
+}
+
+/** A load error, with a hint when the cause is likely a row above the server's packet limit. */
+function explainLoadError(e: unknown): Error {
+  if (isStrongboxError(e, 'SOURCE') && /server has gone away|2006|max_allowed_packet/i.test(e.message)) {
+    return new StrongboxError('SOURCE', `${e.message} (a row may be larger than the server's max_allowed_packet allows: raise it, e.g. SET GLOBAL max_allowed_packet = 1073741824)`, { cause: e });
+  }
+  return e as Error;
+}
+
+export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' }, label: string, override: ConnOverride = {}): Source {
+  const conn = serverConn(cfg, label, override);
+  const names = cfg.engine === 'mariadb' ? { dump: 'mariadb-dump', client: 'mariadb' } : { dump: 'mysqldump', client: 'mysql' };
+  const fallback = cfg.engine === 'mariadb' ? { dump: 'mysqldump', client: 'mysql' } : { dump: 'mariadb-dump', client: 'mariadb' };
+  // The MYSQL_PWD and MYSQL_HOST of the calling shell must not override the options file.
+  const env = { MYSQL_PWD: undefined, MYSQL_HOST: undefined, MYSQL_TCP_PORT: undefined };
+  const spec = (cmd: string, file: string, args: string[]): ToolSpec => ({ cmd: toolPath(cfg, cmd), args: [`--defaults-extra-file=${file}`, ...args], env, label, installHint: INSTALL });
+  // DROP DATABASE or a load blocked by the application's metadata locks fails after a while instead of hanging.
+  const lockWait = `--init-command=SET SESSION lock_wait_timeout = ${cfg.lockTimeoutSeconds ?? 300}`;
+
+  /** The tool by its engine's name, else by the other name (Debian ships both for MariaDB). */
+  let resolved: { dump: string; client: string; mariadbClient: boolean } | null = null;
+  const tools = async (): Promise<{ dump: string; client: string; mariadbClient: boolean }> => {
+    if (resolved) return resolved;
+    for (const cand of [names, fallback]) {
+      try {
+        const v = await runTool({ cmd: toolPath(cfg, cand.client), args: ['--version'], label });
+        return (resolved = { ...cand, mariadbClient: /mariadb/i.test(v) });
+      } catch (e) {
+        if (!isStrongboxError(e, 'SOURCE') || !/not installed|does not exist/.test(e.message)) throw e;
+      }
+    }
+    throw new StrongboxError('SOURCE', `${label}: neither ${names.client} nor ${fallback.client} is installed ${cfg.binDir ? `in ${cfg.binDir}` : 'or on PATH'} (${INSTALL})`);
+  };
+  const query = async (file: string, sql: string, db?: string): Promise<string[][]> => {
+    const out = await runTool(spec((await tools()).client, file, ['--batch', '--skip-column-names', '--raw', lockWait, ...(db ? ['--database', db] : []), '-e', sql]));
+    return out.split('\n').filter(Boolean).map((l) => l.split('\t'));
+  };
+  const load = async (file: string, db: string, sqlFile: string): Promise<void> => {
+    const t = await tools();
+    const args = ['--default-character-set=utf8mb4', '--binary-mode', '--max-allowed-packet=1G', lockWait,
+      ...(t.mariadbClient ? ['--skip-print-query-on-error'] : []), ...(cfg.restoreArgs ?? []), '--database', db];
+    await feedTool(spec(t.client, file, args), createReadStream(sqlFile, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
+  };
+  const state = async (file: string, db: string): Promise<TargetState> => {
+    const [[schemas, objects]] = await query(file, `SELECT (SELECT count(*) FROM information_schema.schemata WHERE schema_name = ${literal(db)}),
+      (SELECT count(*) FROM information_schema.tables WHERE table_schema = ${literal(db)}) + (SELECT count(*) FROM information_schema.routines WHERE routine_schema = ${literal(db)})
+      + (SELECT count(*) FROM information_schema.events WHERE event_schema = ${literal(db)})`);
+    return schemas === '0' ? 'missing' : objects === '0' ? 'empty' : 'non-empty';
+  };
+
+  const source: Source = {
+    engine: cfg.engine,
+    label,
+    defaultTarget: cfg.database,
+    describeTarget: (db) => `${cfg.engine} database \`${db}\` on ${conn.host}:${conn.port}`,
+
+    async dump(): Promise<Dump> {
+      const t = await tools();
+      const toolVersion = versionOf((await runTool({ cmd: toolPath(cfg, t.dump), args: ['--version'], label, installHint: INSTALL })).replace(/^.*?Distrib\s*/s, ''));
+      const { serverVersion, tables } = await withOptionsFile(conn, async (file) => {
+        const [[version]] = await query(file, 'SELECT VERSION()');
+        const counts = await query(file, `SELECT table_name, COALESCE(table_rows, 0) FROM information_schema.tables WHERE table_schema = ${literal(cfg.database)} AND table_type = 'BASE TABLE' ORDER BY 1`);
+        return { serverVersion: version, tables: Object.fromEntries(counts.map(([n, c]) => [n, Number(c)])) };
+      });
+      // The options file must outlive the dump process, so the stream owns it.
+      return {
+        stream: (async function* () {
+          const opts = await optionsFile(conn);
+          try {
+            yield* streamTool(spec(t.dump, opts.file, [...MYSQLDUMP_DEFAULTS, ...cfg.dumpArgs, cfg.database]));
+          } finally {
+            await opts.dispose();
+          }
+        })(),
+        meta: {
+          engine: cfg.engine, format: 'mysqldump-sql', tool: t.dump, toolVersion, serverVersion, database: cfg.database, tables, rowCounts: 'estimate',
+        },
+      };
+    },
+
+    targetState: (db) => withOptionsFile(conn, (file) => state(file, db)),
+
+    async restore(input: AsyncIterable<Buffer>, db: string): Promise<void> {
+      const t = await tools();
+      await withOptionsFile(conn, async (file) => {
+        const now = await state(file, db);
+        // The whole dump is read (and so verified) into a private file before the target is touched.
+        const dump = await spool(input, 'myrestore', 'dump.sql');
+        let before: Awaited<ReturnType<typeof spool>> | null = null;
+        try {
+          let charset = 'CHARACTER SET utf8mb4';
+          if (now === 'non-empty') {
+            // Replace means exactly the dump's contents: drop the database and create it again with its own
+            // character set and collation (grants on the database name survive). Loading SQL is not
+            // transactional, so what the target holds is dumped first, to be put back if the load fails.
+            const [[cs, coll]] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(db)}`);
+            charset = `CHARACTER SET ${cs} COLLATE ${coll}`;
+            before = await spool(streamTool(spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db])), 'mysafety', 'before-restore.sql');
+            await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${charset}`);
+          } else if (now === 'missing') {
+            await query(file, `CREATE DATABASE ${ident(db)} ${charset}`);
+          }
+          try {
+            await load(file, db, dump.file);
+          } catch (e) {
+            const why = explainLoadError(e);
+            if (before) {
+              try {
+                await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${charset}`);
+                await load(file, db, before.file);
+              } catch (e2) {
+                before.keep();
+                throw new StrongboxError('SOURCE', `${why.message}; putting back the previous contents failed too (${(e2 as Error).message}): they are in ${before.file}`, { cause: e });
+              }
+              throw new StrongboxError('SOURCE', `${why.message}; the database was put back as it was before the restore`, { cause: e });
+            }
+            if (now === 'missing') await query(file, `DROP DATABASE IF EXISTS ${ident(db)}`).catch(() => {});
+            throw why;
+          }
+        } finally {
+          await dump.dispose();
+          await before?.dispose();
+        }
+      });
+    },
+  };
+  return source;
+}

@@ -1,0 +1,199 @@
+// PostgreSQL source: `pg_dump --format=custom --compress=0` streamed straight into the repository (no temp
+// file; uncompressed so consecutive dumps deduplicate), restored with pg_restore. The password reaches the
+// tools only as PGPASSWORD in their environment.
+import { randomBytes } from 'node:crypto';
+import { StrongboxError } from '../../errors.js';
+import { spool } from '../../util/cleanup.js';
+import { type ConnOverride, major, type ServerDbConfig, serverConn, toolPath } from '../server.js';
+import type { Dump, Source, TargetState } from '../source.js';
+import { feedPipe, feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
+
+const INSTALL = 'Debian: apt-get install postgresql-client, or set binDir to the directory of a matching version';
+export const PG_RESTORE_DEFAULTS = ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error'];
+
+/** A libpq connection-string value, quoted so a database name can never be read as other options. */
+const conninfo = (db: string) => `dbname='${db.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** Empties a database of everything a dump can hold, except what extensions own (run in the restore's transaction). */
+const CLEAR_DATABASE = `DO $strongbox$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT n.oid FROM pg_namespace n WHERE n.nspname NOT IN ('public', 'information_schema') AND n.nspname !~ '^pg_'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e') LOOP
+    IF EXISTS (SELECT 1 FROM pg_namespace WHERE oid = r.oid) THEN EXECUTE format('DROP SCHEMA %s CASCADE', r.oid::regnamespace); END IF;
+  END LOOP;
+  FOR r IN SELECT c.oid, c.relkind FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') LOOP
+    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = r.oid) THEN
+      EXECUTE format('DROP %s %s CASCADE', CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+        WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, r.oid::regclass);
+    END IF;
+  END LOOP;
+  FOR r IN SELECT p.oid, p.prokind FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') LOOP
+    IF EXISTS (SELECT 1 FROM pg_proc WHERE oid = r.oid) THEN
+      EXECUTE format('DROP %s %s CASCADE', CASE r.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, r.oid::regprocedure);
+    END IF;
+  END LOOP;
+  FOR r IN SELECT t.oid, t.typtype FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('e', 'c', 'd', 'r')
+      AND (t.typtype <> 'c' OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') LOOP
+    IF EXISTS (SELECT 1 FROM pg_type WHERE oid = r.oid) THEN
+      EXECUTE format('DROP %s %s CASCADE', CASE r.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, r.oid::regtype);
+    END IF;
+  END LOOP;
+  PERFORM pg_catalog.lo_unlink(l.oid) FROM pg_catalog.pg_largeobject_metadata l;
+END $strongbox$`;
+
+const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'";
+
+/**
+ * pg_restore arguments for writing a script (`--file=-`) instead of restoring into a database: what only
+ * applies to a direct restore (clean, single transaction, parallel jobs, target database) is left out, with
+ * the value of a split option ("-j 4") too; psql provides the transaction.
+ */
+export function scriptArgs(args: string[]): string[] {
+  const flags = new Set(['--clean', '-c', '--if-exists', '--single-transaction', '-1', '--exit-on-error', '-e']);
+  const withValue = new Set(['-j', '--jobs', '-d', '--dbname']);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (flags.has(a) || /^(-j\d+|--jobs=|-d.|--dbname=)/.test(a)) continue;
+    if (withValue.has(a)) {
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+export function postgresSource(cfg: ServerDbConfig, label: string, override: ConnOverride = {}): Source {
+  const conn = serverConn(cfg, label, override);
+  const lockSeconds = cfg.lockTimeoutSeconds ?? 300;
+  const env: Record<string, string | undefined> = {
+    PGHOST: conn.host, PGPORT: String(conn.port), PGUSER: conn.user, PGPASSWORD: conn.password,
+    PGCONNECT_TIMEOUT: '10', PGAPPNAME: 'strongbox', PGDATABASE: undefined, PGSERVICE: undefined,
+    // A restore (or query) blocked by the application's locks fails after a while instead of hanging.
+    PGOPTIONS: `-c lock_timeout=${lockSeconds}s`,
+  };
+  const spec = (tool: string, args: string[]): ToolSpec => ({ cmd: toolPath(cfg, tool), args, env, label, installHint: INSTALL });
+  const psql = (db: string, sql: string) =>
+    runTool(spec('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', '-F', '\t', '-d', conninfo(db), '-c', sql]));
+  const rows = async (db: string, sql: string) => (await psql(db, sql)).split('\n').filter(Boolean).map((l) => l.split('\t'));
+
+  /** Statements about databases themselves run in a maintenance database every role can usually reach. */
+  const maintenance = async (sql: string): Promise<string[][]> => {
+    try {
+      return await rows('postgres', sql);
+    } catch (first) {
+      try {
+        return await rows('template1', sql);
+      } catch {
+        throw first;
+      }
+    }
+  };
+
+  const source: Source = {
+    engine: 'postgres',
+    label,
+    defaultTarget: cfg.database,
+    describeTarget: (db) => `postgres database "${db}" on ${conn.host}:${conn.port}`,
+
+    async dump(): Promise<Dump> {
+      const toolVersion = versionOf(await runTool(spec('pg_dump', ['--version'])));
+      const serverVersion = (await rows(cfg.database, "SELECT current_setting('server_version')"))[0][0].split(' ')[0];
+      if (major(toolVersion) < major(serverVersion)) {
+        throw new StrongboxError('SOURCE', `${label}: pg_dump ${toolVersion} is older than the server (PostgreSQL ${serverVersion}) and cannot dump it; install postgresql-client-${major(serverVersion)} and set binDir, e.g. /usr/lib/postgresql/${major(serverVersion)}/bin`);
+      }
+      const counts = await rows(cfg.database, `SELECT n.nspname || '.' || c.relname, COALESCE(s.n_live_tup, 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY 1`);
+      const stream = streamTool(spec('pg_dump', ['--format=custom', '--compress=0', '--no-password', `--lock-wait-timeout=${lockSeconds * 1000}`,
+        ...cfg.dumpArgs, '--dbname', conninfo(cfg.database)]));
+      return {
+        stream,
+        meta: {
+          engine: 'postgres', format: 'pg_dump-custom', tool: 'pg_dump', toolVersion, serverVersion,
+          database: cfg.database, tables: Object.fromEntries(counts.map(([t, n]) => [t, Number(n)])), rowCounts: 'estimate',
+        },
+      };
+    },
+
+    async targetState(db: string): Promise<TargetState> {
+      const [[n]] = await maintenance(`SELECT count(*) FROM pg_database WHERE datname = ${literal(db)}`);
+      if (n === '0') return 'missing';
+      const [[objects]] = await rows(db, `SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f'))
+        + (SELECT count(*) FROM pg_largeobject_metadata)
+        + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${USER_SCHEMAS})`);
+      return objects === '0' ? 'empty' : 'non-empty';
+    },
+
+    async restore(input: AsyncIterable<Buffer>, db: string): Promise<void> {
+      const state = await source.targetState(db);
+      if (state === 'non-empty') {
+        await withSession(() => replaceInto(input, db));
+        return;
+      }
+      // template0: template1 may hold objects of the site's own that would clash with the dump's.
+      const created = state === 'missing';
+      if (created) await maintenance(`CREATE DATABASE ${ident(db)} TEMPLATE template0`);
+      try {
+        await withSession(() => restoreInto(input, db));
+      } catch (e) {
+        // A database this restore created and could not fill is removed again, not left half made.
+        if (created) await maintenance(`DROP DATABASE IF EXISTS ${ident(db)}`).catch(() => {});
+        throw e;
+      }
+    },
+  };
+
+  /**
+   * Runs a restore under a session name of its own. When it fails, its server sessions are ended: a killed
+   * client's session would otherwise keep its transaction, and its locks, until it next talks to the client.
+   */
+  async function withSession(fn: () => Promise<void>): Promise<void> {
+    const name = `strongbox-restore-${process.pid}-${randomBytes(4).toString('hex')}`;
+    env.PGAPPNAME = name;
+    try {
+      await fn();
+    } catch (e) {
+      env.PGAPPNAME = 'strongbox';
+      await maintenance(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${literal(name)}`).catch(() => {});
+      throw e;
+    } finally {
+      env.PGAPPNAME = 'strongbox';
+    }
+  }
+
+  /**
+   * Replacing a database that holds data, in one transaction: the prelude drops every user schema and
+   * everything in public that no extension owns (and all large objects), then psql runs the dump as SQL
+   * (pg_restore -f -). The result holds exactly what the dump holds, or, on any failure, what it held before.
+   */
+  async function replaceInto(input: AsyncIterable<Buffer>, db: string): Promise<void> {
+    const args = scriptArgs(cfg.restoreArgs ?? PG_RESTORE_DEFAULTS);
+    await feedPipe(
+      spec('pg_restore', ['--file=-', ...args]),
+      spec('psql', ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', conninfo(db), '-c', CLEAR_DATABASE, '-f', '-']),
+      input,
+    );
+  }
+
+  async function restoreInto(input: AsyncIterable<Buffer>, db: string): Promise<void> {
+      const args = ['--no-password', '--dbname', conninfo(db), ...(cfg.restoreArgs ?? PG_RESTORE_DEFAULTS)];
+      if (!args.some((a) => a === '-j' || a.startsWith('--jobs') || /^-j\d+$/.test(a))) {
+        await feedTool(spec('pg_restore', args), input);
+        return;
+      }
+      // Parallel restore needs a seekable archive: only then is the dump spooled to a private temp file.
+      const dump = await spool(input, 'pgrestore', 'dump.pgcustom');
+      try {
+        await runTool(spec('pg_restore', [...args, dump.file]));
+      } finally {
+        await dump.dispose();
+      }
+  }
+  return source;
+}

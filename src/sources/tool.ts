@@ -1,0 +1,200 @@
+// Running database tools (pg_dump, mysqldump, psql, …) as child processes: their output as a byte stream,
+// their input from one, and failures turned into SOURCE errors that name the app, component and tool.
+// Secrets reach the tools only through `env` or files named in `args`; they are never put in argv.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { StrongboxError } from '../errors.js';
+import { trackChild } from '../util/cleanup.js';
+
+export interface ToolSpec {
+  cmd: string;
+  args: string[];
+  /** Added to (or, with undefined, removed from) the inherited environment. */
+  env?: Record<string, string | undefined>;
+  /** "app shop, database main". */
+  label: string;
+  /** How to get the tool when it is missing ("Debian: apt-get install postgresql-client"). */
+  installHint?: string;
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  error?: NodeJS.ErrnoException;
+}
+
+const STDERR_KEEP = 8192;
+
+/** strongbox's own secrets, never passed on to a tool or hook. */
+export const OWN_SECRETS = ['STRONGBOX_PASSWORD', 'STRONGBOX_NEW_PASSWORD', 'STRONGBOX_TARGET_DB_PASSWORD'];
+
+/** The environment for a child process: ours without strongbox's secrets, plus `extra` (undefined removes). */
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of OWN_SECRETS) delete env[k];
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+function start(t: ToolSpec, stdin: 'ignore' | 'pipe'): { child: ChildProcess; exit: Promise<Exit> } {
+  const env = childEnv(t.env);
+  const child = spawn(t.cmd, t.args, { env, stdio: [stdin, 'pipe', 'pipe'] });
+  trackChild(child);
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
+    stderr += d;
+    if (stderr.length > 2 * STDERR_KEEP) stderr = stderr.slice(-STDERR_KEEP);
+  });
+  const exit = new Promise<Exit>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, stderr, error }));
+    child.once('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+  return { child, exit };
+}
+
+function failure(t: ToolSpec, r: Exit): StrongboxError | null {
+  const tool = t.cmd.split('/').pop();
+  if (r.error) {
+    if (r.error.code === 'ENOENT') {
+      const where = t.cmd.includes('/') ? `${t.cmd} does not exist` : `${t.cmd} is not installed or not on PATH`;
+      return new StrongboxError('SOURCE', `${t.label}: ${where}${t.installHint ? ` (${t.installHint})` : ''}`, { cause: r.error });
+    }
+    return new StrongboxError('SOURCE', `${t.label}: cannot run ${t.cmd}: ${r.error.message}`, { cause: r.error });
+  }
+  if (r.code === 0) return null;
+  const why = r.signal ? `was killed by ${r.signal}` : `exited with status ${r.code}`;
+  const said = r.stderr.trim().split('\n').slice(-6).join(' | ').slice(-1500);
+  return new StrongboxError('SOURCE', `${t.label}: ${tool} ${why}${said ? `: ${said}` : ''}`);
+}
+
+/** Runs a tool to its end and returns its standard output (for small outputs: versions, queries). */
+export async function runTool(t: ToolSpec, input?: string): Promise<string> {
+  const { child, exit } = start(t, input === undefined ? 'ignore' : 'pipe');
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => { out += d; });
+  if (input !== undefined) {
+    child.stdin!.on('error', () => {}); // a tool that exits early is reported through its exit status
+    child.stdin!.end(input);
+  }
+  const r = await exit;
+  const err = failure(t, r);
+  if (err) throw err;
+  return out;
+}
+
+/**
+ * The tool's standard output as a stream. It throws after the last byte when the tool failed (non-zero
+ * status, killed, not installed), so a torn dump is never taken for a whole one. Stopping early kills the tool.
+ */
+export async function* streamTool(t: ToolSpec): AsyncGenerator<Buffer> {
+  const { child, exit } = start(t, 'ignore');
+  let finished = false;
+  try {
+    for await (const b of child.stdout!) yield b as Buffer;
+    finished = true;
+  } finally {
+    if (!finished) child.kill('SIGKILL');
+  }
+  const err = failure(t, await exit);
+  if (err) throw err;
+}
+
+/**
+ * Writes `input` into a tool's stdin; resolves when all is written (or the tool exited early, which its exit
+ * status reports). Rejects with the input's own error when reading `input` fails.
+ */
+async function pump(input: AsyncIterable<Buffer>, stdin: NodeJS.WritableStream & { destroyed: boolean }, exit: Promise<Exit>): Promise<void> {
+  let exited = false;
+  void exit.then(() => { exited = true; });
+  stdin.on('error', () => {}); // EPIPE when the tool exits early: its exit status says why
+  for await (const b of input) {
+    if (exited || stdin.destroyed) break;
+    // A tool that stops reading (it rejected its input) makes the write fail with EPIPE: that is not the
+    // error to report, its exit status and message are.
+    if (!stdin.write(b)) await Promise.race([once(stdin, 'drain').catch(() => {}), exit]);
+  }
+}
+
+/**
+ * Feeds `input` to the tool's standard input. When reading `input` fails (a damaged backup), the tool is
+ * killed before its input is closed, so it never sees a clean end of a truncated dump and commits it.
+ */
+export async function feedTool(t: ToolSpec, input: AsyncIterable<Buffer>): Promise<void> {
+  const { child, exit } = start(t, 'pipe');
+  child.stdout!.resume();
+  try {
+    await pump(input, child.stdin!, exit);
+  } catch (e) {
+    child.kill('SIGKILL');
+    await exit;
+    throw e;
+  }
+  child.stdin!.end();
+  const err = failure(t, await exit);
+  if (err) throw err;
+}
+
+/**
+ * Feeds `input` through two tools: `first`'s output becomes `second`'s input (pg_restore's SQL into psql).
+ * `second`'s input is closed only after `first` succeeded; on any failure `second` is killed instead, so
+ * it never takes a cut-off script for a whole one (psql would commit it).
+ */
+export async function feedPipe(first: ToolSpec, second: ToolSpec, input: AsyncIterable<Buffer>): Promise<void> {
+  const b = start(second, 'pipe');
+  b.child.stdout!.resume();
+  b.child.stdin!.on('error', () => {});
+  const a = start(first, 'pipe');
+  a.child.stdout!.pipe(b.child.stdin!, { end: false });
+  const abort = async () => {
+    b.child.kill('SIGKILL');
+    a.child.kill('SIGKILL');
+    // The first tool's output may sit paused in our pipe to the second: a paused stream never ends, so the
+    // first tool's 'close' would never come. Drop it.
+    a.child.stdout!.unpipe();
+    a.child.stdout!.destroy();
+    b.child.stdin!.destroy();
+    await Promise.all([a.exit, b.exit]);
+  };
+  let bDone: Exit | null = null;
+  void b.exit.then((r) => { bDone = r; });
+  try {
+    // The second tool stopping early (psql on an SQL error) stops the feeding too: the first would block
+    // forever on its full output pipe.
+    await pump(input, a.child.stdin!, Promise.race([a.exit, b.exit]));
+  } catch (e) {
+    await abort();
+    throw e;
+  }
+  if (bDone) {
+    await abort();
+    throw failure(second, bDone) ?? new StrongboxError('SOURCE', `${second.label}: ${second.cmd} ended before its input did`);
+  }
+  a.child.stdin!.end();
+  const ra = await Promise.race([a.exit, b.exit.then(() => null)]);
+  if (ra === null) {
+    // The second tool ended while the first was still writing: its error is the one that explains.
+    await abort();
+    throw failure(second, await b.exit) ?? new StrongboxError('SOURCE', `${second.label}: ${second.cmd} ended before its input did`);
+  }
+  const errA = failure(first, ra);
+  if (errA) {
+    // The second tool's message (e.g. psql's) is usually the cause when it stopped first.
+    const rb = await Promise.race([b.exit, new Promise<null>((r) => setTimeout(() => r(null), 50))]);
+    await abort();
+    throw (rb && failure(second, rb)) ?? errA;
+  }
+  b.child.stdin!.end();
+  const err = failure(second, await b.exit);
+  if (err) throw err;
+}
+
+/** The first "major.minor" version number in a tool's `--version` output. */
+export function versionOf(text: string): string {
+  return /(\d+(?:\.\d+)+)/.exec(text)?.[1] ?? text.trim();
+}
