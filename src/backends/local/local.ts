@@ -18,6 +18,8 @@ const DIRS: Record<Exclude<FileType, 'config'>, string> = {
 };
 
 const DIR_MODE = 0o700;
+/** A lock file is written in milliseconds; a temp file in locks/ this old was left by a killed writer. */
+const LOCK_TEMP_MIN_AGE_MS = 10 * 60_000;
 
 /**
  * A backend storing objects as files below `dir`. The 256 `data/<xx>` shard directories are created
@@ -176,11 +178,12 @@ export function createLocalBackend(dir: string): Backend {
 
     async removeLeftovers(): Promise<number> {
       let freed = 0;
-      const sweep = async (dir: string) => {
+      const sweep = async (dir: string, minAgeMs = 0) => {
         for (const e of await readdirIfExists(dir, 'data')) {
           if (!e.isFile() || !e.name.startsWith(TEMP_PREFIX)) continue;
           const file = path.join(dir, e.name);
           const st = await statIfExists(file, 'data');
+          if (!st || Date.now() - st.mtimeMs < minAgeMs) continue;
           await fs.rm(file, { force: true });
           freed += st?.size ?? 0;
         }
@@ -189,6 +192,9 @@ export function createLocalBackend(dir: string): Backend {
       await sweep(dataDir);
       for (const shard of await readdirIfExists(dataDir, 'data')) if (shard.isDirectory()) await sweep(path.join(dataDir, shard.name));
       for (const d of ['index', 'snapshots', 'keys']) await sweep(path.join(root, d));
+      // Other processes write lock files while we hold ours (that is how they find the repository locked), so
+      // only temp files too old to belong to a write still in progress are swept there.
+      await sweep(path.join(root, 'locks'), LOCK_TEMP_MIN_AGE_MS);
       return freed;
     },
 
