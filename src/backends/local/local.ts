@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { systemClock } from '../../clock.js';
 import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type SaveOptions } from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
 import { isAlreadyExistsError, isNotFoundError, isPermanentError, toBackendError } from '../errors.js';
@@ -183,9 +184,9 @@ export function createLocalBackend(dir: string): Backend {
           if (!e.isFile() || !e.name.startsWith(TEMP_PREFIX)) continue;
           const file = path.join(dir, e.name);
           const st = await statIfExists(file, 'data');
-          if (!st || Date.now() - st.mtimeMs < minAgeMs) continue;
+          if (!st || systemClock.now() - st.mtimeMs < minAgeMs) continue;
           await fs.rm(file, { force: true });
-          freed += st?.size ?? 0;
+          freed += st.size;
         }
       };
       const dataDir = path.join(root, 'data');
