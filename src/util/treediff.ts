@@ -1,5 +1,5 @@
 // Compares two directory trees (names, types, contents, modes, symlink targets, mtimes to the
-// millisecond, hard-link groups): used by the demo and the round-trip tests to prove a restore exact.
+// microsecond, hard-link groups): used by the demo and the round-trip tests to prove a restore exact.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
@@ -9,7 +9,12 @@ export interface TreeEntry {
   type: string;
   mode: number;
   size: number;
-  mtimeMs: number;
+  /**
+   * mtime in whole microseconds, the precision strongbox records and restores. Exact integers: a millisecond
+   * double (`stat().mtimeMs`) rounds a time just below a millisecond boundary up to the next one, so two
+   * times a few hundred nanoseconds apart could otherwise compare as different milliseconds.
+   */
+  mtimeUs: string;
   hash?: string;
   link?: string;
   linkGroup?: string;
@@ -22,15 +27,15 @@ export async function describeTree(root: string, opts: { mtimes?: boolean } = {}
     for (const name of (await readdir(dir)).sort()) {
       const p = join(dir, name);
       const r = rel ? `${rel}/${name}` : name;
-      const st = await lstat(p);
+      const st = await lstat(p, { bigint: true });
       const e: TreeEntry = {
         type: st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other',
-        mode: st.mode & 0o7777, size: st.isFile() ? st.size : 0, mtimeMs: opts.mtimes === false ? 0 : Math.floor(st.mtimeMs),
+        mode: Number(st.mode) & 0o7777, size: st.isFile() ? Number(st.size) : 0, mtimeUs: opts.mtimes === false ? '' : (st.mtimeNs / 1000n).toString(),
       };
-      if (e.type === 'symlink') { e.link = await readlink(p); e.mode = 0; e.mtimeMs = 0; }
+      if (e.type === 'symlink') { e.link = await readlink(p); e.mode = 0; e.mtimeUs = ''; }
       if (e.type === 'file') {
         e.hash = await hashFile(p);
-        if (st.nlink > 1) {
+        if (st.nlink > 1n) {
           const k = `${st.dev}:${st.ino}`;
           if (!inodes.has(k)) inodes.set(k, r);
           e.linkGroup = inodes.get(k);
