@@ -82,4 +82,28 @@ describe('tool streams', () => {
     const err = await (async () => { for await (const _ of streamTool({ cmd: 'strongbox-no-such-tool', args: [], label: 'app t, database d', installHint: 'apt-get install x' })) void _; })().catch((e) => e);
     expect(err.message).toBe('app t, database d: strongbox-no-such-tool is not installed or not on PATH (apt-get install x)');
   });
+
+  describe('bufferStdout (stdbuf -o 1M, from coreutils, which CI has)', () => {
+    const collect = async (spec: Parameters<typeof streamTool>[0]) => {
+      const parts: Buffer[] = [];
+      for await (const b of streamTool(spec)) parts.push(b);
+      return Buffer.concat(parts);
+    };
+
+    it('runs the tool with a 1 MiB stdout buffer and passes its output through unchanged', async () => {
+      // stdbuf tells the tool's stdio its buffer size through _STDBUF_O.
+      expect((await collect({ ...sh('echo "buffer=$_STDBUF_O"'), bufferStdout: true })).toString()).toBe('buffer=1048576\n');
+      const plain = await collect({ cmd: 'seq', args: ['1', '300000'], label: 'x' });
+      const buffered = await collect({ cmd: 'seq', args: ['1', '300000'], label: 'x', bufferStdout: true });
+      expect(buffered.equals(plain)).toBe(true);
+      expect(plain.length).toBe(1_988_895); // 1 to 300000, one per line
+    });
+
+    it('a missing tool is still named, with how to get it, and a failing one still reports its status and message', async () => {
+      const missing = await collect({ cmd: 'strongbox-no-such-tool', args: [], label: 'app t, database d', installHint: 'apt-get install x', bufferStdout: true }).catch((e) => e);
+      expect(missing.message).toBe('app t, database d: strongbox-no-such-tool is not installed or not on PATH (apt-get install x)');
+      const failing = await collect({ ...sh('echo "no such database" >&2; exit 127'), bufferStdout: true }).catch((e) => e);
+      expect(failing.message).toBe('app t, database d: sh exited with status 127: no such database');
+    });
+  });
 });

@@ -107,7 +107,7 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
         stream: (async function* () {
           const opts = await optionsFile(conn);
           try {
-            yield* streamTool(spec(t.dump, opts.file, [...MYSQLDUMP_DEFAULTS, ...cfg.dumpArgs, cfg.database]));
+            yield* streamTool({ ...spec(t.dump, opts.file, [...MYSQLDUMP_DEFAULTS, ...cfg.dumpArgs, cfg.database]), bufferStdout: true });
           } finally {
             await opts.dispose();
           }
@@ -135,7 +135,7 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
             // transactional, so what the target holds is dumped first, to be put back if the load fails.
             const [[cs, coll]] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(db)}`);
             charset = `CHARACTER SET ${cs} COLLATE ${coll}`;
-            before = await spool(streamTool(spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db])), 'mysafety', 'before-restore.sql');
+            before = await spool(streamTool({ ...spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db]), bufferStdout: true }), 'mysafety', 'before-restore.sql');
             await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${charset}`);
           } else if (now === 'missing') {
             await query(file, `CREATE DATABASE ${ident(db)} ${charset}`);

@@ -110,8 +110,11 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
         throw new StrongboxError('SOURCE', `${label}: pg_dump ${toolVersion} is older than the server (PostgreSQL ${serverVersion}) and cannot dump it; install postgresql-client-${major(serverVersion)} and set binDir, e.g. /usr/lib/postgresql/${major(serverVersion)}/bin`);
       }
       const counts = await rows(cfg.database, `SELECT n.nspname || '.' || c.relname, COALESCE(s.n_live_tup, 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY 1`);
-      const stream = streamTool(spec('pg_dump', ['--format=custom', '--compress=0', '--no-password', `--lock-wait-timeout=${lockSeconds * 1000}`,
-        ...cfg.dumpArgs, '--dbname', conninfo(cfg.database)]));
+      const stream = streamTool({
+        ...spec('pg_dump', ['--format=custom', '--compress=0', '--no-password', `--lock-wait-timeout=${lockSeconds * 1000}`,
+          ...cfg.dumpArgs, '--dbname', conninfo(cfg.database)]),
+        bufferStdout: true,
+      });
       return {
         stream,
         meta: {
