@@ -66,7 +66,7 @@ async function apply(repo: Repository, snap: SnapshotRef, s: RestoreStep, source
     return { name: s.component.name, kind: 'files', target: s.dest, replaced: full, files: stats, removed };
   }
   const c = s.component;
-  await source!.restore(readStream(repo, c, `database ${c.name} of snapshot ${snap.id.slice(0, 8)}`), s.target.name);
+  await source!.restore(readStream(repo, c, `database ${c.name} of snapshot ${snap.id.slice(0, 8)}`), s.target.name, c);
   opts.onStep?.(`database ${c.name} → ${source!.describeTarget(s.target.name)}: ${c.size} bytes of ${c.format} restored`);
   return { name: c.name, kind: 'database', target: source!.describeTarget(s.target.name), replaced: full, bytes: c.size };
 }

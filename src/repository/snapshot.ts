@@ -22,6 +22,11 @@ export interface DumpMeta {
   tables?: Record<string, number>;
   /** "exact" when counted in the dumped state, "estimate" when taken from the server's statistics. */
   rowCounts?: 'exact' | 'estimate';
+  /**
+   * The database's own defaults, which its dump does not carry: a database the restore has to create gets
+   * them (PostgreSQL: encoding, collate, ctype; MySQL/MariaDB: character set, collation).
+   */
+  defaults?: Record<string, string>;
 }
 
 /** A database dump stored as a byte stream (format doc, "Snapshots"). */

@@ -25,9 +25,10 @@ export interface Source {
   targetState(target: string): Promise<TargetState>;
   /**
    * Restores a dump produced by `dump` into `target`, creating it when missing and replacing what it holds.
-   * The caller has checked consent; `input` is read to its end or the restore fails.
+   * The caller has checked consent; `input` is read to its end or the restore fails. `meta` is the dump's
+   * recorded metadata (when known): a created database gets its `defaults`.
    */
-  restore(input: AsyncIterable<Buffer>, target: string): Promise<void>;
+  restore(input: AsyncIterable<Buffer>, target: string, meta?: DumpMeta): Promise<void>;
   /** A printable description of `target` (no secrets), e.g. "postgres database shop_copy on 127.0.0.1:5432". */
   describeTarget(target: string): string;
 }

@@ -172,3 +172,35 @@ exec /usr/bin/mariadb "$@"
     expect(myFingerprint(target)).toBe(before);
   });
 });
+
+describe.skipIf(skip)('mariadb source: the database\'s own character set and collation', () => {
+  const original = uniqueDb('sbmylatin');
+  const copy = `${original}_copy`;
+  const replaced = `${original}_replaced`;
+  const defaults = (db: string) => myQuery(`SELECT CONCAT(default_character_set_name, ' ', default_collation_name) FROM information_schema.schemata WHERE schema_name = ${myLiteral(db)}`);
+
+  beforeAll(() => {
+    // Not the server's default (utf8mb4): a restore that created the copy with the default would differ.
+    myQuery(`CREATE DATABASE ${myIdent(original)} CHARACTER SET latin1 COLLATE latin1_german1_ci`);
+    myQuery("CREATE TABLE t (s VARCHAR(20)); INSERT INTO t VALUES ('café'), ('Zürich');", original);
+    myQuery(`CREATE DATABASE ${myIdent(replaced)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    myQuery('CREATE TABLE other (x INT); INSERT INTO other VALUES (1);', replaced);
+  });
+  afterAll(() => {
+    for (const db of [original, copy, replaced]) myDrop(db);
+  });
+
+  it('are recorded with the dump, and a database the restore creates or replaces gets them', async () => {
+    const source = openSource(myConfig(original), 'latin');
+    const dump = await source.dump();
+    expect(dump.meta.defaults).toEqual({ characterSet: 'latin1', collation: 'latin1_german1_ci' });
+    await source.restore(dump.stream, copy, dump.meta);
+    expect(defaults(copy)).toBe('latin1 latin1_german1_ci');
+    expect(myChecksums(copy)).toEqual(myChecksums(original));
+
+    const again = await source.dump();
+    await source.restore(again.stream, replaced, again.meta);
+    expect(defaults(replaced)).toBe('latin1 latin1_german1_ci');
+    expect(myChecksums(replaced)).toEqual(myChecksums(original));
+  });
+});

@@ -144,3 +144,37 @@ describe.skipIf(skip)('postgres source: tricky content restored into a different
     }
   });
 });
+
+describe.skipIf(skip)('postgres source: the database\'s own encoding and locale', () => {
+  const original = uniqueDb('sblatin');
+  const copy = `${original}_copy`;
+  const settings = (db: string) => pgSql('postgres', `SELECT pg_encoding_to_char(encoding) || ' ' || datcollate || ' ' || datctype FROM pg_database WHERE datname = '${db}'`);
+
+  beforeAll(() => {
+    // Not the server's default (UTF8, C.UTF-8): a restore that created the copy with the defaults would differ.
+    pgSql('postgres', `CREATE DATABASE ${pgIdent(original)} TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'`);
+    pgSql(original, "CREATE TABLE t (s text); INSERT INTO t VALUES ('café'), ('Zürich'), ('ÿ');");
+  });
+  afterAll(() => {
+    pgDrop(original);
+    pgDrop(copy);
+  });
+
+  it('are recorded with the dump, and a database the restore creates gets them', async () => {
+    const source = openSource(pgConfig(original), 'latin');
+    const dump = await source.dump();
+    expect(dump.meta.defaults).toEqual({ encoding: 'LATIN1', collate: 'C', ctype: 'C' });
+    await source.restore(dump.stream, copy, dump.meta);
+    expect(settings(copy)).toBe('LATIN1 C C');
+    expect(pgTableDigests(copy)).toEqual(pgTableDigests(original));
+  });
+
+  it('when this server cannot create them, the error names them and says what to do, and no database is left', async () => {
+    const source = openSource(pgConfig(original), 'latin');
+    const dump = await source.dump();
+    const meta: DumpMeta = { ...dump.meta, defaults: { encoding: 'LATIN1', collate: 'xx_NOWHERE.ISO-8859-1', ctype: 'C' } };
+    const err = await source.restore(dump.stream, `${copy}_x`, meta).catch((e) => e);
+    expect(err.message).toMatch(/cannot create database \S+_x with the backed-up database's encoding LATIN1, collate xx_NOWHERE\.ISO-8859-1, ctype C .*create it yourself/);
+    expect(settings(`${copy}_x`)).toBe('');
+  });
+});

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StrongboxError, isStrongboxError } from '../../errors.js';
 import { type ConnOverride, type ServerDbConfig, type ServerConn, serverConn, toolPath } from '../server.js';
-import type { Dump, Source, TargetState } from '../source.js';
+import type { Dump, DumpMeta, Source, TargetState } from '../source.js';
 import { privateTempDir, spool } from '../../util/cleanup.js';
 import { feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
 
@@ -45,6 +45,13 @@ function explainLoadError(e: unknown): Error {
     return new StrongboxError('SOURCE', `${e.message} (a row may be larger than the server's max_allowed_packet allows: raise it, e.g. SET GLOBAL max_allowed_packet = 1073741824)`, { cause: e });
   }
   return e as Error;
+}
+
+/** `CHARACTER SET x COLLATE y` from recorded database defaults, or null when there are none (or odd names). */
+function charsetClause(d: Record<string, string> | undefined): string | null {
+  const name = /^[A-Za-z0-9_]+$/;
+  if (!d?.characterSet || !name.test(d.characterSet)) return null;
+  return `CHARACTER SET ${d.characterSet}${d.collation && name.test(d.collation) ? ` COLLATE ${d.collation}` : ''}`;
 }
 
 export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' }, label: string, override: ConnOverride = {}): Source {
@@ -97,10 +104,11 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
     async dump(): Promise<Dump> {
       const t = await tools();
       const toolVersion = versionOf((await runTool({ cmd: toolPath(cfg, t.dump), args: ['--version'], label, installHint: INSTALL })).replace(/^.*?Distrib\s*/s, ''));
-      const { serverVersion, tables } = await withOptionsFile(conn, async (file) => {
+      const { serverVersion, tables, defaults } = await withOptionsFile(conn, async (file) => {
         const [[version]] = await query(file, 'SELECT VERSION()');
         const counts = await query(file, `SELECT table_name, COALESCE(table_rows, 0) FROM information_schema.tables WHERE table_schema = ${literal(cfg.database)} AND table_type = 'BASE TABLE' ORDER BY 1`);
-        return { serverVersion: version, tables: Object.fromEntries(counts.map(([n, c]) => [n, Number(c)])) };
+        const [[characterSet, collation]] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(cfg.database)}`);
+        return { serverVersion: version, tables: Object.fromEntries(counts.map(([n, c]) => [n, Number(c)])), defaults: { characterSet, collation } };
       });
       // The options file must outlive the dump process, so the stream owns it.
       return {
@@ -114,13 +122,14 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
         })(),
         meta: {
           engine: cfg.engine, format: 'mysqldump-sql', tool: t.dump, toolVersion, serverVersion, database: cfg.database, tables, rowCounts: 'estimate',
+          defaults,
         },
       };
     },
 
     targetState: (db) => withOptionsFile(conn, (file) => state(file, db)),
 
-    async restore(input: AsyncIterable<Buffer>, db: string): Promise<void> {
+    async restore(input: AsyncIterable<Buffer>, db: string, meta?: DumpMeta): Promise<void> {
       const t = await tools();
       await withOptionsFile(conn, async (file) => {
         const now = await state(file, db);
@@ -128,17 +137,20 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
         const dump = await spool(input, 'myrestore', 'dump.sql');
         let before: Awaited<ReturnType<typeof spool>> | null = null;
         try {
-          let charset = 'CHARACTER SET utf8mb4';
+          // A database the restore (re)creates gets the backed-up database's character set and collation,
+          // which the dump does not carry (snapshots from before they were recorded: the target's own, or utf8mb4).
+          const backedUp = charsetClause(meta?.defaults);
+          let previous = 'CHARACTER SET utf8mb4';
           if (now === 'non-empty') {
-            // Replace means exactly the dump's contents: drop the database and create it again with its own
-            // character set and collation (grants on the database name survive). Loading SQL is not
-            // transactional, so what the target holds is dumped first, to be put back if the load fails.
+            // Replace means exactly the dump's contents: drop the database and create it again (grants on the
+            // database name survive). Loading SQL is not transactional, so what the target holds is dumped
+            // first, to be put back, with its own character set and collation, if the load fails.
             const [[cs, coll]] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(db)}`);
-            charset = `CHARACTER SET ${cs} COLLATE ${coll}`;
+            previous = charsetClause({ characterSet: cs, collation: coll }) ?? previous;
             before = await spool(streamTool({ ...spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db]), bufferStdout: true }), 'mysafety', 'before-restore.sql');
-            await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${charset}`);
+            await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
           } else if (now === 'missing') {
-            await query(file, `CREATE DATABASE ${ident(db)} ${charset}`);
+            await query(file, `CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
           }
           try {
             await load(file, db, dump.file);
@@ -146,7 +158,7 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
             const why = explainLoadError(e);
             if (before) {
               try {
-                await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${charset}`);
+                await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${previous}`);
                 await load(file, db, before.file);
               } catch (e2) {
                 before.keep();

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { StrongboxError } from '../../errors.js';
 import { spool } from '../../util/cleanup.js';
 import { type ConnOverride, major, type ServerDbConfig, serverConn, toolPath } from '../server.js';
-import type { Dump, Source, TargetState } from '../source.js';
+import type { Dump, DumpMeta, Source, TargetState } from '../source.js';
 import { feedPipe, feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
 
 const INSTALL = 'Debian: apt-get install postgresql-client, or set binDir to the directory of a matching version';
@@ -109,6 +109,7 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
       if (major(toolVersion) < major(serverVersion)) {
         throw new StrongboxError('SOURCE', `${label}: pg_dump ${toolVersion} is older than the server (PostgreSQL ${serverVersion}) and cannot dump it; install postgresql-client-${major(serverVersion)} and set binDir, e.g. /usr/lib/postgresql/${major(serverVersion)}/bin`);
       }
+      const [[encoding, collate, ctype]] = await rows(cfg.database, 'SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = current_database()');
       const counts = await rows(cfg.database, `SELECT n.nspname || '.' || c.relname, COALESCE(s.n_live_tup, 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY 1`);
       const stream = streamTool({
         ...spec('pg_dump', ['--format=custom', '--compress=0', '--no-password', `--lock-wait-timeout=${lockSeconds * 1000}`,
@@ -120,6 +121,7 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
         meta: {
           engine: 'postgres', format: 'pg_dump-custom', tool: 'pg_dump', toolVersion, serverVersion,
           database: cfg.database, tables: Object.fromEntries(counts.map(([t, n]) => [t, Number(n)])), rowCounts: 'estimate',
+          defaults: { encoding, collate, ctype },
         },
       };
     },
@@ -133,15 +135,14 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
       return objects === '0' ? 'empty' : 'non-empty';
     },
 
-    async restore(input: AsyncIterable<Buffer>, db: string): Promise<void> {
+    async restore(input: AsyncIterable<Buffer>, db: string, meta?: DumpMeta): Promise<void> {
       const state = await source.targetState(db);
       if (state === 'non-empty') {
         await withSession(() => replaceInto(input, db));
         return;
       }
-      // template0: template1 may hold objects of the site's own that would clash with the dump's.
       const created = state === 'missing';
-      if (created) await maintenance(`CREATE DATABASE ${ident(db)} TEMPLATE template0`);
+      if (created) await createDatabase(db, meta?.defaults);
       try {
         await withSession(() => restoreInto(input, db));
       } catch (e) {
@@ -151,6 +152,26 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
       }
     },
   };
+
+  /**
+   * A new database for a restore, with the backed-up database's encoding and locale (a dump does not carry
+   * them), from template0: template1 may hold objects of the site's own that would clash with the dump's.
+   */
+  async function createDatabase(db: string, defaults: Record<string, string> | undefined): Promise<void> {
+    const opts = [
+      defaults?.encoding && `ENCODING ${literal(defaults.encoding)}`,
+      defaults?.collate && `LC_COLLATE ${literal(defaults.collate)}`,
+      defaults?.ctype && `LC_CTYPE ${literal(defaults.ctype)}`,
+    ].filter(Boolean);
+    try {
+      await maintenance(`CREATE DATABASE ${ident(db)} TEMPLATE template0 ${opts.join(' ')}`);
+    } catch (e) {
+      if (!opts.length) throw e;
+      const what = `encoding ${defaults?.encoding ?? '?'}, collate ${defaults?.collate ?? '?'}, ctype ${defaults?.ctype ?? '?'}`;
+      throw new StrongboxError('SOURCE', `${label}: cannot create database ${db} with the backed-up database's ${what} `
+        + `(${(e as Error).message}); create it yourself with settings this server has (an empty database is restored into as it is), then restore again`, { cause: e });
+    }
+  }
 
   /**
    * Runs a restore under a session name of its own. When it fails, its server sessions are ended: a killed
