@@ -203,4 +203,22 @@ describe.skipIf(skip)('mariadb source: the database\'s own character set and col
     expect(defaults(replaced)).toBe('latin1 latin1_german1_ci');
     expect(myChecksums(replaced)).toEqual(myChecksums(original));
   });
+
+  it('a collation this server lacks (a MySQL 8 one on MariaDB) fails the restore before anything is touched', async () => {
+    const source = openSource(myConfig(original), 'latin');
+    const foreign = { characterSet: 'utf8mb4', collation: 'utf8mb4_0900_ai_ci' };
+    const before = myChecksums(replaced);
+    const dump = await source.dump();
+    const err = await source.restore(dump.stream, replaced, { ...dump.meta, defaults: foreign }).catch((e) => e);
+    expect(isStrongboxError(err, 'SOURCE'), String(err)).toBe(true);
+    expect(err.message).toMatch(new RegExp(`cannot create database ${replaced} with the backed-up database's character set utf8mb4 and collation utf8mb4_0900_ai_ci: this server does not have that collation\\. Nothing was changed`));
+    expect(myChecksums(replaced)).toEqual(before);
+    expect(defaults(replaced)).toBe('latin1 latin1_german1_ci');
+
+    const missing = `${original}_missing`;
+    const again = await source.dump();
+    const err2 = await source.restore(again.stream, missing, { ...again.meta, defaults: foreign }).catch((e) => e);
+    expect(err2.message).toMatch(/this server does not have that collation/);
+    expect(defaults(missing)).toBe('');
+  });
 });

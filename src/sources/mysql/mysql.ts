@@ -95,6 +95,17 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
     return schemas === '0' ? 'missing' : objects === '0' ? 'empty' : 'non-empty';
   };
 
+  /** Fails, naming them, when this server lacks the backed-up database's character set or collation. */
+  const requireCharset = async (file: string, d: Record<string, string>, db: string): Promise<void> => {
+    const [[n]] = d.collation
+      ? await query(file, `SELECT count(*) FROM information_schema.collations WHERE collation_name = ${literal(d.collation)} AND character_set_name = ${literal(d.characterSet)}`)
+      : await query(file, `SELECT count(*) FROM information_schema.character_sets WHERE character_set_name = ${literal(d.characterSet)}`);
+    if (n !== '0') return;
+    throw new StrongboxError('SOURCE', `${label}: cannot create database ${db} with the backed-up database's character set ${d.characterSet}`
+      + `${d.collation ? ` and collation ${d.collation}` : ''}: this server does not have ${d.collation ? 'that collation' : 'it'}. Nothing was changed. `
+      + 'Create an empty database with settings this server has (an empty database is restored into as it is), and restore into it (--target-db)');
+  };
+
   const source: Source = {
     engine: cfg.engine,
     label,
@@ -107,8 +118,9 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
       const { serverVersion, tables, defaults } = await withOptionsFile(conn, async (file) => {
         const [[version]] = await query(file, 'SELECT VERSION()');
         const counts = await query(file, `SELECT table_name, COALESCE(table_rows, 0) FROM information_schema.tables WHERE table_schema = ${literal(cfg.database)} AND table_type = 'BASE TABLE' ORDER BY 1`);
-        const [[characterSet, collation]] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(cfg.database)}`);
-        return { serverVersion: version, tables: Object.fromEntries(counts.map(([n, c]) => [n, Number(c)])), defaults: { characterSet, collation } };
+        const [row] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(cfg.database)}`);
+        const defaults = row ? { characterSet: row[0], collation: row[1] } : undefined; // not visible to every user
+        return { serverVersion: version, tables: Object.fromEntries(counts.map(([n, c]) => [n, Number(c)])), defaults };
       });
       // The options file must outlive the dump process, so the stream owns it.
       return {
@@ -139,26 +151,27 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
         try {
           // A database the restore (re)creates gets the backed-up database's character set and collation,
           // which the dump does not carry (snapshots from before they were recorded: the target's own, or utf8mb4).
+          // A server without them is found out before anything is touched.
           const backedUp = charsetClause(meta?.defaults);
+          if (backedUp && now !== 'empty') await requireCharset(file, meta!.defaults!, db);
           let previous = 'CHARACTER SET utf8mb4';
           if (now === 'non-empty') {
             // Replace means exactly the dump's contents: drop the database and create it again (grants on the
             // database name survive). Loading SQL is not transactional, so what the target holds is dumped
-            // first, to be put back, with its own character set and collation, if the load fails.
-            const [[cs, coll]] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(db)}`);
-            previous = charsetClause({ characterSet: cs, collation: coll }) ?? previous;
+            // first, to be put back, with its own character set and collation, if anything after the drop fails.
+            const [row] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(db)}`);
+            previous = charsetClause(row && { characterSet: row[0], collation: row[1] }) ?? previous;
             before = await spool(streamTool({ ...spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db]), bufferStdout: true }), 'mysafety', 'before-restore.sql');
-            await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
-          } else if (now === 'missing') {
-            await query(file, `CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
           }
           try {
+            if (now === 'non-empty') await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
+            else if (now === 'missing') await query(file, `CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
             await load(file, db, dump.file);
           } catch (e) {
             const why = explainLoadError(e);
             if (before) {
               try {
-                await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${previous}`);
+                await query(file, `DROP DATABASE IF EXISTS ${ident(db)}; CREATE DATABASE ${ident(db)} ${previous}`);
                 await load(file, db, before.file);
               } catch (e2) {
                 before.keep();
