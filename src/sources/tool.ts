@@ -1,7 +1,7 @@
 // Running database tools (pg_dump, mysqldump, psql, …) as child processes: their output as a byte stream,
 // their input from one, and failures turned into SOURCE errors that name the app, component and tool.
 // Secrets reach the tools only through `env` or files named in `args`; they are never put in argv.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -65,10 +65,21 @@ function findExecutable(cmd: string): string | null {
 
 let stdbuf: string | null | undefined;
 
+/**
+ * stdbuf, if it is installed and works (it preloads a library of its own, which a broken install lacks): found
+ * and tried once. A speed-up must never be why a dump fails.
+ */
+function usableStdbuf(): string | null {
+  if (stdbuf !== undefined) return stdbuf;
+  const found = findExecutable('stdbuf');
+  stdbuf = found && spawnSync(found, ['-o', '1M', 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0 ? found : null;
+  return stdbuf;
+}
+
 function start(t: ToolSpec, stdin: 'ignore' | 'pipe'): { child: ChildProcess; exit: Promise<Exit> } {
   const env = childEnv(t.env);
   // A missing tool is run unwrapped, so that it fails as ENOENT and is reported as not installed.
-  const wrapper = t.bufferStdout && findExecutable(t.cmd) ? (stdbuf === undefined ? (stdbuf = findExecutable('stdbuf')) : stdbuf) : null;
+  const wrapper = t.bufferStdout && findExecutable(t.cmd) ? usableStdbuf() : null;
   // stdbuf execs the tool, so the child's pid is the tool's own (signals and kills reach it directly).
   const child = wrapper
     ? spawn(wrapper, ['-o', '1M', t.cmd, ...t.args], { env, stdio: [stdin, 'pipe', 'pipe'] })

@@ -158,15 +158,23 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
    * them), from template0: template1 may hold objects of the site's own that would clash with the dump's.
    */
   async function createDatabase(db: string, defaults: Record<string, string> | undefined): Promise<void> {
+    // Names as PostgreSQL spells encodings and locales ("UTF8", "en_US.UTF-8", "de_DE@euro"); anything else
+    // recorded is left out rather than put into SQL.
+    const plain = (v: string | undefined) => (v && /^[A-Za-z0-9_.@-]+$/.test(v) ? v : undefined);
+    const encoding = plain(defaults?.encoding);
+    const collate = plain(defaults?.collate);
+    const ctype = plain(defaults?.ctype);
     const opts = [
-      defaults?.encoding && `ENCODING ${literal(defaults.encoding)}`,
-      defaults?.collate && `LC_COLLATE ${literal(defaults.collate)}`,
-      defaults?.ctype && `LC_CTYPE ${literal(defaults.ctype)}`,
+      encoding && `ENCODING ${literal(encoding)}`,
+      collate && `LC_COLLATE ${literal(collate)}`,
+      ctype && `LC_CTYPE ${literal(ctype)}`,
     ].filter(Boolean);
     try {
       await maintenance(`CREATE DATABASE ${ident(db)} TEMPLATE template0 ${opts.join(' ')}`);
     } catch (e) {
-      if (!opts.length) throw e;
+      // Only a locale or encoding this server cannot give gets the advice; other failures (no CREATEDB
+      // privilege, say) keep their own message.
+      if (!opts.length || !/locale|encoding|collat/i.test((e as Error).message)) throw e;
       const what = `encoding ${defaults?.encoding ?? '?'}, collate ${defaults?.collate ?? '?'}, ctype ${defaults?.ctype ?? '?'}`;
       throw new StrongboxError('SOURCE', `${label}: cannot create database ${db} with the backed-up database's ${what} `
         + `(${(e as Error).message}); create it yourself with settings this server has (an empty database is restored into as it is), then restore again`, { cause: e });
