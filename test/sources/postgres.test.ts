@@ -163,10 +163,30 @@ describe.skipIf(skip)('postgres source: the database\'s own encoding and locale'
   it('are recorded with the dump, and a database the restore creates gets them', async () => {
     const source = openSource(pgConfig(original), 'latin');
     const dump = await source.dump();
-    expect(dump.meta.defaults).toEqual({ encoding: 'LATIN1', collate: 'C', ctype: 'C' });
+    expect(dump.meta.defaults).toEqual({ encoding: 'LATIN1', collate: 'C', ctype: 'C', localeProvider: 'libc' });
     await source.restore(dump.stream, copy, dump.meta);
     expect(settings(copy)).toBe('LATIN1 C C');
     expect(pgTableDigests(copy)).toEqual(pgTableDigests(original));
+  });
+
+  it('an ICU locale provider and its locale come back too (PostgreSQL 15+)', async () => {
+    const icu = `${original}_icu`;
+    const icuCopy = `${icu}_copy`;
+    const provider = (db: string) => pgSql('postgres', `SELECT datlocprovider::text || ' ' || COALESCE(daticulocale, '') FROM pg_database WHERE datname = '${db}'`);
+    try {
+      pgSql('postgres', `CREATE DATABASE ${pgIdent(icu)} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'de-DE'`);
+      pgSql(icu, "CREATE TABLE w (s text); INSERT INTO w VALUES ('Äpfel'), ('Zebra'), ('apfel');");
+      const source = openSource(pgConfig(icu), 'icu');
+      const dump = await source.dump();
+      expect(dump.meta.defaults).toMatchObject({ localeProvider: 'icu', locale: 'de-DE' });
+      await source.restore(dump.stream, icuCopy, dump.meta);
+      expect(provider(icuCopy)).toBe('i de-DE');
+      // German ICU order, not the bytewise C.UTF-8 order the server's default would give ('Zebra' before 'apfel').
+      expect(pgSql(icuCopy, 'SELECT string_agg(s, \',\' ORDER BY s) FROM w')).toBe('apfel,Äpfel,Zebra');
+    } finally {
+      pgDrop(icu);
+      pgDrop(icuCopy);
+    }
   });
 
   it('when this server cannot create them, the error names them and says what to do, and no database is left', async () => {

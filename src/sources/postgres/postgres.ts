@@ -109,7 +109,11 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
       if (major(toolVersion) < major(serverVersion)) {
         throw new StrongboxError('SOURCE', `${label}: pg_dump ${toolVersion} is older than the server (PostgreSQL ${serverVersion}) and cannot dump it; install postgresql-client-${major(serverVersion)} and set binDir, e.g. /usr/lib/postgresql/${major(serverVersion)}/bin`);
       }
-      const [[encoding, collate, ctype]] = await rows(cfg.database, 'SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = current_database()');
+      // The locale provider (libc, icu, builtin) and its locale exist from PostgreSQL 15; 17 renamed the column.
+      const m = major(serverVersion);
+      const provider = m >= 17 ? ", datlocprovider, COALESCE(datlocale, '')" : m >= 15 ? ", datlocprovider, COALESCE(daticulocale, '')" : '';
+      const [[encoding, collate, ctype, prov, locale]] = await rows(cfg.database, `SELECT pg_encoding_to_char(encoding), datcollate, datctype${provider} FROM pg_database WHERE datname = current_database()`);
+      const localeProvider = ({ c: 'libc', i: 'icu', b: 'builtin' } as Record<string, string>)[prov ?? ''];
       const counts = await rows(cfg.database, `SELECT n.nspname || '.' || c.relname, COALESCE(s.n_live_tup, 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY 1`);
       const stream = streamTool({
         ...spec('pg_dump', ['--format=custom', '--compress=0', '--no-password', `--lock-wait-timeout=${lockSeconds * 1000}`,
@@ -121,7 +125,7 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
         meta: {
           engine: 'postgres', format: 'pg_dump-custom', tool: 'pg_dump', toolVersion, serverVersion,
           database: cfg.database, tables: Object.fromEntries(counts.map(([t, n]) => [t, Number(n)])), rowCounts: 'estimate',
-          defaults: { encoding, collate, ctype },
+          defaults: { encoding, collate, ctype, ...(localeProvider ? { localeProvider } : {}), ...(localeProvider && locale ? { locale } : {}) },
         },
       };
     },
@@ -164,18 +168,26 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
     const encoding = plain(defaults?.encoding);
     const collate = plain(defaults?.collate);
     const ctype = plain(defaults?.ctype);
+    const provider = plain(defaults?.localeProvider);
+    const locale = plain(defaults?.locale);
+    // A provider is given only to a server that knows the option (15+); without it template0's is inherited.
+    const [[versionNum]] = provider ? await maintenance('SHOW server_version_num') : [['0']];
+    const withProvider = provider && Number(versionNum) >= 150000;
     const opts = [
       encoding && `ENCODING ${literal(encoding)}`,
       collate && `LC_COLLATE ${literal(collate)}`,
       ctype && `LC_CTYPE ${literal(ctype)}`,
+      withProvider && `LOCALE_PROVIDER ${literal(provider)}`,
+      withProvider && locale && provider === 'icu' && `ICU_LOCALE ${literal(locale)}`,
+      withProvider && locale && provider === 'builtin' && `BUILTIN_LOCALE ${literal(locale)}`,
     ].filter(Boolean);
     try {
       await maintenance(`CREATE DATABASE ${ident(db)} TEMPLATE template0 ${opts.join(' ')}`);
     } catch (e) {
       // Only a locale or encoding this server cannot give gets the advice; other failures (no CREATEDB
       // privilege, say) keep their own message.
-      if (!opts.length || !/locale|encoding|collat/i.test((e as Error).message)) throw e;
-      const what = `encoding ${defaults?.encoding ?? '?'}, collate ${defaults?.collate ?? '?'}, ctype ${defaults?.ctype ?? '?'}`;
+      if (!opts.length || !/locale|encoding|collat|provider/i.test((e as Error).message)) throw e;
+      const what = `encoding ${encoding ?? '?'}, collate ${collate ?? '?'}, ctype ${ctype ?? '?'}${withProvider ? `, locale provider ${provider}${locale ? ` (${locale})` : ''}` : ''}`;
       throw new StrongboxError('SOURCE', `${label}: cannot create database ${db} with the backed-up database's ${what} `
         + `(${(e as Error).message}); create it yourself with settings this server has (an empty database is restored into as it is), then restore again`, { cause: e });
     }
