@@ -75,8 +75,9 @@ if (isMain) {
     interrupted = true;
     // Dump and restore tools die first (a restore tool must never see a clean end of its input and
     // commit), and private temporary files (dump copies, options files with passwords) go with them.
-    cleanupNow();
+    const notes = cleanupNow();
     process.stderr.write(`strongbox: interrupted (${sig}); releasing locks\n`);
+    for (const n of notes) process.stderr.write(`strongbox: ${n}\n`);
     const exit = () => process.exit(ERROR_CODES.INTERRUPTED.exit);
     setTimeout(exit, 5000).unref();
     RepoLock.releaseAll().then(exit, exit);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
+/** Directories cleanupNow must leave in place, with what to tell the user about each. */
+const rescues = new Map<string, string>();
 
 /** Kills `child` (its process group, when it leads one) if strongbox is interrupted while it runs. */
 export function trackChild(child: ChildProcess, group = false): void {
@@ -24,6 +26,11 @@ export interface TempDir {
   dispose(): Promise<void>;
   /** Leave the directory in place, even on interruption (it holds something the user must get back). */
   keep(): void;
+  /**
+   * Until the returned function is called, an interruption leaves the directory in place and cleanupNow
+   * returns `note` for the user (the directory holds the only copy of something while it is armed).
+   */
+  keepOnInterrupt(note: string): () => void;
 }
 
 /** A private (0700) temporary directory, removed by `dispose` or, if strongbox is interrupted, by cleanupNow. */
@@ -38,6 +45,10 @@ export async function privateTempDir(prefix: string): Promise<TempDir> {
       dirs.delete(path);
     },
     keep: () => { dirs.delete(path); },
+    keepOnInterrupt: (note) => {
+      rescues.set(path, note);
+      return () => { rescues.delete(path); };
+    },
   };
 }
 
@@ -54,8 +65,11 @@ export async function spool(input: AsyncIterable<Buffer>, prefix: string, name: 
   return { ...dir, file };
 }
 
-/** Synchronously kills every tracked child and removes every tracked directory. */
-export function cleanupNow(): void {
+/**
+ * Synchronously kills every tracked child and removes every tracked directory, except those armed with
+ * keepOnInterrupt: their notes are returned, for the user.
+ */
+export function cleanupNow(): string[] {
   for (const c of children) {
     try {
       if ((c as ChildProcess & { strongboxGroup?: boolean }).strongboxGroup && c.pid) process.kill(-c.pid, 'SIGKILL');
@@ -65,6 +79,9 @@ export function cleanupNow(): void {
     }
   }
   children.clear();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) if (!rescues.has(d)) rmSync(d, { recursive: true, force: true });
   dirs.clear();
+  const notes = [...rescues.values()];
+  rescues.clear();
+  return notes;
 }

@@ -1,12 +1,14 @@
 // An interrupted restore never leaves half a database: SIGTERM at several moments of a replacing
 // PostgreSQL restore (strongbox kills the restore tools before their input ends, so the transaction rolls
 // back) leaves the target either exactly as it was or exactly as the snapshot has it — never a mix.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgFingerprint, pgIdent } from '../support/postgres-db.js';
-import { haveServer, PG, pgSql, uniqueDb } from '../support/servers.js';
+import { haveServer, MY, mySql, PG, pgSql, uniqueDb } from '../support/servers.js';
 import { CLI, PASSWORD } from './helpers.js';
-import { workspace, type Workspace } from './app-fixture.js';
+import { MY_TOOLS, myCreate, myDrop, myItems, toolDir, workspace, type Workspace } from './app-fixture.js';
 
 const skip = !haveServer('postgres');
 
@@ -56,5 +58,59 @@ describe.skipIf(skip)('SIGTERM during restore --app --yes into a PostgreSQL data
     if (now === backedUp) change();
     const locks = await ws.run(cfg, ['unlock']);
     expect(locks.stdout).toMatch(/removed 0 lock/);
+  });
+});
+
+// MySQL/MariaDB cannot replace a database in one transaction: between the drop and the end of the load the
+// safety copy strongbox took first is the only copy of what the target held, so an interruption keeps it.
+describe.skipIf(!haveServer('mariadb'))('SIGTERM while a MariaDB database is being replaced', () => {
+  const db = uniqueDb('sb_myinterrupt');
+  let ws: Workspace;
+  let cfg: string;
+  let marker: string;
+  const before = "INSERT INTO items VALUES (9001, 'only in the target', 'x')";
+
+  beforeAll(async () => {
+    ws = await workspace('sb-myinterrupt-');
+    myCreate(db);
+    marker = join(ws.dir, 'load-started');
+    // The load (the client reading the dump, --binary-mode) waits, so the kill lands after the drop.
+    const bin = await toolDir(join(ws.dir, 'bin'), MY_TOOLS, {
+      mariadb: `case "$*" in *--binary-mode*) if [ ! -e '${marker}' ]; then touch '${marker}'; sleep 20; fi;; esac\nexec /usr/bin/mariadb "$@"`,
+    });
+    cfg = await ws.config('my.yaml', [{ id: 'forum', repository: 'main', databases: [{ name: 'main', engine: 'mariadb', host: MY.host, port: MY.port, user: MY.user, database: db, binDir: bin }] }]);
+    await ws.run(cfg, ['backup', '--app', 'forum']);
+    mySql(before, db);
+  }, 120_000);
+
+  afterAll(async () => {
+    myDrop(db);
+    await ws?.cleanup();
+  });
+
+  it('exits 130, keeps the copy of what the target held, and says where it is and how to load it', async () => {
+    const previous = myItems(db);
+    const child = spawn(process.execPath, [CLI, '-c', cfg, 'restore', 'latest', '--app', 'forum', '--yes'], {
+      env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    for (let i = 0; i < 300 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(marker), 'the load started').toBe(true);
+    child.kill('SIGTERM');
+    expect(await closed, stderr).toBe(130);
+    const m = /its previous contents are in (\S+) \(to put them back: mariadb \S+ < \S+, after dropping and creating the database again\)/.exec(stderr);
+    expect(m, stderr).not.toBeNull();
+    const copy = m![1];
+    try {
+      // Dropped and not yet loaded: the copy is all there is of what the target held.
+      expect(mySql(`SELECT count(*) FROM information_schema.tables WHERE table_schema = '${db}'`)).toBe('0');
+      mySql(`DROP DATABASE \`${db}\`; CREATE DATABASE \`${db}\``);
+      execFileSync('mariadb', ['-h', MY.host, '-P', String(MY.port), '-u', MY.user, db], { input: readFileSync(copy) });
+      expect(myItems(db)).toBe(previous);
+    } finally {
+      rmSync(dirname(copy), { recursive: true, force: true });
+    }
   });
 });

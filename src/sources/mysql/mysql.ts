@@ -163,6 +163,11 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
             previous = charsetClause(row && { characterSet: row[0], collation: row[1] }) ?? previous;
             before = await spool(streamTool({ ...spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db]), bufferStdout: true }), 'mysafety', 'before-restore.sql');
           }
+          // From the drop until the load ends (or the old contents are back), the safety copy is the only copy
+          // of the target's previous contents: an interruption leaves it in place and says where it is.
+          const disarm = before?.keepOnInterrupt(`the restore into ${source.describeTarget(db)} was interrupted while the database was `
+            + `being replaced, so it may be incomplete; its previous contents are in ${before.file} (to put them back: `
+            + `${t.client} ${db} < ${before.file}, after dropping and creating the database again)`);
           try {
             if (now === 'non-empty') await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
             else if (now === 'missing') await query(file, `CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
@@ -181,6 +186,8 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
             }
             if (now === 'missing') await query(file, `DROP DATABASE IF EXISTS ${ident(db)}`).catch(() => {});
             throw why;
+          } finally {
+            disarm?.();
           }
         } finally {
           await dump.dispose();
