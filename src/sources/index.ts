@@ -39,7 +39,8 @@ export function parseTargetDb(value: string, engine: string): TargetDb {
   try {
     url = new URL(value);
   } catch {
-    throw new StrongboxError('USAGE', `--target-db ${value} is not a valid URL`);
+    // The value may hold a password (which is refused below, once the URL parses): never echo it.
+    throw new StrongboxError('USAGE', `--target-db ${value.replace(/^([a-z]+:\/\/)[^/@]*@/i, '$1…@')} is not a valid URL`);
   }
   if (!SCHEMES[engine]?.includes(url.protocol)) {
     throw new StrongboxError('USAGE', `--target-db ${url.protocol}// URL does not fit a ${engine} database (use ${SCHEMES[engine].map((s) => `${s}//`).join(' or ')})`);
