@@ -17,7 +17,7 @@ import { SealPool } from '../repository/seal-pool.js';
 import { saveStream } from '../repository/stream.js';
 import { openSource } from '../sources/index.js';
 import { VERSION } from '../version.js';
-import { runHooks } from './hooks.js';
+import { runAllHooks, runHooks } from './hooks.js';
 
 export type Only = 'db' | 'files';
 
@@ -66,7 +66,7 @@ export async function backupApp(repo: Repository, app: AppConfig, opts: AppBacku
   }
   if (app.hooks.after.length) {
     try {
-      await runHooks(app.hooks.after, { app: app.id, phase: 'after', outcome: result ? 'success' : 'failure', timeoutSeconds: app.hooks.timeoutSeconds });
+      await runAllHooks(app.hooks.after, { app: app.id, phase: 'after', outcome: result ? 'success' : 'failure', timeoutSeconds: app.hooks.timeoutSeconds });
       step(`after hooks ran (${app.hooks.after.length})`);
     } catch (e) {
       const err = isStrongboxError(e) ? e : new StrongboxError('HOOK', String(e));

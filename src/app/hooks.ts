@@ -45,7 +45,24 @@ export function runHook(command: string, h: HookEnv): Promise<string> {
   });
 }
 
-/** Runs hooks in order, stopping at the first failure. */
+/** Runs hooks in order, stopping at the first failure (before hooks: a failure aborts the backup). */
 export async function runHooks(commands: string[], h: HookEnv): Promise<void> {
   for (const c of commands) await runHook(c, h);
+}
+
+/**
+ * Runs every hook in order, whatever the others did (after hooks: one failing, say a notification, must not
+ * keep the next from taking the site out of maintenance mode). Throws one HOOK error naming every failure.
+ */
+export async function runAllHooks(commands: string[], h: HookEnv): Promise<void> {
+  const failed: string[] = [];
+  for (const c of commands) {
+    try {
+      await runHook(c, h);
+    } catch (e) {
+      failed.push((e as Error).message);
+    }
+  }
+  if (failed.length === 1) throw new StrongboxError('HOOK', failed[0]);
+  if (failed.length) throw new StrongboxError('HOOK', `${failed.length} ${h.phase} hooks failed: ${failed.join('; ')}`);
 }

@@ -223,6 +223,16 @@ describe('hooks around an app backup', () => {
     expect(await ws.snapshots(cfg, 'blog')).toHaveLength(before.length + 1);
   });
 
+  it('a failing after hook does not keep the later after hooks from running (the one that leaves maintenance mode); all failures are named', async () => {
+    const cfg = await ws.config('after-all.yaml', [app({
+      after: ['echo "notify failed" >&2; exit 3', record('after-all.log'), 'echo "cache warm-up failed" >&2; exit 4'],
+    })]);
+    const res = await ws.tryRun(cfg, ['backup', '--app', 'blog'], env);
+    expect(res.code, res.stderr).toBe(HOOK);
+    expect(await log('after-all.log')).toEqual(['after app=blog outcome=success']);
+    expect(res.stderr).toMatch(/2 after hooks failed: app blog: after hook .* exited with status 3: notify failed; app blog: after hook .* exited with status 4: cache warm-up failed/);
+  });
+
   it('a failing after hook after a failed dump does not hide the dump\'s failure: exit 4, the hook failure is a warning', async () => {
     const cfg = await ws.config('both-fail.yaml', [app({ after: ['echo "hook broke too" >&2; exit 9'] }, join(ws.dir, 'missing.db'))]);
     const res = await ws.tryRun(cfg, ['backup', '--app', 'blog'], env);
