@@ -1,5 +1,6 @@
 // Which snapshots retention looks at together, and under which policy: per app, its scheduled, on-demand
-// and shutdown snapshots are three groups with their own policies; snapshots without an app are grouped by
+// and shutdown snapshots are three groups with their own policies (split further by what the snapshots hold,
+// so partial `--only` backups and full ones are kept apart); snapshots without an app are grouped by
 // host and paths and need rules given as flags. Pure: the forget command applies the result.
 import type { AppConfig } from '../config/schema.js';
 import type { SnapshotRef, Trigger } from '../repository/snapshot.js';
@@ -28,18 +29,31 @@ export interface ForgetInput {
 
 const triggerOf = (s: SnapshotRef): Trigger => s.snapshot.trigger ?? 'on-demand';
 
+/**
+ * What a snapshot holds ("database main + files web"): a `backup --only db` and a full backup are different
+ * groups, so frequent partial backups never take the buckets that keep full ones.
+ */
+const contentsOf = (s: SnapshotRef): string =>
+  (s.snapshot.components ?? []).map((c) => `${c.kind === 'database' ? 'database' : 'files'} ${c.name}`).sort().join(' + ');
+
 export function planForget(input: ForgetInput): GroupPlan[] {
   const groups = new Map<string, SnapshotRef[]>();
   for (const s of input.snapshots) {
     const key = s.snapshot.app !== undefined
-      ? JSON.stringify(['app', s.snapshot.app, triggerOf(s)])
+      ? JSON.stringify(['app', s.snapshot.app, triggerOf(s), contentsOf(s)])
       : JSON.stringify(['paths', s.snapshot.host, [...s.snapshot.paths].sort()]);
     groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  // An app's trigger with one kind of contents keeps its short name; several are told apart by contents.
+  const perTrigger = new Map<string, number>();
+  for (const key of groups.keys()) {
+    const k = JSON.parse(key) as unknown[];
+    if (k[0] === 'app') perTrigger.set(JSON.stringify(k.slice(0, 3)), (perTrigger.get(JSON.stringify(k.slice(0, 3))) ?? 0) + 1);
   }
   const flags = input.flags && !isEmptyPolicy(input.flags) ? input.flags : undefined;
   const plans: GroupPlan[] = [];
   for (const [key, refs] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const k = JSON.parse(key) as ['app', string, Trigger] | ['paths', string, string[]];
+    const k = JSON.parse(key) as ['app', string, Trigger, string] | ['paths', string, string[]];
     let policy: Policy | null;
     let timeZone = 'UTC';
     let name: string;
@@ -49,7 +63,7 @@ export function planForget(input: ForgetInput): GroupPlan[] {
       // An app the config does not describe keeps everything unless rules are given: its own settings
       // may keep more than the defaults, and forgetting is not undone.
       policy = flags ?? (app ? appPolicy(app, k[2], refs) : null);
-      name = `app ${k[1]}, ${k[2]}`;
+      name = `app ${k[1]}, ${k[2]}${(perTrigger.get(JSON.stringify(k.slice(0, 3))) ?? 1) > 1 ? `, ${k[3] || 'no components'}` : ''}`;
     } else {
       policy = flags ?? null;
       name = `host ${k[1]}, paths ${k[2].join(' ')}`;

@@ -33,7 +33,7 @@ export async function runDump(g: GlobalOptions, ref: string, name: string, o: Du
 }
 
 async function writeDump(g: GlobalOptions, repo: Repository, ref: string, name: string, o: DumpCmdOptions, io: Io, stdout: NodeJS.WritableStream): Promise<DatabaseComponent> {
-  const snap = await resolveRef(repo, ref, { app: o.app, periodicity: o.periodicity });
+  const snap = await resolveRef(repo, ref, { app: o.app, periodicity: o.periodicity, has: (s) => databaseComponents(s).some((d) => d.name === name) });
   const dbs = databaseComponents(snap.snapshot);
   const c = dbs.find((d) => d.name === name);
   if (!c) throw new StrongboxError('NOT_FOUND', `snapshot ${shortId(snap.id)} has no database component ${name} (databases: ${dbs.map((d) => d.name).join(', ') || 'none'})`);

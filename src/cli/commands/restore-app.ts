@@ -3,6 +3,7 @@
 import { createInterface } from 'node:readline/promises';
 import { restoreApp, type RestoredComponent } from '../../app/restore.js';
 import { StrongboxError } from '../../errors.js';
+import type { Snapshot } from '../../repository/snapshot.js';
 import { resolveRef } from './snapshots.js';
 import { type GlobalOptions, type Io, findApp, loadAppConfig, openAppRepo, printJson, lockWait, withLock } from '../context.js';
 import { shortId } from '../output/format.js';
@@ -16,14 +17,25 @@ export async function runAppRestore(g: GlobalOptions, ref: string, o: RestoreCmd
   const repo = await openAppRepo(g, cfg, app, { index: false });
   const interactive = process.stdin.isTTY && io.isTTY;
   const { snap, done } = await withLock(repo, false, io, async () => {
-    const snap = await resolveRef(repo, ref, { app: o.fromApp ?? app.id, periodicity: o.periodicity });
+    const only = parseOnly(o.only);
+    const sourceApp = cfg.apps.find((a) => a.id === (o.fromApp ?? app.id));
+    // 'latest' is the newest snapshot holding what this restore takes: a `backup --only db` is no one's
+    // latest file trees, and with neither --only nor --component, a partial backup is no one's latest app.
+    const has = (s: Snapshot): boolean => {
+      if (o.component?.length) return o.component.every((n) => s.components.some((c) => c.name === n));
+      const kinds = new Set(s.components.map((c) => c.kind));
+      const wantDb = only !== 'files' && (only === 'db' || !!sourceApp?.databases.length);
+      const wantFiles = only !== 'db' && (only === 'files' || !!sourceApp?.files.length);
+      return (!wantDb || kinds.has('database')) && (!wantFiles || kinds.has('files'));
+    };
+    const snap = await resolveRef(repo, ref, { app: o.fromApp ?? app.id, periodicity: o.periodicity, has });
     // Another app's snapshot goes into this one only when asked for by name (--from-app).
     const from = o.fromApp ?? app.id;
     if (snap.snapshot.app !== undefined && snap.snapshot.app !== from) {
       throw new StrongboxError('USAGE', `snapshot ${shortId(snap.id)} belongs to app ${snap.snapshot.app}, not ${from}; to restore it into app ${app.id}, pass --from-app ${snap.snapshot.app}`);
     }
     const done = await restoreApp(repo, snap, app, {
-      only: parseOnly(o.only), components: o.component, target: o.target, targetDb: o.targetDb, yes: o.yes, verify: o.verify,
+      only, components: o.component, target: o.target, targetDb: o.targetDb, yes: o.yes, verify: o.verify,
       confirm: interactive ? (q) => ask(q) : undefined,
       onStep: (m) => { if (!g.quiet && !g.json) io.err(m); },
       onWarning: (p, m) => io.err(`warning: ${p}: ${m}`),

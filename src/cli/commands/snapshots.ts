@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
 import {
-  type Component, filesComponent, matchesFilter, type Periodicity, parsePeriodicity, type SnapshotFilter, type SnapshotRef,
+  type Component, filesComponent, matchesFilter, type Periodicity, parsePeriodicity, type Snapshot, type SnapshotFilter, type SnapshotRef,
 } from '../../repository/snapshot.js';
 import { collect } from './backup.js';
 import type { Repository } from '../../repository/repository.js';
@@ -37,10 +37,13 @@ export function snapshotFilter(o: SnapshotsCmdOptions): SnapshotFilter {
  * "latest" is the newest snapshot the filter selects (of an app, of a periodicity); an ID prefix names one
  * snapshot of any app, so a --periodicity with it is refused rather than silently ignored.
  */
-export function resolveRef(repo: Repository, ref: string, o: { app?: string; periodicity?: string }): Promise<SnapshotRef> {
+export function resolveRef(repo: Repository, ref: string, o: { app?: string; periodicity?: string; has?: (s: Snapshot) => boolean }): Promise<SnapshotRef> {
   if (o.periodicity !== undefined && ref !== 'latest') throw new StrongboxError('USAGE', '--periodicity selects among snapshots for \'latest\'; an ID names one already');
   const filter = snapshotFilter(o);
-  return ref === 'latest' ? repo.resolveSnapshot(ref, (s) => matchesFilter(s.snapshot, filter)) : repo.resolveSnapshot(ref);
+  // `has`: 'latest' skips snapshots without what the command needs (a db-only backup for a files restore).
+  return ref === 'latest'
+    ? repo.resolveSnapshot(ref, (s) => matchesFilter(s.snapshot, filter) && (o.has?.(s.snapshot) ?? true))
+    : repo.resolveSnapshot(ref);
 }
 
 export async function runSnapshots(g: GlobalOptions, io: Io, o: SnapshotsCmdOptions = {}): Promise<SnapshotRef[]> {
