@@ -17,6 +17,7 @@ import { SealPool } from '../repository/seal-pool.js';
 import { saveStream } from '../repository/stream.js';
 import { openSource } from '../sources/index.js';
 import { VERSION } from '../version.js';
+import { embeddedDatabaseExcludes } from './embedded.js';
 import { runAllHooks, runHooks } from './hooks.js';
 
 export type Only = 'db' | 'files';
@@ -123,7 +124,7 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
     try {
       for (const f of trees) {
         const res = await archivePaths(repo, packer, pool, {
-          paths: [f.path], excludes: [...f.exclude, ...f.offloaded], parentTree: parentTree(history, f),
+          paths: [f.path], excludes: [...f.exclude, ...f.offloaded, ...embeddedDatabaseExcludes(app, f.path)], parentTree: parentTree(history, f),
           onProgress: opts.onProgress, onWarning: opts.onWarning,
         });
         walks.push(res.counters);

@@ -6,6 +6,7 @@ import { StrongboxError } from '../errors.js';
 import type { DatabaseComponent, FilesComponent, Snapshot } from '../repository/snapshot.js';
 import { parseTargetDb, type TargetDb } from '../sources/index.js';
 import type { Only } from './backup.js';
+import { embeddedDatabaseExcludes } from './embedded.js';
 
 export interface FilesStep {
   kind: 'files';
@@ -52,7 +53,9 @@ export function planAppRestore(snapshot: Snapshot, snapId: string, app: AppConfi
   return chosen.map((c): RestoreStep => {
     if (c.kind === 'files') {
       const conf = app.files.find((f) => f.name === c.name);
-      const keep = conf ? [...conf.exclude, ...conf.offloaded] : [];
+      // What the backup leaves out stays when the tree is replaced, SQLite files the app keeps inside it too
+      // (restored, as databases, from their own consistent copies).
+      const keep = conf ? [...conf.exclude, ...conf.offloaded, ...embeddedDatabaseExcludes(app, conf.path)] : [];
       if (choice.target) return { kind: 'files', component: c, dest: join(choice.target, c.name), keep };
       if (!conf) throw new StrongboxError('USAGE', `app ${app.id} has no file tree named ${c.name} to restore into; pass --target DIR`);
       return { kind: 'files', component: c, dest: conf.path, keep };

@@ -49,8 +49,11 @@ export async function restoreApp(repo: Repository, snap: SnapshotRef, app: AppCo
       throw new StrongboxError('TARGET_NOT_EMPTY', `not restoring: ${list} already ${full.length > 1 ? 'hold' : 'holds'} data; pass --yes to replace it, or choose another target (--target DIR, --target-db NAME)`);
     }
   }
-  const out: RestoredComponent[] = [];
-  for (const p of prepared) out.push(await apply(repo, snap, p.step, p.source, p.full, opts));
+  // File trees first, databases after: a SQLite file inside a tree (a snapshot from before such files were
+  // left out of trees holds a torn copy of it) is then replaced by its consistent copy, not the other way round.
+  const out: RestoredComponent[] = new Array(prepared.length);
+  const order = prepared.map((p, i) => ({ p, i })).sort((a, b) => Number(a.p.step.kind !== 'files') - Number(b.p.step.kind !== 'files'));
+  for (const { p, i } of order) out[i] = await apply(repo, snap, p.step, p.source, p.full, opts);
   return out;
 }
 
