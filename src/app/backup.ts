@@ -17,8 +17,9 @@ import { SealPool } from '../repository/seal-pool.js';
 import { saveStream } from '../repository/stream.js';
 import { openSource } from '../sources/index.js';
 import { VERSION } from '../version.js';
+import { isInterrupted, onInterrupt } from '../util/cleanup.js';
 import { embeddedDatabaseExcludes } from './embedded.js';
-import { runAllHooks, runHooks } from './hooks.js';
+import { INTERRUPT_HOOK_SECONDS, runAllHooks, runHooks } from './hooks.js';
 
 export type Only = 'db' | 'files';
 
@@ -54,6 +55,12 @@ export async function backupApp(repo: Repository, app: AppConfig, opts: AppBacku
   for (const f of app.files) for (const o of f.offloaded) opts.onWarning?.(`${f.path}/${o}`, `app ${app.id}, files ${f.name}: offloaded to a cloud bucket, NOT in this backup`);
   let result: AppBackupResult | undefined;
   let failure: unknown = null;
+  // Interrupted (SIGINT, SIGTERM: a service stop, a shutdown), strongbox still runs the after hooks, told
+  // failure, each within INTERRUPT_HOOK_SECONDS: a before hook may have put the site into maintenance mode.
+  const after = app.hooks.after;
+  const disarm = after.length
+    ? onInterrupt(() => runAllHooks(after, { app: app.id, phase: 'after', outcome: 'failure', timeoutSeconds: Math.min(app.hooks.timeoutSeconds, INTERRUPT_HOOK_SECONDS) }).catch(() => {}))
+    : () => {};
   try {
     // A failing before hook aborts the backup, but the after hooks still run: an earlier before hook may
     // have put the site into maintenance mode.
@@ -65,9 +72,10 @@ export async function backupApp(repo: Repository, app: AppConfig, opts: AppBacku
   } catch (e) {
     failure = e;
   }
-  if (app.hooks.after.length) {
+  // Once interrupted, the interrupt task runs them (once), not this path, which is ending with a killed tool.
+  if (after.length && !isInterrupted()) {
     try {
-      await runAllHooks(app.hooks.after, { app: app.id, phase: 'after', outcome: result ? 'success' : 'failure', timeoutSeconds: app.hooks.timeoutSeconds });
+      await runAllHooks(after, { app: app.id, phase: 'after', outcome: result ? 'success' : 'failure', timeoutSeconds: app.hooks.timeoutSeconds });
       step(`after hooks ran (${app.hooks.after.length})`);
     } catch (e) {
       const err = isStrongboxError(e) ? e : new StrongboxError('HOOK', String(e));
@@ -76,6 +84,7 @@ export async function backupApp(repo: Repository, app: AppConfig, opts: AppBacku
       else opts.onWarning?.(app.id, err.message);
     }
   }
+  disarm();
   if (failure) throw failure;
   return result!;
 }

@@ -5,6 +5,9 @@ import { StrongboxError } from '../errors.js';
 import { childEnv } from '../sources/tool.js';
 import { trackChild } from '../util/cleanup.js';
 
+/** The most an after hook gets when strongbox was interrupted and must exit soon (a service stop waits only so long). */
+export const INTERRUPT_HOOK_SECONDS = 30;
+
 export interface HookEnv {
   app: string;
   phase: 'before' | 'after';

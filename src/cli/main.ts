@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ERROR_CODES, exitStatusFor, StrongboxError } from '../errors.js';
 import { RepoLock } from '../repository/lock.js';
-import { cleanupNow } from '../util/cleanup.js';
+import { cleanupNow, INTERRUPT_TASK_BUDGET_MS, runInterruptTasks } from '../util/cleanup.js';
 import { VERSION } from '../version.js';
 import { type GlobalOptions, type Io, processIo } from './context.js';
 import * as backupCmd from './commands/backup.js';
@@ -79,8 +79,9 @@ if (isMain) {
     process.stderr.write(`strongbox: interrupted (${sig}); releasing locks\n`);
     for (const n of notes) process.stderr.write(`strongbox: ${n}\n`);
     const exit = () => process.exit(ERROR_CODES.INTERRUPTED.exit);
-    setTimeout(exit, 5000).unref();
-    RepoLock.releaseAll().then(exit, exit);
+    // An app's after hooks still run (within a bounded time), then locks are released.
+    setTimeout(exit, 5000 + INTERRUPT_TASK_BUDGET_MS).unref();
+    runInterruptTasks().then(() => RepoLock.releaseAll()).then(exit, exit);
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));

@@ -12,6 +12,26 @@ const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
 /** Directories cleanupNow must leave in place, with what to tell the user about each. */
 const rescues = new Map<string, string>();
+/** How long interrupt tasks get, in all, before strongbox exits anyway. */
+export const INTERRUPT_TASK_BUDGET_MS = 120_000;
+/** Work an interruption must still do before strongbox exits (an app's after hooks). */
+const interruptTasks = new Set<() => Promise<void>>();
+
+/**
+ * Registers `task` to run when strongbox is interrupted (after its children are killed, before it exits);
+ * returns the function that unregisters it. The task must bound its own time.
+ */
+export function onInterrupt(task: () => Promise<void>): () => void {
+  interruptTasks.add(task);
+  return () => { interruptTasks.delete(task); };
+}
+
+/** The registered interrupt tasks, run once each (the signal handler calls this after cleanupNow). */
+export async function runInterruptTasks(): Promise<void> {
+  const tasks = [...interruptTasks];
+  interruptTasks.clear();
+  await Promise.allSettled(tasks.map((t) => t()));
+}
 
 /** Kills `child` (its process group, when it leads one) if strongbox is interrupted while it runs. */
 export function trackChild(child: ChildProcess, group = false): void {
@@ -69,7 +89,15 @@ export async function spool(input: AsyncIterable<Buffer>, prefix: string, name: 
  * Synchronously kills every tracked child and removes every tracked directory, except those armed with
  * keepOnInterrupt: their notes are returned, for the user.
  */
+let interrupted = false;
+
+/** Whether cleanupNow has run: strongbox is being interrupted, and its interrupt tasks take over. */
+export function isInterrupted(): boolean {
+  return interrupted;
+}
+
 export function cleanupNow(): string[] {
+  interrupted = true;
   for (const c of children) {
     try {
       if ((c as ChildProcess & { strongboxGroup?: boolean }).strongboxGroup && c.pid) process.kill(-c.pid, 'SIGKILL');

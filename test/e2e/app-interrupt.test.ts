@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgFingerprint, pgIdent } from '../support/postgres-db.js';
 import { haveServer, MY, mySql, PG, pgSql, uniqueDb } from '../support/servers.js';
 import { CLI, PASSWORD } from './helpers.js';
-import { MY_TOOLS, myCreate, myDrop, myItems, toolDir, workspace, type Workspace } from './app-fixture.js';
+import { MY_TOOLS, myCreate, myDrop, myItems, sqliteCreate, toolDir, workspace, type Workspace } from './app-fixture.js';
 
 const skip = !haveServer('postgres');
 
@@ -112,5 +112,50 @@ describe.skipIf(!haveServer('mariadb'))('SIGTERM while a MariaDB database is bei
     } finally {
       rmSync(dirname(copy), { recursive: true, force: true });
     }
+  });
+});
+
+// "The after hook always runs": also when a service stop or shutdown sends SIGTERM mid-backup, after a before
+// hook put the site into maintenance mode.
+describe('SIGTERM during an app backup', () => {
+  let ws: Workspace;
+  let cfg: string;
+  let env: NodeJS.ProcessEnv;
+  let marker: string;
+  let hookLog: string;
+
+  beforeAll(async () => {
+    ws = await workspace('sb-hook-interrupt-');
+    const db = join(ws.dir, 'app.db');
+    sqliteCreate(db);
+    marker = join(ws.dir, 'dump-started');
+    hookLog = join(ws.dir, 'hooks.log');
+    // The dump (VACUUM INTO) waits, so the signal lands while it runs.
+    const bin = await toolDir(join(ws.dir, 'bin'), [], {
+      sqlite3: `case "$*" in *VACUUM*) touch '${marker}'; sleep 20;; esac\nexec /usr/bin/sqlite3 "$@"`,
+    });
+    env = { STRONGBOX_SQLITE3: join(bin, 'sqlite3') };
+    const record = `echo "$STRONGBOX_HOOK outcome=\${STRONGBOX_OUTCOME:-none}" >> '${hookLog}'`;
+    cfg = await ws.config('hooks.yaml', [{
+      id: 'blog', repository: 'main', databases: [{ name: 'main', engine: 'sqlite', path: db }],
+      hooks: { before: [record], after: ['exit 3', record] },
+    }]);
+  });
+  afterAll(async () => ws?.cleanup());
+
+  it('runs every after hook, told failure, before exiting 130; no snapshot is written and the lock is gone', async () => {
+    const child = spawn(process.execPath, [CLI, '-c', cfg, 'backup', '--app', 'blog'], {
+      env: { ...process.env, ...env, STRONGBOX_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    for (let i = 0; i < 300 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(marker), 'the dump started').toBe(true);
+    child.kill('SIGTERM');
+    expect(await closed, stderr).toBe(130);
+    expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toEqual(['before outcome=none', 'after outcome=failure']);
+    expect(await ws.snapshots(cfg, 'blog')).toEqual([]);
+    expect((await ws.run(cfg, ['unlock'])).stdout).toMatch(/removed 0 lock/);
   });
 });
