@@ -55,7 +55,9 @@ export function planAppRestore(snapshot: Snapshot, snapId: string, app: AppConfi
       const conf = app.files.find((f) => f.name === c.name);
       // What the backup leaves out stays when the tree is replaced, SQLite files the app keeps inside it too
       // (restored, as databases, from their own consistent copies).
-      const keep = conf ? [...conf.exclude, ...conf.offloaded, ...embeddedDatabaseExcludes(app, conf.path)] : [];
+      // The snapshot's own record counts too: a folder offloaded when it was taken, though not any more, was
+      // never in it, and is not removed for that.
+      const keep = [...new Set([...(c.excludes ?? []), ...(conf ? [...conf.exclude, ...conf.offloaded, ...embeddedDatabaseExcludes(app, conf.path)] : [])])];
       if (choice.target) return { kind: 'files', component: c, dest: join(choice.target, c.name), keep };
       if (!conf) throw new StrongboxError('USAGE', `app ${app.id} has no file tree named ${c.name} to restore into; pass --target DIR`);
       return { kind: 'files', component: c, dest: conf.path, keep };

@@ -7,6 +7,11 @@ export interface FilesComponent {
   kind: 'files';
   tree: string;
   paths: string[];
+  /**
+   * The exclude patterns the tree was taken with (excludes, offloaded folders, embedded databases): what a
+   * replacing restore must leave in place, whatever the config says by then. Absent in older snapshots.
+   */
+  excludes?: string[];
 }
 
 /** What a database source says about its dump (recorded in the snapshot with the dump's blobs). */

@@ -56,6 +56,14 @@ describe('restore --app --yes replaces a file tree', () => {
     expect(await readFile(join(web, 'media', 'photo.jpg'), 'utf8')).toBe('in the bucket');
   });
 
+  it('keeps a folder the snapshot was taken without, though the config no longer excludes it (the snapshot records its excludes)', async () => {
+    const later = join(tmp.path, 'later.yaml');
+    await writeFile(later, (await readFile(cfg, 'utf8')).replace('        offloaded: ["media/"]\n', ''));
+    expect(await readFile(later, 'utf8')).not.toMatch(/offloaded/);
+    await sbOk(['-c', later, 'restore', 'latest', '--app', 'site', '--yes']);
+    expect(await readFile(join(web, 'media', 'photo.jpg'), 'utf8')).toBe('in the bucket');
+  });
+
   it.runIf(canMount)('never removes anything on another filesystem mounted inside the tree (needs root to mount a tmpfs)', async () => {
     const mnt = join(web, 'uploads', 'bucket');
     await mkdir(mnt, { recursive: true });
