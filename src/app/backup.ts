@@ -1,7 +1,7 @@
 // Backup of an application: its before hooks, each database as a dump stream, each file tree, then one
 // snapshot holding every component, then its after hooks (always). A failed dump fails the whole backup
 // and writes no snapshot; unreadable files make the snapshot incomplete, as for a plain backup.
-import { lstatSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { archivePaths, newPool, safeUser, summarize } from '../archiver/archiver.js';
 import type { BackupProgress, Counters } from '../archiver/progress.js';
@@ -53,6 +53,7 @@ export async function backupApp(repo: Repository, app: AppConfig, opts: AppBacku
   const step = opts.onStep ?? (() => {});
   const before = app.hooks.before;
   for (const f of app.files) for (const o of f.offloaded) opts.onWarning?.(`${f.path}/${o}`, `app ${app.id}, files ${f.name}: offloaded to a cloud bucket, NOT in this backup`);
+  checkTrees(app, opts.only === 'db' ? [] : app.files);
   let result: AppBackupResult | undefined;
   let failure: unknown = null;
   // Interrupted (SIGINT, SIGTERM: a service stop, a shutdown), strongbox still runs the after hooks, told
@@ -89,6 +90,33 @@ export async function backupApp(repo: Repository, app: AppConfig, opts: AppBacku
   return result!;
 }
 
+/**
+ * Checked before any hook runs (a backup that cannot be taken must not put the site into maintenance mode):
+ * every file tree to back up exists and is not a symbolic link.
+ */
+function checkTrees(app: AppConfig, trees: AppConfig['files']): void {
+  for (const f of trees) {
+    let st;
+    try {
+      st = lstatSync(f.path);
+    } catch (e) {
+      throw new StrongboxError('USAGE', `app ${app.id}, files ${f.name}: cannot back up ${f.path}: ${(e as Error).message}`, { cause: e });
+    }
+    // A tree's root that is a symlink (a `current -> releases/42` deploy) would be backed up as the link
+    // alone: a snapshot that looks complete and holds no files. Refused, saying what to configure instead.
+    if (st.isSymbolicLink()) {
+      let to = '';
+      try {
+        to = ` (to ${realpathSync(f.path)})`;
+      } catch {
+        // a dangling link: say so without a target
+      }
+      throw new StrongboxError('USAGE', `app ${app.id}, files ${f.name}: ${f.path} is a symbolic link${to}, which would be backed up as the link `
+        + 'alone, without the files; set path to a real directory (with a releases layout, the directory that holds the releases or the shared data)');
+    }
+  }
+}
+
 async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOptions): Promise<AppBackupResult> {
   const t0 = monotonicMs();
   const step = opts.onStep ?? (() => {});
@@ -96,13 +124,6 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
   const trees = opts.only === 'db' ? [] : app.files;
   if (!dbs.length && !trees.length) {
     throw new StrongboxError('USAGE', `app ${app.id} has no ${opts.only === 'db' ? 'databases' : opts.only === 'files' ? 'file trees' : 'databases or file trees'} to back up`);
-  }
-  for (const f of trees) {
-    try {
-      lstatSync(f.path);
-    } catch (e) {
-      throw new StrongboxError('USAGE', `app ${app.id}, files ${f.name}: cannot back up ${f.path}: ${(e as Error).message}`, { cause: e });
-    }
   }
   const history = (await repo.listSnapshots()).filter((s) => s.snapshot.app === app.id);
   const packer = new Packer(repo);

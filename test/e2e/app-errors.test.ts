@@ -3,7 +3,7 @@
 // leave earlier snapshots whole; before hooks can veto a backup (exit 5), after hooks always hear the outcome.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
@@ -260,5 +260,28 @@ describe('backup --all-apps when one app fails', () => {
     expect(res.stderr).toMatch(/1 of 2 app backups failed: broken/);
     expect(await ws.snapshots(cfg, 'broken')).toEqual([]);
     expect((await ws.snapshots(cfg, 'fine')).map((s) => s.components.map((c) => c.name))).toEqual([['web']]);
+  });
+});
+
+describe('a file tree whose configured path is a symbolic link', () => {
+  let ws: Workspace;
+  afterAll(async () => ws?.cleanup());
+
+  it('is refused (exit 2) with what it points to and what to configure, before any hook or dump; no snapshot is written', async () => {
+    ws = await workspace('sb-app-symlink-');
+    const release = join(ws.dir, 'releases', '42');
+    await mkdir(release, { recursive: true });
+    await writeFile(join(release, 'index.php'), 'release 42\n');
+    await symlink(release, join(ws.dir, 'current'));
+    const marker = join(ws.dir, 'hook-ran');
+    const cfg = await ws.config('link.yaml', [{
+      id: 'shop', repository: 'main', files: [{ name: 'web', path: join(ws.dir, 'current') }], hooks: { before: [`touch '${marker}'`] },
+    }]);
+    const res = await ws.tryRun(cfg, ['backup', '--app', 'shop']);
+    expect(res.code, res.stderr).toBe(ERROR_CODES.USAGE.exit);
+    expect(res.stderr).toContain(`app shop, files web: ${join(ws.dir, 'current')} is a symbolic link (to ${release}), which would be backed up as the link alone`);
+    expect(res.stderr).toMatch(/set path to a real directory/);
+    expect(await ws.snapshots(cfg, 'shop')).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
   });
 });
