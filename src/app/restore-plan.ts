@@ -47,6 +47,14 @@ export function planAppRestore(snapshot: Snapshot, snapId: string, app: AppConfi
     && (choice.only === undefined || (choice.only === 'db' ? c.kind === 'database' : c.kind === 'files')));
   if (!chosen.length) throw new StrongboxError('NOT_FOUND', `${where} has nothing to restore for that selection`);
   const dbCount = chosen.filter((c) => c.kind === 'database').length;
+  // A restore aimed elsewhere (--target) must not replace the live databases as a side effect: say where the
+  // databases should go, or leave them out.
+  if (choice.target !== undefined && choice.targetDb === undefined && dbCount > 0) {
+    const names = chosen.filter((c) => c.kind === 'database').map((c) => c.name).join(', ');
+    throw new StrongboxError('USAGE', `--target moves only file trees, and the selected database${dbCount > 1 ? 's' : ''} (${names}) would be restored into `
+      + `app ${app.id}'s configured database${dbCount > 1 ? 's' : ''}; add --target-db to restore ${dbCount > 1 ? 'one (with --component NAME)' : 'it'} elsewhere too, `
+      + 'or --only files (a database is restored in place with its own --only db run)');
+  }
   if (choice.targetDb !== undefined && dbCount !== 1) {
     throw new StrongboxError('USAGE', `--target-db names one database, but ${dbCount} database components are selected; pick one with --component NAME`);
   }

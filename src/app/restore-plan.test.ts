@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { AppConfig } from '../config/schema.js';
+import type { Component, Snapshot } from '../repository/snapshot.js';
+import { planAppRestore } from './restore-plan.js';
+
+const db: Component = { name: 'main', kind: 'database', engine: 'sqlite', format: 'sqlite3-database', tool: 'sqlite3', toolVersion: '3', database: 'app.db', content: [], size: 0, sha256: '', durationMs: 0 };
+const web: Component = { name: 'web', kind: 'files', tree: 'ff', paths: ['/var/www/shop'], excludes: ['/old-media/'] };
+const snapshot = { version: 1, time: '2026-01-01T00:00:00Z', host: 'h', username: 'u', app: 'shop', paths: [], tags: [], parent: null, program: 't', components: [db, web] } as Snapshot;
+const app = {
+  id: 'shop',
+  files: [{ name: 'web', path: '/var/www/shop', exclude: ['var/cache/'], offloaded: [] }],
+  databases: [{ name: 'main', engine: 'sqlite', path: '/var/www/shop/var/app.db' }],
+} as unknown as AppConfig;
+
+describe('planAppRestore', () => {
+  it('refuses --target without --target-db when databases are selected: they would replace the live ones', () => {
+    expect(() => planAppRestore(snapshot, 'abcdef12', app, { target: '/tmp/inspect' }))
+      .toThrow(/--target moves only file trees, and the selected database \(main\) would be restored into app shop's configured database; add --target-db/);
+  });
+
+  it('takes --target with --target-db, or with --only files', () => {
+    const both = planAppRestore(snapshot, 'abcdef12', app, { target: '/tmp/inspect', targetDb: '/tmp/inspect/app.db' });
+    expect(both.map((s) => (s.kind === 'files' ? s.dest : s.target.name))).toEqual(['/tmp/inspect/app.db', '/tmp/inspect/web']);
+    const files = planAppRestore(snapshot, 'abcdef12', app, { target: '/tmp/inspect', only: 'files' });
+    expect(files).toHaveLength(1);
+  });
+
+  it('keeps what the snapshot was taken without, what the config excludes now, and the app\'s SQLite file in the tree', () => {
+    const [step] = planAppRestore(snapshot, 'abcdef12', app, { only: 'files' });
+    expect(step.kind === 'files' && step.keep).toEqual(['/old-media/', 'var/cache/', '/var/app.db', '/var/app.db-wal', '/var/app.db-shm', '/var/app.db-journal']);
+  });
+});
