@@ -12,6 +12,21 @@ import { MY_TOOLS, myCreate, myDrop, myItems, sqliteCreate, toolDir, workspace, 
 
 const skip = !haveServer('postgres');
 
+/**
+ * Runs strongbox with `args`, sends SIGTERM once `marker` exists (a slowed tool creates it when it starts),
+ * and returns its exit status and stderr.
+ */
+async function sigtermWhen(marker: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, STRONGBOX_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  for (let i = 0; i < 300 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(existsSync(marker), `${marker} appeared: the slowed tool started`).toBe(true);
+  child.kill('SIGTERM');
+  return { code: await closed, stderr };
+}
+
 describe.skipIf(skip)('SIGTERM during restore --app --yes into a PostgreSQL database that holds data', () => {
   const db = uniqueDb('sb_interrupt');
   let ws: Workspace;
@@ -90,16 +105,8 @@ describe.skipIf(!haveServer('mariadb'))('SIGTERM while a MariaDB database is bei
 
   it('exits 130, keeps the copy of what the target held, and says where it is and how to load it', async () => {
     const previous = myItems(db);
-    const child = spawn(process.execPath, [CLI, '-c', cfg, 'restore', 'latest', '--app', 'forum', '--yes'], {
-      env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const closed = new Promise<number | null>((r) => child.on('close', r));
-    for (let i = 0; i < 300 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(existsSync(marker), 'the load started').toBe(true);
-    child.kill('SIGTERM');
-    expect(await closed, stderr).toBe(130);
+    const { code, stderr } = await sigtermWhen(marker, ['-c', cfg, 'restore', 'latest', '--app', 'forum', '--yes']);
+    expect(code, stderr).toBe(130);
     const m = /its previous contents are in (\S+) \(to put them back: mariadb \S+ < \S+, after dropping and creating the database again\)/.exec(stderr);
     expect(m, stderr).not.toBeNull();
     const copy = m![1];
@@ -144,16 +151,8 @@ describe('SIGTERM during an app backup', () => {
   afterAll(async () => ws?.cleanup());
 
   it('runs every after hook, told failure, before exiting 130; no snapshot is written and the lock is gone', async () => {
-    const child = spawn(process.execPath, [CLI, '-c', cfg, 'backup', '--app', 'blog'], {
-      env: { ...process.env, ...env, STRONGBOX_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const closed = new Promise<number | null>((r) => child.on('close', r));
-    for (let i = 0; i < 300 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(existsSync(marker), 'the dump started').toBe(true);
-    child.kill('SIGTERM');
-    expect(await closed, stderr).toBe(130);
+    const { code, stderr } = await sigtermWhen(marker, ['-c', cfg, 'backup', '--app', 'blog'], env);
+    expect(code, stderr).toBe(130);
     expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toEqual(['before outcome=none', 'after outcome=failure']);
     expect(await ws.snapshots(cfg, 'blog')).toEqual([]);
     expect((await ws.run(cfg, ['unlock'])).stdout).toMatch(/removed 0 lock/);
