@@ -1,6 +1,14 @@
-// Lint configuration: typescript-eslint recommended rules, plus the clock rule (only src/clock.ts reads the wall clock).
+// Lint configuration: typescript-eslint recommended rules, plus the layering rules: only src/clock.ts reads
+// the wall clock, no import cycles anywhere in src/, and nothing outside the repository module reaches a backend.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+const clockRules = [
+  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'read the time through src/clock.ts' },
+  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'read the time through src/clock.ts' },
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'bench/.work/', '.strongbox-demo/'] },
@@ -14,12 +22,26 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/clock.ts', 'src/**/*.test.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
     rules: {
-      'no-restricted-syntax': ['error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'read the time through src/clock.ts' },
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'read the time through src/clock.ts' },
-      ],
+      // A cycle means two modules that cannot be understood (or tested) apart; type-only imports count too.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/clock.ts', 'src/**/*.test.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...clockRules] },
+  },
+  {
+    // Above the repository module, storage is reached only through a Repository (its errors, its locks).
+    files: ['src/**/*.ts'],
+    ignores: ['src/repository/**', 'src/backends/**', 'src/clock.ts', 'src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/backends', '**/backends/**'], message: 'open storage through src/repository (openRepository), never a backend directly' }] }],
+      'no-restricted-syntax': ['error', ...clockRules,
+        { selector: "MemberExpression[property.name='backend']", message: 'reach storage through the Repository\'s methods, not its backend' }],
     },
   },
 );

@@ -2,24 +2,22 @@
 // snapshot holding every component, then its after hooks (always). A failed dump fails the whole backup
 // and writes no snapshot; unreadable files make the snapshot incomplete, as for a plain backup.
 import { lstatSync, realpathSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { archivePaths, newPool, safeUser, summarize } from '../archiver/archiver.js';
-import type { BackupProgress, Counters } from '../archiver/progress.js';
+import { archivePaths, newPool, summarize } from '../archiver/archiver.js';
+import type { Counters } from '../archiver/progress.js';
+import { recordSnapshots, type RecordedSnapshots } from '../archiver/record.js';
 import { monotonicMs } from '../clock.js';
 import type { AppConfig, FilesConfig } from '../config/schema.js';
+import { type Emit, ignoreEvents } from '../events.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { Packer } from '../repository/packer.js';
 import type { Repository } from '../repository/repository.js';
-import {
-  type Component, type DatabaseComponent, filesComponents, labelled, type Periodicity, samePaths, type Snapshot, type SnapshotRef,
-} from '../repository/snapshot.js';
+import { type Component, type DatabaseComponent, filesComponents, type Periodicity, samePaths, type SnapshotRef } from '../repository/snapshot.js';
 import { SealPool } from '../repository/seal-pool.js';
 import { saveStream } from '../repository/stream.js';
 import { openSource } from '../sources/index.js';
-import { VERSION } from '../version.js';
-import { isInterrupted, onInterrupt } from '../util/cleanup.js';
+import { abortError, type Scope, throwIfAborted } from '../util/scope.js';
 import { embeddedDatabaseExcludes } from './embedded.js';
-import { INTERRUPT_HOOK_SECONDS, runAllHooks, runHooks } from './hooks.js';
+import { type HookEnv, INTERRUPT_HOOK_SECONDS, runAllHooks, runHooks } from './hooks.js';
 
 export type Only = 'db' | 'files';
 
@@ -33,59 +31,65 @@ export interface AppBackupOptions {
   /** Record the snapshot at this time (ms since epoch) instead of now. */
   time?: number;
   threads?: number;
-  onProgress?: (p: BackupProgress) => void;
-  onWarning?: (path: string, message: string) => void;
-  /** One line per step: a hook ran, a dump finished, a tree was walked. */
-  onStep?: (message: string) => void;
+  /** The operation this backup is: its signal cancels it, its tools and temporary files belong to it. */
+  scope: Scope;
+  emit?: Emit;
 }
 
-export interface AppBackupResult {
-  id: string;
-  snapshot: Snapshot;
+export interface AppBackupResult extends RecordedSnapshots {
   parent: string | null;
-  /** Every snapshot this run recorded (several with --periodicity all). */
-  saved: { id: string; periodicity: Periodicity }[];
   /** Set when the snapshot was saved but an after hook failed. */
   afterHookError?: StrongboxError;
 }
 
-export async function backupApp(repo: Repository, app: AppConfig, opts: AppBackupOptions = {}): Promise<AppBackupResult> {
-  const step = opts.onStep ?? (() => {});
-  const before = app.hooks.before;
-  for (const f of app.files) for (const o of f.offloaded) opts.onWarning?.(`${f.path}/${o}`, `app ${app.id}, files ${f.name}: offloaded to a cloud bucket, NOT in this backup`);
+/** The environment variables holding the app's database passwords: kept from hooks unless a hook names them. */
+export function hookWithheld(app: AppConfig): string[] {
+  const names = app.databases.flatMap((d) => ('passwordEnv' in d && d.passwordEnv ? [d.passwordEnv] : []));
+  return [...new Set(names)].filter((n) => !app.hooks.env.includes(n));
+}
+
+export async function backupApp(repo: Repository, app: AppConfig, opts: AppBackupOptions): Promise<AppBackupResult> {
+  const emit = opts.emit ?? ignoreEvents;
+  const { signal } = opts.scope;
+  for (const f of app.files) {
+    for (const o of f.offloaded) emit({ type: 'warning', app: app.id, path: `${f.path}/${o}`, message: `app ${app.id}, files ${f.name}: offloaded to a cloud bucket, NOT in this backup` });
+  }
   checkTrees(app, opts.only === 'db' ? [] : app.files);
+  const hook = (phase: HookEnv['phase'], outcome?: HookEnv['outcome']): HookEnv => ({
+    app: app.id, phase, outcome, timeoutSeconds: app.hooks.timeoutSeconds, withhold: hookWithheld(app), scope: opts.scope,
+  });
   let result: AppBackupResult | undefined;
   let failure: unknown = null;
-  // Interrupted (SIGINT, SIGTERM: a service stop, a shutdown), strongbox still runs the after hooks, told
-  // failure, each within INTERRUPT_HOOK_SECONDS: a before hook may have put the site into maintenance mode.
-  const after = app.hooks.after;
-  const disarm = after.length
-    ? onInterrupt(() => runAllHooks(after, { app: app.id, phase: 'after', outcome: 'failure', timeoutSeconds: Math.min(app.hooks.timeoutSeconds, INTERRUPT_HOOK_SECONDS) }).catch(() => {}))
-    : () => {};
+  const { before, after } = app.hooks;
   try {
     // A failing before hook aborts the backup, but the after hooks still run: an earlier before hook may
     // have put the site into maintenance mode.
     if (before.length) {
-      await runHooks(before, { app: app.id, phase: 'before', timeoutSeconds: app.hooks.timeoutSeconds });
-      step(`before hooks ran (${before.length})`);
+      emit({ type: 'phase', phase: 'hooks-before', state: 'started', app: app.id });
+      await runHooks(before, hook('before'));
+      emit({ type: 'phase', phase: 'hooks-before', state: 'finished', app: app.id, message: `before hooks ran (${before.length})` });
     }
-    result = await snapshotApp(repo, app, opts);
+    throwIfAborted(signal);
+    result = await snapshotApp(repo, app, opts, emit);
   } catch (e) {
-    failure = e;
+    failure = signal.aborted ? abortError(signal) : e;
   }
-  // Once interrupted, the interrupt task runs them (once), not this path, which is ending with a killed tool.
-  if (after.length && !isInterrupted()) {
+  if (after.length) {
+    // Cancelled (SIGINT, SIGTERM: a service stop, a shutdown), the after hooks still run, told failure, each
+    // within INTERRUPT_HOOK_SECONDS: a before hook may have put the site into maintenance mode.
+    const h = hook('after', result ? 'success' : 'failure');
+    if (signal.aborted) h.timeoutSeconds = Math.min(h.timeoutSeconds, INTERRUPT_HOOK_SECONDS);
+    emit({ type: 'phase', phase: 'hooks-after', state: 'started', app: app.id });
     try {
-      await runAllHooks(after, { app: app.id, phase: 'after', outcome: result ? 'success' : 'failure', timeoutSeconds: app.hooks.timeoutSeconds });
-      step(`after hooks ran (${app.hooks.after.length})`);
+      await runAllHooks(after, h);
+      emit({ type: 'phase', phase: 'hooks-after', state: 'finished', app: app.id, message: `after hooks ran (${after.length})` });
     } catch (e) {
       const err = isStrongboxError(e) ? e : new StrongboxError('HOOK', String(e));
       // The backup's own failure is the one to report; the hook's is not lost.
       if (result) result.afterHookError = err;
-      else opts.onWarning?.(app.id, err.message);
+      else emit({ type: 'warning', app: app.id, message: err.message });
     }
   }
-  disarm();
   if (failure) throw failure;
   return result!;
 }
@@ -117,9 +121,9 @@ function checkTrees(app: AppConfig, trees: AppConfig['files']): void {
   }
 }
 
-async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOptions): Promise<AppBackupResult> {
+async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOptions, emit: Emit): Promise<AppBackupResult> {
   const t0 = monotonicMs();
-  const step = opts.onStep ?? (() => {});
+  const { signal } = opts.scope;
   const dbs = opts.only === 'files' ? [] : app.databases;
   const trees = opts.only === 'db' ? [] : app.files;
   if (!dbs.length && !trees.length) {
@@ -131,57 +135,83 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
   let streamBlobs = 0;
   const sealPool = dbs.length ? new SealPool(repo.key.encKey, opts.threads) : null;
   try {
-  for (const db of dbs) {
-    const source = openSource(db, app.id);
-    const t1 = monotonicMs();
-    const dump = await source.dump();
-    const stored = await saveStream(repo, packer, dump.stream, sealPool ?? undefined);
-    streamBlobs += stored.blobsNew;
-    const c: DatabaseComponent = {
-      name: db.name, kind: 'database', ...dump.meta, content: stored.content, size: stored.size, sha256: stored.sha256,
-      durationMs: Math.round(monotonicMs() - t1),
-    };
-    components.push(c);
-    step(`database ${db.name}: ${dump.meta.tool} ${dump.meta.toolVersion}, ${stored.size} bytes, ${stored.blobsNew} new blobs`);
-  }
+    for (const db of dbs) {
+      throwIfAborted(signal);
+      emit({ type: 'phase', phase: 'dump', state: 'started', app: app.id, component: db.name });
+      const source = openSource(db, app.id, { scope: opts.scope });
+      const t1 = monotonicMs();
+      const dump = await source.dump();
+      const stored = await saveStream(repo, packer, counted(dump.stream, signal, (bytesDone) => emit({
+        type: 'progress', phase: 'dump', app: app.id, component: db.name, bytesDone, elapsedMs: Math.round(monotonicMs() - t1),
+      })), sealPool ?? undefined);
+      streamBlobs += stored.blobsNew;
+      const c: DatabaseComponent = {
+        name: db.name, kind: 'database', ...dump.meta, content: stored.content, size: stored.size, sha256: stored.sha256,
+        durationMs: Math.round(monotonicMs() - t1),
+      };
+      components.push(c);
+      emit({
+        type: 'phase', phase: 'dump', state: 'finished', app: app.id, component: db.name,
+        message: `database ${db.name}: ${dump.meta.tool} ${dump.meta.toolVersion}, ${stored.size} bytes, ${stored.blobsNew} new blobs`,
+      });
+    }
   } finally {
     await sealPool?.close();
   }
   const walks: Counters[] = [];
   const errors: { path: string; message: string }[] = [];
   if (trees.length) {
-    const pool = newPool(repo, opts.threads);
+    const pool = newPool(repo, opts.threads, signal);
     try {
       for (const f of trees) {
         const excludes = [...f.exclude, ...f.offloaded, ...embeddedDatabaseExcludes(app, f.path)];
+        emit({ type: 'phase', phase: 'files', state: 'started', app: app.id, component: f.name });
         const res = await archivePaths(repo, packer, pool, {
-          paths: [f.path], excludes, parentTree: parentTree(history, f),
-          onProgress: opts.onProgress, onWarning: opts.onWarning,
+          paths: [f.path], excludes, parentTree: parentTree(history, f), signal,
+          onProgress: (p) => emit({ type: 'progress', phase: 'files', app: app.id, component: f.name, ...p }),
+          onWarning: (path, message) => emit({ type: 'warning', app: app.id, path, message }),
         });
         walks.push(res.counters);
         errors.push(...res.errors);
         components.push({ name: f.name, kind: 'files', tree: res.tree, paths: [f.path], ...(excludes.length ? { excludes } : {}) });
-        step(`files ${f.name}: ${res.counters.files} files, ${res.counters.filesNew + res.counters.filesChanged} new or changed`);
+        emit({
+          type: 'phase', phase: 'files', state: 'finished', app: app.id, component: f.name,
+          message: `files ${f.name}: ${res.counters.files} files, ${res.counters.filesNew + res.counters.filesChanged} new or changed`,
+        });
       }
     } finally {
       await pool.close();
     }
   }
   await packer.flush();
+  throwIfAborted(signal);
   const summary = summarize(walks, packer, monotonicMs() - t0, streamBlobs);
   const dumps = components.filter((c): c is DatabaseComponent => c.kind === 'database');
   summary.databases = dumps.length;
   summary.databaseBytes = dumps.reduce((a, c) => a + c.size, 0);
   const parent = history[0]?.id ?? null;
-  const base: Snapshot = {
-    version: 1, time: new Date(opts.time ?? repo.clock.now()).toISOString(), host: opts.host ?? hostname(), username: safeUser(),
-    app: app.id, paths: trees.map((f) => f.path), tags: opts.tags ?? [], parent, program: `strongbox ${VERSION}`, components, summary,
-  };
-  if (errors.length) base.incomplete = { errors };
-  const saved: AppBackupResult['saved'] = [];
-  const all = labelled(base, opts.periodicity ?? 'manual', opts.note);
-  for (const snap of all) saved.push({ id: await repo.saveSnapshot(snap), periodicity: snap.periodicity! });
-  return { id: saved[0].id, snapshot: all[0], parent, saved };
+  const recorded = await recordSnapshots(repo, {
+    time: opts.time, host: opts.host, app: app.id, paths: trees.map((f) => f.path), tags: opts.tags, parent, components, summary,
+    errors, periodicity: opts.periodicity, note: opts.note,
+  });
+  return { ...recorded, parent };
+}
+
+/** `input` passed through, its running byte count reported at most every 250 ms; stops when `signal` aborts. */
+async function* counted(input: AsyncIterable<Buffer>, signal: AbortSignal, report: (bytes: number) => void): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  let last = 0;
+  for await (const b of input) {
+    throwIfAborted(signal);
+    bytes += b.length;
+    const now = monotonicMs();
+    if (now - last >= 250) {
+      last = now;
+      report(bytes);
+    }
+    yield b;
+  }
+  report(bytes);
 }
 
 /** The same tree (name and path) in the app's newest snapshot that has it: its unchanged files are not read again. */

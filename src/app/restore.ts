@@ -12,6 +12,8 @@ import { selectSubpath } from '../restore/select.js';
 import { openSource } from '../sources/index.js';
 import type { Source } from '../sources/source.js';
 import { type AppRestoreChoice, planAppRestore, type RestoreStep } from './restore-plan.js';
+import { type Emit, ignoreEvents } from '../events.js';
+import { type Scope, throwIfAborted } from '../util/scope.js';
 
 export interface AppRestoreOptions extends AppRestoreChoice {
   /** Consent to replace what targets hold, given up front. */
@@ -19,8 +21,9 @@ export interface AppRestoreOptions extends AppRestoreChoice {
   /** Asks the user (interactive terminals only); absent, a target that holds data is refused. */
   confirm?: (question: string) => Promise<boolean>;
   verify?: boolean;
-  onStep?: (message: string) => void;
-  onWarning?: (path: string, message: string) => void;
+  /** The operation this restore is: its signal cancels it, its tools and temporary files belong to it. */
+  scope: Scope;
+  emit?: Emit;
 }
 
 export interface RestoredComponent {
@@ -38,7 +41,7 @@ export async function restoreApp(repo: Repository, snap: SnapshotRef, app: AppCo
   const steps = planAppRestore(snap.snapshot, snap.id, app, opts);
   const prepared = await Promise.all(steps.map(async (s) => {
     if (s.kind === 'files') return { step: s, source: null, described: `directory ${s.dest}`, full: await nonEmptyDir(s.dest) };
-    const source = openSource(s.config, app.id, s.target.override);
+    const source = openSource(s.config, app.id, { override: s.target.override, scope: opts.scope });
     return { step: s, source, described: source.describeTarget(s.target.name), full: (await source.targetState(s.target.name)) === 'non-empty' };
   }));
   const full = prepared.filter((p) => p.full);
@@ -53,24 +56,34 @@ export async function restoreApp(repo: Repository, snap: SnapshotRef, app: AppCo
   // left out of trees holds a torn copy of it) is then replaced by its consistent copy, not the other way round.
   const out: RestoredComponent[] = new Array(prepared.length);
   const order = prepared.map((p, i) => ({ p, i })).sort((a, b) => Number(a.p.step.kind !== 'files') - Number(b.p.step.kind !== 'files'));
-  for (const { p, i } of order) out[i] = await apply(repo, snap, p.step, p.source, p.full, opts);
+  for (const { p, i } of order) {
+    throwIfAborted(opts.scope.signal);
+    out[i] = await apply(repo, snap, p.step, p.source, p.full, opts);
+  }
   return out;
 }
 
 async function apply(repo: Repository, snap: SnapshotRef, s: RestoreStep, source: Source | null, full: boolean, opts: AppRestoreOptions): Promise<RestoredComponent> {
+  const emit = opts.emit ?? ignoreEvents;
+  const warn = (path: string, message: string) => emit({ type: 'warning', path, message });
+  emit({ type: 'phase', phase: s.kind === 'files' ? 'restore' : 'load', state: 'started', component: s.component.name });
   if (s.kind === 'files') {
     const sel = await selectSubpath(repo, snap, s.component.paths[0], s.component);
-    const stats = await restore(repo, sel, { target: s.dest, overwrite: full, verify: opts.verify, onWarning: opts.onWarning });
+    const stats = await restore(repo, sel, { target: s.dest, overwrite: full, verify: opts.verify, signal: opts.scope.signal, onWarning: warn });
     // Replacing means the directory ends up as backed up: what was added since is removed too.
-    const removed = full ? await removeExtraneous(repo, sel, s.dest, {
-      keep: s.keep, onSkip: (p, why) => opts.onWarning?.(p, why),
-    }) : 0;
-    opts.onStep?.(`files ${s.component.name} → ${s.dest}: ${stats.files} files, ${stats.dirs} dirs${removed ? `, ${removed} entries not in the snapshot removed` : ''}${opts.verify ? ', verified' : ''}`);
+    const removed = full ? await removeExtraneous(repo, sel, s.dest, { keep: s.keep, onSkip: warn }) : 0;
+    emit({
+      type: 'phase', phase: 'restore', state: 'finished', component: s.component.name,
+      message: `files ${s.component.name} → ${s.dest}: ${stats.files} files, ${stats.dirs} dirs${removed ? `, ${removed} entries not in the snapshot removed` : ''}${opts.verify ? ', verified' : ''}`,
+    });
     return { name: s.component.name, kind: 'files', target: s.dest, replaced: full, files: stats, removed };
   }
   const c = s.component;
   await source!.restore(readStream(repo, c, `database ${c.name} of snapshot ${snap.id.slice(0, 8)}`), s.target.name, c);
-  opts.onStep?.(`database ${c.name} → ${source!.describeTarget(s.target.name)}: ${c.size} bytes of ${c.format} restored`);
+  emit({
+    type: 'phase', phase: 'load', state: 'finished', component: c.name,
+    message: `database ${c.name} → ${source!.describeTarget(s.target.name)}: ${c.size} bytes of ${c.format} restored`,
+  });
   return { name: c.name, kind: 'database', target: source!.describeTarget(s.target.name), replaced: full, bytes: c.size };
 }
 

@@ -3,18 +3,17 @@
 // The walk uses synchronous lstat/readdir/readlink: for cached metadata they take microseconds, while
 // each promise-based call costs a thread-pool round trip; the main thread would only wait meanwhile.
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { monotonicMs } from '../clock.js';
 import { StrongboxError } from '../errors.js';
 import { BLOB_DATA, BLOB_TREE } from '../repository/index-memory.js';
 import { Packer } from '../repository/packer.js';
 import type { Repository } from '../repository/repository.js';
-import {
-  filesComponent, labelled, type Periodicity, samePaths, type Snapshot, type SnapshotRef, type SnapshotSummary,
-} from '../repository/snapshot.js';
+import { filesComponent, type Periodicity, samePaths, type SnapshotRef, type SnapshotSummary } from '../repository/snapshot.js';
 import { compareNames, encodeTree, type Tree, type TreeNode } from '../repository/tree.js';
-import { VERSION } from '../version.js';
+import { throwIfAborted } from '../util/scope.js';
+import { recordSnapshots, type RecordedSnapshots } from './record.js';
 import { type Excluder, makeExcluder } from './excludes.js';
 import { nodeFromStat, unchanged } from './nodes.js';
 import { FilePool } from './pool.js';
@@ -33,13 +32,13 @@ export interface BackupOptions {
   periodicity?: Periodicity | 'all';
   note?: string;
   threads?: number;
+  /** Cancels the backup: the walk stops, the workers end, no snapshot is written. */
+  signal?: AbortSignal;
   onProgress?: (p: BackupProgress) => void;
   onWarning?: (path: string, message: string) => void;
 }
 
-export interface BackupResult {
-  id: string;
-  snapshot: Snapshot;
+export interface BackupResult extends RecordedSnapshots {
   parent: string | null;
 }
 
@@ -54,24 +53,21 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   const host = opts.host ?? hostname();
   const parent = await findParent(repo, opts.parent, host, paths);
   const packer = new Packer(repo);
-  const pool = newPool(repo, opts.threads);
+  const pool = newPool(repo, opts.threads, opts.signal);
   try {
     const res = await archivePaths(repo, packer, pool, {
       paths, excludes: opts.excludes, parentTree: parent ? filesComponent(parent.snapshot)?.tree ?? null : null,
-      onProgress: opts.onProgress, onWarning: opts.onWarning,
+      signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning,
     });
     await packer.flush();
-    const snapshot: Snapshot = {
-      version: 1, time: new Date(opts.time ?? repo.clock.now()).toISOString(), host, username: safeUser(), paths,
-      tags: opts.tags ?? [], parent: parent?.id ?? null, program: `strongbox ${VERSION}`,
+    throwIfAborted(opts.signal);
+    const recorded = await recordSnapshots(repo, {
+      time: opts.time, host, paths, tags: opts.tags, parent: parent?.id ?? null,
       components: [{ name: 'files', kind: 'files', tree: res.tree, paths }],
-      summary: summarize([res.counters], packer, monotonicMs() - t0),
-    };
-    if (res.errors.length) snapshot.incomplete = { errors: res.errors };
-    const all = labelled(snapshot, opts.periodicity ?? 'manual', opts.note);
-    const ids: string[] = [];
-    for (const s of all) ids.push(await repo.saveSnapshot(s));
-    return { id: ids[0], snapshot: all[0], parent: parent?.id ?? null };
+      summary: summarize([res.counters], packer, monotonicMs() - t0), errors: res.errors,
+      periodicity: opts.periodicity, note: opts.note,
+    });
+    return { ...recorded, parent: parent?.id ?? null };
   } finally {
     await pool.close();
   }
@@ -91,8 +87,9 @@ export function checkPaths(input: string[]): string[] {
   return paths;
 }
 
-export function newPool(repo: Repository, threads?: number): FilePool {
-  return new FilePool({ encKey: repo.key.encKey, idKey: repo.key.idKey, chunkerSeed: repo.key.chunkerSeed, chunker: repo.config.chunker }, threads);
+export function newPool(repo: Repository, threads?: number, signal?: AbortSignal): FilePool {
+  const init = { encKey: repo.key.encKey, idKey: repo.key.idKey, chunkerSeed: repo.key.chunkerSeed, chunker: repo.config.chunker };
+  return new FilePool(init, threads, signal);
 }
 
 export interface ArchiveOptions {
@@ -100,6 +97,7 @@ export interface ArchiveOptions {
   excludes?: string[];
   /** The root tree of the same paths in the parent snapshot: unchanged files are not read again. */
   parentTree: string | null;
+  signal?: AbortSignal;
   onProgress?: (p: BackupProgress) => void;
   onWarning?: (path: string, message: string) => void;
 }
@@ -116,7 +114,7 @@ export interface ArchiveResult {
  */
 export async function archivePaths(repo: Repository, packer: Packer, pool: FilePool, opts: ArchiveOptions): Promise<ArchiveResult> {
   const t0 = monotonicMs();
-  const run = new Walk(repo, packer, pool, makeExcluder(opts.excludes ?? []), opts.onWarning);
+  const run = new Walk(repo, packer, pool, makeExcluder(opts.excludes ?? []), opts.onWarning, opts.signal);
   const ticker = opts.onProgress ? setInterval(() => opts.onProgress!(run.counters.snapshot(monotonicMs() - t0)), 250) : null;
   try {
     const rootDone = await run.scanVirtual(buildTrie(opts.paths), '', opts.parentTree);
@@ -183,6 +181,7 @@ class Walk {
     private readonly pool: FilePool,
     private readonly excluder: Excluder,
     private readonly warn?: (path: string, message: string) => void,
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** The directories above the backed-up paths: metadata from lstat, children only the wanted ones. */
@@ -219,6 +218,8 @@ class Walk {
   }
 
   private async scanEntry(path: string, name: string, rel: string, prevNode: TreeNode | undefined): Promise<Later<TreeNode | null>> {
+    throwIfAborted(this.signal);
+    this.counters.currentFile = path;
     const node = this.statNode(path, name);
     if (!node) return later(Promise.resolve(null));
     if (this.excluder.excluded(rel, node.type === 'dir')) return later(Promise.resolve(null));
@@ -331,11 +332,3 @@ class Walk {
   }
 }
 
-
-export function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
-}

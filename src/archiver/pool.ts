@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { StrongboxError } from '../errors.js';
+import { abortError } from '../util/scope.js';
 import type { ChunkResult, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 export interface FileOutcome {
@@ -39,7 +40,7 @@ export class FilePool {
   private failure: unknown = null;
   private spaceWaiters: (() => void)[] = [];
 
-  constructor(init: Omit<WorkerInit, 'inflight' | 'inflightLimit'>, threads = Math.max(1, Math.min(availableParallelism(), 8))) {
+  constructor(init: Omit<WorkerInit, 'inflight' | 'inflightLimit'>, threads = Math.max(1, Math.min(availableParallelism(), 8)), signal?: AbortSignal) {
     const sab = new SharedArrayBuffer(4);
     this.inflight = new Int32Array(sab);
     const data: WorkerInit = { ...init, inflight: sab, inflightLimit: 4 * 1024 * 1024 };
@@ -51,6 +52,11 @@ export class FilePool {
       w.on('error', (e) => this.fail(new StrongboxError('INTERNAL', `backup worker failed: ${e.message}`, { cause: e })));
       this.workers.push(slot);
     }
+    // Cancelled: every pending file fails at once and the workers stop; the walk sees the abort error.
+    signal?.addEventListener('abort', () => {
+      this.fail(abortError(signal));
+      void this.close();
+    }, { once: true });
   }
 
   /** Wait until the job queue has room; the walker calls this before submitting more files. */

@@ -9,6 +9,8 @@ export interface BackupProgress {
   errors: number;
   walkDone: boolean;
   elapsedMs: number;
+  /** The path the walk is at. */
+  currentFile?: string;
 }
 
 export class Counters {
@@ -24,11 +26,13 @@ export class Counters {
   dataBlobs = 0;
   errors = 0;
   walkDone = false;
+  currentFile: string | undefined = undefined;
 
   snapshot(elapsedMs: number): BackupProgress {
     return {
       files: this.files, filesDone: this.filesDone, dirs: this.dirs, bytesTotal: this.bytesTotal,
       bytesDone: this.bytesDone, errors: this.errors, walkDone: this.walkDone, elapsedMs,
+      ...(this.currentFile !== undefined ? { currentFile: this.currentFile } : {}),
     };
   }
 }

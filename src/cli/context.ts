@@ -1,15 +1,18 @@
-// Shared plumbing for commands: global options, opening the repository, locking, output helpers.
-import { openBackend } from '../backends/index.js';
-import { configPath, loadConfig } from '../config/load.js';
-import type { AppConfig, Config, RepositoryConfig } from '../config/schema.js';
+// What every command shares: the global options, where output goes, and running one operation with a context
+// whose events are rendered and whose scope is closed however the operation ends.
 import { StrongboxError } from '../errors.js';
-import { RepoLock } from '../repository/lock.js';
-import { Repository } from '../repository/repository.js';
-import { resolvePassword, type PasswordSource } from './password.js';
+import { type OpContext, newContext } from '../ops/context.js';
+import type { RepoChoice } from '../ops/target.js';
+import { parseDuration } from '../util/duration.js';
+import type { Scope } from '../util/scope.js';
+import { type Renderer, renderer } from './output/render.js';
 
-export interface GlobalOptions extends PasswordSource {
+export interface GlobalOptions {
   repo?: string;
   config?: string;
+  passwordFile?: string;
+  passwordCommand?: string;
+  passwordCommandTimeout?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -17,92 +20,63 @@ export interface GlobalOptions extends PasswordSource {
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Redraws the one progress line (a terminal only; '' clears it). */
+  progress?: (line: string) => void;
   isTTY: boolean;
+  /** Aborted when the user interrupts (SIGINT, SIGTERM): the running operation is cancelled. */
+  signal?: AbortSignal;
 }
 
 export const processIo: Io = {
   out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
   err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+  progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[K${line}`) : undefined,
   isTTY: !!process.stderr.isTTY,
 };
 
-export function repoLocation(g: GlobalOptions, env = process.env): string {
-  const loc = g.repo ?? env.STRONGBOX_REPOSITORY;
-  if (!loc) throw new StrongboxError('USAGE', 'no repository given: pass -r/--repo LOCATION or set STRONGBOX_REPOSITORY');
-  return loc;
+/** The repository choice the global options make. */
+export function choice(g: GlobalOptions): RepoChoice {
+  const timeout = g.passwordCommandTimeout;
+  return {
+    repo: g.repo, config: g.config, passwordFile: g.passwordFile, passwordCommand: g.passwordCommand,
+    ...(timeout !== undefined ? { passwordCommandTimeoutMs: parseDuration(timeout, '--password-command-timeout', { positive: true }) } : {}),
+  };
 }
 
-export async function openRepo(g: GlobalOptions, opts: { index?: boolean } = {}): Promise<Repository> {
-  // With an explicit config and no repository named, the config's only repository is meant.
-  if (g.repo === undefined && !process.env.STRONGBOX_REPOSITORY && (g.config !== undefined || process.env.STRONGBOX_CONFIG)) {
-    const repos = Object.values(loadAppConfig(g).repositories);
-    if (repos.length === 1) return openConfiguredRepo(g, repos[0], opts);
-  }
-  return openRepoAt(repoLocation(g), () => resolvePassword(g), opts);
-}
-
-async function openRepoAt(location: string, password: () => string, opts: { index?: boolean }): Promise<Repository> {
-  const backend = openBackend(location);
-  await Repository.readConfig(backend); // a missing or newer repository is reported before asking for a password
-  const repo = await Repository.open(backend, password());
-  if (opts.index !== false) await repo.loadIndex();
-  return repo;
-}
-
-export function loadAppConfig(g: GlobalOptions): Config {
-  return loadConfig(configPath(g.config)).config;
-}
-
-export function findApp(cfg: Config, id: string): AppConfig {
-  const app = cfg.apps.find((a) => a.id === id);
-  if (!app) throw new StrongboxError('USAGE', `no app "${id}" in the config (apps: ${cfg.apps.map((a) => a.id).join(', ') || 'none'})`);
-  return app;
-}
+/** Scopes of the operations running now: a second interrupt kills their processes before the CLI exits. */
+export const liveScopes = new Set<Scope>();
 
 /**
- * The repository of an app: its configured location and password source, unless -r/--repo or
- * --password-file/--password-command on the command line say otherwise.
+ * Runs one operation with a fresh context whose events the renderer draws; the context's scope is closed
+ * afterwards (what an aborted operation kept on purpose is reported).
  */
-export async function openAppRepo(g: GlobalOptions, cfg: Config, app: AppConfig, opts: { index?: boolean } = {}): Promise<Repository> {
-  return openConfiguredRepo(g, cfg.repositories[app.repository], opts);
-}
-
-function openConfiguredRepo(g: GlobalOptions, rc: RepositoryConfig, opts: { index?: boolean }): Promise<Repository> {
-  const fromFlags = g.passwordFile !== undefined || g.passwordCommand !== undefined;
-  const password = () => fromFlags ? resolvePassword(g)
-    : resolvePassword({ passwordFile: rc.passwordFile, passwordCommand: rc.passwordCommand }, process.env, rc.passwordEnv ?? 'STRONGBOX_PASSWORD');
-  return openRepoAt(g.repo ?? rc.location, password, opts);
-}
-
-/**
- * Run `fn` holding a lock (waiting up to `waitMs` for a conflicting one); released however `fn` ends. The
- * index is loaded only once the lock is held: one read before could be stale by then (a prune that ran
- * meanwhile), and a backup deduplicating against it would reference deleted blobs.
- */
-export async function withLock<T>(repo: Repository, exclusive: boolean, io: Io, fn: () => Promise<T>, waitMs = 0, opts: { index?: boolean } = {}): Promise<T> {
-  const lock = await RepoLock.acquire(repo, exclusive, { warn: (m) => io.err(`warning: ${m}`), waitMs });
+export async function runOp<T>(g: GlobalOptions, io: Io, fn: (ctx: OpContext, r: Renderer) => Promise<T>, opts: { steps?: boolean } = {}): Promise<T> {
+  const r = renderer(g, io, opts);
+  const ctx = newContext({ signal: io.signal, emit: r.emit });
+  liveScopes.add(ctx.scope);
   try {
-    if (opts.index) await repo.loadIndex();
-    return await fn();
+    return await fn(ctx, r);
   } finally {
-    await lock.release();
+    r.done();
+    liveScopes.delete(ctx.scope);
+    for (const note of ctx.scope.close()) io.err(`strongbox: ${note}`);
   }
 }
 
-/** How long a backup or a reader (restore, dump, check) waits by default for a running forget/prune. */
-export const SHARED_LOCK_WAIT = '30m';
-
-/** "90s", "10m", "2h" → ms (lock waits; not retention durations, where m means 31 days). */
-export function parseWait(v: string): number {
-  const m = /^(\d+)(s|m|h)$/.exec(v);
-  if (!m) throw new StrongboxError('USAGE', `--retry-lock ${v}: use a number and s, m or h, e.g. 10m`);
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+/** --retry-lock in ms (the one duration grammar), or `fallbackMs` when it was not given. */
+export function lockWait(retryLock: string | undefined, fallbackMs: number): number {
+  return retryLock === undefined ? fallbackMs : parseDuration(retryLock, '--retry-lock');
 }
 
-/** --retry-lock in ms, or `fallback` when it was not given. */
-export function lockWait(retryLock: string | undefined, fallback = SHARED_LOCK_WAIT): number {
-  return parseWait(retryLock ?? fallback);
+/** A --time/--since/--until value in ms since the epoch. */
+export function parseTime(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new StrongboxError('USAGE', `${flag} ${v} is not a date/time (use e.g. 2026-11-22T10:00:00Z)`);
+  return ms;
 }
+
+export const collect = (v: string, acc: string[] = []) => [...acc, v];
 
 export function printJson(io: Io, v: unknown): void {
   io.out(JSON.stringify(v, null, 2));

@@ -6,10 +6,9 @@ import { setFlagsFromString } from 'node:v8';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ERROR_CODES, exitStatusFor, StrongboxError } from '../errors.js';
-import { RepoLock } from '../repository/lock.js';
-import { cleanupNow, INTERRUPT_TASK_BUDGET_MS, runInterruptTasks } from '../util/cleanup.js';
+import { INTERRUPT_HOOK_SECONDS } from '../app/hooks.js';
 import { VERSION } from '../version.js';
-import { type GlobalOptions, type Io, processIo } from './context.js';
+import { type GlobalOptions, type Io, liveScopes, processIo } from './context.js';
 import * as backupCmd from './commands/backup.js';
 import * as checkCmd from './commands/check.js';
 import * as configCmd from './commands/config.js';
@@ -37,6 +36,7 @@ export function buildProgram(io: Io): Command {
     .option('-c, --config <file>', 'configuration file (or STRONGBOX_CONFIG; default ./strongbox.yaml)')
     .option('--password-file <file>', 'read the repository password from a file')
     .option('--password-command <cmd>', 'run a command that prints the repository password')
+    .option('--password-command-timeout <duration>', 'stop a password command that runs longer than this (default 60s)')
     .option('--json', 'machine-readable output')
     .option('-q, --quiet', 'print only errors')
     .addHelpText('after', `\nEnvironment: STRONGBOX_REPOSITORY, STRONGBOX_CONFIG, STRONGBOX_PASSWORD, STRONGBOX_NEW_PASSWORD (key add)\n\n${exitCodeHelp()}`)
@@ -57,8 +57,14 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : ERROR_CODES.USAGE.exit;
-    if (e instanceof StrongboxError) io.err(`strongbox: ${e.message}`);
-    else io.err(`strongbox: internal error: ${(e as Error)?.stack ?? String(e)}`);
+    const json = !!program.opts<GlobalOptions>().json;
+    if (e instanceof StrongboxError) {
+      io.err(`strongbox: ${e.message}`);
+      if (json) io.out(JSON.stringify({ type: 'error', code: e.code, exit: exitStatusFor(e), message: e.message }));
+    } else {
+      io.err(`strongbox: internal error: ${(e as Error)?.stack ?? String(e)}`);
+      if (json) io.out(JSON.stringify({ type: 'error', code: 'INTERNAL', exit: exitStatusFor(e), message: String((e as Error)?.message ?? e) }));
+    }
     return exitStatusFor(e);
   }
 }
@@ -69,21 +75,26 @@ if (isMain) {
   // several times its live size between full collections. A 1.3x growth factor keeps peak RSS within the
   // memory budget (a 100,000-file backup: about 275 -> 245 MiB) for some 5-10% more CPU.
   setFlagsFromString('--heap-growing-percent=30');
-  let interrupted = false;
+  // SIGINT/SIGTERM cancel the running operation: its tools are killed at once, an app backup still runs its
+  // after hooks (each within INTERRUPT_HOOK_SECONDS), locks are released, and the CLI exits 130. A second
+  // signal kills what is left and exits at once.
+  const controller = new AbortController();
+  let signals = 0;
   const onSignal = (sig: string) => {
-    if (interrupted) process.exit(ERROR_CODES.INTERRUPTED.exit); // a second signal: leave at once
-    interrupted = true;
-    // Dump and restore tools die first (a restore tool must never see a clean end of its input and
-    // commit), and private temporary files (dump copies, options files with passwords) go with them.
-    const notes = cleanupNow();
-    process.stderr.write(`strongbox: interrupted (${sig}); releasing locks\n`);
-    for (const n of notes) process.stderr.write(`strongbox: ${n}\n`);
-    const exit = () => process.exit(ERROR_CODES.INTERRUPTED.exit);
-    // An app's after hooks still run (within a bounded time), then locks are released.
-    setTimeout(exit, 5000 + INTERRUPT_TASK_BUDGET_MS).unref();
-    runInterruptTasks().then(() => RepoLock.releaseAll()).then(exit, exit);
+    if (++signals > 1) {
+      for (const s of liveScopes) s.killChildren();
+      process.exit(ERROR_CODES.INTERRUPTED.exit);
+    }
+    process.stderr.write(`strongbox: interrupted (${sig}); stopping\n`);
+    controller.abort(new StrongboxError('INTERRUPTED', `interrupted by ${sig}`));
+    // Whatever still runs after the hooks' budget is not waited for.
+    setTimeout(() => process.exit(ERROR_CODES.INTERRUPTED.exit), 10_000 + INTERRUPT_HOOK_SECONDS * 1000 * 4).unref();
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  runCli(process.argv.slice(2), { ...processIo, signal: controller.signal }).then((code) => {
+    process.exitCode = code;
+    // Interrupted: nothing the cancelled operation left behind may keep the process alive.
+    if (signals) setImmediate(() => process.exit(code));
+  });
 }

@@ -1,8 +1,13 @@
 // The strongbox.yaml schema (zod): repositories and applications (file trees, databases, hooks). The JSON
 // Schema shipped in schema/strongbox.schema.json is generated from it (scripts/gen-schema) and snapshot-tested.
 import { z } from 'zod';
+import { DURATION_HELP, tryParseDuration } from '../util/duration.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit)');
+const duration = (positive: boolean) => z.string().refine((s) => {
+  const ms = tryParseDuration(s);
+  return ms !== null && (!positive || ms > 0);
+}, `a duration: ${DURATION_HELP}`);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
 /** Where a secret comes from: the environment or a file; never required in the config file itself. */
@@ -46,7 +51,7 @@ export const databaseSchema = z.discriminatedUnion('engine', [postgresSchema, my
 
 const count = z.number().int().min(0);
 export const policySchema = z.strictObject({
-  within: z.string().regex(/^\d+[Hdwmy]$/, 'a duration such as 30d (units: H, d, w, m = 31 days, y = 365 days)').optional(),
+  within: duration(true).optional().describe('keep everything younger than this (e.g. 30d, 12h, 2w, 6mo, 1y)'),
   last: count.optional(), hourly: count.optional(), daily: count.optional(), weekly: count.optional(),
   monthly: count.optional(), bimonthly: count.optional(), yearly: count.optional(),
 }).describe('borg-prune style rules, applied in the order within, last, hourly, daily, weekly, monthly, bimonthly, yearly');
@@ -74,14 +79,16 @@ export const appSchema = z.strictObject({
     shutdown: policySchema.optional().describe('default: last 5'),
   }).default({ timeZone: 'UTC' }),
   status: z.strictObject({
-    grace: z.string().regex(/^\d+[mhd]$/, 'a duration in minutes, hours or days, such as 30m, 6h or 2d').optional()
+    grace: duration(false).optional()
       .describe('how late a periodicity may be before status reports it overdue (default: a quarter of its interval, half for hourly)'),
   }).default({}),
   hooks: z.strictObject({
     before: z.array(z.string().min(1)).default([]).describe('commands run before a backup; a failure aborts it'),
     after: z.array(z.string().min(1)).default([]).describe('commands run after a backup, whatever its outcome'),
     timeoutSeconds: z.number().int().positive().default(600).describe('a hook still running after this long is killed and fails'),
-  }).default({ before: [], after: [], timeoutSeconds: 600 }),
+    env: z.array(envName).default([])
+      .describe("variables holding this app's database passwords (passwordEnv) that the hooks may see; the others are withheld from them"),
+  }).default({ before: [], after: [], timeoutSeconds: 600, env: [] }),
 });
 
 export const configSchema = z.strictObject({

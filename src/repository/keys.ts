@@ -1,7 +1,8 @@
 // Key files: the master key wrapped under a password-derived key (scrypt → AES-256-GCM). A repository
 // can hold several; opening tries each. Layout in docs/design/repository-format.md, "Keys".
 import { randomBytes, scrypt as scryptCb } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
+import { safeUser } from '../util/user.js';
 import { promisify } from 'node:util';
 import type { Clock } from '../clock.js';
 import { StrongboxError } from '../errors.js';
@@ -91,10 +92,3 @@ export function parseKeyFile(bytes: Buffer, name: string): KeyFile {
   }
 }
 
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
-}

@@ -1,10 +1,12 @@
 // Repository locks (format doc, "Locks"): shared for backup, exclusive for anything that deletes.
 // Stale locks (not refreshed for 30 min, or left by a dead process on this host) are removed with a warning.
 import { randomBytes } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
+import { safeUser } from '../util/user.js';
 import { monotonicMs } from '../clock.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { openObject, sealObject } from './objects.js';
+import { sleep } from '../util/scope.js';
 import type { Repository } from './repository.js';
 
 export interface LockInfo {
@@ -22,14 +24,14 @@ export interface LockOptions {
   warn?: (msg: string) => void;
   /** Keep trying this long while another process holds a conflicting lock (0: fail at once). */
   waitMs?: number;
+  /** Stops the wait (the operation was cancelled). */
+  signal?: AbortSignal;
 }
 
 export const STALE_AFTER_MS = 30 * 60 * 1000;
 export const REFRESH_EVERY_MS = 5 * 60 * 1000;
 
 export class RepoLock {
-  /** Locks this process holds, so an interrupted command can remove them before it exits. */
-  private static readonly held = new Set<RepoLock>();
   private timer: NodeJS.Timeout | null = null;
   private released = false;
 
@@ -44,7 +46,7 @@ export class RepoLock {
       } catch (e) {
         if (!isStrongboxError(e, 'LOCKED') || monotonicMs() + delay > until) throw e;
         // Jittered, so processes that began waiting together do not retry in step.
-        await new Promise((r) => setTimeout(r, delay * (0.75 + Math.random() / 2)));
+        await sleep(delay * (0.75 + Math.random() / 2), opts.signal);
       }
     }
   }
@@ -65,7 +67,6 @@ export class RepoLock {
         `repository at ${repo.backend.location} is ${c.exclusive ? 'exclusively ' : ''}locked by host ${c.host} since ${since} (pid ${c.pid}); ` +
         `if that process is gone, run 'strongbox unlock'`);
     }
-    RepoLock.held.add(lock);
     lock.timer = setInterval(() => { void lock.refresh(); }, opts.refreshEveryMs ?? REFRESH_EVERY_MS);
     lock.timer.unref();
     return lock;
@@ -83,13 +84,7 @@ export class RepoLock {
   async release(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.released = true;
-    RepoLock.held.delete(this);
     await this.repo.backend.remove({ type: 'lock', name: this.name });
-  }
-
-  /** Release every lock this process holds (on SIGINT/SIGTERM); errors are ignored, a stale lock is recognised later. */
-  static async releaseAll(): Promise<void> {
-    await Promise.allSettled([...RepoLock.held].map((l) => l.release()));
   }
 }
 
@@ -139,10 +134,3 @@ function processExists(pid: number): boolean {
   }
 }
 
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
-}

@@ -2,6 +2,7 @@
 // applying follows a write order that leaves a checkable repository if killed at any point
 // (format doc, "Prune"): new packs → new indexes → an index superseding the old ones → delete old
 // indexes → delete packs. It runs under an exclusive lock, so no backup can add references meanwhile.
+import { throwIfAborted } from '../util/scope.js';
 import { StrongboxError } from '../errors.js';
 import { decodeIndex, encodeIndex, type IndexPack } from './index-file.js';
 import { SEAL_OVERHEAD } from './crypto.js';
@@ -78,7 +79,7 @@ export interface PruneResult {
   dryRun: boolean;
 }
 
-export async function prune(repo: Repository, opts: { repackUnused?: number; dryRun?: boolean; onStep?: (m: string) => void } = {}): Promise<PruneResult> {
+export async function prune(repo: Repository, opts: { repackUnused?: number; dryRun?: boolean; signal?: AbortSignal; onStep?: (m: string) => void } = {}): Promise<PruneResult> {
   const step = opts.onStep ?? (() => {});
   const indexNames: string[] = [];
   for await (const f of repo.backend.list('index')) indexNames.push(f.name);
@@ -112,6 +113,7 @@ export async function prune(repo: Repository, opts: { repackUnused?: number; dry
   // 1. Copy the used blobs of packs being repacked into new packs (each checked by decryption first).
   const packer = new Packer(repo, 1, { ignoreIndex: true });
   for (const p of plan.repack) {
+    throwIfAborted(opts.signal);
     const bytes = await repo.load({ type: 'data', name: p.packId });
     for (const e of p.used) {
       const sealed = bytes.subarray(e.offset, e.offset + e.length);
@@ -123,7 +125,9 @@ export async function prune(repo: Repository, opts: { repackUnused?: number; dry
   result.packsWritten = packer.stats.packs;
   result.bytesWritten = packer.stats.bytesStored;
   if (plan.repack.length) step(`repacked ${plan.repack.length} packs into ${packer.stats.packs}`);
-  // 2. Index the kept packs anew, then supersede every old index in one last object.
+  // 2. Index the kept packs anew, then supersede every old index in one last object. Cancelled before this,
+  // prune leaves only unreferenced new packs, which the next prune removes; after it, it finishes.
+  throwIfAborted(opts.signal);
   const keptPacks = plan.keep.map((u) => listed.get(u.packId)!);
   for (let i = 0; i < keptPacks.length; i += 64) {
     await repo.saveObject('index', encodeIndex({ supersedes: [], packs: keptPacks.slice(i, i + 64) }));

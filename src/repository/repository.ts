@@ -1,7 +1,7 @@
 // An opened repository: config, master key, blob index, and typed access to blobs and sealed objects.
 // Everything above (archiver, restorer, check, commands) goes through this.
 import { randomBytes } from 'node:crypto';
-import type { Backend, Handle } from '../backends/backend.js';
+import type { Backend, FileInfo, FileType, Handle } from '../backends/backend.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { zstdDecompress } from './compress.js';
@@ -194,6 +194,36 @@ export class Repository {
     if (hits.length === 0) throw new StrongboxError('NOT_FOUND', `no snapshot ${ref} in ${this.backend.location}`);
     if (hits.length > 1) throw new StrongboxError('USAGE', `snapshot prefix ${ref} is ambiguous (${hits.length} snapshots); give more characters`);
     return hits[0];
+  }
+
+  /** Where the repository is, for messages (no secrets). */
+  get location(): string {
+    return this.backend.location;
+  }
+
+  /** Releases the backend's connections and handles; the repository is not used afterwards. */
+  async close(): Promise<void> {
+    await this.backend.close();
+  }
+
+  /** The names (and sizes) of every stored object of one type. */
+  async listObjects(type: FileType): Promise<FileInfo[]> {
+    const out: FileInfo[] = [];
+    try {
+      for await (const f of this.backend.list(type)) out.push(f);
+    } catch (e) {
+      throw new StrongboxError('BACKEND', `listing ${type} objects in ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+    }
+    return out;
+  }
+
+  /** Removes a stored object (a forgotten snapshot, a removed key); a missing one is not an error. */
+  async remove(h: Handle): Promise<void> {
+    try {
+      await this.backend.remove(h);
+    } catch (e) {
+      throw new StrongboxError('BACKEND', `removing ${h.type}/${h.name} from ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   async save(h: Handle, data: Uint8Array, exclusive = false): Promise<void> {

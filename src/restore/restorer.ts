@@ -7,7 +7,9 @@ import {
   lutimesSync, mkdirSync, openSync, readSync, rmSync, symlinkSync, utimesSync, chmodSync, writeSync,
 } from 'node:fs';
 import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { monotonicMs } from '../clock.js';
 import { StrongboxError } from '../errors.js';
+import { throwIfAborted } from '../util/scope.js';
 import { blobId } from '../repository/crypto.js';
 import type { Repository } from '../repository/repository.js';
 import type { TreeNode } from '../repository/tree.js';
@@ -19,7 +21,19 @@ export interface RestoreOptions {
   overwrite?: boolean;
   /** Check every blob's ID after decryption and re-read every written file. */
   verify?: boolean;
+  /** Cancels the restore between packs (files already written stay; the target is not complete). */
+  signal?: AbortSignal;
   onWarning?: (path: string, message: string) => void;
+  /** Files and bytes written so far against the plan's totals, at most every 250 ms and once at the end. */
+  onProgress?: (p: RestoreProgress) => void;
+}
+
+export interface RestoreProgress {
+  files: number;
+  filesDone: number;
+  bytesTotal: number;
+  bytesDone: number;
+  elapsedMs: number;
 }
 
 export interface RestoreStats {
@@ -42,6 +56,7 @@ export async function restore(repo: Repository, sel: Selection, opts: RestoreOpt
   try {
     a.directoriesAndLinks();
     await a.contents();
+    a.report(true);
     a.hardlinks();
     if (opts.verify) a.verify();
     a.directoryMetadata();
@@ -67,8 +82,23 @@ async function prepareTarget(target: string, overwrite: boolean): Promise<void> 
 class Applier {
   readonly stats: RestoreStats = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, skipped: 0 };
   private readonly fds = new Map<PlannedFile, { fd: number; written: number }>();
+  private readonly t0 = monotonicMs();
+  private lastReport = 0;
+  private readonly bytesTotal: number;
 
-  constructor(private readonly repo: Repository, private readonly plan: RestorePlan, private readonly opts: RestoreOptions) {}
+  constructor(private readonly repo: Repository, private readonly plan: RestorePlan, private readonly opts: RestoreOptions) {
+    this.bytesTotal = plan.files.reduce((a, f) => a + f.node.size, 0);
+  }
+
+  report(force = false): void {
+    const now = monotonicMs();
+    if (!this.opts.onProgress || (!force && now - this.lastReport < 250)) return;
+    this.lastReport = now;
+    this.opts.onProgress({
+      files: this.plan.files.length, filesDone: this.stats.files, bytesTotal: this.bytesTotal, bytesDone: this.stats.bytes,
+      elapsedMs: Math.round(now - this.t0),
+    });
+  }
 
   directoriesAndLinks(): void {
     for (const d of this.plan.dirs.slice(1)) {
@@ -100,6 +130,8 @@ class Applier {
     };
     for (let i = 0; i < PREFETCH; i++) load(i);
     for (let i = 0; i < packs.length; i++) {
+      throwIfAborted(this.opts.signal);
+      this.report();
       const { base, buf } = await loads.get(i)!;
       loads.delete(i);
       load(i + PREFETCH);

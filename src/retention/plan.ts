@@ -3,7 +3,7 @@
 // "within 30d"). Rule semantics are borg prune's; the newest snapshot of a group, and the newest of each
 // periodicity in it, are never removed.
 import { type BucketRule, bucketOf } from './buckets.js';
-import { parseDuration, type Policy, RULE_ORDER } from './policy.js';
+import { type Policy, RULE_ORDER, withinMs } from './policy.js';
 
 export interface Item {
   id: string;
@@ -38,7 +38,7 @@ export function planRetention(items: Item[], policy: Policy, now: number, timeZo
   for (const rule of RULE_ORDER) {
     if (rule === 'within') {
       if (!policy.within) continue;
-      const since = now - parseDuration(policy.within);
+      const since = now - withinMs(policy.within);
       let n = 0;
       for (const s of sorted) if (s.time > since && !kept.has(s.id)) kept.set(s.id, { rule, n: ++n, label: `within ${policy.within}` });
       continue;

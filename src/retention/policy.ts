@@ -1,10 +1,10 @@
 // Retention policies: the rules (borg prune's, plus bimonthly), their order, durations for `within`, and
 // the defaults for scheduled, on-demand and shutdown snapshots.
-import { StrongboxError } from '../errors.js';
+import { parseDuration } from '../util/duration.js';
 import type { BucketRule } from './buckets.js';
 
 export interface Policy {
-  /** Keep everything younger than this duration ("30d", "12H", "2w", "1m" = 31 days, "1y" = 365 days). */
+  /** Keep everything younger than this duration ("30d", "12h", "2w", "1mo" = 31 days, "1y" = 365 days). */
   within?: string;
   last?: number;
   hourly?: number;
@@ -18,15 +18,9 @@ export interface Policy {
 /** The order rules are applied in; a snapshot kept by an earlier rule is not counted by a later one. */
 export const RULE_ORDER: ('within' | BucketRule)[] = ['within', 'last', 'hourly', 'daily', 'weekly', 'monthly', 'bimonthly', 'yearly'];
 
-const UNIT_HOURS: Record<string, number> = { H: 1, d: 24, w: 24 * 7, m: 24 * 31, y: 24 * 365 };
-
-/** A `within` duration in milliseconds, with borg's units: H(ours), d(ays), w(eeks), m(onths = 31 d), y(ears = 365 d). */
-export function parseDuration(s: string): number {
-  const m = /^(\d+)([Hdwmy])$/.exec(s.trim());
-  if (!m || Number(m[1]) <= 0) {
-    throw new StrongboxError('USAGE', `"${s}" is not a duration: use a positive number and a unit, H (hours), d, w, m (31 days) or y (365 days), e.g. 30d`);
-  }
-  return Number(m[1]) * UNIT_HOURS[m[2]] * 3_600_000;
+/** A `within` duration in milliseconds (the one duration grammar: 30d, 12h, 2w, 6mo, 1y). */
+export function withinMs(s: string): number {
+  return parseDuration(s, 'keep-within', { positive: true });
 }
 
 export function isEmptyPolicy(p: Policy): boolean {

@@ -6,15 +6,25 @@ import { mysqlSource } from './mysql/mysql.js';
 import { postgresSource } from './postgres/postgres.js';
 import type { ConnOverride } from './server.js';
 import type { Source } from './source.js';
+import { Scope } from '../util/scope.js';
 import { sqliteSource } from './sqlite/sqlite.js';
 
-export function openSource(db: DatabaseConfig, appId: string, override: ConnOverride = {}): Source {
+export interface OpenSourceOptions {
+  /** Another server or user than the configured one (a --target-db URL). */
+  override?: ConnOverride;
+  /** The operation the source works for: its tools and temporary files belong to it (default: a scope of its own). */
+  scope?: Scope;
+}
+
+export function openSource(db: DatabaseConfig, appId: string, opts: OpenSourceOptions = {}): Source {
   const label = `app ${appId}, database ${db.name}`;
+  const scope = opts.scope ?? new Scope();
+  const override = opts.override ?? {};
   switch (db.engine) {
-    case 'postgres': return postgresSource(db, label, override);
+    case 'postgres': return postgresSource(db, label, override, scope);
     case 'mysql':
-    case 'mariadb': return mysqlSource({ ...db, engine: db.engine }, label, override);
-    case 'sqlite': return sqliteSource(db.path, label);
+    case 'mariadb': return mysqlSource({ ...db, engine: db.engine }, label, override, scope);
+    case 'sqlite': return sqliteSource(db.path, label, scope);
   }
 }
 

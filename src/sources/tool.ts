@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { StrongboxError } from '../errors.js';
-import { trackChild } from '../util/cleanup.js';
+import type { Scope } from '../util/scope.js';
 
 export interface ToolSpec {
   cmd: string;
@@ -15,6 +15,8 @@ export interface ToolSpec {
   env?: Record<string, string | undefined>;
   /** "app shop, database main". */
   label: string;
+  /** The operation the tool runs for: an abort of it kills the tool at once. */
+  scope: Scope;
   /** How to get the tool when it is missing ("Debian: apt-get install postgresql-client"). */
   installHint?: string;
   /**
@@ -77,6 +79,7 @@ function usableStdbuf(): string | null {
 }
 
 function start(t: ToolSpec, stdin: 'ignore' | 'pipe'): { child: ChildProcess; exit: Promise<Exit> } {
+  if (t.scope.signal.aborted) throw new StrongboxError('INTERRUPTED', `${t.label}: not starting ${t.cmd}: the operation was cancelled`);
   const env = childEnv(t.env);
   // A missing tool is run unwrapped, so that it fails as ENOENT and is reported as not installed.
   const wrapper = t.bufferStdout && findExecutable(t.cmd) ? usableStdbuf() : null;
@@ -84,7 +87,7 @@ function start(t: ToolSpec, stdin: 'ignore' | 'pipe'): { child: ChildProcess; ex
   const child = wrapper
     ? spawn(wrapper, ['-o', '1M', t.cmd, ...t.args], { env, stdio: [stdin, 'pipe', 'pipe'] })
     : spawn(t.cmd, t.args, { env, stdio: [stdin, 'pipe', 'pipe'] });
-  trackChild(child);
+  t.scope.track(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => {

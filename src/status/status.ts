@@ -3,7 +3,7 @@
 // `strongbox status`, whose exit status is non-zero when this says unhealthy.
 import type { AppConfig } from '../config/schema.js';
 import { type Periodicity, PERIODICITIES, type SnapshotRef } from '../repository/snapshot.js';
-import { StrongboxError } from '../errors.js';
+import { parseDuration } from '../util/duration.js';
 
 const HOUR = 3_600_000;
 export const INTERVAL_MS: Partial<Record<Periodicity, number>> = {
@@ -39,11 +39,9 @@ export interface AppStatus {
   problems: string[];
 }
 
-/** A grace duration: minutes, hours or days ("30m", "6h", "2d"). */
+/** A grace duration in the one duration grammar ("30min", "6h", "2d"). */
 export function parseGrace(s: string): number {
-  const m = /^(\d+)([mhd])$/.exec(s.trim());
-  if (!m) throw new StrongboxError('CONFIG', `status.grace ${s}: use a number and m (minutes), h (hours) or d (days), e.g. 6h`);
-  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
+  return parseDuration(s, 'status.grace', { code: 'CONFIG' });
 }
 
 export function graceMs(p: Periodicity, configured?: string): number {

@@ -6,7 +6,7 @@ import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { DatabaseComponent, FilesComponent, Snapshot } from '../../src/repository/snapshot.js';
-import { type RunResult, sb, sbOk, tempDir } from './helpers.js';
+import { type RunResult, sb, sbOk, tempDir, jsonOut } from './helpers.js';
 import { mySql, pgSql } from '../support/servers.js';
 
 /** One snapshot as `snapshots --json` lists it (database components carry a blob count, not the blob IDs). */
@@ -46,7 +46,7 @@ export async function workspace(prefix: string): Promise<Workspace> {
     run: (config, args, want = 0, env) => sbOk(['-c', config, ...args], want, { env }),
     tryRun: (config, args, env) => sb(['-c', config, ...args], { env }),
     async snapshots(config, app, env) {
-      const list = JSON.parse((await ws.run(config, ['--json', 'snapshots', '--app', app], 0, env)).stdout) as ListedSnapshot[];
+      const list = jsonOut((await ws.run(config, ['--json', 'snapshots', '--app', app], 0, env)).stdout) as ListedSnapshot[];
       return list.sort((a, b) => a.time.localeCompare(b.time));
     },
     cleanup: tmp.cleanup,

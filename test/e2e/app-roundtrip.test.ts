@@ -1,6 +1,7 @@
 // Whole-CLI round trips of an application: a SQLite database that another process keeps writing plus a file
 // tree, backed up twice with `backup --app`, listed, restored elsewhere and in place (only with consent),
 // dumped raw; `--all-apps`; and a PostgreSQL app restored into a new database named by a URL.
+import { jsonOut } from './helpers.js';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -61,9 +62,9 @@ describe('an app with a SQLite database that another process keeps writing, and 
     writer = startSqliteWriter(db);
     try {
       await wait(300);
-      backups.push(JSON.parse((await ws.run(cfg, ['--json', 'backup', '--app', 'site'])).stdout) as BackupJson);
+      backups.push(jsonOut((await ws.run(cfg, ['--json', 'backup', '--app', 'site'])).stdout) as BackupJson);
       await wait(300);
-      backups.push(JSON.parse((await ws.run(cfg, ['--json', 'backup', '--app', 'site'])).stdout) as BackupJson);
+      backups.push(jsonOut((await ws.run(cfg, ['--json', 'backup', '--app', 'site'])).stdout) as BackupJson);
     } finally {
       await writer.stop();
       writer = null;

@@ -6,7 +6,7 @@ import { appendFile, mkdir, open, readdir, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTree, diffTrees, type TreeEntry } from '../../src/util/treediff.js';
-import { prng, sbOk, tempDir } from './helpers.js';
+import { prng, sbOk, tempDir, jsonOut } from './helpers.js';
 import { listRepoFiles, randomBytesFor, spawnSb, type StoredObject } from './proc.js';
 
 const SEED = 20260301;
@@ -116,7 +116,7 @@ describe('interrupted backups', () => {
 
   /** Every snapshot listed must be complete and restore exactly the source of its round. */
   async function assertSnapshotsRestore(): Promise<SnapshotJson[]> {
-    const list = JSON.parse((await r(['--json', 'snapshots'])).stdout) as SnapshotJson[];
+    const list = jsonOut((await r(['--json', 'snapshots'])).stdout) as SnapshotJson[];
     for (const s of list) {
       expect(s.incomplete, `snapshot ${s.id} is marked incomplete`).toBeUndefined();
       expect(s.summary, `snapshot ${s.id} has no summary`).toBeDefined();
@@ -204,7 +204,7 @@ describe('interrupted backups', () => {
     const tag = `round-${ROUNDS}`;
     expected.set(tag, await describeTree(srcDir));
     const res = await r(['--json', 'backup', '--tag', tag, srcDir]);
-    const id = (JSON.parse(res.stdout) as { id: string }).id;
+    const id = (jsonOut(res.stdout) as { id: string }).id;
     expect(await readdir(join(repo, 'locks'))).toEqual([]);
 
     const check = await r(['check', '--read-data']);

@@ -9,7 +9,7 @@ import { ERROR_CODES } from '../../src/errors.js';
 import { sha256Hex } from '../../src/repository/crypto.js';
 import { sealObject } from '../../src/repository/objects.js';
 import { Repository } from '../../src/repository/repository.js';
-import { CLI, PASSWORD, ROOT, sbOk, tempDir } from './helpers.js';
+import { CLI, PASSWORD, ROOT, sbOk, tempDir, jsonOut } from './helpers.js';
 
 const hasSetpriv = (() => {
   try {
@@ -44,7 +44,7 @@ describe('errors and exit statuses', () => {
     await mkdir(src);
     await writeFile(join(src, 'a.txt'), 'a\n');
     await r(['init']);
-    snapId = (JSON.parse((await r(['--json', 'backup', src])).stdout) as { id: string }).id;
+    snapId = (jsonOut((await r(['--json', 'backup', src])).stdout) as { id: string }).id;
   });
   afterAll(async () => tmp?.cleanup());
 
@@ -69,7 +69,20 @@ describe('errors and exit statuses', () => {
   it('--password-command supplies the password; a failing command exits 12', async () => {
     await r(['--password-command', `printf '%s\\n' '${PASSWORD}'`, 'snapshots'], 0, { STRONGBOX_PASSWORD: '' });
     const res = await r(['--password-command', 'exit 7', 'snapshots'], 12, { STRONGBOX_PASSWORD: '' });
-    expect(res.stderr).toMatch(/password command failed/);
+    expect(res.stderr).toMatch(/password command exited with status/);
+  });
+
+  it('a failing --password-command is reported without its text or its output (they may hold secrets)', async () => {
+    const res = await r(['--password-command', 'printf "S3CRET\\n"; exit 1', 'snapshots'], 12, { STRONGBOX_PASSWORD: '' });
+    expect(res.stderr).toMatch(/the password command exited with status 1/);
+    expect(res.stderr + res.stdout).not.toContain('S3CRET');
+  });
+
+  it('a --password-command that hangs is killed after --password-command-timeout and exits 12', async () => {
+    const t0 = Date.now();
+    const res = await r(['--password-command', 'sleep 1000', '--password-command-timeout', '1s', 'snapshots'], 12, { STRONGBOX_PASSWORD: '' });
+    expect(res.stderr).toMatch(/password command did not finish within 1 s and was killed/);
+    expect(Date.now() - t0).toBeLessThan(30_000);
   });
 
   it('a missing repository exits 10 and suggests strongbox init', async () => {
@@ -123,7 +136,7 @@ describe('errors and exit statuses', () => {
   it('backup of a path that does not exist is a usage error (exit 2) and saves no snapshot', async () => {
     const res = await r(['backup', join(tmp.path, 'no-such-dir')], 2);
     expect(res.stderr).toMatch(/cannot back up/);
-    expect(JSON.parse((await r(['--json', 'snapshots'])).stdout)).toHaveLength(1);
+    expect(jsonOut((await r(['--json', 'snapshots'])).stdout)).toHaveLength(1);
   });
 
   it('a repository of a newer format version is refused with exit 1 and a request to upgrade, before any password', async () => {
@@ -185,7 +198,7 @@ describe('errors and exit statuses', () => {
       expect(res.code).toBe(3);
       expect(res.stderr).toMatch(/secret\.txt/);
       expect(res.stderr).toMatch(/incomplete/);
-      const [snap] = JSON.parse((await sbOk(['-r', nrepo, '--json', 'snapshots'])).stdout) as { incomplete?: { errors: { path: string; message: string }[] } }[];
+      const [snap] = jsonOut((await sbOk(['-r', nrepo, '--json', 'snapshots'])).stdout) as { incomplete?: { errors: { path: string; message: string }[] } }[];
       const paths = snap.incomplete!.errors.map((e) => e.path);
       expect(paths).toContain(join(nsrc, 'secret.txt'));
       expect(paths).toContain(join(nsrc, 'locked-dir'));

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTree } from '../../src/util/treediff.js';
-import { sbOk, tempDir } from './helpers.js';
+import { sbOk, tempDir, jsonOut } from './helpers.js';
 
 const TREE = [
   'top.txt', 'keep.txt', 'app.log', 'important.log', 'notes.md',
@@ -23,7 +23,7 @@ describe('excludes', () => {
   /** Back up with `args`, then return the relative paths `ls` shows and the ones a restore writes. */
   async function backupAndList(args: string[], name: string): Promise<{ listed: string[]; restored: string[] }> {
     await r(['backup', '--tag', name, ...args, src]);
-    const ls = JSON.parse((await r(['--json', 'ls', `latest:${src}`])).stdout) as { path: string }[];
+    const ls = jsonOut((await r(['--json', 'ls', `latest:${src}`])).stdout) as { path: string }[];
     const target = join(tmp.path, `restore-${name}`);
     await r(['restore', `latest:${src}`, '--target', target]);
     return {
@@ -86,9 +86,9 @@ describe('excludes', () => {
   });
 
   it('an unreadable --exclude-file is a usage error (exit 2) and no snapshot is written', async () => {
-    const before = (JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length;
+    const before = (jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length;
     const res = await r(['backup', '--exclude-file', join(tmp.path, 'missing.txt'), src], 2);
     expect(res.stderr).toMatch(/exclude file/);
-    expect((JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before);
+    expect((jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before);
   });
 });

@@ -6,7 +6,7 @@ import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sbOk, tempDir } from './helpers.js';
+import { sbOk, tempDir, jsonOut } from './helpers.js';
 
 const DAY = 86_400_000;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -41,7 +41,7 @@ describe('strongbox forget', () => {
   };
   let cfg: string;
   const sbIn = (args: string[], want = 0) => sbOk(args, want, { cwd: elsewhere });
-  const forgetJson = async (args: string[]) => JSON.parse((await sbIn(['--json', ...args])).stdout) as JsonForget;
+  const forgetJson = async (args: string[]) => jsonOut((await sbIn(['--json', ...args])).stdout) as JsonForget;
   const group = (out: JsonForget, name: string) => {
     const g = out.groups.find((x) => x.name === name);
     if (!g) throw new Error(`no group "${name}" in ${out.groups.map((x) => x.name).join(', ')}`);
@@ -49,7 +49,7 @@ describe('strongbox forget', () => {
   };
   /** A group's plan as name → label ("daily 3/7") or "remove". */
   const labels = (g: JsonGroup) => Object.fromEntries(g.snapshots.map((d) => [nameOf(d.id), d.keep ? d.label : 'remove']));
-  const listIds = async (r: string) => (JSON.parse((await sbIn(['-r', r, '--json', 'snapshots'])).stdout) as { id: string }[]).map((s) => s.id).sort();
+  const listIds = async (r: string) => (jsonOut((await sbIn(['-r', r, '--json', 'snapshots'])).stdout) as { id: string }[]).map((s) => s.id).sort();
   /** A copy of the fixture repository (and a config naming it), for tests that really remove snapshots. */
   const clone = async (name: string) => {
     const copy = join(tmp.path, name);
@@ -69,7 +69,7 @@ describe('strongbox forget', () => {
     const now = Date.now();
     const backup = async (name: string, app: string, periodicity: string, time: string) => {
       const r = await sbIn(['-c', cfg, '--json', 'backup', '--app', app, '--periodicity', periodicity, '--time', time]);
-      ids[name] = (JSON.parse(r.stdout) as { id: string }).id;
+      ids[name] = (jsonOut(r.stdout) as { id: string }).id;
     };
     for (let d = 1; d <= 10; d++) await backup(`shop 03-${String(d).padStart(2, '0')}`, 'shop', 'daily', `2026-03-${String(d).padStart(2, '0')}T12:00:00Z`);
     for (const d of [1, 10, 29, 35, 40, 50, 60]) await backup(`shop -${d}d`, 'shop', 'manual', new Date(now - d * DAY).toISOString());
@@ -78,7 +78,7 @@ describe('strongbox forget', () => {
     for (const d of [1, 2]) await backup(`blog -${d}d`, 'blog', 'manual', new Date(now - d * DAY).toISOString());
     for (const n of [1, 2]) {
       const r = await sbIn(['-r', repo, '--json', 'backup', notes, '--time', new Date(now - (3 - n) * DAY).toISOString()]);
-      ids[`plain ${n}`] = (JSON.parse(r.stdout) as { id: string }).id;
+      ids[`plain ${n}`] = (jsonOut(r.stdout) as { id: string }).id;
     }
   });
   afterAll(async () => tmp?.cleanup());
@@ -194,7 +194,7 @@ describe('strongbox forget', () => {
 
   it('--json: groups with their policy and a decision per snapshot, the removed IDs, and whether it was a dry run', async () => {
     const out = await forgetJson(['-c', cfg, '-r', repo, 'forget', '--dry-run']);
-    expect(Object.keys(out).sort()).toEqual(['dryRun', 'groups', 'removed']);
+    expect(Object.keys(out).sort()).toEqual(['dryRun', 'groups', 'outcome', 'removed', 'type']);
     expect(out.groups.map((g) => g.name)).toEqual([
       'app blog, on-demand', 'app blog, scheduled', 'app shop, on-demand', 'app shop, scheduled', `host ${hostname()}, paths ${notes}`,
     ]);

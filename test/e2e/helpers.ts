@@ -57,3 +57,17 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A command's --json result: the one JSON document a listing prints, or, for an operation that prints JSON
+ * lines (backup, restore, check, forget, prune), the last line, which must be its `"type": "summary"`.
+ */
+export function jsonOut<T = any>(stdout: string): T {
+  const lines = stdout.split('\n').filter((l) => l.trim());
+  const last = lines.length > 1 && lines.every((l) => l.startsWith('{"type":')) ? JSON.parse(lines[lines.length - 1]) : null;
+  if (last) {
+    if (last.type !== 'summary') throw new Error(`the last JSON line is not a summary: ${lines[lines.length - 1]}`);
+    return last as T;
+  }
+  return JSON.parse(stdout) as T;
+}

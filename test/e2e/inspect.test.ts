@@ -3,7 +3,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng, sbOk, tempDir } from './helpers.js';
+import { prng, sbOk, tempDir, jsonOut } from './helpers.js';
 import { bytesFor } from './tree-fixture.js';
 
 interface CheckJson { errors: string[]; notes: string[]; snapshots: number; trees: number; packs: number; packsRead: number; blobsRead: number }
@@ -17,7 +17,7 @@ describe('inspection commands on a healthy repository', () => {
   let contentBytes = 0;
   let f0Size = 0;
   const r = (args: string[], want = 0) => sbOk(['-r', repo, ...args], want);
-  const json = async <T>(args: string[]) => JSON.parse((await r(['--json', ...args])).stdout) as T;
+  const json = async <T>(args: string[]) => jsonOut((await r(['--json', ...args])).stdout) as T;
 
   beforeAll(async () => {
     tmp = await tempDir('sb-inspect-');
@@ -33,7 +33,7 @@ describe('inspection commands on a healthy repository', () => {
     f0Size = (await readFile(join(src, 'f0'))).length;
     await writeFile(join(src, 'copy-of-f0'), await readFile(join(src, 'f0'))); // deduplicated
     // small packs, so that the repository has several and data subsets are meaningful
-    repoId = (JSON.parse((await sbOk(['-r', repo, '--json', 'init', '--pack-size-mib', '1'])).stdout) as { id: string }).id;
+    repoId = (jsonOut((await sbOk(['-r', repo, '--json', 'init', '--pack-size-mib', '1'])).stdout) as { id: string }).id;
     ids.push((await json<{ id: string }>(['backup', '--tag', 'first', src])).id);
     await writeFile(join(src, 'later.txt'), 'added later\n');
     ids.push((await json<{ id: string }>(['backup', '--tag', 'second', '--host', 'web-1', src])).id);

@@ -10,7 +10,7 @@ import { openBackend } from '../../src/backends/index.js';
 import { type LockInfo, RepoLock } from '../../src/repository/lock.js';
 import { sealObject } from '../../src/repository/objects.js';
 import { Repository } from '../../src/repository/repository.js';
-import { PASSWORD, sbOk, tempDir } from './helpers.js';
+import { PASSWORD, sbOk, tempDir, jsonOut } from './helpers.js';
 
 const SECOND = 'a second, different password';
 
@@ -20,7 +20,7 @@ describe('keys', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let repo: string;
   const r = (args: string[], want = 0, env?: NodeJS.ProcessEnv) => sbOk(['-r', repo, ...args], want, { env });
-  const keys = async (pw = PASSWORD) => JSON.parse((await r(['--json', 'key', 'list'], 0, { STRONGBOX_PASSWORD: pw })).stdout) as KeyRow[];
+  const keys = async (pw = PASSWORD) => jsonOut((await r(['--json', 'key', 'list'], 0, { STRONGBOX_PASSWORD: pw })).stdout) as KeyRow[];
 
   beforeAll(async () => {
     tmp = await tempDir('sb-keys-');
@@ -37,7 +37,7 @@ describe('keys', () => {
   });
 
   it('key add takes the new password from STRONGBOX_NEW_PASSWORD, and that password then opens the repository', async () => {
-    const added = JSON.parse((await r(['--json', 'key', 'add'], 0, { STRONGBOX_NEW_PASSWORD: SECOND })).stdout) as { id: string };
+    const added = jsonOut((await r(['--json', 'key', 'add'], 0, { STRONGBOX_NEW_PASSWORD: SECOND })).stdout) as { id: string };
     await r(['snapshots'], 0, { STRONGBOX_PASSWORD: SECOND });
     const seenByNew = await keys(SECOND);
     expect(seenByNew).toHaveLength(2);
@@ -55,7 +55,7 @@ describe('keys', () => {
   it('key add reads the new password from --new-password-file', async () => {
     const file = join(tmp.path, 'third');
     await writeFile(file, 'third password\n');
-    const { id } = JSON.parse((await r(['--json', 'key', 'add', '--new-password-file', file])).stdout) as { id: string };
+    const { id } = jsonOut((await r(['--json', 'key', 'add', '--new-password-file', file])).stdout) as { id: string };
     await r(['snapshots'], 0, { STRONGBOX_PASSWORD: 'third password' });
     await r(['key', 'remove', id.slice(0, 12)]);
     await r(['snapshots'], 12, { STRONGBOX_PASSWORD: 'third password' });
@@ -142,14 +142,14 @@ describe('locks', () => {
   });
 
   it('a live exclusive lock blocks a backup with exit 11, naming host and pid and pointing to strongbox unlock', async () => {
-    const before = (JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length;
+    const before = (jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length;
     const lock = await RepoLock.acquire(lib, true);
     try {
       const res = await r(['backup', src, '--retry-lock', '1s'], 11);
       expect(res.stderr).toContain(`host ${hostname()}`);
       expect(res.stderr).toContain(`pid ${process.pid}`);
       expect(res.stderr).toContain('strongbox unlock');
-      expect((JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before);
+      expect((jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before);
       const kept = await r(['unlock']);
       expect(kept.stdout).toMatch(/removed 0 lock/);
       expect(await lockFiles()).toHaveLength(1);
@@ -163,21 +163,21 @@ describe('locks', () => {
   });
 
   it('a backup waits for an exclusive lock (a prune) to be released, then completes its snapshot', async () => {
-    const before = (JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length;
+    const before = (jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length;
     const lock = await RepoLock.acquire(lib, true);
-    const backup = r(['backup', src, '--retry-lock', '2m']);
+    const backup = r(['backup', src, '--retry-lock', '2min']);
     await new Promise((res) => setTimeout(res, 1500));
-    expect((JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before);
+    expect((jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before);
     await lock.release();
     await backup;
-    expect((JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before + 1);
+    expect((jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before + 1);
   });
 
   it('a live shared lock lets a backup run but blocks key remove, which needs an exclusive lock', async () => {
     const lock = await RepoLock.acquire(lib, false);
     try {
       await r(['backup', src]);
-      const added = JSON.parse((await sbOk(['-r', repo, '--json', 'key', 'add'], 0, { env: { STRONGBOX_NEW_PASSWORD: SECOND } })).stdout) as { id: string };
+      const added = jsonOut((await sbOk(['-r', repo, '--json', 'key', 'add'], 0, { env: { STRONGBOX_NEW_PASSWORD: SECOND } })).stdout) as { id: string };
       const res = await r(['key', 'remove', added.id], 11);
       expect(res.stderr).toMatch(/locked by host/);
       expect((await lockFiles()).length).toBe(1);
@@ -191,9 +191,9 @@ describe('locks', () => {
     const other = join(tmp.path, 'src2');
     await mkdir(other);
     await writeFile(join(other, 'g.txt'), Buffer.alloc(3 * 1024 * 1024, 7));
-    const before = (JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length;
+    const before = (jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length;
     await Promise.all([r(['backup', src]), r(['backup', other]), r(['backup', other])]);
-    expect((JSON.parse((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before + 3);
+    expect((jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before + 3);
     await r(['check', '--read-data']);
     expect(await lockFiles()).toEqual([]);
   });

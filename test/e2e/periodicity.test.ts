@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/repository/snapshot.js';
-import { prng, sb, sbOk, tempDir } from './helpers.js';
+import { prng, sb, sbOk, tempDir, jsonOut } from './helpers.js';
 
 const TIME_PERIODICITIES = ['hourly', 'daily', 'weekly', 'monthly', 'bimonthly'];
 const ALL_VALID = 'hourly, daily, weekly, monthly, bimonthly, shutdown, manual';
@@ -45,7 +45,7 @@ describe('backup --periodicity all', () => {
     }));
     await sbOk(['-r', repo, 'init']);
     await sbOk(['-r', repo, '-q', 'backup', site, '--periodicity', 'all']);
-    plain = JSON.parse((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as Listed[];
+    plain = jsonOut((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as Listed[];
   });
   afterAll(async () => tmp?.cleanup());
 
@@ -63,8 +63,8 @@ describe('backup --periodicity all', () => {
     const single = join(tmp.path, 'repo-single');
     await sbOk(['-r', single, 'init']);
     await sbOk(['-r', single, '-q', 'backup', site]);
-    const all = JSON.parse((await sbOk(['-r', repo, '--json', 'stats'])).stdout) as Stats;
-    const one = JSON.parse((await sbOk(['-r', single, '--json', 'stats'])).stdout) as Stats;
+    const all = jsonOut((await sbOk(['-r', repo, '--json', 'stats'])).stdout) as Stats;
+    const one = jsonOut((await sbOk(['-r', single, '--json', 'stats'])).stdout) as Stats;
     expect(all.snapshots).toBe(5);
     expect({ blobs: all.blobs, packs: all.packs, rawBytes: all.rawBytes }).toEqual({ blobs: one.blobs, packs: one.packs, rawBytes: one.rawBytes });
   });
@@ -73,7 +73,7 @@ describe('backup --periodicity all', () => {
     await sbOk(['-r', join(tmp.path, 'app-repo'), 'init']);
     const r = await sbOk(['-c', cfg, 'backup', '--app', 'shop', '--periodicity', 'all']);
     expect(r.stdout.match(/snapshot [0-9a-f]{8} of app shop saved: \w+/g)?.map((l) => l.split(' ').pop())).toEqual(TIME_PERIODICITIES);
-    const list = JSON.parse((await sbOk(['-c', cfg, '--json', 'snapshots', '--app', 'shop'])).stdout) as Listed[];
+    const list = jsonOut((await sbOk(['-c', cfg, '--json', 'snapshots', '--app', 'shop'])).stdout) as Listed[];
     expect(list).toHaveLength(5);
     expect(new Set(list.map((s) => s.components.find((c) => c.name === 'web')!.tree)).size).toBe(1);
   });
@@ -87,7 +87,7 @@ describe('choosing snapshots by periodicity, tag, time and app', () => {
   /** Snapshot IDs by the version written before each backup. */
   const ids: Record<string, string> = {};
   const run = (args: string[], want = 0) => sbOk(['-c', cfg, ...args], want, { cwd: tmp.path });
-  const list = async (args: string[]) => (JSON.parse((await run(['--json', 'snapshots', ...args])).stdout) as Listed[])
+  const list = async (args: string[]) => (jsonOut((await run(['--json', 'snapshots', ...args])).stdout) as Listed[])
     .map((s) => Object.keys(ids).find((k) => ids[k] === s.id) ?? s.id).sort();
 
   beforeAll(async () => {
@@ -120,7 +120,7 @@ describe('choosing snapshots by periodicity, tag, time and app', () => {
       await writeFile(join(site, 'version.txt'), name);
       sqlite(db, `DELETE FROM state; INSERT INTO state VALUES ('${name}');`);
       const r = await run(['--json', 'backup', '--app', app, '--periodicity', periodicity, '--time', time, ...extra]);
-      ids[name] = (JSON.parse(r.stdout) as { id: string }).id;
+      ids[name] = (jsonOut(r.stdout) as { id: string }).id;
     }
   });
   afterAll(async () => tmp?.cleanup());
@@ -149,7 +149,7 @@ describe('choosing snapshots by periodicity, tag, time and app', () => {
   });
 
   it('records the trigger each periodicity implies: scheduled, on-demand for manual, shutdown', async () => {
-    const all = JSON.parse((await run(['--json', 'snapshots', '--app', 'shop'])).stdout) as Listed[];
+    const all = jsonOut((await run(['--json', 'snapshots', '--app', 'shop'])).stdout) as Listed[];
     const trigger = (name: string) => all.find((s) => s.id === ids[name])!.trigger;
     expect(['A', 'B', 'C', 'D', 'E'].map(trigger)).toEqual(['scheduled', 'scheduled', 'scheduled', 'on-demand', 'shutdown']);
   });
@@ -189,14 +189,14 @@ describe('choosing snapshots by periodicity, tag, time and app', () => {
   });
 
   it('--note is stored with the on-demand snapshot and shown in the listing', async () => {
-    const all = JSON.parse((await run(['--json', 'snapshots', '--app', 'shop', '--periodicity', 'manual'])).stdout) as Listed[];
+    const all = jsonOut((await run(['--json', 'snapshots', '--app', 'shop', '--periodicity', 'manual'])).stdout) as Listed[];
     expect(all).toMatchObject([{ id: ids.D, periodicity: 'manual', trigger: 'on-demand', note: 'before the upgrade to 2.0' }]);
     const table = (await run(['snapshots', '--app', 'shop'])).stdout;
     expect(table.split('\n').find((l) => l.startsWith(ids.D.slice(0, 8)))).toMatch(/manual .*before the upgrade to 2\.0$/);
   });
 
   it('snapshots of other periodicities carry no note', async () => {
-    const all = JSON.parse((await run(['--json', 'snapshots', '--app', 'shop'])).stdout) as Listed[];
+    const all = jsonOut((await run(['--json', 'snapshots', '--app', 'shop'])).stdout) as Listed[];
     expect(all.filter((s) => s.note !== undefined).map((s) => s.id)).toEqual([ids.D]);
   });
 });
@@ -218,7 +218,7 @@ describe('--note and --periodicity: what a backup takes and refuses', () => {
   });
   afterAll(async () => tmp?.cleanup());
 
-  const snapshotCount = async () => (JSON.parse((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as Listed[]).length;
+  const snapshotCount = async () => (jsonOut((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as Listed[]).length;
 
   it.each([['daily'], ['shutdown'], ['all']])('--note with --periodicity %s: exit 2, nothing saved', async (p) => {
     const before = await snapshotCount();
@@ -253,8 +253,8 @@ describe('--note and --periodicity: what a backup takes and refuses', () => {
   });
 
   it('a plain backup takes a note without --periodicity (manual is the default)', async () => {
-    const { id } = JSON.parse((await sbOk(['-r', repo, '--json', 'backup', site, '--note', 'hand-made'])).stdout) as { id: string };
-    const list = JSON.parse((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as Listed[];
+    const { id } = jsonOut((await sbOk(['-r', repo, '--json', 'backup', site, '--note', 'hand-made'])).stdout) as { id: string };
+    const list = jsonOut((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as Listed[];
     expect(list.find((s) => s.id === id)).toMatchObject({ periodicity: 'manual', trigger: 'on-demand', note: 'hand-made' });
   });
 });

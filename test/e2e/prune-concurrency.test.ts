@@ -11,7 +11,7 @@ import { openBackend } from '../../src/backends/index.js';
 import { RepoLock } from '../../src/repository/lock.js';
 import { Repository } from '../../src/repository/repository.js';
 import { diffTrees } from '../../src/util/treediff.js';
-import { PASSWORD, prng, type RunResult, sb, sbOk, tempDir } from './helpers.js';
+import { PASSWORD, prng, type RunResult, sb, sbOk, tempDir, jsonOut } from './helpers.js';
 import { randomBytesFor, spawnSb } from './proc.js';
 
 const SEED = 20260501;
@@ -138,7 +138,7 @@ describe('prune and backups together', () => {
         const copy = await copyOf(src);
         const result = await timed('backup', () => sb(['-r', repo, '--json', 'backup', '--tag', name, src]));
         const b: Backed = { source: src, copy, result };
-        if (result.code === 0) b.id = (JSON.parse(result.stdout) as { id: string }).id;
+        if (result.code === 0) b.id = (jsonOut(result.stdout) as { id: string }).id;
         backed.push(b);
         await new Promise((res) => setTimeout(res, rand() * 400)); // gaps in which a forget can take its lock
       }
@@ -146,8 +146,8 @@ describe('prune and backups together', () => {
     let backupsDone = false;
     const forgetLoop = async () => {
       while (!backupsDone) {
-        const result = await timed('forget', () => sb(['-r', repo, '--json', 'forget', '--keep-last', '2', '--prune', '--retry-lock', '2m']));
-        const pruned = result.code === 0 ? (JSON.parse(result.stdout) as { prune: { packsRemoved: number } }).prune.packsRemoved : 0;
+        const result = await timed('forget', () => sb(['-r', repo, '--json', 'forget', '--keep-last', '2', '--prune', '--retry-lock', '2min']));
+        const pruned = result.code === 0 ? (jsonOut(result.stdout) as { prune: { packsRemoved: number } }).prune.packsRemoved : 0;
         forgets.push({ result, pruned });
         await new Promise((res) => setTimeout(res, 100));
       }
@@ -171,7 +171,7 @@ describe('prune and backups together', () => {
     expect(forgets.filter((f) => f.pruned > 0).length).toBeGreaterThan(0);
 
     const byId = new Map(backed.filter((b) => b.id).map((b) => [b.id!, b]));
-    const left = JSON.parse((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as { id: string }[];
+    const left = jsonOut((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as { id: string }[];
     expect(left.length).toBeGreaterThanOrEqual(2 * SOURCES.length);
     const damaged: string[] = [];
     for (const s of left) {
@@ -208,11 +208,11 @@ describe('prune and backups together', () => {
     await lock.release();
     const forget = await sbOk(['-r', repo, '--json', 'forget', '--keep-last', '1', '--prune']);
     expect(backupDone, 'the backup must still be waiting while forget --prune runs').toBe(false);
-    expect((JSON.parse(forget.stdout) as { prune: { packsRemoved: number } }).prune.packsRemoved).toBeGreaterThan(0);
+    expect((jsonOut(forget.stdout) as { prune: { packsRemoved: number } }).prune.packsRemoved).toBeGreaterThan(0);
 
     const res = await backup.done;
     expect(res.code, res.stderr).toBe(0);
-    const id = (JSON.parse(res.stdout) as { id: string }).id;
+    const id = (jsonOut(res.stdout) as { id: string }).id;
     await checkPasses(repo);
     await restoresExactly(repo, id, src, await copyOf(src));
   });
@@ -229,16 +229,16 @@ describe('prune and backups together', () => {
     const second = await sbOk(['-r', repo, '--json', 'backup', '--time', '2026-03-02T00:00:00Z', src]);
 
     const lock = await holdLock(repo, true);
-    const waiting = spawnSb(['-r', repo, '--json', 'prune', '--repack-unused', '10%', '--retry-lock', '1m']);
+    const waiting = spawnSb(['-r', repo, '--json', 'prune', '--repack-unused', '10%', '--retry-lock', '1min']);
     await lockTries(repo, lock.names, 5);
     await lock.release();
     const first = await sbOk(['-r', repo, '--json', 'forget', '--keep-last', '1', '--prune', '--repack-unused', '10%']);
-    expect((JSON.parse(first.stdout) as { prune: { packsRepacked: number } }).prune.packsRepacked).toBeGreaterThan(0);
+    expect((jsonOut(first.stdout) as { prune: { packsRepacked: number } }).prune.packsRepacked).toBeGreaterThan(0);
 
     const res = await waiting.done;
     expect(res.code, res.stderr).toBe(0);
     await checkPasses(repo);
-    await restoresExactly(repo, (JSON.parse(second.stdout) as { id: string }).id, src, await copyOf(src));
+    await restoresExactly(repo, (jsonOut(second.stdout) as { id: string }).id, src, await copyOf(src));
   });
 
   it('a forget --prune that waited for running backups prunes with the snapshots they wrote', async () => {
@@ -249,7 +249,7 @@ describe('prune and backups together', () => {
     await sbOk(['-r', repo, 'backup', '--time', '2026-03-01T00:00:00Z', src]);
 
     const lock = await holdLock(repo, false); // a long backup from another host
-    const forget = spawnSb(['-r', repo, '--json', 'forget', '--keep-last', '1', '--prune', '--retry-lock', '1m']);
+    const forget = spawnSb(['-r', repo, '--json', 'forget', '--keep-last', '1', '--prune', '--retry-lock', '1min']);
     await lockTries(repo, lock.names, 1);
     await writeFile(join(src, 'b.bin'), randomBytesFor('b', 200 * KiB));
     const newest = await sbOk(['-r', repo, '--json', 'backup', '--time', '2026-03-02T00:00:00Z', src]); // shares the lock
@@ -257,8 +257,8 @@ describe('prune and backups together', () => {
 
     const res = await forget.done;
     expect(res.code, res.stderr).toBe(0);
-    const left = JSON.parse((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as { id: string }[];
-    const id = (JSON.parse(newest.stdout) as { id: string }).id;
+    const left = jsonOut((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as { id: string }[];
+    const id = (jsonOut(newest.stdout) as { id: string }).id;
     expect(left.map((s) => s.id)).toEqual([id]);
     await checkPasses(repo);
     await restoresExactly(repo, id, src, await copyOf(src));

@@ -9,7 +9,7 @@ import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffTrees } from '../../src/util/treediff.js';
-import { prng, sbOk, tempDir } from './helpers.js';
+import { prng, sbOk, tempDir, jsonOut } from './helpers.js';
 import { listRepoFiles, randomBytesFor, spawnSb } from './proc.js';
 
 const SEED = 20260422;
@@ -76,7 +76,7 @@ describe('interrupted prunes', () => {
       const copy = join(tmp.path, `copy-${round}`);
       execFileSync('cp', ['-a', src, copy]);
       const res = await sbOk(['-r', unpruned, '--json', 'backup', '--time', `2026-02-0${round + 1}T00:00:00Z`, src]);
-      snaps.push({ id: (JSON.parse(res.stdout) as { id: string }).id, copy });
+      snaps.push({ id: (jsonOut(res.stdout) as { id: string }).id, copy });
     }
     await sbOk(['-r', unpruned, 'forget', '--keep-last', String(KEEP)]);
     kept = snaps.slice(BACKUPS - KEEP);
@@ -90,7 +90,7 @@ describe('interrupted prunes', () => {
     fullMs = performance.now() - t0;
     lockMs = await locked;
     expect(res.code, res.stderr).toBe(0);
-    const report = JSON.parse(res.stdout) as { packsRepacked: number; packsRemoved: number; packsWritten: number };
+    const report = jsonOut(res.stdout) as { packsRepacked: number; packsRemoved: number; packsWritten: number };
     log.push(`uninterrupted prune: lock after ${Math.round(lockMs)} ms, done after ${Math.round(fullMs)} ms, ${JSON.stringify(report)}`);
     // The long path must run: packs are repacked into new ones, not only deleted.
     expect(report.packsRepacked).toBeGreaterThan(0);
@@ -181,7 +181,7 @@ describe('interrupted prunes', () => {
       const superseded = notes.filter((n) => /superseded/.test(n)).length;
       const unreferenced = notes.filter((n) => /not in any index/.test(n)).length;
       if (superseded) sawSuperseded = true;
-      const list = JSON.parse((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as { id: string }[];
+      const list = jsonOut((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as { id: string }[];
       expect(new Set(list.map((s) => s.id))).toEqual(new Set(kept.map((s) => s.id)));
       for (const s of kept) {
         const target = join(tmp.path, `restore-${i}-${s.id.slice(0, 8)}`);

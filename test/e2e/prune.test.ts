@@ -7,7 +7,7 @@ import { appendFile, lstat, mkdir, rm, unlink, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTree, diffTrees } from '../../src/util/treediff.js';
-import { prng, sb, sbOk, tempDir } from './helpers.js';
+import { prng, sb, sbOk, tempDir, jsonOut } from './helpers.js';
 import { listRepoFiles, randomBytesFor } from './proc.js';
 
 const SEED = 20260415;
@@ -133,7 +133,7 @@ describe('forget --prune', () => {
       }
       const time = `2026-01-0${round + 1}T03:00:00Z`;
       const res = await r(repo, ['--json', 'backup', '--time', time, '--tag', `round-${round}`, src]);
-      rounds.push({ id: (JSON.parse(res.stdout) as { id: string }).id, copy });
+      rounds.push({ id: (jsonOut(res.stdout) as { id: string }).id, copy });
     }
     for (const c of contents.values()) if ([...c.rounds].every((n) => n < ROUNDS - KEEP)) forgottenRandomBytes += c.size;
     execFileSync('cp', ['-a', repo, pristine]);
@@ -148,7 +148,7 @@ describe('forget --prune', () => {
 
   it(`forget --keep-last ${KEEP} --prune --repack-unused 10% keeps the newest snapshots, which restore byte-exact, and checks clean`, async () => {
     const res = await r(repo, ['--json', 'forget', '--keep-last', String(KEEP), '--prune', '--repack-unused', '10%']);
-    const out = JSON.parse(res.stdout) as { removed: string[]; prune: PruneJson };
+    const out = jsonOut(res.stdout) as { removed: string[]; prune: PruneJson };
     pruneReport = out.prune;
     expect(new Set(out.removed)).toEqual(new Set(rounds.slice(0, ROUNDS - KEEP).map((x) => x.id)));
     // Packs went whole, and partly used ones were repacked: both paths of the apply step ran.
@@ -156,7 +156,7 @@ describe('forget --prune', () => {
     expect(out.prune.packsRepacked).toBeGreaterThan(0);
     expect(out.prune.packsWritten).toBeGreaterThan(0);
 
-    const left = JSON.parse((await r(repo, ['--json', 'snapshots'])).stdout) as { id: string }[];
+    const left = jsonOut((await r(repo, ['--json', 'snapshots'])).stdout) as { id: string }[];
     expect(new Set(left.map((s) => s.id))).toEqual(new Set(rounds.slice(ROUNDS - KEEP).map((x) => x.id)));
     for (const round of rounds.slice(ROUNDS - KEEP)) await restoresExactly(repo, round);
     await checkPasses(repo);
@@ -172,7 +172,7 @@ describe('forget --prune', () => {
 
   it('a second prune finds nothing more to remove or repack, and the repository still checks clean', async () => {
     const res = await r(repo, ['--json', 'prune', '--repack-unused', '10%']);
-    const again = JSON.parse(res.stdout) as PruneJson;
+    const again = jsonOut(res.stdout) as PruneJson;
     expect([again.packsRemoved, again.packsRepacked, again.orphanPacks, again.packsWritten]).toEqual([0, 0, 0, 0]);
     await checkPasses(repo);
     for (const round of rounds.slice(ROUNDS - KEEP)) await restoresExactly(repo, round);
@@ -184,12 +184,12 @@ describe('forget --prune', () => {
     await mkdir(shard, { recursive: true });
     await writeFile(join(shard, '.tmp-0011223344556677'), Buffer.alloc(300_000, 1));
     await writeFile(join(dir, 'index', '.tmp-8899aabbccddeeff'), Buffer.alloc(1000, 2));
-    const res = JSON.parse((await r(dir, ['--json', 'prune'])).stdout) as PruneJson & { leftoverBytes: number };
+    const res = jsonOut((await r(dir, ['--json', 'prune'])).stdout) as PruneJson & { leftoverBytes: number };
     expect(res.leftoverBytes).toBe(301_000);
     expect(existsSync(join(shard, '.tmp-0011223344556677'))).toBe(false);
     expect(existsSync(join(dir, 'index', '.tmp-8899aabbccddeeff'))).toBe(false);
     await checkPasses(dir);
-    const again = JSON.parse((await r(dir, ['--json', 'prune'])).stdout) as PruneJson & { leftoverBytes: number; packsWritten: number };
+    const again = jsonOut((await r(dir, ['--json', 'prune'])).stdout) as PruneJson & { leftoverBytes: number; packsWritten: number };
     expect(again.leftoverBytes).toBe(0);
   });
 
@@ -202,7 +202,7 @@ describe('forget --prune', () => {
     await r(copy, ['forget', '--keep-last', String(KEEP)]);
     const forgotten = await repoListing(copy);
     expect(forgotten.length).toBe(untouched.length - (ROUNDS - KEEP));
-    const dry = JSON.parse((await r(copy, ['--json', 'prune', '--dry-run', '--repack-unused', '10%'])).stdout) as PruneJson;
+    const dry = jsonOut((await r(copy, ['--json', 'prune', '--dry-run', '--repack-unused', '10%'])).stdout) as PruneJson;
     expect(await repoListing(copy)).toEqual(forgotten);
     expect(dry.dryRun).toBe(true);
     const plan = (p: PruneJson) => [p.packsRemoved, p.packsRepacked, p.orphanPacks, p.bytesRemovable];
@@ -236,6 +236,6 @@ describe('forget --prune', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/not pruning a damaged repository/);
     expect(await data()).toEqual(before);
-    expect(JSON.parse((await r(copy, ['--json', 'snapshots'])).stdout)).toHaveLength(ROUNDS);
+    expect(jsonOut((await r(copy, ['--json', 'snapshots'])).stdout)).toHaveLength(ROUNDS);
   });
 });

@@ -8,7 +8,7 @@ import { BLOB_DATA, BLOB_TREE } from '../../src/repository/index-memory.js';
 import { Packer } from '../../src/repository/packer.js';
 import { Repository } from '../../src/repository/repository.js';
 import { encodeTree, type TreeNode } from '../../src/repository/tree.js';
-import { PASSWORD, sb, sbOk, tempDir } from './helpers.js';
+import { PASSWORD, sb, sbOk, tempDir, jsonOut } from './helpers.js';
 
 type Spec = { name: string; type: 'file'; inode?: string } | { name: string; type: 'dir'; children: Spec[] } | { name: string; type: 'symlink'; target: string };
 
@@ -81,7 +81,7 @@ describe('restore safety', () => {
     await writeFile(join(src, 'file.txt'), 'from the snapshot\n');
     await writeFile(join(src, 'sub/inner.txt'), 'inner\n');
     await r(['init']);
-    snap = (JSON.parse((await r(['--json', 'backup', src])).stdout) as { id: string }).id;
+    snap = (jsonOut((await r(['--json', 'backup', src])).stdout) as { id: string }).id;
   });
   afterAll(async () => tmp?.cleanup());
 

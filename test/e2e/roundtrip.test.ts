@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTree, diffTrees } from '../../src/util/treediff.js';
-import { sb, sbOk, tempDir } from './helpers.js';
+import { sb, sbOk, tempDir, jsonOut } from './helpers.js';
 import { type Fixture, makeTree, mutateTree } from './tree-fixture.js';
 
 interface BackupJson {
@@ -34,7 +34,7 @@ describe.each(SEEDS)('round trip of a generated tree (seed %i)', (seed) => {
     await mkdir(src);
     fx = await makeTree(src, seed);
     await r(['init']);
-    first = JSON.parse((await r(['--json', 'backup', src])).stdout) as BackupJson;
+    first = jsonOut((await r(['--json', 'backup', src])).stdout) as BackupJson;
   });
   afterAll(async () => tmp?.cleanup());
 
@@ -96,7 +96,7 @@ describe.each(SEEDS)('round trip of a generated tree (seed %i)', (seed) => {
   });
 
   it('ls --json lists every path of the source with its type and size', async () => {
-    const listed = JSON.parse((await r(['--json', 'ls', `latest:${src}`])).stdout) as { path: string; type: string; size: number; linktarget?: string }[];
+    const listed = jsonOut((await r(['--json', 'ls', `latest:${src}`])).stdout) as { path: string; type: string; size: number; linktarget?: string }[];
     const want = await describeTree(src);
     expect(listed.map((e) => e.path).sort()).toEqual([...want.keys()].map((k) => `${src}/${k}`).sort());
     for (const e of listed) {
@@ -105,13 +105,13 @@ describe.each(SEEDS)('round trip of a generated tree (seed %i)', (seed) => {
       if (w.type === 'file') expect(e.size).toBe(w.size);
       if (w.type === 'symlink') expect(e.linktarget).toBe(w.link);
     }
-    const whole = JSON.parse((await r(['--json', 'ls', 'latest'])).stdout) as { path: string }[];
+    const whole = jsonOut((await r(['--json', 'ls', 'latest'])).stdout) as { path: string }[];
     expect(whole.map((e) => e.path)).toContain(src);
   });
 
   it('a second backup after changes restores exactly to the new state and records the first as parent', async () => {
     await mutateTree(src, fx, seed);
-    const second = JSON.parse((await r(['--json', 'backup', src])).stdout) as BackupJson;
+    const second = jsonOut((await r(['--json', 'backup', src])).stdout) as BackupJson;
     expect(second.parent).toBe(first.id);
     expect(second.summary.filesChanged).toBeGreaterThan(0);
     expect(second.summary.filesNew).toBeGreaterThan(0);
@@ -119,7 +119,7 @@ describe.each(SEEDS)('round trip of a generated tree (seed %i)', (seed) => {
     const target = join(tmp.path, 'restore-second');
     await r(['restore', 'latest', '--target', target]);
     expect(await diffTrees(src, inTarget(target))).toEqual([]);
-    const snaps = JSON.parse((await r(['--json', 'snapshots'])).stdout) as { id: string; parent: string | null }[];
+    const snaps = jsonOut((await r(['--json', 'snapshots'])).stdout) as { id: string; parent: string | null }[];
     expect(snaps).toHaveLength(2);
     expect(snaps[0]).toMatchObject({ id: second.id, parent: first.id });
     // the first snapshot still restores the old state (spot check: the deleted directory is there)
@@ -129,7 +129,7 @@ describe.each(SEEDS)('round trip of a generated tree (seed %i)', (seed) => {
   });
 
   it('a third backup of an unchanged tree reports every file unmodified', async () => {
-    const third = JSON.parse((await r(['--json', 'backup', src])).stdout) as BackupJson;
+    const third = jsonOut((await r(['--json', 'backup', src])).stdout) as BackupJson;
     expect(third.summary.files).toBeGreaterThan(0);
     expect(third.summary.filesUnmodified).toBe(third.summary.files);
     expect(third.summary.filesNew + third.summary.filesChanged).toBe(0);
@@ -227,7 +227,7 @@ describe('special files', () => {
       const repo = join(tmp.path, 'repo');
       await sbOk(['-r', repo, 'init']);
       await sbOk(['-r', repo, 'backup', src]);
-      const listed = JSON.parse((await sbOk(['-r', repo, '--json', 'ls', `latest:${src}`])).stdout) as { path: string; type: string }[];
+      const listed = jsonOut((await sbOk(['-r', repo, '--json', 'ls', `latest:${src}`])).stdout) as { path: string; type: string }[];
       expect(listed).toContainEqual(expect.objectContaining({ path: `${src}/pipe`, type: 'fifo' }));
       const res = await sbOk(['-r', repo, 'restore', `latest:${src}`, '--target', join(tmp.path, 'out')]);
       expect(await readFile(join(tmp.path, 'out/regular.txt'), 'utf8')).toBe('regular\n');

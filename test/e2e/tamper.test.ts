@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng, sb, sbOk, tempDir } from './helpers.js';
+import { prng, sb, sbOk, tempDir, jsonOut } from './helpers.js';
 import { listRepoFiles, randomBytesFor, type StoredObject } from './proc.js';
 
 const KiB = 1024;
@@ -162,11 +162,11 @@ describe('tampering with stored objects', () => {
   it('restore of a snapshot whose file data is corrupted fails, naming the pack, and never completes a wrong file', async () => {
     const copy = await copyRepo();
     // Find the data blob of photo.jpg's first chunk through the index, and flip a bit in its middle.
-    const ls = JSON.parse((await sbOk(['-r', copy, '--json', 'ls', 'latest'])).stdout) as { path: string }[];
+    const ls = jsonOut((await sbOk(['-r', copy, '--json', 'ls', 'latest'])).stdout) as { path: string }[];
     expect(ls.some((e) => e.path.endsWith('/photo.jpg'))).toBe(true);
     const indexes = objects.filter((o) => o.type === 'index');
     const packs = (await Promise.all(indexes.map(async (i) =>
-      (JSON.parse((await sbOk(['-r', copy, 'cat', 'index', i.name])).stdout) as IndexJson).packs))).flat();
+      (jsonOut((await sbOk(['-r', copy, 'cat', 'index', i.name])).stdout) as IndexJson).packs))).flat();
     const big = packs.flatMap((p) => p.blobs.map((b) => ({ pack: p.id, ...b }))).filter((b) => b.type === 'data').sort((a, b) => b.length - a.length)[0];
     await flipByte(join(copy, 'data', big.pack.slice(0, 2), big.pack), big.offset + Math.floor(big.length / 2));
 

@@ -25,7 +25,13 @@ interface Fixture {
 
 const DIR = fileURLToPath(new URL('./fixtures', import.meta.url));
 const fixtures: Fixture[] = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
-  .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')));
+  .map((f) => fromBorg(JSON.parse(readFileSync(join(DIR, f), 'utf8'))));
+
+/** The fixture's policy in strongbox's duration grammar: borg writes a month (31 days) as "m", strongbox as "mo". */
+function fromBorg(f: Fixture): Fixture {
+  const within = f.policy.within?.replace(/^(\d+)m$/, '$1mo');
+  return within === undefined ? f : { ...f, policy: { ...f.policy, within } };
+}
 
 /** The engine's reason in borg's words: borg calls keep-last "secondly" and marks the oldest keep "[oldest]". */
 function asBorgReason(d: Decision): string {

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/status/status.js';
-import { sb, sbOk, tempDir } from '../e2e/helpers.js';
+import { sb, sbOk, tempDir, jsonOut } from '../e2e/helpers.js';
 
 const DAY = 86_400_000;
 
@@ -72,7 +72,7 @@ describe('strongbox status', () => {
   it('--json gives each app\'s health, periodicities and problems (and still exits 6 when unhealthy)', async () => {
     await run(['-q', 'backup', '--app', 'shop', '--periodicity', 'all', '--time', daysAgo(2)]);
     const r = await run(['--json', 'status', '--app', 'shop'], 6);
-    const [shop] = JSON.parse(r.stdout) as AppStatus[];
+    const [shop] = jsonOut(r.stdout) as AppStatus[];
     expect(shop).toMatchObject({ app: 'shop', healthy: false, problems: [expect.stringMatching(/newest daily snapshot is 2d 0h old/)] });
     expect(shop.periodicities.map((p) => [p.periodicity, p.scheduled, p.state])).toEqual([
       ['hourly', false, 'info'], ['daily', true, 'overdue'], ['weekly', false, 'info'], ['monthly', false, 'info'], ['bimonthly', false, 'info'],

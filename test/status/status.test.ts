@@ -136,7 +136,7 @@ describe('a custom grace (status.grace in the config)', () => {
   });
 
   it('takes minutes, hours and days: 30m for hourly allows 90 minutes, 2d for weekly allows 9 days', () => {
-    expect(entry(appStatus(app(['hourly'], '30m'), [snap('hourly', MIN)], NOW), 'hourly').maxAgeMs).toBe(HOUR + 30 * MIN);
+    expect(entry(appStatus(app(['hourly'], '30min'), [snap('hourly', MIN)], NOW), 'hourly').maxAgeMs).toBe(HOUR + 30 * MIN);
     expect(entry(appStatus(app(['weekly'], '2d'), [snap('weekly', MIN)], NOW), 'weekly').maxAgeMs).toBe(9 * DAY);
   });
 

@@ -1,13 +1,17 @@
-// `strongbox backup PATH...`: one snapshot of the given paths.
+// `strongbox backup PATH...` (one snapshot of the paths) and `strongbox backup --app ID | --all-apps` (one
+// snapshot per application, holding its databases and file trees).
 import type { Command } from 'commander';
-import { backup, type BackupResult } from '../../archiver/archiver.js';
+import type { Only } from '../../app/backup.js';
 import { readExcludeFile } from '../../archiver/excludes.js';
 import { StrongboxError } from '../../errors.js';
+import { backupPaths } from '../../ops/backup.js';
+import { type AppBackupsResult, backupApps } from '../../ops/backup-app.js';
+import { SHARED_LOCK_WAIT_MS } from '../../ops/repo.js';
+import { findApp, loadChosenConfig, plainRepo } from '../../ops/target.js';
 import { type Periodicity, parsePeriodicity } from '../../repository/snapshot.js';
-import { type GlobalOptions, type Io, lockWait, openRepo, printJson, SHARED_LOCK_WAIT, withLock } from '../context.js';
+import { choice, collect, type GlobalOptions, type Io, lockWait, parseTime, runOp } from '../context.js';
 import { bytes, duration, shortId } from '../output/format.js';
-import { progressPrinter } from '../output/progress.js';
-import { runAppBackups } from './backup-app.js';
+import { printSummary } from '../output/render.js';
 
 export interface BackupCmdOptions {
   app?: string;
@@ -24,52 +28,76 @@ export interface BackupCmdOptions {
   retryLock?: string;
 }
 
-
-export async function runBackup(g: GlobalOptions, paths: string[], o: BackupCmdOptions, io: Io): Promise<BackupResult> {
+export async function runBackup(g: GlobalOptions, paths: string[], o: BackupCmdOptions, io: Io): Promise<void> {
   if (o.app !== undefined || o.allApps) {
     if (paths.length) throw new StrongboxError('USAGE', 'give either paths or --app/--all-apps, not both (an app\'s paths come from the config)');
     return runAppBackups(g, o, io);
   }
   if (o.only !== undefined) throw new StrongboxError('USAGE', '--only needs --app or --all-apps');
   if (!paths.length) throw new StrongboxError('USAGE', 'backup needs paths, or --app ID / --all-apps');
-  const excludes = [...(o.exclude ?? []), ...(o.excludeFile ?? []).flatMap(readExcludeFile)];
-  const time = parseTime(o.time);
-  const repo = await openRepo(g, { index: false });
-  const progress = g.quiet || g.json ? { update: () => {}, done: () => {} } : progressPrinter(process.stderr);
-  const res = await withLock(repo, false, io, () => backup(repo, {
-    paths, excludes, tags: o.tag, host: o.host, parent: o.parent, time, ...labelOptions(o),
-    onProgress: progress.update,
-    onWarning: (path, msg) => { progress.done(); io.err(`warning: ${path}: ${msg}`); },
-  }), lockWait(o.retryLock), { index: true });
-  progress.done();
+  const input = {
+    paths, excludes: [...(o.exclude ?? []), ...(o.excludeFile ?? []).flatMap(readExcludeFile)], tags: o.tag, host: o.host,
+    parent: o.parent, time: parseTime('--time', o.time), ...labelOptions(o), lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
+  };
+  const spec = plainRepo(choice(g));
+  const res = await runOp(g, io, (ctx) => backupPaths(spec, input, ctx));
   const s = res.snapshot.summary!;
-  if (g.json) printJson(io, { id: res.id, parent: res.parent, summary: s, incomplete: res.snapshot.incomplete ?? null });
+  if (g.json) printSummary(io, { outcome: res.outcome, id: res.id, parent: res.parent, summary: s, incomplete: res.snapshot.incomplete ?? null });
   else if (!g.quiet) {
     io.out(`Files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnmodified} unmodified (${s.files} total, ${s.dirs} dirs, ${bytes(s.bytes)})`);
     io.out(`Added to the repository: ${bytes(s.dataAdded)} (${bytes(s.dataAddedPacked)} stored) in ${duration(s.durationMs)}`);
     io.out(`snapshot ${shortId(res.id)} saved${res.parent ? ` (parent ${shortId(res.parent)})` : ''}`);
   }
-  if (res.snapshot.incomplete) {
-    throw new StrongboxError('INCOMPLETE', `snapshot ${shortId(res.id)} is incomplete: ${res.snapshot.incomplete.errors.length} path(s) could not be read (see warnings above)`);
+  if (res.outcome === 'incomplete') {
+    throw new StrongboxError('INCOMPLETE', `snapshot ${shortId(res.id)} is incomplete: ${res.snapshot.incomplete!.errors.length} path(s) could not be read (see warnings above)`);
   }
-  return res;
+}
+
+async function runAppBackups(g: GlobalOptions, o: BackupCmdOptions, io: Io): Promise<void> {
+  if (o.exclude?.length || o.excludeFile?.length || o.parent) throw new StrongboxError('USAGE', '--exclude, --exclude-file and --parent do not apply to --app (excludes are in the config)');
+  const cfg = loadChosenConfig(choice(g));
+  const apps = o.allApps ? cfg.apps : [findApp(cfg, o.app!)];
+  const input = {
+    apps, only: parseOnly(o.only), tags: o.tag, host: o.host, time: parseTime('--time', o.time), ...labelOptions(o),
+    lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
+  };
+  const res = await runOp(g, io, (ctx) => backupApps(choice(g), cfg, input, ctx));
+  if (g.json) printSummary(io, jsonResult(res, !!o.allApps));
+  else if (!g.quiet) for (const a of res.apps) if (a.result) report(io, a.app, a.result);
+  if (res.error) throw res.error;
+}
+
+/** One app's result, or with --all-apps every app's and the failures. */
+function jsonResult(res: AppBackupsResult, all: boolean): Record<string, unknown> {
+  const docs = res.apps.filter((a) => a.result).map(({ result: r }) => ({
+    id: r!.id, app: r!.snapshot.app, saved: r!.saved, parent: r!.parent, components: r!.snapshot.components.map(({ name, kind }) => ({ name, kind })),
+    summary: r!.snapshot.summary, incomplete: r!.snapshot.incomplete ?? null,
+  }));
+  const failed = res.apps.filter((a) => a.outcome === 'failed').map((a) => ({ app: a.app, message: a.error!.message }));
+  return { outcome: res.outcome, ...(all ? { snapshots: docs, failed } : docs[0]) };
+}
+
+function report(io: Io, app: string, res: NonNullable<AppBackupsResult['apps'][number]['result']>): void {
+  const s = res.snapshot.summary!;
+  if (s.databases) io.out(`Databases: ${s.databases} dumped (${bytes(s.databaseBytes ?? 0)})`);
+  if (res.snapshot.paths.length) io.out(`Files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnmodified} unmodified (${s.files} total, ${s.dirs} dirs, ${bytes(s.bytes)})`);
+  io.out(`Added to the repository: ${bytes(s.dataAdded)} (${bytes(s.dataAddedPacked)} stored) in ${duration(s.durationMs)}`);
+  const what = res.snapshot.components.map((c) => `${c.kind === 'database' ? 'db' : 'files'} ${c.name}`).join(', ');
+  for (const x of res.saved) io.out(`snapshot ${shortId(x.id)} of app ${app} saved: ${x.periodicity} (${what})`);
+}
+
+export function parseOnly(v: string | undefined): Only | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'db' || v === 'files') return v;
+  throw new StrongboxError('USAGE', `--only ${v}: use "db" or "files"`);
 }
 
 /** --periodicity (default manual) and --note, which only on-demand snapshots carry. */
-export function labelOptions(o: BackupCmdOptions): { periodicity: Periodicity | 'all'; note?: string } {
+function labelOptions(o: BackupCmdOptions): { periodicity: Periodicity | 'all'; note?: string } {
   const periodicity = parsePeriodicity(o.periodicity ?? 'manual', true);
   if (o.note !== undefined && periodicity !== 'manual') throw new StrongboxError('USAGE', '--note is for on-demand (--periodicity manual) backups');
   return { periodicity, note: o.note };
 }
-
-export function parseTime(t: string | undefined): number | undefined {
-  if (t === undefined) return undefined;
-  const ms = Date.parse(t);
-  if (Number.isNaN(ms)) throw new StrongboxError('USAGE', `--time ${t} is not a date/time (use e.g. 2026-11-22T10:00:00Z)`);
-  return ms;
-}
-
-export const collect = (v: string, acc: string[] = []) => [...acc, v];
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
   program.command('backup')
@@ -86,6 +114,6 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
     .option('--time <datetime>', 'record the snapshot at this time (for imports and tests)')
     .option('--periodicity <p>', 'hourly, daily, weekly, monthly, bimonthly, shutdown, manual (default), or all (one snapshot per time-based periodicity)')
     .option('--note <text>', 'a note stored with an on-demand (manual) snapshot')
-    .option('--retry-lock <duration>', `wait this long for a running forget/prune (default ${SHARED_LOCK_WAIT}; 0s: fail at once)`)
+    .option('--retry-lock <duration>', 'wait this long for a running forget/prune (default 30min; 0s: fail at once)')
     .action(async (paths: string[], o: BackupCmdOptions) => { await runBackup(globals(), paths, o, io); });
 }

@@ -1,14 +1,17 @@
-// `strongbox restore SNAPSHOT[:subpath] --target DIR`.
+// `strongbox restore SNAPSHOT[:subpath] --target DIR` and `strongbox restore SNAPSHOT --app ID [--only db|files]
+// [--component NAME] [--target DIR] [--target-db DB] [--yes] [--from-app ID]`.
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
-import { restore, type RestoreStats } from '../../restore/restorer.js';
-import { selectSubpath, splitSnapshotArg } from '../../restore/select.js';
-import { type GlobalOptions, type Io, openRepo, printJson, lockWait, withLock } from '../context.js';
+import { SHARED_LOCK_WAIT_MS } from '../../ops/repo.js';
+import { restorePaths } from '../../ops/restore.js';
+import { restoreAppSnapshot } from '../../ops/restore-app.js';
+import { findApp, loadChosenConfig, plainRepo } from '../../ops/target.js';
+import { type Periodicity, parsePeriodicity } from '../../repository/snapshot.js';
+import { choice, collect, type GlobalOptions, type Io, lockWait, runOp } from '../context.js';
 import { bytes, shortId } from '../output/format.js';
-import type { RestoredComponent } from '../../app/restore.js';
-import { collect } from './backup.js';
-import { runAppRestore } from './restore-app.js';
-import { resolveRef } from './snapshots.js';
+import { printSummary } from '../output/render.js';
+import { parseOnly } from './backup.js';
 
 export interface RestoreCmdOptions {
   app?: string;
@@ -24,28 +27,50 @@ export interface RestoreCmdOptions {
   verify?: boolean;
 }
 
-export async function runRestore(g: GlobalOptions, arg: string, o: RestoreCmdOptions, io: Io): Promise<RestoreStats | RestoredComponent[]> {
+export async function runRestore(g: GlobalOptions, arg: string, o: RestoreCmdOptions, io: Io): Promise<void> {
   if (o.app !== undefined) return runAppRestore(g, arg, o, io);
   const appOnly = [o.fromApp && '--from-app', o.only && '--only', o.component && '--component', o.targetDb && '--target-db', o.yes && '--yes'].filter(Boolean);
   if (appOnly.length) throw new StrongboxError('USAGE', `${appOnly.join(', ')} need${appOnly.length > 1 ? '' : 's'} --app ID`);
   if (!o.target) throw new StrongboxError('USAGE', 'restore needs --target DIR');
-  const { ref, subpath } = splitSnapshotArg(arg);
-  const repo = await openRepo(g, { index: false });
-  // A shared lock: a prune must not delete packs while they are read.
-  const { snap, stats } = await withLock(repo, false, io, async () => {
-    const snap = await resolveRef(repo, ref, { periodicity: o.periodicity });
-    const sel = await selectSubpath(repo, snap, subpath);
-    const stats = await restore(repo, sel, {
-      target: o.target!, overwrite: o.overwrite, verify: o.verify,
-      onWarning: (p, m) => io.err(`warning: ${p}: ${m}`),
-    });
-    return { snap, stats };
-  }, lockWait(o.retryLock), { index: true });
-  if (g.json) printJson(io, { snapshot: snap.id, target: o.target, ...stats, verified: !!o.verify });
-  else if (!g.quiet) {
-    io.out(`restored snapshot ${shortId(snap.id)}${subpath ? `:${subpath}` : ''} to ${o.target}: ${stats.files} files (${bytes(stats.bytes)}), ${stats.dirs} dirs, ${stats.symlinks} symlinks, ${stats.hardlinks} hardlinks${o.verify ? ', verified' : ''}`);
+  const input = {
+    snapshot: arg, target: o.target, periodicity: periodicityOf(o), overwrite: o.overwrite, verify: o.verify,
+    lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
+  };
+  const spec = plainRepo(choice(g));
+  const r = await runOp(g, io, (ctx) => restorePaths(spec, input, ctx));
+  if (g.json) {
+    const { subpath: _s, outcome, ...stats } = r;
+    printSummary(io, { outcome, ...stats });
+  } else if (!g.quiet) {
+    io.out(`restored snapshot ${shortId(r.snapshot)}${r.subpath ? `:${r.subpath}` : ''} to ${o.target}: ${r.files} files (${bytes(r.bytes)}), ${r.dirs} dirs, ${r.symlinks} symlinks, ${r.hardlinks} hardlinks${o.verify ? ', verified' : ''}`);
   }
-  return stats;
+}
+
+async function runAppRestore(g: GlobalOptions, ref: string, o: RestoreCmdOptions, io: Io): Promise<void> {
+  if (o.overwrite) throw new StrongboxError('USAGE', 'with --app, consent to replace data is --yes (or the interactive question), not --overwrite');
+  const cfg = loadChosenConfig(choice(g));
+  const interactive = process.stdin.isTTY && io.isTTY;
+  const input = {
+    app: findApp(cfg, o.app!), snapshot: ref, fromApp: o.fromApp, periodicity: periodicityOf(o), only: parseOnly(o.only), components: o.component,
+    target: o.target, targetDb: o.targetDb, yes: o.yes, verify: o.verify, confirm: interactive ? ask : undefined,
+    lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
+  };
+  const r = await runOp(g, io, (ctx) => restoreAppSnapshot(choice(g), cfg, input, ctx));
+  if (g.json) printSummary(io, { ...r });
+  else if (!g.quiet) io.out(`restored snapshot ${shortId(r.snapshot)} into app ${r.app}: ${r.restored.map((d) => `${d.kind === 'database' ? 'db' : 'files'} ${d.name}`).join(', ')}`);
+}
+
+export function periodicityOf(o: { periodicity?: string }): Periodicity | undefined {
+  return o.periodicity === undefined ? undefined : parsePeriodicity(o.periodicity, false) as Periodicity;
+}
+
+async function ask(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^(y|yes)$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
@@ -62,6 +87,6 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
     .option('-t, --target <dir>', 'directory to restore into (created if missing; must be empty); with --app, file trees go to DIR/<name>')
     .option('--overwrite', 'allow restoring into a non-empty target, replacing what is there')
     .option('--verify', 'check every blob and re-read every restored file')
-    .option('--retry-lock <duration>', 'wait this long for a running forget/prune (default 30m; 0s: fail at once)')
+    .option('--retry-lock <duration>', 'wait this long for a running forget/prune (default 30min; 0s: fail at once)')
     .action(async (arg: string, o: RestoreCmdOptions) => { await runRestore(globals(), arg, o, io); });
 }

@@ -1,15 +1,10 @@
 // `strongbox snapshots` and `strongbox ls SNAPSHOT[:subpath]`: listings, as tables or --json.
 import type { Command } from 'commander';
-import { StrongboxError } from '../../errors.js';
-import {
-  type Component, filesComponent, matchesFilter, type Periodicity, parsePeriodicity, type Snapshot, type SnapshotFilter, type SnapshotRef,
-} from '../../repository/snapshot.js';
-import { collect } from './backup.js';
-import type { Repository } from '../../repository/repository.js';
-import type { TreeNode } from '../../repository/tree.js';
-import { selectSubpath, splitSnapshotArg } from '../../restore/select.js';
-import { type GlobalOptions, type Io, findApp, loadAppConfig, openAppRepo, openRepo, printJson } from '../context.js';
+import { componentSummary, listFiles, listSnapshots, type SnapshotQuery } from '../../ops/snapshots.js';
+import { appRepo, findApp, loadChosenConfig, plainRepo } from '../../ops/target.js';
+import { choice, collect, type GlobalOptions, type Io, parseTime, printJson, runOp } from '../context.js';
 import { bytes, shortId, table } from '../output/format.js';
+import { periodicityOf } from './restore.js';
 
 export interface SnapshotsCmdOptions {
   app?: string;
@@ -19,96 +14,41 @@ export interface SnapshotsCmdOptions {
   until?: string;
 }
 
-/** The filter the listing options describe (also used by restore/dump for 'latest'). */
-export function snapshotFilter(o: SnapshotsCmdOptions): SnapshotFilter {
-  const when = (flag: string, v?: string) => {
-    if (v === undefined) return undefined;
-    const ms = Date.parse(v);
-    if (Number.isNaN(ms)) throw new StrongboxError('USAGE', `${flag} ${v} is not a date/time (use e.g. 2026-11-01 or 2026-11-01T10:00:00Z)`);
-    return ms;
-  };
-  return {
-    app: o.app, tags: o.tag, since: when('--since', o.since), until: when('--until', o.until),
-    periodicity: o.periodicity === undefined ? undefined : parsePeriodicity(o.periodicity, false) as Periodicity,
-  };
+export function snapshotQuery(o: SnapshotsCmdOptions): SnapshotQuery {
+  return { app: o.app, tags: o.tag, since: parseTime('--since', o.since), until: parseTime('--until', o.until), periodicity: periodicityOf(o) };
 }
 
-/**
- * "latest" is the newest snapshot the filter selects (of an app, of a periodicity); an ID prefix names one
- * snapshot of any app, so a --periodicity with it is refused rather than silently ignored.
- */
-export function resolveRef(repo: Repository, ref: string, o: { app?: string; periodicity?: string; has?: (s: Snapshot) => boolean }): Promise<SnapshotRef> {
-  if (o.periodicity !== undefined && ref !== 'latest') throw new StrongboxError('USAGE', '--periodicity selects among snapshots for \'latest\'; an ID names one already');
-  const filter = snapshotFilter(o);
-  // `has`: 'latest' skips snapshots without what the command needs (a db-only backup for a files restore).
-  return ref === 'latest'
-    ? repo.resolveSnapshot(ref, (s) => matchesFilter(s.snapshot, filter) && (o.has?.(s.snapshot) ?? true))
-    : repo.resolveSnapshot(ref);
-}
-
-export async function runSnapshots(g: GlobalOptions, io: Io, o: SnapshotsCmdOptions = {}): Promise<SnapshotRef[]> {
-  const filter = snapshotFilter(o);
-  let repo;
+export async function runSnapshots(g: GlobalOptions, io: Io, o: SnapshotsCmdOptions = {}): Promise<void> {
+  const q = snapshotQuery(o);
+  let spec;
   if (o.app !== undefined) {
-    const cfg = loadAppConfig(g);
-    repo = await openAppRepo(g, cfg, findApp(cfg, o.app), { index: false });
-  } else repo = await openRepo(g, { index: false });
-  const list = (await repo.listSnapshots()).filter((s) => matchesFilter(s.snapshot, filter));
-  if (g.json) printJson(io, list.map((s) => ({ id: s.id, ...s.snapshot, components: s.snapshot.components.map(componentSummary) })));
+    const cfg = loadChosenConfig(choice(g));
+    spec = appRepo(choice(g), cfg, findApp(cfg, o.app));
+  } else spec = plainRepo(choice(g));
+  const { snapshots: list } = await runOp(g, io, (ctx) => listSnapshots(spec, q, ctx));
+  if (g.json) {
+    printJson(io, list.map((s) => ({ id: s.id, ...s.snapshot, components: s.snapshot.components.map(componentSummary) })));
+    return;
+  }
+  const rows = [...list].reverse().map(({ id, snapshot: s }) => [
+    shortId(id), s.time.replace('T', ' ').slice(0, 19), s.host, s.app ?? '', s.periodicity ?? '', s.tags.join(','),
+    s.app ? s.components.map((c) => (c.kind === 'database' ? `db:${c.name}(${c.engine}, ${bytes(c.size)})` : `files:${c.name}`)).join(' ') : s.paths.join(' '),
+    s.summary ? bytes(s.summary.bytes + (s.summary.databaseBytes ?? 0)) : '', [s.incomplete ? 'incomplete' : '', s.note ?? ''].filter(Boolean).join('; '),
+  ]);
+  io.out(table(['ID', 'Time', 'Host', 'App', 'Periodicity', 'Tags', 'Components / paths', 'Size', 'Note'], rows));
+  io.out(`${list.length} snapshot(s)`);
+}
+
+export async function runLs(g: GlobalOptions, arg: string, io: Io): Promise<void> {
+  const spec = plainRepo(choice(g));
+  const { entries } = await runOp(g, io, (ctx) => listFiles(spec, arg, ctx));
+  if (g.json) printJson(io, entries);
   else {
-    const rows = [...list].reverse().map((s) => [
-      shortId(s.id), s.snapshot.time.replace('T', ' ').slice(0, 19), s.snapshot.host, s.snapshot.app ?? '', s.snapshot.periodicity ?? '', s.snapshot.tags.join(','),
-      s.snapshot.app ? s.snapshot.components.map((c) => c.kind === 'database' ? `db:${c.name}(${c.engine}, ${bytes(c.size)})` : `files:${c.name}`).join(' ') : s.snapshot.paths.join(' '),
-      s.snapshot.summary ? bytes(s.snapshot.summary.bytes + (s.snapshot.summary.databaseBytes ?? 0)) : '', [s.snapshot.incomplete ? 'incomplete' : '', s.snapshot.note ?? ''].filter(Boolean).join('; '),
-    ]);
-    io.out(table(['ID', 'Time', 'Host', 'App', 'Periodicity', 'Tags', 'Components / paths', 'Size', 'Note'], rows));
-    io.out(`${list.length} snapshot(s)`);
+    for (const e of entries) {
+      const kind = e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : '-';
+      io.out(`${kind}${(e.mode & 0o777).toString(8).padStart(3, '0')} ${String(e.size).padStart(12)}  ${e.path}${e.linktarget !== undefined ? ` -> ${e.linktarget}` : ''}`);
+    }
   }
-  return list;
-}
-
-/** A component without its blob list: what a listing shows (the content IDs are for `cat snapshot`). */
-function componentSummary(c: Component): Record<string, unknown> {
-  if (c.kind !== 'database') return c as unknown as Record<string, unknown>;
-  const { content, ...rest } = c;
-  return { ...rest, blobs: content.length };
-}
-
-export interface LsEntry {
-  path: string;
-  type: string;
-  size: number;
-  mode: number;
-  mtime: string;
-  linktarget?: string;
-}
-
-export async function runLs(g: GlobalOptions, arg: string, io: Io): Promise<LsEntry[]> {
-  const repo = await openRepo(g);
-  const { ref, subpath } = splitSnapshotArg(arg);
-  const snap = await repo.resolveSnapshot(ref);
-  if (!filesComponent(snap.snapshot)) return [];
-  const sel = await selectSubpath(repo, snap, subpath);
-  const base = `/${subpath.split('/').filter(Boolean).join('/')}`.replace(/\/$/, '');
-  const out: LsEntry[] = [];
-  if (sel.kind === 'node') out.push(entry(base || '/', sel.node));
-  else await walk(repo, sel.tree, base, out);
-  if (g.json) printJson(io, out);
-  else for (const e of out) io.out(`${e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : '-'}${(e.mode & 0o777).toString(8).padStart(3, '0')} ${String(e.size).padStart(12)}  ${e.path}${e.linktarget !== undefined ? ` -> ${e.linktarget}` : ''}`);
-  return out;
-}
-
-async function walk(repo: Repository, tree: string, prefix: string, out: LsEntry[]): Promise<void> {
-  for (const n of (await repo.loadTree(tree)).nodes) {
-    const p = `${prefix}/${n.name}`;
-    out.push(entry(p, n));
-    if (n.type === 'dir' && n.subtree) await walk(repo, n.subtree, p, out);
-  }
-}
-
-function entry(path: string, n: TreeNode): LsEntry {
-  const nsToIso = (ns: string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
-  return { path, type: n.type, size: n.size, mode: n.mode, mtime: nsToIso(n.mtime), ...(n.linktarget !== undefined ? { linktarget: n.linktarget } : {}) };
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {

@@ -1,29 +1,22 @@
-// `strongbox status [--app ID]`: for each app and periodicity, the newest snapshot and whether it is
-// overdue. Exits with status 6 when any scheduled periodicity is overdue or missing, or a newest snapshot
-// is incomplete: what a monitoring system calls.
+// `strongbox status [--app ID]`: for each app and periodicity, the newest snapshot and whether it is overdue.
+// Exits with status 6 when any scheduled periodicity is overdue or missing, or a newest snapshot is incomplete:
+// what a monitoring system calls.
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
-import type { SnapshotRef } from '../../repository/snapshot.js';
-import { type AppStatus, appStatus, hours } from '../../status/status.js';
-import { type GlobalOptions, type Io, findApp, loadAppConfig, openAppRepo, printJson } from '../context.js';
+import { status } from '../../ops/status.js';
+import { findApp, loadChosenConfig } from '../../ops/target.js';
+import { hours } from '../../status/status.js';
+import { choice, type GlobalOptions, type Io, printJson, runOp } from '../context.js';
 import { bytes, shortId, table } from '../output/format.js';
 
-export async function runStatus(g: GlobalOptions, o: { app?: string }, io: Io): Promise<AppStatus[]> {
-  const cfg = loadAppConfig(g);
+export async function runStatus(g: GlobalOptions, o: { app?: string }, io: Io): Promise<void> {
+  const cfg = loadChosenConfig(choice(g));
   const apps = o.app !== undefined ? [findApp(cfg, o.app)] : cfg.apps;
   if (!apps.length) throw new StrongboxError('USAGE', 'the config has no apps');
-  const lists = new Map<string, SnapshotRef[]>();
-  const result: AppStatus[] = [];
-  for (const app of apps) {
-    const key = g.repo ?? cfg.repositories[app.repository].location;
-    const repo = await openAppRepo(g, cfg, app, { index: false });
-    let list = lists.get(key);
-    if (!list) lists.set(key, (list = await repo.listSnapshots()));
-    result.push(appStatus(app, list, repo.clock.now()));
-  }
-  if (g.json) printJson(io, result);
+  const r = await runOp(g, io, (ctx) => status(choice(g), cfg, apps, ctx));
+  if (g.json) printJson(io, r.apps);
   else {
-    for (const a of result) {
+    for (const a of r.apps) {
       io.out(`app ${a.app}: ${a.healthy ? 'healthy' : 'UNHEALTHY'}`);
       const rows = a.periodicities.map((p) => [
         p.periodicity, p.scheduled ? 'yes' : 'no', p.state, String(p.count), p.newest ? shortId(p.newest.id) : '—', p.newest ? p.newest.time.replace('T', ' ').slice(0, 19) : '—',
@@ -34,14 +27,13 @@ export async function runStatus(g: GlobalOptions, o: { app?: string }, io: Io): 
       for (const m of a.problems) io.err(`problem: ${m}`);
     }
   }
-  const bad = result.filter((a) => !a.healthy);
-  if (bad.length) throw new StrongboxError('UNHEALTHY', `${bad.map((a) => a.problems.join('; ')).join('; ')}`);
-  return result;
+  const bad = r.apps.filter((a) => !a.healthy);
+  if (bad.length) throw new StrongboxError('UNHEALTHY', bad.map((a) => a.problems.join('; ')).join('; '));
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
   program.command('status')
-    .description("backup health per app and periodicity; exit status 6 when a scheduled periodicity is overdue or the newest snapshot is incomplete")
+    .description('backup health per app and periodicity; exit status 6 when a scheduled periodicity is overdue or the newest snapshot is incomplete')
     .option('--app <id>', 'only this app')
     .action(async (o: { app?: string }) => { await runStatus(globals(), o, io); });
 }

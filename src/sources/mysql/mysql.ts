@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { StrongboxError, isStrongboxError } from '../../errors.js';
 import { type ConnOverride, type ServerDbConfig, type ServerConn, serverConn, toolPath } from '../server.js';
 import type { Dump, DumpMeta, Source, TargetState } from '../source.js';
-import { privateTempDir, spool } from '../../util/cleanup.js';
+import { Scope, type TempDir } from '../../util/scope.js';
 import { feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
 
 // A row larger than the client's default packet limit (16 MiB) would break the dump and the restore.
@@ -20,8 +20,8 @@ const ident = (s: string) => `\`${s.replace(/`/g, '``')}\``;
 const optValue = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 /** Writes the connection into a private 0600 options file; `dispose` removes it. */
-async function optionsFile(conn: ServerConn): Promise<{ file: string; dispose: () => Promise<void> }> {
-  const dir = await privateTempDir('my');
+async function optionsFile(conn: ServerConn, scope: Scope): Promise<{ file: string; dispose: () => Promise<void> }> {
+  const dir = await scope.tempDir('my');
   const file = join(dir.path, 'client.cnf');
   const lines = ['[client]', `host=${optValue(conn.host)}`, `port=${conn.port}`, 'protocol=TCP'];
   if (conn.user) lines.push(`user=${optValue(conn.user)}`);
@@ -30,8 +30,8 @@ async function optionsFile(conn: ServerConn): Promise<{ file: string; dispose: (
   return { file, dispose: dir.dispose };
 }
 
-async function withOptionsFile<T>(conn: ServerConn, fn: (file: string) => Promise<T>): Promise<T> {
-  const opts = await optionsFile(conn);
+async function withOptionsFile<T>(conn: ServerConn, scope: Scope, fn: (file: string) => Promise<T>): Promise<T> {
+  const opts = await optionsFile(conn, scope);
   try {
     return await fn(opts.file);
   } finally {
@@ -54,13 +54,13 @@ function charsetClause(d: Record<string, string> | undefined): string | null {
   return `CHARACTER SET ${d.characterSet}${d.collation && name.test(d.collation) ? ` COLLATE ${d.collation}` : ''}`;
 }
 
-export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' }, label: string, override: ConnOverride = {}): Source {
+export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' }, label: string, override: ConnOverride = {}, scope = new Scope()): Source {
   const conn = serverConn(cfg, label, override);
   const names = cfg.engine === 'mariadb' ? { dump: 'mariadb-dump', client: 'mariadb' } : { dump: 'mysqldump', client: 'mysql' };
   const fallback = cfg.engine === 'mariadb' ? { dump: 'mysqldump', client: 'mysql' } : { dump: 'mariadb-dump', client: 'mariadb' };
   // The MYSQL_PWD and MYSQL_HOST of the calling shell must not override the options file.
   const env = { MYSQL_PWD: undefined, MYSQL_HOST: undefined, MYSQL_TCP_PORT: undefined };
-  const spec = (cmd: string, file: string, args: string[]): ToolSpec => ({ cmd: toolPath(cfg, cmd), args: [`--defaults-extra-file=${file}`, ...args], env, label, installHint: INSTALL });
+  const spec = (cmd: string, file: string, args: string[]): ToolSpec => ({ cmd: toolPath(cfg, cmd), args: [`--defaults-extra-file=${file}`, ...args], env, label, installHint: INSTALL, scope });
   // DROP DATABASE or a load blocked by the application's metadata locks fails after a while instead of hanging.
   const lockWait = `--init-command=SET SESSION lock_wait_timeout = ${cfg.lockTimeoutSeconds ?? 300}`;
 
@@ -70,7 +70,7 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
     if (resolved) return resolved;
     for (const cand of [names, fallback]) {
       try {
-        const v = await runTool({ cmd: toolPath(cfg, cand.client), args: ['--version'], label });
+        const v = await runTool({ cmd: toolPath(cfg, cand.client), args: ['--version'], label, scope });
         return (resolved = { ...cand, mariadbClient: /mariadb/i.test(v) });
       } catch (e) {
         if (!isStrongboxError(e, 'SOURCE') || !/not installed|does not exist/.test(e.message)) throw e;
@@ -114,8 +114,8 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
 
     async dump(): Promise<Dump> {
       const t = await tools();
-      const toolVersion = versionOf((await runTool({ cmd: toolPath(cfg, t.dump), args: ['--version'], label, installHint: INSTALL })).replace(/^.*?Distrib\s*/s, ''));
-      const { serverVersion, tables, defaults } = await withOptionsFile(conn, async (file) => {
+      const toolVersion = versionOf((await runTool({ cmd: toolPath(cfg, t.dump), args: ['--version'], label, installHint: INSTALL, scope })).replace(/^.*?Distrib\s*/s, ''));
+      const { serverVersion, tables, defaults } = await withOptionsFile(conn, scope, async (file) => {
         const [[version]] = await query(file, 'SELECT VERSION()');
         const counts = await query(file, `SELECT table_name, COALESCE(table_rows, 0) FROM information_schema.tables WHERE table_schema = ${literal(cfg.database)} AND table_type = 'BASE TABLE' ORDER BY 1`);
         const [row] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(cfg.database)}`);
@@ -125,7 +125,7 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
       // The options file must outlive the dump process, so the stream owns it.
       return {
         stream: (async function* () {
-          const opts = await optionsFile(conn);
+          const opts = await optionsFile(conn, scope);
           try {
             yield* streamTool({ ...spec(t.dump, opts.file, [...MYSQLDUMP_DEFAULTS, ...cfg.dumpArgs, cfg.database]), bufferStdout: true });
           } finally {
@@ -139,15 +139,17 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
       };
     },
 
-    targetState: (db) => withOptionsFile(conn, (file) => state(file, db)),
+    targetState: (db) => withOptionsFile(conn, scope, (file) => state(file, db)),
 
     async restore(input: AsyncIterable<Buffer>, db: string, meta?: DumpMeta): Promise<void> {
       const t = await tools();
-      await withOptionsFile(conn, async (file) => {
+      await withOptionsFile(conn, scope, async (file) => {
         const now = await state(file, db);
         // The whole dump is read (and so verified) into a private file before the target is touched.
-        const dump = await spool(input, 'myrestore', 'dump.sql');
-        let before: Awaited<ReturnType<typeof spool>> | null = null;
+        const dump = await scope.spool(input, 'myrestore', 'dump.sql');
+        let before: (TempDir & { file: string }) | null = null;
+        // Aborted while the target is being replaced: the safety copy stays (the scope reports where it is).
+        let rescued = false;
         try {
           // A database the restore (re)creates gets the backed-up database's character set and collation,
           // which the dump does not carry (snapshots from before they were recorded: the target's own, or utf8mb4).
@@ -161,11 +163,11 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
             // first, to be put back, with its own character set and collation, if anything after the drop fails.
             const [row] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(db)}`);
             previous = charsetClause(row && { characterSet: row[0], collation: row[1] }) ?? previous;
-            before = await spool(streamTool({ ...spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db]), bufferStdout: true }), 'mysafety', 'before-restore.sql');
+            before = await scope.spool(streamTool({ ...spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db]), bufferStdout: true }), 'mysafety', 'before-restore.sql');
           }
           // From the drop until the load ends (or the old contents are back), the safety copy is the only copy
           // of the target's previous contents: an interruption leaves it in place and says where it is.
-          const disarm = before?.keepOnInterrupt(`the restore into ${source.describeTarget(db)} was interrupted while the database was `
+          const disarm = before?.keepOnAbort(`the restore into ${source.describeTarget(db)} was interrupted while the database was `
             + `being replaced, so it may be incomplete; its previous contents are in ${before.file} (to put them back: `
             + `${t.client} ${db} < ${before.file}, after dropping and creating the database again)`);
           try {
@@ -173,6 +175,10 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
             else if (now === 'missing') await query(file, `CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
             await load(file, db, dump.file);
           } catch (e) {
+            if (scope.signal.aborted && before) {
+              rescued = true;
+              throw e;
+            }
             const why = explainLoadError(e);
             if (before) {
               try {
@@ -187,11 +193,11 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
             if (now === 'missing') await query(file, `DROP DATABASE IF EXISTS ${ident(db)}`).catch(() => {});
             throw why;
           } finally {
-            disarm?.();
+            if (!rescued) disarm?.();
           }
         } finally {
           await dump.dispose();
-          await before?.dispose();
+          if (!rescued) await before?.dispose();
         }
       });
     },

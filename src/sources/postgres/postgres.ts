@@ -3,7 +3,7 @@
 // tools only as PGPASSWORD in their environment.
 import { randomBytes } from 'node:crypto';
 import { StrongboxError } from '../../errors.js';
-import { spool } from '../../util/cleanup.js';
+import { Scope } from '../../util/scope.js';
 import { type ConnOverride, major, type ServerDbConfig, serverConn, toolPath } from '../server.js';
 import type { Dump, DumpMeta, Source, TargetState } from '../source.js';
 import { feedPipe, feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
@@ -70,7 +70,7 @@ export function scriptArgs(args: string[]): string[] {
   return out;
 }
 
-export function postgresSource(cfg: ServerDbConfig, label: string, override: ConnOverride = {}): Source {
+export function postgresSource(cfg: ServerDbConfig, label: string, override: ConnOverride = {}, scope = new Scope()): Source {
   const conn = serverConn(cfg, label, override);
   const lockSeconds = cfg.lockTimeoutSeconds ?? 300;
   const env: Record<string, string | undefined> = {
@@ -79,7 +79,7 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
     // A restore (or query) blocked by the application's locks fails after a while instead of hanging.
     PGOPTIONS: `-c lock_timeout=${lockSeconds}s`,
   };
-  const spec = (tool: string, args: string[]): ToolSpec => ({ cmd: toolPath(cfg, tool), args, env, label, installHint: INSTALL });
+  const spec = (tool: string, args: string[]): ToolSpec => ({ cmd: toolPath(cfg, tool), args, env, label, installHint: INSTALL, scope });
   const psql = (db: string, sql: string) =>
     runTool(spec('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', '-F', '\t', '-d', conninfo(db), '-c', sql]));
   const rows = async (db: string, sql: string) => (await psql(db, sql)).split('\n').filter(Boolean).map((l) => l.split('\t'));
@@ -232,7 +232,7 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
         return;
       }
       // Parallel restore needs a seekable archive: only then is the dump spooled to a private temp file.
-      const dump = await spool(input, 'pgrestore', 'dump.pgcustom');
+      const dump = await scope.spool(input, 'pgrestore', 'dump.pgcustom');
       try {
         await runTool(spec('pg_restore', [...args, dump.file]));
       } finally {

@@ -1,42 +1,34 @@
 // SQLite source: an online-consistent copy with VACUUM INTO (one read transaction, so writers elsewhere
 // never give a torn copy; the shell's .backup restarts whenever another process writes, and under a steady
 // writer never ends), and a restore by atomic file replacement after an integrity check.
-import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, chown, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import { StrongboxError } from '../../errors.js';
-import { privateTempDir } from '../../util/cleanup.js';
+import { Scope } from '../../util/scope.js';
 import type { Dump, Source, TargetState } from '../source.js';
+import { runTool } from '../tool.js';
 
-const run = promisify(execFile);
-const SQLITE = process.env.STRONGBOX_SQLITE3 ?? 'sqlite3';
-
-async function sqlite(args: string[], what: string): Promise<string> {
-  try {
-    return (await run(SQLITE, ['-batch', '-bail', ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT') throw new StrongboxError('SOURCE', `${what}: the sqlite3 command is not installed (Debian: apt-get install sqlite3)`, { cause: e });
-    throw new StrongboxError('SOURCE', `${what}: sqlite3 failed: ${(err.stderr ?? err.message).trim()}`, { cause: e });
-  }
+/** The sqlite3 shell, run through the tool runner like every other tool (tracked, without our secrets). */
+function sqlite(scope: Scope, args: string[], what: string): Promise<string> {
+  const cmd = process.env.STRONGBOX_SQLITE3 ?? 'sqlite3';
+  return runTool({ cmd, args: ['-batch', '-bail', ...args], label: what, scope, installHint: 'Debian: apt-get install sqlite3' });
 }
 
 /** An SQL string literal. */
 const quote = (p: string) => `'${p.replace(/'/g, "''")}'`;
 
 /** Exact row counts of every table (cheap on a private copy, and consistent with it). */
-async function tableCounts(db: string, label: string): Promise<Record<string, number>> {
-  const names = (await sqlite([db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;"], label)).split('\n').filter(Boolean);
+async function tableCounts(scope: Scope, db: string, label: string): Promise<Record<string, number>> {
+  const names = (await sqlite(scope, [db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;"], label)).split('\n').filter(Boolean);
   if (!names.length) return {};
   const q = names.map((n) => `SELECT ${quote(n)}, count(*) FROM "${n.replace(/"/g, '""')}"`).join(' UNION ALL ');
-  const rows = (await sqlite(['-separator', '\t', db, `${q};`], label)).split('\n').filter(Boolean);
+  const rows = (await sqlite(scope, ['-separator', '\t', db, `${q};`], label)).split('\n').filter(Boolean);
   return Object.fromEntries(rows.map((r) => { const i = r.lastIndexOf('\t'); return [r.slice(0, i), Number(r.slice(i + 1))]; }));
 }
 
-export function sqliteSource(path: string, label = `sqlite ${path}`): Source {
+export function sqliteSource(path: string, label = `sqlite ${path}`, scope = new Scope()): Source {
   const source: Source = {
     engine: 'sqlite',
     label,
@@ -48,14 +40,14 @@ export function sqliteSource(path: string, label = `sqlite ${path}`): Source {
       } catch (e) {
         throw new StrongboxError('SOURCE', `${label}: database file ${path} does not exist`, { cause: e });
       }
-      const version = (await sqlite(['-version'], label)).split(' ')[0];
+      const version = (await sqlite(scope, ['-version'], label)).split(' ')[0];
       // The copy is made before the stream starts, so its row counts can go into the metadata.
-      const dir = await privateTempDir('sqlite');
+      const dir = await scope.tempDir('sqlite');
       const copy = join(dir.path, 'copy.db');
       let tables: Record<string, number>;
       try {
-        await sqlite([path, `PRAGMA busy_timeout=10000; VACUUM INTO ${quote(copy)};`], label);
-        tables = await tableCounts(copy, label);
+        await sqlite(scope, [path, `PRAGMA busy_timeout=10000; VACUUM INTO ${quote(copy)};`], label);
+        tables = await tableCounts(scope, copy, label);
       } catch (e) {
         await dir.dispose();
         throw e;
@@ -85,7 +77,7 @@ export function sqliteSource(path: string, label = `sqlite ${path}`): Source {
         const fh = await open(tmp, 'r');
         await fh.sync();
         await fh.close();
-        const check = (await sqlite([tmp, 'PRAGMA integrity_check;'], `${label}: restored copy`)).trim();
+        const check = (await sqlite(scope, [tmp, 'PRAGMA integrity_check;'], `${label}: restored copy`)).trim();
         if (check !== 'ok') throw new StrongboxError('INTEGRITY', `${label}: the restored database fails PRAGMA integrity_check: ${check.slice(0, 200)}`);
         await keepOwnership(target, tmp);
         // A write-ahead log or hot journal left by the old database would be replayed onto the new one:

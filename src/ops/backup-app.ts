@@ -1,0 +1,84 @@
+// Backup of applications from the config: one snapshot per app, holding its databases and file trees, with its
+// hooks around. With several apps every one is attempted, and the outcome is the worst of theirs.
+import { type AppBackupResult, backupApp, type Only } from '../app/backup.js';
+import type { AppConfig, Config } from '../config/schema.js';
+import { exitStatusFor, isStrongboxError, StrongboxError } from '../errors.js';
+import type { Periodicity } from '../repository/snapshot.js';
+import { abortError } from '../util/scope.js';
+import type { OpContext } from './context.js';
+import { SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
+import { appRepo, type RepoChoice } from './target.js';
+
+export interface AppBackupInput {
+  /** The apps to back up, in order (one, or every app of the config). */
+  apps: AppConfig[];
+  only?: Only;
+  periodicity?: Periodicity | 'all';
+  note?: string;
+  tags?: string[];
+  host?: string;
+  time?: number;
+  lockWaitMs?: number;
+}
+
+/** Per app: `ok`, `incomplete` (unreadable files), `hook-failed` (saved, but an after hook failed), or `failed`. */
+export type AppBackupOutcome = 'ok' | 'incomplete' | 'hook-failed' | 'failed';
+
+export interface AppBackupReport {
+  app: string;
+  outcome: AppBackupOutcome;
+  result?: AppBackupResult;
+  error?: StrongboxError;
+}
+
+export interface AppBackupsResult {
+  outcome: AppBackupOutcome;
+  apps: AppBackupReport[];
+  /** The error the front end reports for a non-ok outcome (the worst one), or null. */
+  error: StrongboxError | null;
+}
+
+export async function backupApps(choice: RepoChoice, cfg: Config, input: AppBackupInput, ctx: OpContext): Promise<AppBackupsResult> {
+  if (!input.apps.length) throw new StrongboxError('USAGE', 'the config has no apps');
+  const reports: AppBackupReport[] = [];
+  for (const app of input.apps) {
+    if (ctx.signal.aborted) throw abortError(ctx.signal);
+    try {
+      const result = await withRepository(appRepo(choice, cfg, app), ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS }, (repo) =>
+        backupApp(repo, app, { ...input, scope: ctx.scope, emit: ctx.emit }));
+      const outcome = result.afterHookError ? 'hook-failed' : result.snapshot.incomplete ? 'incomplete' : 'ok';
+      reports.push({ app: app.id, outcome, result, ...(result.afterHookError ? { error: result.afterHookError } : {}) });
+    } catch (e) {
+      if (ctx.signal.aborted) throw abortError(ctx.signal);
+      // One app alone: its error is the operation's. Several: each is reported and the next app is tried.
+      if (input.apps.length === 1) throw e;
+      const err = isStrongboxError(e) ? e : new StrongboxError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
+      reports.push({ app: app.id, outcome: 'failed', error: err });
+      ctx.emit({ type: 'warning', app: app.id, message: `backup failed: ${err.message.startsWith(`app ${app.id}`) ? err.message : `app ${app.id}: ${err.message}`}` });
+    }
+  }
+  return { outcome: worstOutcome(reports), apps: reports, error: outcomeError(reports) };
+}
+
+const RANK: Record<AppBackupOutcome, number> = { ok: 0, incomplete: 1, 'hook-failed': 2, failed: 3 };
+
+function worstOutcome(reports: AppBackupReport[]): AppBackupOutcome {
+  return reports.reduce<AppBackupOutcome>((w, r) => (RANK[r.outcome] > RANK[w] ? r.outcome : w), 'ok');
+}
+
+/** Failures first (the worst exit status decides), then a failed after hook, then an incomplete snapshot. */
+function outcomeError(reports: AppBackupReport[]): StrongboxError | null {
+  const failed = reports.filter((r) => r.outcome === 'failed');
+  if (failed.length) {
+    const worst = failed.map((f) => f.error!).sort((a, b) => exitStatusFor(b) - exitStatusFor(a))[0];
+    return new StrongboxError(worst.code, `${failed.length} of ${reports.length} app backups failed: ${failed.map((f) => f.app).join(', ')}`);
+  }
+  const hook = reports.find((r) => r.outcome === 'hook-failed');
+  if (hook) return new StrongboxError('HOOK', `snapshot ${hook.result!.id.slice(0, 8)} was saved, but ${hook.error!.message}`);
+  const inc = reports.find((r) => r.outcome === 'incomplete');
+  if (inc) {
+    const n = inc.result!.snapshot.incomplete!.errors.length;
+    return new StrongboxError('INCOMPLETE', `snapshot ${inc.result!.id.slice(0, 8)} of app ${inc.app} is incomplete: ${n} path(s) could not be read (see warnings above)`);
+  }
+  return null;
+}

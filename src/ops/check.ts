@@ -1,0 +1,36 @@
+// Verification of a repository: its structure, and with a data subset, the content of the chosen packs.
+import { checkRepository, type CheckResult, type DataSubset } from '../repository/check.js';
+import { StrongboxError } from '../errors.js';
+import type { OpContext } from './context.js';
+import { type RepoSpec, SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
+
+export interface CheckInput {
+  /** null: structure only. */
+  readData: DataSubset | null;
+  lockWaitMs?: number;
+}
+
+export interface CheckOpResult extends CheckResult {
+  /** `errors` when anything failed verification. */
+  outcome: 'ok' | 'errors';
+  location: string;
+}
+
+export async function checkRepo(spec: RepoSpec, input: CheckInput, ctx: OpContext): Promise<CheckOpResult> {
+  // A shared lock: objects a running prune deletes would otherwise show up as false errors.
+  return withRepository(spec, ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS, index: false }, async (repo) => {
+    ctx.emit({ type: 'phase', phase: 'check', state: 'started' });
+    const r = await checkRepository(repo, input.readData);
+    ctx.emit({ type: 'phase', phase: 'check', state: 'finished' });
+    return { ...r, outcome: r.errors.length ? 'errors' : 'ok', location: repo.location };
+  });
+}
+
+/** "10%" or "n/m" as a data subset. */
+export function parseSubset(s: string): DataSubset {
+  let m = /^(\d+(?:\.\d+)?)%$/.exec(s);
+  if (m && Number(m[1]) > 0 && Number(m[1]) <= 100) return { kind: 'percent', percent: Number(m[1]) };
+  m = /^(\d+)\/(\d+)$/.exec(s);
+  if (m && Number(m[1]) >= 1 && Number(m[1]) <= Number(m[2])) return { kind: 'part', n: Number(m[1]), m: Number(m[2]) };
+  throw new StrongboxError('USAGE', `--read-data-subset ${s}: give a percentage (10%) or a part n/m (1/5)`);
+}

@@ -1,0 +1,80 @@
+// Opening an operation's repository and holding its lock: every operation that reads or writes a repository goes
+// through `withRepository`, which closes what it opened and releases the lock however the operation ends.
+import { StrongboxError } from '../errors.js';
+import { abortError, throwIfAborted } from '../util/scope.js';
+import { RepoLock } from '../repository/lock.js';
+import { createRepository, openRepository } from '../repository/open.js';
+import type { InitOptions, Repository } from '../repository/repository.js';
+import type { OpContext } from './context.js';
+import { type PasswordSource, resolvePassword } from './password.js';
+
+/** Which repository, and where its password comes from. */
+export interface RepoSpec {
+  location: string;
+  password: PasswordSource;
+}
+
+export type LockMode = 'none' | 'shared' | 'exclusive';
+
+export interface RepoAccess {
+  /** shared: backup, restore, dump, check (they exclude prune); exclusive: forget, prune, key removal. */
+  lock: LockMode;
+  /** How long to wait for a conflicting lock (ms; default 0: fail at once). */
+  waitMs?: number;
+  /** Load the blob index (after the lock is held; default true with a lock). */
+  index?: boolean;
+}
+
+/** How long a backup or a reader (restore, dump, check) waits by default for a running forget/prune. */
+export const SHARED_LOCK_WAIT_MS = 30 * 60_000;
+
+/**
+ * Opens the repository, takes the lock, loads the index, runs `fn`, then releases and closes. The index is
+ * loaded only once the lock is held: one read before could be stale by then (a prune that ran meanwhile), and a
+ * backup deduplicating against it would reference deleted blobs.
+ */
+export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  const repo = await openRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), { index: false, clock: ctx.clock });
+  try {
+    return await locked(repo, ctx, access, fn);
+  } catch (e) {
+    // Cancelled: whatever failed on the way out (a killed tool, a closed pipe) is the cancellation.
+    if (ctx.signal.aborted) throw abortError(ctx.signal);
+    throw e;
+  } finally {
+    await repo.close();
+  }
+}
+
+async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  throwIfAborted(ctx.signal);
+  if (access.lock === 'none') {
+    if (access.index) await repo.loadIndex();
+    return fn(repo);
+  }
+  const lock = await RepoLock.acquire(repo, access.lock === 'exclusive', {
+    waitMs: access.waitMs ?? 0, signal: ctx.signal, warn: (message) => ctx.emit({ type: 'warning', message }),
+  });
+  try {
+    if (access.index !== false) await repo.loadIndex();
+    return await fn(repo);
+  } finally {
+    await lock.release().catch((e) => ctx.emit({ type: 'warning', message: `releasing the lock on ${repo.location} failed: ${(e as Error).message}` }));
+  }
+}
+
+/** Creates a repository; `packSizeMiB` (1–128) sets the target pack size. */
+export async function initRepository(spec: RepoSpec, ctx: OpContext, opts: { packSizeMiB?: number } = {}): Promise<{ id: string; location: string; version: number }> {
+  const init: InitOptions = { clock: ctx.clock };
+  if (opts.packSizeMiB !== undefined) {
+    const n = opts.packSizeMiB;
+    if (!Number.isInteger(n) || n < 1 || n > 128) throw new StrongboxError('USAGE', `pack size ${n} MiB: give a whole number from 1 to 128`);
+    init.packSize = n * 1024 * 1024;
+  }
+  const repo = await createRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), init);
+  try {
+    return { id: repo.config.id, location: repo.location, version: repo.config.version };
+  } finally {
+    await repo.close();
+  }
+}

@@ -1,0 +1,68 @@
+// Restore of an application's snapshot into it (or, named explicitly, another app's snapshot): its databases and
+// file trees, each into its configured place or the target given.
+import type { Only } from '../app/backup.js';
+import { restoreApp, type RestoredComponent } from '../app/restore.js';
+import type { AppConfig, Config } from '../config/schema.js';
+import { StrongboxError } from '../errors.js';
+import type { Periodicity, Snapshot } from '../repository/snapshot.js';
+import type { OpContext } from './context.js';
+import { SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
+import { resolveRef } from './snapshots.js';
+import { appRepo, type RepoChoice } from './target.js';
+
+export interface AppRestoreInput {
+  app: AppConfig;
+  snapshot: string;
+  /** 'latest' means the latest snapshot of this other app (whose snapshot then goes into `app`). */
+  fromApp?: string;
+  periodicity?: Periodicity;
+  only?: Only;
+  components?: string[];
+  /** File trees go to DIR/<name> instead of their configured paths. */
+  target?: string;
+  /** A database name, URL or SQLite path to restore the database into. */
+  targetDb?: string;
+  /** Consent to replace what targets hold. */
+  yes?: boolean;
+  /** Asks the user (interactive terminals only); absent, a target that holds data is refused. */
+  confirm?: (question: string) => Promise<boolean>;
+  verify?: boolean;
+  lockWaitMs?: number;
+}
+
+export interface AppRestoreResult {
+  outcome: 'ok';
+  snapshot: string;
+  app: string;
+  restored: RestoredComponent[];
+}
+
+export async function restoreAppSnapshot(choice: RepoChoice, cfg: Config, input: AppRestoreInput, ctx: OpContext): Promise<AppRestoreResult> {
+  const { app } = input;
+  return withRepository(appRepo(choice, cfg, app), ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS }, async (repo) => {
+    const from = input.fromApp ?? app.id;
+    const sourceApp = cfg.apps.find((a) => a.id === from);
+    const snap = await resolveRef(repo, input.snapshot, { app: from, periodicity: input.periodicity, has: (s) => holdsWhatIsTaken(s, input, sourceApp) });
+    // Another app's snapshot goes into this one only when asked for by name (fromApp).
+    if (snap.snapshot.app !== undefined && snap.snapshot.app !== from) {
+      throw new StrongboxError('USAGE', `snapshot ${snap.id.slice(0, 8)} belongs to app ${snap.snapshot.app}, not ${from}; to restore it into app ${app.id}, pass --from-app ${snap.snapshot.app}`);
+    }
+    const restored = await restoreApp(repo, snap, app, {
+      only: input.only, components: input.components, target: input.target, targetDb: input.targetDb, yes: input.yes,
+      verify: input.verify, confirm: input.confirm, scope: ctx.scope, emit: ctx.emit,
+    });
+    return { outcome: 'ok', snapshot: snap.id, app: app.id, restored };
+  });
+}
+
+/**
+ * What 'latest' must hold: a `backup --only db` is no one's latest file trees, and with neither `only` nor
+ * components, a partial backup is no one's latest app.
+ */
+function holdsWhatIsTaken(s: Snapshot, input: AppRestoreInput, sourceApp: AppConfig | undefined): boolean {
+  if (input.components?.length) return input.components.every((n) => s.components.some((c) => c.name === n));
+  const kinds = new Set(s.components.map((c) => c.kind));
+  const wantDb = input.only !== 'files' && (input.only === 'db' || !!sourceApp?.databases.length);
+  const wantFiles = input.only !== 'db' && (input.only === 'files' || !!sourceApp?.files.length);
+  return (!wantDb || kinds.has('database')) && (!wantFiles || kinds.has('files'));
+}

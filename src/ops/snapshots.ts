@@ -1,0 +1,94 @@
+// Listing and naming snapshots: the filters (app, periodicity, tags, time range), what "latest" means, and the
+// files inside one (`ls`).
+import { StrongboxError } from '../errors.js';
+import type { Repository } from '../repository/repository.js';
+import {
+  type Component, filesComponent, matchesFilter, type Periodicity, type Snapshot, type SnapshotFilter, type SnapshotRef,
+} from '../repository/snapshot.js';
+import type { TreeNode } from '../repository/tree.js';
+import { selectSubpath, splitSnapshotArg } from '../restore/select.js';
+import type { OpContext } from './context.js';
+import { type RepoSpec, withRepository } from './repo.js';
+
+export interface SnapshotQuery {
+  app?: string;
+  periodicity?: Periodicity;
+  tags?: string[];
+  /** Taken at or after this time (ms since the epoch). */
+  since?: number;
+  until?: number;
+}
+
+export function snapshotFilter(q: SnapshotQuery): SnapshotFilter {
+  return { app: q.app, tags: q.tags, since: q.since, until: q.until, periodicity: q.periodicity };
+}
+
+/**
+ * "latest" is the newest snapshot the query selects (of an app, of a periodicity) that `has` what the caller
+ * needs; an ID prefix names one snapshot of any app, so a periodicity with it is refused, not silently ignored.
+ */
+export function resolveRef(repo: Repository, ref: string, q: SnapshotQuery & { has?: (s: Snapshot) => boolean } = {}): Promise<SnapshotRef> {
+  if (q.periodicity !== undefined && ref !== 'latest') throw new StrongboxError('USAGE', '--periodicity selects among snapshots for \'latest\'; an ID names one already');
+  const filter = snapshotFilter(q);
+  return ref === 'latest'
+    ? repo.resolveSnapshot(ref, (s) => matchesFilter(s.snapshot, filter) && (q.has?.(s.snapshot) ?? true))
+    : repo.resolveSnapshot(ref);
+}
+
+/** A snapshot as a listing shows it: the database components without their blob lists. */
+export interface ListedSnapshot extends Omit<Snapshot, 'components'> {
+  id: string;
+  components: Record<string, unknown>[];
+}
+
+export async function listSnapshots(spec: RepoSpec, q: SnapshotQuery, ctx: OpContext): Promise<{ snapshots: SnapshotRef[] }> {
+  return withRepository(spec, ctx, { lock: 'none' }, async (repo) => {
+    const filter = snapshotFilter(q);
+    return { snapshots: (await repo.listSnapshots()).filter((s) => matchesFilter(s.snapshot, filter)) };
+  });
+}
+
+/** A component without its blob list: what a listing shows (the content IDs are for `cat snapshot`). */
+export function componentSummary(c: Component): Record<string, unknown> {
+  if (c.kind !== 'database') return c as unknown as Record<string, unknown>;
+  const { content, ...rest } = c;
+  return { ...rest, blobs: content.length };
+}
+
+export interface LsEntry {
+  path: string;
+  type: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linktarget?: string;
+}
+
+/** The entries below SNAPSHOT[:subpath], depth first. */
+export async function listFiles(spec: RepoSpec, arg: string, ctx: OpContext): Promise<{ snapshot: string; entries: LsEntry[] }> {
+  return withRepository(spec, ctx, { lock: 'none', index: true }, async (repo) => {
+    const { ref, subpath } = splitSnapshotArg(arg);
+    const snap = await repo.resolveSnapshot(ref);
+    if (!filesComponent(snap.snapshot)) return { snapshot: snap.id, entries: [] };
+    const sel = await selectSubpath(repo, snap, subpath);
+    const base = `/${subpath.split('/').filter(Boolean).join('/')}`.replace(/\/$/, '');
+    const out: LsEntry[] = [];
+    if (sel.kind === 'node') out.push(entry(base || '/', sel.node));
+    else await walk(repo, sel.tree, base, out, ctx.signal);
+    return { snapshot: snap.id, entries: out };
+  });
+}
+
+async function walk(repo: Repository, tree: string, prefix: string, out: LsEntry[], signal: AbortSignal): Promise<void> {
+  for (const n of (await repo.loadTree(tree)).nodes) {
+    signal.throwIfAborted();
+    const p = `${prefix}/${n.name}`;
+    out.push(entry(p, n));
+    if (n.type === 'dir' && n.subtree) await walk(repo, n.subtree, p, out, signal);
+  }
+}
+
+function entry(path: string, n: TreeNode): LsEntry {
+  const nsToIso = (ns: string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
+  return { path, type: n.type, size: n.size, mode: n.mode, mtime: nsToIso(n.mtime), ...(n.linktarget !== undefined ? { linktarget: n.linktarget } : {}) };
+}

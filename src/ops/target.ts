@@ -1,0 +1,64 @@
+// Which repository and config an operation works on, from what a front end was told: a location and password
+// flags, the environment, or the config file (an app's repository, or a config's only repository).
+import { existsSync } from 'node:fs';
+import { configPath, loadConfig } from '../config/load.js';
+import type { AppConfig, Config, RepositoryConfig } from '../config/schema.js';
+import { StrongboxError } from '../errors.js';
+import type { RepoSpec } from './repo.js';
+
+/** What the user said about the repository (CLI flags; the daemon and the API give the same). */
+export interface RepoChoice {
+  /** -r/--repo; else STRONGBOX_REPOSITORY. */
+  repo?: string;
+  /** -c/--config; else STRONGBOX_CONFIG; else ./strongbox.yaml. */
+  config?: string;
+  passwordFile?: string;
+  passwordCommand?: string;
+  /** How long a password command may run (default 60 s). */
+  passwordCommandTimeoutMs?: number;
+}
+
+export function loadChosenConfig(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): Config {
+  return loadConfig(configPath(c.config, env)).config;
+}
+
+/** The config when one was named (-c, STRONGBOX_CONFIG) or ./strongbox.yaml exists; else null. */
+export function optionalConfig(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): Config | null {
+  const path = configPath(c.config, env);
+  return c.config !== undefined || env.STRONGBOX_CONFIG !== undefined || existsSync(path) ? loadConfig(path).config : null;
+}
+
+export function findApp(cfg: Config, id: string): AppConfig {
+  const app = cfg.apps.find((a) => a.id === id);
+  if (!app) throw new StrongboxError('USAGE', `no app "${id}" in the config (apps: ${cfg.apps.map((a) => a.id).join(', ') || 'none'})`);
+  return app;
+}
+
+/**
+ * The repository without an app: -r or STRONGBOX_REPOSITORY; with an explicit config and neither, the config's
+ * repository when it names exactly one.
+ */
+export function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): RepoSpec {
+  const flags = { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs };
+  const location = c.repo ?? env.STRONGBOX_REPOSITORY;
+  if (location) return { location, password: flags };
+  if (c.config !== undefined || env.STRONGBOX_CONFIG) {
+    const repos = Object.values(loadChosenConfig(c, env).repositories);
+    if (repos.length === 1) return configuredRepo(c, repos[0]);
+  }
+  throw new StrongboxError('USAGE', 'no repository given: pass -r/--repo LOCATION or set STRONGBOX_REPOSITORY');
+}
+
+/** An app's repository: its configured location and password source, unless the flags say otherwise. */
+export function appRepo(c: RepoChoice, cfg: Config, app: AppConfig): RepoSpec {
+  return configuredRepo(c, cfg.repositories[app.repository]);
+}
+
+function configuredRepo(c: RepoChoice, rc: RepositoryConfig): RepoSpec {
+  const fromFlags = c.passwordFile !== undefined || c.passwordCommand !== undefined;
+  return {
+    location: c.repo ?? rc.location,
+    password: fromFlags ? { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs }
+      : { file: rc.passwordFile, command: rc.passwordCommand, env: rc.passwordEnv ?? 'STRONGBOX_PASSWORD', commandTimeoutMs: c.passwordCommandTimeoutMs },
+  };
+}

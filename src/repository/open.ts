@@ -1,0 +1,33 @@
+// Opening and creating repositories by location: the one place above the backends that knows a location
+// names a backend. Everything else gets a Repository and never touches the storage directly.
+import { openBackend } from '../backends/index.js';
+import type { Clock } from '../clock.js';
+import { type InitOptions, Repository } from './repository.js';
+
+/**
+ * Opens the repository at `location` with the password `password()` gives (asked only once the location is
+ * known to hold a repository of a format this program reads), and loads its index unless `index` is false.
+ */
+export async function openRepository(location: string, password: () => Promise<string>, opts: { index?: boolean; clock?: Clock } = {}): Promise<Repository> {
+  const backend = openBackend(location);
+  try {
+    await Repository.readConfig(backend);
+    const repo = await Repository.open(backend, await password(), { clock: opts.clock });
+    if (opts.index !== false) await repo.loadIndex();
+    return repo;
+  } catch (e) {
+    await backend.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** Creates a repository at `location`. */
+export async function createRepository(location: string, password: () => Promise<string>, opts: InitOptions = {}): Promise<Repository> {
+  const backend = openBackend(location);
+  try {
+    return await Repository.init(backend, await password(), opts);
+  } catch (e) {
+    await backend.close().catch(() => {});
+    throw e;
+  }
+}
