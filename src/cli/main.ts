@@ -50,14 +50,17 @@ export function buildProgram(io: Io): Command {
 }
 
 /** Run the CLI and return the exit status (does not exit). */
-export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
+export async function runCli(argv: string[], outer: Io = processIo): Promise<number> {
+  // With --json, a failure ends a JSON-lines stream (events, then an error line), never a JSON document.
+  let onlyLines = true;
+  const io: Io = { ...outer, out: (s) => { onlyLines &&= s.startsWith('{"type":'); outer.out(s); } };
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : ERROR_CODES.USAGE.exit;
-    const json = !!program.opts<GlobalOptions>().json;
+    const json = !!program.opts<GlobalOptions>().json && onlyLines;
     if (e instanceof StrongboxError) {
       io.err(`strongbox: ${e.message}`);
       if (json) io.out(JSON.stringify({ type: 'error', code: e.code, exit: exitStatusFor(e), message: e.message }));

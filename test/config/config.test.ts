@@ -51,7 +51,7 @@ describe('strongbox.yaml', () => {
     const cfg = parseConfig(EXAMPLE, 'example.yaml', {});
     expect(cfg.apps[0].databases.map((d) => d.engine)).toEqual(['postgres', 'sqlite']);
     expect(cfg.apps[0].files[0]).toEqual({ name: 'webroot', path: '/var/www/shop', exclude: ['.git/', 'var/cache/'], offloaded: [] });
-    expect(cfg.apps[0].hooks).toEqual({ before: ['php artisan down'], after: ['php artisan up'], timeoutSeconds: 600 });
+    expect(cfg.apps[0].hooks).toEqual({ before: ['php artisan down'], after: ['php artisan up'], timeoutSeconds: 600, env: [] });
   });
 
   it('the example shipped in examples/ is valid', () => {

@@ -140,8 +140,9 @@ describe('a custom grace (status.grace in the config)', () => {
     expect(entry(appStatus(app(['weekly'], '2d'), [snap('weekly', MIN)], NOW), 'weekly').maxAgeMs).toBe(9 * DAY);
   });
 
-  it('refuses a grace in other units, naming the field', () => {
-    expect(() => appStatus(app(['daily'], '1w'), [snap('daily', MIN)], NOW)).toThrow(/status\.grace 1w: use a number and m \(minutes\), h \(hours\) or d \(days\)/);
+  it('takes the one duration grammar (1w, 1d12h) and refuses an ambiguous "m", naming the field', () => {
+    expect(entry(appStatus(app(['daily'], '1d12h'), [snap('daily', MIN)], NOW), 'daily').maxAgeMs).toBe(DAY + 36 * HOUR);
+    expect(() => appStatus(app(['daily'], '30m'), [snap('daily', MIN)], NOW)).toThrow(/status\.grace "30m" is not a duration \("m" is ambiguous: write 30min for minutes or 30mo for months\)/);
   });
 
   it('can be shorter than the default: a weekly snapshot 7 days 7 hours old is overdue with 6h', () => {
