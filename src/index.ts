@@ -1,12 +1,24 @@
-// The library entry point (package.json "exports"): the public pieces other programs may build on.
-// Kept to re-exports only; the operations layer (src/ops) joins them here once it lands.
+// The library entry point (package.json "exports"): the operations layer, which the CLI, the daemon and the HTTP
+// API call, with its context, events, errors and the config loader. Storage is reached through these only.
 export { VERSION } from './version.js';
 export { ERROR_CODES, type ErrorCode, StrongboxError, isStrongboxError, exitStatusFor, httpStatusFor } from './errors.js';
-export { Repository, type InitOptions } from './repository/repository.js';
-export {
-  openBackend, createLocalBackend, createMemoryBackend, withRetry,
-  BackendError, type Backend, type BackendCapabilities, type FileInfo, type FileType, type Handle, type OpenOptions,
-} from './backends/index.js';
+export type { OpEvent, PhaseEvent, ProgressEvent, WarningEvent, Emit } from './events.js';
+export { newContext, withContext, type OpContext, type ContextOptions } from './ops/context.js';
+export { initRepository, withRepository, SHARED_LOCK_WAIT_MS, type RepoSpec, type RepoAccess } from './ops/repo.js';
+export { resolvePassword, type PasswordSource } from './ops/password.js';
+export { appRepo, findApp, loadChosenConfig, plainRepo, type RepoChoice } from './ops/target.js';
+export { backupPaths, type BackupInput, type BackupOpResult } from './ops/backup.js';
+export { backupApps, type AppBackupInput, type AppBackupsResult } from './ops/backup-app.js';
+export { restorePaths, type RestoreInput, type RestoreResult } from './ops/restore.js';
+export { restoreAppSnapshot, type AppRestoreInput, type AppRestoreResult } from './ops/restore-app.js';
+export { dumpComponent, type DumpInput } from './ops/dump.js';
+export { listFiles, listSnapshots, resolveRef, type SnapshotQuery } from './ops/snapshots.js';
+export { forget, pruneRepository, type ForgetInput, type PruneInput } from './ops/forget.js';
+export { checkRepo, parseSubset, type CheckInput } from './ops/check.js';
+export { addKey, listKeys, removeKey, unlock } from './ops/keys.js';
+export { catObject, repoStats } from './ops/inspect.js';
+export { status } from './ops/status.js';
+export { Repository } from './repository/repository.js';
 export { configPath, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 export {
   configJsonSchema, type AppConfig, type Config, type DatabaseConfig, type FilesConfig, type PolicyConfig,

@@ -135,11 +135,12 @@ describe('npm pack + npm install -g', () => {
     // A module beside node_modules resolves 'strongbox' through the package's exports, as a dependent would.
     const probe = join(prefix, 'lib', 'probe.mjs');
     await writeFile(probe, [
-      "import { VERSION, Repository, openBackend, loadConfig, StrongboxError } from 'strongbox';",
-      "const backend = openBackend('memory:probe');",
-      "await Repository.init(backend, 'pw');",
-      "const repo = await Repository.open(backend, 'pw');",
-      "console.log(JSON.stringify({ VERSION, snapshots: (await repo.listSnapshots()).length, loadConfig: typeof loadConfig, error: typeof StrongboxError }));",
+      "import { VERSION, initRepository, listSnapshots, newContext, loadConfig, StrongboxError } from 'strongbox';",
+      "process.env.SB_PROBE_PW = 'pw';",
+      "const spec = { location: 'memory:probe', password: { env: 'SB_PROBE_PW' } };",
+      "await initRepository(spec, newContext());",
+      "const { snapshots } = await listSnapshots(spec, {}, newContext());",
+      "console.log(JSON.stringify({ VERSION, snapshots: snapshots.length, loadConfig: typeof loadConfig, error: typeof StrongboxError }));",
     ].join('\n'));
     const r = await runOk(process.execPath, [probe], tmp.path);
     expect(JSON.parse(r.stdout)).toEqual({ VERSION, snapshots: 0, loadConfig: 'function', error: 'function' });
