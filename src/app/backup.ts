@@ -155,13 +155,13 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
       for (const f of trees) {
         const excludes = [...f.exclude, ...f.offloaded, ...embeddedDatabaseExcludes(app, f.path)];
         const res = await archivePaths(repo, packer, pool, {
-          paths: [f.path], excludes, parentTree: parentTree(history, f),
+          paths: [f.path], excludes, oneFileSystem: f.oneFileSystem, parentTree: parentTree(history, f),
           onProgress: opts.onProgress, onWarning: opts.onWarning,
         });
         walks.push(res.counters);
         errors.push(...res.errors);
         components.push({ name: f.name, kind: 'files', tree: res.tree, paths: [f.path], ...(excludes.length ? { excludes } : {}) });
-        step(`files ${f.name}: ${res.counters.files} files, ${res.counters.filesNew + res.counters.filesChanged} new or changed`);
+        step(`files ${f.name}: ${res.counters.files - res.counters.filesFailed} files, ${res.counters.filesNew + res.counters.filesChanged} new or changed`);
       }
     } finally {
       await pool.close();

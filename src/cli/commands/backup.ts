@@ -15,6 +15,7 @@ export interface BackupCmdOptions {
   only?: string;
   exclude?: string[];
   excludeFile?: string[];
+  oneFileSystem?: boolean;
   tag?: string[];
   host?: string;
   parent?: string;
@@ -37,7 +38,7 @@ export async function runBackup(g: GlobalOptions, paths: string[], o: BackupCmdO
   const repo = await openRepo(g, { index: false });
   const progress = g.quiet || g.json ? { update: () => {}, done: () => {} } : progressPrinter(process.stderr);
   const res = await withLock(repo, false, io, () => backup(repo, {
-    paths, excludes, tags: o.tag, host: o.host, parent: o.parent, time, ...labelOptions(o),
+    paths, excludes, oneFileSystem: o.oneFileSystem, tags: o.tag, host: o.host, parent: o.parent, time, ...labelOptions(o),
     onProgress: progress.update,
     onWarning: (path, msg) => { progress.done(); io.err(`warning: ${path}: ${msg}`); },
   }), lockWait(o.retryLock), { index: true });
@@ -80,6 +81,7 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
     .option('--only <what>', 'with --app: only the databases (db) or only the file trees (files)')
     .option('-e, --exclude <pattern>', 'exclude paths matching a gitignore-style pattern (repeatable)', collect)
     .option('--exclude-file <file>', 'read exclude patterns from a file (repeatable)', collect)
+    .option('-x, --one-file-system', 'do not cross into other filesystems: a mount point is kept as an empty directory')
     .option('--tag <tag>', 'add a tag to the snapshot (repeatable)', collect)
     .option('--host <name>', 'record this host name instead of the machine\'s')
     .option('--parent <snapshot>', 'compare against this snapshot instead of the latest of the same host and paths')

@@ -6,7 +6,7 @@ import {
 } from '../../repository/snapshot.js';
 import { collect } from './backup.js';
 import type { Repository } from '../../repository/repository.js';
-import type { TreeNode } from '../../repository/tree.js';
+import { listTree, type LsEntry, lsEntry, lsLine } from '../../restore/list.js';
 import { selectSubpath, splitSnapshotArg } from '../../restore/select.js';
 import { type GlobalOptions, type Io, findApp, loadAppConfig, openAppRepo, openRepo, printJson } from '../context.js';
 import { bytes, shortId, table } from '../output/format.js';
@@ -74,14 +74,7 @@ function componentSummary(c: Component): Record<string, unknown> {
   return { ...rest, blobs: content.length };
 }
 
-export interface LsEntry {
-  path: string;
-  type: string;
-  size: number;
-  mode: number;
-  mtime: string;
-  linktarget?: string;
-}
+export type { LsEntry };
 
 export async function runLs(g: GlobalOptions, arg: string, io: Io): Promise<LsEntry[]> {
   const repo = await openRepo(g);
@@ -91,24 +84,11 @@ export async function runLs(g: GlobalOptions, arg: string, io: Io): Promise<LsEn
   const sel = await selectSubpath(repo, snap, subpath);
   const base = `/${subpath.split('/').filter(Boolean).join('/')}`.replace(/\/$/, '');
   const out: LsEntry[] = [];
-  if (sel.kind === 'node') out.push(entry(base || '/', sel.node));
-  else await walk(repo, sel.tree, base, out);
+  if (sel.kind === 'node') out.push(lsEntry(base || '/', sel.node));
+  else await listTree(repo, sel.tree, base, out);
   if (g.json) printJson(io, out);
-  else for (const e of out) io.out(`${e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : '-'}${(e.mode & 0o777).toString(8).padStart(3, '0')} ${String(e.size).padStart(12)}  ${e.path}${e.linktarget !== undefined ? ` -> ${e.linktarget}` : ''}`);
+  else for (const e of out) io.out(lsLine(e));
   return out;
-}
-
-async function walk(repo: Repository, tree: string, prefix: string, out: LsEntry[]): Promise<void> {
-  for (const n of (await repo.loadTree(tree)).nodes) {
-    const p = `${prefix}/${n.name}`;
-    out.push(entry(p, n));
-    if (n.type === 'dir' && n.subtree) await walk(repo, n.subtree, p, out);
-  }
-}
-
-function entry(path: string, n: TreeNode): LsEntry {
-  const nsToIso = (ns: string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
-  return { path, type: n.type, size: n.size, mode: n.mode, mtime: nsToIso(n.mtime), ...(n.linktarget !== undefined ? { linktarget: n.linktarget } : {}) };
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
