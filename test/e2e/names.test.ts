@@ -3,6 +3,7 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diffTrees } from '../../src/util/treediff.js';
 import { sbOk, tempDir } from './helpers.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1'); // one byte per char: '\xff' is the byte 0xff
@@ -65,6 +66,7 @@ describe('names that are not UTF-8, and names with control characters', () => {
     const want = rawTree(src);
     expect(want.size).toBe(12);
     expect(rawTree(join(target, src))).toEqual(want);
+    expect(await diffTrees(src, join(target, src))).toEqual([]); // modes and mtimes too, set through byte paths
   });
 
   it('a second backup finds every file unchanged (names compare as bytes against the parent)', async () => {
