@@ -348,7 +348,8 @@ class Walk {
   }
 
   private error(p: FsPath, e: unknown): void {
-    const message = (e as Error).message ?? String(e);
+    // Node's messages repeat the path: escaped too, so a crafted name cannot fake lines in the warnings.
+    const message = displayPath((e as Error).message ?? String(e));
     const path = displayPath(p);
     this.errors.push({ path, message });
     this.counters.errors++;

@@ -33,6 +33,12 @@ export function lsEntry(path: FsPath, n: TreeNode): LsEntry {
   return { ...where, type: n.type, size: n.size, mode: n.mode, mtime: nsToIso(n.mtime), ...link };
 }
 
+/** The path of a node selected by `subpath` (lossy names joined by "/"): its own name exactly, where not UTF-8. */
+export function selectedPath(subpath: string, n: TreeNode): FsPath {
+  if (n.nameBytes === undefined) return subpath || '/';
+  return childPath(subpath.slice(0, subpath.lastIndexOf('/')), nodeName(n));
+}
+
 /** `ls` text: type and mode, size, the escaped path and symlink target. */
 export function lsLine(e: LsEntry): string {
   const exact = (s: string, b64?: string) => escapeName(b64 !== undefined ? Buffer.from(b64, 'base64') : s);

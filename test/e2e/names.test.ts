@@ -104,6 +104,16 @@ describe('names that are not UTF-8, and names with control characters', () => {
     expect(list.find((e) => e.path === `${src}/café.txt`)?.pathBytes).toBeUndefined();
   });
 
+  it('a subpath names a non-UTF-8 entry by its lossy form when that is unambiguous, and refuses when it is not', async () => {
+    const one = JSON.parse((await r(['--json', 'ls', `latest:${src}/e/bad\uFFFD\uFFFDname.txt`])).stdout) as LsJson[];
+    expect(one.map((e) => Buffer.from(e.pathBytes!, 'base64'))).toEqual([cat(src, '/e/bad', b('\xff\xfe'), 'name.txt')]);
+    const target = join(tmp.path, 'restore-sub');
+    await r(['restore', `latest:${src}/dir\uFFFD`, '--target', target]);
+    expect([...rawTree(target).keys()].sort()).toEqual([cat('also', b('\xff')).toString('hex'), Buffer.from('inner.txt').toString('hex')].sort());
+    const amb = await sbOk(['-r', repo, 'restore', `latest:${src}/x\uFFFD`, '--target', join(tmp.path, 'restore-amb')], 2);
+    expect(amb.stderr).toMatch(/matches 2 entries whose names are not UTF-8/);
+  });
+
   it('excludes match a non-UTF-8 name by its lossy UTF-8 form (each invalid byte is U+FFFD)', async () => {
     await r(['backup', '--exclude', 'bad*name.txt', '--exclude', 'x\uFFFD', src]);
     const list = JSON.parse((await r(['--json', 'ls', 'latest'])).stdout) as LsJson[];

@@ -6,7 +6,7 @@ import {
 } from '../../repository/snapshot.js';
 import { collect } from './backup.js';
 import type { Repository } from '../../repository/repository.js';
-import { listTree, type LsEntry, lsEntry, lsLine } from '../../restore/list.js';
+import { listTree, type LsEntry, lsEntry, lsLine, selectedPath } from '../../restore/list.js';
 import { selectSubpath, splitSnapshotArg } from '../../restore/select.js';
 import { type GlobalOptions, type Io, findApp, loadAppConfig, openAppRepo, openRepo, printJson } from '../context.js';
 import { bytes, shortId, table } from '../output/format.js';
@@ -84,7 +84,7 @@ export async function runLs(g: GlobalOptions, arg: string, io: Io): Promise<LsEn
   const sel = await selectSubpath(repo, snap, subpath);
   const base = `/${subpath.split('/').filter(Boolean).join('/')}`.replace(/\/$/, '');
   const out: LsEntry[] = [];
-  if (sel.kind === 'node') out.push(lsEntry(base || '/', sel.node));
+  if (sel.kind === 'node') out.push(lsEntry(selectedPath(base, sel.node), sel.node));
   else await listTree(repo, sel.tree, base, out);
   if (g.json) printJson(io, out);
   else for (const e of out) io.out(lsLine(e));
