@@ -167,7 +167,7 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
         const excludes = [...f.exclude, ...f.offloaded, ...embeddedDatabaseExcludes(app, f.path)];
         emit({ type: 'phase', phase: 'files', state: 'started', app: app.id, component: f.name });
         const res = await archivePaths(repo, packer, pool, {
-          paths: [f.path], excludes, parentTree: parentTree(history, f), signal,
+          paths: [f.path], excludes, oneFileSystem: f.oneFileSystem, parentTree: parentTree(history, f), signal,
           onProgress: (p) => emit({ type: 'progress', phase: 'files', app: app.id, component: f.name, ...p }),
           onWarning: (path, message) => emit({ type: 'warning', app: app.id, path, message }),
         });
@@ -176,7 +176,7 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
         components.push({ name: f.name, kind: 'files', tree: res.tree, paths: [f.path], ...(excludes.length ? { excludes } : {}) });
         emit({
           type: 'phase', phase: 'files', state: 'finished', app: app.id, component: f.name,
-          message: `files ${f.name}: ${res.counters.files} files, ${res.counters.filesNew + res.counters.filesChanged} new or changed`,
+          message: `files ${f.name}: ${res.counters.files - res.counters.filesFailed} files, ${res.counters.filesNew + res.counters.filesChanged} new or changed`,
         });
       }
     } finally {

@@ -2,7 +2,7 @@
 // pool, reuses the content of files unchanged since the parent snapshot, and writes trees bottom-up.
 // The walk uses synchronous lstat/readdir/readlink: for cached metadata they take microseconds, while
 // each promise-based call costs a thread-pool round trip; the main thread would only wait meanwhile.
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { monotonicMs } from '../clock.js';
@@ -11,7 +11,10 @@ import { BLOB_DATA, BLOB_TREE } from '../repository/index-memory.js';
 import { Packer } from '../repository/packer.js';
 import type { Repository } from '../repository/repository.js';
 import { filesComponent, type Periodicity, samePaths, type SnapshotRef, type SnapshotSummary } from '../repository/snapshot.js';
-import { compareNames, encodeTree, type Tree, type TreeNode } from '../repository/tree.js';
+import {
+  compareEntryNames, compareNames, encodeTree, linkFields, nameKey, nodeKey, type Tree, type TreeNode,
+} from '../repository/tree.js';
+import { childPath, displayPath, type EntryName, type FsPath, readNames } from '../util/names.js';
 import { throwIfAborted } from '../util/scope.js';
 import { recordSnapshots, type RecordedSnapshots } from './record.js';
 import { type Excluder, makeExcluder } from './excludes.js';
@@ -34,6 +37,8 @@ export interface BackupOptions {
   threads?: number;
   /** Cancels the backup: the walk stops, the workers end, no snapshot is written. */
   signal?: AbortSignal;
+  /** Do not descend into other filesystems: a mount point is recorded as an empty directory. */
+  oneFileSystem?: boolean;
   onProgress?: (p: BackupProgress) => void;
   onWarning?: (path: string, message: string) => void;
 }
@@ -56,7 +61,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   const pool = newPool(repo, opts.threads, opts.signal);
   try {
     const res = await archivePaths(repo, packer, pool, {
-      paths, excludes: opts.excludes, parentTree: parent ? filesComponent(parent.snapshot)?.tree ?? null : null,
+      paths, excludes: opts.excludes, oneFileSystem: opts.oneFileSystem, parentTree: parent ? filesComponent(parent.snapshot)?.tree ?? null : null,
       signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning,
     });
     await packer.flush();
@@ -98,6 +103,8 @@ export interface ArchiveOptions {
   /** The root tree of the same paths in the parent snapshot: unchanged files are not read again. */
   parentTree: string | null;
   signal?: AbortSignal;
+  /** Stay on the filesystem of each given path (see BackupOptions.oneFileSystem). */
+  oneFileSystem?: boolean;
   onProgress?: (p: BackupProgress) => void;
   onWarning?: (path: string, message: string) => void;
 }
@@ -114,7 +121,7 @@ export interface ArchiveResult {
  */
 export async function archivePaths(repo: Repository, packer: Packer, pool: FilePool, opts: ArchiveOptions): Promise<ArchiveResult> {
   const t0 = monotonicMs();
-  const run = new Walk(repo, packer, pool, makeExcluder(opts.excludes ?? []), opts.onWarning, opts.signal);
+  const run = new Walk(repo, packer, pool, makeExcluder(opts.excludes ?? []), !!opts.oneFileSystem, opts.onWarning, opts.signal);
   const ticker = opts.onProgress ? setInterval(() => opts.onProgress!(run.counters.snapshot(monotonicMs() - t0)), 250) : null;
   try {
     const rootDone = await run.scanVirtual(buildTrie(opts.paths), '', opts.parentTree);
@@ -132,7 +139,7 @@ export function summarize(walks: Counters[], packer: Packer, durationMs: number,
   const sum = (f: (c: Counters) => number) => walks.reduce((a, c) => a + f(c), 0);
   const dataBlobs = sum((c) => c.dataBlobs) + streamBlobs;
   return {
-    files: sum((c) => c.files), dirs: sum((c) => c.dirs), bytes: sum((c) => c.bytes), filesNew: sum((c) => c.filesNew),
+    files: sum((c) => c.files - c.filesFailed), dirs: sum((c) => c.dirs), bytes: sum((c) => c.bytes), filesNew: sum((c) => c.filesNew),
     filesChanged: sum((c) => c.filesChanged), filesUnmodified: sum((c) => c.filesUnmodified), dataBlobs,
     treeBlobs: packer.stats.blobsAdded - dataBlobs, dataAdded: packer.stats.bytesAdded, dataAddedPacked: packer.stats.bytesStored,
     durationMs: Math.round(durationMs),
@@ -180,6 +187,7 @@ class Walk {
     private readonly packer: Packer,
     private readonly pool: FilePool,
     private readonly excluder: Excluder,
+    private readonly oneFileSystem: boolean,
     private readonly warn?: (path: string, message: string) => void,
     private readonly signal?: AbortSignal,
   ) {}
@@ -193,45 +201,57 @@ class Walk {
       const path = `${abs}/${name}`;
       const prevNode = prev.get(name);
       if (child.target) {
-        nodes.push(await this.scanEntry(path, name, '', prevNode));
+        nodes.push(await this.scanEntry(path, { str: name }, '', prevNode, null));
         continue;
       }
       const st = lstatSync(path, { bigint: true });
-      const node = nodeFromStat(name, st);
+      const node = nodeFromStat({ str: name }, st);
       const sub = await this.scanVirtual(child, path, prevNode?.type === 'dir' ? prevNode.subtree ?? null : null);
       nodes.push(later(sub.p.then((id) => ({ ...node, subtree: id }))));
     }
     return this.saveTree(nodes);
   }
 
-  private async scanDir(abs: string, rel: string, prevId: string | null): Promise<Later<string>> {
+  /** `dev`: the device of the backed-up path this directory is under (for --one-file-system). */
+  private async scanDir(abs: FsPath, rel: string, prevId: string | null, dev: string): Promise<Later<string>> {
     const prev = await this.prevTree(prevId);
-    let names: string[] = [];
+    let names: EntryName[] = [];
     try {
-      names = readdirSync(abs).sort(compareNames);
+      names = readNames(abs).sort(compareEntryNames);
     } catch (e) {
       this.error(abs, e);
     }
     const nodes: Later<TreeNode | null>[] = [];
-    for (const name of names) nodes.push(await this.scanEntry(`${abs}/${name}`, name, rel ? `${rel}/${name}` : name, prev.get(name)));
+    for (const name of names) {
+      // Excludes see the lossy UTF-8 form: a pattern cannot spell an invalid byte, but "*" matches its U+FFFD.
+      const r = rel ? `${rel}/${name.str}` : name.str;
+      nodes.push(await this.scanEntry(childPath(abs, name), name, r, prev.get(nameKey(name)), dev));
+    }
     return this.saveTree(nodes);
   }
 
-  private async scanEntry(path: string, name: string, rel: string, prevNode: TreeNode | undefined): Promise<Later<TreeNode | null>> {
+  /** `dev` is null for a backed-up path itself: its own device is the one --one-file-system stays on. */
+  private async scanEntry(path: FsPath, name: EntryName, rel: string, prevNode: TreeNode | undefined, dev: string | null): Promise<Later<TreeNode | null>> {
     throwIfAborted(this.signal);
-    this.counters.currentFile = path;
+    this.counters.currentFile = displayPath(path);
     const node = this.statNode(path, name);
     if (!node) return later(Promise.resolve(null));
     if (this.excluder.excluded(rel, node.type === 'dir')) return later(Promise.resolve(null));
+    if (this.oneFileSystem && dev !== null && node.dev !== dev) {
+      // Like restic and tar: the mount point directory is kept (empty, with its metadata) so a restore recreates it.
+      if (node.type !== 'dir') return later(Promise.resolve(null));
+      this.counters.dirs++;
+      return later(this.saveTree([]).then((t) => t.p).then((id) => ({ ...node, subtree: id })));
+    }
     switch (node.type) {
       case 'dir': {
         this.counters.dirs++;
-        const sub = await this.scanDir(path, rel, prevNode?.type === 'dir' ? prevNode.subtree ?? null : null);
+        const sub = await this.scanDir(path, rel, prevNode?.type === 'dir' ? prevNode.subtree ?? null : null, dev ?? node.dev);
         return later(sub.p.then((id) => ({ ...node, subtree: id })));
       }
       case 'symlink':
         try {
-          node.linktarget = readlinkSync(path);
+          Object.assign(node, linkFields(readlinkSync(path, { encoding: 'buffer' })));
         } catch (e) {
           this.error(path, e);
           return later(Promise.resolve(null));
@@ -248,7 +268,7 @@ class Walk {
    * lstat as a tree node, or null (reported) when it fails. Kept out of the async walk so the large
    * BigInt stat object dies young instead of being held across an await and promoted.
    */
-  private statNode(path: string, name: string): TreeNode | null {
+  private statNode(path: FsPath, name: EntryName): TreeNode | null {
     try {
       return nodeFromStat(name, lstatSync(path, { bigint: true }));
     } catch (e) {
@@ -262,7 +282,7 @@ class Walk {
    * room in the worker pool's queue before submitting it, so the walk never runs far ahead of the readers
    * (a tree of 100,000 small files must not become 100,000 pending reads in memory).
    */
-  private async file(path: string, node: TreeNode, prevNode: TreeNode | undefined): Promise<Later<TreeNode | null>> {
+  private async file(path: FsPath, node: TreeNode, prevNode: TreeNode | undefined): Promise<Later<TreeNode | null>> {
     const c = this.counters;
     c.files++;
     c.bytesTotal += node.size;
@@ -273,8 +293,6 @@ class Walk {
       c.filesDone++;
       return later(Promise.resolve({ ...node, content: prevNode.content }));
     }
-    if (prevNode) c.filesChanged++;
-    else c.filesNew++;
     const key = node.links > 1 ? `${node.dev}:${node.inode}` : '';
     let content = key ? this.hardlinks.get(key) : undefined;
     if (!content) {
@@ -284,13 +302,19 @@ class Walk {
     }
     return later(content.then((ids) => {
       c.filesDone++;
-      if (!ids) return null;
+      // Counted once stored: a file that could not be read is an error, not a new or changed file.
+      if (!ids) {
+        c.filesFailed++;
+        return null;
+      }
+      if (prevNode) c.filesChanged++;
+      else c.filesNew++;
       c.bytes += node.size;
       return { ...node, content: ids };
     }));
   }
 
-  private async readFile(path: string, node: TreeNode): Promise<string[] | null> {
+  private async readFile(path: FsPath, node: TreeNode): Promise<string[] | null> {
     const ids: string[] = [];
     const out = await this.pool.submit(path, node.size, (ch) => {
       const id = Buffer.from(ch.id); // a copy: a view would keep the worker's whole transferred batch alive
@@ -318,14 +342,16 @@ class Walk {
   private async prevTree(id: string | null): Promise<Map<string, TreeNode>> {
     if (!id) return new Map();
     try {
-      return new Map((await this.repo.loadTree(id)).nodes.map((n) => [n.name, n]));
+      return new Map((await this.repo.loadTree(id)).nodes.map((n) => [nodeKey(n), n]));
     } catch {
       return new Map();
     }
   }
 
-  private error(path: string, e: unknown): void {
-    const message = (e as Error).message ?? String(e);
+  private error(p: FsPath, e: unknown): void {
+    // Node's messages repeat the path: escaped too, so a crafted name cannot fake lines in the warnings.
+    const message = displayPath((e as Error).message ?? String(e));
+    const path = displayPath(p);
     this.errors.push({ path, message });
     this.counters.errors++;
     this.warn?.(path, message);

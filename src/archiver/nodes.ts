@@ -1,7 +1,8 @@
 // Tree nodes from lstat results, and the "unchanged since the parent snapshot" rule that lets a backup
 // skip reading a file.
 import type { BigIntStats } from 'node:fs';
-import type { NodeType, TreeNode } from '../repository/tree.js';
+import { nameFields, type NodeType, type TreeNode } from '../repository/tree.js';
+import type { EntryName } from '../util/names.js';
 
 export function nodeType(st: BigIntStats): NodeType {
   if (st.isFile()) return 'file';
@@ -13,10 +14,10 @@ export function nodeType(st: BigIntStats): NodeType {
   return 'socket';
 }
 
-export function nodeFromStat(name: string, st: BigIntStats): TreeNode {
+export function nodeFromStat(name: EntryName, st: BigIntStats): TreeNode {
   const type = nodeType(st);
   const node: TreeNode = {
-    name, type, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid),
+    ...nameFields(name), type, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid),
     mtime: st.mtimeNs.toString(), ctime: st.ctimeNs.toString(),
     size: type === 'file' ? Number(st.size) : 0, inode: st.ino.toString(), dev: st.dev.toString(), links: Number(st.nlink),
   };

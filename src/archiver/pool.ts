@@ -12,7 +12,7 @@ export interface FileOutcome {
 }
 
 interface Pending {
-  path: string;
+  path: string | Buffer;
   size: number;
   onChunk: (c: ChunkResult) => Promise<void> | void;
   resolve: (o: FileOutcome) => void;
@@ -66,7 +66,7 @@ export class FilePool {
   }
 
   /** Process one file; `onChunk` is called for each of its chunks in order, one at a time. */
-  submit(path: string, size: number, onChunk: (c: ChunkResult) => Promise<void> | void): Promise<FileOutcome> {
+  submit(path: string | Buffer, size: number, onChunk: (c: ChunkResult) => Promise<void> | void): Promise<FileOutcome> {
     if (this.failure) return Promise.reject(this.failure);
     const fid = this.nextFid++;
     const p = new Promise<FileOutcome>((resolve, reject) => this.pending.set(fid, { path, size, onChunk, resolve, reject }));

@@ -23,6 +23,8 @@ export class Counters {
   filesNew = 0;
   filesChanged = 0;
   filesUnmodified = 0;
+  /** Files found but not stored (their read failed): not in the summary's `files`. */
+  filesFailed = 0;
   dataBlobs = 0;
   errors = 0;
   walkDone = false;

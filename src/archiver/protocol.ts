@@ -12,7 +12,8 @@ export interface WorkerInit {
 
 export interface FileJob {
   fid: number;
-  path: string;
+  /** A string, or the raw bytes of a path that is not UTF-8 (a Buffer arrives as a Uint8Array). */
+  path: string | Uint8Array;
 }
 
 export interface ChunkResult {

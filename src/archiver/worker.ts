@@ -89,7 +89,7 @@ function addPart(part: FilePart, bytes: number): void {
   if (batchBytes >= BATCH_BYTES || batch.length >= BATCH_PARTS) post();
 }
 
-function processFile(fid: number, path: string): void {
+function processFile(fid: number, path: string | Uint8Array): void {
   let fd = -1;
   let size = 0;
   let part: FilePart = { fid, chunks: [], done: false };
@@ -105,7 +105,7 @@ function processFile(fid: number, path: string): void {
     }
   };
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength), 'r');
     const chunker = new Chunker(gear, init.chunker);
     for (;;) {
       throttle();

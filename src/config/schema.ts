@@ -28,6 +28,8 @@ export const filesSchema = z.strictObject({
   exclude: z.array(z.string().min(1)).default([]).describe('gitignore-style patterns, relative to path'),
   offloaded: z.array(z.string().min(1)).default([])
     .describe('folders whose assets live in a cloud bucket: excluded, with a warning that they are not in the backup'),
+  oneFileSystem: z.boolean().optional()
+    .describe('stay on the filesystem of path: a directory mounted below it is kept as an empty directory, its contents are not backed up'),
 });
 
 const serverDb = {

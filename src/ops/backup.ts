@@ -9,6 +9,8 @@ export interface BackupInput {
   paths: string[];
   /** gitignore-style patterns, relative to each path. */
   excludes?: string[];
+  /** Do not descend into other filesystems: a mount point is recorded as an empty directory. */
+  oneFileSystem?: boolean;
   tags?: string[];
   host?: string;
   /** A snapshot ID prefix to compare against instead of the latest of the same host and paths. */
@@ -34,7 +36,7 @@ export async function backupPaths(spec: RepoSpec, input: BackupInput, ctx: OpCon
     throwIfAborted(ctx.signal);
     ctx.emit({ type: 'phase', phase: 'files', state: 'started' });
     const res = await archive(repo, {
-      paths: input.paths, excludes: input.excludes, tags: input.tags, host: input.host, parent: input.parent, time: input.time,
+      paths: input.paths, excludes: input.excludes, oneFileSystem: input.oneFileSystem, tags: input.tags, host: input.host, parent: input.parent, time: input.time,
       periodicity: input.periodicity, note: input.note, signal: ctx.signal,
       onProgress: (p) => ctx.emit({ type: 'progress', phase: 'files', ...p }),
       onWarning: (path, message) => ctx.emit({ type: 'warning', path, message }),

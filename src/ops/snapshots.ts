@@ -5,7 +5,7 @@ import type { Repository } from '../repository/repository.js';
 import {
   type Component, filesComponent, matchesFilter, type Periodicity, type Snapshot, type SnapshotFilter, type SnapshotRef,
 } from '../repository/snapshot.js';
-import type { TreeNode } from '../repository/tree.js';
+import { listTree, type LsEntry, lsEntry, selectedPath } from '../restore/list.js';
 import { selectSubpath, splitSnapshotArg } from '../restore/select.js';
 import type { OpContext } from './context.js';
 import { type RepoSpec, withRepository } from './repo.js';
@@ -55,14 +55,7 @@ export function componentSummary(c: Component): Record<string, unknown> {
   return { ...rest, blobs: content.length };
 }
 
-export interface LsEntry {
-  path: string;
-  type: string;
-  size: number;
-  mode: number;
-  mtime: string;
-  linktarget?: string;
-}
+export type { LsEntry };
 
 /** The entries below SNAPSHOT[:subpath], depth first. */
 export async function listFiles(spec: RepoSpec, arg: string, ctx: OpContext): Promise<{ snapshot: string; entries: LsEntry[] }> {
@@ -73,22 +66,9 @@ export async function listFiles(spec: RepoSpec, arg: string, ctx: OpContext): Pr
     const sel = await selectSubpath(repo, snap, subpath);
     const base = `/${subpath.split('/').filter(Boolean).join('/')}`.replace(/\/$/, '');
     const out: LsEntry[] = [];
-    if (sel.kind === 'node') out.push(entry(base || '/', sel.node));
-    else await walk(repo, sel.tree, base, out, ctx.signal);
+    if (sel.kind === 'node') out.push(lsEntry(selectedPath(base, sel.node), sel.node));
+    else await listTree(repo, sel.tree, base, out);
     return { snapshot: snap.id, entries: out };
   });
 }
 
-async function walk(repo: Repository, tree: string, prefix: string, out: LsEntry[], signal: AbortSignal): Promise<void> {
-  for (const n of (await repo.loadTree(tree)).nodes) {
-    signal.throwIfAborted();
-    const p = `${prefix}/${n.name}`;
-    out.push(entry(p, n));
-    if (n.type === 'dir' && n.subtree) await walk(repo, n.subtree, p, out, signal);
-  }
-}
-
-function entry(path: string, n: TreeNode): LsEntry {
-  const nsToIso = (ns: string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
-  return { path, type: n.type, size: n.size, mode: n.mode, mtime: nsToIso(n.mtime), ...(n.linktarget !== undefined ? { linktarget: n.linktarget } : {}) };
-}

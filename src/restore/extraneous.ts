@@ -2,15 +2,17 @@
 // that the snapshot's tree does not, so the directory ends up as backed up. What the backup left out on
 // purpose (excludes, offloaded folders) is kept, nothing on another filesystem (a mounted bucket) is
 // touched, and symlinks are removed as links, never followed.
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, rmSync } from 'node:fs';
 import { makeExcluder } from '../archiver/excludes.js';
 import type { Repository } from '../repository/repository.js';
+import { nameKey, nodeKey } from '../repository/tree.js';
+import { childPath, displayPath, type FsPath, readNames } from '../util/names.js';
 import type { Selection } from './select.js';
 
 export interface ExtraneousOptions {
   /** The component's exclude and offloaded patterns (relative to the target, gitignore style). */
   keep: string[];
+  /** Paths as displayPath shows them (escaped when not plain UTF-8 text). */
   onRemove?: (path: string) => void;
   onSkip?: (path: string, why: string) => void;
 }
@@ -21,24 +23,24 @@ export async function removeExtraneous(repo: Repository, sel: Selection, target:
   const keep = makeExcluder(opts.keep);
   const dev = lstatSync(target).dev;
   let removed = 0;
-  const walk = async (treeId: string, dir: string, rel: string): Promise<void> => {
-    const nodes = new Map((await repo.loadTree(treeId)).nodes.map((n) => [n.name, n]));
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      const relPath = rel ? `${rel}/${name}` : name;
+  const walk = async (treeId: string, dir: FsPath, rel: string): Promise<void> => {
+    const nodes = new Map((await repo.loadTree(treeId)).nodes.map((n) => [nodeKey(n), n]));
+    for (const name of readNames(dir)) {
+      const path = childPath(dir, name);
+      const relPath = rel ? `${rel}/${name.str}` : name.str; // lossy UTF-8, as the backup matched its excludes
       const st = lstatSync(path);
       if (st.dev !== dev) {
-        opts.onSkip?.(path, 'on another filesystem (a mount): left alone');
+        opts.onSkip?.(displayPath(path), 'on another filesystem (a mount): left alone');
         continue;
       }
       if (keep.excluded(relPath, st.isDirectory())) continue;
-      const node = nodes.get(name);
+      const node = nodes.get(nameKey(name));
       if (!node) {
         // A directory is emptied first, so a mount point somewhere below it is never crossed.
         if (st.isDirectory() && !(await removeTree(path, dev, opts))) continue;
         rmSync(path, { recursive: true, force: true });
         removed++;
-        opts.onRemove?.(path);
+        opts.onRemove?.(displayPath(path));
       } else if (node.type === 'dir' && node.subtree && st.isDirectory()) {
         await walk(node.subtree, path, relPath);
       }
@@ -49,13 +51,13 @@ export async function removeExtraneous(repo: Repository, sel: Selection, target:
 }
 
 /** Empties `dir` without leaving its filesystem; false when something below is on another one (kept). */
-async function removeTree(dir: string, dev: number, opts: ExtraneousOptions): Promise<boolean> {
+async function removeTree(dir: FsPath, dev: number, opts: ExtraneousOptions): Promise<boolean> {
   let clean = true;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
+  for (const name of readNames(dir)) {
+    const path = childPath(dir, name);
     const st = lstatSync(path);
     if (st.dev !== dev) {
-      opts.onSkip?.(path, 'on another filesystem (a mount): left alone');
+      opts.onSkip?.(displayPath(path), 'on another filesystem (a mount): left alone');
       clean = false;
     } else if (st.isDirectory()) {
       if (await removeTree(path, dev, opts)) rmSync(path, { recursive: true, force: true });

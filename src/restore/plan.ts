@@ -2,12 +2,13 @@
 // create — directories, symlinks, files with their blobs and offsets, hard links — and which packs to read.
 import type { Repository } from '../repository/repository.js';
 import { StrongboxError } from '../errors.js';
-import { assertSafeName, assertTreeNames, type TreeNode } from '../repository/tree.js';
-import { join } from 'node:path';
+import { assertSafeNode, assertTreeNames, nodeName, type TreeNode } from '../repository/tree.js';
+import { childPath, displayPath, type FsPath } from '../util/names.js';
 import type { Selection } from './select.js';
 
 export interface PlannedFile {
-  path: string;
+  /** A string, or the raw bytes where a name on the way is not UTF-8. */
+  path: FsPath;
   node: TreeNode;
   /** Blobs still to be written; the file is finished (metadata, close) when this reaches zero. */
   remaining: number;
@@ -25,11 +26,11 @@ export interface PackPlan {
 }
 
 export interface RestorePlan {
-  dirs: { path: string; node: TreeNode | null }[];
-  symlinks: { path: string; node: TreeNode }[];
+  dirs: { path: FsPath; node: TreeNode | null }[];
+  symlinks: { path: FsPath; node: TreeNode }[];
   files: PlannedFile[];
-  hardlinks: { path: string; to: PlannedFile }[];
-  special: { path: string; node: TreeNode }[];
+  hardlinks: { path: FsPath; to: PlannedFile }[];
+  special: { path: FsPath; node: TreeNode }[];
   packs: PackPlan[];
 }
 
@@ -37,7 +38,7 @@ export async function planRestore(repo: Repository, sel: Selection, target: stri
   const plan: RestorePlan = { dirs: [{ path: target, node: null }], symlinks: [], files: [], hardlinks: [], special: [], packs: [] };
   const firstOfInode = new Map<string, PlannedFile>();
   const packs = new Map<string, PackPlan>();
-  const addNode = async (n: TreeNode, path: string): Promise<void> => {
+  const addNode = async (n: TreeNode, path: FsPath): Promise<void> => {
     if (n.type === 'dir') {
       plan.dirs.push({ path, node: n });
       if (n.subtree) await addTree(n.subtree, path);
@@ -55,7 +56,7 @@ export async function planRestore(repo: Repository, sel: Selection, target: stri
       let offset = 0;
       for (const id of n.content ?? []) {
         const loc = repo.index.get(Buffer.from(id, 'hex'));
-        if (!loc) throw new StrongboxError('INTEGRITY', `${path}: data blob ${id} is not in the index (missing data; run 'strongbox check')`);
+        if (!loc) throw new StrongboxError('INTEGRITY', `${displayPath(path)}: data blob ${id} is not in the index (missing data; run 'strongbox check')`);
         let p = packs.get(loc.packId);
         if (!p) packs.set(loc.packId, (p = { packId: loc.packId, blobs: new Map() }));
         let b = p.blobs.get(id);
@@ -65,15 +66,15 @@ export async function planRestore(repo: Repository, sel: Selection, target: stri
       }
     } else plan.special.push({ path, node: n });
   };
-  const addTree = async (treeId: string, path: string): Promise<void> => {
+  const addTree = async (treeId: string, path: FsPath): Promise<void> => {
     const tree = await repo.loadTree(treeId);
-    assertTreeNames(tree, `tree ${treeId.slice(0, 12)} (at ${path})`);
-    for (const n of tree.nodes) await addNode(n, join(path, n.name));
+    assertTreeNames(tree, `tree ${treeId.slice(0, 12)} (at ${displayPath(path)})`);
+    for (const n of tree.nodes) await addNode(n, childPath(path, nodeName(n)));
   };
   if (sel.kind === 'tree') await addTree(sel.tree, target);
   else {
-    assertSafeName(sel.node.name, 'snapshot');
-    await addNode(sel.node, join(target, sel.node.name));
+    assertSafeNode(sel.node, 'snapshot');
+    await addNode(sel.node, childPath(target, nodeName(sel.node)));
   }
   plan.packs = [...packs.values()];
   return plan;

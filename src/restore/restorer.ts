@@ -12,7 +12,8 @@ import { StrongboxError } from '../errors.js';
 import { throwIfAborted } from '../util/scope.js';
 import { blobId } from '../repository/crypto.js';
 import type { Repository } from '../repository/repository.js';
-import type { TreeNode } from '../repository/tree.js';
+import { linkTarget, type TreeNode } from '../repository/tree.js';
+import { displayPath, type FsPath } from '../util/names.js';
 import { type PackPlan, type PlannedFile, planRestore, type RestorePlan } from './plan.js';
 import type { Selection } from './select.js';
 
@@ -23,6 +24,7 @@ export interface RestoreOptions {
   verify?: boolean;
   /** Cancels the restore between packs (files already written stay; the target is not complete). */
   signal?: AbortSignal;
+  /** `path` as displayPath shows it (escaped when not plain UTF-8 text). */
   onWarning?: (path: string, message: string) => void;
   /** Files and bytes written so far against the plan's totals, at most every 250 ms and once at the end. */
   onProgress?: (p: RestoreProgress) => void;
@@ -107,14 +109,14 @@ class Applier {
     }
     for (const s of this.plan.symlinks) {
       this.clear(s.path);
-      symlinkSync(s.node.linktarget ?? '', s.path);
+      symlinkSync(linkTarget(s.node), s.path);
       this.meta(s.node, s.path, null, true);
       this.stats.symlinks++;
     }
     for (const f of this.plan.files) if (f.remaining === 0) this.finish(f, this.open(f));
     for (const s of this.plan.special) {
       this.stats.skipped++;
-      this.opts.onWarning?.(s.path, `not restored: ${s.node.type} nodes are recorded but not recreated`);
+      this.opts.onWarning?.(displayPath(s.path), `not restored: ${s.node.type} nodes are recorded but not recreated`);
     }
   }
 
@@ -174,7 +176,7 @@ class Applier {
 
   private finish(f: PlannedFile, h: { fd: number; written: number }): void {
     if (f.node.sparse) ftruncateSync(h.fd, h.written);
-    if (h.written !== f.node.size) this.opts.onWarning?.(f.path, `restored ${h.written} bytes, the tree recorded ${f.node.size}`);
+    if (h.written !== f.node.size) this.opts.onWarning?.(displayPath(f.path), `restored ${h.written} bytes, the tree recorded ${f.node.size}`);
     this.meta(f.node, f.path, h.fd, false);
     closeSync(h.fd);
     this.fds.delete(f);
@@ -201,11 +203,11 @@ class Applier {
           const buf = Buffer.allocUnsafe(len);
           const n = readSync(fd, buf, 0, len, pos);
           if (n !== len || !blobId(this.repo.key.idKey, buf).equals(Buffer.from(id, 'hex'))) {
-            throw new StrongboxError('VERIFY_FAILED', `verify: ${f.path} differs from the snapshot at byte offset ${pos}`);
+            throw new StrongboxError('VERIFY_FAILED', `verify: ${displayPath(f.path)} differs from the snapshot at byte offset ${pos}`);
           }
           pos += len;
         }
-        if (fstatSync(fd).size !== pos) throw new StrongboxError('VERIFY_FAILED', `verify: ${f.path} has the wrong size`);
+        if (fstatSync(fd).size !== pos) throw new StrongboxError('VERIFY_FAILED', `verify: ${displayPath(f.path)} has the wrong size`);
       } finally {
         closeSync(fd);
       }
@@ -222,10 +224,10 @@ class Applier {
     this.fds.clear();
   }
 
-  private makeDir(path: string): void {
+  private makeDir(path: FsPath): void {
     try {
       if (lstatSync(path).isDirectory()) return;
-      if (!this.opts.overwrite) throw new StrongboxError('TARGET_NOT_EMPTY', `${path} exists; pass --overwrite to replace it`);
+      if (!this.opts.overwrite) throw new StrongboxError('TARGET_NOT_EMPTY', `${displayPath(path)} exists; pass --overwrite to replace it`);
       rmSync(path, { force: true, recursive: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
@@ -234,11 +236,11 @@ class Applier {
   }
 
   /** Remove whatever is at `path` (only with --overwrite; a fresh target has nothing there). */
-  private clear(path: string): void {
+  private clear(path: FsPath): void {
     if (this.opts.overwrite) rmSync(path, { recursive: true, force: true });
   }
 
-  private meta(n: TreeNode, path: string, fd: number | null, isLink: boolean): void {
+  private meta(n: TreeNode, path: FsPath, fd: number | null, isLink: boolean): void {
     const mtime = nsToSeconds(n.mtime); // atime is not recorded; it is set to mtime
     try {
       if (isLink) {
@@ -254,7 +256,7 @@ class Applier {
         utimesSync(path, mtime, mtime);
       }
     } catch (e) {
-      this.opts.onWarning?.(path, `could not restore metadata: ${(e as Error).message}`);
+      this.opts.onWarning?.(displayPath(path), `could not restore metadata: ${(e as Error).message}`);
     }
   }
 }

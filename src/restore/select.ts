@@ -3,7 +3,7 @@
 import { StrongboxError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
 import { filesComponent, type FilesComponent, type SnapshotRef } from '../repository/snapshot.js';
-import { assertSafeName, type TreeNode } from '../repository/tree.js';
+import { assertSafeNode, type TreeNode } from '../repository/tree.js';
 
 export function splitSnapshotArg(arg: string): { ref: string; subpath: string } {
   const i = arg.indexOf(':');
@@ -20,9 +20,9 @@ export async function selectSubpath(repo: Repository, snap: SnapshotRef, subpath
   for (let i = 0; i < parts.length; i++) {
     if (parts[i] === '..') throw new StrongboxError('USAGE', `subpath ${subpath} must not contain '..'`);
     const t = await repo.loadTree(tree);
-    const node = t.nodes.find((n) => n.name === parts[i]);
+    const node = findNode(t.nodes, parts[i], `/${parts.slice(0, i + 1).join('/')}`);
     if (!node) throw new StrongboxError('NOT_FOUND', `path /${parts.slice(0, i + 1).join('/')} is not in snapshot ${snap.id.slice(0, 8)}`);
-    assertSafeName(node.name, `snapshot ${snap.id.slice(0, 8)}`);
+    assertSafeNode(node, `snapshot ${snap.id.slice(0, 8)}`);
     if (i === parts.length - 1) {
       if (node.type === 'dir' && node.subtree) return { kind: 'tree', tree: node.subtree };
       return { kind: 'node', node };
@@ -31,4 +31,18 @@ export async function selectSubpath(repo: Repository, snap: SnapshotRef, subpath
     tree = node.subtree;
   }
   return { kind: 'tree', tree };
+}
+
+/**
+ * The node named `name`: a UTF-8 name exactly, else a name that is not UTF-8 by its lossy form (U+FFFD for each
+ * invalid byte, as `ls --json` shows it) when only one entry has that form.
+ */
+function findNode(nodes: TreeNode[], name: string, where: string): TreeNode | undefined {
+  const exact = nodes.find((n) => n.nameBytes === undefined && n.name === name);
+  if (exact) return exact;
+  const lossy = nodes.filter((n) => n.nameBytes !== undefined && n.name === name);
+  if (lossy.length > 1) {
+    throw new StrongboxError('USAGE', `${where} matches ${lossy.length} entries whose names are not UTF-8; restore their parent directory instead`);
+  }
+  return lossy[0];
 }

@@ -2,8 +2,8 @@
 // microsecond, hard-link groups): used by the demo and the round-trip tests to prove a restore exact.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readlink } from 'node:fs/promises';
+import { childPath, escapeName, type FsPath, nameBytes, readNames } from './names.js';
 
 export interface TreeEntry {
   type: string;
@@ -20,19 +20,21 @@ export interface TreeEntry {
   linkGroup?: string;
 }
 
+/** Entries by relative path; a name that is not UTF-8 appears escaped (escapeName), its bytes compared exactly. */
 export async function describeTree(root: string, opts: { mtimes?: boolean } = {}): Promise<Map<string, TreeEntry>> {
   const out = new Map<string, TreeEntry>();
   const inodes = new Map<string, string>();
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    for (const name of (await readdir(dir)).sort()) {
-      const p = join(dir, name);
+  const walk = async (dir: FsPath, rel: string): Promise<void> => {
+    for (const n of readNames(dir).sort((a, b) => Buffer.compare(nameBytes(a), nameBytes(b)))) {
+      const p = childPath(dir, n);
+      const name = n.raw ? escapeName(n.raw) : n.str;
       const r = rel ? `${rel}/${name}` : name;
       const st = await lstat(p, { bigint: true });
       const e: TreeEntry = {
         type: st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other',
         mode: Number(st.mode) & 0o7777, size: st.isFile() ? Number(st.size) : 0, mtimeUs: opts.mtimes === false ? '' : (st.mtimeNs / 1000n).toString(),
       };
-      if (e.type === 'symlink') { e.link = await readlink(p); e.mode = 0; e.mtimeUs = ''; }
+      if (e.type === 'symlink') { e.link = escapeName(await readlink(p, { encoding: 'buffer' })); e.mode = 0; e.mtimeUs = ''; }
       if (e.type === 'file') {
         e.hash = await hashFile(p);
         if (st.nlink > 1n) {
@@ -61,7 +63,7 @@ export async function diffTrees(a: string, b: string, opts: { mtimes?: boolean }
   return diffs;
 }
 
-function hashFile(p: string): Promise<string> {
+function hashFile(p: FsPath): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
     createReadStream(p).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);

@@ -60,14 +60,15 @@ export function prng(seed: number): () => number {
 
 /**
  * A command's --json result: the one JSON document a listing prints, or, for an operation that prints JSON
- * lines (backup, restore, check, forget, prune), the last line, which must be its `"type": "summary"`.
+ * lines (backup, restore, check, forget, prune), its `"type": "summary"` line (an `error` line may follow it,
+ * as when a backup is saved incomplete).
  */
 export function jsonOut<T = any>(stdout: string): T {
   const lines = stdout.split('\n').filter((l) => l.trim());
-  const last = lines.length > 1 && lines.every((l) => l.startsWith('{"type":')) ? JSON.parse(lines[lines.length - 1]) : null;
-  if (last) {
-    if (last.type !== 'summary') throw new Error(`the last JSON line is not a summary: ${lines[lines.length - 1]}`);
-    return last as T;
+  if (lines.length > 1 && lines.every((l) => l.startsWith('{"type":'))) {
+    const summary = lines.map((l) => JSON.parse(l)).filter((o) => o.type === 'summary');
+    if (summary.length !== 1) throw new Error(`want exactly one summary line, got ${summary.length}:\n${stdout}`);
+    return summary[0] as T;
   }
   return JSON.parse(stdout) as T;
 }

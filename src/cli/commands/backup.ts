@@ -19,6 +19,7 @@ export interface BackupCmdOptions {
   only?: string;
   exclude?: string[];
   excludeFile?: string[];
+  oneFileSystem?: boolean;
   tag?: string[];
   host?: string;
   parent?: string;
@@ -36,8 +37,8 @@ export async function runBackup(g: GlobalOptions, paths: string[], o: BackupCmdO
   if (o.only !== undefined) throw new StrongboxError('USAGE', '--only needs --app or --all-apps');
   if (!paths.length) throw new StrongboxError('USAGE', 'backup needs paths, or --app ID / --all-apps');
   const input = {
-    paths, excludes: [...(o.exclude ?? []), ...(o.excludeFile ?? []).flatMap(readExcludeFile)], tags: o.tag, host: o.host,
-    parent: o.parent, time: parseTime('--time', o.time), ...labelOptions(o), lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
+    paths, excludes: [...(o.exclude ?? []), ...(o.excludeFile ?? []).flatMap(readExcludeFile)], oneFileSystem: o.oneFileSystem, tags: o.tag,
+    host: o.host, parent: o.parent, time: parseTime('--time', o.time), ...labelOptions(o), lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
   const spec = plainRepo(choice(g));
   const res = await runOp(g, io, (ctx) => backupPaths(spec, input, ctx));
@@ -108,6 +109,7 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
     .option('--only <what>', 'with --app: only the databases (db) or only the file trees (files)')
     .option('-e, --exclude <pattern>', 'exclude paths matching a gitignore-style pattern (repeatable)', collect)
     .option('--exclude-file <file>', 'read exclude patterns from a file (repeatable)', collect)
+    .option('-x, --one-file-system', 'do not cross into other filesystems: a mount point is kept as an empty directory')
     .option('--tag <tag>', 'add a tag to the snapshot (repeatable)', collect)
     .option('--host <name>', 'record this host name instead of the machine\'s')
     .option('--parent <snapshot>', 'compare against this snapshot instead of the latest of the same host and paths')

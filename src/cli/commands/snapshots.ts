@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { componentSummary, listFiles, listSnapshots, type SnapshotQuery } from '../../ops/snapshots.js';
 import { appRepo, findApp, loadChosenConfig, plainRepo } from '../../ops/target.js';
+import { lsLine } from '../../restore/list.js';
 import { choice, collect, type GlobalOptions, type Io, parseTime, printJson, runOp } from '../context.js';
 import { bytes, shortId, table } from '../output/format.js';
 import { periodicityOf } from './restore.js';
@@ -43,12 +44,7 @@ export async function runLs(g: GlobalOptions, arg: string, io: Io): Promise<void
   const spec = plainRepo(choice(g));
   const { entries } = await runOp(g, io, (ctx) => listFiles(spec, arg, ctx));
   if (g.json) printJson(io, entries);
-  else {
-    for (const e of entries) {
-      const kind = e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : '-';
-      io.out(`${kind}${(e.mode & 0o777).toString(8).padStart(3, '0')} ${String(e.size).padStart(12)}  ${e.path}${e.linktarget !== undefined ? ` -> ${e.linktarget}` : ''}`);
-    }
-  }
+  else for (const e of entries) io.out(lsLine(e));
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
