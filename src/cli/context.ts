@@ -44,7 +44,7 @@ export async function openRepo(g: GlobalOptions, opts: { index?: boolean } = {})
 async function openRepoAt(location: string, password: () => string, opts: { index?: boolean }): Promise<Repository> {
   const backend = openBackend(location);
   await Repository.readConfig(backend); // a missing or newer repository is reported before asking for a password
-  const repo = await Repository.open(backend, password());
+  const repo = await Repository.open(backend, password(), { warn: (m) => processIo.err(`warning: ${m}`) });
   if (opts.index !== false) await repo.loadIndex();
   return repo;
 }

@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
 import { decodeIndex } from '../../repository/index-file.js';
-import { BLOB_DATA } from '../../repository/index-memory.js';
+import { BLOB_DATA, BLOB_TREE } from '../../repository/index-memory.js';
+import { resolveIdPrefix } from '../../repository/ids.js';
+import type { Repository } from '../../repository/repository.js';
 import { type GlobalOptions, type Io, openRepo, printJson } from '../context.js';
 import { bytes } from '../output/format.js';
 
@@ -17,16 +19,33 @@ export async function runCat(g: GlobalOptions, kind: string, id: string | undefi
     case 'config': v = repo.config; break;
     case 'snapshot': { const s = await repo.resolveSnapshot(need()); v = { id: s.id, ...s.snapshot }; break; }
     case 'index': {
-      const idx = decodeIndex(await repo.loadObject('index', need()), need());
+      const name = resolveIdPrefix('index', need(), await names(repo, 'index'), repo.backend.location);
+      const idx = decodeIndex(await repo.loadObject('index', name), name);
       v = { supersedes: idx.supersedes, packs: idx.packs.map((p) => ({ id: p.packId, blobs: p.entries.map((e) => ({ ...e, id: e.id.toString('hex'), type: e.type === BLOB_DATA ? 'data' : 'tree' })) })) };
       break;
     }
-    case 'tree': v = await repo.loadTree(need()); break;
-    case 'key': { const k = JSON.parse((await repo.backend.load({ type: 'key', name: need() })).toString('utf8')); delete k.data; v = k; break; }
+    case 'tree': {
+      const trees = [...repo.index.entries()].filter(([, l]) => l.type === BLOB_TREE).map(([b]) => b.toString('hex'));
+      v = await repo.loadTree(resolveIdPrefix('tree', need(), trees, repo.backend.location));
+      break;
+    }
+    case 'key': {
+      const name = resolveIdPrefix('key', need(), await names(repo, 'key'), repo.backend.location);
+      const k = JSON.parse((await repo.backend.load({ type: 'key', name })).toString('utf8'));
+      delete k.data;
+      v = k;
+      break;
+    }
     default: throw new StrongboxError('USAGE', `cat: unknown kind ${kind} (config, snapshot, index, tree, key)`);
   }
   printJson(io, v);
   return v;
+}
+
+async function names(repo: Repository, type: 'index' | 'key'): Promise<string[]> {
+  const out: string[] = [];
+  for await (const f of repo.backend.list(type)) out.push(f.name);
+  return out;
 }
 
 export interface RepoStats {

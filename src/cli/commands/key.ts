@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
 import { makeKeyFile, parseKeyFile } from '../../repository/keys.js';
-import { removeStaleLocks, STALE_AFTER_MS } from '../../repository/lock.js';
+import { resolveIdPrefix } from '../../repository/ids.js';
+import { keptLockAdvice, unlockRepository } from '../../repository/lock.js';
 import { randomBytes } from 'node:crypto';
 import { type GlobalOptions, type Io, openRepo, printJson, withLock } from '../context.js';
 import { resolvePassword } from '../password.js';
@@ -39,8 +40,7 @@ export async function runKeyRemove(g: GlobalOptions, id: string, io: Io): Promis
   const repo = await openRepo(g, { index: false });
   const names: string[] = [];
   for await (const f of repo.backend.list('key')) names.push(f.name);
-  const hits = names.filter((n) => n.startsWith(id));
-  if (hits.length !== 1) throw new StrongboxError(hits.length ? 'USAGE' : 'NOT_FOUND', hits.length ? `key prefix ${id} is ambiguous` : `no key ${id}`);
+  const hits = [resolveIdPrefix('key', id, names, repo.backend.location)];
   if (hits[0] === repo.keyName) throw new StrongboxError('USAGE', `refusing to remove key ${id}: it is the key in use (open with another password to remove it)`);
   await withLock(repo, true, io, () => repo.backend.remove({ type: 'key', name: hits[0] }));
   if (!g.quiet) io.out(`removed key ${hits[0].slice(0, 8)}`);
@@ -48,8 +48,12 @@ export async function runKeyRemove(g: GlobalOptions, id: string, io: Io): Promis
 
 export async function runUnlock(g: GlobalOptions, o: { removeAll?: boolean }, io: Io): Promise<number> {
   const repo = await openRepo(g, { index: false });
-  const n = await removeStaleLocks(repo, STALE_AFTER_MS, (m) => io.err(m), !!o.removeAll);
-  if (!g.quiet) io.out(`removed ${n} lock(s)`);
+  const r = await unlockRepository(repo, { all: o.removeAll });
+  for (const u of r.unreadable) io.err(`moved unreadable lock file ${u.name.slice(0, 8)} to quarantine (${u.message})`);
+  for (const l of r.removed) io.err(`removed ${o.removeAll ? '' : 'stale '}lock ${l.name.slice(0, 8)} of host ${l.info.host} pid ${l.info.pid} (last refreshed ${l.info.refreshed})`);
+  for (const line of keptLockAdvice(r.kept)) io.err(line);
+  const n = r.removed.length + r.unreadable.length;
+  if (!g.quiet) io.out(`removed ${n} lock(s)${r.kept.length ? `, kept ${r.kept.length}` : ''}`);
   return n;
 }
 
