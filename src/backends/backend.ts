@@ -1,10 +1,13 @@
 // The storage contract every backend (local, memory, s3, sftp, git, mirror) implements. Objects are
 // immutable, named by type and name; the repository layer above decides what the bytes mean.
 
-export const FILE_TYPES = ['config', 'key', 'data', 'index', 'snapshot', 'lock'] as const;
+export const FILE_TYPES = ['config', 'key', 'data', 'index', 'snapshot', 'lock', 'quarantine'] as const;
 export type FileType = (typeof FILE_TYPES)[number];
 
-/** Names one stored object. `config` has the fixed name "config". */
+/**
+ * Names one stored object. `config` has the fixed name "config". `quarantine` holds the objects `repair`
+ * and `unlock` moved aside (damaged or replaced); nothing reads them, so a repair never deletes anything.
+ */
 export interface Handle {
   type: FileType;
   name: string;

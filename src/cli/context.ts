@@ -47,10 +47,11 @@ export function choice(g: GlobalOptions): RepoChoice {
 export const liveScopes = new Set<Scope>();
 
 /**
- * Runs one operation with a fresh context whose events the renderer draws; the context's scope is closed
+ * Runs one operation with a fresh context whose events the renderer draws (with `stream` and --json, as JSON
+ * lines on stdout that a summary line ends); the context's scope is closed
  * afterwards (what an aborted operation kept on purpose is reported).
  */
-export async function runOp<T>(g: GlobalOptions, io: Io, fn: (ctx: OpContext, r: Renderer) => Promise<T>, opts: { steps?: boolean } = {}): Promise<T> {
+export async function runOp<T>(g: GlobalOptions, io: Io, fn: (ctx: OpContext, r: Renderer) => Promise<T>, opts: { stream?: boolean } = {}): Promise<T> {
   const r = renderer(g, io, opts);
   const ctx = newContext({ signal: io.signal, emit: r.emit });
   liveScopes.add(ctx.scope);

@@ -17,6 +17,7 @@ import * as forgetCmd from './commands/forget.js';
 import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
 import * as keyCmd from './commands/key.js';
+import * as repairCmd from './commands/repair.js';
 import * as restoreCmd from './commands/restore.js';
 import * as snapshotsCmd from './commands/snapshots.js';
 import * as statusCmd from './commands/status.js';
@@ -43,7 +44,7 @@ export function buildProgram(io: Io): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const globals = () => program.opts<GlobalOptions>();
-  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, inspectCmd, keyCmd, configCmd]) m.register(program, io, globals);
+  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, inspectCmd, keyCmd, repairCmd, configCmd]) m.register(program, io, globals);
   const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };
   program.commands.forEach(override);
   return program;

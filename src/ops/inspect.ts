@@ -1,7 +1,8 @@
 // Looking inside a repository: one object as JSON (debugging), and size and deduplication figures.
 import { StrongboxError } from '../errors.js';
 import { decodeIndex } from '../repository/index-file.js';
-import { BLOB_DATA } from '../repository/index-memory.js';
+import { BLOB_DATA, BLOB_TREE } from '../repository/index-memory.js';
+import { resolveIdPrefix } from '../repository/ids.js';
 import type { OpContext } from './context.js';
 import { type RepoSpec, withRepository } from './repo.js';
 
@@ -22,15 +23,20 @@ export async function catObject(spec: RepoSpec, kind: string, id: string | undef
         return { id: s.id, ...s.snapshot };
       }
       case 'index': {
-        const idx = decodeIndex(await repo.loadObject('index', need()), need());
+        const name = resolveIdPrefix('index', need(), (await repo.listObjects('index')).map((f) => f.name), repo.location);
+        const idx = decodeIndex(await repo.loadObject('index', name), name);
         return {
           supersedes: idx.supersedes,
           packs: idx.packs.map((p) => ({ id: p.packId, blobs: p.entries.map((e) => ({ ...e, id: e.id.toString('hex'), type: e.type === BLOB_DATA ? 'data' : 'tree' })) })),
         };
       }
-      case 'tree': return repo.loadTree(need());
+      case 'tree': {
+        const trees = [...repo.index.entries()].filter(([, l]) => l.type === BLOB_TREE).map(([b]) => b.toString('hex'));
+        return repo.loadTree(resolveIdPrefix('tree', need(), trees, repo.location));
+      }
       case 'key': {
-        const k = JSON.parse((await repo.load({ type: 'key', name: need() })).toString('utf8'));
+        const name = resolveIdPrefix('key', need(), (await repo.listObjects('key')).map((f) => f.name), repo.location);
+        const k = JSON.parse((await repo.load({ type: 'key', name })).toString('utf8'));
         delete k.data;
         return k;
       }

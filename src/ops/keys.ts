@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { StrongboxError } from '../errors.js';
 import { makeKeyFile, parseKeyFile } from '../repository/keys.js';
-import { removeStaleLocks, STALE_AFTER_MS } from '../repository/lock.js';
+import { resolveIdPrefix } from '../repository/ids.js';
+import { keptLockAdvice, unlockRepository } from '../repository/lock.js';
 import type { OpContext } from './context.js';
 import { type PasswordSource, resolvePassword } from './password.js';
 import { type RepoSpec, withRepository } from './repo.js';
@@ -40,18 +41,24 @@ export async function addKey(spec: RepoSpec, newPassword: PasswordSource, ctx: O
 /** Removes the key with this ID prefix (not the one in use). */
 export async function removeKey(spec: RepoSpec, prefix: string, ctx: OpContext): Promise<{ id: string }> {
   return withRepository(spec, ctx, { lock: 'exclusive', index: false }, async (repo) => {
-    const hits = (await repo.listObjects('key')).map((f) => f.name).filter((n) => n.startsWith(prefix));
-    if (hits.length !== 1) throw new StrongboxError(hits.length ? 'USAGE' : 'NOT_FOUND', hits.length ? `key prefix ${prefix} is ambiguous` : `no key ${prefix}`);
-    if (hits[0] === repo.keyName) throw new StrongboxError('USAGE', `refusing to remove key ${prefix}: it is the key in use (open with another password to remove it)`);
-    await repo.remove({ type: 'key', name: hits[0] });
-    return { id: hits[0] };
+    const id = resolveIdPrefix('key', prefix, (await repo.listObjects('key')).map((f) => f.name), repo.location);
+    if (id === repo.keyName) throw new StrongboxError('USAGE', `refusing to remove key ${prefix}: it is the key in use (open with another password to remove it)`);
+    await repo.remove({ type: 'key', name: id });
+    return { id };
   });
 }
 
-/** Removes stale locks (or, with `all`, every lock); returns how many. */
-export async function unlock(spec: RepoSpec, input: { all?: boolean }, ctx: OpContext): Promise<{ removed: number }> {
+/**
+ * Removes stale locks (or, with `all`, every lock) and moves unreadable lock files to quarantine; `kept` says
+ * why each remaining lock stays and what `all` would remove.
+ */
+export async function unlock(spec: RepoSpec, input: { all?: boolean }, ctx: OpContext): Promise<{ removed: number; kept: number; advice: string[] }> {
   return withRepository(spec, ctx, { lock: 'none' }, async (repo) => {
-    const removed = await removeStaleLocks(repo, STALE_AFTER_MS, (message) => ctx.emit({ type: 'warning', message }), !!input.all);
-    return { removed };
+    const r = await unlockRepository(repo, { all: input.all });
+    for (const u of r.unreadable) ctx.emit({ type: 'warning', message: `moved unreadable lock file ${u.name.slice(0, 8)} to quarantine (${u.message})` });
+    for (const l of r.removed) {
+      ctx.emit({ type: 'warning', message: `removed ${input.all ? '' : 'stale '}lock ${l.name.slice(0, 8)} of host ${l.info.host} pid ${l.info.pid} (last refreshed ${l.info.refreshed})` });
+    }
+    return { removed: r.removed.length + r.unreadable.length, kept: r.kept.length, advice: keptLockAdvice(r.kept) };
   });
 }

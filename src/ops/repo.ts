@@ -34,7 +34,9 @@ export const SHARED_LOCK_WAIT_MS = 30 * 60_000;
  * backup deduplicating against it would reference deleted blobs.
  */
 export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
-  const repo = await openRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), { index: false, clock: ctx.clock });
+  const repo = await openRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), {
+    index: false, clock: ctx.clock, warn: (message) => ctx.emit({ type: 'warning', message }),
+  });
   try {
     return await locked(repo, ctx, access, fn);
   } catch (e) {

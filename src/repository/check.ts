@@ -5,6 +5,7 @@ import { blobId, SEAL_OVERHEAD, sha256Hex } from './crypto.js';
 import { BlobIndex } from './index-memory.js';
 import { decodeIndex } from './index-file.js';
 import { PACK_ENTRY_LEN, readPackHeader } from './pack.js';
+import { readAllLocks } from './lock.js';
 import type { Repository } from './repository.js';
 import { assertTreeNames } from './tree.js';
 import type { DatabaseComponent, FilesComponent } from './snapshot.js';
@@ -63,6 +64,8 @@ export async function checkRepository(repo: Repository, readData: DataSubset | n
   for (const id of stored.keys()) if (!expected.has(id)) r.notes.push(`pack ${id} is not in any index (unreferenced data, e.g. from an interrupted backup)`);
   // 3. snapshots and trees
   await checkSnapshots(repo, r);
+  // Lock files that do not open cannot be valid locks; they block nobody, but are damage all the same.
+  for (const u of (await readAllLocks(repo)).unreadable) err(`${u.message} (not a valid lock; 'strongbox unlock' moves it to quarantine)`);
   // 4. data
   if (readData) await readPacks(repo, [...expected.keys()].filter((id) => stored.has(id) && chosen(id, readData)), stored, r);
   return r;

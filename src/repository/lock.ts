@@ -7,7 +7,8 @@ import { monotonicMs } from '../clock.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { openObject, sealObject } from './objects.js';
 import { sleep } from '../util/scope.js';
-import type { Repository } from './repository.js';
+import { quarantine } from './quarantine.js';
+import type { DamagedObject, Repository } from './repository.js';
 
 export interface LockInfo {
   exclusive: boolean;
@@ -58,7 +59,7 @@ export class RepoLock {
     const info: LockInfo = { exclusive, host: hostname(), pid: process.pid, username: safeUser(), time: now, refreshed: now };
     const name = await writeLock(repo, info);
     const lock = new RepoLock(repo, name, info);
-    const conflict = (await readLocks(repo)).find((l) => l.name !== name && (exclusive || l.info.exclusive));
+    const conflict = (await readLocks(repo, () => {})).find((l) => l.name !== name && (exclusive || l.info.exclusive));
     if (conflict) {
       await lock.release();
       const c = conflict.info;
@@ -94,17 +95,40 @@ async function writeLock(repo: Repository, info: LockInfo): Promise<string> {
   return name;
 }
 
-export async function readLocks(repo: Repository): Promise<{ name: string; info: LockInfo }[]> {
-  const out: { name: string; info: LockInfo }[] = [];
+export interface StoredLock {
+  name: string;
+  info: LockInfo;
+}
+
+/** The locks that read and verify, and the lock files that do not (which therefore cannot be valid locks). */
+export async function readAllLocks(repo: Repository): Promise<{ locks: StoredLock[]; unreadable: DamagedObject[] }> {
+  const locks: StoredLock[] = [];
+  const unreadable: DamagedObject[] = [];
   for await (const f of repo.backend.list('lock')) {
+    let stored: Buffer;
     try {
-      const body = openObject(repo.key.encKey, 'lock', await repo.backend.load({ type: 'lock', name: f.name }), f.name);
-      out.push({ name: f.name, info: JSON.parse(body.toString('utf8')) as LockInfo });
+      stored = await repo.backend.load({ type: 'lock', name: f.name });
     } catch (e) {
-      if (!repo.backend.isNotFound(e)) throw e; // removed between list and load: not a lock any more
+      if (repo.backend.isNotFound(e)) continue; // removed between list and load: not a lock any more
+      throw e;
+    }
+    try {
+      const info = JSON.parse(openObject(repo.key.encKey, 'lock', stored, f.name).toString('utf8')) as LockInfo;
+      if (!info || typeof info.host !== 'string' || typeof info.refreshed !== 'string') throw new Error('not a lock record');
+      locks.push({ name: f.name, info });
+    } catch (e) {
+      // Saves are atomic, and every writer seals with the same master key: what does not open is no lock.
+      unreadable.push({ type: 'lock', name: f.name, message: isStrongboxError(e) ? e.message : `lock ${f.name}: ${(e as Error).message}` });
     }
   }
-  return out;
+  return { locks, unreadable };
+}
+
+/** The locks that read and verify; an unreadable lock file is skipped with a warning (it blocks nobody). */
+export async function readLocks(repo: Repository, warn: (m: string) => void = (m) => repo.warn(m)): Promise<StoredLock[]> {
+  const { locks, unreadable } = await readAllLocks(repo);
+  for (const u of unreadable) warn(`ignoring ${u.message}: it cannot be a valid lock; 'strongbox unlock' moves it to quarantine`);
+  return locks;
 }
 
 export function isStale(info: LockInfo, nowMs: number, staleAfterMs: number, host = hostname()): boolean {
@@ -115,7 +139,7 @@ export function isStale(info: LockInfo, nowMs: number, staleAfterMs: number, hos
 /** Remove stale locks; with `all`, remove every lock (the `unlock --remove-all` escape hatch). */
 export async function removeStaleLocks(repo: Repository, staleAfterMs: number, warn: (m: string) => void, all = false): Promise<number> {
   let n = 0;
-  for (const l of await readLocks(repo)) {
+  for (const l of await readLocks(repo, warn)) {
     if (all || isStale(l.info, repo.clock.now(), staleAfterMs)) {
       warn(`removing stale lock ${l.name.slice(0, 8)} of host ${l.info.host} pid ${l.info.pid} (last refreshed ${l.info.refreshed})`);
       await repo.backend.remove({ type: 'lock', name: l.name });
@@ -123,6 +147,46 @@ export async function removeStaleLocks(repo: Repository, staleAfterMs: number, w
     }
   }
   return n;
+}
+
+export interface UnlockResult {
+  /** Stale (or, with `all`, any) locks removed. */
+  removed: StoredLock[];
+  /** Lock files that could not be read, moved to quarantine. */
+  unreadable: DamagedObject[];
+  /** Locks that look alive and were kept. */
+  kept: StoredLock[];
+}
+
+/**
+ * `unlock`: remove stale locks (with `all`, every lock), and move lock files that cannot be read to
+ * quarantine; they cannot be valid, and would otherwise stay behind for ever.
+ */
+export async function unlockRepository(repo: Repository, opts: { all?: boolean; staleAfterMs?: number } = {}): Promise<UnlockResult> {
+  const { locks, unreadable } = await readAllLocks(repo);
+  for (const u of unreadable) await quarantine(repo, { type: 'lock', name: u.name });
+  const r: UnlockResult = { removed: [], unreadable, kept: [] };
+  for (const l of locks) {
+    if (opts.all || isStale(l.info, repo.clock.now(), opts.staleAfterMs ?? STALE_AFTER_MS)) {
+      await repo.backend.remove({ type: 'lock', name: l.name });
+      r.removed.push(l);
+    } else r.kept.push(l);
+  }
+  return r;
+}
+
+/** Why a kept lock was kept, and what `--remove-all` would do about it (for `unlock` to print). */
+export function keptLockAdvice(kept: StoredLock[], host = hostname()): string[] {
+  if (!kept.length) return [];
+  const lines = kept.map(({ name, info }) => {
+    const why = info.host === host
+      ? `process ${info.pid} on this host is still running`
+      : `it is held by another host, where this host cannot see whether pid ${info.pid} still runs; it becomes stale 30 minutes after its last refresh`;
+    return `kept ${info.exclusive ? 'exclusive' : 'shared'} lock ${name.slice(0, 8)} of host ${info.host} pid ${info.pid} (last refreshed ${info.refreshed}): ${why}`;
+  });
+  lines.push(`if ${kept.length === 1 ? 'that process is' : 'those processes are'} gone, 'strongbox unlock --remove-all' removes ${kept.length === 1 ? 'it' : `these ${kept.length} locks`}`
+    + ' (removing a live lock lets a prune delete data a running backup or restore still needs)');
+  return lines;
 }
 
 function processExists(pid: number): boolean {

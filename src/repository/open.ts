@@ -8,11 +8,11 @@ import { type InitOptions, Repository } from './repository.js';
  * Opens the repository at `location` with the password `password()` gives (asked only once the location is
  * known to hold a repository of a format this program reads), and loads its index unless `index` is false.
  */
-export async function openRepository(location: string, password: () => Promise<string>, opts: { index?: boolean; clock?: Clock } = {}): Promise<Repository> {
+export async function openRepository(location: string, password: () => Promise<string>, opts: { index?: boolean; clock?: Clock; warn?: (message: string) => void } = {}): Promise<Repository> {
   const backend = openBackend(location);
   try {
     await Repository.readConfig(backend);
-    const repo = await Repository.open(backend, await password(), { clock: opts.clock });
+    const repo = await Repository.open(backend, await password(), { clock: opts.clock, warn: opts.warn });
     if (opts.index !== false) await repo.loadIndex();
     return repo;
   } catch (e) {

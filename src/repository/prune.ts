@@ -3,8 +3,9 @@
 // (format doc, "Prune"): new packs → new indexes → an index superseding the old ones → delete old
 // indexes → delete packs. It runs under an exclusive lock, so no backup can add references meanwhile.
 import { throwIfAborted } from '../util/scope.js';
-import { StrongboxError } from '../errors.js';
-import { decodeIndex, encodeIndex, type IndexPack } from './index-file.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
+import { decodeIndex, type IndexPack } from './index-file.js';
+import { writeIndexSet } from './index-write.js';
 import { SEAL_OVERHEAD } from './crypto.js';
 import { PACK_ENTRY_LEN } from './pack.js';
 import { Packer } from './packer.js';
@@ -62,7 +63,13 @@ export async function usedBlobs(repo: Repository): Promise<Set<string>> {
       if (n.type === 'dir' && n.subtree) await walk(n.subtree, `${what}/${n.name}`);
     }
   };
-  for (const s of await repo.listSnapshots()) {
+  const { snapshots, damaged } = await repo.readSnapshots();
+  if (damaged.length) {
+    // What a damaged snapshot references is unknown: pruning now could delete the data it still needs.
+    throw new StrongboxError('INTEGRITY', `${damaged.map((d) => d.message).join('; ')}: not pruning a damaged repository;`
+      + ` run 'strongbox repair snapshots', which moves unreadable snapshots to quarantine`);
+  }
+  for (const s of snapshots) {
     for (const c of filesComponents(s.snapshot)) await walk(c.tree, `snapshot ${s.id.slice(0, 8)}`);
     for (const c of databaseComponents(s.snapshot)) for (const id of c.content) need(id, `snapshot ${s.id.slice(0, 8)} database ${c.name}`);
   }
@@ -83,7 +90,15 @@ export async function prune(repo: Repository, opts: { repackUnused?: number; dry
   const step = opts.onStep ?? (() => {});
   const indexNames: string[] = [];
   for await (const f of repo.backend.list('index')) indexNames.push(f.name);
-  const indexes = await mapLimit(indexNames, 8, async (name) => ({ name, idx: decodeIndex(await repo.loadObject('index', name), name) }));
+  const indexes = await mapLimit(indexNames, 8, async (name) => {
+    try {
+      return { name, idx: decodeIndex(await repo.loadObject('index', name), name) };
+    } catch (e) {
+      // Packs only a damaged index lists would look unreferenced, and be deleted.
+      if (!isStrongboxError(e, 'INTEGRITY')) throw e;
+      throw new StrongboxError('INTEGRITY', `${e.message}: not pruning a damaged repository; run 'strongbox repair index'`, { cause: e });
+    }
+  });
   const superseded = new Set(indexes.flatMap((i) => i.idx.supersedes));
   const listed = new Map<string, IndexPack>();
   for (const { name, idx } of indexes) if (!superseded.has(name)) for (const p of idx.packs) if (!listed.has(p.packId)) listed.set(p.packId, p);
@@ -128,11 +143,7 @@ export async function prune(repo: Repository, opts: { repackUnused?: number; dry
   // 2. Index the kept packs anew, then supersede every old index in one last object. Cancelled before this,
   // prune leaves only unreferenced new packs, which the next prune removes; after it, it finishes.
   throwIfAborted(opts.signal);
-  const keptPacks = plan.keep.map((u) => listed.get(u.packId)!);
-  for (let i = 0; i < keptPacks.length; i += 64) {
-    await repo.saveObject('index', encodeIndex({ supersedes: [], packs: keptPacks.slice(i, i + 64) }));
-  }
-  await repo.saveObject('index', encodeIndex({ supersedes: indexNames, packs: [] }));
+  await writeIndexSet(repo, plan.keep.map((u) => listed.get(u.packId)!), indexNames);
   // 3. Only now delete: old indexes, then the packs nothing points at any more.
   for (const name of indexNames) {
     await repo.backend.remove({ type: 'index', name });

@@ -14,6 +14,17 @@ import { openObject, sealObject, type ObjectKind } from './objects.js';
 import { decodeTree, type Tree } from './tree.js';
 import { type Snapshot, type SnapshotRef, sortNewestFirst } from './snapshot.js';
 import { mapLimit } from '../util/concurrency.js';
+import { resolveIdPrefix } from './ids.js';
+
+/** A stored object that could not be read or verified, and why; skipped by the lenient readers. */
+export interface DamagedObject {
+  type: 'index' | 'snapshot' | 'lock' | 'data';
+  name: string;
+  message: string;
+}
+
+/** Where warnings about skipped objects go (a plain callback; the CLI prints them to stderr). */
+export type Warn = (message: string) => void;
 
 export interface InitOptions {
   clock?: Clock;
@@ -25,7 +36,11 @@ export interface InitOptions {
 export class Repository {
   index = new BlobIndex();
   readonly indexNames = new Set<string>();
+  /** Index objects the last loadIndex skipped because they could not be read or verified. */
+  damagedIndexes: DamagedObject[] = [];
   private readonly treeCache = new Map<string, Tree>();
+  private readonly warned = new Set<string>();
+  private warnSink: Warn = () => {};
 
   private constructor(
     readonly backend: Backend,
@@ -34,6 +49,17 @@ export class Repository {
     readonly keyName: string,
     readonly clock: Clock,
   ) {}
+
+  /** Report a skipped object once per process, however often it is read. */
+  warn(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.warnSink(message);
+  }
+
+  set onWarning(w: Warn) {
+    this.warnSink = w;
+  }
 
   static async init(backend: Backend, password: string, opts: InitOptions = {}): Promise<Repository> {
     const clock = opts.clock ?? systemClock;
@@ -51,7 +77,7 @@ export class Repository {
   }
 
   /** Read the config (refusing newer formats), then find the key file the password opens. */
-  static async open(backend: Backend, password: string, opts: { clock?: Clock } = {}): Promise<Repository> {
+  static async open(backend: Backend, password: string, opts: { clock?: Clock; warn?: Warn } = {}): Promise<Repository> {
     const cfg = await Repository.readConfig(backend);
     const names: string[] = [];
     for await (const f of backend.list('key')) names.push(f.name);
@@ -68,7 +94,9 @@ export class Repository {
       }
       if (mk) {
         verifyConfig(cfg, mk, backend.location);
-        return new Repository(backend, cfg, mk, name, opts.clock ?? systemClock);
+        const repo = new Repository(backend, cfg, mk, name, opts.clock ?? systemClock);
+        if (opts.warn) repo.onWarning = opts.warn;
+        return repo;
       }
     }
     if (names.length > 0 && damaged.length === names.length) {
@@ -93,13 +121,29 @@ export class Repository {
     return parseConfig(bytes, backend.location);
   }
 
-  /** (Re)load every index object into a fresh in-memory index, ignoring superseded ones. */
+  /**
+   * (Re)load every index object into a fresh in-memory index, ignoring superseded ones. An index that fails
+   * to decrypt or verify is skipped with a warning (and kept in `damagedIndexes`): the blobs it listed read
+   * as missing, which names them, instead of every command failing ('strongbox repair index' rebuilds it).
+   */
   async loadIndex(): Promise<void> {
     this.index = new BlobIndex();
     this.indexNames.clear();
     const names: string[] = [];
     for await (const f of this.backend.list('index')) names.push(f.name);
-    const files = await mapLimit(names, 8, async (name) => ({ name, idx: decodeIndex(await this.loadObject('index', name), name) }));
+    const damaged: DamagedObject[] = [];
+    const read = await mapLimit(names, 8, async (name) => {
+      try {
+        return { name, idx: decodeIndex(await this.loadObject('index', name), name) };
+      } catch (e) {
+        if (!isStrongboxError(e, 'INTEGRITY')) throw e;
+        damaged.push({ type: 'index', name, message: e.message });
+        return null;
+      }
+    });
+    this.damagedIndexes = damaged;
+    for (const d of damaged) this.warn(`skipping ${d.message}; run 'strongbox repair index'`);
+    const files = read.filter((f) => f !== null);
     const superseded = new Set(files.flatMap((f) => f.idx.supersedes));
     for (const { name, idx } of files) {
       if (superseded.has(name)) continue;
@@ -171,29 +215,61 @@ export class Repository {
   }
 
   async loadSnapshot(id: string): Promise<Snapshot> {
-    return JSON.parse((await this.loadObject('snapshot', id)).toString('utf8')) as Snapshot;
+    const body = await this.loadObject('snapshot', id);
+    let s: Snapshot;
+    try {
+      s = JSON.parse(body.toString('utf8')) as Snapshot;
+    } catch (e) {
+      throw new StrongboxError('INTEGRITY', `snapshot ${id}: not valid JSON`, { cause: e });
+    }
+    if (!s || typeof s.time !== 'string' || !Array.isArray(s.components)) {
+      throw new StrongboxError('INTEGRITY', `snapshot ${id}: not a snapshot (no time or component list)`);
+    }
+    return s;
   }
 
-  /** All snapshots, newest first. */
+  /** Every snapshot that reads and verifies (newest first), and the ones that do not. */
+  async readSnapshots(): Promise<{ snapshots: SnapshotRef[]; damaged: DamagedObject[] }> {
+    const damaged: DamagedObject[] = [];
+    const refs = await mapLimit(await this.snapshotNames(), 8, async (id) => {
+      try {
+        return { id, snapshot: await this.loadSnapshot(id) };
+      } catch (e) {
+        if (!isStrongboxError(e, 'INTEGRITY')) throw e;
+        damaged.push({ type: 'snapshot', name: id, message: e.message });
+        return null;
+      }
+    });
+    return { snapshots: sortNewestFirst(refs.filter((r) => r !== null)), damaged };
+  }
+
+  /** All snapshots that read and verify, newest first; each damaged one is skipped with a warning. */
   async listSnapshots(): Promise<SnapshotRef[]> {
+    const { snapshots, damaged } = await this.readSnapshots();
+    for (const d of damaged) this.warn(`skipping ${d.message}; run 'strongbox repair snapshots'`);
+    return snapshots;
+  }
+
+  async snapshotNames(): Promise<string[]> {
     const names: string[] = [];
     for await (const f of this.backend.list('snapshot')) names.push(f.name);
-    const refs = await mapLimit(names, 8, async (id) => ({ id, snapshot: await this.loadSnapshot(id) }));
-    return sortNewestFirst(refs);
+    return names;
   }
 
-  /** Resolve "latest" or a unique ID prefix (at least 4 hex characters). */
+  /**
+   * Resolve "latest" (the newest readable snapshot `filter` accepts) or an ID prefix (the rule of ids.ts).
+   * A prefix is matched against the stored names, so only the snapshot it names has to be readable.
+   */
   async resolveSnapshot(ref: string, filter?: (s: SnapshotRef) => boolean): Promise<SnapshotRef> {
-    const all = (await this.listSnapshots()).filter(filter ?? (() => true));
     if (ref === 'latest') {
+      const all = (await this.listSnapshots()).filter(filter ?? (() => true));
       if (!all.length) throw new StrongboxError('NOT_FOUND', `no snapshot in ${this.backend.location} matches 'latest'`);
       return all[0];
     }
-    if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new StrongboxError('USAGE', `'${ref}' is not a snapshot ID (give 'latest' or at least 4 hex characters)`);
-    const hits = all.filter((s) => s.id.startsWith(ref));
-    if (hits.length === 0) throw new StrongboxError('NOT_FOUND', `no snapshot ${ref} in ${this.backend.location}`);
-    if (hits.length > 1) throw new StrongboxError('USAGE', `snapshot prefix ${ref} is ambiguous (${hits.length} snapshots); give more characters`);
-    return hits[0];
+    const id = resolveIdPrefix('snapshot', ref, await this.snapshotNames(), this.backend.location);
+    const s = { id, snapshot: await this.loadSnapshot(id) };
+    if (filter && !filter(s)) throw new StrongboxError('NOT_FOUND', `snapshot ${ref} in ${this.backend.location} does not match the selection`);
+    return s;
   }
 
   /** Where the repository is, for messages (no secrets). */

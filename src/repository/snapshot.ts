@@ -107,6 +107,8 @@ export interface Snapshot {
   components: Component[];
   summary?: SnapshotSummary;
   incomplete?: { errors: { path: string; message: string }[] };
+  /** Set by `repair snapshots`: when, which snapshot this replaces, and what it left out. */
+  repaired?: { time: string; original: string; removed: string[] };
 }
 
 export interface SnapshotRef {

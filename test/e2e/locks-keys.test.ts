@@ -135,8 +135,11 @@ describe('locks', () => {
     const res = await r(['backup', src, '--retry-lock', '0s'], 11);
     expect(res.stderr).toMatch(/locked by host web-2 .*pid 811/);
     expect(await lockFiles()).toHaveLength(1); // the failed backup removed its own lock
-    await r(['unlock']); // not stale: unlock alone keeps it
+    const kept = await r(['unlock']); // not stale: unlock alone keeps it, and says why and what would remove it
     expect(await lockFiles()).toHaveLength(1);
+    expect(kept.stdout).toMatch(/removed 0 lock\(s\), kept 1/);
+    expect(kept.stderr).toMatch(/kept exclusive lock [0-9a-f]{8} of host web-2 pid 811 .*another host/);
+    expect(kept.stderr).toMatch(/'strongbox unlock --remove-all' removes it/);
     await r(['unlock', '--remove-all']);
     expect(await lockFiles()).toEqual([]);
   });

@@ -16,6 +16,7 @@ const DIRS: Record<Exclude<FileType, 'config'>, string> = {
   index: 'index',
   snapshot: 'snapshots',
   lock: 'locks',
+  quarantine: 'quarantine',
 };
 
 const DIR_MODE = 0o700;

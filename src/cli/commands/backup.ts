@@ -41,7 +41,7 @@ export async function runBackup(g: GlobalOptions, paths: string[], o: BackupCmdO
     host: o.host, parent: o.parent, time: parseTime('--time', o.time), ...labelOptions(o), lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
   const spec = plainRepo(choice(g));
-  const res = await runOp(g, io, (ctx) => backupPaths(spec, input, ctx));
+  const res = await runOp(g, io, (ctx) => backupPaths(spec, input, ctx), { stream: true });
   const s = res.snapshot.summary!;
   if (g.json) printSummary(io, { outcome: res.outcome, id: res.id, parent: res.parent, summary: s, incomplete: res.snapshot.incomplete ?? null });
   else if (!g.quiet) {
@@ -62,7 +62,7 @@ async function runAppBackups(g: GlobalOptions, o: BackupCmdOptions, io: Io): Pro
     apps, only: parseOnly(o.only), tags: o.tag, host: o.host, time: parseTime('--time', o.time), ...labelOptions(o),
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
-  const res = await runOp(g, io, (ctx) => backupApps(choice(g), cfg, input, ctx));
+  const res = await runOp(g, io, (ctx) => backupApps(choice(g), cfg, input, ctx), { stream: true });
   if (g.json) printSummary(io, jsonResult(res, !!o.allApps));
   else if (!g.quiet) for (const a of res.apps) if (a.result) report(io, a.app, a.result);
   if (res.error) throw res.error;

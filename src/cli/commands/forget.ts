@@ -66,7 +66,7 @@ export async function runForget(g: GlobalOptions, o: ForgetCmdOptions, io: Io): 
     spec = plainRepo(choice(g));
   }
   const input = { app: o.app, apps, policy, dryRun: o.dryRun, prune: o.prune, repackUnused, lockWaitMs };
-  const r = await runOp(g, io, (ctx) => forget(spec, input, ctx));
+  const r = await runOp(g, io, (ctx) => forget(spec, input, ctx), { stream: true });
   if (g.json) {
     printSummary(io, { outcome: r.outcome, groups: r.groups.map(jsonGroup), removed: r.removed, dryRun: r.dryRun, prune: r.prune });
     return;
@@ -100,7 +100,7 @@ function reportPrune(io: Io, j: PruneSummary): void {
 export async function runPrune(g: GlobalOptions, o: { dryRun?: boolean; repackUnused?: string; retryLock?: string }, io: Io): Promise<void> {
   const input = { dryRun: o.dryRun, repackUnused: parsePercent(o.repackUnused), lockWaitMs: lockWait(o.retryLock, 0) };
   const spec = plainRepo(choice(g));
-  const r = await runOp(g, io, (ctx) => pruneRepository(spec, input, ctx));
+  const r = await runOp(g, io, (ctx) => pruneRepository(spec, input, ctx), { stream: true });
   if (g.json) printSummary(io, { ...r });
   else if (!g.quiet) reportPrune(io, r);
 }

@@ -27,8 +27,9 @@ export async function runKeyRemove(g: GlobalOptions, prefix: string, io: Io): Pr
 
 export async function runUnlock(g: GlobalOptions, o: { removeAll?: boolean }, io: Io): Promise<void> {
   const spec = plainRepo(choice(g));
-  const { removed } = await runOp(g, io, (ctx) => unlock(spec, { all: o.removeAll }, ctx));
-  if (!g.quiet) io.out(`removed ${removed} lock(s)`);
+  const { removed, kept, advice } = await runOp(g, io, (ctx) => unlock(spec, { all: o.removeAll }, ctx));
+  for (const line of advice) io.err(line);
+  if (!g.quiet) io.out(`removed ${removed} lock(s)${kept ? `, kept ${kept}` : ''}`);
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {

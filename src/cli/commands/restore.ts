@@ -37,7 +37,7 @@ export async function runRestore(g: GlobalOptions, arg: string, o: RestoreCmdOpt
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
   const spec = plainRepo(choice(g));
-  const r = await runOp(g, io, (ctx) => restorePaths(spec, input, ctx));
+  const r = await runOp(g, io, (ctx) => restorePaths(spec, input, ctx), { stream: true });
   if (g.json) {
     const { subpath: _s, outcome, ...stats } = r;
     printSummary(io, { outcome, ...stats });
@@ -55,7 +55,7 @@ async function runAppRestore(g: GlobalOptions, ref: string, o: RestoreCmdOptions
     target: o.target, targetDb: o.targetDb, yes: o.yes, verify: o.verify, confirm: interactive ? ask : undefined,
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
-  const r = await runOp(g, io, (ctx) => restoreAppSnapshot(choice(g), cfg, input, ctx));
+  const r = await runOp(g, io, (ctx) => restoreAppSnapshot(choice(g), cfg, input, ctx), { stream: true });
   if (g.json) printSummary(io, { ...r });
   else if (!g.quiet) io.out(`restored snapshot ${shortId(r.snapshot)} into app ${r.app}: ${r.restored.map((d) => `${d.kind === 'database' ? 'db' : 'files'} ${d.name}`).join(', ')}`);
 }

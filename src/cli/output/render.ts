@@ -11,8 +11,9 @@ export interface Renderer {
 }
 
 /** Where events go for these global options. `stepPrefix` names the app in step lines ("app shop: …"). */
-export function renderer(g: GlobalOptions, io: Io, opts: { steps?: boolean } = {}): Renderer {
-  if (g.json) return { emit: (e) => io.out(JSON.stringify(e)), done: () => {} };
+export function renderer(g: GlobalOptions, io: Io, opts: { stream?: boolean } = {}): Renderer {
+  // Listings print one JSON document: their (rare) warnings go to stderr as text instead.
+  if (g.json && opts.stream) return { emit: (e) => io.out(JSON.stringify(e)), done: () => {} };
   let shown = false;
   const clear = () => {
     if (shown) io.progress?.('');
@@ -23,7 +24,7 @@ export function renderer(g: GlobalOptions, io: Io, opts: { steps?: boolean } = {
     emit: (e) => {
       switch (e.type) {
         case 'progress': {
-          if (g.quiet || !io.progress || (e.phase !== 'files' && e.phase !== 'restore')) return;
+          if (g.quiet || g.json || !io.progress || (e.phase !== 'files' && e.phase !== 'restore')) return;
           const rate = e.elapsedMs > 0 ? (e.bytesDone / e.elapsedMs) * 1000 : 0;
           const eta = e.walkDone && rate > 0 ? ` ETA ${duration(((e.bytesTotal - e.bytesDone) / rate) * 1000)}` : '';
           const total = e.walkDone ? ` / ${bytes(e.bytesTotal)}` : '';
@@ -39,7 +40,7 @@ export function renderer(g: GlobalOptions, io: Io, opts: { steps?: boolean } = {
           return;
         }
         case 'phase':
-          if (e.state !== 'finished' || !e.message || g.quiet || opts.steps === false) return;
+          if (e.state !== 'finished' || !e.message || g.quiet || g.json) return;
           clear();
           io.err(e.app ? `app ${e.app}: ${e.message}` : e.message);
       }
