@@ -233,7 +233,7 @@ class Walk {
   /** `dev` is null for a backed-up path itself: its own device is the one --one-file-system stays on. */
   private async scanEntry(path: FsPath, name: EntryName, rel: string, prevNode: TreeNode | undefined, dev: string | null): Promise<Later<TreeNode | null>> {
     throwIfAborted(this.signal);
-    this.counters.currentFile = displayPath(path);
+    this.counters.currentFile = path; // made printable only when progress is sampled
     const node = this.statNode(path, name);
     if (!node) return later(Promise.resolve(null));
     if (this.excluder.excluded(rel, node.type === 'dir')) return later(Promise.resolve(null));

@@ -1,4 +1,5 @@
 // Backup counters, updated by the walker and sampled by the progress display.
+import { displayPath } from '../util/names.js';
 
 export interface BackupProgress {
   files: number;
@@ -28,13 +29,13 @@ export class Counters {
   dataBlobs = 0;
   errors = 0;
   walkDone = false;
-  currentFile: string | undefined = undefined;
+  currentFile: string | Buffer | undefined = undefined;
 
   snapshot(elapsedMs: number): BackupProgress {
     return {
       files: this.files, filesDone: this.filesDone, dirs: this.dirs, bytesTotal: this.bytesTotal,
       bytesDone: this.bytesDone, errors: this.errors, walkDone: this.walkDone, elapsedMs,
-      ...(this.currentFile !== undefined ? { currentFile: this.currentFile } : {}),
+      ...(this.currentFile !== undefined ? { currentFile: displayPath(this.currentFile) } : {}),
     };
   }
 }
