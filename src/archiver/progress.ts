@@ -1,18 +1,9 @@
 // Backup counters, updated by the walker and sampled by the progress display.
+import type { FilesProgressEvent } from '../events.js';
 import { displayPath } from '../util/names.js';
 
-export interface BackupProgress {
-  files: number;
-  filesDone: number;
-  dirs: number;
-  bytesTotal: number;
-  bytesDone: number;
-  errors: number;
-  walkDone: boolean;
-  elapsedMs: number;
-  /** The path the walk is at. */
-  currentFile?: string;
-}
+/** What a progress event of a file-tree backup carries (src/events.ts), without its labels. */
+export type BackupProgress = Omit<FilesProgressEvent, 'type' | 'phase' | 'app' | 'component'>;
 
 export class Counters {
   files = 0;

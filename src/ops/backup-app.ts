@@ -1,25 +1,15 @@
 // Backup of applications from the config: one snapshot per app, holding its databases and file trees, with its
 // hooks around. With several apps every one is attempted, and the outcome is the worst of theirs.
-import { type AppBackupResult, backupApp, type Only } from '../app/backup.js';
+import { type AppBackupOptions, type AppBackupResult, backupApp } from '../app/backup.js';
 import type { AppConfig, Config } from '../config/schema.js';
 import { exitStatusFor, isStrongboxError, StrongboxError } from '../errors.js';
-import type { Periodicity } from '../repository/snapshot.js';
 import { abortError } from '../util/scope.js';
 import type { OpContext } from './context.js';
 import { SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
 import { appRepo, type RepoChoice } from './target.js';
 
-export interface AppBackupInput {
-  /** The apps to back up, in order (one, or every app of the config). */
-  apps: AppConfig[];
-  only?: Only;
-  periodicity?: Periodicity | 'all';
-  note?: string;
-  tags?: string[];
-  host?: string;
-  time?: number;
-  lockWaitMs?: number;
-}
+/** The apps to back up, in order (one, or every app of the config), and what each backup is told. */
+export type AppBackupInput = Omit<AppBackupOptions, 'scope' | 'emit' | 'threads'> & { apps: AppConfig[]; lockWaitMs?: number };
 
 /** Per app: `ok`, `incomplete` (unreadable files), `hook-failed` (saved, but an after hook failed), or `failed`. */
 export type AppBackupOutcome = 'ok' | 'incomplete' | 'hook-failed' | 'failed';
