@@ -36,6 +36,11 @@ export interface Backend {
   /** Human-readable location, without secrets (e.g. "/var/backups/repo", "s3:bucket/prefix"). */
   readonly location: string;
   readonly capabilities: BackendCapabilities;
+  /**
+   * The absolute directory the objects live in when the store is this machine's filesystem (the local backend),
+   * so a backup can leave the repository out of the paths it walks and a restore can refuse to write into it.
+   */
+  readonly localPath?: string;
   /** Create the backend's layout (directories, bucket prefix). Idempotent. */
   create(): Promise<void>;
   /** Store an object atomically: readers see all of it or nothing. */

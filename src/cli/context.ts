@@ -15,6 +15,7 @@ export interface GlobalOptions {
   passwordCommandTimeout?: string;
   json?: boolean;
   quiet?: boolean;
+  debug?: boolean;
 }
 
 export interface Io {

@@ -1,9 +1,9 @@
 // An opened repository: config, master key, blob index, and typed access to blobs and sealed objects.
 // Everything above (archiver, restorer, check, commands) goes through this.
 import { randomBytes } from 'node:crypto';
-import type { Backend, FileInfo, FileType, Handle } from '../backends/backend.js';
+import { type Backend, BackendError, type FileInfo, type FileType, type Handle } from '../backends/backend.js';
 import { type Clock, systemClock } from '../clock.js';
-import { isStrongboxError, StrongboxError } from '../errors.js';
+import { isStrongboxError, StrongboxError, systemReason } from '../errors.js';
 import { zstdDecompress } from './compress.js';
 import { blobId, type MasterKey, newMasterKey, open as openSealed, sha256Hex } from './crypto.js';
 import { newConfig, parseConfig, type RepoConfig, signConfig, verifyConfig } from './config.js';
@@ -277,6 +277,11 @@ export class Repository {
     return this.backend.location;
   }
 
+  /** The repository's directory when it is on this machine's filesystem (see Backend.localPath). */
+  get localPath(): string | undefined {
+    return this.backend.localPath;
+  }
+
   /** Releases the backend's connections and handles; the repository is not used afterwards. */
   async close(): Promise<void> {
     await this.backend.close();
@@ -288,7 +293,7 @@ export class Repository {
     try {
       for await (const f of this.backend.list(type)) out.push(f);
     } catch (e) {
-      throw new StrongboxError('BACKEND', `listing ${type} objects in ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+      throw backendFailure(`listing ${type} objects in ${this.backend.location}`, e);
     }
     return out;
   }
@@ -298,7 +303,7 @@ export class Repository {
     try {
       await this.backend.remove(h);
     } catch (e) {
-      throw new StrongboxError('BACKEND', `removing ${h.type}/${h.name} from ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+      throw backendFailure(`removing ${h.type}/${h.name} from ${this.backend.location}`, e);
     }
   }
 
@@ -306,7 +311,7 @@ export class Repository {
     try {
       await this.backend.save(h, data, { exclusive });
     } catch (e) {
-      throw new StrongboxError('BACKEND', `saving ${h.type}/${h.name} to ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+      throw backendFailure(`saving ${h.type}/${h.name} to ${this.backend.location}`, e);
     }
   }
 
@@ -317,9 +322,15 @@ export class Repository {
       if (this.backend.isNotFound(e)) {
         throw new StrongboxError('INTEGRITY', `${h.type} ${h.name} is missing from ${this.backend.location}`, { cause: e });
       }
-      throw new StrongboxError('BACKEND', `reading ${h.type}/${h.name} from ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+      throw backendFailure(`reading ${h.type}/${h.name} from ${this.backend.location}`, e);
     }
   }
+}
+
+/** A BACKEND error for a failed call: a backend error's own message names object and location already. */
+function backendFailure(what: string, e: unknown): StrongboxError {
+  if (e instanceof BackendError) return new StrongboxError('BACKEND', e.message, { cause: e });
+  return new StrongboxError('BACKEND', `${what} failed: ${systemReason(e)}`, { cause: e });
 }
 
 async function exists(b: Backend, h: Handle): Promise<boolean> {

@@ -9,6 +9,7 @@ import { BackendError, handleToString, type Backend, type FileInfo, type FileTyp
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
 import { isAlreadyExistsError, isNotFoundError, isPermanentError, toBackendError } from '../errors.js';
 import { readExactly, syncDir, writeNewFileDurably } from './fsutil.js';
+import { makeDirs } from '../../util/local-paths.js';
 
 const DIRS: Record<Exclude<FileType, 'config'>, string> = {
   key: 'keys',
@@ -118,11 +119,12 @@ export function createLocalBackend(dir: string): Backend {
 
   return {
     location,
+    localPath: root,
     capabilities: { atomicCreate: true, rangeReads: true, persistent: true },
 
     async create(): Promise<void> {
       try {
-        await fs.mkdir(root, { recursive: true, mode: DIR_MODE });
+        await makeDirs(root, DIR_MODE);
         for (const sub of Object.values(DIRS)) await fs.mkdir(path.join(root, sub), { recursive: true, mode: DIR_MODE });
         await syncDir(root);
       } catch (err) {

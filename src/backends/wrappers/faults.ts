@@ -102,6 +102,7 @@ export function withFaults(backend: Backend, plan: FaultPlan = {}): FaultyBacken
 
   return {
     location: backend.location,
+    localPath: backend.localPath,
     capabilities: backend.capabilities,
     stats,
     inject: (f) => void planned.push({ ...f, left: f.count ?? 1 }),

@@ -117,6 +117,7 @@ export function withRetry(backend: Backend, opts: RetryOptions = {}): Backend {
 
   return {
     location: backend.location,
+    localPath: backend.localPath,
     capabilities: backend.capabilities,
     create: () => run('create', undefined, () => backend.create()),
     save: (h, data, o = {}) =>
