@@ -94,8 +94,8 @@ export interface Snapshot {
   /** What the snapshot claims; a wrong clock or --time can make it anything (see `seq`). */
   time: string;
   /**
-   * Write order: 1 + the highest `seq` among the snapshots its writer could see (format doc, "Time and write
-   * order"). Absent in snapshots given their time with --time and in those written before it existed (count as 0).
+   * Write order: 1 + the highest `seq` among the snapshots its writer could see (format doc, "Time and
+   * `seq`"). Absent in snapshots given their time with --time and in those written before it existed (count as 0).
    */
   seq?: number;
   host: string;

@@ -1,5 +1,5 @@
 // The order snapshots were written in, which a wrong clock cannot upset: the per-repository sequence number
-// first, the claimed time only within one number (format doc, "Snapshots", "Time and write order").
+// first, the claimed time only within one number (format doc, "Time and `seq`").
 import { formatAge } from '../util/duration.js';
 import { aheadOf } from '../util/time.js';
 import type { SnapshotRef } from './snapshot.js';
@@ -29,15 +29,20 @@ export function nextSeq(seen: { seq?: number }[]): number {
   return 1 + seen.reduce((m, s) => Math.max(m, s.seq ?? 0), 0);
 }
 
+export interface AheadWarning {
+  ref: SnapshotRef;
+  warning: string;
+}
+
 /**
  * The newest written of `list` (any order) and a warning for each of its snapshots dated more than the
  * tolerance ahead of `now`, saying whether it was chosen (it was written last) or which one was.
  */
-export function newestWritten(list: SnapshotRef[], now: number): { chosen: SnapshotRef | undefined; ahead: { ref: SnapshotRef; warning: string }[] } {
+export function newestWritten(list: SnapshotRef[], now: number): { chosen?: SnapshotRef; ahead: AheadWarning[] } {
   const sorted = sortNewestWritten(list, now);
   const chosen = sorted[0];
-  const ahead = sorted.filter((s) => aheadOf(Date.parse(s.snapshot.time), now)).map((ref) => ({ ref, warning: futureWarning(ref, now, chosen) }));
-  return { chosen, ahead };
+  const ahead = sorted.filter((s) => aheadOf(Date.parse(s.snapshot.time), now));
+  return { chosen, ahead: ahead.map((ref) => ({ ref, warning: futureWarning(ref, now, chosen) })) };
 }
 
 /** Newest written first: `seq`, then the claimed time, with `now` the reader's clock. */
@@ -50,7 +55,7 @@ export function written(s: SnapshotRef): Written {
   return { id: s.id, time: Date.parse(s.snapshot.time), seq: s.snapshot.seq };
 }
 
-/** "snapshot 1a2b3c4d of host web-1 is dated 9999-12-31T23:59:59.000Z, 7974y 12d ahead of this host's clock" */
+/** "snapshot 1a2b3c4d of host web-1 is dated 9999-12-31T23:59:59.000Z, 7974y 12d ahead of this host's clock". */
 function aheadText(s: SnapshotRef, now: number): string {
   const t = Date.parse(s.snapshot.time);
   return `snapshot ${s.id.slice(0, 8)} of host ${s.snapshot.host} is dated ${new Date(t).toISOString()}, `
@@ -61,12 +66,14 @@ const CHECK = "check that host's clock, or whether the time was given with --tim
 
 function futureWarning(s: SnapshotRef, now: number, chosen: SnapshotRef | undefined): string {
   const tail = chosen?.id === s.id
-    ? `; it was written last${s.snapshot.seq !== undefined ? ` (seq ${s.snapshot.seq})` : ''}, so it is used as the newest`
-    : `; snapshot ${chosen ? chosen.id.slice(0, 8) : '?'} was written after it and is used as the newest`;
+    ? `; it was written last${s.snapshot.seq !== undefined ? ` (seq ${s.snapshot.seq})` : ''}, so it is used`
+      + ' as the newest'
+    : `; snapshot ${chosen?.id.slice(0, 8)} was written after it and is used as the newest`;
   return `${aheadText(s, now)}${tail} (${CHECK})`;
 }
 
 /** The warning forget gives for a snapshot dated ahead of `now`: retention buckets go by that time. */
 export function retentionWarning(s: SnapshotRef, now: number): string {
-  return `${aheadText(s, now)}; retention places it by that time, and keeps the snapshot written last in any case (${CHECK})`;
+  return `${aheadText(s, now)}; retention places it by that time, and keeps the snapshot written last in any case`
+    + ` (${CHECK})`;
 }

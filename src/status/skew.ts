@@ -27,7 +27,8 @@ export function clockSkews(snapshots: SnapshotRef[], now: number): ClockSkew[] {
     seen.add(s.snapshot.host);
     const ahead = aheadOf(Date.parse(s.snapshot.time), s.storedAt);
     if (ahead) {
-      out.push({ host: s.snapshot.host, id: s.id, time: s.snapshot.time, storedAt: new Date(s.storedAt).toISOString(), aheadMs: ahead });
+      const storedAt = new Date(s.storedAt).toISOString();
+      out.push({ host: s.snapshot.host, id: s.id, time: s.snapshot.time, storedAt, aheadMs: ahead });
     }
   }
   return out;

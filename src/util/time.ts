@@ -1,5 +1,6 @@
-// Dates given on the command line (--time, --since, --until): one strict ISO 8601 grammar with four-digit years
-// 1970–9999 (no sign, no expanded years), and the rule that a snapshot may not claim a time ahead of its writer's clock.
+// Dates given on the command line (--time, --since, --until): one strict ISO 8601 grammar with four-digit
+// years 1970–9999 (no sign, no expanded years), and the rule that a snapshot may not claim a time ahead of its
+// writer's clock.
 import { StrongboxError } from '../errors.js';
 
 /** How far a snapshot's time may be ahead of a clock before it counts as "in the future" (clocks drift). */
@@ -22,7 +23,8 @@ export function parseDateTime(text: string, flag: string): number {
   if (!m) throw bad('not a date/time');
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) throw bad('no such day');
-  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) throw bad('no such time of day');
+  const [hh, mm, ss] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  if (hh > 23 || mm > 59 || ss > 59) throw bad('no such time of day');
   const ms = Date.parse(t.replace(' ', 'T'));
   if (Number.isNaN(ms)) throw bad('not a date/time');
   checkRange(ms, `${flag} ${text}`);
@@ -30,7 +32,9 @@ export function parseDateTime(text: string, flag: string): number {
 }
 
 function checkRange(ms: number, what: string): void {
-  if (!(ms >= MIN_MS && ms <= MAX_MS)) throw new StrongboxError('USAGE', `${what}: a date must lie in the years 1970–9999`);
+  if (!(ms >= MIN_MS && ms <= MAX_MS)) {
+    throw new StrongboxError('USAGE', `${what}: a date must lie in the years 1970–9999`);
+  }
 }
 
 /**
@@ -38,10 +42,12 @@ function checkRange(ms: number, what: string): void {
  * clock unless `allowFuture`: such a snapshot would claim to be newer than every real one written after it.
  */
 export function checkSnapshotTime(ms: number, now: number, allowFuture = false): void {
-  const what = `snapshot time ${Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms)}`;
+  const iso = Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+  const what = `snapshot time ${iso}`;
   checkRange(ms, what);
   if (!allowFuture && aheadOf(ms, now)) {
-    throw new StrongboxError('USAGE', `${what} is in the future (this host's clock says ${new Date(now).toISOString()}); `
+    const clock = new Date(now).toISOString();
+    throw new StrongboxError('USAGE', `${what} is in the future (this host's clock says ${clock}); `
       + 'give a time that has passed, or add --allow-future if this one is meant');
   }
 }
