@@ -27,7 +27,7 @@ export interface BackupOptions {
   excludes?: string[];
   tags?: string[];
   host?: string;
-  /** A snapshot ID, or undefined to pick the latest snapshot of the same host and paths. */
+  /** A snapshot ID, or undefined to pick the newest written snapshot of the same host and paths. */
   parent?: string;
   /** Record the snapshot at this time (ms since epoch) instead of now. */
   time?: number;
@@ -149,7 +149,7 @@ export function summarize(walks: Counters[], packer: Packer, durationMs: number,
 async function findParent(repo: Repository, ref: string | undefined, host: string, paths: string[]): Promise<SnapshotRef | null> {
   if (ref) return repo.resolveSnapshot(ref);
   const all = await repo.listSnapshots();
-  return all.find((s) => s.snapshot.host === host && samePaths(s.snapshot.paths, paths) && filesComponent(s.snapshot)) ?? null;
+  return repo.newestWritten(all.filter((s) => s.snapshot.host === host && samePaths(s.snapshot.paths, paths) && filesComponent(s.snapshot))) ?? null;
 }
 
 function buildTrie(paths: string[]): PathTrie {

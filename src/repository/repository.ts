@@ -12,7 +12,8 @@ import { decodeIndex } from './index-file.js';
 import { type KdfParams, makeKeyFile, openKeyFile, parseKeyFile } from './keys.js';
 import { openObject, sealObject, type ObjectKind } from './objects.js';
 import { decodeTree, type Tree } from './tree.js';
-import { type Snapshot, type SnapshotRef, sortNewestFirst } from './snapshot.js';
+import type { Snapshot, SnapshotRef } from './snapshot.js';
+import { newestWritten, nextSeq, sortNewestWritten } from './write-order.js';
 import { mapLimit } from '../util/concurrency.js';
 import { resolveIdPrefix } from './ids.js';
 
@@ -39,7 +40,11 @@ export class Repository {
   /** Index objects the last loadIndex skipped because they could not be read or verified. */
   damagedIndexes: DamagedObject[] = [];
   private readonly treeCache = new Map<string, Tree>();
+  /** Snapshot objects are immutable and named by content: one loaded never needs loading again. */
+  private readonly snapshotCache = new Map<string, Snapshot>();
   private readonly warned = new Set<string>();
+  /** Snapshots dated in the future already named in a warning (once each, whatever the wording). */
+  private readonly namedAhead = new Set<string>();
   private warnSink: Warn = () => {};
 
   private constructor(
@@ -214,7 +219,10 @@ export class Repository {
     return this.saveObject('snapshot', Buffer.from(JSON.stringify(s)));
   }
 
+  /** A snapshot object, checked; callers share the cached copy and must not change it. */
   async loadSnapshot(id: string): Promise<Snapshot> {
+    const hit = this.snapshotCache.get(id);
+    if (hit) return hit;
     const body = await this.loadObject('snapshot', id);
     let s: Snapshot;
     try {
@@ -225,25 +233,31 @@ export class Repository {
     if (!s || typeof s.time !== 'string' || !Array.isArray(s.components)) {
       throw new StrongboxError('INTEGRITY', `snapshot ${id}: not a snapshot (no time or component list)`);
     }
+    this.snapshotCache.set(id, s);
     return s;
   }
 
-  /** Every snapshot that reads and verifies (newest first), and the ones that do not. */
+  /**
+   * Every snapshot that reads and verifies, newest written first (write-order.ts: `seq`, then the claimed
+   * time), each with the storage's time where the backend gives it; and the ones that do not read.
+   */
   async readSnapshots(): Promise<{ snapshots: SnapshotRef[]; damaged: DamagedObject[] }> {
     const damaged: DamagedObject[] = [];
-    const refs = await mapLimit(await this.snapshotNames(), 8, async (id) => {
+    const files: FileInfo[] = [];
+    for await (const f of this.backend.list('snapshot', { modTime: true })) files.push(f);
+    const refs = await mapLimit(files, 8, async ({ name: id, modTime }) => {
       try {
-        return { id, snapshot: await this.loadSnapshot(id) };
+        return { id, snapshot: await this.loadSnapshot(id), ...(modTime !== undefined ? { storedAt: modTime } : {}) };
       } catch (e) {
         if (!isStrongboxError(e, 'INTEGRITY')) throw e;
         damaged.push({ type: 'snapshot', name: id, message: e.message });
         return null;
       }
     });
-    return { snapshots: sortNewestFirst(refs.filter((r) => r !== null)), damaged };
+    return { snapshots: sortNewestWritten(refs.filter((r) => r !== null), this.clock.now()), damaged };
   }
 
-  /** All snapshots that read and verify, newest first; each damaged one is skipped with a warning. */
+  /** All snapshots that read and verify, newest written first; each damaged one is skipped with a warning. */
   async listSnapshots(): Promise<SnapshotRef[]> {
     const { snapshots, damaged } = await this.readSnapshots();
     for (const d of damaged) this.warn(`skipping ${d.message}; run 'strongbox repair snapshots'`);
@@ -256,15 +270,34 @@ export class Repository {
     return names;
   }
 
+  /** The `seq` for a snapshot written now: 1 + the highest in the repository, listed afresh. */
+  async nextSeq(): Promise<number> {
+    return nextSeq((await this.listSnapshots()).map((s) => s.snapshot));
+  }
+
   /**
-   * Resolve "latest" (the newest readable snapshot `filter` accepts) or an ID prefix (the rule of ids.ts).
-   * A prefix is matched against the stored names, so only the snapshot it names has to be readable.
+   * The newest written of `list`: what 'latest' and a backup's parent are. Each snapshot of the list dated more
+   * than a few minutes ahead of this host's clock is named in a warning (once), saying whether it was used.
+   */
+  newestWritten(list: SnapshotRef[]): SnapshotRef | undefined {
+    const { chosen, ahead } = newestWritten(list, this.clock.now());
+    for (const { ref, warning } of ahead) {
+      if (this.namedAhead.has(ref.id)) continue;
+      this.namedAhead.add(ref.id);
+      this.warn(warning);
+    }
+    return chosen;
+  }
+
+  /**
+   * Resolve "latest" (the newest written readable snapshot `filter` accepts) or an ID prefix (the rule of
+   * ids.ts). A prefix is matched against the stored names, so only the snapshot it names has to be readable.
    */
   async resolveSnapshot(ref: string, filter?: (s: SnapshotRef) => boolean): Promise<SnapshotRef> {
     if (ref === 'latest') {
-      const all = (await this.listSnapshots()).filter(filter ?? (() => true));
-      if (!all.length) throw new StrongboxError('NOT_FOUND', `no snapshot in ${this.backend.location} matches 'latest'`);
-      return all[0];
+      const latest = this.newestWritten((await this.listSnapshots()).filter(filter ?? (() => true)));
+      if (!latest) throw new StrongboxError('NOT_FOUND', `no snapshot in ${this.backend.location} matches 'latest'`);
+      return latest;
     }
     const id = resolveIdPrefix('snapshot', ref, await this.snapshotNames(), this.backend.location);
     const s = { id, snapshot: await this.loadSnapshot(id) };
