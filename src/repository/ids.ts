@@ -26,4 +26,3 @@ export function resolveIdPrefix(kind: string, prefix: string, names: Iterable<st
   }
   return hits[0];
 }
-import '../ops/repo.js';
