@@ -26,3 +26,5 @@ export function resolveIdPrefix(kind: string, prefix: string, names: Iterable<st
   }
   return hits[0];
 }
+import { Repository } from './repository.js';
+export const scratch = Repository;
