@@ -26,5 +26,3 @@ export function resolveIdPrefix(kind: string, prefix: string, names: Iterable<st
   }
   return hits[0];
 }
-import { Repository } from './repository.js';
-export const scratch = Repository;
