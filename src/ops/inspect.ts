@@ -65,9 +65,3 @@ export async function repoStats(spec: RepoSpec, ctx: OpContext): Promise<RepoSta
     return s;
   });
 }
-
-import { openBackend } from '../backends/index.js';
-export async function scratchSize(spec: RepoSpec, ctx: OpContext): Promise<number> {
-  void openBackend;
-  return withRepository(spec, ctx, { lock: 'none' }, async (repo) => (repo as any).backend.stat({ type: 'config', name: 'config' }).then((i: { size: number }) => i.size));
-}
