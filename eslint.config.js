@@ -36,13 +36,13 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/clock.ts', 'src/**/*.test.ts'],
+    ignores: ['src/clock.ts'],
     rules: { 'no-restricted-syntax': ['error', ...clockRules] },
   },
   {
     // Above the repository module, storage is reached only through a Repository (its errors, its locks).
     files: ['src/**/*.ts'],
-    ignores: ['src/repository/**', 'src/backends/**', 'src/clock.ts', 'src/**/*.test.ts'],
+    ignores: ['src/repository/**', 'src/backends/**', 'src/clock.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/backends', '**/backends/**'], message: 'open storage through src/repository (openRepository), never a backend directly' }] }],
       'no-restricted-syntax': ['error', ...clockRules,
