@@ -78,7 +78,8 @@ async function apply(repo: Repository, snap: SnapshotRef, s: RestoreStep, source
   const emit = opts.emit ?? ignoreEvents;
   const component = s.component.name;
   const warn = (path: string, message: string) => emit({ type: 'warning', path, message, component });
-  const blobs = repositorySource(repo);
+  // A dump is checked whole against its recorded SHA-256 as well, so its blobs need no keyed-ID check.
+  const blobs = repositorySource(repo, { checkIds: s.kind === 'files' && opts.verify });
   emit({ type: 'phase', phase: s.kind === 'files' ? 'restore' : 'load', state: 'started', component });
   if (s.kind === 'files') {
     const sel = await selectSubpath(repo, snap, s.component.paths[0], s.component);

@@ -25,7 +25,7 @@ import { Staging } from './staging.js';
 export interface RestoreOptions {
   target: string;
   overwrite?: boolean;
-  /** Re-read every written file and check each blob-sized piece against its ID. */
+  /** Check each blob's content against its keyed ID as it is read, and re-read every written file afterwards. */
   verify?: boolean;
   /** Stop at the first file that cannot be restored (an INTEGRITY error) instead of going on past it. */
   failFast?: boolean;
@@ -128,7 +128,6 @@ interface OpenFile {
   fd: number;
   written: number;
   tmp: FsPath;
-  untrack: () => void;
 }
 
 class Applier {
@@ -146,7 +145,7 @@ class Applier {
 
   constructor(private readonly repo: Repository, private readonly plan: RestorePlan, private readonly opts: RestoreOptions) {
     this.bytesTotal = plan.files.reduce((a, f) => a + f.node.size, 0);
-    this.source = opts.source ?? repositorySource(repo);
+    this.source = opts.source ?? repositorySource(repo, { checkIds: opts.verify });
     this.staging = new Staging(!!opts.overwrite);
   }
 
@@ -202,8 +201,10 @@ class Applier {
   private async applyPack(p: PackPlan, blobs: Awaited<ReturnType<BlobSource['readPack']>>): Promise<void> {
     for (const [hex, b] of p.blobs) {
       // A blob only failed files still want is not even decoded.
-      if (b.targets.every((t) => this.failed.has(t.file))) continue;
-      const r = await blobs.take(hex, b);
+      if (this.failed.size && b.targets.every((t) => this.failed.has(t.file))) continue;
+      const taken = blobs.take(hex, b);
+      // Synchronous unless a fallback source had to be asked: no promise per blob on the common path.
+      const r = taken instanceof Promise ? await taken : taken;
       if (!r.ok) {
         for (const t of b.targets) this.fail(t.file, r.fault);
         continue;
@@ -221,7 +222,8 @@ class Applier {
 
   private begin(f: PlannedFile): OpenFile {
     const { fd, tmp } = this.staging.create(f.path);
-    const h = { fd, written: 0, tmp, untrack: this.opts.scope?.trackFile(tmp) ?? (() => {}) };
+    this.opts.scope?.trackFile(tmp);
+    const h = { fd, written: 0, tmp };
     this.open.set(f, h);
     return h;
   }
@@ -239,7 +241,7 @@ class Applier {
       this.staging.discard(h.tmp);
       throw e;
     } finally {
-      h.untrack();
+      this.opts.scope?.untrackFile(h.tmp);
     }
     this.stats.files++;
     this.stats.bytes += h.written;
@@ -266,7 +268,7 @@ class Applier {
   private drop(f: PlannedFile, h: OpenFile): void {
     closeSync(h.fd);
     this.staging.discard(h.tmp);
-    h.untrack();
+    this.opts.scope?.untrackFile(h.tmp);
     this.open.delete(f);
   }
 

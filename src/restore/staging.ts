@@ -79,12 +79,7 @@ export class Staging {
   }
 }
 
+/** Without an exception for the common answer (no): a fresh restore asks once per file. */
 function exists(path: FsPath): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw e;
-  }
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 }

@@ -98,14 +98,15 @@ export class Scope {
   }
 
   /**
-   * A temporary file the operation made outside its temp dirs (beside where it will be renamed to): removed
-   * when the scope closes unless the returned function was called first (the file was renamed or removed).
+   * A temporary file the operation made outside its temp dirs (beside where it will be renamed to): removed when
+   * the scope closes, unless `untrackFile` was called first (the file was renamed into place or removed).
    */
-  trackFile(path: string | Buffer): () => void {
+  trackFile(path: string | Buffer): void {
     this.files.add(path);
-    return () => {
-      this.files.delete(path);
-    };
+  }
+
+  untrackFile(path: string | Buffer): void {
+    this.files.delete(path);
   }
 
   /** Writes `input` to a 0600 file in a private temporary directory (for tools that need a seekable file). */

@@ -49,7 +49,7 @@ describe('restore read path', () => {
     const ctx = newContext({ signal: controller.signal, emit: (e) => { if (e.type === 'progress') controller.abort(); } });
     const staged: (string | Buffer)[] = [];
     const track = ctx.scope.trackFile.bind(ctx.scope);
-    ctx.scope.trackFile = (p) => { staged.push(p); return track(p); };
+    ctx.scope.trackFile = (p) => { staged.push(p); track(p); };
     const err = await restorePaths(spec, { snapshot: 'latest', target }, ctx).then(() => null, (e: unknown) => e);
     expect(staged.length).toBeGreaterThan(0);
     for (const p of staged) await expect(stat(p)).rejects.toThrow(/ENOENT/);

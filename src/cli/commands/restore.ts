@@ -102,7 +102,7 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
     .option('-y, --yes', 'with --app: replace the contents of targets that hold data without asking')
     .option('-t, --target <dir>', 'directory to restore into (created if missing; must be empty); with --app, file trees go to DIR/<name>')
     .option('--overwrite', 'allow restoring into a non-empty target, replacing what is there')
-    .option('--verify', 're-read every restored file and check it against the snapshot')
+    .option('--verify', 'check every blob and re-read every restored file')
     .option('--fail-fast', 'stop at the first file or database whose data cannot be read (exit 1) instead of restoring all the rest (exit 3)')
     .option('--retry-lock <duration>', 'wait this long for a running forget/prune (default 30min; 0s: fail at once)')
     .action(async (arg: string, o: RestoreCmdOptions) => { await runRestore(globals(), arg, o, io); });
