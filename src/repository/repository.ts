@@ -8,7 +8,7 @@ import { zstdDecompress } from './compress.js';
 import { blobId, type MasterKey, newMasterKey, open as openSealed, sha256Hex } from './crypto.js';
 import { newConfig, parseConfig, type RepoConfig, signConfig, verifyConfig } from './config.js';
 import { type BlobType, BlobIndex, BLOB_TREE } from './index-memory.js';
-import { decodeIndex } from './index-file.js';
+import { decodeIndex, type IndexFile } from './index-file.js';
 import { type KdfParams, makeKeyFile, openKeyFile, parseKeyFile } from './keys.js';
 import { openObject, sealObject, type ObjectKind } from './objects.js';
 import { decodeTree, type Tree } from './tree.js';
@@ -134,6 +134,21 @@ export class Repository {
   async loadIndex(): Promise<void> {
     this.index = new BlobIndex();
     this.indexNames.clear();
+    const { live, damaged } = await this.readIndexes();
+    this.damagedIndexes = damaged;
+    for (const d of damaged) this.warn(`skipping ${d.message}; run 'strongbox repair index'`);
+    for (const { name, idx } of live) {
+      this.indexNames.add(name);
+      for (const p of idx.packs) for (const e of p.entries) this.index.add(e.id, { ...e, packId: p.packId });
+    }
+  }
+
+  /**
+   * Every index object, read and verified: the live ones, the names of those a later index supersedes (left by
+   * an interrupted prune or repair), and those that fail to decrypt or verify. The one reader of indexes;
+   * loading, check and prune each decide what a damaged one means for them.
+   */
+  async readIndexes(): Promise<{ live: { name: string; idx: IndexFile }[]; superseded: string[]; damaged: DamagedObject[] }> {
     const names: string[] = [];
     for await (const f of this.backend.list('index')) names.push(f.name);
     const damaged: DamagedObject[] = [];
@@ -146,15 +161,13 @@ export class Repository {
         return null;
       }
     });
-    this.damagedIndexes = damaged;
-    for (const d of damaged) this.warn(`skipping ${d.message}; run 'strongbox repair index'`);
     const files = read.filter((f) => f !== null);
-    const superseded = new Set(files.flatMap((f) => f.idx.supersedes));
-    for (const { name, idx } of files) {
-      if (superseded.has(name)) continue;
-      this.indexNames.add(name);
-      for (const p of idx.packs) for (const e of p.entries) this.index.add(e.id, { ...e, packId: p.packId });
-    }
+    const supersededSet = new Set(files.flatMap((f) => f.idx.supersedes));
+    return {
+      live: files.filter((f) => !supersededSet.has(f.name)),
+      superseded: files.filter((f) => supersededSet.has(f.name)).map((f) => f.name),
+      damaged,
+    };
   }
 
   /** Load, decrypt, decompress a blob; with `verify`, also recompute its ID. */

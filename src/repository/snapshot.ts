@@ -71,8 +71,14 @@ export type Periodicity = (typeof PERIODICITIES)[number];
 export const TIME_PERIODICITIES: Periodicity[] = ['hourly', 'daily', 'weekly', 'monthly', 'bimonthly'];
 export type Trigger = 'scheduled' | 'on-demand' | 'shutdown';
 
+/** The trigger a backup of this periodicity records. */
 export function triggerOf(p: Periodicity): Trigger {
   return p === 'manual' ? 'on-demand' : p === 'shutdown' ? 'shutdown' : 'scheduled';
+}
+
+/** The trigger a snapshot recorded; a snapshot from before triggers were recorded was taken on demand. */
+export function recordedTrigger(s: Snapshot): Trigger {
+  return s.trigger ?? 'on-demand';
 }
 
 /**

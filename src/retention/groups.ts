@@ -3,7 +3,7 @@
 // so partial `--only` backups and full ones are kept apart); snapshots without an app are grouped by
 // host and paths and need rules given as flags. Pure: the forget command applies the result.
 import type { AppConfig } from '../config/schema.js';
-import type { SnapshotRef, Trigger } from '../repository/snapshot.js';
+import { recordedTrigger, type SnapshotRef, type Trigger } from '../repository/snapshot.js';
 import { written } from '../repository/write-order.js';
 import { aheadOf } from '../util/time.js';
 import { type Decision, planRetention } from './plan.js';
@@ -32,7 +32,6 @@ export interface ForgetInput {
   now: number;
 }
 
-const triggerOf = (s: SnapshotRef): Trigger => s.snapshot.trigger ?? 'on-demand';
 
 /**
  * What a snapshot holds ("database main + files web"): a `backup --only db` and a full backup are different
@@ -45,7 +44,7 @@ export function planForget(input: ForgetInput): GroupPlan[] {
   const groups = new Map<string, SnapshotRef[]>();
   for (const s of input.snapshots) {
     const key = s.snapshot.app !== undefined
-      ? JSON.stringify(['app', s.snapshot.app, triggerOf(s), contentsOf(s)])
+      ? JSON.stringify(['app', s.snapshot.app, recordedTrigger(s.snapshot), contentsOf(s)])
       : JSON.stringify(['paths', s.snapshot.host, [...s.snapshot.paths].sort()]);
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }

@@ -1,8 +1,8 @@
 // The --time grammar and the future rule: years 1970–9999, four digits, no sign, real calendar days; a time
 // more than 5 minutes ahead of the writer's clock only with allowFuture.
 import { describe, expect, it } from 'vitest';
-import { isStrongboxError } from '../errors.js';
-import { checkSnapshotTime, parseDateTime } from './time.js';
+import { isStrongboxError } from '../../../src/errors.js';
+import { checkSnapshotTime, parseDateTime } from '../../../src/util/time.js';
 
 const usage = (f: () => unknown) => {
   try {
