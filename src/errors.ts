@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   REPO_VERSION: { exit: 1, http: 409, summary: 'the repository was written by a newer strongbox format' },
   LOCKED: { exit: 11, http: 423, summary: 'the repository is locked by another process' },
   NOT_FOUND: { exit: 1, http: 404, summary: 'a snapshot, key, path or object named was not found' },
-  INCOMPLETE: { exit: 3, http: 200, summary: 'backup finished, but some files could not be read (snapshot marked incomplete)' },
+  INCOMPLETE: { exit: 3, http: 200, summary: 'backup finished, but some files could not be read (snapshot marked incomplete); or restore finished, but some files or databases could not be restored (named)' },
   INTEGRITY: { exit: 1, http: 500, summary: 'repository data failed verification (corrupt, tampered or missing object)' },
   UNSAFE_PATH: { exit: 1, http: 400, summary: 'a tree entry would write outside the restore target' },
   TARGET_NOT_EMPTY: { exit: 1, http: 409, summary: 'restore target is not empty (use --overwrite to allow)' },

@@ -58,6 +58,10 @@ export interface WarningEvent {
   message: string;
   path?: string;
   app?: string;
+  component?: string;
+  /** A file a restore left out, or a database it did not load: the blob at fault and its pack (null: in none known). */
+  blob?: string;
+  pack?: string | null;
 }
 
 export type OpEvent = PhaseEvent | ProgressEvent | WarningEvent;

@@ -1,13 +1,15 @@
 // Applying an app restore: ask consent for every target that holds data (all before touching any), then
-// restore file trees with the restorer and databases through their sources, from the verified dump stream.
+// restore file trees with the restorer and databases through their sources. A dump is read and verified whole
+// before its tool starts: bytes that fail verification never reach pg_restore, mysql or sqlite3.
 import { readdir } from 'node:fs/promises';
 import { StrongboxError } from '../errors.js';
 import type { AppConfig } from '../config/schema.js';
 import type { Repository } from '../repository/repository.js';
 import type { SnapshotRef } from '../repository/snapshot.js';
-import { readStream } from '../repository/stream.js';
+import { type BlobSource, describeFault, repositorySource } from '../repository/blob-source.js';
+import { readStream, type StreamFault, verifyStream } from '../repository/stream.js';
 import { removeExtraneous } from '../restore/extraneous.js';
-import { restore, type RestoreStats } from '../restore/restorer.js';
+import { restore, type RestoreFailure, type RestoreStats } from '../restore/restorer.js';
 import { selectSubpath } from '../restore/select.js';
 import { openSource } from '../sources/index.js';
 import type { Source } from '../sources/source.js';
@@ -21,6 +23,8 @@ export interface AppRestoreOptions extends AppRestoreChoice {
   /** Asks the user (interactive terminals only); absent, a target that holds data is refused. */
   confirm?: (question: string) => Promise<boolean>;
   verify?: boolean;
+  /** Stop at the first file or dump that cannot be restored (an INTEGRITY error) instead of going on. */
+  failFast?: boolean;
   /** The operation this restore is: its signal cancels it, its tools and temporary files belong to it. */
   scope: Scope;
   emit?: Emit;
@@ -35,7 +39,14 @@ export interface RestoredComponent {
   /** Entries the target held that the snapshot does not, removed when replacing. */
   removed?: number;
   bytes?: number;
+  /** False when something was left out: files of a tree (the others were restored), or a database (not loaded at all). */
+  complete: boolean;
+  /** What was left out and why: a tree's files, or the dump's blobs at fault (no path). */
+  failed?: ComponentFailure[];
 }
+
+/** A file of a tree that was not restored, or (without a path) what is wrong with a database's dump. */
+export type ComponentFailure = RestoreFailure | { path?: undefined; blob?: string; pack?: string | null; message: string };
 
 export async function restoreApp(repo: Repository, snap: SnapshotRef, app: AppConfig, opts: AppRestoreOptions): Promise<RestoredComponent[]> {
   const steps = planAppRestore(snap.snapshot, snap.id, app, opts);
@@ -65,26 +76,49 @@ export async function restoreApp(repo: Repository, snap: SnapshotRef, app: AppCo
 
 async function apply(repo: Repository, snap: SnapshotRef, s: RestoreStep, source: Source | null, full: boolean, opts: AppRestoreOptions): Promise<RestoredComponent> {
   const emit = opts.emit ?? ignoreEvents;
-  const warn = (path: string, message: string) => emit({ type: 'warning', path, message });
-  emit({ type: 'phase', phase: s.kind === 'files' ? 'restore' : 'load', state: 'started', component: s.component.name });
+  const component = s.component.name;
+  const warn = (path: string, message: string) => emit({ type: 'warning', path, message, component });
+  // A dump is checked whole against its recorded SHA-256 as well, so its blobs need no keyed-ID check.
+  const blobs = repositorySource(repo, { checkIds: s.kind === 'files' && opts.verify });
+  emit({ type: 'phase', phase: s.kind === 'files' ? 'restore' : 'load', state: 'started', component });
   if (s.kind === 'files') {
     const sel = await selectSubpath(repo, snap, s.component.paths[0], s.component);
-    const stats = await restore(repo, sel, { target: s.dest, overwrite: full, verify: opts.verify, signal: opts.scope.signal, onWarning: warn });
+    const { stats, failed } = await restore(repo, sel, {
+      target: s.dest, overwrite: full, verify: opts.verify, failFast: opts.failFast, source: blobs, signal: opts.scope.signal, scope: opts.scope,
+      onWarning: warn, onFailure: ({ path, message, blob, pack }) => emit({ type: 'warning', path, message, component, blob, pack }),
+    });
     // Replacing means the directory ends up as backed up: what was added since is removed too.
     const removed = full ? await removeExtraneous(repo, sel, s.dest, { keep: s.keep, onSkip: warn }) : 0;
+    const notes = [removed && `${removed} entries not in the snapshot removed`, failed.length && `${failed.length} NOT restored (see warnings)`, opts.verify && 'verified'];
     emit({
-      type: 'phase', phase: 'restore', state: 'finished', component: s.component.name,
-      message: `files ${s.component.name} → ${s.dest}: ${stats.files} files, ${stats.dirs} dirs${removed ? `, ${removed} entries not in the snapshot removed` : ''}${opts.verify ? ', verified' : ''}`,
+      type: 'phase', phase: 'restore', state: 'finished', component,
+      message: `files ${component} → ${s.dest}: ${stats.files} files, ${stats.dirs} dirs${notes.filter(Boolean).map((n) => `, ${n}`).join('')}`,
     });
-    return { name: s.component.name, kind: 'files', target: s.dest, replaced: full, files: stats, removed };
+    return { name: component, kind: 'files', target: s.dest, replaced: full, files: stats, removed, complete: !failed.length, ...(failed.length ? { failed } : {}) };
   }
   const c = s.component;
-  await source!.restore(readStream(repo, c, `database ${c.name} of snapshot ${snap.id.slice(0, 8)}`), s.target.name, c);
-  emit({
-    type: 'phase', phase: 'load', state: 'finished', component: c.name,
-    message: `database ${c.name} → ${source!.describeTarget(s.target.name)}: ${c.size} bytes of ${c.format} restored`,
-  });
-  return { name: c.name, kind: 'database', target: source!.describeTarget(s.target.name), replaced: full, bytes: c.size };
+  const target = source!.describeTarget(s.target.name);
+  const what = `database ${c.name} of snapshot ${snap.id.slice(0, 8)}`;
+  const faults = await verifyDump(blobs, c, what, opts);
+  if (faults.length) {
+    const failed = faults.map((f) => ({ blob: f.blob, pack: f.pack, message: `${what}: not loaded into ${target}: ${f.blob === undefined ? f.reason : describeFault(f)}` }));
+    for (const f of failed) emit({ type: 'warning', message: f.message, component, blob: f.blob, pack: f.pack });
+    emit({ type: 'phase', phase: 'load', state: 'finished', component, message: `database ${c.name} → ${target}: NOT restored, its dump failed verification (${target} was not touched)` });
+    return { name: c.name, kind: 'database', target, replaced: false, bytes: 0, complete: false, failed };
+  }
+  await source!.restore(readStream(blobs, c, what), s.target.name, c);
+  emit({ type: 'phase', phase: 'load', state: 'finished', component, message: `database ${c.name} → ${target}: ${c.size} bytes of ${c.format} restored` });
+  return { name: c.name, kind: 'database', target, replaced: full, bytes: c.size, complete: true };
+}
+
+/** Every blob of the dump read and verified before any byte goes to the restore tool; with --fail-fast, the first fault throws. */
+async function verifyDump(blobs: BlobSource, c: Parameters<typeof verifyStream>[1], what: string, opts: AppRestoreOptions): Promise<StreamFault[]> {
+  const faults = await verifyStream(blobs, c, opts.scope.signal);
+  if (faults.length && opts.failFast) {
+    const f = faults[0];
+    throw new StrongboxError('INTEGRITY', `${what}: not loaded: ${f.blob === undefined ? f.reason : describeFault(f)} (--fail-fast: the restore stopped here)`);
+  }
+  return faults;
 }
 
 async function nonEmptyDir(path: string): Promise<boolean> {

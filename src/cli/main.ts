@@ -93,7 +93,8 @@ if (isMain) {
   let signals = 0;
   const onSignal = (sig: string) => {
     if (++signals > 1) {
-      for (const s of liveScopes) s.killChildren();
+      // Kills their tools and removes their temporary files (a restore's half-written files among them).
+      for (const s of liveScopes) s.close();
       process.exit(ERROR_CODES.INTERRUPTED.exit);
     }
     process.stderr.write(`strongbox: interrupted (${sig}); stopping\n`);

@@ -5,6 +5,7 @@ import { link, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { StrongboxError } from '../errors.js';
 import { databaseComponents, type DatabaseComponent, type Periodicity } from '../repository/snapshot.js';
+import { repositorySource } from '../repository/blob-source.js';
 import { readStream } from '../repository/stream.js';
 import type { OpContext } from './context.js';
 import { type RepoSpec, SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
@@ -29,7 +30,7 @@ export async function dumpComponent(spec: RepoSpec, input: DumpInput, ctx: OpCon
     const dbs = databaseComponents(snap.snapshot);
     const c = dbs.find((d) => d.name === name);
     if (!c) throw new StrongboxError('NOT_FOUND', `snapshot ${snap.id.slice(0, 8)} has no database component ${name} (databases: ${dbs.map((d) => d.name).join(', ') || 'none'})`);
-    const data = readStream(repo, c, `database ${name} of snapshot ${snap.id.slice(0, 8)}`);
+    const data = readStream(repositorySource(repo), c, `database ${name} of snapshot ${snap.id.slice(0, 8)}`);
     if (!input.output) {
       await pipeline(data, input.stdout ?? process.stdout, { end: false, signal: ctx.signal });
     } else {

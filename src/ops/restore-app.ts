@@ -27,11 +27,14 @@ export interface AppRestoreInput {
   /** Asks the user (interactive terminals only); absent, a target that holds data is refused. */
   confirm?: (question: string) => Promise<boolean>;
   verify?: boolean;
+  /** Stop at the first file or dump that cannot be restored (an INTEGRITY error). */
+  failFast?: boolean;
   lockWaitMs?: number;
 }
 
 export interface AppRestoreResult {
-  outcome: 'ok';
+  /** 'incomplete': some component is not `complete` (its `failed` says what was left out); the others were restored. */
+  outcome: 'ok' | 'incomplete';
   snapshot: string;
   app: string;
   restored: RestoredComponent[];
@@ -49,9 +52,9 @@ export async function restoreAppSnapshot(choice: RepoChoice, cfg: Config, input:
     }
     const restored = await restoreApp(repo, snap, app, {
       only: input.only, components: input.components, target: input.target, targetDb: input.targetDb, yes: input.yes,
-      verify: input.verify, confirm: input.confirm, scope: ctx.scope, emit: ctx.emit,
+      verify: input.verify, failFast: input.failFast, confirm: input.confirm, scope: ctx.scope, emit: ctx.emit,
     });
-    return { outcome: 'ok', snapshot: snap.id, app: app.id, restored };
+    return { outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete', snapshot: snap.id, app: app.id, restored };
   });
 }
 

@@ -1,5 +1,6 @@
-// Restore of a snapshot (or SNAPSHOT:subpath) into a directory.
-import { restore, type RestoreStats } from '../restore/restorer.js';
+// Restore of a snapshot (or SNAPSHOT:subpath) into a directory. A file whose data cannot be had is left out and
+// named, the rest is restored, and the outcome is 'incomplete'.
+import { restore, type RestoreFailure, type RestoreStats } from '../restore/restorer.js';
 import { selectSubpath, splitSnapshotArg } from '../restore/select.js';
 import type { Periodicity } from '../repository/snapshot.js';
 import type { OpContext } from './context.js';
@@ -14,15 +15,19 @@ export interface RestoreInput {
   periodicity?: Periodicity;
   overwrite?: boolean;
   verify?: boolean;
+  /** Stop at the first file that cannot be restored (an INTEGRITY error). */
+  failFast?: boolean;
   lockWaitMs?: number;
 }
 
 export interface RestoreResult extends RestoreStats {
-  outcome: 'ok';
+  /** 'incomplete': the files in `failed` were not restored (nothing is under their names); all others were. */
+  outcome: 'ok' | 'incomplete';
   snapshot: string;
   subpath: string;
   target: string;
   verified: boolean;
+  failed: RestoreFailure[];
 }
 
 export async function restorePaths(spec: RepoSpec, input: RestoreInput, ctx: OpContext): Promise<RestoreResult> {
@@ -32,12 +37,19 @@ export async function restorePaths(spec: RepoSpec, input: RestoreInput, ctx: OpC
     const snap = await resolveRef(repo, ref, { periodicity: input.periodicity });
     const sel = await selectSubpath(repo, snap, subpath);
     ctx.emit({ type: 'phase', phase: 'restore', state: 'started' });
-    const stats = await restore(repo, sel, {
-      target: input.target, overwrite: input.overwrite, verify: input.verify, signal: ctx.signal,
+    let errors = 0;
+    const { stats, failed } = await restore(repo, sel, {
+      target: input.target, overwrite: input.overwrite, verify: input.verify, failFast: input.failFast, signal: ctx.signal, scope: ctx.scope,
       onWarning: (path, message) => ctx.emit({ type: 'warning', path, message }),
-      onProgress: (p) => ctx.emit({ type: 'progress', phase: 'restore', dirs: 0, errors: 0, walkDone: true, ...p }),
+      onFailure: ({ path, message, blob, pack }) => {
+        errors++;
+        ctx.emit({ type: 'warning', path, message, blob, pack });
+      },
+      onProgress: (p) => ctx.emit({ type: 'progress', phase: 'restore', dirs: 0, errors, walkDone: true, ...p }),
     });
     ctx.emit({ type: 'phase', phase: 'restore', state: 'finished' });
-    return { outcome: 'ok', snapshot: snap.id, subpath, target: input.target, verified: !!input.verify, ...stats };
+    return {
+      outcome: failed.length ? 'incomplete' : 'ok', snapshot: snap.id, subpath, target: input.target, verified: !!input.verify, ...stats, failed,
+    };
   });
 }

@@ -1,7 +1,7 @@
 // Restore planning (pure over trees): walks the selected tree, validating names, and lists what to
 // create — directories, symlinks, files with their blobs and offsets, hard links — and which packs to read.
+import type { BlobFault } from '../repository/blob-source.js';
 import type { Repository } from '../repository/repository.js';
-import { StrongboxError } from '../errors.js';
 import { assertSafeNode, assertTreeNames, nodeName, type TreeNode } from '../repository/tree.js';
 import { childPath, displayPath, type FsPath } from '../util/names.js';
 import type { Selection } from './select.js';
@@ -32,10 +32,12 @@ export interface RestorePlan {
   hardlinks: { path: FsPath; to: PlannedFile }[];
   special: { path: FsPath; node: TreeNode }[];
   packs: PackPlan[];
+  /** Files that cannot be restored whatever is read: a blob of theirs is in no pack the index knows. */
+  unplaced: { file: PlannedFile; fault: BlobFault }[];
 }
 
 export async function planRestore(repo: Repository, sel: Selection, target: string): Promise<RestorePlan> {
-  const plan: RestorePlan = { dirs: [{ path: target, node: null }], symlinks: [], files: [], hardlinks: [], special: [], packs: [] };
+  const plan: RestorePlan = { dirs: [{ path: target, node: null }], symlinks: [], files: [], hardlinks: [], special: [], packs: [], unplaced: [] };
   const firstOfInode = new Map<string, PlannedFile>();
   const packs = new Map<string, PackPlan>();
   const addNode = async (n: TreeNode, path: FsPath): Promise<void> => {
@@ -56,7 +58,11 @@ export async function planRestore(repo: Repository, sel: Selection, target: stri
       let offset = 0;
       for (const id of n.content ?? []) {
         const loc = repo.index.get(Buffer.from(id, 'hex'));
-        if (!loc) throw new StrongboxError('INTEGRITY', `${displayPath(path)}: data blob ${id} is not in the index (missing data; run 'strongbox check')`);
+        if (!loc) {
+          // Its length is unknown, so nothing after it could be placed: the file fails (the restore goes on).
+          plan.unplaced.push({ file: f, fault: { blob: id, pack: null, reason: "not in the index (missing data; run 'strongbox check')" } });
+          break;
+        }
         let p = packs.get(loc.packId);
         if (!p) packs.set(loc.packId, (p = { packId: loc.packId, blobs: new Map() }));
         let b = p.blobs.get(id);

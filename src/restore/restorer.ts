@@ -1,34 +1,56 @@
 // Applies a restore plan: directories, then file contents pack by pack (each pack read once, every blob
 // written to all its places), then hard links and metadata. Never writes outside the target and never
-// follows a symlink to write. File I/O is synchronous: page-cache writes take microseconds, while each
-// promise-based call would cost a thread-pool round trip; pack reads stay asynchronous and prefetched.
+// follows a symlink to write. Each file is written under a temporary name beside it and renamed into place
+// only when all its blobs were written and verified, so a file that fails never appears under its name; the
+// restore goes on past it and names it. File I/O is synchronous: page-cache writes take microseconds, while
+// each promise-based call would cost a thread-pool round trip; pack reads stay asynchronous and prefetched.
 import {
-  closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, linkSync, lstatSync,
+  closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, lstatSync,
   lutimesSync, mkdirSync, openSync, readSync, rmSync, symlinkSync, utimesSync, chmodSync, writeSync,
 } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { isInside, makeDirs } from '../util/local-paths.js';
 import { monotonicMs } from '../clock.js';
 import { StrongboxError } from '../errors.js';
-import { throwIfAborted } from '../util/scope.js';
+import { type BlobFault, type BlobSource, describeFault, repositorySource } from '../repository/blob-source.js';
 import { blobId } from '../repository/crypto.js';
 import type { Repository } from '../repository/repository.js';
 import { linkTarget, type TreeNode } from '../repository/tree.js';
 import { displayPath, type FsPath } from '../util/names.js';
+import { type Scope, throwIfAborted } from '../util/scope.js';
 import { type PackPlan, type PlannedFile, planRestore, type RestorePlan } from './plan.js';
 import type { Selection } from './select.js';
+import { Staging } from './staging.js';
 
 export interface RestoreOptions {
   target: string;
   overwrite?: boolean;
-  /** Check every blob's ID after decryption and re-read every written file. */
+  /** Check each blob's content against its keyed ID as it is read, and re-read every written file afterwards. */
   verify?: boolean;
-  /** Cancels the restore between packs (files already written stay; the target is not complete). */
+  /** Stop at the first file that cannot be restored (an INTEGRITY error) instead of going on past it. */
+  failFast?: boolean;
+  /** Where blobs come from; the repository's own packs when absent (a mirror can be added with withFallback). */
+  source?: BlobSource;
+  /** Cancels the restore between packs (files already renamed into place stay; the target is not complete). */
   signal?: AbortSignal;
+  /** Owns the temporary files while they are written: closing it removes those an abort left behind. */
+  scope?: Scope;
   /** `path` as displayPath shows it (escaped when not plain UTF-8 text). */
   onWarning?: (path: string, message: string) => void;
+  /** A file that was not restored (told once per file, as it happens). */
+  onFailure?: (f: RestoreFailure) => void;
   /** Files and bytes written so far against the plan's totals, at most every 250 ms and once at the end. */
   onProgress?: (p: RestoreProgress) => void;
+}
+
+/** A file (or hard link) left out because a blob of it could not be had; nothing is under its name. */
+export interface RestoreFailure {
+  /** As displayPath shows it; `pathBytes` (base64) holds the exact name where it is not UTF-8. */
+  path: string;
+  pathBytes?: string;
+  blob: string;
+  pack: string | null;
+  message: string;
 }
 
 export interface RestoreProgress {
@@ -48,11 +70,17 @@ export interface RestoreStats {
   skipped: number;
 }
 
+export interface RestoreReport {
+  stats: RestoreStats;
+  /** Empty when everything was restored. */
+  failed: RestoreFailure[];
+}
+
 const PREFETCH = 2;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-export async function restore(repo: Repository, sel: Selection, opts: RestoreOptions): Promise<RestoreStats> {
+/** Restores `sel` into `opts.target`; files whose data cannot be had are listed in `failed`, not thrown. */
+export async function restore(repo: Repository, sel: Selection, opts: RestoreOptions): Promise<RestoreReport> {
   if (repo.localPath !== undefined && (await isInside(opts.target, repo.localPath))) {
     throw new StrongboxError('USAGE', `restore target ${opts.target} is inside the repository at ${repo.localPath}; choose a directory outside it`);
   }
@@ -60,6 +88,7 @@ export async function restore(repo: Repository, sel: Selection, opts: RestoreOpt
   const plan = await planRestore(repo, sel, opts.target);
   const a = new Applier(repo, plan, opts);
   try {
+    for (const u of plan.unplaced) a.fail(u.file, u.fault);
     a.directoriesAndLinks();
     await a.contents();
     a.report(true);
@@ -67,9 +96,9 @@ export async function restore(repo: Repository, sel: Selection, opts: RestoreOpt
     if (opts.verify) a.verify();
     a.directoryMetadata();
   } finally {
-    a.closeAll();
+    a.discardAll();
   }
-  return a.stats;
+  return { stats: a.stats, failed: a.failures };
 }
 
 async function prepareTarget(target: string, overwrite: boolean): Promise<void> {
@@ -95,15 +124,29 @@ function writeAt(fd: number, data: Buffer, offset: number, path: FsPath): void {
   }
 }
 
+interface OpenFile {
+  fd: number;
+  written: number;
+  tmp: FsPath;
+}
+
 class Applier {
   readonly stats: RestoreStats = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, skipped: 0 };
-  private readonly fds = new Map<PlannedFile, { fd: number; written: number }>();
+  readonly failures: RestoreFailure[] = [];
+  /** Files being written, under their temporary names. */
+  private readonly open = new Map<PlannedFile, OpenFile>();
+  /** Files that will not be restored, and why (only these: per-file state for the good ones would grow with the tree). */
+  private readonly failed = new Map<PlannedFile, BlobFault>();
+  private readonly staging: Staging;
+  private readonly source: BlobSource;
   private readonly t0 = monotonicMs();
   private lastReport = 0;
   private readonly bytesTotal: number;
 
   constructor(private readonly repo: Repository, private readonly plan: RestorePlan, private readonly opts: RestoreOptions) {
     this.bytesTotal = plan.files.reduce((a, f) => a + f.node.size, 0);
+    this.source = opts.source ?? repositorySource(repo, { checkIds: opts.verify });
+    this.staging = new Staging(!!opts.overwrite);
   }
 
   report(force = false): void {
@@ -127,53 +170,49 @@ class Applier {
       this.meta(s.node, s.path, null, true);
       this.stats.symlinks++;
     }
-    for (const f of this.plan.files) if (f.remaining === 0) this.finish(f, this.open(f));
+    for (const f of this.plan.files) if (f.remaining === 0 && !this.failed.has(f)) this.finish(f, this.begin(f));
     for (const s of this.plan.special) {
       this.stats.skipped++;
       this.opts.onWarning?.(displayPath(s.path), `not restored: ${s.node.type} nodes are recorded but not recreated`);
     }
   }
 
-  /** Read each needed pack once (a few prefetched), decrypt its blobs and write them where they go. */
+  /** Read each needed pack once (a few prefetched), and write its blobs where they go. */
   async contents(): Promise<void> {
     const packs = this.plan.packs;
-    const loads = new Map<number, Promise<{ base: number; buf: Buffer }>>();
-    const load = (i: number) => {
-      if (i >= packs.length || loads.has(i)) return;
-      const p = this.loadPack(packs[i]);
+    const reads = new Map<number, ReturnType<BlobSource['readPack']>>();
+    const read = (i: number) => {
+      if (i >= packs.length || reads.has(i)) return;
+      const p = this.source.readPack(packs[i].packId, packs[i].blobs.values());
       p.catch(() => {});
-      loads.set(i, p);
+      reads.set(i, p);
     };
-    for (let i = 0; i < PREFETCH; i++) load(i);
+    for (let i = 0; i < PREFETCH; i++) read(i);
     for (let i = 0; i < packs.length; i++) {
       throwIfAborted(this.opts.signal);
       this.report();
-      const { base, buf } = await loads.get(i)!;
-      loads.delete(i);
-      load(i + PREFETCH);
-      this.applyPack(packs[i], base, buf);
+      const blobs = await reads.get(i)!;
+      reads.delete(i);
+      read(i + PREFETCH);
+      await this.applyPack(packs[i], blobs);
     }
   }
 
-  private async loadPack(p: PackPlan): Promise<{ base: number; buf: Buffer }> {
-    let start = Infinity;
-    let end = 0;
-    for (const b of p.blobs.values()) {
-      start = Math.min(start, b.offset);
-      end = Math.max(end, b.offset + b.length);
-    }
-    return { base: start, buf: await this.repo.load({ type: 'data', name: p.packId }, { offset: start, length: end - start }) };
-  }
-
-  private applyPack(p: PackPlan, base: number, buf: Buffer): void {
+  private async applyPack(p: PackPlan, blobs: Awaited<ReturnType<BlobSource['readPack']>>): Promise<void> {
     for (const [hex, b] of p.blobs) {
-      const id = Buffer.from(hex, 'hex');
-      const plain = this.repo.decodeBlob(id, buf.subarray(b.offset - base, b.offset - base + b.length), b.compressed, p.packId);
-      if (plain.length !== b.rawLength || (this.opts.verify && !blobId(this.repo.key.idKey, plain).equals(id))) {
-        throw new StrongboxError('INTEGRITY', `blob ${hex} in pack ${p.packId}: content does not match its ID`);
+      // A blob only failed files still want is not even decoded.
+      if (this.failed.size && b.targets.every((t) => this.failed.has(t.file))) continue;
+      const taken = blobs.take(hex, b);
+      // Synchronous unless a fallback source had to be asked: no promise per blob on the common path.
+      const r = taken instanceof Promise ? await taken : taken;
+      if (!r.ok) {
+        for (const t of b.targets) this.fail(t.file, r.fault);
+        continue;
       }
+      const plain = r.data;
       for (const t of b.targets) {
-        const h = this.fds.get(t.file) ?? this.open(t.file);
+        if (this.failed.has(t.file)) continue;
+        const h = this.open.get(t.file) ?? this.begin(t.file);
         if (!(t.file.node.sparse && isZero(plain))) writeAt(h.fd, plain, t.offset, t.file.path);
         h.written += plain.length;
         if (--t.file.remaining === 0) this.finish(t.file, h);
@@ -181,27 +220,67 @@ class Applier {
     }
   }
 
-  private open(f: PlannedFile): { fd: number; written: number } {
-    this.clear(f.path);
-    const h = { fd: openSync(f.path, OPEN_FLAGS, 0o600), written: 0 };
-    this.fds.set(f, h);
+  private begin(f: PlannedFile): OpenFile {
+    const { fd, tmp } = this.staging.create(f.path);
+    this.opts.scope?.trackFile(tmp);
+    const h = { fd, written: 0, tmp };
+    this.open.set(f, h);
     return h;
   }
 
-  private finish(f: PlannedFile, h: { fd: number; written: number }): void {
+  /** All blobs are in: metadata on the descriptor, then the rename that makes the file appear. */
+  private finish(f: PlannedFile, h: OpenFile): void {
     if (f.node.sparse) ftruncateSync(h.fd, h.written);
     if (h.written !== f.node.size) this.opts.onWarning?.(displayPath(f.path), `restored ${h.written} bytes, the tree recorded ${f.node.size}`);
     this.meta(f.node, f.path, h.fd, false);
     closeSync(h.fd);
-    this.fds.delete(f);
+    this.open.delete(f);
+    try {
+      this.staging.commit(h.tmp, f.path);
+    } catch (e) {
+      this.staging.discard(h.tmp);
+      throw e;
+    } finally {
+      this.opts.scope?.untrackFile(h.tmp);
+    }
     this.stats.files++;
     this.stats.bytes += h.written;
   }
 
+  /** `f` will not be restored: its temporary file goes, and it is named (or, failing fast, the restore stops). */
+  fail(f: PlannedFile, fault: BlobFault): void {
+    if (this.failed.has(f)) return;
+    this.failed.set(f, fault);
+    const h = this.open.get(f);
+    if (h) this.drop(f, h);
+    this.failure(f.path, fault);
+  }
+
+  private failure(path: FsPath, fault: BlobFault): void {
+    const message = `not restored: ${describeFault(fault)}`;
+    const where = typeof path === 'string' ? {} : { pathBytes: path.toString('base64') };
+    const failure = { path: displayPath(path), ...where, blob: fault.blob, pack: fault.pack, message };
+    if (this.opts.failFast) throw new StrongboxError('INTEGRITY', `${failure.path}: ${message} (--fail-fast: the restore stopped here)`);
+    this.failures.push(failure);
+    this.opts.onFailure?.(failure);
+  }
+
+  private drop(f: PlannedFile, h: OpenFile): void {
+    closeSync(h.fd);
+    this.staging.discard(h.tmp);
+    this.opts.scope?.untrackFile(h.tmp);
+    this.open.delete(f);
+  }
+
+  /** Links to a file that failed fail with it; the others are made under a temporary name and renamed too. */
   hardlinks(): void {
     for (const l of this.plan.hardlinks) {
-      this.clear(l.path);
-      linkSync(l.to.path, l.path);
+      const fault = this.failed.get(l.to);
+      if (fault) {
+        this.failure(l.path, { ...fault, reason: `${fault.reason} (a hard link to ${displayPath(l.to.path)}, not restored either)` });
+        continue;
+      }
+      this.staging.link(l.to.path, l.path);
       this.stats.hardlinks++;
     }
   }
@@ -209,6 +288,7 @@ class Applier {
   /** Re-read every restored file and check each blob-sized piece against its ID. */
   verify(): void {
     for (const f of this.plan.files) {
+      if (this.failed.has(f)) continue;
       const fd = openSync(f.path, constants.O_RDONLY | constants.O_NOFOLLOW);
       try {
         let pos = 0;
@@ -233,9 +313,9 @@ class Applier {
     for (let i = this.plan.dirs.length - 1; i >= 1; i--) this.meta(this.plan.dirs[i].node!, this.plan.dirs[i].path, null, false);
   }
 
-  closeAll(): void {
-    for (const h of this.fds.values()) closeSync(h.fd);
-    this.fds.clear();
+  /** However the restore ended: every file still being written is closed and its temporary file removed. */
+  discardAll(): void {
+    for (const [f, h] of this.open) this.drop(f, h);
   }
 
   private makeDir(path: FsPath): void {

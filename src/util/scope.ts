@@ -1,6 +1,7 @@
 // What one operation owns that must not outlive it: child processes (a restore tool must be killed before its
-// input ends, or it would commit half a database) and private temporary directories (dump copies, options
-// files holding a database password). Each operation has its own scope, so cancelling one kills only its tools.
+// input ends, or it would commit half a database), private temporary directories (dump copies, options
+// files holding a database password) and temporary files (a restored file not yet renamed into place). Each
+// operation has its own scope, so cancelling one kills only its tools.
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -55,6 +56,7 @@ export class Scope {
   private readonly dirs = new Set<string>();
   /** Directories an abort must leave in place, with what to tell the user about each. */
   private readonly rescues = new Map<string, string>();
+  private readonly files = new Set<string | Buffer>();
 
   constructor(readonly signal: AbortSignal = new AbortController().signal) {
     // Killed at the moment of the abort, synchronously: a tool fed from a stream must die before it could see
@@ -93,6 +95,18 @@ export class Scope {
         };
       },
     };
+  }
+
+  /**
+   * A temporary file the operation made outside its temp dirs (beside where it will be renamed to): removed when
+   * the scope closes, unless `untrackFile` was called first (the file was renamed into place or removed).
+   */
+  trackFile(path: string | Buffer): void {
+    this.files.add(path);
+  }
+
+  untrackFile(path: string | Buffer): void {
+    this.files.delete(path);
   }
 
   /** Writes `input` to a 0600 file in a private temporary directory (for tools that need a seekable file). */
@@ -134,8 +148,10 @@ export class Scope {
       if (aborted && this.rescues.has(d)) notes.push(this.rescues.get(d)!);
       else rmSync(d, { recursive: true, force: true });
     }
+    for (const f of this.files) rmSync(f, { force: true });
     this.dirs.clear();
     this.rescues.clear();
+    this.files.clear();
     return notes;
   }
 }

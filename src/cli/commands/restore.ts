@@ -25,6 +25,7 @@ export interface RestoreCmdOptions {
   target?: string;
   overwrite?: boolean;
   verify?: boolean;
+  failFast?: boolean;
 }
 
 export async function runRestore(g: GlobalOptions, arg: string, o: RestoreCmdOptions, io: Io): Promise<void> {
@@ -33,7 +34,7 @@ export async function runRestore(g: GlobalOptions, arg: string, o: RestoreCmdOpt
   if (appOnly.length) throw new StrongboxError('USAGE', `${appOnly.join(', ')} need${appOnly.length > 1 ? '' : 's'} --app ID`);
   if (!o.target) throw new StrongboxError('USAGE', 'restore needs --target DIR');
   const input = {
-    snapshot: arg, target: o.target, periodicity: periodicityOf(o), overwrite: o.overwrite, verify: o.verify,
+    snapshot: arg, target: o.target, periodicity: periodicityOf(o), overwrite: o.overwrite, verify: o.verify, failFast: o.failFast,
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
   const spec = plainRepo(choice(g));
@@ -44,6 +45,15 @@ export async function runRestore(g: GlobalOptions, arg: string, o: RestoreCmdOpt
   } else if (!g.quiet) {
     io.out(`restored snapshot ${shortId(r.snapshot)}${r.subpath ? `:${r.subpath}` : ''} to ${o.target}: ${r.files} files (${bytes(r.bytes)}), ${r.dirs} dirs, ${r.symlinks} symlinks, ${r.hardlinks} hardlinks${o.verify ? ', verified' : ''}`);
   }
+  if (r.outcome === 'incomplete') {
+    throw new StrongboxError('INCOMPLETE', `restore of snapshot ${shortId(r.snapshot)} is incomplete: ${notRestored(r.failed)}; everything else was restored`);
+  }
+}
+
+/** "2 files were not restored: /a (pack 1f2e…), /b (pack 1f2e…)", at most a few named (the warnings name all). */
+function notRestored(failed: { path?: string; pack?: string | null }[]): string {
+  const shown = failed.slice(0, 5).map((f) => `${f.path ?? 'dump'} (${f.pack ? `pack ${shortId(f.pack)}` : 'in no known pack'})`).join(', ');
+  return `${failed.length} ${failed.length === 1 ? 'file was' : 'files were'} not restored: ${shown}${failed.length > 5 ? ', … (see the warnings above)' : ''}`;
 }
 
 async function runAppRestore(g: GlobalOptions, ref: string, o: RestoreCmdOptions, io: Io): Promise<void> {
@@ -52,12 +62,18 @@ async function runAppRestore(g: GlobalOptions, ref: string, o: RestoreCmdOptions
   const interactive = process.stdin.isTTY && io.isTTY;
   const input = {
     app: findApp(cfg, o.app!), snapshot: ref, fromApp: o.fromApp, periodicity: periodicityOf(o), only: parseOnly(o.only), components: o.component,
-    target: o.target, targetDb: o.targetDb, yes: o.yes, verify: o.verify, confirm: interactive ? ask : undefined,
+    target: o.target, targetDb: o.targetDb, yes: o.yes, verify: o.verify, failFast: o.failFast, confirm: interactive ? ask : undefined,
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
   const r = await runOp(g, io, (ctx) => restoreAppSnapshot(choice(g), cfg, input, ctx), { stream: true });
   if (g.json) printSummary(io, { ...r });
-  else if (!g.quiet) io.out(`restored snapshot ${shortId(r.snapshot)} into app ${r.app}: ${r.restored.map((d) => `${d.kind === 'database' ? 'db' : 'files'} ${d.name}`).join(', ')}`);
+  else if (!g.quiet) io.out(`restored snapshot ${shortId(r.snapshot)} into app ${r.app}: ${r.restored.map((d) => `${d.kind === 'database' ? 'db' : 'files'} ${d.name}${d.complete ? '' : ' (incomplete)'}`).join(', ')}`);
+  if (r.outcome === 'incomplete') {
+    const parts = r.restored.filter((d) => !d.complete).map((d) => d.kind === 'database'
+      ? `database ${d.name} was not loaded (its dump failed verification: ${d.failed!.map((f) => f.pack ? `pack ${shortId(f.pack)}` : 'size/SHA-256').join(', ')})`
+      : `files ${d.name}: ${notRestored(d.failed!)}`);
+    throw new StrongboxError('INCOMPLETE', `restore of snapshot ${shortId(r.snapshot)} into app ${r.app} is incomplete: ${parts.join('; ')}; everything else was restored`);
+  }
 }
 
 export function periodicityOf(o: { periodicity?: string }): Periodicity | undefined {
@@ -87,6 +103,7 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
     .option('-t, --target <dir>', 'directory to restore into (created if missing; must be empty); with --app, file trees go to DIR/<name>')
     .option('--overwrite', 'allow restoring into a non-empty target, replacing what is there')
     .option('--verify', 'check every blob and re-read every restored file')
+    .option('--fail-fast', 'stop at the first file or database whose data cannot be read (exit 1) instead of restoring all the rest (exit 3)')
     .option('--retry-lock <duration>', 'wait this long for a running forget/prune (default 30min; 0s: fail at once)')
     .action(async (arg: string, o: RestoreCmdOptions) => { await runRestore(globals(), arg, o, io); });
 }

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../../src/backends/memory/memory.js';
 import { fixedClock } from '../../../src/clock.js';
+import { repositorySource } from '../../../src/repository/blob-source.js';
 import { Packer } from '../../../src/repository/packer.js';
 import { Repository } from '../../../src/repository/repository.js';
 import { readStream, saveStream } from '../../../src/repository/stream.js';
@@ -37,7 +38,7 @@ describe('streams as blobs', () => {
     expect(stored.size).toBe(data.length);
     expect(stored.sha256).toBe(createHash('sha256').update(data).digest('hex'));
     expect(stored.content.length).toBeGreaterThan(2);
-    expect((await collect(readStream(repo, stored, 'test'))).equals(data)).toBe(true);
+    expect((await collect(readStream(repositorySource(repo), stored, 'test'))).equals(data)).toBe(true);
   });
 
   it('a second stream with a small change stores only the chunks around it', async () => {
@@ -51,7 +52,7 @@ describe('streams as blobs', () => {
     expect(first.blobsNew).toBe(first.content.length);
     expect(second.blobsNew).toBeGreaterThan(0);
     expect(second.blobsNew).toBeLessThanOrEqual(3);
-    expect((await collect(readStream(repo, second, 'second'))).equals(b)).toBe(true);
+    expect((await collect(readStream(repositorySource(repo), second, 'second'))).equals(b)).toBe(true);
   });
 
   it('reading refuses a stream whose recorded SHA-256 does not match', async () => {
@@ -59,6 +60,6 @@ describe('streams as blobs', () => {
     const packer = new Packer(repo);
     const stored = await saveStream(repo, packer, piecewise(randomBytes(2 * MiB)));
     await packer.flush();
-    await expect(collect(readStream(repo, { ...stored, sha256: '0'.repeat(64) }, 'dump main'))).rejects.toThrow(/dump main: the stored stream does not match/);
+    await expect(collect(readStream(repositorySource(repo), { ...stored, sha256: '0'.repeat(64) }, 'dump main'))).rejects.toThrow(/dump main: the stored stream does not match/);
   });
 });
