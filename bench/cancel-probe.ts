@@ -70,13 +70,14 @@ export function leftovers(repo: string, tmp: string, procs: Proc[]): string[] {
 const FILE_BYTES = 32 * 2 ** 20;
 
 /**
- * A tree of `gib` GiB of incompressible files (32 MiB each, 8 per directory), written once: a `.complete`
- * marker naming the size lets later runs reuse it.
+ * A tree of `gib` GiB of incompressible files (32 MiB each, 8 per directory), written once: a `DIR.complete`
+ * marker beside it (not in it: it would be backed up) naming the size lets later runs reuse it.
  */
 export function ensureTree(dir: string, gib: number, log: (l: string) => void): void {
-  const marker = join(dir, '.complete');
+  const marker = `${dir}.complete`;
   if (existsSync(marker) && readFileSync(marker, 'utf8') === String(gib)) return log(`reusing ${dir} (${gib} GiB)`);
   rmSync(dir, { recursive: true, force: true });
+  rmSync(marker, { force: true });
   const t = performance.now();
   const files = Math.ceil((gib * 2 ** 30) / FILE_BYTES);
   for (let i = 0; i < files; i++) {

@@ -11,8 +11,8 @@ import { run } from './tools.js';
 
 /** The issue's target: from the signal to the process's exit. */
 export const STOP_TARGET_MS = 2000;
-/** How long a backup runs on after its first progress event with bytes done, before it is signalled. */
-const UNDER_WAY_MS = 1000;
+/** A backup is signalled at its first progress event with this many bytes done: well into its data, files open. */
+export const UNDER_WAY_BYTES = 64 * 2 ** 20;
 /** A backup still running this long after the signal is killed (SIGKILL), and its case fails. */
 const GIVE_UP_MS = 60_000;
 /** Children get this long after the CLI's exit to be gone before they count as left running. */
@@ -63,7 +63,7 @@ function appConfig(repo: string, db: string, hookFile: string): string {
 /** A started backup: its process, its exit, and the bytes done it last reported. */
 interface Running { child: ChildProcess; exited: Promise<number | null>; ended(): boolean; bytes(): number }
 
-/** Starts `args` with --json output kept in `logFile`; resolves once it reported bytes done, or exited. */
+/** Starts `args` with --json output kept in `logFile`; resolves once it reported UNDER_WAY_BYTES done, or exited. */
 async function startBackup(ctx: CancelContext, args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<Running> {
   const child = spawn(ctx.strongbox[0], [...ctx.strongbox.slice(1), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (d: Buffer) => appendFileSync(logFile, d));
@@ -82,7 +82,7 @@ async function startBackup(ctx: CancelContext, args: string[], env: NodeJS.Proce
       } catch {
         // not an event (the CLI prints only JSON lines with --json; the log keeps whatever this was)
       }
-      if (e.type === 'progress' && (e.bytesDone ?? 0) > 0) {
+      if (e.type === 'progress' && (e.bytesDone ?? 0) >= UNDER_WAY_BYTES) {
         bytes = e.bytesDone!;
         resolve();
       }
@@ -130,7 +130,6 @@ async function runCase(ctx: CancelContext, c: Case, i: number, tree: string, db:
   writeFileSync(config, appConfig(repo, db, hookFile));
   const args = c.db ? ['-c', config, '--json', 'backup', '--app', 'bench-cancel'] : ['-r', repo, '--json', 'backup', tree];
   const b = await startBackup(ctx, args, env, logFile);
-  if (!b.ended()) await sleep(UNDER_WAY_MS);
   const bytesAtSignal = b.bytes();
   const stopped = b.ended()
     ? { stopMs: null, exit: await b.exited, procs: [], problem: 'the backup ended before it could be signalled' }

@@ -6,7 +6,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { restic, strongbox, tarZstd, type Contender } from './contenders.js';
-import { cancelMarkdown, cancelSection, STOP_TARGET_MS } from './cancel.js';
+import { cancelMarkdown, cancelSection, STOP_TARGET_MS, UNDER_WAY_BYTES } from './cancel.js';
 import { databaseSection, dbMarkdown } from './database.js';
 import { DEFAULT_SEED, generateWebroot } from './generate-webroot.js';
 import { measure } from './measure.js';
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     log(`\ncancel section: SIGINT and SIGTERM to a backup of a ${config.cancelGib} GiB tree and of the PostgreSQL database`);
     const cancel = await cancelSection({ work, strongbox: command, password, treeGib: config.cancelGib, dbSizeMb: config.dbSizeMb, log });
     const table = cancelMarkdown(cancel.rows);
-    const context = `Each backup signalled 1 s after its first progress with bytes done; target: stopped within ${STOP_TARGET_MS} ms`
+    const context = `Each backup signalled at its first progress event with ≥ ${UNDER_WAY_BYTES / 2 ** 20} MiB done; target: stopped within ${STOP_TARGET_MS} ms`
       + ' of the signal, exit 130, no snapshot, `check` exits 0, the after hook told `failure`, no temp file, lock or child'
       + ` process left; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`;
     md += `\n## Cancellation\n\n${context}\n\n${table}`;
