@@ -11,7 +11,8 @@ const row = (over: Partial<CancelRow> = {}): Omit<CancelRow, 'met'> => ({
 describe('cancelMet', () => {
   it('holds when the backup stopped in time, cleanly and without leftovers', () => {
     expect(cancelMet(row())).toBe(true);
-    expect(cancelMet(row({ stopMs: 2000, hookTold: 'failure', checkNotes: ['pack p is not in any index'] }))).toBe(true);
+    expect(cancelMet(row({ stopMs: 2000, hookTold: 'failure', checkNotes: ['pack p is not in any index'] })))
+      .toBe(true);
   });
 
   it.each<[string, Partial<CancelRow>]>([
@@ -30,7 +31,8 @@ describe('cancelMet', () => {
 
 describe('cancelMarkdown', () => {
   it('names unreferenced packs and leftovers, and marks a miss', () => {
-    const r = row({ stopMs: 2500, checkNotes: ['pack p is not in any index (unreferenced data)'], leftovers: ['lock l'] });
+    const r = row({ stopMs: 2500, checkNotes: ['pack p is not in any index (unreferenced data)'],
+      leftovers: ['lock l'] });
     expect(cancelMarkdown([{ ...r, met: cancelMet(r) }]).split('\n')[2])
       .toBe('| tree | SIGINT | 5 | 2500 | 130 | 0 | exit 0 (1 unreferenced pack) | — | lock l | **NO** |');
   });

@@ -56,16 +56,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function appConfig(repo: string, db: string, hookFile: string): string {
   const hook = `printf '%s' "$STRONGBOX_OUTCOME" > '${hookFile}'`;
-  return ['repositories:', '  bench:', `    location: ${repo}`, 'apps:', '  - id: bench-cancel', '    repository: bench',
-    '    databases:', benchDatabaseYaml(db), '    hooks:', `      after: [${JSON.stringify(hook)}]`, ''].join('\n');
+  return ['repositories:', '  bench:', `    location: ${repo}`, 'apps:', '  - id: bench-cancel',
+    '    repository: bench', '    databases:', benchDatabaseYaml(db), '    hooks:',
+    `      after: [${JSON.stringify(hook)}]`, ''].join('\n');
 }
 
 /** A started backup: its process, its exit, and the bytes done it last reported. */
 interface Running { child: ChildProcess; exited: Promise<number | null>; ended(): boolean; bytes(): number }
 
 /** Starts `args` with --json output kept in `logFile`; resolves once it reported UNDER_WAY_BYTES done, or exited. */
-async function startBackup(ctx: CancelContext, args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<Running> {
-  const child = spawn(ctx.strongbox[0], [...ctx.strongbox.slice(1), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startBackup(ctx: CancelContext, args: string[], env: NodeJS.ProcessEnv, logFile: string):
+  Promise<Running> {
+  const [bin, ...pre] = ctx.strongbox;
+  const child = spawn(bin, [...pre, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (d: Buffer) => appendFileSync(logFile, d));
   let ended = false;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
@@ -93,7 +96,8 @@ async function startBackup(ctx: CancelContext, args: string[], env: NodeJS.Proce
 }
 
 /** Signals the backup and waits for its exit: the stop time, its children at the signal, and what went wrong. */
-async function stop(b: Running, signal: NodeJS.Signals): Promise<Pick<CancelRow, 'stopMs' | 'exit' | 'problem'> & { procs: Proc[] }> {
+async function stop(b: Running, signal: NodeJS.Signals):
+  Promise<Pick<CancelRow, 'stopMs' | 'exit' | 'problem'> & { procs: Proc[] }> {
   const procs = descendants(b.child.pid!);
   const t0 = performance.now();
   b.child.kill(signal);
@@ -101,12 +105,15 @@ async function stop(b: Running, signal: NodeJS.Signals): Promise<Pick<CancelRow,
   const exit = await b.exited;
   clearTimeout(giveUp);
   const stopMs = Math.round(performance.now() - t0);
-  return { stopMs, exit, procs, problem: stopMs >= GIVE_UP_MS ? `still running ${GIVE_UP_MS / 1000} s after ${signal}; killed` : undefined };
+  const problem = stopMs >= GIVE_UP_MS ? `still running ${GIVE_UP_MS / 1000} s after ${signal}; killed` : undefined;
+  return { stopMs, exit, procs, problem };
 }
 
 /** `snapshots --json` and `check` on the repository a stopped backup used; their output goes to `logFile`. */
-function inspectRepo(ctx: CancelContext, repo: string, env: NodeJS.ProcessEnv, logFile: string): Pick<CancelRow, 'snapshots' | 'checkExit' | 'checkNotes'> {
-  const sb = (...args: string[]) => spawnSync(ctx.strongbox[0], [...ctx.strongbox.slice(1), '-r', repo, ...args], { env, encoding: 'utf8' });
+function inspectRepo(ctx: CancelContext, repo: string, env: NodeJS.ProcessEnv, logFile: string):
+  Pick<CancelRow, 'snapshots' | 'checkExit' | 'checkNotes'> {
+  const [bin, ...pre] = ctx.strongbox;
+  const sb = (...args: string[]) => spawnSync(bin, [...pre, '-r', repo, ...args], { env, encoding: 'utf8' });
   const snaps = sb('snapshots', '--json');
   const check = sb('check');
   appendFileSync(logFile, `--- snapshots --json (${snaps.status}):\n${snaps.stdout}${snaps.stderr}`
@@ -114,7 +121,8 @@ function inspectRepo(ctx: CancelContext, repo: string, env: NodeJS.ProcessEnv, l
   return {
     snapshots: snaps.status === 0 ? (JSON.parse(snaps.stdout) as unknown[]).length : null,
     checkExit: check.status,
-    checkNotes: `${check.stdout}${check.stderr}`.split('\n').filter((l) => l.startsWith('note: ')).map((l) => l.slice(6)),
+    checkNotes: `${check.stdout}${check.stderr}`.split('\n').filter((l) => l.startsWith('note: '))
+      .map((l) => l.slice(6)),
   };
 }
 
@@ -128,7 +136,8 @@ async function runCase(ctx: CancelContext, c: Case, i: number, tree: string, db:
   await run({ argv: [...ctx.strongbox, '-r', repo, 'init', '-q'], env }, logFile);
   const config = join(dir, `config-${i}.yaml`);
   writeFileSync(config, appConfig(repo, db, hookFile));
-  const args = c.db ? ['-c', config, '--json', 'backup', '--app', 'bench-cancel'] : ['-r', repo, '--json', 'backup', tree];
+  const args = c.db ? ['-c', config, '--json', 'backup', '--app', 'bench-cancel']
+    : ['-r', repo, '--json', 'backup', tree];
   const b = await startBackup(ctx, args, env, logFile);
   const bytesAtSignal = b.bytes();
   const stopped = b.ended()
@@ -141,14 +150,18 @@ async function runCase(ctx: CancelContext, c: Case, i: number, tree: string, db:
     ...inspectRepo(ctx, repo, env, logFile),
     hookTold: c.db ? (existsSync(hookFile) ? readFileSync(hookFile, 'utf8') : '(not run)') : undefined,
   };
-  ctx.log(`  ${c.name}, ${c.signal} at ${(row.bytesAtSignal / 1e6).toFixed(0)} MB (children: ${row.childrenAtSignal.join(' ') || 'none'}): `
-    + `stopped in ${row.stopMs ?? '—'} ms, exit ${row.exit}, ${row.snapshots ?? '?'} snapshots, check ${row.checkExit} `
-    + `(${row.checkNotes.length} notes), hook told ${row.hookTold ?? '—'}, `
+  ctx.log(`  ${c.name}, ${c.signal} at ${(row.bytesAtSignal / 1e6).toFixed(0)} MB `
+    + `(children: ${row.childrenAtSignal.join(' ') || 'none'}): stopped in ${row.stopMs ?? '—'} ms, exit ${row.exit}, `
+    + `${row.snapshots ?? '?'} snapshots, check ${row.checkExit} (${row.checkNotes.length} notes), `
+    + `hook told ${row.hookTold ?? '—'}, `
     + `leftovers: ${row.leftovers.join(', ') || 'none'}${row.problem ? `; ${row.problem}` : ''} (log ${logFile})`);
   return { ...row, met: cancelMet(row) };
 }
 
-export async function cancelSection(ctx: CancelContext): Promise<{ rows: CancelRow[]; treeGib: number; dbPlainBytes: number }> {
+export interface CancelResult { rows: CancelRow[]; treeGib: number; dbPlainBytes: number }
+
+/** Every case in turn, each into a fresh repository; the tree and the database are made once and kept. */
+export async function cancelSection(ctx: CancelContext): Promise<CancelResult> {
   const dir = join(ctx.work, 'cancel');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -172,17 +185,22 @@ export async function cancelSection(ctx: CancelContext): Promise<{ rows: CancelR
 function checkCell(r: CancelRow): string {
   const packs = r.checkNotes.filter((n) => n.includes('not in any index')).length;
   const other = r.checkNotes.length - packs;
-  const notes = [packs ? `${packs} unreferenced pack${packs > 1 ? 's' : ''}` : '', other ? `${other} other notes` : ''].filter(Boolean);
-  return `${r.checkExit === 0 ? 'exit 0' : `**exit ${r.checkExit ?? '?'}**`}${notes.length ? ` (${notes.join(', ')})` : ''}`;
+  const notes = [packs ? `${packs} unreferenced pack${packs > 1 ? 's' : ''}` : '', other ? `${other} other notes` : '']
+    .filter(Boolean);
+  const verdict = r.checkExit === 0 ? 'exit 0' : `**exit ${r.checkExit ?? '?'}**`;
+  return `${verdict}${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }
 
+const HEADER = '| case | signal | done at signal (MB) | stop (ms) | exit | snapshots | check | after hook told'
+  + ' | leftovers | met? |';
+
 export function cancelMarkdown(rows: CancelRow[]): string {
-  const lines = ['| case | signal | done at signal (MB) | stop (ms) | exit | snapshots | check | after hook told | leftovers | met? |',
-    '|---|---|---:|---:|---:|---:|---:|---|---|---|'];
+  const lines = [HEADER, '|---|---|---:|---:|---:|---:|---|---|---|---|'];
   for (const r of rows) {
     const left = [...r.leftovers, ...(r.problem ? [r.problem] : [])].join('; ') || 'none';
-    lines.push(`| ${r.case} | ${r.signal} | ${(r.bytesAtSignal / 1e6).toFixed(0)} | ${r.stopMs ?? '—'} | ${r.exit ?? '—'} | `
-      + `${r.snapshots ?? '?'} | ${checkCell(r)} | ${r.hookTold ?? '—'} | ${left} | ${r.met ? 'yes' : '**NO**'} |`);
+    lines.push(`| ${r.case} | ${r.signal} | ${(r.bytesAtSignal / 1e6).toFixed(0)} | ${r.stopMs ?? '—'} | `
+      + `${r.exit ?? '—'} | ${r.snapshots ?? '?'} | ${checkCell(r)} | ${r.hookTold ?? '—'} | ${left} | `
+      + `${r.met ? 'yes' : '**NO**'} |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -128,11 +128,15 @@ async function main(): Promise<void> {
   }
   if (config.sections.includes('cancel')) {
     if (!command) throw new Error('the cancel section needs strongbox (unset BENCH_ONLY_PEERS)');
-    log(`\ncancel section: SIGINT and SIGTERM to a backup of a ${config.cancelGib} GiB tree and of the PostgreSQL database`);
-    const cancel = await cancelSection({ work, strongbox: command, password, treeGib: config.cancelGib, dbSizeMb: config.dbSizeMb, log });
+    log(`\ncancel section: SIGINT and SIGTERM to a backup of a ${config.cancelGib} GiB tree and of the PostgreSQL`
+      + ' database');
+    const cancel = await cancelSection({
+      work, strongbox: command, password, treeGib: config.cancelGib, dbSizeMb: config.dbSizeMb, log,
+    });
     const table = cancelMarkdown(cancel.rows);
-    const context = `Each backup signalled at its first progress event with ≥ ${UNDER_WAY_BYTES / 2 ** 20} MiB done; target: stopped within ${STOP_TARGET_MS} ms`
-      + ' of the signal, exit 130, no snapshot, `check` exits 0, the after hook told `failure`, no temp file, lock or child'
+    const context = `Each backup signalled at its first progress event with ≥ ${UNDER_WAY_BYTES / 2 ** 20} MiB done;`
+      + ` target: stopped within ${STOP_TARGET_MS} ms of the signal, exit 130, no snapshot, \`check\` exits 0, the after`
+      + ' hook told `failure`, no temp file, lock or child'
       + ` process left; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`;
     md += `\n## Cancellation\n\n${context}\n\n${table}`;
     json.cancel = cancel;

@@ -131,7 +131,8 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
   }
 }
 
-async function snapshotWith(packer: Packer, repo: Repository, app: AppConfig, opts: AppBackupOptions, emit: Emit): Promise<AppBackupResult> {
+async function snapshotWith(packer: Packer, repo: Repository, app: AppConfig, opts: AppBackupOptions, emit: Emit):
+  Promise<AppBackupResult> {
   const t0 = monotonicMs();
   const { signal } = opts.scope;
   const dbs = opts.only === 'files' ? [] : app.databases;

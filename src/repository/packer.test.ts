@@ -40,7 +40,7 @@ describe('Packer', () => {
     for (let i = 0; i < blobs.length; i++) expect((await again.loadBlob(ids[i], true)).equals(blobs[i])).toBe(true);
   });
 
-  it('abandon() waits for the packs being saved and saves no more: a cancelled backup leaves no half-written pack', async () => {
+  it('abandon() waits for the pack saves in flight and starts no more (no half-written pack is left)', async () => {
     const { backend, repo } = await newRepo();
     const save = backend.save.bind(backend);
     const packs = { started: 0, saved: 0 };
@@ -51,7 +51,8 @@ describe('Packer', () => {
       if (h.type === 'data') packs.saved++;
     };
     const packer = new Packer(repo);
-    for (let i = 0; i < 20; i++) await packer.addPlain(BLOB_DATA, randomBytes(4000)); // 80 KB: one 64 KiB pack is saving
+    // 80 KB: one 64 KiB pack is being saved
+    for (let i = 0; i < 20; i++) await packer.addPlain(BLOB_DATA, randomBytes(4000));
     expect(packs).toEqual({ started: 1, saved: 0 });
     await packer.abandon();
     expect(packs).toEqual({ started: 1, saved: 1 });
