@@ -44,7 +44,8 @@ export interface CancelContext {
   work: string; strongbox: string[]; password: string; treeGib: number; dbSizeMb: number; log(l: string): void;
 }
 
-interface Case { name: string; signal: NodeJS.Signals; db: boolean }
+/** `group`: the signal goes to the CLI's whole process group (pg_dump too), as a terminal's Ctrl-C sends it. */
+interface Case { name: string; signal: NodeJS.Signals; db: boolean; group?: boolean }
 
 /** Every target of the issue at once: quick, 130, no snapshot, a clean check, the hook told failure, nothing left. */
 export function cancelMet(r: Omit<CancelRow, 'met'>): boolean {
@@ -68,7 +69,8 @@ interface Running { child: ChildProcess; exited: Promise<number | null>; ended()
 async function startBackup(ctx: CancelContext, args: string[], env: NodeJS.ProcessEnv, logFile: string):
   Promise<Running> {
   const [bin, ...pre] = ctx.strongbox;
-  const child = spawn(bin, [...pre, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own, which a group case signals whole.
+  const child = spawn(bin, [...pre, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stderr!.on('data', (d: Buffer) => appendFileSync(logFile, d));
   let ended = false;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
@@ -96,11 +98,12 @@ async function startBackup(ctx: CancelContext, args: string[], env: NodeJS.Proce
 }
 
 /** Signals the backup and waits for its exit: the stop time, its children at the signal, and what went wrong. */
-async function stop(b: Running, signal: NodeJS.Signals):
+async function stop(b: Running, signal: NodeJS.Signals, group = false):
   Promise<Pick<CancelRow, 'stopMs' | 'exit' | 'problem'> & { procs: Proc[] }> {
   const procs = descendants(b.child.pid!);
   const t0 = performance.now();
-  b.child.kill(signal);
+  if (group) process.kill(-b.child.pid!, signal);
+  else b.child.kill(signal);
   const giveUp = setTimeout(() => b.child.kill('SIGKILL'), GIVE_UP_MS);
   const exit = await b.exited;
   clearTimeout(giveUp);
@@ -142,15 +145,15 @@ async function runCase(ctx: CancelContext, c: Case, i: number, tree: string, db:
   const bytesAtSignal = b.bytes();
   const stopped = b.ended()
     ? { stopMs: null, exit: await b.exited, procs: [], problem: 'the backup ended before it could be signalled' }
-    : await stop(b, c.signal);
+    : await stop(b, c.signal, c.group);
   await sleep(CHILD_GRACE_MS);
   const row: Omit<CancelRow, 'met'> = {
-    case: c.name, signal: c.signal, bytesAtSignal, stopMs: stopped.stopMs, exit: stopped.exit, problem: stopped.problem,
+    case: c.name, signal: c.group ? `${c.signal} to its group` : c.signal, bytesAtSignal, stopMs: stopped.stopMs, exit: stopped.exit, problem: stopped.problem,
     childrenAtSignal: stopped.procs.map((p) => p.comm), leftovers: leftovers(repo, tmp, stopped.procs),
     ...inspectRepo(ctx, repo, env, logFile),
     hookTold: c.db ? (existsSync(hookFile) ? readFileSync(hookFile, 'utf8') : '(not run)') : undefined,
   };
-  ctx.log(`  ${c.name}, ${c.signal} at ${(row.bytesAtSignal / 1e6).toFixed(0)} MB `
+  ctx.log(`  ${c.name}, ${row.signal} at ${(row.bytesAtSignal / 1e6).toFixed(0)} MB `
     + `(children: ${row.childrenAtSignal.join(' ') || 'none'}): stopped in ${row.stopMs ?? '—'} ms, exit ${row.exit}, `
     + `${row.snapshots ?? '?'} snapshots, check ${row.checkExit} (${row.checkNotes.length} notes), `
     + `hook told ${row.hookTold ?? '—'}, `
@@ -174,6 +177,7 @@ export async function cancelSection(ctx: CancelContext): Promise<CancelResult> {
   const cases: Case[] = [
     { name: treeCase, signal: 'SIGINT', db: false }, { name: treeCase, signal: 'SIGTERM', db: false },
     { name: dbCase, signal: 'SIGINT', db: true }, { name: dbCase, signal: 'SIGTERM', db: true },
+    { name: dbCase, signal: 'SIGINT', db: true, group: true },
   ];
   const rows: CancelRow[] = [];
   for (const [i, c] of cases.entries()) rows.push(await runCase(ctx, c, i + 1, tree, db));
