@@ -13,7 +13,7 @@ export interface DbRow { measure: string; strongbox?: number; peer?: number; pee
 
 interface DbContext { work: string; strongbox: string[]; password: string; runs: number; sizeMb: number; log(l: string): void }
 
-const PG = ['-h', '127.0.0.1', '-p', process.env.BENCH_PGPORT ?? '5432', '-U', process.env.BENCH_PGUSER ?? 'postgres'];
+export const PG = ['-h', '127.0.0.1', '-p', process.env.BENCH_PGPORT ?? '5432', '-U', process.env.BENCH_PGUSER ?? 'postgres'];
 const psql = (db: string, sql: string): string =>
   execFileSync('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', ...PG, '-d', db, '-c', sql], { encoding: 'utf8' }).trim();
 
@@ -21,8 +21,18 @@ const psql = (db: string, sql: string): string =>
 const ROW_BYTES = { customers: 145, orders: 64, posts: 676, attachments: 8200 };
 const SHARE = { customers: 0.17, orders: 0.22, posts: 0.38, attachments: 0.23 };
 
-/** Creates the benchmark database unless one of the same size already exists (generation takes ~30 s). */
-function ensureDatabase(ctx: DbContext, db: string): number {
+/** The generated database of `sizeMb` MB of plain dump (kept between runs, shared by the db and cancel sections). */
+export const benchDatabaseName = (sizeMb: number): string => `strongbox_bench_${sizeMb}`;
+
+/** The config line of the bench database, as an app's `databases:` entry. */
+export const benchDatabaseYaml = (db: string): string =>
+  `      - { name: main, engine: postgres, host: 127.0.0.1, port: ${PG[3]}, user: ${PG[5]}, database: ${db} }`;
+
+/**
+ * Creates the benchmark database unless one of the same size already exists (generation takes ~30 s); returns
+ * its plain-dump size in bytes.
+ */
+export function ensureDatabase(ctx: Pick<DbContext, 'sizeMb' | 'log'>, db: string): number {
   const exists = psql('postgres', `SELECT count(*) FROM pg_database WHERE datname = '${db}'`) === '1';
   if (exists && psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'attachments'") === '1') {
     ctx.log(`reusing database ${db}`);
@@ -44,7 +54,7 @@ function ensureDatabase(ctx: DbContext, db: string): number {
 const counts = (db: string) => psql(db, "SELECT string_agg(t || '=' || n, ',' ORDER BY t) FROM (SELECT 'customers' t, count(*) n FROM customers UNION ALL SELECT 'orders', count(*) FROM orders UNION ALL SELECT 'posts', count(*) FROM posts UNION ALL SELECT 'attachments', count(*) FROM attachments) x");
 
 export async function databaseSection(ctx: DbContext): Promise<{ rows: DbRow[]; plainBytes: number; runs: Record<string, Timing[]> }> {
-  const db = `strongbox_bench_${ctx.sizeMb}`;
+  const db = benchDatabaseName(ctx.sizeMb);
   const dir = join(ctx.work, 'db');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -53,7 +63,7 @@ export async function databaseSection(ctx: DbContext): Promise<{ rows: DbRow[]; 
   const repoOf = (i: number) => join(dir, `repo-${i}`);
   const writeConfig = (repo: string) => writeFileSync(config, [
     'repositories:', '  bench:', `    location: ${repo}`, 'apps:', '  - id: bench-db', '    repository: bench',
-    '    databases:', `      - { name: main, engine: postgres, host: 127.0.0.1, port: ${PG[3]}, user: ${PG[5]}, database: ${db} }`, ''].join('\n'));
+    '    databases:', benchDatabaseYaml(db), ''].join('\n'));
   const env = { STRONGBOX_PASSWORD: ctx.password };
   const sb = (args: string[]) => ({ argv: [...ctx.strongbox, '-c', config, ...args], env });
   const runs: Record<string, Timing[]> = { pgDumpFc: [], pgDumpFc0: [], full: [], second: [] };

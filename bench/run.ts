@@ -6,6 +6,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { restic, strongbox, tarZstd, type Contender } from './contenders.js';
+import { cancelMarkdown, cancelSection, STOP_TARGET_MS, UNDER_WAY_BYTES } from './cancel.js';
 import { databaseSection, dbMarkdown } from './database.js';
 import { DEFAULT_SEED, generateWebroot } from './generate-webroot.js';
 import { measure } from './measure.js';
@@ -23,8 +24,9 @@ const config = {
   skipBuild: env.BENCH_SKIP_BUILD === '1',
   strict: env.BENCH_STRICT === '1',
   keep: env.BENCH_KEEP === '1',
-  sections: (env.BENCH_SECTIONS ?? 'files,db').split(','),
+  sections: (env.BENCH_SECTIONS ?? 'files,db,cancel').split(','),
   dbSizeMb: Number(env.BENCH_DB_MB ?? 650),
+  cancelGib: Number(env.BENCH_CANCEL_GB ?? 2),
 };
 const password = env.BENCH_PASSWORD ?? 'strongbox-bench-password';
 const warnings: string[] = [];
@@ -123,6 +125,23 @@ async function main(): Promise<void> {
     json.database = db;
     log(`\n${context}\n\n${table}`);
     if (config.strict && db.rows.some((r) => r.met === false)) warn('BENCH_STRICT=1: database targets missed');
+  }
+  if (config.sections.includes('cancel')) {
+    if (!command) throw new Error('the cancel section needs strongbox (unset BENCH_ONLY_PEERS)');
+    log(`\ncancel section: SIGINT and SIGTERM to a backup of a ${config.cancelGib} GiB tree and of the PostgreSQL`
+      + ' database');
+    const cancel = await cancelSection({
+      work, strongbox: command, password, treeGib: config.cancelGib, dbSizeMb: config.dbSizeMb, log,
+    });
+    const table = cancelMarkdown(cancel.rows);
+    const context = `Each backup signalled at its first progress event with ≥ ${UNDER_WAY_BYTES / 2 ** 20} MiB done;`
+      + ` target: stopped within ${STOP_TARGET_MS} ms of the signal, exit 130, no snapshot, \`check\` exits 0, the after`
+      + ' hook told `failure`, no temp file, lock or child'
+      + ` process left; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`;
+    md += `\n## Cancellation\n\n${context}\n\n${table}`;
+    json.cancel = cancel;
+    log(`\n${context}\n\n${table}`);
+    if (config.strict && cancel.rows.some((r) => !r.met)) warn('BENCH_STRICT=1: cancellation targets missed');
   }
   md += warnings.map((w) => `\nWARNING: ${w}`).join('') + '\n';
   json.warnings = warnings;

@@ -122,6 +122,17 @@ function checkTrees(app: AppConfig, trees: AppConfig['files']): void {
 }
 
 async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOptions, emit: Emit): Promise<AppBackupResult> {
+  const packer = new Packer(repo);
+  try {
+    return await snapshotWith(packer, repo, app, opts, emit);
+  } finally {
+    // Failed or cancelled, the packs being saved are waited for: none is left half written.
+    await packer.abandon();
+  }
+}
+
+async function snapshotWith(packer: Packer, repo: Repository, app: AppConfig, opts: AppBackupOptions, emit: Emit):
+  Promise<AppBackupResult> {
   const t0 = monotonicMs();
   const { signal } = opts.scope;
   const dbs = opts.only === 'files' ? [] : app.databases;
@@ -131,7 +142,6 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
   }
   // Newest written first, so the parent and the trees compared against are the last ones saved.
   const history = (await repo.listSnapshots()).filter((s) => s.snapshot.app === app.id);
-  const packer = new Packer(repo);
   const components: Component[] = [];
   let streamBlobs = 0;
   const sealPool = dbs.length ? new SealPool(repo.key.encKey, opts.threads) : null;

@@ -75,6 +75,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     return { ...recorded, parent: parent?.id ?? null };
   } finally {
     await pool.close();
+    await packer.abandon();
   }
 }
 

@@ -29,6 +29,7 @@ export class Packer {
   private readonly bufferSize: number;
   private saved: IndexPack[] = [];
   private failure: unknown = null;
+  private abandoned = false;
   readonly indexesWritten: string[] = [];
 
   /**
@@ -88,11 +89,25 @@ export class Packer {
     await this.writeIndex();
   }
 
+  /**
+   * For an operation that failed or was cancelled: waits for the packs being saved, whatever their outcome,
+   * and saves no more. Ending without it could exit while a pack is half written, leaving the backend's temp
+   * file behind; a pack saved whole is unreferenced data, which check notes and prune removes.
+   */
+  async abandon(): Promise<void> {
+    this.abandoned = true;
+    while (this.uploads.size) await Promise.all(this.uploads);
+  }
+
   private async finishPack(type: BlobType): Promise<void> {
     const w = this.writers[type];
     if (!w || w.count === 0) return;
     this.writers[type] = null;
     await this.slots.acquire();
+    if (this.abandoned) {
+      this.slots.release();
+      throw new StrongboxError('INTERRUPTED', 'the operation has ended: no more packs are saved');
+    }
     this.throwIfFailed();
     const { id, bytes } = w.finish(this.repo.key.encKey);
     const p = this.repo.save({ type: 'data', name: id }, bytes)

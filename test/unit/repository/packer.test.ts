@@ -40,6 +40,26 @@ describe('Packer', () => {
     for (let i = 0; i < blobs.length; i++) expect((await again.loadBlob(ids[i], true)).equals(blobs[i])).toBe(true);
   });
 
+  it('abandon() waits for the pack saves in flight and starts no more (no half-written pack is left)', async () => {
+    const { backend, repo } = await newRepo();
+    const save = backend.save.bind(backend);
+    const packs = { started: 0, saved: 0 };
+    backend.save = async (h, data, opts) => {
+      if (h.type === 'data') packs.started++;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await save(h, data, opts);
+      if (h.type === 'data') packs.saved++;
+    };
+    const packer = new Packer(repo);
+    // 80 KB: one 64 KiB pack is being saved
+    for (let i = 0; i < 20; i++) await packer.addPlain(BLOB_DATA, randomBytes(4000));
+    expect(packs).toEqual({ started: 1, saved: 0 });
+    await packer.abandon();
+    expect(packs).toEqual({ started: 1, saved: 1 });
+    await packer.addPlain(BLOB_DATA, randomBytes(70_000)).catch(() => {}); // would finish the open pack
+    expect(packs.started).toBe(1);
+  });
+
   it('refuses a wrong password and names the repository', async () => {
     const { backend } = await newRepo();
     await expect(Repository.open(backend, 'nope')).rejects.toThrow(/no key in the repository at memory:.* opens/);
