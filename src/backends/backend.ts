@@ -18,9 +18,22 @@ export interface FileInfo {
   size: number;
 }
 
+/**
+ * What the engine may rely on. It reads these instead of asking which backend it has: the packer uploads
+ * `connections` packs at once; the lock protocol and `init` re-check after a delay where `atomicCreate`
+ * or `consistentListing` is false (docs/design/repository-format.md, "Locks").
+ */
 export interface BackendCapabilities {
-  /** save() with `exclusive` fails with a not-found-style "already exists" error atomically. */
+  /**
+   * save() with `exclusive` fails with an already-exists error atomically: of two concurrent exclusive saves of
+   * one name, exactly one succeeds. Where false, an exclusive save still refuses an object that already exists,
+   * but two racing writers can both succeed (check, then write).
+   */
   atomicCreate: boolean;
+  /** A listing shows every object whose save completed before it started, and none removed before then. */
+  consistentListing: boolean;
+  /** How many requests the engine should have in flight at once (packs uploaded in parallel). At least 1. */
+  connections: number;
   /** load() honours offset/length without transferring the whole object. */
   rangeReads: boolean;
   /** Objects survive the process (false for memory). */
@@ -56,15 +69,23 @@ export interface Backend {
   isAlreadyExists(err: unknown): boolean;
   /** A permanent error will not go away by retrying (not found, permission denied, invalid request). */
   isPermanent(err: unknown): boolean;
+  /** Release connections and other resources; the backend is not used afterwards. May be called twice. */
   close(): Promise<void>;
 }
 
+/**
+ * The one error classification every backend maps its failures to; the retry layer retries `transient` only.
+ * `detail` is a short reason for people (e.g. 'bucket "b" does not exist') that callers may add to their own
+ * message; like the message, it never holds a secret.
+ */
 export class BackendError extends Error {
   readonly kind: 'not-found' | 'already-exists' | 'permanent' | 'transient';
-  constructor(kind: BackendError['kind'], message: string, options?: { cause?: unknown }) {
+  readonly detail?: string;
+  constructor(kind: BackendError['kind'], message: string, options?: { cause?: unknown; detail?: string }) {
     super(message, options);
     this.kind = kind;
     this.name = 'BackendError';
+    if (options?.detail !== undefined) this.detail = options.detail;
   }
 }
 

@@ -56,8 +56,11 @@ export function appRepo(c: RepoChoice, cfg: Config, app: AppConfig): RepoSpec {
 
 function configuredRepo(c: RepoChoice, rc: RepositoryConfig): RepoSpec {
   const fromFlags = c.passwordFile !== undefined || c.passwordCommand !== undefined;
+  // The options belong to the configured location: a -r naming another one does not get them.
+  const options = rc.options !== undefined && (c.repo === undefined || c.repo === rc.location) ? { options: rc.options } : {};
   return {
     location: c.repo ?? rc.location,
+    ...options,
     password: fromFlags ? { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs }
       : { file: rc.passwordFile, command: rc.passwordCommand, env: rc.passwordEnv ?? 'STRONGBOX_PASSWORD', commandTimeoutMs: c.passwordCommandTimeoutMs },
   };
