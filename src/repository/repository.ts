@@ -14,6 +14,7 @@ import { openObject, sealObject, type ObjectKind } from './objects.js';
 import { decodeTree, type Tree } from './tree.js';
 import { type Snapshot, type SnapshotRef, sortNewestFirst } from './snapshot.js';
 import { mapLimit } from '../util/concurrency.js';
+import { sleep } from '../util/scope.js';
 import { resolveIdPrefix } from './ids.js';
 
 /** A stored object that could not be read or verified, and why; skipped by the lenient readers. */
@@ -31,6 +32,8 @@ export interface InitOptions {
   kdf?: KdfParams;
   packSize?: number;
   chunker?: RepoConfig['chunker'];
+  /** On stores without atomic create: how long to wait before reading the config back (default 1 s). */
+  recheckDelayMs?: number;
 }
 
 export class Repository {
@@ -72,7 +75,9 @@ export class Repository {
     const kf = await makeKeyFile(master, password, clock, opts.kdf);
     const keyName = randomBytes(32).toString('hex');
     await backend.save({ type: 'key', name: keyName }, Buffer.from(JSON.stringify(kf, null, 2)), { exclusive: true });
-    await backend.save({ type: 'config', name: 'config' }, Buffer.from(JSON.stringify(cfg, null, 2)), { exclusive: true });
+    const cfgBytes = Buffer.from(JSON.stringify(cfg, null, 2));
+    await backend.save({ type: 'config', name: 'config' }, cfgBytes, { exclusive: true });
+    if (!backend.capabilities.atomicCreate) await checkConfigWon(backend, cfgBytes, opts.recheckDelayMs ?? 1000);
     return new Repository(backend, cfg, master, keyName, clock);
   }
 
@@ -319,6 +324,19 @@ export class Repository {
       }
       throw new StrongboxError('BACKEND', `reading ${h.type}/${h.name} from ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
     }
+  }
+}
+
+/**
+ * Where exclusive create is not atomic, two inits racing on one location can both "create" the config, and the
+ * later write wins. Reading it back after a delay tells the loser, which then reports the repository as existing
+ * (its key file stays behind, unusable: it opens no config).
+ */
+async function checkConfigWon(backend: Backend, mine: Buffer, delayMs: number): Promise<void> {
+  await sleep(delayMs);
+  const stored = await backend.load({ type: 'config', name: 'config' });
+  if (!stored.equals(mine)) {
+    throw new StrongboxError('REPO_EXISTS', `another process created a repository at ${backend.location} at the same time; use that one`);
   }
 }
 

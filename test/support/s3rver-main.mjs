@@ -1,5 +1,6 @@
 // Runs s3rver (an S3-protocol server) on 127.0.0.1 for the tests: `node s3rver-main.mjs DIR [PORT]` serves the
 // objects in DIR and prints one JSON line {"port": N} once it listens. Stops on SIGTERM or when stdin closes.
+import process from 'node:process';
 import S3rver from 's3rver';
 
 const [dir, port = '0'] = process.argv.slice(2);
