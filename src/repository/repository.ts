@@ -1,7 +1,7 @@
 // An opened repository: config, master key, blob index, and typed access to blobs and sealed objects.
 // Everything above (archiver, restorer, check, commands) goes through this.
 import { randomBytes } from 'node:crypto';
-import type { Backend, FileInfo, FileType, Handle } from '../backends/backend.js';
+import { type Backend, BackendError, type FileInfo, type FileType, type Handle } from '../backends/backend.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { zstdDecompress } from './compress.js';
@@ -119,7 +119,9 @@ export class Repository {
       bytes = await backend.load({ type: 'config', name: 'config' });
     } catch (e) {
       if (backend.isNotFound(e)) {
-        throw new StrongboxError('REPO_NOT_FOUND', `no repository at ${backend.location}; create one with 'strongbox init'`, { cause: e });
+        // A backend may know more than "no config" (a missing bucket says so itself, and that init creates it).
+        const why = e instanceof BackendError && e.detail ? ` (${e.detail})` : `; create one with 'strongbox init'`;
+        throw new StrongboxError('REPO_NOT_FOUND', `no repository at ${backend.location}${why}`, { cause: e });
       }
       throw new StrongboxError('BACKEND', `reading the config of ${backend.location} failed: ${(e as Error).message}`, { cause: e });
     }
