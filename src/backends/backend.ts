@@ -1,6 +1,8 @@
 // The storage contract every backend (local, memory, s3, sftp, git, mirror) implements. Objects are
 // immutable, named by type and name; the repository layer above decides what the bytes mean.
 
+import { StrongboxError } from '../errors.js';
+
 export const FILE_TYPES = ['config', 'key', 'data', 'index', 'snapshot', 'lock', 'quarantine'] as const;
 export type FileType = (typeof FILE_TYPES)[number];
 
@@ -76,13 +78,14 @@ export interface Backend {
 /**
  * The one error classification every backend maps its failures to; the retry layer retries `transient` only.
  * `detail` is a short reason for people (e.g. 'bucket "b" does not exist') that callers may add to their own
- * message; like the message, it never holds a secret.
+ * message; like the message, it never holds a secret. It is a StrongboxError with code BACKEND, so one that
+ * reaches a front end unwrapped still gets the BACKEND exit status and its message, not "internal error".
  */
-export class BackendError extends Error {
+export class BackendError extends StrongboxError {
   readonly kind: 'not-found' | 'already-exists' | 'permanent' | 'transient';
   readonly detail?: string;
   constructor(kind: BackendError['kind'], message: string, options?: { cause?: unknown; detail?: string }) {
-    super(message, options);
+    super('BACKEND', message, options);
     this.kind = kind;
     this.name = 'BackendError';
     if (options?.detail !== undefined) this.detail = options.detail;
