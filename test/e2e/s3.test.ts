@@ -53,7 +53,9 @@ describe.skipIf(targets.length === 0).each(targets)('the CLI on S3 ($name)', (ta
     const first = await backup();
     expect(first.summary.filesNew).toBe(first.summary.files);
     const again = await backup();
-    expect(again.summary).toMatchObject({ filesNew: 0, filesChanged: 0, filesUnmodified: first.summary.files, dataAdded: 0 });
+    expect(again.summary).toMatchObject({ filesNew: 0, filesChanged: 0, filesUnmodified: first.summary.files });
+    // No file data: at most the trees of the ancestor directories, whose metadata (/tmp's mtime) others change.
+    expect(again.summary.dataAdded).toBeLessThan(2048);
     const out = join(tmp.path, 'restore-1');
     await r(['restore', 'latest', '--target', out]);
     expect(await diffTrees(src, join(out, src))).toEqual([]);
