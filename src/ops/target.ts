@@ -41,8 +41,13 @@ export function findApp(cfg: Config, id: string): AppConfig {
 export function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): RepoSpec {
   const flags = { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs };
   const location = c.repo ?? env.STRONGBOX_REPOSITORY;
-  if (location) return { location, password: flags };
-  if (c.config !== undefined || env.STRONGBOX_CONFIG) {
+  const explicitConfig = c.config !== undefined || env.STRONGBOX_CONFIG;
+  if (location) {
+    // A configured repository at that location lends its backend options (region, credentials variables, …).
+    const rc = explicitConfig ? Object.values(loadChosenConfig(c, env).repositories).find((r) => r.location === location) : undefined;
+    return { location, password: flags, ...(rc?.options !== undefined ? { options: rc.options } : {}) };
+  }
+  if (explicitConfig) {
     const repos = Object.values(loadChosenConfig(c, env).repositories);
     if (repos.length === 1) return configuredRepo(c, repos[0]);
   }

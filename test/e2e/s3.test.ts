@@ -1,12 +1,12 @@
 // The whole CLI against an S3-protocol server (s3rver on loopback, or a real bucket with
 // STRONGBOX_TEST_S3_LOCATION): init, backup, an unchanged backup, byte-exact restore, check --read-data,
 // forget --prune, a backup killed with SIGKILL then backup + check; and the errors people meet first.
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffTrees } from '../../src/util/treediff.js';
 import { realBucket, s3ServerOrSkip, type S3Server } from '../support/s3-server.js';
-import { jsonOut, sb, sbOk, tempDir } from './helpers.js';
+import { jsonOut, ROOT, sb, sbOk, tempDir } from './helpers.js';
 import { randomBytesFor, spawnSb } from './proc.js';
 import { type Fixture, makeTree, mutateTree } from './tree-fixture.js';
 
@@ -98,6 +98,44 @@ describe.skipIf(targets.length === 0).each(targets)('the CLI on S3 ($name)', (ta
     await rm(out, { recursive: true, force: true });
   });
 
+});
+
+describe.skipIf(!server)('S3 options from strongbox.yaml', () => {
+  const s = server as S3Server;
+
+  it('takes credentials from the variables the options name and stores data packs in the storage class asked for', async () => {
+    const tmp = await tempDir('sb-s3-config-');
+    try {
+      const location = s.freshLocation();
+      const config = join(tmp.path, 'strongbox.yaml');
+      await writeFile(config, [
+        'repositories:', '  main:', `    location: ${location}`, '    options:',
+        '      accessKeyIdEnv: MY_S3_KEY', '      secretAccessKeyEnv: MY_S3_SECRET', '      storageClass: STANDARD_IA',
+        '      connections: 2', '      timeout: 30s', '',
+      ].join('\n'));
+      const env = { MY_S3_KEY: 'S3RVER', MY_S3_SECRET: 'S3RVER', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+      await sbOk(['-c', config, 'init'], 0, { env });
+      await sbOk(['-c', config, 'backup', join(ROOT, 'src', 'backends')], 0, { env });
+      const bucket = location.split('/')[3];
+      const meta = async (type: string) => {
+        const files = (await storedObjects(join(s.dir, bucket))).filter((f) => f.includes(`/repo/${type}`));
+        return JSON.parse(await readFile(files[0].replace(/_object$/, '_metadata.json'), 'utf8')) as Record<string, string>;
+      };
+      expect((await meta('data/'))['x-amz-storage-class']).toBe('STANDARD_IA');
+      expect((await meta('snapshots/'))['x-amz-storage-class']).toBeUndefined();
+      // A variable the options name that is not set is a config error (exit 2) naming it.
+      const unset = await sb(['-c', config, 'snapshots'], { env: { ...env, MY_S3_SECRET: '' } });
+      expect(unset.code).toBe(2);
+      expect(unset.stderr).toMatch(/\$MY_S3_SECRET, which is not set/);
+      // An unknown option is refused before anything is sent.
+      await writeFile(config, (await readFile(config, 'utf8')).replace('connections: 2', 'connectons: 2'));
+      const typo = await sb(['-c', config, 'snapshots'], { env });
+      expect(typo.code).toBe(2);
+      expect(typo.stderr).toMatch(/invalid options for the s3 repository at .*connectons/);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
 });
 
 describe.skipIf(!server)('S3 errors through the CLI', () => {
