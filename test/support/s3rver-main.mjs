@@ -4,7 +4,8 @@ import process from 'node:process';
 import S3rver from 's3rver';
 
 const [dir, port = '0'] = process.argv.slice(2);
-const server = new S3rver({ address: '127.0.0.1', port: Number(port), directory: dir, silent: true });
+// S3RVER_LOG=1 logs every request to stderr (to count what a command costs).
+const server = new S3rver({ address: '127.0.0.1', port: Number(port), directory: dir, silent: process.env.S3RVER_LOG !== '1' });
 const { port: bound } = await server.run();
 process.stdout.write(`${JSON.stringify({ port: bound })}\n`);
 const stop = () => server.close(() => process.exit(0));
