@@ -80,14 +80,24 @@ export function driverFor(location: string): { driver: BackendDriver; rest: stri
   return { driver: DRIVERS.find((d) => d.scheme === 'local')!, rest: location };
 }
 
-async function openBare(location: string, opts: OpenOptions): Promise<Backend> {
-  const { driver, rest } = driverFor(location);
-  const parsed = driver.options.safeParse(opts.options ?? {});
+/**
+ * Check a location's options against its driver's schema without loading the driver or making a request; returns
+ * them with defaults filled in. Throws CONFIG naming the location and every bad option.
+ */
+export function checkBackendOptions(location: string, options: Record<string, unknown> = {}): unknown {
+  const { driver } = driverFor(location);
+  const parsed = driver.options.safeParse(options);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
     throw new StrongboxError('CONFIG', `invalid options for the ${driver.scheme} repository at ${location}: ${issues}`);
   }
-  return driver.open(rest, parsed.data, { location, env: opts.env ?? process.env });
+  return parsed.data;
+}
+
+async function openBare(location: string, opts: OpenOptions): Promise<Backend> {
+  const { driver, rest } = driverFor(location);
+  const options = checkBackendOptions(location, opts.options);
+  return driver.open(rest, options, { location, env: opts.env ?? process.env });
 }
 
 function openMemory(name: string): Backend {

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { configPath, loadConfig } from '../config/load.js';
 import type { AppConfig, Config, RepositoryConfig } from '../config/schema.js';
-import { StrongboxError } from '../errors.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
+import { checkLocation } from '../repository/open.js';
 import type { RepoSpec } from './repo.js';
 
 /** What the user said about the repository (CLI flags; the daemon and the API give the same). */
@@ -69,4 +70,19 @@ function configuredRepo(c: RepoChoice, rc: RepositoryConfig): RepoSpec {
     password: fromFlags ? { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs }
       : { file: rc.passwordFile, command: rc.passwordCommand, env: rc.passwordEnv ?? 'STRONGBOX_PASSWORD', commandTimeoutMs: c.passwordCommandTimeoutMs },
   };
+}
+
+/**
+ * Check every configured repository's backend options against its backend's list (for `config check`); no request
+ * is made. A location whose scheme has no backend yet is left to the commands that open it.
+ */
+export function checkConfiguredRepositories(cfg: Config): void {
+  for (const [name, rc] of Object.entries(cfg.repositories)) {
+    try {
+      checkLocation(rc.location, rc.options);
+    } catch (e) {
+      if (!isStrongboxError(e, 'CONFIG')) continue;
+      throw new StrongboxError('CONFIG', `repositories.${name}: ${e.message}`, { cause: e });
+    }
+  }
 }

@@ -1,6 +1,6 @@
 // Opening and creating repositories by location: the one place above the backends that knows a location
 // names a backend. Everything else gets a Repository and never touches the storage directly.
-import { openBackend } from '../backends/index.js';
+import { checkBackendOptions, openBackend } from '../backends/index.js';
 import type { Clock } from '../clock.js';
 
 /** A backend's options (the repository's `options` in strongbox.yaml), checked by the backend's driver. */
@@ -33,4 +33,9 @@ export async function createRepository(location: string, password: () => Promise
     await backend.close().catch(() => {});
     throw e;
   }
+}
+
+/** Check a location and its backend options (the repository's `options` in strongbox.yaml) without opening it. */
+export function checkLocation(location: string, options?: BackendOptions): void {
+  checkBackendOptions(location, options);
 }
