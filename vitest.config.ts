@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
+    // Tests live under test/ (unit tests in test/unit, mirroring src/) and bench/; test/unit/layout.test.ts keeps src/ free of them.
+    include: ['test/**/*.test.ts', 'bench/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: 'forks',

@@ -24,6 +24,9 @@ async function step(title: string, args: string[]): Promise<void> {
   if (code !== 0) throw new Error(`strongbox ${args[0]} failed with exit status ${code}`);
 }
 
+/** Asks how many posts the example application's database holds. */
+const COUNT_POSTS = 'SELECT count(*) FROM posts;';
+
 /** The database's contents as SQL text: equal dumps mean equal schemas and rows. */
 const sqlDump = (path: string) => execFileSync('sqlite3', ['-batch', path, '.dump'], { encoding: 'utf8' });
 
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
     for (const copy of [join(target, 'app.db'), dumpFile]) {
       if (sqlDump(copy) !== original) throw new Error(`${copy} does not hold the same schema and rows as ${db}`);
     }
-    const rows = execFileSync('sqlite3', ['-batch', db, 'SELECT count(*) FROM posts;'], { encoding: 'utf8' }).trim();
+    const rows = execFileSync('sqlite3', ['-batch', db, COUNT_POSTS], { encoding: 'utf8' }).trim();
     console.log(`\nOK: the restored webroot is identical to ${site} (contents, modes, mtimes, symlinks),`);
     console.log(`and the restored database and the downloaded dump hold the same schema and rows as ${db} (${rows} posts;`
       + ` sha256 of the dump ${createHash('sha256').update(readFileSync(dumpFile)).digest('hex').slice(0, 16)}…).`);

@@ -3,7 +3,6 @@
 import { randomInt } from 'node:crypto';
 import { blobId, SEAL_OVERHEAD, sha256Hex } from './crypto.js';
 import { BlobIndex } from './index-memory.js';
-import { decodeIndex } from './index-file.js';
 import { PACK_ENTRY_LEN, readPackHeader } from './pack.js';
 import { readAllLocks } from './lock.js';
 import type { Repository } from './repository.js';
@@ -27,29 +26,17 @@ export async function checkRepository(repo: Repository, readData: DataSubset | n
   const err = (m: string) => r.errors.push(m);
   // 1. indexes
   const expected = new Map<string, number>();
-  const names: string[] = [];
-  for await (const f of repo.backend.list('index')) names.push(f.name);
-  const decoded: { name: string; idx: ReturnType<typeof decodeIndex> }[] = [];
-  for (const name of names) {
-    try {
-      decoded.push({ name, idx: decodeIndex(await repo.loadObject('index', name), name) });
-    } catch (e) {
-      err((e as Error).message);
-    }
-  }
+  const indexes = await repo.readIndexes();
+  for (const d of indexes.damaged) err(d.message);
   // An index superseded by another (prune's rewrite) no longer counts; prune deletes it.
-  const superseded = new Set(decoded.flatMap((d) => d.idx.supersedes));
-  for (const { name, idx } of decoded) {
-    if (superseded.has(name)) {
-      r.notes.push(`index ${name.slice(0, 8)} is superseded (left by an interrupted prune; the next prune removes it)`);
-      continue;
-    }
-    {
-      for (const p of idx.packs) {
-        const size = p.entries.reduce((a, e) => a + e.length, 0) + SEAL_OVERHEAD + p.entries.length * PACK_ENTRY_LEN + 4;
-        expected.set(p.packId, size);
-        for (const e of p.entries) repo.index.add(e.id, { ...e, packId: p.packId });
-      }
+  for (const name of indexes.superseded) {
+    r.notes.push(`index ${name.slice(0, 8)} is superseded (left by an interrupted prune; the next prune removes it)`);
+  }
+  for (const { idx } of indexes.live) {
+    for (const p of idx.packs) {
+      const size = p.entries.reduce((a, e) => a + e.length, 0) + SEAL_OVERHEAD + p.entries.length * PACK_ENTRY_LEN + 4;
+      expected.set(p.packId, size);
+      for (const e of p.entries) repo.index.add(e.id, { ...e, packId: p.packId });
     }
   }
   // 2. packs

@@ -3,8 +3,8 @@
 // (format doc, "Prune"): new packs → new indexes → an index superseding the old ones → delete old
 // indexes → delete packs. It runs under an exclusive lock, so no backup can add references meanwhile.
 import { throwIfAborted } from '../util/scope.js';
-import { isStrongboxError, StrongboxError } from '../errors.js';
-import { decodeIndex, type IndexPack } from './index-file.js';
+import { StrongboxError } from '../errors.js';
+import type { IndexPack } from './index-file.js';
 import { writeIndexSet } from './index-write.js';
 import { SEAL_OVERHEAD } from './crypto.js';
 import { PACK_ENTRY_LEN } from './pack.js';
@@ -88,20 +88,13 @@ export interface PruneResult {
 
 export async function prune(repo: Repository, opts: { repackUnused?: number; dryRun?: boolean; signal?: AbortSignal; onStep?: (m: string) => void } = {}): Promise<PruneResult> {
   const step = opts.onStep ?? (() => {});
-  const indexNames: string[] = [];
-  for await (const f of repo.backend.list('index')) indexNames.push(f.name);
-  const indexes = await mapLimit(indexNames, 8, async (name) => {
-    try {
-      return { name, idx: decodeIndex(await repo.loadObject('index', name), name) };
-    } catch (e) {
-      // Packs only a damaged index lists would look unreferenced, and be deleted.
-      if (!isStrongboxError(e, 'INTEGRITY')) throw e;
-      throw new StrongboxError('INTEGRITY', `${e.message}: not pruning a damaged repository; run 'strongbox repair index'`, { cause: e });
-    }
-  });
-  const superseded = new Set(indexes.flatMap((i) => i.idx.supersedes));
+  const indexes = await repo.readIndexes();
+  // Packs only a damaged index lists would look unreferenced, and be deleted.
+  const bad = indexes.damaged[0];
+  if (bad) throw new StrongboxError('INTEGRITY', `${bad.message}: not pruning a damaged repository; run 'strongbox repair index'`);
+  const indexNames = [...indexes.live.map((i) => i.name), ...indexes.superseded];
   const listed = new Map<string, IndexPack>();
-  for (const { name, idx } of indexes) if (!superseded.has(name)) for (const p of idx.packs) if (!listed.has(p.packId)) listed.set(p.packId, p);
+  for (const { idx } of indexes.live) for (const p of idx.packs) if (!listed.has(p.packId)) listed.set(p.packId, p);
   const stored = new Map<string, number>();
   for await (const f of repo.backend.list('data')) stored.set(f.name, f.size);
   for (const id of listed.keys()) {
@@ -122,7 +115,7 @@ export async function prune(repo: Repository, opts: { repackUnused?: number; dry
   if (opts.dryRun) return result;
   // Partial uploads of killed backups: no writer runs while prune holds the exclusive lock.
   result.leftoverBytes = (await repo.backend.removeLeftovers?.()) ?? 0;
-  const staleIndexes = indexNames.filter((n) => superseded.has(n));
+  const staleIndexes = indexes.superseded;
   if (!plan.remove.length && !plan.repack.length && !plan.orphans.length && !staleIndexes.length) return result;
 
   // 1. Copy the used blobs of packs being repacked into new packs (each checked by decryption first).

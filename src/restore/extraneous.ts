@@ -1,8 +1,9 @@
 // After a restore that replaces a directory's contents (restore --app --yes): remove what the target holds
 // that the snapshot's tree does not, so the directory ends up as backed up. What the backup left out on
 // purpose (excludes, offloaded folders) is kept, nothing on another filesystem (a mounted bucket) is
-// touched, and symlinks are removed as links, never followed.
-import { lstatSync, rmSync } from 'node:fs';
+// touched, the repository itself (which a backup of a tree holding it leaves out) is never removed, and
+// symlinks are removed as links, never followed.
+import { lstatSync, rmSync, type Stats } from 'node:fs';
 import { makeExcluder } from '../archiver/excludes.js';
 import type { Repository } from '../repository/repository.js';
 import { nameKey, nodeKey } from '../repository/tree.js';
@@ -22,6 +23,7 @@ export async function removeExtraneous(repo: Repository, sel: Selection, target:
   if (sel.kind !== 'tree') return 0;
   const keep = makeExcluder(opts.keep);
   const dev = lstatSync(target).dev;
+  const guard: Guard = { dev, repo: repositoryKey(repo), opts };
   let removed = 0;
   const walk = async (treeId: string, dir: FsPath, rel: string): Promise<void> => {
     const nodes = new Map((await repo.loadTree(treeId)).nodes.map((n) => [nodeKey(n), n]));
@@ -29,15 +31,12 @@ export async function removeExtraneous(repo: Repository, sel: Selection, target:
       const path = childPath(dir, name);
       const relPath = rel ? `${rel}/${name.str}` : name.str; // lossy UTF-8, as the backup matched its excludes
       const st = lstatSync(path);
-      if (st.dev !== dev) {
-        opts.onSkip?.(displayPath(path), 'on another filesystem (a mount): left alone');
-        continue;
-      }
+      if (!removable(path, st, guard)) continue;
       if (keep.excluded(relPath, st.isDirectory())) continue;
       const node = nodes.get(nameKey(name));
       if (!node) {
         // A directory is emptied first, so a mount point somewhere below it is never crossed.
-        if (st.isDirectory() && !(await removeTree(path, dev, opts))) continue;
+        if (st.isDirectory() && !(await removeTree(path, guard))) continue;
         rmSync(path, { recursive: true, force: true });
         removed++;
         opts.onRemove?.(displayPath(path));
@@ -50,17 +49,46 @@ export async function removeExtraneous(repo: Repository, sel: Selection, target:
   return removed;
 }
 
-/** Empties `dir` without leaving its filesystem; false when something below is on another one (kept). */
-async function removeTree(dir: FsPath, dev: number, opts: ExtraneousOptions): Promise<boolean> {
+interface Guard {
+  dev: number;
+  /** The repository's directory as device:inode, when it is on this machine. */
+  repo: string | undefined;
+  opts: ExtraneousOptions;
+}
+
+function repositoryKey(repo: Repository): string | undefined {
+  if (repo.localPath === undefined) return undefined;
+  try {
+    const st = lstatSync(repo.localPath);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether an entry may be removed: not on another filesystem, not the repository (each reported when kept). */
+function removable(path: FsPath, st: Stats, g: Guard): boolean {
+  if (st.dev !== g.dev) {
+    g.opts.onSkip?.(displayPath(path), 'on another filesystem (a mount): left alone');
+    return false;
+  }
+  if (st.isDirectory() && g.repo === `${st.dev}:${st.ino}`) {
+    g.opts.onSkip?.(displayPath(path), 'the repository being restored from: left alone');
+    return false;
+  }
+  return true;
+}
+
+/** Empties `dir` without leaving its filesystem or removing the repository; false when something below is kept. */
+async function removeTree(dir: FsPath, g: Guard): Promise<boolean> {
   let clean = true;
   for (const name of readNames(dir)) {
     const path = childPath(dir, name);
     const st = lstatSync(path);
-    if (st.dev !== dev) {
-      opts.onSkip?.(displayPath(path), 'on another filesystem (a mount): left alone');
+    if (!removable(path, st, g)) {
       clean = false;
     } else if (st.isDirectory()) {
-      if (await removeTree(path, dev, opts)) rmSync(path, { recursive: true, force: true });
+      if (await removeTree(path, g)) rmSync(path, { recursive: true, force: true });
       else clean = false;
     } else rmSync(path, { force: true });
   }

@@ -74,4 +74,20 @@ describe('restore --app --yes replaces a file tree', () => {
     expect(await readFile(join(mnt, 'user-file.png'), 'utf8')).toBe('precious');
     expect(res.stderr).toMatch(/bucket: on another filesystem \(a mount\): left alone/);
   });
+
+  it('never removes a repository that lies inside the tree (left out of the backup, kept by the restore)', async () => {
+    // An operator keeps a second repository under the webroot: the backup leaves it out, so to the replacing
+    // restore it is "added since the snapshot" -- and removing it would delete backups.
+    const inner = join(web, 'private', 'backups');
+    const innerCfg = join(tmp.path, 'inner.yaml');
+    await writeFile(innerCfg, (await readFile(cfg, 'utf8')).replace(`location: ${join(tmp.path, 'repo')}`, `location: ${inner}`));
+    await sbOk(['-r', inner, 'init']);
+    const b = await sbOk(['-c', innerCfg, 'backup', '--app', 'site']);
+    expect(b.stderr).toMatch(/is inside the backed-up path; it is left out/);
+    await sbOk(['-c', innerCfg, 'restore', 'latest', '--app', 'site', '--yes']);
+    expect(existsSync(join(inner, 'config'))).toBe(true);
+    await sbOk(['-r', inner, 'check', '--read-data']);
+    // The directory holding it (not in the snapshot) is kept too, as far as needed to keep the repository.
+    expect(existsSync(join(web, 'private'))).toBe(true);
+  });
 });

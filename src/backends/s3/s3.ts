@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { StrongboxError } from '../../errors.js';
 import { tryParseDuration } from '../../util/duration.js';
-import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type SaveOptions } from '../backend.js';
+import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type ListOptions, type SaveOptions } from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, type Range } from '../checks.js';
 import { objectPath, TYPE_DIRS } from '../layout.js';
 import { s3ErrorKind, toS3Error, type S3ErrorContext } from './errors.js';
@@ -47,9 +47,13 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
     }
   }
 
-  async function head(h: Handle): Promise<number> {
+  async function headInfo(h: Handle): Promise<{ size: number; modTime?: number }> {
     const res = await call('stat', h, () => client.send(new HeadObjectCommand({ Bucket, Key: keyOf(h) })));
-    return res.ContentLength ?? 0;
+    return { size: res.ContentLength ?? 0, ...(res.LastModified ? { modTime: res.LastModified.getTime() } : {}) };
+  }
+
+  async function head(h: Handle): Promise<number> {
+    return (await headInfo(h)).size;
   }
 
   async function save(h: Handle, data: Uint8Array, opts: SaveOptions = {}): Promise<void> {
@@ -110,8 +114,8 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
     return bytes;
   }
 
-  /** Every object below `dir` (no trailing slash), page by page. */
-  async function* listKeys(type: FileType, dir: string): AsyncIterable<FileInfo> {
+  /** Every object below `dir` (no trailing slash), page by page; with `modTime`, the service's LastModified. */
+  async function* listKeys(type: FileType, dir: string, modTime: boolean): AsyncIterable<FileInfo> {
     const Prefix = `${root}${dir}/`;
     let ContinuationToken: string | undefined;
     do {
@@ -123,7 +127,7 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
         const depth = o.Key!.slice(Prefix.length).split('/').length;
         // Data packs sit one shard folder down; anything else (a stray key, a "folder" marker) is not an object.
         if (name === '' || name.startsWith('.') || depth !== (type === 'data' ? 2 : 1)) continue;
-        yield { name, size: o.Size ?? 0 };
+        yield { name, size: o.Size ?? 0, ...(modTime && o.LastModified ? { modTime: o.LastModified.getTime() } : {}) };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
@@ -151,15 +155,16 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
       return { name: objectName(h), size: await head(h) };
     },
 
-    async *list(type: FileType): AsyncIterable<FileInfo> {
+    async *list(type: FileType, opts?: ListOptions): AsyncIterable<FileInfo> {
       checkType(type, location);
       if (type !== 'config') {
-        yield* listKeys(type, TYPE_DIRS[type]);
+        yield* listKeys(type, TYPE_DIRS[type], opts?.modTime === true);
         return;
       }
       const h = { type: 'config', name: 'config' } as const;
       try {
-        yield { name: 'config', size: await head(h) };
+        const { size, modTime } = await headInfo(h);
+        yield { name: 'config', size, ...(opts?.modTime && modTime !== undefined ? { modTime } : {}) };
       } catch (err) {
         if (s3ErrorKind(err) !== 'not-found') throw err;
       }

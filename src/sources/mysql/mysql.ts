@@ -9,13 +9,13 @@ import { type ConnOverride, type ServerDbConfig, type ServerConn, serverConn, to
 import type { Dump, DumpMeta, Source, TargetState } from '../source.js';
 import { Scope, type TempDir } from '../../util/scope.js';
 import { feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
+import { characterSetExists, charsetClause, collationExists, createDatabase, databaseDefaults, databaseState, DEFAULT_CHARSET,
+  dropAndCreate, dropDatabase, dropIfExistsAndCreate, SERVER_VERSION, setLockWaitTimeout, tableRowEstimates } from './sql.js';
 
 // A row larger than the client's default packet limit (16 MiB) would break the dump and the restore.
 export const MYSQLDUMP_DEFAULTS = ['--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', '--default-character-set=utf8mb4', '--no-tablespaces', '--max-allowed-packet=1G'];
 
 const INSTALL = 'Debian: apt-get install mariadb-client';
-const literal = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const ident = (s: string) => `\`${s.replace(/`/g, '``')}\``;
 /** An option-file value: quoted, with the escapes the client's option parser understands. */
 const optValue = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
@@ -47,13 +47,6 @@ function explainLoadError(e: unknown): Error {
   return e as Error;
 }
 
-/** `CHARACTER SET x COLLATE y` from recorded database defaults, or null when there are none (or odd names). */
-function charsetClause(d: Record<string, string> | undefined): string | null {
-  const name = /^[A-Za-z0-9_]+$/;
-  if (!d?.characterSet || !name.test(d.characterSet)) return null;
-  return `CHARACTER SET ${d.characterSet}${d.collation && name.test(d.collation) ? ` COLLATE ${d.collation}` : ''}`;
-}
-
 export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' }, label: string, override: ConnOverride = {}, scope = new Scope()): Source {
   const conn = serverConn(cfg, label, override);
   const names = cfg.engine === 'mariadb' ? { dump: 'mariadb-dump', client: 'mariadb' } : { dump: 'mysqldump', client: 'mysql' };
@@ -62,7 +55,7 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
   const env = { MYSQL_PWD: undefined, MYSQL_HOST: undefined, MYSQL_TCP_PORT: undefined };
   const spec = (cmd: string, file: string, args: string[]): ToolSpec => ({ cmd: toolPath(cfg, cmd), args: [`--defaults-extra-file=${file}`, ...args], env, label, installHint: INSTALL, scope });
   // DROP DATABASE or a load blocked by the application's metadata locks fails after a while instead of hanging.
-  const lockWait = `--init-command=SET SESSION lock_wait_timeout = ${cfg.lockTimeoutSeconds ?? 300}`;
+  const lockWait = `--init-command=${setLockWaitTimeout(cfg.lockTimeoutSeconds ?? 300)}`;
 
   /** The tool by its engine's name, else by the other name (Debian ships both for MariaDB). */
   let resolved: { dump: string; client: string; mariadbClient: boolean } | null = null;
@@ -89,17 +82,15 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
     await feedTool(spec(t.client, file, args), createReadStream(sqlFile, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
   };
   const state = async (file: string, db: string): Promise<TargetState> => {
-    const [[schemas, objects]] = await query(file, `SELECT (SELECT count(*) FROM information_schema.schemata WHERE schema_name = ${literal(db)}),
-      (SELECT count(*) FROM information_schema.tables WHERE table_schema = ${literal(db)}) + (SELECT count(*) FROM information_schema.routines WHERE routine_schema = ${literal(db)})
-      + (SELECT count(*) FROM information_schema.events WHERE event_schema = ${literal(db)})`);
+    const [[schemas, objects]] = await query(file, databaseState(db));
     return schemas === '0' ? 'missing' : objects === '0' ? 'empty' : 'non-empty';
   };
 
   /** Fails, naming them, when this server lacks the backed-up database's character set or collation. */
   const requireCharset = async (file: string, d: Record<string, string>, db: string): Promise<void> => {
     const [[n]] = d.collation
-      ? await query(file, `SELECT count(*) FROM information_schema.collations WHERE collation_name = ${literal(d.collation)} AND character_set_name = ${literal(d.characterSet)}`)
-      : await query(file, `SELECT count(*) FROM information_schema.character_sets WHERE character_set_name = ${literal(d.characterSet)}`);
+      ? await query(file, collationExists(d.collation, d.characterSet))
+      : await query(file, characterSetExists(d.characterSet));
     if (n !== '0') return;
     throw new StrongboxError('SOURCE', `${label}: cannot create database ${db} with the backed-up database's character set ${d.characterSet}`
       + `${d.collation ? ` and collation ${d.collation}` : ''}: this server does not have ${d.collation ? 'that collation' : 'it'}. Nothing was changed. `
@@ -116,9 +107,9 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
       const t = await tools();
       const toolVersion = versionOf((await runTool({ cmd: toolPath(cfg, t.dump), args: ['--version'], label, installHint: INSTALL, scope })).replace(/^.*?Distrib\s*/s, ''));
       const { serverVersion, tables, defaults } = await withOptionsFile(conn, scope, async (file) => {
-        const [[version]] = await query(file, 'SELECT VERSION()');
-        const counts = await query(file, `SELECT table_name, COALESCE(table_rows, 0) FROM information_schema.tables WHERE table_schema = ${literal(cfg.database)} AND table_type = 'BASE TABLE' ORDER BY 1`);
-        const [row] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(cfg.database)}`);
+        const [[version]] = await query(file, SERVER_VERSION);
+        const counts = await query(file, tableRowEstimates(cfg.database));
+        const [row] = await query(file, databaseDefaults(cfg.database));
         const defaults = row ? { characterSet: row[0], collation: row[1] } : undefined; // not visible to every user
         return { serverVersion: version, tables: Object.fromEntries(counts.map(([n, c]) => [n, Number(c)])), defaults };
       });
@@ -156,12 +147,12 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
           // A server without them is found out before anything is touched.
           const backedUp = charsetClause(meta?.defaults);
           if (backedUp && now !== 'empty') await requireCharset(file, meta!.defaults!, db);
-          let previous = 'CHARACTER SET utf8mb4';
+          let previous = DEFAULT_CHARSET;
           if (now === 'non-empty') {
             // Replace means exactly the dump's contents: drop the database and create it again (grants on the
             // database name survive). Loading SQL is not transactional, so what the target holds is dumped
             // first, to be put back, with its own character set and collation, if anything after the drop fails.
-            const [row] = await query(file, `SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ${literal(db)}`);
+            const [row] = await query(file, databaseDefaults(db));
             previous = charsetClause(row && { characterSet: row[0], collation: row[1] }) ?? previous;
             before = await scope.spool(streamTool({ ...spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db]), bufferStdout: true }), 'mysafety', 'before-restore.sql');
           }
@@ -171,8 +162,8 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
             + `being replaced, so it may be incomplete; its previous contents are in ${before.file} (to put them back: `
             + `${t.client} ${db} < ${before.file}, after dropping and creating the database again)`);
           try {
-            if (now === 'non-empty') await query(file, `DROP DATABASE ${ident(db)}; CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
-            else if (now === 'missing') await query(file, `CREATE DATABASE ${ident(db)} ${backedUp ?? previous}`);
+            if (now === 'non-empty') await query(file, dropAndCreate(db, backedUp ?? previous));
+            else if (now === 'missing') await query(file, createDatabase(db, backedUp ?? previous));
             await load(file, db, dump.file);
           } catch (e) {
             if (scope.signal.aborted && before) {
@@ -182,7 +173,7 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
             const why = explainLoadError(e);
             if (before) {
               try {
-                await query(file, `DROP DATABASE IF EXISTS ${ident(db)}; CREATE DATABASE ${ident(db)} ${previous}`);
+                await query(file, dropIfExistsAndCreate(db, previous));
                 await load(file, db, before.file);
               } catch (e2) {
                 before.keep();
@@ -190,7 +181,7 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
               }
               throw new StrongboxError('SOURCE', `${why.message}; the database was put back as it was before the restore`, { cause: e });
             }
-            if (now === 'missing') await query(file, `DROP DATABASE IF EXISTS ${ident(db)}`).catch(() => {});
+            if (now === 'missing') await query(file, dropDatabase(db)).catch(() => {});
             throw why;
           } finally {
             if (!rescued) disarm?.();

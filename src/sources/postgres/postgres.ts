@@ -7,48 +7,14 @@ import { Scope } from '../../util/scope.js';
 import { type ConnOverride, major, type ServerDbConfig, serverConn, toolPath } from '../server.js';
 import type { Dump, DumpMeta, Source, TargetState } from '../source.js';
 import { feedPipe, feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
+import { CLEAR_DATABASE, createFromTemplate0, databaseDefaults, databaseExists, databaseOptions, dropDatabase,
+  SERVER_VERSION, SERVER_VERSION_NUM, TABLE_ROW_ESTIMATES, terminateSessions, USER_OBJECT_COUNT } from './sql.js';
 
 const INSTALL = 'Debian: apt-get install postgresql-client, or set binDir to the directory of a matching version';
 export const PG_RESTORE_DEFAULTS = ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error'];
 
 /** A libpq connection-string value, quoted so a database name can never be read as other options. */
 const conninfo = (db: string) => `dbname='${db.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-
-/** Empties a database of everything a dump can hold, except what extensions own (run in the restore's transaction). */
-const CLEAR_DATABASE = `DO $strongbox$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT n.oid FROM pg_namespace n WHERE n.nspname NOT IN ('public', 'information_schema') AND n.nspname !~ '^pg_'
-      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e') LOOP
-    IF EXISTS (SELECT 1 FROM pg_namespace WHERE oid = r.oid) THEN EXECUTE format('DROP SCHEMA %s CASCADE', r.oid::regnamespace); END IF;
-  END LOOP;
-  FOR r IN SELECT c.oid, c.relkind FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') LOOP
-    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = r.oid) THEN
-      EXECUTE format('DROP %s %s CASCADE', CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
-        WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, r.oid::regclass);
-    END IF;
-  END LOOP;
-  FOR r IN SELECT p.oid, p.prokind FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
-      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') LOOP
-    IF EXISTS (SELECT 1 FROM pg_proc WHERE oid = r.oid) THEN
-      EXECUTE format('DROP %s %s CASCADE', CASE r.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, r.oid::regprocedure);
-    END IF;
-  END LOOP;
-  FOR r IN SELECT t.oid, t.typtype FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('e', 'c', 'd', 'r')
-      AND (t.typtype <> 'c' OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))
-      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') LOOP
-    IF EXISTS (SELECT 1 FROM pg_type WHERE oid = r.oid) THEN
-      EXECUTE format('DROP %s %s CASCADE', CASE r.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, r.oid::regtype);
-    END IF;
-  END LOOP;
-  PERFORM pg_catalog.lo_unlink(l.oid) FROM pg_catalog.pg_largeobject_metadata l;
-END $strongbox$`;
-
-const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'";
-
 /**
  * pg_restore arguments for writing a script (`--file=-`) instead of restoring into a database: what only
  * applies to a direct restore (clean, single transaction, parallel jobs, target database) is left out, with
@@ -105,16 +71,14 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
 
     async dump(): Promise<Dump> {
       const toolVersion = versionOf(await runTool(spec('pg_dump', ['--version'])));
-      const serverVersion = (await rows(cfg.database, "SELECT current_setting('server_version')"))[0][0].split(' ')[0];
+      const serverVersion = (await rows(cfg.database, SERVER_VERSION))[0][0].split(' ')[0];
       if (major(toolVersion) < major(serverVersion)) {
         throw new StrongboxError('SOURCE', `${label}: pg_dump ${toolVersion} is older than the server (PostgreSQL ${serverVersion}) and cannot dump it; install postgresql-client-${major(serverVersion)} and set binDir, e.g. /usr/lib/postgresql/${major(serverVersion)}/bin`);
       }
-      // The locale provider (libc, icu, builtin) and its locale exist from PostgreSQL 15; 17 renamed the column.
-      const m = major(serverVersion);
-      const provider = m >= 17 ? ", datlocprovider, COALESCE(datlocale, '')" : m >= 15 ? ", datlocprovider, COALESCE(daticulocale, '')" : '';
-      const [[encoding, collate, ctype, prov, locale]] = await rows(cfg.database, `SELECT pg_encoding_to_char(encoding), datcollate, datctype${provider} FROM pg_database WHERE datname = current_database()`);
+      // The locale provider (libc, icu, builtin) and its locale exist from PostgreSQL 15.
+      const [[encoding, collate, ctype, prov, locale]] = await rows(cfg.database, databaseDefaults(major(serverVersion)));
       const localeProvider = ({ c: 'libc', i: 'icu', b: 'builtin' } as Record<string, string>)[prov ?? ''];
-      const counts = await rows(cfg.database, `SELECT n.nspname || '.' || c.relname, COALESCE(s.n_live_tup, 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY 1`);
+      const counts = await rows(cfg.database, TABLE_ROW_ESTIMATES);
       const stream = streamTool({
         ...spec('pg_dump', ['--format=custom', '--compress=0', '--no-password', `--lock-wait-timeout=${lockSeconds * 1000}`,
           ...cfg.dumpArgs, '--dbname', conninfo(cfg.database)]),
@@ -131,11 +95,9 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
     },
 
     async targetState(db: string): Promise<TargetState> {
-      const [[n]] = await maintenance(`SELECT count(*) FROM pg_database WHERE datname = ${literal(db)}`);
+      const [[n]] = await maintenance(databaseExists(db));
       if (n === '0') return 'missing';
-      const [[objects]] = await rows(db, `SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f'))
-        + (SELECT count(*) FROM pg_largeobject_metadata)
-        + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${USER_SCHEMAS})`);
+      const [[objects]] = await rows(db, USER_OBJECT_COUNT);
       return objects === '0' ? 'empty' : 'non-empty';
     },
 
@@ -151,7 +113,7 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
         await withSession(() => restoreInto(input, db));
       } catch (e) {
         // A database this restore created and could not fill is removed again, not left half made.
-        if (created) await maintenance(`DROP DATABASE IF EXISTS ${ident(db)}`).catch(() => {});
+        if (created) await maintenance(dropDatabase(db)).catch(() => {});
         throw e;
       }
     },
@@ -171,18 +133,11 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
     const provider = plain(defaults?.localeProvider);
     const locale = plain(defaults?.locale);
     // A provider is given only to a server that knows the option (15+); without it template0's is inherited.
-    const [[versionNum]] = provider ? await maintenance('SHOW server_version_num') : [['0']];
+    const [[versionNum]] = provider ? await maintenance(SERVER_VERSION_NUM) : [['0']];
     const withProvider = provider && Number(versionNum) >= 150000;
-    const opts = [
-      encoding && `ENCODING ${literal(encoding)}`,
-      collate && `LC_COLLATE ${literal(collate)}`,
-      ctype && `LC_CTYPE ${literal(ctype)}`,
-      withProvider && `LOCALE_PROVIDER ${literal(provider)}`,
-      withProvider && locale && provider === 'icu' && `ICU_LOCALE ${literal(locale)}`,
-      withProvider && locale && provider === 'builtin' && `BUILTIN_LOCALE ${literal(locale)}`,
-    ].filter(Boolean);
+    const opts = databaseOptions({ encoding, collate, ctype, ...(withProvider ? { provider, locale } : {}) });
     try {
-      await maintenance(`CREATE DATABASE ${ident(db)} TEMPLATE template0 ${opts.join(' ')}`);
+      await maintenance(createFromTemplate0(db, opts));
     } catch (e) {
       // Only a locale or encoding this server cannot give gets the advice; other failures (no CREATEDB
       // privilege, say) keep their own message.
@@ -204,7 +159,7 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
       await fn();
     } catch (e) {
       env.PGAPPNAME = 'strongbox';
-      await maintenance(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${literal(name)}`).catch(() => {});
+      await maintenance(terminateSessions(name)).catch(() => {});
       throw e;
     } finally {
       env.PGAPPNAME = 'strongbox';

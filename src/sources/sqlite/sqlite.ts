@@ -9,6 +9,7 @@ import { StrongboxError } from '../../errors.js';
 import { Scope } from '../../util/scope.js';
 import type { Dump, Source, TargetState } from '../source.js';
 import { runTool } from '../tool.js';
+import { INTEGRITY_CHECK, rowCounts, TABLE_NAMES, vacuumInto } from './sql.js';
 
 /** The sqlite3 shell, run through the tool runner like every other tool (tracked, without our secrets). */
 function sqlite(scope: Scope, args: string[], what: string): Promise<string> {
@@ -16,15 +17,11 @@ function sqlite(scope: Scope, args: string[], what: string): Promise<string> {
   return runTool({ cmd, args: ['-batch', '-bail', ...args], label: what, scope, installHint: 'Debian: apt-get install sqlite3' });
 }
 
-/** An SQL string literal. */
-const quote = (p: string) => `'${p.replace(/'/g, "''")}'`;
-
 /** Exact row counts of every table (cheap on a private copy, and consistent with it). */
 async function tableCounts(scope: Scope, db: string, label: string): Promise<Record<string, number>> {
-  const names = (await sqlite(scope, [db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;"], label)).split('\n').filter(Boolean);
+  const names = (await sqlite(scope, [db, TABLE_NAMES], label)).split('\n').filter(Boolean);
   if (!names.length) return {};
-  const q = names.map((n) => `SELECT ${quote(n)}, count(*) FROM "${n.replace(/"/g, '""')}"`).join(' UNION ALL ');
-  const rows = (await sqlite(scope, ['-separator', '\t', db, `${q};`], label)).split('\n').filter(Boolean);
+  const rows = (await sqlite(scope, ['-separator', '\t', db, rowCounts(names)], label)).split('\n').filter(Boolean);
   return Object.fromEntries(rows.map((r) => { const i = r.lastIndexOf('\t'); return [r.slice(0, i), Number(r.slice(i + 1))]; }));
 }
 
@@ -46,7 +43,7 @@ export function sqliteSource(path: string, label = `sqlite ${path}`, scope = new
       const copy = join(dir.path, 'copy.db');
       let tables: Record<string, number>;
       try {
-        await sqlite(scope, [path, `PRAGMA busy_timeout=10000; VACUUM INTO ${quote(copy)};`], label);
+        await sqlite(scope, [path, vacuumInto(copy)], label);
         tables = await tableCounts(scope, copy, label);
       } catch (e) {
         await dir.dispose();
@@ -77,7 +74,7 @@ export function sqliteSource(path: string, label = `sqlite ${path}`, scope = new
         const fh = await open(tmp, 'r');
         await fh.sync();
         await fh.close();
-        const check = (await sqlite(scope, [tmp, 'PRAGMA integrity_check;'], `${label}: restored copy`)).trim();
+        const check = (await sqlite(scope, [tmp, INTEGRITY_CHECK], `${label}: restored copy`)).trim();
         if (check !== 'ok') throw new StrongboxError('INTEGRITY', `${label}: the restored database fails PRAGMA integrity_check: ${check.slice(0, 200)}`);
         await keepOwnership(target, tmp);
         // A write-ahead log or hot journal left by the old database would be replayed onto the new one:

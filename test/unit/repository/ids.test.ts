@@ -1,7 +1,7 @@
 // The one ID prefix rule (ids.ts): at least 4 hex characters, exactly one match.
 import { describe, expect, it } from 'vitest';
-import { isStrongboxError } from '../errors.js';
-import { resolveIdPrefix } from './ids.js';
+import { isStrongboxError } from '../../../src/errors.js';
+import { resolveIdPrefix } from '../../../src/repository/ids.js';
 
 const NAMES = ['abcd1234', 'abcd5678', 'ffff0000'];
 

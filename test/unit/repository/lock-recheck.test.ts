@@ -2,12 +2,12 @@
 // look after a delay must still catch a lock that another process wrote at the same moment. And two inits racing
 // on such a store: one wins, the other is told.
 import { describe, expect, it } from 'vitest';
-import type { Backend, FileInfo, FileType } from '../backends/backend.js';
-import { createMemoryBackend } from '../backends/memory/memory.js';
-import { fixedClock } from '../clock.js';
-import { isStrongboxError } from '../errors.js';
-import { RepoLock } from './lock.js';
-import { Repository } from './repository.js';
+import type { Backend, FileInfo, FileType } from '../../../src/backends/backend.js';
+import { createMemoryBackend } from '../../../src/backends/memory/memory.js';
+import { fixedClock } from '../../../src/clock.js';
+import { isStrongboxError } from '../../../src/errors.js';
+import { RepoLock } from '../../../src/repository/lock.js';
+import { Repository } from '../../../src/repository/repository.js';
 
 const kdf = { N: 1024, r: 8, p: 1 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AppConfig } from '../config/schema.js';
-import type { Component, Snapshot } from '../repository/snapshot.js';
-import { planAppRestore } from './restore-plan.js';
+import type { AppConfig } from '../../../src/config/schema.js';
+import type { Component, Snapshot } from '../../../src/repository/snapshot.js';
+import { planAppRestore } from '../../../src/app/restore-plan.js';
 
 const db: Component = { name: 'main', kind: 'database', engine: 'sqlite', format: 'sqlite3-database', tool: 'sqlite3', toolVersion: '3', database: 'app.db', content: [], size: 0, sha256: '', durationMs: 0 };
 const web: Component = { name: 'web', kind: 'files', tree: 'ff', paths: ['/var/www/shop'], excludes: ['/old-media/'] };

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { diffTrees } from './treediff.js';
+import { diffTrees } from '../../../src/util/treediff.js';
 
 // touch takes nanoseconds; node's utimes cannot set them.
 const touch = (file: string, at: string) => execFileSync('touch', ['-m', '-d', `@${at}`, file]);

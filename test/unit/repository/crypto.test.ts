@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isStrongboxError } from '../errors.js';
-import { blobId, newMasterKey, open, seal, SEAL_OVERHEAD } from './crypto.js';
-import { maybeCompress, zstdDecompress } from './compress.js';
+import { isStrongboxError } from '../../../src/errors.js';
+import { blobId, newMasterKey, open, seal, SEAL_OVERHEAD } from '../../../src/repository/crypto.js';
+import { maybeCompress, zstdDecompress } from '../../../src/repository/compress.js';
 
 describe('seal/open', () => {
   const key = newMasterKey().encKey;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { makeExcluder } from '../archiver/excludes.js';
-import type { AppConfig } from '../config/schema.js';
-import { embeddedDatabaseExcludes } from './embedded.js';
+import { makeExcluder } from '../../../src/archiver/excludes.js';
+import type { AppConfig } from '../../../src/config/schema.js';
+import { embeddedDatabaseExcludes } from '../../../src/app/embedded.js';
 
 const app = (...paths: string[]) => ({ databases: paths.map((path, i) => ({ name: `db${i}`, engine: 'sqlite', path })) }) as unknown as Pick<AppConfig, 'databases'>;
 

@@ -1,6 +1,6 @@
 // Escaping names for listings: a table of what each kind of byte sequence becomes.
 import { describe, expect, it } from 'vitest';
-import { childPath, displayPath, entryName, escapeName } from './names.js';
+import { childPath, displayPath, entryName, escapeName } from '../../../src/util/names.js';
 
 const raw = (hex: string) => Buffer.from(hex.replace(/ /g, ''), 'hex');
 

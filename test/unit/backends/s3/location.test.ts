@@ -1,6 +1,6 @@
 // s3: locations as restic writes them: an endpoint URL with bucket and prefix, or an AWS bucket and prefix.
 import { describe, expect, it } from 'vitest';
-import { parseS3Location } from './location.js';
+import { parseS3Location } from '../../../../src/backends/s3/location.js';
 
 describe('parseS3Location', () => {
   it.each([

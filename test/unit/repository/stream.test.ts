@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createMemoryBackend } from '../backends/memory/memory.js';
-import { fixedClock } from '../clock.js';
-import { Packer } from './packer.js';
-import { Repository } from './repository.js';
-import { readStream, saveStream } from './stream.js';
+import { createMemoryBackend } from '../../../src/backends/memory/memory.js';
+import { fixedClock } from '../../../src/clock.js';
+import { Packer } from '../../../src/repository/packer.js';
+import { Repository } from '../../../src/repository/repository.js';
+import { readStream, saveStream } from '../../../src/repository/stream.js';
 
 const fastKdf = { N: 1024, r: 8, p: 1 };
 const MiB = 1024 * 1024;

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Handle, SaveOptions } from '../backends/backend.js';
-import { createMemoryBackend } from '../backends/memory/memory.js';
-import { fixedClock } from '../clock.js';
-import { BLOB_DATA, BLOB_TREE } from './index-memory.js';
-import { readPackHeader } from './pack.js';
-import { Packer } from './packer.js';
-import { Repository } from './repository.js';
+import type { Handle, SaveOptions } from '../../../src/backends/backend.js';
+import { createMemoryBackend } from '../../../src/backends/memory/memory.js';
+import { fixedClock } from '../../../src/clock.js';
+import { BLOB_DATA, BLOB_TREE } from '../../../src/repository/index-memory.js';
+import { readPackHeader } from '../../../src/repository/pack.js';
+import { Packer } from '../../../src/repository/packer.js';
+import { Repository } from '../../../src/repository/repository.js';
 
 const fastKdf = { N: 1024, r: 8, p: 1 };
 

@@ -3,7 +3,7 @@
 
 import { createCipheriv, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isStrongboxError } from '../errors.js';
+import { isStrongboxError } from '../../../src/errors.js';
 import {
   Chunker,
   type ChunkerParams,
@@ -14,7 +14,7 @@ import {
   prepareChunker,
   spreadMask,
   validateChunkerParams,
-} from './chunker.js';
+} from '../../../src/repository/chunker.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;

@@ -1,6 +1,6 @@
 // Tree validation with names as bytes: order and uniqueness by bytes, safe nameBytes, one spelling per name.
 import { describe, expect, it } from 'vitest';
-import { assertTreeNames, linkFields, linkTarget, type Tree, type TreeNode } from './tree.js';
+import { assertTreeNames, linkFields, linkTarget, type Tree, type TreeNode } from '../../../src/repository/tree.js';
 
 const node = (name: string, nameBytes?: string): TreeNode => ({
   name, ...(nameBytes !== undefined ? { nameBytes } : {}), type: 'file', mode: 0o644, uid: 0, gid: 0,

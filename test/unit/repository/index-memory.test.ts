@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { BlobIndex, BLOB_DATA, BLOB_TREE } from './index-memory.js';
-import { decodeIndex, encodeIndex } from './index-file.js';
+import { BlobIndex, BLOB_DATA, BLOB_TREE } from '../../../src/repository/index-memory.js';
+import { decodeIndex, encodeIndex } from '../../../src/repository/index-file.js';
 
 describe('BlobIndex', () => {
   it('stores and finds 50,000 blobs across growth, first location wins', () => {

@@ -1,6 +1,6 @@
 // How SDK and network errors are classified (what the retry layer retries) and worded (what people read).
 import { describe, expect, it } from 'vitest';
-import { s3ErrorKind, toS3Error } from './errors.js';
+import { s3ErrorKind, toS3Error } from '../../../../src/backends/s3/errors.js';
 
 const sdk = (name: string, status?: number, message = name) =>
   Object.assign(new Error(message), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });

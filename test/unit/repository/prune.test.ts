@@ -1,8 +1,8 @@
 // planPrune, the pure half of prune: which indexed packs are deleted, repacked or kept at a given
 // --repack-unused threshold, and how many bytes that frees. Tables of packs in, plans out; no storage.
 import { describe, expect, it } from 'vitest';
-import { BLOB_DATA } from './index-memory.js';
-import { planPrune, type PackUse } from './prune.js';
+import { BLOB_DATA } from '../../../src/repository/index-memory.js';
+import { planPrune, type PackUse } from '../../../src/repository/prune.js';
 
 /**
  * A pack of `totalBytes` (as its index implies) of which `usedBytes` belong to blobs a snapshot references,
