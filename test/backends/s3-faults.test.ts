@@ -20,7 +20,12 @@ describe.skipIf(!server)('S3 through a faulty network', () => {
     const location = server!.freshLocation().replace(`:${server!.port}/`, `:${proxy.port}/`);
     backend = await openBackend(location, {
       env: server!.env,
-      options: { accessKeyIdEnv: 'AWS_ACCESS_KEY_ID', secretAccessKeyEnv: 'AWS_SECRET_ACCESS_KEY', timeout: '2s', connectTimeout: '2s' },
+      options: {
+        accessKeyIdEnv: 'AWS_ACCESS_KEY_ID',
+        secretAccessKeyEnv: 'AWS_SECRET_ACCESS_KEY',
+        timeout: '2s',
+        connectTimeout: '2s',
+      },
       retry: { retries: 10, baseDelayMs: 20, maxDelayMs: 300, onRetry: (i) => retries.push(i) },
     });
     await backend.create();
@@ -39,9 +44,11 @@ describe.skipIf(!server)('S3 through a faulty network', () => {
     // Uploads cut anywhere; then exclusive saves (locks) whose replies are lost: s3rver keeps a cut upload as a
     // partial object, which a real service never does, so for them only responses are cut.
     const queue = objects.filter((o) => o.h.type !== 'lock');
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (let o = queue.shift(); o; o = queue.shift()) await backend.save(o.h, o.data);
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let o = queue.shift(); o; o = queue.shift()) await backend.save(o.h, o.data);
+      }),
+    );
     proxy.rates.resetResponsesOnly = true;
     for (const o of objects.filter((x) => x.h.type === 'lock')) await backend.save(o.h, o.data, { exclusive: true });
     proxy.rates.resetResponsesOnly = false;
@@ -51,7 +58,10 @@ describe.skipIf(!server)('S3 through a faulty network', () => {
       expect((await backend.load(o.h, { offset, length: 50 })).equals(o.data.subarray(offset, offset + 50))).toBe(true);
     }
     for (const type of ['data', 'index', 'snapshot', 'lock'] as FileType[]) {
-      const want = objects.filter((o) => o.h.type === type).map((o) => o.h.name).sort();
+      const want = objects
+        .filter((o) => o.h.type === type)
+        .map((o) => o.h.name)
+        .sort();
       expect((await collect(backend.list(type))).map((f) => f.name).sort()).toEqual(want);
     }
     for (const o of objects.slice(0, 24)) await backend.remove(o.h);

@@ -13,7 +13,10 @@ afterAll(() => server?.stop());
 /** Credentials through the variables the options name; small listing pages, so listings cross page boundaries. */
 const creds = { accessKeyIdEnv: 'AWS_ACCESS_KEY_ID', secretAccessKeyEnv: 'AWS_SECRET_ACCESS_KEY' };
 const open = (location: string, env: NodeJS.ProcessEnv): Backend =>
-  openS3Backend(location.slice('s3:'.length), s3OptionsSchema.parse({ ...creds, timeout: '10s' }), { env, listPageSize: 3 });
+  openS3Backend(location.slice('s3:'.length), s3OptionsSchema.parse({ ...creds, timeout: '10s' }), {
+    env,
+    listPageSize: 3,
+  });
 
 async function empty(location: string): Promise<void> {
   const b = open(location, process.env);
@@ -38,6 +41,10 @@ const real = realBucket();
 if (real) {
   backendConformanceSuite('s3 (STRONGBOX_TEST_S3_LOCATION)', async () => {
     const location = real.freshLocation();
-    return { backend: open(location, process.env), reopen: async () => open(location, process.env), cleanup: () => empty(location) };
+    return {
+      backend: open(location, process.env),
+      reopen: async () => open(location, process.env),
+      cleanup: () => empty(location),
+    };
   });
 }

@@ -39,7 +39,8 @@ describe.skipIf(targets.length === 0).each(targets)('the CLI on S3 ($name)', (ta
   let location: string;
   let fx: Fixture;
   const r = (args: string[], want = 0) => sbOk(['-r', location, ...args], want, { env: target.env });
-  const backup = async (...extra: string[]) => jsonOut((await r(['--json', 'backup', ...extra, src])).stdout) as BackupJson;
+  const backup = async (...extra: string[]) =>
+    jsonOut((await r(['--json', 'backup', ...extra, src])).stdout) as BackupJson;
 
   beforeAll(async () => {
     tmp = await tempDir('sb-s3-');
@@ -77,13 +78,17 @@ describe.skipIf(targets.length === 0).each(targets)('the CLI on S3 ($name)', (ta
 
   it('recovers from a backup killed with SIGKILL mid-upload: the next backup and check --read-data pass', async () => {
     // 24 MiB of incompressible data in 1 MiB packs: the kill lands after the first new pack is stored.
-    for (let i = 0; i < 6; i++) await writeFile(join(src, `big-${i}.bin`), randomBytesFor(`s3-kill-${i}`, 4 * 1024 * 1024));
+    for (let i = 0; i < 6; i++)
+      await writeFile(join(src, `big-${i}.bin`), randomBytesFor(`s3-kill-${i}`, 4 * 1024 * 1024));
     const before = target.dir ? (await storedObjects(target.dir)).length : 0;
     const run = spawnSb(['-r', location, '-q', 'backup', src], target.env);
     let exited = false;
-    void run.done.then(() => { exited = true; });
+    void run.done.then(() => {
+      exited = true;
+    });
     if (target.dir) {
-      while (!exited && (await storedObjects(target.dir)).length < before + 3) await new Promise((res) => setTimeout(res, 20));
+      while (!exited && (await storedObjects(target.dir)).length < before + 3)
+        await new Promise((res) => setTimeout(res, 20));
     } else {
       await new Promise((res) => setTimeout(res, 3000));
     }
@@ -98,29 +103,41 @@ describe.skipIf(targets.length === 0).each(targets)('the CLI on S3 ($name)', (ta
     expect(await diffTrees(src, join(out, src))).toEqual([]);
     await rm(out, { recursive: true, force: true });
   });
-
 });
 
 describe.skipIf(!server)('S3 options from strongbox.yaml', () => {
   const s = server as S3Server;
 
-  it('takes credentials from the variables the options name and stores data packs in the storage class asked for', async () => {
+  it('takes credentials from the variables the options name; data packs go to the storage class asked for', async () => {
     const tmp = await tempDir('sb-s3-config-');
     try {
       const location = s.freshLocation();
       const config = join(tmp.path, 'strongbox.yaml');
-      await writeFile(config, [
-        'repositories:', '  main:', `    location: ${location}`, '    options:',
-        '      accessKeyIdEnv: MY_S3_KEY', '      secretAccessKeyEnv: MY_S3_SECRET', '      storageClass: STANDARD_IA',
-        '      connections: 2', '      timeout: 30s', '',
-      ].join('\n'));
+      await writeFile(
+        config,
+        [
+          'repositories:',
+          '  main:',
+          `    location: ${location}`,
+          '    options:',
+          '      accessKeyIdEnv: MY_S3_KEY',
+          '      secretAccessKeyEnv: MY_S3_SECRET',
+          '      storageClass: STANDARD_IA',
+          '      connections: 2',
+          '      timeout: 30s',
+          '',
+        ].join('\n'),
+      );
       const env = { MY_S3_KEY: 'S3RVER', MY_S3_SECRET: 'S3RVER', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
       await sbOk(['-c', config, 'init'], 0, { env });
       await sbOk(['-c', config, 'backup', join(ROOT, 'src', 'backends')], 0, { env });
       const bucket = location.split('/')[3];
       const meta = async (type: string) => {
         const files = (await storedObjects(join(s.dir, bucket))).filter((f) => f.includes(`/repo/${type}`));
-        return JSON.parse(await readFile(files[0].replace(/_object$/, '_metadata.json'), 'utf8')) as Record<string, string>;
+        return JSON.parse(await readFile(files[0].replace(/_object$/, '_metadata.json'), 'utf8')) as Record<
+          string,
+          string
+        >;
       };
       expect((await meta('data/'))['x-amz-storage-class']).toBe('STANDARD_IA');
       expect((await meta('snapshots/'))['x-amz-storage-class']).toBeUndefined();
@@ -157,7 +174,9 @@ describe.skipIf(!server)('S3 errors through the CLI', () => {
   it('a missing bucket: exit 10, naming the location and the bucket', async () => {
     const res = await sb(['-r', `s3:${s.endpoint}/no-such-bucket/repo`, 'snapshots'], { env: s.env });
     expect(res.code).toBe(10);
-    expect(res.stderr).toMatch(/no repository at s3:http:\/\/127\.0\.0\.1:\d+\/no-such-bucket\/repo \(bucket "no-such-bucket" does not exist/);
+    expect(res.stderr).toMatch(
+      /no repository at s3:http:\/\/127\.0\.0\.1:\d+\/no-such-bucket\/repo \(bucket "no-such-bucket" does not exist/,
+    );
   });
 
   it('an unreachable host: exit 1 after retries, naming the location and the refused connection', async () => {
@@ -188,7 +207,10 @@ describe.skipIf(!server)('the CLI on S3 through a faulty network', () => {
     try {
       const location = s.freshLocation().replace(`:${s.port}/`, `:${proxy.port}/`);
       const config = join(tmp.path, 'strongbox.yaml');
-      await writeFile(config, `repositories:\n  main:\n    location: ${location}\n    options: { timeout: 2s, connectTimeout: 2s }\n`);
+      await writeFile(
+        config,
+        `repositories:\n  main:\n    location: ${location}\n    options: { timeout: 2s, connectTimeout: 2s }\n`,
+      );
       const r = (args: string[]) => sbOk(['-c', config, ...args], 0, { env: s.env });
       const src = join(ROOT, 'src');
       await r(['init']);

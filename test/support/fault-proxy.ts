@@ -30,9 +30,13 @@ const METHOD = /^(GET|PUT|HEAD|DELETE|POST) /;
 
 function errorResponse(slowDown: boolean): string {
   const code = slowDown ? 'SlowDown' : 'InternalError';
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>injected by the fault proxy</Message></Error>`;
-  return `HTTP/1.1 ${slowDown ? '503 Slow Down' : '500 Internal Server Error'}\r\nContent-Type: application/xml\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  const body =
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<Error><Code>${code}</Code><Message>injected by the fault proxy</Message></Error>`;
+  return (
+    `HTTP/1.1 ${slowDown ? '503 Slow Down' : '500 Internal Server Error'}\r\nContent-Type: application/xml\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
 }
 
 /**
@@ -79,7 +83,8 @@ export async function startFaultProxy(target: number, rates: FaultRates, seed: n
           upstream.destroy();
           return;
         }
-        if (roll < rates.error + rates.reset) resetAfter = Math.floor(random() * (rates.resetResponsesOnly ? 400 : chunk.length + 4096));
+        if (roll < rates.error + rates.reset)
+          resetAfter = Math.floor(random() * (rates.resetResponsesOnly ? 400 : chunk.length + 4096));
         else if (roll < rates.error + rates.reset + rates.stall) {
           counts.stalls++;
           stalled = true;
@@ -104,9 +109,10 @@ export async function startFaultProxy(target: number, rates: FaultRates, seed: n
     port,
     counts,
     rates,
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

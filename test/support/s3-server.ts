@@ -30,7 +30,9 @@ export interface S3Server {
 export async function startS3rver(): Promise<S3Server> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strongbox-s3rver-'));
   // s3rver's ListObjectsV2 continuation tokens use DES, which OpenSSL 3 keeps in its legacy provider.
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, dir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let port: number;
   try {
     port = await firstLine(child);
@@ -41,7 +43,9 @@ export async function startS3rver(): Promise<S3Server> {
   }
   const endpoint = `http://127.0.0.1:${port}`;
   return {
-    endpoint, port, dir,
+    endpoint,
+    port,
+    dir,
     env: { ...S3RVER_CREDENTIALS, AWS_REGION: 'us-east-1' },
     freshLocation: (label = 'repo') => `s3:${endpoint}/b-${randomBytes(4).toString('hex')}/${label}`,
     async stop() {
@@ -71,7 +75,9 @@ export function realBucket(): { freshLocation(label?: string): string } | null {
   const base = process.env.STRONGBOX_TEST_S3_LOCATION;
   if (!base) return null;
   const run = `strongbox-test-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  return { freshLocation: (label = 'repo') => `${base.replace(/\/+$/, '')}/${run}/${label}-${randomBytes(3).toString('hex')}` };
+  return {
+    freshLocation: (label = 'repo') => `${base.replace(/\/+$/, '')}/${run}/${label}-${randomBytes(3).toString('hex')}`,
+  };
 }
 
 /**

@@ -5,7 +5,12 @@ import S3rver from 's3rver';
 
 const [dir, port = '0'] = process.argv.slice(2);
 // S3RVER_LOG=1 logs every request to stderr (to count what a command costs).
-const server = new S3rver({ address: '127.0.0.1', port: Number(port), directory: dir, silent: process.env.S3RVER_LOG !== '1' });
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: Number(port),
+  directory: dir,
+  silent: process.env.S3RVER_LOG !== '1',
+});
 const { port: bound } = await server.run();
 process.stdout.write(`${JSON.stringify({ port: bound })}\n`);
 const stop = () => server.close(() => process.exit(0));

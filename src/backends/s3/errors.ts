@@ -15,16 +15,41 @@ interface SdkError {
 const NOT_FOUND = new Set(['NoSuchKey', 'NotFound']);
 const ALREADY_EXISTS = new Set(['PreconditionFailed']);
 const CREDENTIALS = new Set([
-  'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError',
-  'AuthorizationHeaderMalformed', 'InvalidClientTokenId', 'UnrecognizedClientException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'ExpiredToken',
+  'InvalidToken',
+  'CredentialsProviderError',
+  'AuthorizationHeaderMalformed',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
 ]);
 /** Throttling and server trouble: retrying later is the cure. */
 const TRANSIENT = new Set([
-  'SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'RequestTimeTooSkewed', 'TimeoutError',
-  'ThrottlingException', 'Throttling', 'RequestThrottled', 'ConditionalRequestConflict', 'OperationAborted',
+  'SlowDown',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'TimeoutError',
+  'ThrottlingException',
+  'Throttling',
+  'RequestThrottled',
+  'ConditionalRequestConflict',
+  'OperationAborted',
 ]);
 /** Connection failures that a retry can cure; a host name that does not resolve is a typo more often than not. */
-const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 /** The kind of an SDK or network error. */
 export function s3ErrorKind(err: unknown): Kind {
@@ -48,11 +73,15 @@ function advice(err: SdkError, bucket: string, endpoint: string): string {
   const name = err.name ?? '';
   if (name === 'NoSuchBucket') return `bucket "${bucket}" does not exist; 'strongbox init' creates it`;
   if (name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || name === 'InvalidClientTokenId') {
-    return 'the credentials were refused: check the access key ID and secret (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile, or the variables the config names)';
+    return (
+      'the credentials were refused: check the access key ID and secret ' +
+      '(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile, or the variables the config names)'
+    );
   }
   if (name === 'AccessDenied') return 'access denied: the credentials lack permission on this bucket or prefix';
   if (name === 'ExpiredToken') return 'the session token has expired';
-  if (name === 'CredentialsProviderError') return 'no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or an instance role';
+  if (name === 'CredentialsProviderError')
+    return 'no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or an instance role';
   if (err.code === 'ECONNREFUSED') return `cannot connect to ${endpoint}: connection refused`;
   if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `cannot resolve the host of ${endpoint}`;
   if (name === 'TimeoutError') return `${endpoint} did not answer in time`;
@@ -80,15 +109,21 @@ export function toS3Error(err: unknown, op: string, what: Handle | string, c: S3
   const subject = typeof what === 'string' ? what : handleToString(what);
   const detail = advice(e, c.bucket, c.endpoint);
   if (kind === 'not-found' && typeof what !== 'string') {
-    return new BackendError('not-found', `${subject} not found in repository at ${c.location}${detail ? ` (${detail})` : ''}`,
-      { cause: err, ...(detail ? { detail } : {}) });
+    return new BackendError(
+      'not-found',
+      `${subject} not found in repository at ${c.location}${detail ? ` (${detail})` : ''}`,
+      { cause: err, ...(detail ? { detail } : {}) },
+    );
   }
   if (kind === 'already-exists' && typeof what !== 'string') {
-    return new BackendError('already-exists', `${subject} already exists in repository at ${c.location}`, { cause: err });
+    return new BackendError('already-exists', `${subject} already exists in repository at ${c.location}`, {
+      cause: err,
+    });
   }
   const status = e.$metadata?.httpStatusCode;
   const said = [e.name && e.name !== 'Error' ? e.name : e.code, status ? `HTTP ${status}` : '', cleanMessage(e.message)]
-    .filter(Boolean).join(', ');
+    .filter(Boolean)
+    .join(', ');
   const message = `cannot ${op} ${subject} at ${c.location}: ${detail ? `${detail} (${said})` : said}`;
   return new BackendError(kind, message, { cause: err, ...(detail ? { detail } : {}) });
 }

@@ -31,7 +31,8 @@ export function parseS3Location(rest: string): S3Location {
       throw usage('the s3: location is not a valid URL');
     }
     // The location is printed in messages and stored in configs: credentials belong in the environment.
-    if (url.username || url.password) throw usage('an s3: location must not hold credentials (give them in the environment)');
+    if (url.username || url.password)
+      throw usage('an s3: location must not hold credentials (give them in the environment)');
     if (url.search || url.hash) throw usage('an s3: location takes no query or fragment');
     endpoint = `${url.protocol}//${url.host}`;
     path = decodeURIComponent(url.pathname);

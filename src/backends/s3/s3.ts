@@ -4,12 +4,29 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import {
-  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
-  ListObjectsV2Command, PutObjectCommand, S3Client, type PutObjectCommandInput,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type BucketLocationConstraint,
+  type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { StrongboxError } from '../../errors.js';
 import { tryParseDuration } from '../../util/duration.js';
-import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type ListOptions, type SaveOptions } from '../backend.js';
+import {
+  BackendError,
+  handleToString,
+  type Backend,
+  type FileInfo,
+  type FileType,
+  type Handle,
+  type ListOptions,
+  type SaveOptions,
+} from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, type Range } from '../checks.js';
 import { objectPath, TYPE_DIRS } from '../layout.js';
 import { s3ErrorKind, toS3Error, type S3ErrorContext } from './errors.js';
@@ -64,7 +81,10 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
       throw new BackendError('already-exists', `${handleToString(h)} already exists in repository at ${location}`);
     }
     const input: PutObjectCommandInput = {
-      Bucket, Key: keyOf(h), Body: body, ContentLength: body.length,
+      Bucket,
+      Key: keyOf(h),
+      Body: body,
+      ContentLength: body.length,
       // Integrity on the wire without the SDK's checksum trailers, which many S3-compatible services reject.
       ContentMD5: createHash('md5').update(body).digest('base64'),
       ...(opts.exclusive && conditional ? { IfNoneMatch: '*' } : {}),
@@ -95,10 +115,13 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
     const Range = range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined;
     let res;
     try {
-      res = await call('load', h, () => client.send(new GetObjectCommand({ Bucket, Key: keyOf(h), ...(Range ? { Range } : {}) })));
+      res = await call('load', h, () =>
+        client.send(new GetObjectCommand({ Bucket, Key: keyOf(h), ...(Range ? { Range } : {}) })),
+      );
     } catch (err) {
       // 416: the range starts past the end. Report it as every backend does, with the object's size.
-      if (range && (err as BackendError).cause && httpStatus((err as BackendError).cause) === 416) checkRange(h, range, await head(h), location);
+      if (range && (err as BackendError).cause && httpStatus((err as BackendError).cause) === 416)
+        checkRange(h, range, await head(h), location);
       throw err;
     }
     const bytes = await call('load', h, async () => {
@@ -109,7 +132,10 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
     if (want !== undefined && bytes.length !== want) {
       // A range that ends past the end of the object comes back short: never hand back short data.
       if (range) checkRange(h, range, await head(h), location);
-      throw new BackendError('transient', `reading ${handleToString(h)} at ${location} returned ${bytes.length} of ${want} bytes`);
+      throw new BackendError(
+        'transient',
+        `reading ${handleToString(h)} at ${location} returned ${bytes.length} of ${want} bytes`,
+      );
     }
     return bytes;
   }
@@ -119,9 +145,16 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
     const Prefix = `${root}${dir}/`;
     let ContinuationToken: string | undefined;
     do {
-      const page = await call('list', `${type} objects`, () => client.send(new ListObjectsV2Command({
-        Bucket, Prefix, ...(ContinuationToken ? { ContinuationToken } : {}), ...(ctx.listPageSize ? { MaxKeys: ctx.listPageSize } : {}),
-      })));
+      const page = await call('list', `${type} objects`, () =>
+        client.send(
+          new ListObjectsV2Command({
+            Bucket,
+            Prefix,
+            ...(ContinuationToken ? { ContinuationToken } : {}),
+            ...(ctx.listPageSize ? { MaxKeys: ctx.listPageSize } : {}),
+          }),
+        ),
+      );
       for (const o of page.Contents ?? []) {
         const name = o.Key!.slice(o.Key!.lastIndexOf('/') + 1);
         const depth = o.Key!.slice(Prefix.length).split('/').length;
@@ -135,7 +168,13 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
 
   return {
     location,
-    capabilities: { atomicCreate: conditional, consistentListing: true, connections: options.connections, rangeReads: true, persistent: true },
+    capabilities: {
+      atomicCreate: conditional,
+      consistentListing: true,
+      connections: options.connections,
+      rangeReads: true,
+      persistent: true,
+    },
 
     /** Creates the bucket if it does not exist (objects need no folders). */
     async create(): Promise<void> {
@@ -143,7 +182,13 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
         await call('create', `bucket "${Bucket}"`, () => client.send(new HeadBucketCommand({ Bucket })));
       } catch (err) {
         if (s3ErrorKind(err) !== 'not-found') throw err;
-        await call('create', `bucket "${Bucket}"`, () => client.send(new CreateBucketCommand({ Bucket })));
+        // AWS creates a bucket in us-east-1 unless told the region (and refuses "us-east-1" as a constraint).
+        const region = endpoint === undefined ? await client.config.region() : undefined;
+        const where =
+          region && region !== 'us-east-1'
+            ? { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }
+            : {};
+        await call('create', `bucket "${Bucket}"`, () => client.send(new CreateBucketCommand({ Bucket, ...where })));
       }
     },
 
@@ -203,7 +248,8 @@ function makeClient(o: S3Options, endpoint: string | undefined, env: NodeJS.Proc
   // The SDK warns on stderr that its releases from 2027 on need Node 22; strongbox pins a release that runs on 20,
   // and a process warning in the middle of a backup's output helps nobody. Set to anything else to see it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const region = o.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (endpoint !== undefined ? 'us-east-1' : undefined);
+  const region =
+    o.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (endpoint !== undefined ? 'us-east-1' : undefined);
   const agent = { keepAlive: true, maxSockets: o.connections };
   return new S3Client({
     ...(region ? { region } : {}),
@@ -230,9 +276,17 @@ function makeClient(o: S3Options, endpoint: string | undefined, env: NodeJS.Proc
 function credentialsFromEnv(o: S3Options, env: NodeJS.ProcessEnv, location: string) {
   const read = (name: string): string => {
     const v = env[name];
-    if (!v) throw new StrongboxError('CONFIG', `the options of ${location} take S3 credentials from $${name}, which is not set`);
+    if (!v)
+      throw new StrongboxError(
+        'CONFIG',
+        `the options of ${location} take S3 credentials from $${name}, which is not set`,
+      );
     return v;
   };
   const token = o.sessionTokenEnv ? read(o.sessionTokenEnv) : undefined;
-  return { accessKeyId: read(o.accessKeyIdEnv!), secretAccessKey: read(o.secretAccessKeyEnv!), ...(token ? { sessionToken: token } : {}) };
+  return {
+    accessKeyId: read(o.accessKeyIdEnv!),
+    secretAccessKey: read(o.secretAccessKeyEnv!),
+    ...(token ? { sessionToken: token } : {}),
+  };
 }

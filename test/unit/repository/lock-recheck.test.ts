@@ -61,13 +61,16 @@ describe('lock re-check', () => {
 });
 
 describe('init on a store without atomic create', () => {
-  it('tells the loser of two racing inits, and the winner\'s repository opens', async () => {
+  it("tells the loser of two racing inits, and the winner's repository opens", async () => {
     const inner = createMemoryBackend();
     // Check, then write: both inits see no config, both write one, the later write wins.
     const view: Backend = {
       ...inner,
       capabilities: { ...inner.capabilities, atomicCreate: false },
-      save: async (h, data) => { await new Promise((r) => setTimeout(r, 5)); return inner.save(h, data); },
+      save: async (h, data) => {
+        await new Promise((r) => setTimeout(r, 5));
+        return inner.save(h, data);
+      },
     };
     const results = await Promise.allSettled([
       Repository.init(view, 'one', { kdf, recheckDelayMs: 50 }),

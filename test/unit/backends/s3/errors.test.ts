@@ -30,8 +30,12 @@ describe('s3 error classification', () => {
   });
 
   it('names the operation, the object and the location, with advice, and strips signatures', () => {
-    const e = toS3Error(sdk('SignatureDoesNotMatch', 403, 'bad sig Signature=abcdef&X-Amz-Credential=AKIA/x'), 'load',
-      { type: 'config', name: 'config' }, ctx);
+    const e = toS3Error(
+      sdk('SignatureDoesNotMatch', 403, 'bad sig Signature=abcdef&X-Amz-Credential=AKIA/x'),
+      'load',
+      { type: 'config', name: 'config' },
+      ctx,
+    );
     expect(e.kind).toBe('permanent');
     expect(e.message).toMatch(/^cannot load config at s3:http:\/\/127\.0\.0\.1:9\/b\/p: the credentials were refused/);
     expect(e.message).not.toMatch(/abcdef|AKIA/);
@@ -44,7 +48,8 @@ describe('s3 error classification', () => {
   });
 
   it('says when the host refuses connections', () => {
-    expect(toS3Error(net('ECONNREFUSED'), 'list', 'lock objects', ctx).message)
-      .toMatch(/cannot list lock objects at .*: cannot connect to http:\/\/127\.0\.0\.1:9: connection refused/);
+    expect(toS3Error(net('ECONNREFUSED'), 'list', 'lock objects', ctx).message).toMatch(
+      /cannot list lock objects at .*: cannot connect to http:\/\/127\.0\.0\.1:9: connection refused/,
+    );
   });
 });

@@ -4,7 +4,10 @@ import { parseS3Location } from '../../../../src/backends/s3/location.js';
 
 describe('parseS3Location', () => {
   it.each([
-    ['https://minio.example:9000/backups/prod/app', { endpoint: 'https://minio.example:9000', bucket: 'backups', prefix: 'prod/app' }],
+    [
+      'https://minio.example:9000/backups/prod/app',
+      { endpoint: 'https://minio.example:9000', bucket: 'backups', prefix: 'prod/app' },
+    ],
     ['http://127.0.0.1:4568/b-1', { endpoint: 'http://127.0.0.1:4568', bucket: 'b-1', prefix: '' }],
     ['https://host/bucket/', { endpoint: 'https://host', bucket: 'bucket', prefix: '' }],
     ['my.bucket/a//b/', { bucket: 'my.bucket', prefix: 'a/b' }],
@@ -13,7 +16,10 @@ describe('parseS3Location', () => {
     ['s3.eu-west-1.amazonaws.com/bucket', { bucket: 'bucket', prefix: '' }],
   ])('parses s3:%s', (rest, want) => {
     const got = parseS3Location(rest);
-    expect({ endpoint: got.endpoint, bucket: got.bucket, prefix: got.prefix }).toEqual({ endpoint: undefined, ...want });
+    expect({ endpoint: got.endpoint, bucket: got.bucket, prefix: got.prefix }).toEqual({
+      endpoint: undefined,
+      ...want,
+    });
   });
 
   it('shows the location normalised, with its endpoint', () => {
