@@ -1,6 +1,8 @@
 // The storage contract every backend (local, memory, s3, sftp, git, mirror) implements. Objects are
 // immutable, named by type and name; the repository layer above decides what the bytes mean.
 
+import { StrongboxError } from '../errors.js';
+
 export const FILE_TYPES = ['config', 'key', 'data', 'index', 'snapshot', 'lock', 'quarantine'] as const;
 export type FileType = (typeof FILE_TYPES)[number];
 
@@ -29,9 +31,22 @@ export interface ListOptions {
   modTime?: boolean;
 }
 
+/**
+ * What the engine may rely on. It reads these instead of asking which backend it has: the packer uploads
+ * `connections` packs at once; the lock protocol and `init` re-check after a delay where `atomicCreate`
+ * or `consistentListing` is false (docs/design/repository-format.md, "Locks").
+ */
 export interface BackendCapabilities {
-  /** save() with `exclusive` fails with a not-found-style "already exists" error atomically. */
+  /**
+   * save() with `exclusive` fails with an already-exists error atomically: of two concurrent exclusive saves of
+   * one name, exactly one succeeds. Where false, an exclusive save still refuses an object that already exists,
+   * but two racing writers can both succeed (check, then write).
+   */
   atomicCreate: boolean;
+  /** A listing shows every object whose save completed before it started, and none removed before then. */
+  consistentListing: boolean;
+  /** How many requests the engine should have in flight at once (packs uploaded in parallel). At least 1. */
+  connections: number;
   /** load() honours offset/length without transferring the whole object. */
   rangeReads: boolean;
   /** Objects survive the process (false for memory). */
@@ -72,15 +87,24 @@ export interface Backend {
   isAlreadyExists(err: unknown): boolean;
   /** A permanent error will not go away by retrying (not found, permission denied, invalid request). */
   isPermanent(err: unknown): boolean;
+  /** Release connections and other resources; the backend is not used afterwards. May be called twice. */
   close(): Promise<void>;
 }
 
-export class BackendError extends Error {
+/**
+ * The one error classification every backend maps its failures to; the retry layer retries `transient` only.
+ * `detail` is a short reason for people (e.g. 'bucket "b" does not exist') that callers may add to their own
+ * message; like the message, it never holds a secret. It is a StrongboxError with code BACKEND, so one that
+ * reaches a front end unwrapped still gets the BACKEND exit status and its message, not "internal error".
+ */
+export class BackendError extends StrongboxError {
   readonly kind: 'not-found' | 'already-exists' | 'permanent' | 'transient';
-  constructor(kind: BackendError['kind'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly detail?: string;
+  constructor(kind: BackendError['kind'], message: string, options?: { cause?: unknown; detail?: string }) {
+    super('BACKEND', message, options);
     this.kind = kind;
     this.name = 'BackendError';
+    if (options?.detail !== undefined) this.detail = options.detail;
   }
 }
 

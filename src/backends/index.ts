@@ -1,19 +1,44 @@
-// Opens a backend from a location string ("memory:name", "local:/path", a plain path, "s3:…") and
-// wraps it in the retry decorator; the one place that knows which scheme means which driver.
+// Opens a backend from a location string ("memory:name", "local:/path", a plain path, "s3:…") with its options,
+// wrapped in the retry decorator: the registry of drivers, and the one place that knows which scheme is which.
 
+import { z } from 'zod';
 import { StrongboxError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { createLocalBackend } from './local/local.js';
 import { createMemoryBackend } from './memory/memory.js';
+import { defineDriver, type BackendDriver } from './registry.js';
+import { s3OptionsSchema } from './s3/options.js';
 import { withRetry, type RetryOptions } from './wrappers/retry.js';
 
 export * from './backend.js';
 export { createLocalBackend } from './local/local.js';
 export { createMemoryBackend } from './memory/memory.js';
+export { type BackendDriver, type OpenContext } from './registry.js';
 export { withRetry, type RetryInfo, type RetryOptions } from './wrappers/retry.js';
 
+const noOptions = z.strictObject({});
+
+/**
+ * Every backend, by scheme. A driver that pulls in a large SDK is imported inside `open`, so that nothing loads
+ * it until a location of its scheme is opened. A location whose prefix is no scheme here is a local path.
+ */
+export const DRIVERS: readonly BackendDriver[] = [
+  defineDriver({ scheme: 'memory', syntax: 'memory:[name]', options: noOptions, open: async (rest) => openMemory(rest) }),
+  defineDriver({
+    scheme: 'local', syntax: 'local:/path (or a plain path)', options: noOptions,
+    open: async (rest) => {
+      if (rest === '') throw new StrongboxError('USAGE', 'location "local:" needs a path, e.g. local:/srv/backups/repo');
+      return createLocalBackend(rest);
+    },
+  }),
+  defineDriver({
+    scheme: 's3', syntax: 's3:https://host[:port]/bucket[/prefix] or s3:bucket[/prefix]', options: s3OptionsSchema,
+    open: async (rest, options, ctx) => (await import('./s3/s3.js')).openS3Backend(rest, options, { env: ctx.env }),
+  }),
+];
+
 /** Schemes that are planned but have no driver yet. */
-const NOT_IMPLEMENTED = ['s3', 'sftp', 'git'];
+const NOT_IMPLEMENTED = ['sftp', 'git'];
 
 /** Named memory backends live as long as the process, so two opens of "memory:x" share objects. */
 const memoryBackends = new Map<string, Backend>();
@@ -21,37 +46,58 @@ const memoryBackends = new Map<string, Backend>();
 export interface OpenOptions {
   /** Options for the retry wrapper, or false for the bare backend. */
   retry?: RetryOptions | false;
+  /** The driver's options (the repository's `options` in strongbox.yaml); checked against its schema. */
+  options?: Record<string, unknown>;
+  /** Environment for credentials (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
  * Open the backend a location names: `memory:` (a fresh, private store), `memory:<name>` (shared within
- * the process), `local:<path>` or any other string as a directory path. As in restic, a string whose
+ * the process), `local:<path>`, `s3:…`, or any other string as a directory path. As in restic, a string whose
  * prefix is not a known scheme is a path, so "backups:2024" is a directory and Windows drive letters work.
  */
-export function openBackend(location: string, opts: OpenOptions = {}): Backend {
-  const backend = openBare(location);
+export async function openBackend(location: string, opts: OpenOptions = {}): Promise<Backend> {
+  const backend = await openBare(location, opts);
   return opts.retry === false ? backend : withRetry(backend, opts.retry);
 }
 
-function openBare(location: string): Backend {
+/** The driver for a location's scheme, and the rest of the location after "scheme:". */
+export function driverFor(location: string): { driver: BackendDriver; rest: string } {
   if (location.trim() === '') {
     throw new StrongboxError('USAGE', 'empty repository location; give a directory path or a location such as memory:name');
   }
   const colon = location.indexOf(':');
   const scheme = colon > 0 ? location.slice(0, colon) : '';
-  const rest = location.slice(colon + 1);
-  if (scheme === 'memory') return openMemory(rest);
-  if (scheme === 'local') {
-    if (rest === '') throw new StrongboxError('USAGE', 'location "local:" needs a path, e.g. local:/srv/backups/repo');
-    return createLocalBackend(rest);
-  }
+  const driver = DRIVERS.find((d) => d.scheme === scheme);
+  if (driver) return { driver, rest: location.slice(colon + 1) };
   if (NOT_IMPLEMENTED.includes(scheme)) {
     throw new StrongboxError(
       'USAGE',
-      `backend ${scheme} is not implemented yet (location ${scheme}:…); use a local directory path or memory:<name>`,
+      `backend ${scheme} is not implemented yet (location ${scheme}:…); use a local directory path, s3:… or memory:<name>`,
     );
   }
-  return createLocalBackend(location);
+  return { driver: DRIVERS.find((d) => d.scheme === 'local')!, rest: location };
+}
+
+/**
+ * Check a location's options against its driver's schema without loading the driver or making a request; returns
+ * them with defaults filled in. Throws CONFIG naming the location and every bad option.
+ */
+export function checkBackendOptions(location: string, options: Record<string, unknown> = {}): unknown {
+  const { driver } = driverFor(location);
+  const parsed = driver.options.safeParse(options);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
+    throw new StrongboxError('CONFIG', `invalid options for the ${driver.scheme} repository at ${location}: ${issues}`);
+  }
+  return parsed.data;
+}
+
+async function openBare(location: string, opts: OpenOptions): Promise<Backend> {
+  const { driver, rest } = driverFor(location);
+  const options = checkBackendOptions(location, opts.options);
+  return driver.open(rest, options, { location, env: opts.env ?? process.env });
 }
 
 function openMemory(name: string): Backend {

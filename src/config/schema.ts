@@ -17,9 +17,12 @@ const secretSource = {
 };
 
 export const repositorySchema = z.strictObject({
-  location: z.string().min(1).describe('a path for a local repository (later also s3:…, sftp:…, git:…)'),
+  location: z.string().min(1).describe('a path for a local repository, or s3:https://host/bucket/prefix, s3:bucket/prefix'),
   ...secretSource,
   passwordCommand: z.string().min(1).optional().describe('command that prints the repository password'),
+  // Checked against the backend's own schema when the repository is opened (docs/usage/backends/<scheme>.md).
+  options: z.record(z.string(), z.unknown()).optional()
+    .describe('options of the storage backend (e.g. region, storageClass for s3:); see docs/usage/backends/'),
 });
 
 export const filesSchema = z.strictObject({

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { configPath, loadConfig } from '../config/load.js';
 import type { AppConfig, Config, RepositoryConfig } from '../config/schema.js';
-import { StrongboxError } from '../errors.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
+import { checkLocation } from '../repository/open.js';
 import type { RepoSpec } from './repo.js';
 
 /** What the user said about the repository (CLI flags; the daemon and the API give the same). */
@@ -41,8 +42,13 @@ export function findApp(cfg: Config, id: string): AppConfig {
 export function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): RepoSpec {
   const flags = { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs };
   const location = c.repo ?? env.STRONGBOX_REPOSITORY;
-  if (location) return { location, password: flags };
-  if (c.config !== undefined || env.STRONGBOX_CONFIG) {
+  const explicitConfig = c.config !== undefined || env.STRONGBOX_CONFIG;
+  if (location) {
+    // A configured repository at that location lends its backend options (region, credentials variables, …).
+    const rc = explicitConfig ? Object.values(loadChosenConfig(c, env).repositories).find((r) => r.location === location) : undefined;
+    return { location, password: flags, ...(rc?.options !== undefined ? { options: rc.options } : {}) };
+  }
+  if (explicitConfig) {
     const repos = Object.values(loadChosenConfig(c, env).repositories);
     if (repos.length === 1) return configuredRepo(c, repos[0]);
   }
@@ -56,9 +62,27 @@ export function appRepo(c: RepoChoice, cfg: Config, app: AppConfig): RepoSpec {
 
 function configuredRepo(c: RepoChoice, rc: RepositoryConfig): RepoSpec {
   const fromFlags = c.passwordFile !== undefined || c.passwordCommand !== undefined;
+  // The options belong to the configured location: a -r naming another one does not get them.
+  const options = rc.options !== undefined && (c.repo === undefined || c.repo === rc.location) ? { options: rc.options } : {};
   return {
     location: c.repo ?? rc.location,
+    ...options,
     password: fromFlags ? { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs }
       : { file: rc.passwordFile, command: rc.passwordCommand, env: rc.passwordEnv ?? 'STRONGBOX_PASSWORD', commandTimeoutMs: c.passwordCommandTimeoutMs },
   };
+}
+
+/**
+ * Check every configured repository's backend options against its backend's list (for `config check`); no request
+ * is made. A location whose scheme has no backend yet is left to the commands that open it.
+ */
+export function checkConfiguredRepositories(cfg: Config): void {
+  for (const [name, rc] of Object.entries(cfg.repositories)) {
+    try {
+      checkLocation(rc.location, rc.options);
+    } catch (e) {
+      if (!isStrongboxError(e, 'CONFIG')) continue;
+      throw new StrongboxError('CONFIG', `repositories.${name}: ${e.message}`, { cause: e });
+    }
+  }
 }

@@ -27,10 +27,14 @@ export interface LockOptions {
   waitMs?: number;
   /** Stops the wait (the operation was cancelled). */
   signal?: AbortSignal;
+  /** How long to wait before listing locks a second time on a store without atomic create (default 1 s). */
+  recheckDelayMs?: number;
 }
 
 export const STALE_AFTER_MS = 30 * 60 * 1000;
 export const REFRESH_EVERY_MS = 5 * 60 * 1000;
+/** The second look for conflicting locks on stores without atomic create or consistent listing (format doc, "Locks"). */
+export const RECHECK_DELAY_MS = 1000;
 
 export class RepoLock {
   private timer: NodeJS.Timeout | null = null;
@@ -59,7 +63,20 @@ export class RepoLock {
     const info: LockInfo = { exclusive, host: hostname(), pid: process.pid, username: safeUser(), time: now, refreshed: now };
     const name = await writeLock(repo, info);
     const lock = new RepoLock(repo, name, info);
-    const conflict = (await readLocks(repo, () => {})).find((l) => l.name !== name && (exclusive || l.info.exclusive));
+    const conflicting = async () => (await readLocks(repo, () => {})).find((l) => l.name !== name && (exclusive || l.info.exclusive));
+    let conflict = await conflicting();
+    // Where the store's guarantees are weaker (no atomic create, or a listing that may lag behind writes), a lock
+    // written by another process at the same moment may not show yet: look once more after a delay.
+    const { atomicCreate, consistentListing } = repo.backend.capabilities;
+    if (!conflict && (!atomicCreate || !consistentListing)) {
+      try {
+        await sleep(opts.recheckDelayMs ?? RECHECK_DELAY_MS, opts.signal);
+      } catch (e) {
+        await lock.release().catch(() => {});
+        throw e;
+      }
+      conflict = await conflicting();
+    }
     if (conflict) {
       await lock.release();
       const c = conflict.info;

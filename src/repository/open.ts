@@ -1,15 +1,18 @@
 // Opening and creating repositories by location: the one place above the backends that knows a location
 // names a backend. Everything else gets a Repository and never touches the storage directly.
-import { openBackend } from '../backends/index.js';
+import { checkBackendOptions, openBackend } from '../backends/index.js';
 import type { Clock } from '../clock.js';
+
+/** A backend's options (the repository's `options` in strongbox.yaml), checked by the backend's driver. */
+export type BackendOptions = Record<string, unknown>;
 import { type InitOptions, Repository } from './repository.js';
 
 /**
  * Opens the repository at `location` with the password `password()` gives (asked only once the location is
  * known to hold a repository of a format this program reads), and loads its index unless `index` is false.
  */
-export async function openRepository(location: string, password: () => Promise<string>, opts: { index?: boolean; clock?: Clock; warn?: (message: string) => void } = {}): Promise<Repository> {
-  const backend = openBackend(location);
+export async function openRepository(location: string, password: () => Promise<string>, opts: { index?: boolean; clock?: Clock; warn?: (message: string) => void; backendOptions?: BackendOptions } = {}): Promise<Repository> {
+  const backend = await openBackend(location, { options: opts.backendOptions });
   try {
     await Repository.readConfig(backend);
     const repo = await Repository.open(backend, await password(), { clock: opts.clock, warn: opts.warn });
@@ -22,12 +25,17 @@ export async function openRepository(location: string, password: () => Promise<s
 }
 
 /** Creates a repository at `location`. */
-export async function createRepository(location: string, password: () => Promise<string>, opts: InitOptions = {}): Promise<Repository> {
-  const backend = openBackend(location);
+export async function createRepository(location: string, password: () => Promise<string>, opts: InitOptions = {}, backendOptions?: BackendOptions): Promise<Repository> {
+  const backend = await openBackend(location, { options: backendOptions });
   try {
     return await Repository.init(backend, await password(), opts);
   } catch (e) {
     await backend.close().catch(() => {});
     throw e;
   }
+}
+
+/** Check a location and its backend options (the repository's `options` in strongbox.yaml) without opening it. */
+export function checkLocation(location: string, options?: BackendOptions): void {
+  checkBackendOptions(location, options);
 }

@@ -33,11 +33,12 @@ export class Packer {
   readonly indexesWritten: string[] = [];
 
   /**
-   * With `ignoreIndex`, blobs the repository index already lists are stored again (prune copies live blobs
-   * out of packs it is about to delete).
+   * Up to `uploadConcurrency` packs upload at once (default: the connections the backend asks for; each holds a
+   * pack buffer). With `ignoreIndex`, blobs the repository index already lists are stored again (prune copies
+   * live blobs out of packs it is about to delete).
    */
-  constructor(private readonly repo: Repository, uploadConcurrency = 1, private readonly opts: { ignoreIndex?: boolean } = {}) {
-    this.slots = new Semaphore(uploadConcurrency);
+  constructor(private readonly repo: Repository, uploadConcurrency?: number, private readonly opts: { ignoreIndex?: boolean } = {}) {
+    this.slots = new Semaphore(Math.max(1, uploadConcurrency ?? repo.backend.capabilities.connections));
     // A pack is finished when the next blob would not fit: packs end up between packSize - max chunk and
     // packSize (+ header room); a blob larger than that gets a buffer of its own.
     this.bufferSize = repo.config.packSize + 1024 * 1024;

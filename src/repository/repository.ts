@@ -15,6 +15,7 @@ import { decodeTree, type Tree } from './tree.js';
 import type { Snapshot, SnapshotRef } from './snapshot.js';
 import { newestWritten, nextSeq, sortNewestWritten } from './write-order.js';
 import { mapLimit } from '../util/concurrency.js';
+import { sleep } from '../util/scope.js';
 import { resolveIdPrefix } from './ids.js';
 
 /** A stored object that could not be read or verified, and why; skipped by the lenient readers. */
@@ -32,6 +33,8 @@ export interface InitOptions {
   kdf?: KdfParams;
   packSize?: number;
   chunker?: RepoConfig['chunker'];
+  /** On stores without atomic create: how long to wait before reading the config back (default 1 s). */
+  recheckDelayMs?: number;
 }
 
 export class Repository {
@@ -77,7 +80,9 @@ export class Repository {
     const kf = await makeKeyFile(master, password, clock, opts.kdf);
     const keyName = randomBytes(32).toString('hex');
     await backend.save({ type: 'key', name: keyName }, Buffer.from(JSON.stringify(kf, null, 2)), { exclusive: true });
-    await backend.save({ type: 'config', name: 'config' }, Buffer.from(JSON.stringify(cfg, null, 2)), { exclusive: true });
+    const cfgBytes = Buffer.from(JSON.stringify(cfg, null, 2));
+    await backend.save({ type: 'config', name: 'config' }, cfgBytes, { exclusive: true });
+    if (!backend.capabilities.atomicCreate) await checkConfigWon(backend, cfgBytes, opts.recheckDelayMs ?? 1000);
     return new Repository(backend, cfg, master, keyName, clock);
   }
 
@@ -119,7 +124,9 @@ export class Repository {
       bytes = await backend.load({ type: 'config', name: 'config' });
     } catch (e) {
       if (backend.isNotFound(e)) {
-        throw new StrongboxError('REPO_NOT_FOUND', `no repository at ${backend.location}; create one with 'strongbox init'`, { cause: e });
+        // A backend may know more than "no config" (a missing bucket says so itself, and that init creates it).
+        const why = e instanceof BackendError && e.detail ? ` (${e.detail})` : `; create one with 'strongbox init'`;
+        throw new StrongboxError('REPO_NOT_FOUND', `no repository at ${backend.location}${why}`, { cause: e });
       }
       throw new StrongboxError('BACKEND', `reading the config of ${backend.location} failed: ${(e as Error).message}`, { cause: e });
     }
@@ -377,6 +384,19 @@ export class Repository {
 function backendFailure(what: string, e: unknown): StrongboxError {
   if (e instanceof BackendError) return new StrongboxError('BACKEND', e.message, { cause: e });
   return new StrongboxError('BACKEND', `${what} failed: ${systemReason(e)}`, { cause: e });
+}
+
+/**
+ * Where exclusive create is not atomic, two inits racing on one location can both "create" the config, and the
+ * later write wins. Reading it back after a delay tells the loser, which then reports the repository as existing
+ * (its key file stays behind, unusable: it opens no config).
+ */
+async function checkConfigWon(backend: Backend, mine: Buffer, delayMs: number): Promise<void> {
+  await sleep(delayMs);
+  const stored = await backend.load({ type: 'config', name: 'config' });
+  if (!stored.equals(mine)) {
+    throw new StrongboxError('REPO_EXISTS', `another process created a repository at ${backend.location} at the same time; use that one`);
+  }
 }
 
 async function exists(b: Backend, h: Handle): Promise<boolean> {

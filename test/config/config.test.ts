@@ -120,6 +120,22 @@ describe('strongbox config check', () => {
     }
   });
 
+  it('checks each repository\'s backend options without contacting the storage, naming the repository and the option', async () => {
+    const tmp = await tempDir('sb-config-');
+    try {
+      const file = join(tmp.path, 's3.yaml');
+      const text = (opts: string) => `repositories:\n  offsite:\n    location: s3:https://127.0.0.1:1/b/p\n    options: { ${opts} }\n`;
+      await writeFile(file, text('region: eu-west-1, storageClass: STANDARD_IA'));
+      expect((await sb(['--config', file, 'config', 'check'])).code).toBe(0);
+      await writeFile(file, text('storageClass: COLD, regoin: x'));
+      const r = await sb(['--config', file, 'config', 'check']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/repositories\.offsite: invalid options for the s3 repository at s3:https:\/\/127\.0\.0\.1:1\/b\/p: .*storageClass.*regoin/);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
   it('hook commands are not interpolated: the shell expands variables when it runs them, so secrets never become part of the command', () => {
     const text = 'repositories:\n  r: { location: /x }\napps:\n  - id: a\n    repository: r\n    hooks:\n      before: [\'curl -H "Bearer ${TOKEN}" https://example.com/down\']\n';
     const cfg = parseConfig(text, 'hooks.yaml', { TOKEN: 'secret-token' });

@@ -67,7 +67,7 @@ describe('a snapshot dated in the future', () => {
   it('a future-dated snapshot without a sequence number (an older writer, a wrong clock) loses to the ones written after it', async () => {
     const first = jsonOut((await r(['--json', 'backup', dir])).stdout) as { id: string };
     // What an older strongbox, or one on a host whose clock was years ahead, left in the repository.
-    const repository = await Repository.open(openBackend(repo), PASSWORD);
+    const repository = await Repository.open(await openBackend(repo), PASSWORD);
     const { seq: _seq, ...old } = await repository.loadSnapshot(first.id);
     const legacy = await repository.saveSnapshot({ ...old, time: '9999-12-31T23:59:59.000Z' });
     await writeFile(join(dir, 'file.txt'), 'new content\n');

@@ -104,7 +104,7 @@ describe('locks', () => {
     await mkdir(src);
     await writeFile(join(src, 'f.txt'), 'data\n');
     await r(['init']);
-    lib = await Repository.open(openBackend(repo), PASSWORD);
+    lib = await Repository.open(await openBackend(repo), PASSWORD);
   });
   afterAll(async () => tmp?.cleanup());
 

@@ -57,7 +57,7 @@ function text(rand: () => number, n: number): string {
 
 /** Take a lock on the repository from this test process, standing in for another strongbox process. */
 async function holdLock(repoDir: string, exclusive: boolean): Promise<{ release: () => Promise<void>; names: Set<string> }> {
-  const repo = await Repository.open(openBackend(repoDir), PASSWORD);
+  const repo = await Repository.open(await openBackend(repoDir), PASSWORD);
   const lock = await RepoLock.acquire(repo, exclusive);
   return { release: () => lock.release(), names: new Set(await readdir(join(repoDir, 'locks'))) };
 }

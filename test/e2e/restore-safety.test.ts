@@ -19,7 +19,7 @@ function node(name: string, type: TreeNode['type'], extra: Partial<TreeNode> = {
 
 /** Store a snapshot whose tree is exactly `specs` (names unchecked, as an attacker could write it). */
 async function craftSnapshot(repoPath: string, specs: Spec[], opts: { dirMode?: number } = {}): Promise<string> {
-  const repo = await Repository.open(openBackend(repoPath), PASSWORD);
+  const repo = await Repository.open(await openBackend(repoPath), PASSWORD);
   await repo.loadIndex();
   const packer = new Packer(repo);
   const evil = Buffer.from('written by a hostile snapshot\n');

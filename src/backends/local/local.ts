@@ -7,18 +7,12 @@ import path from 'node:path';
 import { systemClock } from '../../clock.js';
 import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type ListOptions, type SaveOptions } from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
+import { TYPE_DIRS } from '../layout.js';
 import { isAlreadyExistsError, isNotFoundError, isPermanentError, toBackendError } from '../errors.js';
 import { readExactly, syncDir, writeNewFileDurably } from './fsutil.js';
 import { makeDirs } from '../../util/local-paths.js';
 
-const DIRS: Record<Exclude<FileType, 'config'>, string> = {
-  key: 'keys',
-  data: 'data',
-  index: 'index',
-  snapshot: 'snapshots',
-  lock: 'locks',
-  quarantine: 'quarantine',
-};
+const DIRS = TYPE_DIRS;
 
 const DIR_MODE = 0o700;
 /** A lock file is written in milliseconds; a temp file in locks/ this old was left by a killed writer. */
@@ -121,7 +115,7 @@ export function createLocalBackend(dir: string): Backend {
   return {
     location,
     localPath: root,
-    capabilities: { atomicCreate: true, rangeReads: true, persistent: true },
+    capabilities: { atomicCreate: true, consistentListing: true, connections: 1, rangeReads: true, persistent: true },
 
     async create(): Promise<void> {
       try {

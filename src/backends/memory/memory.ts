@@ -22,7 +22,7 @@ export function createMemoryBackend(location = 'memory:'): Backend {
 
   return {
     location,
-    capabilities: { atomicCreate: true, rangeReads: true, persistent: false },
+    capabilities: { atomicCreate: true, consistentListing: true, connections: 1, rangeReads: true, persistent: false },
 
     async create(): Promise<void> {},
 

@@ -4,10 +4,12 @@ import type { Command } from 'commander';
 import { configPath, loadConfig } from '../../config/load.js';
 import { redactConfig } from '../../config/redact.js';
 import { configJsonSchema } from '../../config/schema.js';
+import { checkConfiguredRepositories } from '../../ops/target.js';
 import { type GlobalOptions, type Io, printJson } from '../context.js';
 
 export function runConfigCheck(g: GlobalOptions, io: Io): void {
   const { path, config } = loadConfig(configPath(g.config));
+  checkConfiguredRepositories(config);
   const shown = redactConfig(config);
   if (g.json) printJson(io, { path, valid: true, config: shown });
   else {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { Handle, SaveOptions } from '../../../src/backends/backend.js';
 import { createMemoryBackend } from '../../../src/backends/memory/memory.js';
 import { fixedClock } from '../../../src/clock.js';
 import { BLOB_DATA, BLOB_TREE } from '../../../src/repository/index-memory.js';
@@ -15,7 +16,36 @@ async function newRepo(packSize = 64 * 1024) {
   return { backend, repo };
 }
 
+/** A memory backend that asks for `connections` and records how many data saves were in flight at most. */
+function slowBackend(connections: number) {
+  const inner = createMemoryBackend();
+  const seen = { inFlight: 0, max: 0 };
+  const backend = {
+    ...inner,
+    capabilities: { ...inner.capabilities, connections },
+    async save(h: Handle, data: Uint8Array, o?: SaveOptions) {
+      if (h.type !== 'data') return inner.save(h, data, o);
+      seen.max = Math.max(seen.max, ++seen.inFlight);
+      await new Promise((r) => setTimeout(r, 20));
+      seen.inFlight--;
+      return inner.save(h, data, o);
+    },
+  };
+  return { backend, seen };
+}
+
 describe('Packer', () => {
+  it('uploads as many packs at once as the backend asks connections for, and no more', async () => {
+    for (const connections of [1, 3]) {
+      const { backend, seen } = slowBackend(connections);
+      const repo = await Repository.init(backend, 'pw', { kdf: fastKdf, packSize: 16 * 1024, clock: fixedClock(0) });
+      const packer = new Packer(repo);
+      for (let i = 0; i < 40; i++) await packer.addPlain(BLOB_DATA, randomBytes(8000));
+      await packer.flush();
+      expect(seen.max).toBe(connections);
+    }
+  });
+
   it('writes packs of about the target size, then one index naming every blob, and deduplicates', async () => {
     const { backend, repo } = await newRepo();
     const packer = new Packer(repo);
