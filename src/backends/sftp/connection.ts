@@ -1,0 +1,135 @@
+// One SSH connection with its SFTP channel: ssh2 loaded on first use, the server's key checked against
+// known_hosts before anything is sent, login by agent or identity files, and failures turned into clear errors.
+
+import { readFile } from 'node:fs/promises';
+import type { Client, SFTPWrapper } from 'ssh2';
+import { BackendError } from '../backend.js';
+import { loginPlan, type LoginPlan } from './auth.js';
+import { blobKeyType, fingerprint, hostKeyAlgorithms, keyTypeLabel, knownKeysFor, verifyHostKey, type KnownKey, type HostKeyVerdict } from './known-hosts.js';
+import type { SftpTarget } from './location.js';
+import type { ResolvedSftpOptions } from './options.js';
+
+type Ssh2 = typeof import('ssh2');
+
+export interface Session {
+  client: Client;
+  sftp: SFTPWrapper;
+}
+
+/** The server host key algorithms ssh2 1.x can verify. */
+const SUPPORTED_HOST_KEYS = [
+  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256',
+  'ssh-rsa', 'ssh-dss',
+];
+/** DNS answers that will not change on a retry. */
+const PERMANENT_NET_CODES = new Set(['ENOTFOUND', 'EAI_NONAME', 'EAI_NODATA', 'EAI_FAIL']);
+
+let ssh2Module: Promise<Ssh2> | undefined;
+
+/** ssh2 is loaded only when an sftp: location is used. */
+function loadSsh2(): Promise<Ssh2> {
+  ssh2Module ??= import('ssh2').then((m) => ((m as { default?: Ssh2 }).default ?? m) as Ssh2);
+  return ssh2Module;
+}
+
+async function readKnownHosts(files: string[], name: string): Promise<KnownKey[]> {
+  const keys: KnownKey[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new BackendError('permanent', `cannot read known_hosts file ${file}: ${(e as Error).message}`, { cause: e });
+    }
+    keys.push(...knownKeysFor(text, file, name));
+  }
+  return keys;
+}
+
+/** Why a host key was refused, with the fingerprint and what to do about it. */
+export function hostKeyMessage(t: SftpTarget, verdict: HostKeyVerdict, blob: Buffer, file: string): string {
+  const type = blobKeyType(blob);
+  const shown = `${keyTypeLabel(type)} key ${fingerprint(blob)}`;
+  const portArg = t.port === 22 ? '' : ` -p ${t.port}`;
+  const accept = `make sure this is the server's key (on the server: ssh-keygen -lf /etc/ssh/ssh_host_${keyTypeLabel(type).toLowerCase()}_key.pub), `
+    + `then accept it with: ssh-keyscan${portArg} -t ${type} ${t.host} >> ${file}`;
+  if (verdict.status === 'unknown') {
+    return `the host key of ${t.knownHostsName} is not known: it sent ${shown}, which no known_hosts file lists; ${accept}`;
+  }
+  if (verdict.status === 'revoked') {
+    return `the host key of ${t.knownHostsName} (${shown}) is marked @revoked in ${verdict.entry.file} line ${verdict.entry.line}; refusing to connect`;
+  }
+  const where = verdict.status === 'changed' ? verdict.recorded.map((k) => `${k.file} line ${k.line}`).join(', ') : '';
+  return `the host key of ${t.knownHostsName} has CHANGED: it sent ${shown}, not the key recorded in ${where}. `
+    + 'Someone may be intercepting the connection, or the server was reinstalled. If you are sure the new key is right, '
+    + `remove the old one with: ssh-keygen -R '${t.knownHostsName}' -f ${verdict.status === 'changed' ? verdict.recorded[0].file : file}; then ${accept}`;
+}
+
+/** Turn an ssh2 connection failure into a BackendError that says what to do. */
+function connectError(t: SftpTarget, err: Error & { level?: string; code?: string | number }, plan: LoginPlan | undefined, refusal: string | undefined): BackendError {
+  if (err instanceof BackendError) return err;
+  const at = `${t.user}@${t.host} port ${t.port}`;
+  if (refusal) return new BackendError('permanent', refusal, { cause: err });
+  if (err.level === 'client-authentication') {
+    const tried = plan && plan.tried.length > 0 ? plan.tried.join(', ') : 'nothing (no SSH agent, no identity file)';
+    const notes = plan && plan.notes.length > 0 ? `; ${plan.notes.join('; ')}` : '';
+    return new BackendError('permanent', `cannot log in to ${at}: permission denied (tried ${tried}${notes}); `
+      + 'put the public key in the server\'s ~/.ssh/authorized_keys for that user, or set the sftp identityFile option', { cause: err });
+  }
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  if (code && PERMANENT_NET_CODES.has(code)) {
+    return new BackendError('permanent', `cannot connect to ${at}: host name ${t.host} does not resolve (${code})`, { cause: err });
+  }
+  if (code === 'ECONNREFUSED') return new BackendError('transient', `cannot connect to ${at}: connection refused (is sshd running?)`, { cause: err });
+  if (err.level === 'client-timeout') return new BackendError('transient', `cannot connect to ${at}: no SSH handshake within the timeout`, { cause: err });
+  return new BackendError('transient', `cannot connect to ${at}: ${err.message}`, { cause: err });
+}
+
+/** Open a connection and its SFTP channel; `onClose` is called once when the connection ends later. */
+export async function openSession(t: SftpTarget, opts: ResolvedSftpOptions, env: NodeJS.ProcessEnv, onClose: () => void): Promise<Session> {
+  const ssh2 = await loadSsh2();
+  const known = await readKnownHosts(opts.knownHostsFiles, t.knownHostsName);
+  const plan = await loginPlan(t.user, opts, (d, p) => ssh2.utils.parseKey(d, p), env);
+  const algos = hostKeyAlgorithms([...new Set(known.filter((k) => !k.revoked).map((k) => k.type))], SUPPORTED_HOST_KEYS);
+  const client = new ssh2.Client();
+  let refusal: string | undefined;
+  const methods = [...plan.methods];
+  return new Promise<Session>((resolve, reject) => {
+    let ready = false;
+    const fail = (err: Error) => {
+      if (ready) return;
+      ready = true;
+      client.end();
+      reject(connectError(t, err, plan, refusal));
+    };
+    client.on('error', (err) => fail(err));
+    client.on('close', () => (ready ? onClose() : fail(new Error('the connection closed during the handshake'))));
+    client.on('ready', () => {
+      client.sftp((err, sftp) => {
+        if (err) return fail(new BackendError('permanent', `the server ${t.host} has no SFTP subsystem: ${err.message}`));
+        ready = true;
+        resolve({ client, sftp });
+      });
+    });
+    client.connect({
+      host: t.host,
+      port: t.port,
+      username: t.user,
+      readyTimeout: opts.timeoutMs,
+      keepaliveInterval: 15_000,
+      keepaliveCountMax: 4,
+      ...(algos.length > 0 ? { algorithms: { serverHostKey: algos as never } } : {}),
+      hostVerifier: (blob: Buffer) => {
+        const verdict = verifyHostKey(blob, known);
+        if (verdict.status === 'known') return true;
+        refusal = hostKeyMessage(t, verdict, blob, opts.knownHostsFiles[0]);
+        return false;
+      },
+      authHandler: (_left, _partial, next) => {
+        const m = methods.shift();
+        return m === undefined ? next(false as never) : next(m);
+      },
+    });
+  });
+}

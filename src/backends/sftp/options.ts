@@ -1,0 +1,64 @@
+// The SFTP backend's options (from a repository's `sftp:` block in strongbox.yaml) and how they are
+// completed from the environment and OpenSSH's defaults. Nothing here holds a secret, only where to find one.
+
+import os from 'node:os';
+import path from 'node:path';
+
+export interface SftpOptions {
+  /** Private key file to log in with (default: the agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa). */
+  identityFile?: string;
+  /** known_hosts file to check the server's key against (default ~/.ssh/known_hosts). */
+  knownHostsFile?: string;
+  /** Variable holding the identity file's passphrase (default STRONGBOX_SFTP_PASSPHRASE). */
+  passphraseEnv?: string;
+  /** Shell command printing the identity file's passphrase (first line). */
+  passphraseCommand?: string;
+  /** How many requests run at once over the connection (default 5). */
+  connections?: number;
+  /** How long one remote call may take before the connection is dropped and the call fails (default 60). */
+  timeoutSeconds?: number;
+}
+
+export interface ResolvedSftpOptions {
+  /** Explicitly chosen identity files (a missing one is an error), or the defaults (skipped if missing). */
+  identityFiles: string[];
+  identityExplicit: boolean;
+  /** The agent's socket (SSH_AUTH_SOCK), if any. */
+  agent?: string;
+  /** known_hosts files in the order they are read: the user's (or configured) file, then the system's. */
+  knownHostsFiles: string[];
+  passphraseEnv: string;
+  passphraseCommand?: string;
+  connections: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_CONNECTIONS = 5;
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+export const PASSPHRASE_ENV = 'STRONGBOX_SFTP_PASSPHRASE';
+const SYSTEM_KNOWN_HOSTS = '/etc/ssh/ssh_known_hosts';
+const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+/**
+ * Fill in the defaults. Without a config file, STRONGBOX_SFTP_IDENTITY_FILE and STRONGBOX_SFTP_KNOWN_HOSTS
+ * stand in for `identityFile` and `knownHostsFile` (the config wins when both are given).
+ */
+export function resolveSftpOptions(opts: SftpOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedSftpOptions {
+  const sshDir = path.join(os.homedir(), '.ssh');
+  const identity = opts.identityFile ?? (env.STRONGBOX_SFTP_IDENTITY_FILE || undefined);
+  const knownHosts = opts.knownHostsFile ?? (env.STRONGBOX_SFTP_KNOWN_HOSTS || undefined);
+  return {
+    identityFiles: identity !== undefined ? [expandHome(identity)] : DEFAULT_IDENTITIES.map((f) => path.join(sshDir, f)),
+    identityExplicit: identity !== undefined,
+    agent: env.SSH_AUTH_SOCK || undefined,
+    knownHostsFiles: [knownHosts !== undefined ? expandHome(knownHosts) : path.join(sshDir, 'known_hosts'), SYSTEM_KNOWN_HOSTS],
+    passphraseEnv: opts.passphraseEnv ?? PASSPHRASE_ENV,
+    passphraseCommand: opts.passphraseCommand,
+    connections: opts.connections ?? DEFAULT_CONNECTIONS,
+    timeoutMs: (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+  };
+}

@@ -1,0 +1,257 @@
+// The SFTP backend: the local backend's layout on an SSH server, each object written to a temp name, synced
+// and moved into place with posix-rename (or hardlink, which fails on an existing name, for exclusive saves).
+
+import { randomBytes } from 'node:crypto';
+import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
+import { systemClock } from '../../clock.js';
+import { mapLimit } from '../../util/concurrency.js';
+import { BackendError, type Backend, type FileInfo, type FileType, type Handle, type SaveOptions } from '../backend.js';
+import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
+import { alreadyExists, isAlreadyExistsError, isNotFoundError, isPermanentError } from '../errors.js';
+import { isNoSuchFile, isUnsupportedExtension, sftpError } from './errors.js';
+import { joinRemote, parseSftpLocation } from './location.js';
+import { resolveSftpOptions, type SftpOptions } from './options.js';
+import { createRemote, type Callback } from './remote.js';
+
+const DIRS: Record<Exclude<FileType, 'config'>, string> = {
+  key: 'keys', data: 'data', index: 'index', snapshot: 'snapshots', lock: 'locks', quarantine: 'quarantine',
+};
+const DIR_MODE = 0o700;
+/** Requests in flight for one object: CHUNK bytes each, IN_FLIGHT at a time. */
+const CHUNK = 64 * 1024;
+const IN_FLIGHT = 16;
+/** A lock file is written in milliseconds; a temp file in locks/ this old was left by a killed writer. */
+const LOCK_TEMP_MIN_AGE_MS = 10 * 60_000;
+
+/**
+ * A backend for an `sftp:` location. Nothing is loaded or connected until the first operation; a dropped
+ * connection is reopened by the next one (the retry wrapper retries the transient failure it caused).
+ */
+export function createSftpBackend(location: string, options: SftpOptions = {}, env: NodeJS.ProcessEnv = process.env): Backend {
+  const target = parseSftpLocation(location);
+  const remote = createRemote(target, resolveSftpOptions(options, env), env);
+  const root = target.path;
+
+  const dirOf = (h: Handle): string =>
+    h.type === 'config' ? root : h.type === 'data' ? joinRemote(root, 'data', h.name.slice(0, 2)) : joinRemote(root, DIRS[h.type]);
+  const pathOf = (h: Handle): string => joinRemote(dirOf(h), objectName(h));
+
+  const open = (p: string, flags: 'r' | 'wx') =>
+    remote.call<Buffer>(`open ${p}`, (s, cb) => s.open(p, flags, { mode: flags === 'r' ? undefined : 0o444 }, cb));
+  const closeHandle = (p: string, fh: Buffer) => remote.call<void>(`close ${p}`, (s, cb) => s.close(fh, cb));
+  const stat = (p: string) => remote.call<Stats>(`stat ${p}`, (s, cb) => s.stat(p, cb));
+  const unlink = (p: string) => remote.call<void>(`remove ${p}`, (s, cb) => s.unlink(p, cb));
+  const readdir = (p: string) => remote.call<FileEntryWithStats[]>(`list ${p}`, (s, cb) => s.readdir(p, cb));
+
+  /** mkdir that succeeds when the directory is already there. */
+  async function ensureDir(p: string): Promise<void> {
+    try {
+      await remote.call<void>(`mkdir ${p}`, (s, cb) => s.mkdir(p, { mode: DIR_MODE }, cb));
+    } catch (err) {
+      const st = await stat(p).catch(() => undefined);
+      if (!st?.isDirectory()) throw err;
+    }
+  }
+
+  async function writeAll(p: string, fh: Buffer, data: Uint8Array): Promise<void> {
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const offsets = Array.from({ length: Math.ceil(buf.length / CHUNK) }, (_, i) => i * CHUNK);
+    await mapLimit(offsets, IN_FLIGHT, (off) =>
+      remote.call<void>(`write ${p}`, (s, cb) => s.write(fh, buf, off, Math.min(CHUNK, buf.length - off), off, cb)));
+    try {
+      await remote.call<void>(`fsync ${p}`, (s, cb) => s.ext_openssh_fsync(fh, cb as Callback<unknown>));
+    } catch (err) {
+      if (!isUnsupportedExtension(err)) throw err; // without fsync@openssh.com the server's own flushing decides
+    }
+  }
+
+  /** Create the temp file, making a missing data shard directory on demand; write, sync and close it. */
+  async function writeTemp(h: Handle, tmp: string, data: Uint8Array): Promise<void> {
+    let fh: Buffer;
+    try {
+      fh = await open(tmp, 'wx');
+    } catch (err) {
+      if (h.type !== 'data' || !isNoSuchFile(err)) throw err;
+      await ensureDir(dirOf(h));
+      fh = await open(tmp, 'wx');
+    }
+    try {
+      await writeAll(tmp, fh, data);
+    } finally {
+      await closeHandle(tmp, fh).catch(() => {});
+    }
+  }
+
+  /** Link the temp file to the name; a failure while the name exists means someone else holds it. */
+  async function linkExclusive(h: Handle, tmp: string, file: string): Promise<void> {
+    try {
+      await remote.call<void>(`link ${file}`, (s, cb) => s.ext_openssh_hardlink(tmp, file, cb));
+    } catch (err) {
+      if (isUnsupportedExtension(err) || !(await stat(file).then(() => true, () => false))) throw err;
+      throw alreadyExists(h, location, err);
+    }
+  }
+
+  async function save(h: Handle, data: Uint8Array, opts: SaveOptions = {}): Promise<void> {
+    checkHandle(h, location);
+    const file = pathOf(h);
+    const tmp = joinRemote(dirOf(h), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    await remote.slot(async () => {
+      let tmpLeft = false;
+      try {
+        tmpLeft = true;
+        await writeTemp(h, tmp, data);
+        if (opts.exclusive) {
+          await linkExclusive(h, tmp, file);
+        } else {
+          await remote.call<void>(`rename ${file}`, (s, cb) => s.ext_openssh_rename(tmp, file, cb));
+          tmpLeft = false;
+        }
+      } catch (err) {
+        throw sftpError(err, 'save', h, location);
+      } finally {
+        if (tmpLeft) await unlink(tmp).catch(() => {}); // what a failed cleanup leaves, removeLeftovers takes
+      }
+    });
+  }
+
+  async function readAll(p: string, fh: Buffer, offset: number, length: number): Promise<Buffer> {
+    const buf = Buffer.alloc(length);
+    const offsets = Array.from({ length: Math.ceil(length / CHUNK) }, (_, i) => i * CHUNK);
+    await mapLimit(offsets, IN_FLIGHT, async (off) => {
+      const want = Math.min(CHUNK, length - off);
+      const got = await remote.call<number>(`read ${p}`, (s: SFTPWrapper, cb) => s.read(fh, buf, off, want, offset + off, cb));
+      if (got !== want) throw new BackendError('transient', `${p} ended early: read ${got} of ${want} bytes at ${offset + off}`);
+    });
+    return buf;
+  }
+
+  async function load(h: Handle, range?: Range): Promise<Buffer> {
+    checkHandle(h, location);
+    if (range !== undefined) checkRangeShape(h, range, location);
+    const file = pathOf(h);
+    return remote.slot(async () => {
+      try {
+        const fh = await open(file, 'r');
+        try {
+          const size = (await remote.call<Stats>(`stat ${file}`, (s, cb) => s.fstat(fh, cb))).size;
+          const r = range ?? { offset: 0, length: size };
+          checkRange(h, r, size, location);
+          return await readAll(file, fh, r.offset, r.length);
+        } finally {
+          await closeHandle(file, fh).catch(() => {});
+        }
+      } catch (err) {
+        throw sftpError(err, 'load', h, location);
+      }
+    });
+  }
+
+  /** A directory's regular files that are objects (no temp files); a missing directory lists nothing. */
+  async function filesIn(dir: string, type: FileType): Promise<FileEntryWithStats[]> {
+    try {
+      return await remote.slot(() => readdir(dir));
+    } catch (err) {
+      if (isNoSuchFile(err)) return [];
+      throw sftpError(err, 'list', `${type} objects`, location);
+    }
+  }
+
+  async function* list(type: FileType): AsyncIterable<FileInfo> {
+    checkType(type, location);
+    if (type === 'config') {
+      const st = await remote.slot(() => stat(pathOf({ type, name: 'config' }))).catch((err: unknown) => {
+        if (isNoSuchFile(err)) return undefined;
+        throw sftpError(err, 'list', 'config', location);
+      });
+      if (st?.isFile()) yield { name: 'config', size: st.size };
+      return;
+    }
+    const dirs = type === 'data'
+      ? (await filesIn(joinRemote(root, 'data'), type)).filter((e) => e.attrs.isDirectory() && !e.filename.startsWith('.'))
+        .map((e) => joinRemote(root, 'data', e.filename))
+      : [joinRemote(root, DIRS[type])];
+    for (const dir of dirs) {
+      for (const e of await filesIn(dir, type)) {
+        if (e.attrs.isFile() && !e.filename.startsWith('.')) yield { name: e.filename, size: e.attrs.size };
+      }
+    }
+  }
+
+  async function removeLeftovers(): Promise<number> {
+    let freed = 0;
+    const sweep = async (dir: string, minAgeMs = 0) => {
+      for (const e of await filesIn(dir, 'data')) {
+        if (!e.attrs.isFile() || !e.filename.startsWith(TEMP_PREFIX)) continue;
+        if (systemClock.now() - e.attrs.mtime * 1000 < minAgeMs) continue;
+        await remote.slot(() => unlink(joinRemote(dir, e.filename))).catch((err: unknown) => {
+          if (!isNoSuchFile(err)) throw sftpError(err, 'remove', `temp file ${e.filename}`, location);
+        });
+        freed += e.attrs.size;
+      }
+    };
+    const dataDir = joinRemote(root, 'data');
+    await sweep(dataDir);
+    for (const shard of await filesIn(dataDir, 'data')) if (shard.attrs.isDirectory()) await sweep(joinRemote(dataDir, shard.filename));
+    for (const d of ['index', 'snapshots', 'keys']) await sweep(joinRemote(root, d));
+    // Other processes write lock files while we hold ours; only temp files too old to be a write in progress go.
+    await sweep(joinRemote(root, 'locks'), LOCK_TEMP_MIN_AGE_MS);
+    await sweep(root);
+    return freed;
+  }
+
+  return {
+    location,
+    capabilities: { atomicCreate: true, rangeReads: true, persistent: true },
+
+    async create(): Promise<void> {
+      await remote.slot(async () => {
+        try {
+          const parts = root.split('/');
+          for (let i = 1; i <= parts.length; i++) {
+            const p = parts.slice(0, i).join('/');
+            if (p !== '' && p !== '.') await ensureDir(p);
+          }
+          for (const sub of Object.values(DIRS)) await ensureDir(joinRemote(root, sub));
+        } catch (err) {
+          throw sftpError(err, 'create', 'the repository layout', location);
+        }
+      });
+    },
+
+    save,
+    load,
+
+    async stat(h: Handle): Promise<FileInfo> {
+      checkHandle(h, location);
+      return remote.slot(async () => {
+        try {
+          const st = await stat(pathOf(h));
+          if (!st.isFile()) throw new BackendError('permanent', `${pathOf(h)} at ${location} is not a regular file`);
+          return { name: objectName(h), size: st.size };
+        } catch (err) {
+          throw sftpError(err, 'stat', h, location);
+        }
+      });
+    },
+
+    list,
+
+    async remove(h: Handle): Promise<void> {
+      checkHandle(h, location);
+      await remote.slot(async () => {
+        try {
+          await unlink(pathOf(h));
+        } catch (err) {
+          if (!isNoSuchFile(err)) throw sftpError(err, 'remove', h, location);
+        }
+      });
+    },
+
+    removeLeftovers,
+    isNotFound: isNotFoundError,
+    isAlreadyExists: isAlreadyExistsError,
+    isPermanent: isPermanentError,
+    close: () => remote.close(),
+  };
+}
