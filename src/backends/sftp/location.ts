@@ -92,6 +92,6 @@ export function parseSftpLocation(location: string): SftpTarget {
 
 /** Join the repository path and a relative object path (SFTP paths always use "/"). */
 export function joinRemote(base: string, ...parts: string[]): string {
-  const b = base.length > 1 && base.endsWith('/') ? base.slice(0, -1) : base;
+  const b = base.endsWith('/') ? base.slice(0, -1) : base;
   return [b, ...parts].join('/');
 }
