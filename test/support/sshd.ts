@@ -2,7 +2,7 @@
 // a free loopback port, with generated host and user keys in a temp dir. Skips loudly without sshd; fails in CI.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,7 @@ function waitListening(child: ChildProcess, log: () => string): Promise<void> {
 /** Start a private sshd; stop() kills it and removes its directory. */
 export async function startSshd(): Promise<SshServer> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-sshd-'));
+  await chmod(dir, 0o755); // sshd reads authorized_keys as the user logging in (tests log in as nobody too)
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation
   keygen(join(dir, 'host_ed25519'));
   keygen(join(dir, 'other_host_ed25519'));
@@ -97,7 +98,7 @@ export async function startSshd(): Promise<SshServer> {
   keygen(join(dir, 'id_encrypted'), passphrase);
   keygen(join(dir, 'id_unauthorized'));
   const pub = async (name: string) => (await readFile(join(dir, `${name}.pub`), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
-  await writeFile(join(dir, 'authorized_keys'), `${await pub('id_ed25519')}\n${await pub('id_encrypted')}\n`, { mode: 0o600 });
+  await writeFile(join(dir, 'authorized_keys'), `${await pub('id_ed25519')}\n${await pub('id_encrypted')}\n`, { mode: 0o644 });
   const port = await freePort();
   const name = `[127.0.0.1]:${port}`;
   await writeFile(join(dir, 'known_hosts'), `${name} ${await pub('host_ed25519')}\n`);

@@ -1,0 +1,161 @@
+// How the SFTP backend fails: host keys that are unknown or changed, logins refused, encrypted keys, hosts
+// that do not resolve, answer or listen, a path the user may not write; each with its kind, so retries fit.
+
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackendError, type Backend } from '../../src/backends/backend.js';
+import { createSftpBackend } from '../../src/backends/sftp/sftp.js';
+import type { SftpOptions } from '../../src/backends/sftp/options.js';
+import { withRetry } from '../../src/backends/wrappers/retry.js';
+import { bytes } from '../conformance/fixtures.js';
+import { haveSshd, startSshd, type SshServer } from '../support/sshd.js';
+
+const cfg = { type: 'config' as const, name: 'config' };
+
+describe.skipIf(!haveSshd())('sftp backend failures', () => {
+  let sshd: SshServer;
+  let repo: string;
+  const opened: Backend[] = [];
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    repo = await mkdtemp(join(sshd.dir, 'repo-'));
+    await chmod(repo, 0o755);
+  });
+  afterAll(async () => {
+    for (const b of opened) await b.close();
+    await sshd?.stop();
+  });
+
+  function open(opts: SftpOptions = {}, env: NodeJS.ProcessEnv = {}, location = sshd.location(join(repo, 'r'))): Backend {
+    const b = createSftpBackend(location, { knownHostsFile: sshd.knownHosts, identityFile: sshd.identity, ...opts }, env);
+    opened.push(b);
+    return b;
+  }
+
+  /** The error of `op` through the retry wrapper, and how many retries it took (0 for a permanent error). */
+  async function failure(b: Backend, op: (b: Backend) => Promise<unknown> = (x) => x.stat(cfg)): Promise<{ err: BackendError; retries: number }> {
+    let retries = 0;
+    const r = withRetry(b, { retries: 2, sleep: async () => {}, onRetry: () => retries++ });
+    const err = await op(r).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    return { err: err as BackendError, retries };
+  }
+
+  it('refuses an unknown host key, showing its fingerprint and how to accept it, and does not retry', async () => {
+    const empty = join(sshd.dir, 'empty_known_hosts');
+    await writeFile(empty, '');
+    const { err, retries } = await failure(open({ knownHostsFile: empty }));
+    expect(err.kind).toBe('permanent');
+    expect(retries).toBe(0);
+    expect(err.message).toContain(`the host key of [127.0.0.1]:${sshd.port} is not known`);
+    expect(err.message).toContain(`ED25519 key ${sshd.fingerprint}`);
+    expect(err.message).toContain(`ssh-keyscan -p ${sshd.port} -t ssh-ed25519 127.0.0.1 >> ${empty}`);
+  });
+
+  it('refuses a changed host key, naming the recorded entry and how to replace it', async () => {
+    const { err, retries } = await failure(open({ knownHostsFile: sshd.wrongKnownHosts }));
+    expect([err.kind, retries]).toEqual(['permanent', 0]);
+    expect(err.message).toContain(`the host key of [127.0.0.1]:${sshd.port} has CHANGED`);
+    expect(err.message).toContain(sshd.fingerprint);
+    expect(err.message).toContain(`${sshd.wrongKnownHosts} line 1`);
+    expect(err.message).toContain(`ssh-keygen -R '[127.0.0.1]:${sshd.port}'`);
+  });
+
+  it('reports a key the server does not accept as permission denied at login, naming what was tried', async () => {
+    const { err, retries } = await failure(open({ identityFile: sshd.unauthorizedIdentity }));
+    expect([err.kind, retries]).toEqual(['permanent', 0]);
+    expect(err.message).toContain(`cannot log in to ${sshd.user}@127.0.0.1 port ${sshd.port}: permission denied`);
+    expect(err.message).toContain(`identity file ${sshd.unauthorizedIdentity}`);
+  });
+
+  it('unlocks an encrypted key with a passphrase from a variable or a command', async () => {
+    const b = open({ identityFile: sshd.encryptedIdentity, passphraseEnv: 'MY_PASS' }, { MY_PASS: sshd.passphrase });
+    await b.create();
+    const c = open({ identityFile: sshd.encryptedIdentity, passphraseCommand: `printf '%s\\n' '${sshd.passphrase}'` });
+    expect((await c.list('key')[Symbol.asyncIterator]().next()).done).toBe(true);
+  });
+
+  it('says an encrypted key needs a passphrase, or that the passphrase is wrong, never showing it', async () => {
+    const none = await failure(open({ identityFile: sshd.encryptedIdentity }));
+    expect(none.err.kind).toBe('permanent');
+    expect(none.err.message).toContain(`identity file ${sshd.encryptedIdentity} was not used: it is encrypted and no passphrase was given`);
+    expect(none.err.message).toContain('STRONGBOX_SFTP_PASSPHRASE');
+    const wrong = await failure(open({ identityFile: sshd.encryptedIdentity }, { STRONGBOX_SFTP_PASSPHRASE: 'not-it-9137' }));
+    expect(wrong.err.message).toContain('it does not open with the given passphrase');
+    expect(wrong.err.message).not.toContain('not-it-9137');
+  });
+
+  it('retries a refused connection (transient) and reports it', async () => {
+    const port = await new Promise<number>((res) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => res(p));
+      });
+    });
+    const { err, retries } = await failure(open({}, {}, `sftp://${sshd.user}@127.0.0.1:${port}//srv/repo`));
+    expect([err.kind, retries]).toEqual(['transient', 2]);
+    expect(err.message).toContain(`cannot connect to ${sshd.user}@127.0.0.1 port ${port}: connection refused`);
+  });
+
+  it('does not retry a host name that does not resolve', async () => {
+    const { err, retries } = await failure(open({}, {}, 'sftp:backup@no-such-host.invalid:/srv/repo'));
+    expect([err.kind, retries]).toEqual(['permanent', 0]);
+    expect(err.message).toContain('host name no-such-host.invalid does not resolve');
+  });
+
+  it('gives up on a server that accepts the connection but never answers, within the timeout, and retries', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((s) => sockets.push(s));
+    const port = await new Promise<number>((res) => silent.listen(0, '127.0.0.1', () => res((silent.address() as { port: number }).port)));
+    try {
+      const started = performance.now();
+      const { err, retries } = await failure(open({ timeoutSeconds: 1 }, {}, `sftp://u@127.0.0.1:${port}//srv`));
+      expect([err.kind, retries]).toEqual(['transient', 2]);
+      expect(err.message).toContain('no SSH handshake within the timeout');
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('fails a save into a directory the user may not write with a permanent error naming the object', async () => {
+    const root = join(repo, 'shared');
+    await open({}, {}, sshd.location(root)).create();
+    // The repository belongs to nobody, except snapshots/, which stays root's.
+    for (const d of ['', ...(await readdir(root))]) if (d !== 'snapshots') await chown(join(root, d), 65534, 65534);
+    const b = open({}, {}, sshd.location(root, 'nobody'));
+    await b.save({ type: 'key', name: 'k1' }, bytes(10));
+    const { err, retries } = await failure(b, (x) => x.save({ type: 'snapshot', name: 's1' }, bytes(10)));
+    expect([err.kind, retries]).toEqual(['permanent', 0]);
+    expect(err.message).toMatch(new RegExp(`cannot save snapshot/s1 at sftp://nobody@127.0.0.1:${sshd.port}/.*: Permission denied`));
+  });
+
+  it('removes temp files that killed writers left, keeping young ones in locks/', async () => {
+    const b = open();
+    await b.create();
+    await b.save({ type: 'data', name: 'ab01' }, bytes(5));
+    const base = join(repo, 'r');
+    await mkdir(join(base, 'data', 'cd'), { recursive: true });
+    await writeFile(join(base, 'data', 'ab', '.tmp-0001'), bytes(100));
+    await writeFile(join(base, 'data', 'cd', '.tmp-0002'), bytes(50));
+    await writeFile(join(base, 'index', '.tmp-0003'), bytes(7));
+    await writeFile(join(base, 'locks', '.tmp-0004'), bytes(3));
+    expect(await b.removeLeftovers!()).toBe(157);
+    expect(await readdir(join(base, 'data', 'ab'))).toEqual(['ab01']);
+    expect(await readdir(join(base, 'locks'))).toEqual(['.tmp-0004']);
+    await rm(join(base, 'locks', '.tmp-0004'));
+  });
+
+  it('fails every call after close() instead of connecting again', async () => {
+    const b = open();
+    await b.create();
+    await b.close();
+    await b.close();
+    const { err } = await failure(b);
+    expect(err.message).toContain('the SFTP backend was closed');
+  });
+});
