@@ -16,10 +16,23 @@ const secretSource = {
   passwordFile: z.string().min(1).optional().describe('file holding the password (first line)'),
 };
 
+/** How an sftp: repository logs in and checks the server (docs/usage/backends/sftp.md). */
+export const sftpSchema = z.strictObject({
+  identityFile: z.string().min(1).optional()
+    .describe('private key to log in with (default: the SSH agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)'),
+  knownHostsFile: z.string().min(1).optional().describe("known_hosts file holding the server's key (default ~/.ssh/known_hosts)"),
+  passphraseEnv: envName.optional().describe("variable holding the identity file's passphrase (default STRONGBOX_SFTP_PASSPHRASE)"),
+  passphraseCommand: z.string().min(1).optional().describe("command that prints the identity file's passphrase"),
+  connections: z.number().int().min(1).max(64).optional().describe('how many requests run at once over the connection (default 5)'),
+  timeoutSeconds: z.number().int().positive().optional()
+    .describe('how long the handshake or one request may take before the connection is dropped and retried (default 60)'),
+});
+
 export const repositorySchema = z.strictObject({
-  location: z.string().min(1).describe('a path for a local repository (later also s3:…, sftp:…, git:…)'),
+  location: z.string().min(1).describe('a local path, or sftp:user@host:/path or sftp://user@host:port//path (later also s3:…, git:…)'),
   ...secretSource,
   passwordCommand: z.string().min(1).optional().describe('command that prints the repository password'),
+  sftp: sftpSchema.optional().describe('options for an sftp: location'),
 });
 
 export const filesSchema = z.strictObject({
@@ -117,6 +130,7 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type AppConfig = z.infer<typeof appSchema>;
 export type RepositoryConfig = z.infer<typeof repositorySchema>;
+export type SftpConfig = z.infer<typeof sftpSchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 export type FilesConfig = z.infer<typeof filesSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;

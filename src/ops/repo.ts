@@ -1,5 +1,6 @@
 // Opening an operation's repository and holding its lock: every operation that reads or writes a repository goes
 // through `withRepository`, which closes what it opened and releases the lock however the operation ends.
+import type { SftpConfig } from '../config/schema.js';
 import { StrongboxError } from '../errors.js';
 import { abortError, throwIfAborted } from '../util/scope.js';
 import { RepoLock } from '../repository/lock.js';
@@ -12,6 +13,8 @@ import { type PasswordSource, resolvePassword } from './password.js';
 export interface RepoSpec {
   location: string;
   password: PasswordSource;
+  /** Options for an sftp: location (the repository's `sftp:` block in the config). */
+  sftp?: SftpConfig;
 }
 
 export type LockMode = 'none' | 'shared' | 'exclusive';
@@ -35,7 +38,7 @@ export const SHARED_LOCK_WAIT_MS = 30 * 60_000;
  */
 export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const repo = await openRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), {
-    index: false, clock: ctx.clock, warn: (message) => ctx.emit({ type: 'warning', message }),
+    index: false, sftp: spec.sftp, clock: ctx.clock, warn: (message) => ctx.emit({ type: 'warning', message }),
   });
   try {
     return await locked(repo, ctx, access, fn);
@@ -67,7 +70,7 @@ async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, f
 
 /** Creates a repository; `packSizeMiB` (1–128) sets the target pack size. */
 export async function initRepository(spec: RepoSpec, ctx: OpContext, opts: { packSizeMiB?: number } = {}): Promise<{ id: string; location: string; version: number }> {
-  const init: InitOptions = { clock: ctx.clock };
+  const init: InitOptions & { sftp?: SftpConfig } = { clock: ctx.clock, sftp: spec.sftp };
   if (opts.packSizeMiB !== undefined) {
     const n = opts.packSizeMiB;
     if (!Number.isInteger(n) || n < 1 || n > 128) throw new StrongboxError('USAGE', `pack size ${n} MiB: give a whole number from 1 to 128`);

@@ -58,6 +58,7 @@ function configuredRepo(c: RepoChoice, rc: RepositoryConfig): RepoSpec {
   const fromFlags = c.passwordFile !== undefined || c.passwordCommand !== undefined;
   return {
     location: c.repo ?? rc.location,
+    sftp: rc.sftp,
     password: fromFlags ? { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs }
       : { file: rc.passwordFile, command: rc.passwordCommand, env: rc.passwordEnv ?? 'STRONGBOX_PASSWORD', commandTimeoutMs: c.passwordCommandTimeoutMs },
   };
