@@ -1,6 +1,7 @@
 // How the SFTP backend fails: host keys that are unknown or changed, logins refused, encrypted keys, hosts
 // that do not resolve, answer or listen, a path the user may not write; each with its kind, so retries fit.
 
+import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +14,18 @@ import { bytes } from '../conformance/fixtures.js';
 import { haveSshd, startSshd, type SshServer } from '../support/sshd.js';
 
 const cfg = { type: 'config' as const, name: 'config' };
+
+/** Every process below `pid`. */
+function descendants(pid: number): number[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+  const kids = out.split('\n').map(Number).filter((n) => n > 0);
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
 
 describe.skipIf(!haveSshd())('sftp backend failures', () => {
   let sshd: SshServer;
@@ -132,6 +145,48 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     const { err, retries } = await failure(b, (x) => x.save({ type: 'snapshot', name: 's1' }, bytes(10)));
     expect([err.kind, retries]).toEqual(['permanent', 0]);
     expect(err.message).toMatch(new RegExp(`cannot save snapshot/s1 at sftp://nobody@127.0.0.1:${sshd.port}/.*: Permission denied`));
+  });
+
+  it('drops a connection whose requests get no answer within the timeout, and the retry reconnects', async () => {
+    const b = open({ timeoutSeconds: 1 });
+    await b.create();
+    const sessions = descendants(sshd.pid);
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const pid of sessions) process.kill(pid, 'SIGSTOP');
+    let resumed = false;
+    try {
+      const err = await b.stat(cfg).catch((e: unknown) => e as BackendError);
+      expect(err).toBeInstanceOf(BackendError);
+      expect([err.kind, err.message]).toEqual(['transient', expect.stringMatching(/got no answer within 1 s; the connection was dropped/)]);
+      for (const pid of sessions) process.kill(pid, 'SIGCONT');
+      resumed = true;
+      const { err: missing, retries } = await failure(b);
+      expect([missing.kind, retries]).toEqual(['not-found', 0]); // a new connection answered
+    } finally {
+      if (!resumed) for (const pid of sessions) process.kill(pid, 'SIGCONT');
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('fails at once when the server\'s disk is full, saying so', async ({ skip }) => {
+    const mnt = join(repo, 'small');
+    await mkdir(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs', mnt], { stdio: 'ignore' });
+    } catch {
+      console.warn('\n*** SKIPPING the full-disk test: cannot mount a tmpfs here ***\n');
+      skip();
+    }
+    try {
+      const b = open({}, {}, sshd.location(join(mnt, 'repo')));
+      await b.create();
+      const { err, retries } = await failure(b, (x) => x.save({ type: 'data', name: 'ab02' }, bytes(2 * 1024 * 1024)));
+      expect([err.kind, retries]).toEqual(['permanent', 0]);
+      expect(err.message).toMatch(/cannot save data\/ab02 at sftp:.*: the server's disk is full \(\d+ bytes free in .*, 2097152 needed\)/);
+      await b.close();
+      expect(await readdir(join(mnt, 'repo', 'data', 'ab'))).toEqual([]); // the partial temp file is gone
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
   });
 
   it('removes temp files that killed writers left, keeping young ones in locks/', async () => {

@@ -26,6 +26,8 @@ export interface SshServer {
   unauthorizedIdentity: string;
   /** The server's host key fingerprint, as ssh-keygen -l prints it (SHA256:…). */
   fingerprint: string;
+  /** The listening sshd's process ID (each connection is served by a child of it). */
+  pid: number;
   /** "sftp://user@127.0.0.1:port//<abs path>". */
   location(path: string, user?: string): string;
   /** Environment for the CLI: this server's known_hosts and the plain identity, and no SSH agent. */
@@ -116,7 +118,7 @@ export async function startSshd(): Promise<SshServer> {
   });
   const user = userInfo().username;
   const server: SshServer = {
-    host: '127.0.0.1', port, user, dir, fingerprint, passphrase,
+    host: '127.0.0.1', port, user, dir, fingerprint, passphrase, pid: child.pid!,
     knownHosts: join(dir, 'known_hosts'),
     wrongKnownHosts: join(dir, 'wrong_known_hosts'),
     identity: join(dir, 'id_ed25519'),

@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 import { systemClock } from '../../clock.js';
 import { mapLimit } from '../../util/concurrency.js';
-import { BackendError, type Backend, type FileInfo, type FileType, type Handle, type SaveOptions } from '../backend.js';
+import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type SaveOptions } from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
 import { alreadyExists, isAlreadyExistsError, isNotFoundError, isPermanentError } from '../errors.js';
-import { isNoSuchFile, isUnsupportedExtension, sftpError } from './errors.js';
+import { isNoSuchFile, isUnsupportedExtension, SFTP_STATUS, sftpError, sftpStatus } from './errors.js';
 import { joinRemote, parseSftpLocation } from './location.js';
 import { resolveSftpOptions, type SftpOptions } from './options.js';
 import { createRemote, type Callback } from './remote.js';
@@ -92,6 +92,21 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
     }
   }
 
+  /**
+   * OpenSSH reports a full disk as SFTP's generic "Failure"; statvfs@openssh.com tells it apart, so that it
+   * fails at once as permanent (as ENOSPC does locally) instead of being retried with the same result.
+   */
+  async function diskFull(err: unknown, h: Handle, need: number): Promise<BackendError | undefined> {
+    if (sftpStatus(err) !== SFTP_STATUS.FAILURE) return undefined;
+    const dir = dirOf(h);
+    const fs = await remote.call<{ f_frsize: number; f_bavail: number }>(`statvfs ${dir}`, (s, cb) => s.ext_openssh_statvfs(dir, cb))
+      .catch(() => undefined);
+    const free = fs === undefined ? Infinity : fs.f_bavail * fs.f_frsize;
+    if (free >= need) return undefined;
+    return new BackendError('permanent', `cannot save ${handleToString(h)} at ${location}: the server's disk is full `
+      + `(${free} bytes free in ${dir}, ${need} needed)`, { cause: err });
+  }
+
   async function save(h: Handle, data: Uint8Array, opts: SaveOptions = {}): Promise<void> {
     checkHandle(h, location);
     const file = pathOf(h);
@@ -108,7 +123,7 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
           tmpLeft = false;
         }
       } catch (err) {
-        throw sftpError(err, 'save', h, location);
+        throw (await diskFull(err, h, data.byteLength)) ?? sftpError(err, 'save', h, location);
       } finally {
         if (tmpLeft) await unlink(tmp).catch(() => {}); // what a failed cleanup leaves, removeLeftovers takes
       }
