@@ -1,7 +1,8 @@
 // How the SFTP backend fails: host keys that are unknown or changed, logins refused, encrypted keys, hosts
 // that do not resolve, answer or listen, a path the user may not write; each with its kind, so retries fit.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -91,6 +92,21 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     expect((await c.list('key')[Symbol.asyncIterator]().next()).done).toBe(true);
   });
 
+  it('logs in with the SSH agent first (SSH_AUTH_SOCK), before the identity file', async () => {
+    const sock = join(sshd.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      execFileSync('ssh-add', ['-q', sshd.identity], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      // The identity file alone would be refused: only the agent's key can log in.
+      const b = open({ identityFile: sshd.unauthorizedIdentity }, { SSH_AUTH_SOCK: sock });
+      await b.create();
+      await b.close();
+    } finally {
+      agent.kill();
+    }
+  });
+
   it('says an encrypted key needs a passphrase, or that the passphrase is wrong, never showing it', async () => {
     const none = await failure(open({ identityFile: sshd.encryptedIdentity }));
     expect(none.err.kind).toBe('permanent');
@@ -155,7 +171,7 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     for (const pid of sessions) process.kill(pid, 'SIGSTOP');
     let resumed = false;
     try {
-      const err = await b.stat(cfg).catch((e: unknown) => e as BackendError);
+      const err = (await b.stat(cfg).then(() => undefined, (e: unknown) => e)) as BackendError;
       expect(err).toBeInstanceOf(BackendError);
       expect([err.kind, err.message]).toEqual(['transient', expect.stringMatching(/got no answer within 1 s; the connection was dropped/)]);
       for (const pid of sessions) process.kill(pid, 'SIGCONT');

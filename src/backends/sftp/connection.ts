@@ -106,9 +106,16 @@ export async function openSession(t: SftpTarget, opts: ResolvedSftpOptions, env:
     client.on('error', (err) => fail(err));
     client.on('close', () => (ready ? onClose() : fail(new Error('the connection closed during the handshake'))));
     client.on('ready', () => {
+      // The handshake had its timeout (readyTimeout); opening the SFTP channel gets one of its own.
+      const timer = setTimeout(() => fail(new BackendError('transient', `the SFTP channel to ${t.host} did not open within ${opts.timeoutMs / 1000} s`)), opts.timeoutMs);
       client.sftp((err, sftp) => {
+        clearTimeout(timer);
         if (err) return fail(new BackendError('permanent', `the server ${t.host} has no SFTP subsystem: ${err.message}`));
+        if (ready) return sftp.end();
         ready = true;
+        // A channel that ends while the connection lives (the server's sftp process died) ends the connection too,
+        // so that the next request opens a fresh one.
+        sftp.on('close', () => client.end());
         resolve({ client, sftp });
       });
     });

@@ -20,6 +20,8 @@ const DIR_MODE = 0o700;
 /** Requests in flight for one object: CHUNK bytes each, IN_FLIGHT at a time. */
 const CHUNK = 64 * 1024;
 const IN_FLIGHT = 16;
+/** Directories listed at once by list('data'). */
+const LIST_BATCH = 8;
 /** A lock file is written in milliseconds; a temp file in locks/ this old was left by a killed writer. */
 const LOCK_TEMP_MIN_AGE_MS = 10 * 60_000;
 
@@ -186,9 +188,10 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
       ? (await filesIn(joinRemote(root, 'data'), type)).filter((e) => e.attrs.isDirectory() && !e.filename.startsWith('.'))
         .map((e) => joinRemote(root, 'data', e.filename))
       : [joinRemote(root, DIRS[type])];
-    for (const dir of dirs) {
-      for (const e of await filesIn(dir, type)) {
-        if (e.attrs.isFile() && !e.filename.startsWith('.')) yield { name: e.filename, size: e.attrs.size };
+    // Shard directories are read a few at a time: one by one, a repository's 256 would cost 256 round trips.
+    for (let i = 0; i < dirs.length; i += LIST_BATCH) {
+      for (const entries of await Promise.all(dirs.slice(i, i + LIST_BATCH).map((d) => filesIn(d, type)))) {
+        for (const e of entries) if (e.attrs.isFile() && !e.filename.startsWith('.')) yield { name: e.filename, size: e.attrs.size };
       }
     }
   }
