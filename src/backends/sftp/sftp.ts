@@ -2,24 +2,20 @@
 // and moved into place with posix-rename (or hardlink, which fails on an existing name, for exclusive saves).
 
 import { randomBytes } from 'node:crypto';
-import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
+import type { FileEntryWithStats, Stats } from 'ssh2';
 import { systemClock } from '../../clock.js';
-import { mapLimit } from '../../util/concurrency.js';
 import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type SaveOptions } from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
 import { alreadyExists, isAlreadyExistsError, isNotFoundError, isPermanentError } from '../errors.js';
 import { isNoSuchFile, isUnsupportedExtension, SFTP_STATUS, sftpError, sftpStatus } from './errors.js';
+import { remoteFiles } from './files.js';
 import { joinRemote, parseSftpLocation } from './location.js';
 import { resolveSftpOptions, type SftpOptions } from './options.js';
-import { createRemote, type Callback } from './remote.js';
+import { createRemote } from './remote.js';
 
 const DIRS: Record<Exclude<FileType, 'config'>, string> = {
   key: 'keys', data: 'data', index: 'index', snapshot: 'snapshots', lock: 'locks', quarantine: 'quarantine',
 };
-const DIR_MODE = 0o700;
-/** Requests in flight for one object: CHUNK bytes each, IN_FLIGHT at a time. */
-const CHUNK = 64 * 1024;
-const IN_FLIGHT = 16;
 /** Directories listed at once by list('data'). */
 const LIST_BATCH = 8;
 /** A lock file is written in milliseconds; a temp file in locks/ this old was left by a killed writer. */
@@ -38,34 +34,7 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
     h.type === 'config' ? root : h.type === 'data' ? joinRemote(root, 'data', h.name.slice(0, 2)) : joinRemote(root, DIRS[h.type]);
   const pathOf = (h: Handle): string => joinRemote(dirOf(h), objectName(h));
 
-  const open = (p: string, flags: 'r' | 'wx') =>
-    remote.call<Buffer>(`open ${p}`, (s, cb) => s.open(p, flags, { mode: flags === 'r' ? undefined : 0o444 }, cb));
-  const closeHandle = (p: string, fh: Buffer) => remote.call<void>(`close ${p}`, (s, cb) => s.close(fh, cb));
-  const stat = (p: string) => remote.call<Stats>(`stat ${p}`, (s, cb) => s.stat(p, cb));
-  const unlink = (p: string) => remote.call<void>(`remove ${p}`, (s, cb) => s.unlink(p, cb));
-  const readdir = (p: string) => remote.call<FileEntryWithStats[]>(`list ${p}`, (s, cb) => s.readdir(p, cb));
-
-  /** mkdir that succeeds when the directory is already there. */
-  async function ensureDir(p: string): Promise<void> {
-    try {
-      await remote.call<void>(`mkdir ${p}`, (s, cb) => s.mkdir(p, { mode: DIR_MODE }, cb));
-    } catch (err) {
-      const st = await stat(p).catch(() => undefined);
-      if (!st?.isDirectory()) throw err;
-    }
-  }
-
-  async function writeAll(p: string, fh: Buffer, data: Uint8Array): Promise<void> {
-    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const offsets = Array.from({ length: Math.ceil(buf.length / CHUNK) }, (_, i) => i * CHUNK);
-    await mapLimit(offsets, IN_FLIGHT, (off) =>
-      remote.call<void>(`write ${p}`, (s, cb) => s.write(fh, buf, off, Math.min(CHUNK, buf.length - off), off, cb)));
-    try {
-      await remote.call<void>(`fsync ${p}`, (s, cb) => s.ext_openssh_fsync(fh, cb as Callback<unknown>));
-    } catch (err) {
-      if (!isUnsupportedExtension(err)) throw err; // without fsync@openssh.com the server's own flushing decides
-    }
-  }
+  const { open, closeHandle, stat, unlink, readdir, ensureDir, writeAll, readAll } = remoteFiles(remote);
 
   /** Create the temp file, making a missing data shard directory on demand; write, sync and close it. */
   async function writeTemp(h: Handle, tmp: string, data: Uint8Array): Promise<void> {
@@ -130,17 +99,6 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
         if (tmpLeft) await unlink(tmp).catch(() => {}); // what a failed cleanup leaves, removeLeftovers takes
       }
     });
-  }
-
-  async function readAll(p: string, fh: Buffer, offset: number, length: number): Promise<Buffer> {
-    const buf = Buffer.alloc(length);
-    const offsets = Array.from({ length: Math.ceil(length / CHUNK) }, (_, i) => i * CHUNK);
-    await mapLimit(offsets, IN_FLIGHT, async (off) => {
-      const want = Math.min(CHUNK, length - off);
-      const got = await remote.call<number>(`read ${p}`, (s: SFTPWrapper, cb) => s.read(fh, buf, off, want, offset + off, cb));
-      if (got !== want) throw new BackendError('transient', `${p} ended early: read ${got} of ${want} bytes at ${offset + off}`);
-    });
-    return buf;
   }
 
   async function load(h: Handle, range?: Range): Promise<Buffer> {
