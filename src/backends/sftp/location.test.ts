@@ -5,6 +5,16 @@ import { joinRemote, parseSftpLocation } from './location.js';
 
 const me = os.userInfo().username;
 
+/** What parsing `location` throws. */
+function refusal(location: string): unknown {
+  try {
+    parseSftpLocation(location);
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 describe('parseSftpLocation', () => {
   it.each([
     ['sftp:backup@host:/srv/repo', { user: 'backup', host: 'host', port: 22, path: '/srv/repo', knownHostsName: 'host' }],
@@ -28,24 +38,14 @@ describe('parseSftpLocation', () => {
     ['sftp:u@[::1:/srv', /unclosed "\["/],
     ['sftp:u@ho st:/srv', /invalid host name/],
   ])('refuses %s with a USAGE error that shows both forms', (location, why) => {
-    let err: unknown;
-    try {
-      parseSftpLocation(location);
-    } catch (e) {
-      err = e;
-    }
+    const err = refusal(location);
     expect(isStrongboxError(err, 'USAGE')).toBe(true);
     expect(String(err)).toMatch(why);
     expect(String(err)).toContain('sftp://user@host:2222//srv/backups/repo');
   });
 
   it('refuses a password in the location without repeating it', () => {
-    let err: unknown;
-    try {
-      parseSftpLocation('sftp://u:hunter2@host//srv');
-    } catch (e) {
-      err = e;
-    }
+    const err = refusal('sftp://u:hunter2@host//srv');
     expect(String(err)).toMatch(/passwords in the location are not supported/);
     expect(String(err)).not.toContain('hunter2');
   });
