@@ -54,6 +54,13 @@ describe('strongbox.yaml', () => {
     expect(cfg.apps[0].hooks).toEqual({ before: ['php artisan down'], after: ['php artisan up'], timeoutSeconds: 600, env: [] });
   });
 
+  it('accepts an sftp repository with its sftp block', () => {
+    const text = EXAMPLE.replace('location: /var/backups/strongbox ', 'location: sftp://backup@host:2222//srv/repo\n    sftp: { identityFile: ~/.ssh/id_backup, knownHostsFile: /etc/strongbox/known_hosts, passphraseEnv: KEY_PASS, connections: 3 }\n   ');
+    expect(parseConfig(text, 'f', {}).repositories.main.sftp).toEqual({
+      identityFile: '~/.ssh/id_backup', knownHostsFile: '/etc/strongbox/known_hosts', passphraseEnv: 'KEY_PASS', connections: 3,
+    });
+  });
+
   it('the example shipped in examples/ is valid', () => {
     const text = readFileSync(join(__dirname, '../../examples/strongbox.yaml'), 'utf8');
     expect(parseConfig(text, 'examples/strongbox.yaml', { STRONGBOX_EXAMPLE_ROOT: '/tmp/x' }).apps.length).toBeGreaterThan(0);
@@ -66,6 +73,7 @@ describe('strongbox.yaml', () => {
     ['a relative path', EXAMPLE.replace('path: /var/www/shop\n', 'path: www/shop\n'), /apps\[0\]\.files\[0\]\.path: must be an absolute path/],
     ['an unknown repository', EXAMPLE.replace('repository: main', 'repository: backup'), /apps\[0\]\.repository: no repository named "backup"/],
     ['a duplicate component name', EXAMPLE.replace('name: sessions', 'name: main'), /apps\[0\]\.databases\[1\]\.name: component name "main" is used twice/],
+    ['an unknown sftp option (a passphrase written in the file)', EXAMPLE.replace('passwordEnv: STRONGBOX_PASSWORD', 'sftp: { passphrase: hunter2 }'), /repositories\.main\.sftp.*passphrase/],
     ['a duplicate app id', `${EXAMPLE}  - id: shop\n    repository: main\n`, /apps\[1\]\.id: app id "shop" is used twice/],
   ])('refuses %s, naming the file and the field', (_, text, pattern) => {
     const msg = configError(text);
