@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Client, SFTPWrapper } from 'ssh2';
 import { BackendError } from '../backend.js';
 import { loginPlan, type LoginPlan } from './auth.js';
-import { blobKeyType, fingerprint, hostKeyAlgorithms, keyTypeLabel, knownKeysFor, verifyHostKey, type KnownKey, type HostKeyVerdict } from './known-hosts.js';
+import { hostKeyAlgorithms, hostKeyMessage, knownKeysFor, verifyHostKey, type KnownKey } from './known-hosts.js';
 import type { SftpTarget } from './location.js';
 import type { ResolvedSftpOptions } from './options.js';
 
@@ -45,25 +45,6 @@ async function readKnownHosts(files: string[], name: string): Promise<KnownKey[]
     keys.push(...knownKeysFor(text, file, name));
   }
   return keys;
-}
-
-/** Why a host key was refused, with the fingerprint and what to do about it. */
-export function hostKeyMessage(t: SftpTarget, verdict: HostKeyVerdict, blob: Buffer, file: string): string {
-  const type = blobKeyType(blob);
-  const shown = `${keyTypeLabel(type)} key ${fingerprint(blob)}`;
-  const portArg = t.port === 22 ? '' : ` -p ${t.port}`;
-  const accept = `make sure this is the server's key (on the server: ssh-keygen -lf /etc/ssh/ssh_host_${keyTypeLabel(type).toLowerCase()}_key.pub), `
-    + `then accept it with: ssh-keyscan${portArg} -t ${type} ${t.host} >> ${file}`;
-  if (verdict.status === 'unknown') {
-    return `the host key of ${t.knownHostsName} is not known: it sent ${shown}, which no known_hosts file lists; ${accept}`;
-  }
-  if (verdict.status === 'revoked') {
-    return `the host key of ${t.knownHostsName} (${shown}) is marked @revoked in ${verdict.entry.file} line ${verdict.entry.line}; refusing to connect`;
-  }
-  const where = verdict.status === 'changed' ? verdict.recorded.map((k) => `${k.file} line ${k.line}`).join(', ') : '';
-  return `the host key of ${t.knownHostsName} has CHANGED: it sent ${shown}, not the key recorded in ${where}. `
-    + 'Someone may be intercepting the connection, or the server was reinstalled. If you are sure the new key is right, '
-    + `remove the old one with: ssh-keygen -R '${t.knownHostsName}' -f ${verdict.status === 'changed' ? verdict.recorded[0].file : file}; then ${accept}`;
 }
 
 /** Turn an ssh2 connection failure into a BackendError that says what to do. */
