@@ -221,10 +221,23 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     await rm(join(base, 'locks', '.tmp-0004'));
   });
 
-  it('fails every call after close() instead of connecting again', async () => {
+  it('ends its connection on close() (the session on the server goes away) and fails every later call', async () => {
+    const before = new Set(descendants(sshd.pid));
     const b = open();
     await b.create();
+    const mine = descendants(sshd.pid).filter((p) => !before.has(p));
+    expect(mine.length).toBeGreaterThan(0);
     await b.close();
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && mine.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(mine.filter(alive)).toEqual([]);
     await b.close();
     const { err } = await failure(b);
     expect(err.message).toContain('the SFTP backend was closed');
