@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   HOOK: { exit: 5, http: 500, summary: 'a before-backup hook failed (nothing was backed up) or an after-backup hook failed' },
   SOURCE: { exit: 4, http: 502, summary: 'a database dump or restore failed (tool missing, server down, bad credentials, dump error)' },
   UNHEALTHY: { exit: 6, http: 503, summary: 'status: a scheduled periodicity is overdue or has no snapshot, or a newest snapshot is incomplete' },
+  IO: { exit: 7, http: 507, summary: 'a local file or directory could not be read or written (disk full, permission denied, read-only filesystem, too many open files)' },
   INTERRUPTED: { exit: 130, http: 500, summary: 'interrupted by a signal' },
   INTERNAL: { exit: 1, http: 500, summary: 'an unexpected internal error' },
 } as const;
@@ -46,4 +47,47 @@ export function exitStatusFor(e: unknown): number {
 
 export function httpStatusFor(e: unknown): number {
   return e instanceof StrongboxError ? ERROR_CODES[e.code].http : ERROR_CODES.INTERNAL.http;
+}
+
+/** What to do about a system error, by errno code: the advice a message about it ends with. */
+const SYSTEM_ADVICE: Record<string, string> = {
+  ENOSPC: 'no space left on the device: free some space or choose another location',
+  EDQUOT: 'the disk quota is exhausted: free some space or raise the quota',
+  EACCES: 'permission denied: run as a user that may access it, or change its permissions',
+  EPERM: 'operation not permitted: run as a user that may do this, or check the file\'s attributes',
+  EROFS: 'the filesystem is read-only: remount it read-write or choose another location',
+  EMFILE: 'too many open files in this process: raise the limit (ulimit -n) and try again',
+  ENFILE: 'too many open files on this system: close some programs or raise fs.file-max, and try again',
+  EIO: 'an input/output error: the disk or the filesystem may be failing; check the system log',
+  ENAMETOOLONG: 'the name is too long for this filesystem',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'it is a directory where a file was expected',
+  ENOENT: 'no such file or directory',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+/** An error's reason for a message: for a system error its errno code and what to do, else its message. */
+export function systemReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string' && SYSTEM_ADVICE[code] !== undefined) return `${code}, ${SYSTEM_ADVICE[code]}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * A system error from the local filesystem (an errno error with a path or syscall) as an IO error whose message
+ * names the path, the operation and what to do; undefined for anything else. The one translation every front
+ * end applies, so no errno error reaches a user as an "internal error".
+ */
+export function fromSystemError(e: unknown): StrongboxError | undefined {
+  const err = e as (NodeJS.ErrnoException & { dest?: string }) | null;
+  if (!(err instanceof Error) || typeof err.code !== 'string' || !/^E[A-Z0-9]+$/.test(err.code)) return undefined;
+  if (err.path === undefined && err.syscall === undefined) return undefined;
+  const advice = SYSTEM_ADVICE[err.code] ?? err.message.replace(/^[A-Z0-9]+: /, '');
+  const what = err.path !== undefined ? ` ${err.path}${err.dest !== undefined ? ` -> ${err.dest}` : ''}` : '';
+  return new StrongboxError('IO', `${err.syscall ?? 'access'}${what} failed (${err.code}): ${advice}`, { cause: e });
+}
+
+/** The error a user sees: a StrongboxError as it is, a system error translated, anything else unchanged. */
+export function toUserError(e: unknown): unknown {
+  return e instanceof StrongboxError ? e : (fromSystemError(e) ?? e);
 }

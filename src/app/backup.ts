@@ -129,6 +129,7 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
   if (!dbs.length && !trees.length) {
     throw new StrongboxError('USAGE', `app ${app.id} has no ${opts.only === 'db' ? 'databases' : opts.only === 'files' ? 'file trees' : 'databases or file trees'} to back up`);
   }
+  // Newest written first, so the parent and the trees compared against are the last ones saved.
   const history = (await repo.listSnapshots()).filter((s) => s.snapshot.app === app.id);
   const packer = new Packer(repo);
   const components: Component[] = [];
@@ -189,7 +190,7 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
   const dumps = components.filter((c): c is DatabaseComponent => c.kind === 'database');
   summary.databases = dumps.length;
   summary.databaseBytes = dumps.reduce((a, c) => a + c.size, 0);
-  const parent = history[0]?.id ?? null;
+  const parent = repo.newestWritten(history)?.id ?? null;
   const recorded = await recordSnapshots(repo, {
     time: opts.time, host: opts.host, app: app.id, paths: trees.map((f) => f.path), tags: opts.tags, parent, components, summary,
     errors, periodicity: opts.periodicity, note: opts.note,

@@ -27,7 +27,7 @@ export interface BackupOptions {
   excludes?: string[];
   tags?: string[];
   host?: string;
-  /** A snapshot ID, or undefined to pick the latest snapshot of the same host and paths. */
+  /** A snapshot ID, or undefined to pick the newest written snapshot of the same host and paths. */
   parent?: string;
   /** Record the snapshot at this time (ms since epoch) instead of now. */
   time?: number;
@@ -121,7 +121,7 @@ export interface ArchiveResult {
  */
 export async function archivePaths(repo: Repository, packer: Packer, pool: FilePool, opts: ArchiveOptions): Promise<ArchiveResult> {
   const t0 = monotonicMs();
-  const run = new Walk(repo, packer, pool, makeExcluder(opts.excludes ?? []), !!opts.oneFileSystem, opts.onWarning, opts.signal);
+  const run = new Walk(repo, packer, pool, makeExcluder(opts.excludes ?? []), !!opts.oneFileSystem, opts.onWarning, opts.signal, repositoryDir(repo));
   const ticker = opts.onProgress ? setInterval(() => opts.onProgress!(run.counters.snapshot(monotonicMs() - t0)), 250) : null;
   try {
     const rootDone = await run.scanVirtual(buildTrie(opts.paths), '', opts.parentTree);
@@ -149,7 +149,7 @@ export function summarize(walks: Counters[], packer: Packer, durationMs: number,
 async function findParent(repo: Repository, ref: string | undefined, host: string, paths: string[]): Promise<SnapshotRef | null> {
   if (ref) return repo.resolveSnapshot(ref);
   const all = await repo.listSnapshots();
-  return all.find((s) => s.snapshot.host === host && samePaths(s.snapshot.paths, paths) && filesComponent(s.snapshot)) ?? null;
+  return repo.newestWritten(all.filter((s) => s.snapshot.host === host && samePaths(s.snapshot.paths, paths) && filesComponent(s.snapshot))) ?? null;
 }
 
 function buildTrie(paths: string[]): PathTrie {
@@ -177,6 +177,20 @@ function later<T>(p: Promise<T>): Later<T> {
   return { p };
 }
 
+/**
+ * The repository's own directory when it is on this filesystem, by device and inode (so a symlink or bind mount
+ * to it is recognised too): a backed-up path that holds it leaves it out rather than backing up the backup.
+ */
+function repositoryDir(repo: Repository): { key: string; path: string } | undefined {
+  if (repo.localPath === undefined) return undefined;
+  try {
+    const st = lstatSync(repo.localPath, { bigint: true });
+    return { key: `${st.dev}:${st.ino}`, path: repo.localPath };
+  } catch {
+    return undefined;
+  }
+}
+
 class Walk {
   readonly counters = new Counters();
   readonly errors: { path: string; message: string }[] = [];
@@ -190,6 +204,7 @@ class Walk {
     private readonly oneFileSystem: boolean,
     private readonly warn?: (path: string, message: string) => void,
     private readonly signal?: AbortSignal,
+    private readonly repoDir?: { key: string; path: string },
   ) {}
 
   /** The directories above the backed-up paths: metadata from lstat, children only the wanted ones. */
@@ -237,6 +252,10 @@ class Walk {
     const node = this.statNode(path, name);
     if (!node) return later(Promise.resolve(null));
     if (this.excluder.excluded(rel, node.type === 'dir')) return later(Promise.resolve(null));
+    if (node.type === 'dir' && this.repoDir?.key === `${node.dev}:${node.inode}`) {
+      this.warn?.(displayPath(path), `the repository ${this.repoDir.path} is inside the backed-up path; it is left out of the snapshot`);
+      return later(Promise.resolve(null));
+    }
     if (this.oneFileSystem && dev !== null && node.dev !== dev) {
       // Like restic and tar: the mount point directory is kept (empty, with its metadata) so a restore recreates it.
       if (node.type !== 'dir') return later(Promise.resolve(null));

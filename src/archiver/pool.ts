@@ -39,19 +39,17 @@ export class FilePool {
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private spaceWaiters: (() => void)[] = [];
+  private readonly data: WorkerInit;
+  private closed = false;
 
-  constructor(init: Omit<WorkerInit, 'inflight' | 'inflightLimit'>, threads = Math.max(1, Math.min(availableParallelism(), 8)), signal?: AbortSignal) {
+  /**
+   * The workers start with the first file to read, not before: a backup in which nothing changed (every file
+   * taken from the parent snapshot) never pays for starting them.
+   */
+  constructor(init: Omit<WorkerInit, 'inflight' | 'inflightLimit'>, private readonly threads = Math.max(1, Math.min(availableParallelism(), 8)), signal?: AbortSignal) {
     const sab = new SharedArrayBuffer(4);
     this.inflight = new Int32Array(sab);
-    const data: WorkerInit = { ...init, inflight: sab, inflightLimit: 4 * 1024 * 1024 };
-    for (let i = 0; i < threads; i++) {
-      // A small young generation per worker keeps the 100,000-file backup under 256 MiB (262 MiB without it).
-      const w = new Worker(workerUrl(), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-      const slot = { w, batches: [] as number[][] };
-      w.on('message', (m: FromWorker) => { this.chain = this.chain.then(() => this.receive(slot, m)); });
-      w.on('error', (e) => this.fail(new StrongboxError('INTERNAL', `backup worker failed: ${e.message}`, { cause: e })));
-      this.workers.push(slot);
-    }
+    this.data = { ...init, inflight: sab, inflightLimit: 4 * 1024 * 1024 };
     // Cancelled: every pending file fails at once and the workers stop; the walk sees the abort error.
     signal?.addEventListener('abort', () => {
       this.fail(abortError(signal));
@@ -76,10 +74,23 @@ export class FilePool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((s) => s.w.terminate()));
   }
 
+  private start(): void {
+    for (let i = 0; i < this.threads; i++) {
+      // A small young generation per worker keeps the 100,000-file backup under 256 MiB (262 MiB without it).
+      const w = new Worker(workerUrl(), { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      const slot = { w, batches: [] as number[][] };
+      w.on('message', (m: FromWorker) => { this.chain = this.chain.then(() => this.receive(slot, m)); });
+      w.on('error', (e) => this.fail(new StrongboxError('INTERNAL', `backup worker failed: ${e.message}`, { cause: e })));
+      this.workers.push(slot);
+    }
+  }
+
   private dispatch(): void {
+    if (this.workers.length === 0 && this.queue.length && !this.closed) this.start();
     for (const slot of this.workers) {
       while (slot.batches.length < 2 && this.queue.length) {
         const batch: number[] = [];

@@ -7,7 +7,7 @@ import { safeUser } from '../util/user.js';
 import { VERSION } from '../version.js';
 
 export interface SnapshotRecord {
-  /** Record the snapshot at this time (ms since epoch) instead of now. */
+  /** Record the snapshot at this time (ms since epoch) instead of now: such a snapshot gets no `seq`. */
   time?: number;
   host?: string;
   app?: string;
@@ -31,8 +31,11 @@ export interface RecordedSnapshots {
 }
 
 export async function recordSnapshots(repo: Repository, r: SnapshotRecord): Promise<RecordedSnapshots> {
+  // Taken last, so it counts the snapshots other backups saved while this one ran. A snapshot given its time
+  // (--time: an import) is placed in history by that time instead, like one written before seq existed.
+  const seq = r.time === undefined ? await repo.nextSeq() : undefined;
   const base: Snapshot = {
-    version: 1, time: new Date(r.time ?? repo.clock.now()).toISOString(), host: r.host ?? hostname(), username: safeUser(),
+    version: 1, time: new Date(r.time ?? repo.clock.now()).toISOString(), ...(seq !== undefined ? { seq } : {}), host: r.host ?? hostname(), username: safeUser(),
     ...(r.app !== undefined ? { app: r.app } : {}), paths: r.paths, tags: r.tags ?? [], parent: r.parent,
     program: `strongbox ${VERSION}`, components: r.components, summary: r.summary,
   };

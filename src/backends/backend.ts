@@ -16,6 +16,17 @@ export interface Handle {
 export interface FileInfo {
   name: string;
   size: number;
+  /**
+   * When the storage wrote the object (ms since the epoch), by the storage's clock where it keeps one
+   * (S3 LastModified; a network file system's server). Only given when a listing asks for it, and only by
+   * backends that know it: snapshots are ordered without it, it serves to spot a writer whose clock is off.
+   */
+  modTime?: number;
+}
+
+export interface ListOptions {
+  /** Also report each object's modTime, where the backend knows it. */
+  modTime?: boolean;
 }
 
 export interface BackendCapabilities {
@@ -36,6 +47,11 @@ export interface Backend {
   /** Human-readable location, without secrets (e.g. "/var/backups/repo", "s3:bucket/prefix"). */
   readonly location: string;
   readonly capabilities: BackendCapabilities;
+  /**
+   * The absolute directory the objects live in when the store is this machine's filesystem (the local backend),
+   * so a backup can leave the repository out of the paths it walks and a restore can refuse to write into it.
+   */
+  readonly localPath?: string;
   /** Create the backend's layout (directories, bucket prefix). Idempotent. */
   create(): Promise<void>;
   /** Store an object atomically: readers see all of it or nothing. */
@@ -44,7 +60,7 @@ export interface Backend {
   load(h: Handle, range?: { offset: number; length: number }): Promise<Buffer>;
   stat(h: Handle): Promise<FileInfo>;
   /** List all objects of one type. */
-  list(type: FileType): AsyncIterable<FileInfo>;
+  list(type: FileType, opts?: ListOptions): AsyncIterable<FileInfo>;
   /** Remove an object; removing a missing object is not an error. */
   remove(h: Handle): Promise<void>;
   /**

@@ -1,6 +1,7 @@
 // Error classification shared by every backend: BackendError kinds and raw errno codes mapped to
 // not-found / already-exists / permanent / transient, and messages that name the object and location.
 
+import { systemReason } from '../errors.js';
 import { BackendError, handleToString, type Handle } from './backend.js';
 
 type Kind = BackendError['kind'];
@@ -61,6 +62,6 @@ export function toBackendError(err: unknown, op: string, what: Handle | string, 
   const kind = errorKind(err) ?? 'transient';
   if (kind === 'not-found' && typeof what !== 'string') return notFound(what, location, err);
   if (kind === 'already-exists' && typeof what !== 'string') return alreadyExists(what, location, err);
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = systemReason(err);
   return new BackendError(kind, `cannot ${op} ${subject(what)} at ${location}: ${reason}`, { cause: err });
 }

@@ -1,9 +1,9 @@
 // What every command shares: the global options, where output goes, and running one operation with a context
 // whose events are rendered and whose scope is closed however the operation ends.
-import { StrongboxError } from '../errors.js';
 import { type OpContext, newContext } from '../ops/context.js';
 import type { RepoChoice } from '../ops/target.js';
 import { parseDuration } from '../util/duration.js';
+import { parseDateTime } from '../util/time.js';
 import type { Scope } from '../util/scope.js';
 import { type Renderer, renderer } from './output/render.js';
 
@@ -15,6 +15,7 @@ export interface GlobalOptions {
   passwordCommandTimeout?: string;
   json?: boolean;
   quiet?: boolean;
+  debug?: boolean;
 }
 
 export interface Io {
@@ -69,12 +70,9 @@ export function lockWait(retryLock: string | undefined, fallbackMs: number): num
   return retryLock === undefined ? fallbackMs : parseDuration(retryLock, '--retry-lock');
 }
 
-/** A --time/--since/--until value in ms since the epoch. */
+/** A --time/--since/--until value in ms since the epoch (the one date grammar: util/time.ts). */
 export function parseTime(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new StrongboxError('USAGE', `${flag} ${v} is not a date/time (use e.g. 2026-11-22T10:00:00Z)`);
-  return ms;
+  return v === undefined ? undefined : parseDateTime(v, flag);
 }
 
 export const collect = (v: string, acc: string[] = []) => [...acc, v];

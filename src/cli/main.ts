@@ -5,7 +5,7 @@ import { realpathSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { ERROR_CODES, exitStatusFor, StrongboxError } from '../errors.js';
+import { ERROR_CODES, exitStatusFor, StrongboxError, toUserError } from '../errors.js';
 import { INTERRUPT_HOOK_SECONDS } from '../app/hooks.js';
 import { VERSION } from '../version.js';
 import { type GlobalOptions, type Io, liveScopes, processIo } from './context.js';
@@ -40,6 +40,7 @@ export function buildProgram(io: Io): Command {
     .option('--password-command-timeout <duration>', 'stop a password command that runs longer than this (default 60s)')
     .option('--json', 'machine-readable output')
     .option('-q, --quiet', 'print only errors')
+    .option('--debug', 'print the stack trace of an unexpected error')
     .addHelpText('after', `\nEnvironment: STRONGBOX_REPOSITORY, STRONGBOX_CONFIG, STRONGBOX_PASSWORD, STRONGBOX_NEW_PASSWORD (key add)\n\n${exitCodeHelp()}`)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
@@ -59,14 +60,20 @@ export async function runCli(argv: string[], outer: Io = processIo): Promise<num
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : ERROR_CODES.USAGE.exit;
-    const json = !!program.opts<GlobalOptions>().json && onlyLines;
+  } catch (caught) {
+    if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : ERROR_CODES.USAGE.exit;
+    const e = toUserError(caught);
+    const { json: wantJson, debug } = program.opts<GlobalOptions>();
+    const json = !!wantJson && onlyLines;
     if (e instanceof StrongboxError) {
       io.err(`strongbox: ${e.message}`);
+      if (debug && e.cause instanceof Error) io.err(`cause: ${e.cause.stack ?? e.cause.message}`);
       if (json) io.out(JSON.stringify({ type: 'error', code: e.code, exit: exitStatusFor(e), message: e.message }));
     } else {
-      io.err(`strongbox: internal error: ${(e as Error)?.stack ?? String(e)}`);
+      // A bug: the trace only with --debug, so a user sees one line and how to report it.
+      const message = (e as Error)?.message ?? String(e);
+      io.err(debug ? `strongbox: internal error: ${(e as Error)?.stack ?? String(e)}`
+        : `strongbox: internal error: ${message}\n(this is a bug in strongbox; run again with --debug for the stack trace and report it)`);
       if (json) io.out(JSON.stringify({ type: 'error', code: 'INTERNAL', exit: exitStatusFor(e), message: String((e as Error)?.message ?? e) }));
     }
     return exitStatusFor(e);

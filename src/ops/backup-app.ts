@@ -4,12 +4,16 @@ import { type AppBackupOptions, type AppBackupResult, backupApp } from '../app/b
 import type { AppConfig, Config } from '../config/schema.js';
 import { exitStatusFor, isStrongboxError, StrongboxError } from '../errors.js';
 import { abortError } from '../util/scope.js';
+import { checkSnapshotTime } from '../util/time.js';
 import type { OpContext } from './context.js';
 import { SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
 import { appRepo, type RepoChoice } from './target.js';
 
-/** The apps to back up, in order (one, or every app of the config), and what each backup is told. */
-export type AppBackupInput = Omit<AppBackupOptions, 'scope' | 'emit' | 'threads'> & { apps: AppConfig[]; lockWaitMs?: number };
+/**
+ * The apps to back up, in order (one, or every app of the config), and what each backup is told. `allowFuture`
+ * accepts a `time` more than a few minutes ahead of the clock (util/time.ts: years 1970–9999 in any case).
+ */
+export type AppBackupInput = Omit<AppBackupOptions, 'scope' | 'emit' | 'threads'> & { apps: AppConfig[]; lockWaitMs?: number; allowFuture?: boolean };
 
 /** Per app: `ok`, `incomplete` (unreadable files), `hook-failed` (saved, but an after hook failed), or `failed`. */
 export type AppBackupOutcome = 'ok' | 'incomplete' | 'hook-failed' | 'failed';
@@ -30,12 +34,14 @@ export interface AppBackupsResult {
 
 export async function backupApps(choice: RepoChoice, cfg: Config, input: AppBackupInput, ctx: OpContext): Promise<AppBackupsResult> {
   if (!input.apps.length) throw new StrongboxError('USAGE', 'the config has no apps');
+  if (input.time !== undefined) checkSnapshotTime(input.time, ctx.clock.now(), input.allowFuture);
+  const { apps: _apps, lockWaitMs: _wait, allowFuture: _future, ...opts } = input;
   const reports: AppBackupReport[] = [];
   for (const app of input.apps) {
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     try {
       const result = await withRepository(appRepo(choice, cfg, app), ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS }, (repo) =>
-        backupApp(repo, app, { ...input, scope: ctx.scope, emit: ctx.emit }));
+        backupApp(repo, app, { ...opts, scope: ctx.scope, emit: ctx.emit }));
       const outcome = result.afterHookError ? 'hook-failed' : result.snapshot.incomplete ? 'incomplete' : 'ok';
       reports.push({ app: app.id, outcome, result, ...(result.afterHookError ? { error: result.afterHookError } : {}) });
     } catch (e) {

@@ -1,6 +1,7 @@
 // Backup of file trees given by path: one snapshot of them (or one per periodicity with "all").
 import { backup as archive, type BackupOptions, type BackupResult } from '../archiver/archiver.js';
 import { throwIfAborted } from '../util/scope.js';
+import { checkSnapshotTime } from '../util/time.js';
 import type { OpContext } from './context.js';
 import { type RepoSpec, SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
 
@@ -8,6 +9,8 @@ import { type RepoSpec, SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
 export type BackupInput = Omit<BackupOptions, 'signal' | 'onProgress' | 'onWarning' | 'threads'> & {
   /** How long to wait for a running forget/prune (ms; default 30 minutes). */
   lockWaitMs?: number;
+  /** Accept a `time` more than a few minutes ahead of the clock (util/time.ts: years 1970–9999 in any case). */
+  allowFuture?: boolean;
 };
 
 /** `ok`, or `incomplete` when some paths could not be read (the snapshot is saved and marked so). */
@@ -18,11 +21,12 @@ export interface BackupOpResult extends BackupResult {
 }
 
 export async function backupPaths(spec: RepoSpec, input: BackupInput, ctx: OpContext): Promise<BackupOpResult> {
+  if (input.time !== undefined) checkSnapshotTime(input.time, ctx.clock.now(), input.allowFuture);
   const access = { lock: 'shared' as const, waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS };
   return withRepository(spec, ctx, access, async (repo) => {
     throwIfAborted(ctx.signal);
     ctx.emit({ type: 'phase', phase: 'files', state: 'started' });
-    const { lockWaitMs: _wait, ...opts } = input;
+    const { lockWaitMs: _wait, allowFuture: _future, ...opts } = input;
     const res = await archive(repo, {
       ...opts, signal: ctx.signal,
       onProgress: (p) => ctx.emit({ type: 'progress', phase: 'files', ...p }),

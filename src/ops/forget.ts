@@ -3,6 +3,7 @@
 import type { AppConfig } from '../config/schema.js';
 import { prune, type PruneResult } from '../repository/prune.js';
 import type { Repository } from '../repository/repository.js';
+import { retentionWarning } from '../repository/write-order.js';
 import { type GroupPlan, planForget } from '../retention/groups.js';
 import type { Policy } from '../retention/policy.js';
 import { throwIfAborted } from '../util/scope.js';
@@ -36,8 +37,10 @@ export async function forget(spec: RepoSpec, input: ForgetInput, ctx: OpContext)
   const lock = input.dryRun && !input.prune ? 'none' : 'exclusive';
   return withRepository(spec, ctx, { lock, waitMs: input.lockWaitMs ?? 0, index: !!input.prune }, async (repo) => {
     const all = (await repo.listSnapshots()).filter((s) => input.app === undefined || s.snapshot.app === input.app);
-    const groups = planForget({ snapshots: all, apps: input.apps, flags: input.policy, now: ctx.clock.now() });
+    const now = ctx.clock.now();
+    const groups = planForget({ snapshots: all, apps: input.apps, flags: input.policy, now });
     ctx.emit({ type: 'phase', phase: 'forget', state: 'started' });
+    for (const d of groups.flatMap((g) => g.decisions)) if (d.aheadMs) ctx.emit({ type: 'warning', message: retentionWarning(d.ref, now) });
     const doomed = groups.flatMap((g) => g.decisions.filter((d) => !d.keep).map((d) => d.id));
     const removed: string[] = [];
     // With prune, a damaged repository is found before anything is forgotten: prune would refuse it

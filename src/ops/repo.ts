@@ -1,7 +1,7 @@
 // Opening an operation's repository and holding its lock: every operation that reads or writes a repository goes
 // through `withRepository`, which closes what it opened and releases the lock however the operation ends.
 import type { SftpConfig } from '../config/schema.js';
-import { StrongboxError } from '../errors.js';
+import { StrongboxError, toUserError } from '../errors.js';
 import { abortError, throwIfAborted } from '../util/scope.js';
 import { RepoLock } from '../repository/lock.js';
 import { createRepository, openRepository } from '../repository/open.js';
@@ -45,7 +45,7 @@ export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: 
   } catch (e) {
     // Cancelled: whatever failed on the way out (a killed tool, a closed pipe) is the cancellation.
     if (ctx.signal.aborted) throw abortError(ctx.signal);
-    throw e;
+    throw toUserError(e);
   } finally {
     await repo.close();
   }

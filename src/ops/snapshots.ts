@@ -24,8 +24,9 @@ export function snapshotFilter(q: SnapshotQuery): SnapshotFilter {
 }
 
 /**
- * "latest" is the newest snapshot the query selects (of an app, of a periodicity) that `has` what the caller
- * needs; an ID prefix names one snapshot of any app, so a periodicity with it is refused, not silently ignored.
+ * "latest" is the newest written snapshot (write-order.ts) the query selects (of an app, of a periodicity) that
+ * `has` what the caller needs; an ID prefix names one snapshot of any app, so a periodicity with it is refused,
+ * not silently ignored.
  */
 export function resolveRef(repo: Repository, ref: string, q: SnapshotQuery & { has?: (s: Snapshot) => boolean } = {}): Promise<SnapshotRef> {
   if (q.periodicity !== undefined && ref !== 'latest') throw new StrongboxError('USAGE', '--periodicity selects among snapshots for \'latest\'; an ID names one already');

@@ -1,9 +1,9 @@
 // An opened repository: config, master key, blob index, and typed access to blobs and sealed objects.
 // Everything above (archiver, restorer, check, commands) goes through this.
 import { randomBytes } from 'node:crypto';
-import type { Backend, FileInfo, FileType, Handle } from '../backends/backend.js';
+import { type Backend, BackendError, type FileInfo, type FileType, type Handle } from '../backends/backend.js';
 import { type Clock, systemClock } from '../clock.js';
-import { isStrongboxError, StrongboxError } from '../errors.js';
+import { isStrongboxError, StrongboxError, systemReason } from '../errors.js';
 import { zstdDecompress } from './compress.js';
 import { blobId, type MasterKey, newMasterKey, open as openSealed, sha256Hex } from './crypto.js';
 import { newConfig, parseConfig, type RepoConfig, signConfig, verifyConfig } from './config.js';
@@ -12,7 +12,8 @@ import { decodeIndex } from './index-file.js';
 import { type KdfParams, makeKeyFile, openKeyFile, parseKeyFile } from './keys.js';
 import { openObject, sealObject, type ObjectKind } from './objects.js';
 import { decodeTree, type Tree } from './tree.js';
-import { type Snapshot, type SnapshotRef, sortNewestFirst } from './snapshot.js';
+import type { Snapshot, SnapshotRef } from './snapshot.js';
+import { newestWritten, nextSeq, sortNewestWritten } from './write-order.js';
 import { mapLimit } from '../util/concurrency.js';
 import { resolveIdPrefix } from './ids.js';
 
@@ -39,7 +40,11 @@ export class Repository {
   /** Index objects the last loadIndex skipped because they could not be read or verified. */
   damagedIndexes: DamagedObject[] = [];
   private readonly treeCache = new Map<string, Tree>();
+  /** Snapshot objects are immutable and named by content: one loaded never needs loading again. */
+  private readonly snapshotCache = new Map<string, Snapshot>();
   private readonly warned = new Set<string>();
+  /** Snapshots dated in the future already named in a warning (once each, whatever the wording). */
+  private readonly namedAhead = new Set<string>();
   private warnSink: Warn = () => {};
 
   private constructor(
@@ -214,7 +219,10 @@ export class Repository {
     return this.saveObject('snapshot', Buffer.from(JSON.stringify(s)));
   }
 
+  /** A snapshot object, checked; callers share the cached copy and must not change it. */
   async loadSnapshot(id: string): Promise<Snapshot> {
+    const hit = this.snapshotCache.get(id);
+    if (hit) return hit;
     const body = await this.loadObject('snapshot', id);
     let s: Snapshot;
     try {
@@ -225,25 +233,31 @@ export class Repository {
     if (!s || typeof s.time !== 'string' || !Array.isArray(s.components)) {
       throw new StrongboxError('INTEGRITY', `snapshot ${id}: not a snapshot (no time or component list)`);
     }
+    this.snapshotCache.set(id, s);
     return s;
   }
 
-  /** Every snapshot that reads and verifies (newest first), and the ones that do not. */
+  /**
+   * Every snapshot that reads and verifies, newest written first (write-order.ts: `seq`, then the claimed
+   * time), each with the storage's time where the backend gives it; and the ones that do not read.
+   */
   async readSnapshots(): Promise<{ snapshots: SnapshotRef[]; damaged: DamagedObject[] }> {
     const damaged: DamagedObject[] = [];
-    const refs = await mapLimit(await this.snapshotNames(), 8, async (id) => {
+    const files: FileInfo[] = [];
+    for await (const f of this.backend.list('snapshot', { modTime: true })) files.push(f);
+    const refs = await mapLimit(files, 8, async ({ name: id, modTime }) => {
       try {
-        return { id, snapshot: await this.loadSnapshot(id) };
+        return { id, snapshot: await this.loadSnapshot(id), ...(modTime !== undefined ? { storedAt: modTime } : {}) };
       } catch (e) {
         if (!isStrongboxError(e, 'INTEGRITY')) throw e;
         damaged.push({ type: 'snapshot', name: id, message: e.message });
         return null;
       }
     });
-    return { snapshots: sortNewestFirst(refs.filter((r) => r !== null)), damaged };
+    return { snapshots: sortNewestWritten(refs.filter((r) => r !== null), this.clock.now()), damaged };
   }
 
-  /** All snapshots that read and verify, newest first; each damaged one is skipped with a warning. */
+  /** All snapshots that read and verify, newest written first; each damaged one is skipped with a warning. */
   async listSnapshots(): Promise<SnapshotRef[]> {
     const { snapshots, damaged } = await this.readSnapshots();
     for (const d of damaged) this.warn(`skipping ${d.message}; run 'strongbox repair snapshots'`);
@@ -256,15 +270,34 @@ export class Repository {
     return names;
   }
 
+  /** The `seq` for a snapshot written now: 1 + the highest in the repository, listed afresh. */
+  async nextSeq(): Promise<number> {
+    return nextSeq((await this.listSnapshots()).map((s) => s.snapshot));
+  }
+
   /**
-   * Resolve "latest" (the newest readable snapshot `filter` accepts) or an ID prefix (the rule of ids.ts).
-   * A prefix is matched against the stored names, so only the snapshot it names has to be readable.
+   * The newest written of `list`: what 'latest' and a backup's parent are. Each snapshot of the list dated more
+   * than a few minutes ahead of this host's clock is named in a warning (once), saying whether it was used.
+   */
+  newestWritten(list: SnapshotRef[]): SnapshotRef | undefined {
+    const { chosen, ahead } = newestWritten(list, this.clock.now());
+    for (const { ref, warning } of ahead) {
+      if (this.namedAhead.has(ref.id)) continue;
+      this.namedAhead.add(ref.id);
+      this.warn(warning);
+    }
+    return chosen;
+  }
+
+  /**
+   * Resolve "latest" (the newest written readable snapshot `filter` accepts) or an ID prefix (the rule of
+   * ids.ts). A prefix is matched against the stored names, so only the snapshot it names has to be readable.
    */
   async resolveSnapshot(ref: string, filter?: (s: SnapshotRef) => boolean): Promise<SnapshotRef> {
     if (ref === 'latest') {
-      const all = (await this.listSnapshots()).filter(filter ?? (() => true));
-      if (!all.length) throw new StrongboxError('NOT_FOUND', `no snapshot in ${this.backend.location} matches 'latest'`);
-      return all[0];
+      const latest = this.newestWritten((await this.listSnapshots()).filter(filter ?? (() => true)));
+      if (!latest) throw new StrongboxError('NOT_FOUND', `no snapshot in ${this.backend.location} matches 'latest'`);
+      return latest;
     }
     const id = resolveIdPrefix('snapshot', ref, await this.snapshotNames(), this.backend.location);
     const s = { id, snapshot: await this.loadSnapshot(id) };
@@ -275,6 +308,11 @@ export class Repository {
   /** Where the repository is, for messages (no secrets). */
   get location(): string {
     return this.backend.location;
+  }
+
+  /** The repository's directory when it is on this machine's filesystem (see Backend.localPath). */
+  get localPath(): string | undefined {
+    return this.backend.localPath;
   }
 
   /** Releases the backend's connections and handles; the repository is not used afterwards. */
@@ -288,7 +326,7 @@ export class Repository {
     try {
       for await (const f of this.backend.list(type)) out.push(f);
     } catch (e) {
-      throw new StrongboxError('BACKEND', `listing ${type} objects in ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+      throw backendFailure(`listing ${type} objects in ${this.backend.location}`, e);
     }
     return out;
   }
@@ -298,7 +336,7 @@ export class Repository {
     try {
       await this.backend.remove(h);
     } catch (e) {
-      throw new StrongboxError('BACKEND', `removing ${h.type}/${h.name} from ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+      throw backendFailure(`removing ${h.type}/${h.name} from ${this.backend.location}`, e);
     }
   }
 
@@ -306,7 +344,7 @@ export class Repository {
     try {
       await this.backend.save(h, data, { exclusive });
     } catch (e) {
-      throw new StrongboxError('BACKEND', `saving ${h.type}/${h.name} to ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+      throw backendFailure(`saving ${h.type}/${h.name} to ${this.backend.location}`, e);
     }
   }
 
@@ -317,9 +355,15 @@ export class Repository {
       if (this.backend.isNotFound(e)) {
         throw new StrongboxError('INTEGRITY', `${h.type} ${h.name} is missing from ${this.backend.location}`, { cause: e });
       }
-      throw new StrongboxError('BACKEND', `reading ${h.type}/${h.name} from ${this.backend.location} failed: ${(e as Error).message}`, { cause: e });
+      throw backendFailure(`reading ${h.type}/${h.name} from ${this.backend.location}`, e);
     }
   }
+}
+
+/** A BACKEND error for a failed call: a backend error's own message names object and location already. */
+function backendFailure(what: string, e: unknown): StrongboxError {
+  if (e instanceof BackendError) return new StrongboxError('BACKEND', e.message, { cause: e });
+  return new StrongboxError('BACKEND', `${what} failed: ${systemReason(e)}`, { cause: e });
 }
 
 async function exists(b: Backend, h: Handle): Promise<boolean> {

@@ -91,7 +91,13 @@ export function parsePeriodicity(v: string, allowAll: boolean): Periodicity | 'a
 
 export interface Snapshot {
   version: 1;
+  /** What the snapshot claims; a wrong clock or --time can make it anything (see `seq`). */
   time: string;
+  /**
+   * Write order: 1 + the highest `seq` among the snapshots its writer could see (format doc, "Time and
+   * `seq`"). Absent in snapshots given their time with --time and in those written before it existed (count as 0).
+   */
+  seq?: number;
   host: string;
   username: string;
   /** The application this snapshot belongs to (app backups only). */
@@ -114,6 +120,8 @@ export interface Snapshot {
 export interface SnapshotRef {
   id: string;
   snapshot: Snapshot;
+  /** When the storage wrote the object (ms), where the backend says: to spot a writer whose clock is off. */
+  storedAt?: number;
 }
 
 export function filesComponent(s: Snapshot): FilesComponent | undefined {
@@ -126,11 +134,6 @@ export function filesComponents(s: Snapshot): FilesComponent[] {
 
 export function databaseComponents(s: Snapshot): DatabaseComponent[] {
   return s.components.filter((c): c is DatabaseComponent => c.kind === 'database');
-}
-
-/** Newest first, ties broken by ID so the order is total. */
-export function sortNewestFirst(list: SnapshotRef[]): SnapshotRef[] {
-  return [...list].sort((a, b) => (a.snapshot.time < b.snapshot.time ? 1 : a.snapshot.time > b.snapshot.time ? -1 : a.id < b.id ? 1 : -1));
 }
 
 export function samePaths(a: string[], b: string[]): boolean {

@@ -6,7 +6,8 @@ import {
   closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, linkSync, lstatSync,
   lutimesSync, mkdirSync, openSync, readSync, rmSync, symlinkSync, utimesSync, chmodSync, writeSync,
 } from 'node:fs';
-import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import { isInside, makeDirs } from '../util/local-paths.js';
 import { monotonicMs } from '../clock.js';
 import { StrongboxError } from '../errors.js';
 import { throwIfAborted } from '../util/scope.js';
@@ -52,6 +53,9 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export async function restore(repo: Repository, sel: Selection, opts: RestoreOptions): Promise<RestoreStats> {
+  if (repo.localPath !== undefined && (await isInside(opts.target, repo.localPath))) {
+    throw new StrongboxError('USAGE', `restore target ${opts.target} is inside the repository at ${repo.localPath}; choose a directory outside it`);
+  }
   await prepareTarget(opts.target, !!opts.overwrite);
   const plan = await planRestore(repo, sel, opts.target);
   const a = new Applier(repo, plan, opts);
@@ -77,7 +81,17 @@ async function prepareTarget(target: string, overwrite: boolean): Promise<void> 
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    await mkdir(target, { recursive: true });
+    await makeDirs(target);
+  }
+}
+
+/** writeSync that names the file in its error (an fd-based write error carries no path: ENOSPC must say where). */
+function writeAt(fd: number, data: Buffer, offset: number, path: FsPath): void {
+  try {
+    writeSync(fd, data, 0, data.length, offset);
+  } catch (e) {
+    (e as NodeJS.ErrnoException).path ??= displayPath(path);
+    throw e;
   }
 }
 
@@ -160,7 +174,7 @@ class Applier {
       }
       for (const t of b.targets) {
         const h = this.fds.get(t.file) ?? this.open(t.file);
-        if (!(t.file.node.sparse && isZero(plain))) writeSync(h.fd, plain, 0, plain.length, t.offset);
+        if (!(t.file.node.sparse && isZero(plain))) writeAt(h.fd, plain, t.offset, t.file.path);
         h.written += plain.length;
         if (--t.file.remaining === 0) this.finish(t.file, h);
       }

@@ -4,6 +4,8 @@
 // host and paths and need rules given as flags. Pure: the forget command applies the result.
 import type { AppConfig } from '../config/schema.js';
 import type { SnapshotRef, Trigger } from '../repository/snapshot.js';
+import { written } from '../repository/write-order.js';
+import { aheadOf } from '../util/time.js';
 import { type Decision, planRetention } from './plan.js';
 import { DEFAULT_ON_DEMAND, DEFAULT_SHUTDOWN, defaultScheduledPolicy, describePolicy, isEmptyPolicy, type Policy } from './policy.js';
 
@@ -14,8 +16,11 @@ export interface GroupPlan {
   trigger?: Trigger;
   policy: Policy | null;
   timeZone: string;
-  /** Newest first; without a policy, every snapshot is kept with the label "no policy". */
-  decisions: (Decision & { ref: SnapshotRef })[];
+  /**
+   * Newest first; without a policy, every snapshot is kept with the label "no policy". `aheadMs`: how far
+   * a snapshot's time is ahead of `now` when that is more than the clock tolerance (forget shows it).
+   */
+  decisions: (Decision & { ref: SnapshotRef; aheadMs?: number })[];
 }
 
 export interface ForgetInput {
@@ -69,12 +74,15 @@ export function planForget(input: ForgetInput): GroupPlan[] {
       name = `host ${k[1]}, paths ${k[2].join(' ')}`;
     }
     const decisions = policy
-      ? planRetention(refs.map((r) => ({ id: r.id, time: Date.parse(r.snapshot.time), periodicity: r.snapshot.periodicity })), policy, input.now, timeZone)
+      ? planRetention(refs.map((r) => ({ ...written(r), periodicity: r.snapshot.periodicity })), policy, input.now, timeZone)
       : refs.map((r) => ({ id: r.id, time: Date.parse(r.snapshot.time), keep: true, label: 'no policy' }));
     const byId = new Map(refs.map((r) => [r.id, r]));
     plans.push({
       name, policy, timeZone, ...(k[0] === 'app' ? { app: k[1], trigger: k[2] } : {}),
-      decisions: decisions.map((d) => ({ ...d, ref: byId.get(d.id)! })).sort((a, b) => b.time - a.time),
+      decisions: decisions.map((d) => {
+        const ahead = aheadOf(d.time, input.now);
+        return { ...d, ref: byId.get(d.id)!, ...(ahead ? { aheadMs: ahead } : {}) };
+      }).sort((a, b) => b.time - a.time),
     });
   }
   return plans;

@@ -1,7 +1,8 @@
 // The retention engine: a pure function from (snapshots, policy, now, time zone) to a plan saying, for every
 // snapshot, whether it is kept and by which rule — its current label ("daily 3/7", "weekly 1/4",
-// "within 30d"). Rule semantics are borg prune's; the newest snapshot of a group, and the newest of each
-// periodicity in it, are never removed.
+// "within 30d"). Rule semantics are borg prune's; the newest snapshot written in a group, and the newest
+// written of each periodicity in it, are never removed (write order, not the claimed time: write-order.ts).
+import { compareWritten } from '../repository/write-order.js';
 import { type BucketRule, bucketOf } from './buckets.js';
 import { type Policy, RULE_ORDER, withinMs } from './policy.js';
 
@@ -11,6 +12,8 @@ export interface Item {
   time: number;
   /** The periodicity it was taken as: the newest of each is kept, so status always sees each job's last run. */
   periodicity?: string;
+  /** The snapshot's write-order number (absent in older snapshots): decides which one is "newest". */
+  seq?: number;
 }
 
 export interface Decision {
@@ -66,9 +69,12 @@ export function planRetention(items: Item[], policy: Policy, now: number, timeZo
       kept.set(oldest.id, { rule, n: ++n, of: count, oldest: true, label: `${rule} ${n}/${count} (oldest)` });
     }
   }
-  if (sorted.length && !kept.has(sorted[0].id)) kept.set(sorted[0].id, { rule: 'newest', label: 'newest' });
+  // The buckets go by the claimed time, but "newest" is the newest written: a snapshot claiming a later
+  // time (a wrong clock, a mistyped --time) must not cost the one really taken last.
+  const byWrite = [...sorted].sort((a, b) => compareWritten(a, b, now));
+  if (byWrite.length && !kept.has(byWrite[0].id)) kept.set(byWrite[0].id, { rule: 'newest', label: 'newest' });
   const seen = new Set<string>();
-  for (const s of sorted) {
+  for (const s of byWrite) {
     if (s.periodicity === undefined || seen.has(s.periodicity)) continue;
     seen.add(s.periodicity);
     if (!kept.has(s.id)) kept.set(s.id, { rule: 'newest', label: `newest ${s.periodicity}` });

@@ -3,14 +3,18 @@
 // `strongbox status`, whose exit status is non-zero when this says unhealthy.
 import type { AppConfig } from '../config/schema.js';
 import { type Periodicity, PERIODICITIES, type SnapshotRef } from '../repository/snapshot.js';
-import { parseDuration } from '../util/duration.js';
+import { sortNewestWritten } from '../repository/write-order.js';
+import { formatAge, parseDuration } from '../util/duration.js';
+import { aheadOf } from '../util/time.js';
+import { type ClockSkew, clockSkews } from './skew.js';
 
 const HOUR = 3_600_000;
 export const INTERVAL_MS: Partial<Record<Periodicity, number>> = {
   hourly: HOUR, daily: 24 * HOUR, weekly: 7 * 24 * HOUR, monthly: 31 * 24 * HOUR, bimonthly: 62 * 24 * HOUR,
 };
 
-export type State = 'ok' | 'overdue' | 'missing' | 'incomplete' | 'info';
+/** `ahead`: the newest snapshot is dated ahead of this host's clock, so its age says nothing. */
+export type State = 'ok' | 'overdue' | 'missing' | 'incomplete' | 'ahead' | 'info';
 
 export interface PeriodicityStatus {
   periodicity: Periodicity;
@@ -36,6 +40,8 @@ export interface AppStatus {
   app: string;
   healthy: boolean;
   periodicities: PeriodicityStatus[];
+  /** Hosts whose newest snapshot claims a time ahead of when the storage wrote it (clock ahead); absent when none. */
+  clocks?: ClockSkew[];
   problems: string[];
 }
 
@@ -52,10 +58,12 @@ export function graceMs(p: Periodicity, configured?: string): number {
 
 export function appStatus(app: Pick<AppConfig, 'id' | 'periodicities' | 'status'>, snapshots: SnapshotRef[], now: number): AppStatus {
   const mine = snapshots.filter((s) => s.snapshot.app === app.id);
-  const out: AppStatus = { app: app.id, healthy: true, periodicities: [], problems: [] };
+  const clocks = clockSkews(mine, now);
+  const out: AppStatus = { app: app.id, healthy: true, periodicities: [], ...(clocks.length ? { clocks } : {}), problems: [] };
   for (const p of PERIODICITIES) {
     const scheduled = app.periodicities.includes(p as (typeof app.periodicities)[number]);
-    const list = mine.filter((s) => (s.snapshot.periodicity ?? 'manual') === p).sort((a, b) => Date.parse(b.snapshot.time) - Date.parse(a.snapshot.time));
+    // The newest written, not the latest claimed time: one dated in the future must not stand for the last run.
+    const list = sortNewestWritten(mine.filter((s) => (s.snapshot.periodicity ?? 'manual') === p), now);
     if (!scheduled && !list.length) continue;
     const st: PeriodicityStatus = { periodicity: p, scheduled, state: scheduled ? 'ok' : 'info', count: list.length };
     if (scheduled) st.maxAgeMs = INTERVAL_MS[p]! + graceMs(p, app.status.grace);
@@ -70,9 +78,15 @@ export function appStatus(app: Pick<AppConfig, 'id' | 'periodicities' | 'status'
     if (scheduled && !n) {
       st.state = 'missing';
       out.problems.push(`app ${app.id}: no ${p} snapshot yet`);
+    } else if (n && aheadOf(Date.parse(n.snapshot.time), now)) {
+      st.state = 'ahead';
+      if (scheduled) {
+        out.problems.push(`app ${app.id}: the newest ${p} snapshot ${n.id.slice(0, 8)} of host ${n.snapshot.host} is dated ${n.snapshot.time}, `
+          + `${formatAge(-st.newest!.ageMs)} ahead of this host's clock, so whether it is overdue cannot be told (check the clocks)`);
+      }
     } else if (scheduled && st.newest!.ageMs > st.maxAgeMs!) {
       st.state = 'overdue';
-      out.problems.push(`app ${app.id}: the newest ${p} snapshot is ${hours(st.newest!.ageMs)} old (allowed ${hours(st.maxAgeMs!)})`);
+      out.problems.push(`app ${app.id}: the newest ${p} snapshot is ${formatAge(st.newest!.ageMs)} old (allowed ${formatAge(st.maxAgeMs!)})`);
     }
     if (st.newest?.incomplete) {
       // Shown for every periodicity; unhealthy only for the scheduled ones (a monitored job's last run).
@@ -81,15 +95,10 @@ export function appStatus(app: Pick<AppConfig, 'id' | 'periodicities' | 'status'
     }
     out.periodicities.push(st);
   }
+  for (const c of clocks) {
+    out.problems.push(`app ${app.id}: host ${c.host}'s clock looks ${formatAge(c.aheadMs)} ahead: its snapshot ${c.id.slice(0, 8)} is dated ${c.time}, `
+      + `but the repository's storage wrote it at ${c.storedAt} (fix that host's clock; snapshots it dates ahead look newer than they are)`);
+  }
   out.healthy = out.problems.length === 0;
   return out;
-}
-
-/** "3d 4h", "5h 12m", "42m": an age for people. */
-export function hours(ms: number): string {
-  const m = Math.round(ms / 60_000);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
 }

@@ -62,3 +62,17 @@ export function formatDuration(ms: number): string {
   }
   return parts.join('') || '0s';
 }
+
+/**
+ * A span for people, rounded to the minute, in its two largest units: "42m", "5h 12m", "3d 4h", "7974y 12d"
+ * (an age in `status`, how far a snapshot is dated ahead of a clock). Not the grammar: see formatDuration.
+ */
+export function formatAge(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  const d = Math.floor(h / 24);
+  if (d < 365) return `${d}d ${h % 24}h`;
+  return `${Math.floor(d / 365)}y ${d % 365}d`;
+}

@@ -29,6 +29,20 @@ export function listingTests(ctx: SuiteContext): void {
       for (const type of FILE_TYPES) expect((await collect(b.list(type))).sort(byName)).toEqual(expected.get(type));
     });
 
+    it('gives each object\'s storage time only when asked, and then as a time of this write or none', async () => {
+      const b = ctx.backend;
+      const now = Date.now();
+      for (const type of ['snapshot', 'data', 'config'] as const) {
+        const name = type === 'config' ? 'config' : hexName(`${type}-mod`);
+        await b.save({ type, name }, bytes(4));
+        expect(await collect(b.list(type))).toEqual([{ name, size: 4 }]);
+        const [info] = await collect(b.list(type, { modTime: true }));
+        expect(info).toMatchObject({ name, size: 4 });
+        // A backend that does not know it leaves it out; one that does gives the storage's clock (here: this one).
+        if (info.modTime !== undefined) expect(Math.abs(info.modTime - now)).toBeLessThan(120_000);
+      }
+    });
+
     it('lists data objects from every shard', async () => {
       const b = ctx.backend;
       const names = ['00', '0f', '7a', 'a0', 'ff'].map((p) => p + hexName(p).slice(2)).sort();

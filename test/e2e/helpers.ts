@@ -1,5 +1,5 @@
 // Helpers for whole-CLI tests: run the built CLI as a child process, make temp dirs, generate data.
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -71,4 +71,17 @@ export function jsonOut<T = any>(stdout: string): T {
     return summary[0] as T;
   }
   return JSON.parse(stdout) as T;
+}
+
+/**
+ * Mounts a tmpfs at `dir` (`options` as for mount -o, e.g. "size=20m" or "ro"); false, with a loud warning, where
+ * this environment does not allow it (not root), except under CI, where that fails the test.
+ */
+export function mountTmpfs(dir: string, options?: string): boolean {
+  const r = spawnSync('mount', ['-t', 'tmpfs', ...(options ? ['-o', options] : []), 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status === 0) return true;
+  const why = `cannot mount a tmpfs at ${dir}: ${r.stderr || r.error?.message}`;
+  if (process.env.CI === 'true') throw new Error(why);
+  console.warn(`SKIPPING tests that need a tmpfs: ${why}`);
+  return false;
 }

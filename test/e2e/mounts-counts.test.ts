@@ -4,19 +4,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, PASSWORD, sbOk, tempDir, jsonOut } from './helpers.js';
+import { CLI, PASSWORD, mountTmpfs, sbOk, tempDir, jsonOut } from './helpers.js';
 
 interface LsJson { path: string; type: string }
-
-/** Mounts a tmpfs at `dir`; false (with a loud warning) when this environment does not allow it, except under CI. */
-function mountTmpfs(dir: string): boolean {
-  const r = spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status === 0) return true;
-  const why = `cannot mount a tmpfs at ${dir}: ${r.stderr || r.error?.message}`;
-  if (process.env.CI === 'true') throw new Error(why);
-  console.warn(`SKIPPING the --one-file-system tests: ${why}`);
-  return false;
-}
 
 describe('--one-file-system', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;

@@ -5,10 +5,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { systemClock } from '../../clock.js';
-import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type SaveOptions } from '../backend.js';
+import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type ListOptions, type SaveOptions } from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
 import { isAlreadyExistsError, isNotFoundError, isPermanentError, toBackendError } from '../errors.js';
 import { readExactly, syncDir, writeNewFileDurably } from './fsutil.js';
+import { makeDirs } from '../../util/local-paths.js';
 
 const DIRS: Record<Exclude<FileType, 'config'>, string> = {
   key: 'keys',
@@ -89,11 +90,12 @@ export function createLocalBackend(dir: string): Backend {
     }
   }
 
-  async function* listDir(dir: string, type: FileType): AsyncIterable<FileInfo> {
+  async function* listDir(dir: string, type: FileType, opts?: ListOptions): AsyncIterable<FileInfo> {
     for (const entry of await readdirIfExists(dir, type)) {
       if (entry.name.startsWith('.') || !entry.isFile()) continue;
       const info = await statIfExists(path.join(dir, entry.name), type);
-      if (info) yield { name: entry.name, size: info.size };
+      // mtime is set by the clock of whoever wrote the file: this host, or a network file system's server.
+      if (info) yield { name: entry.name, size: info.size, ...(opts?.modTime ? { modTime: info.mtimeMs } : {}) };
     }
   }
 
@@ -118,11 +120,12 @@ export function createLocalBackend(dir: string): Backend {
 
   return {
     location,
+    localPath: root,
     capabilities: { atomicCreate: true, rangeReads: true, persistent: true },
 
     async create(): Promise<void> {
       try {
-        await fs.mkdir(root, { recursive: true, mode: DIR_MODE });
+        await makeDirs(root, DIR_MODE);
         for (const sub of Object.values(DIRS)) await fs.mkdir(path.join(root, sub), { recursive: true, mode: DIR_MODE });
         await syncDir(root);
       } catch (err) {
@@ -154,18 +157,18 @@ export function createLocalBackend(dir: string): Backend {
       }
     },
 
-    async *list(type: FileType): AsyncIterable<FileInfo> {
+    async *list(type: FileType, opts?: ListOptions): AsyncIterable<FileInfo> {
       checkType(type, location);
       if (type === 'config') {
         const info = await statIfExists(path.join(root, 'config'), type);
-        if (info?.isFile()) yield { name: 'config', size: info.size };
+        if (info?.isFile()) yield { name: 'config', size: info.size, ...(opts?.modTime ? { modTime: info.mtimeMs } : {}) };
       } else if (type === 'data') {
         const dataDir = path.join(root, 'data');
         for (const shard of await readdirIfExists(dataDir, type)) {
-          if (shard.isDirectory() && !shard.name.startsWith('.')) yield* listDir(path.join(dataDir, shard.name), type);
+          if (shard.isDirectory() && !shard.name.startsWith('.')) yield* listDir(path.join(dataDir, shard.name), type, opts);
         }
       } else {
-        yield* listDir(path.join(root, DIRS[type]), type);
+        yield* listDir(path.join(root, DIRS[type]), type, opts);
       }
     },
 

@@ -1,7 +1,7 @@
 // A fault-injecting decorator for tests (after kopia's): planned or seeded-random failures of chosen
 // operations, failures after the operation took effect (lost replies), and silent corruption on save.
 
-import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle } from '../backend.js';
+import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type ListOptions } from '../backend.js';
 
 export type FaultOp = 'create' | 'save' | 'load' | 'stat' | 'list' | 'remove';
 export type FaultKind = 'transient' | 'permanent';
@@ -89,10 +89,10 @@ export function withFaults(backend: Backend, plan: FaultPlan = {}): FaultyBacken
     return copy;
   }
 
-  async function* list(type: FileType): AsyncIterable<FileInfo> {
+  async function* list(type: FileType, opts?: ListOptions): AsyncIterable<FileInfo> {
     const after = enter('list', type, `${type} objects`);
     let yielded = false;
-    for await (const info of backend.list(type)) {
+    for await (const info of backend.list(type, opts)) {
       yield info;
       yielded = true;
       if (after) throw after;
@@ -102,6 +102,7 @@ export function withFaults(backend: Backend, plan: FaultPlan = {}): FaultyBacken
 
   return {
     location: backend.location,
+    localPath: backend.localPath,
     capabilities: backend.capabilities,
     stats,
     inject: (f) => void planned.push({ ...f, left: f.count ?? 1 }),

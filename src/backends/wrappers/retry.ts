@@ -2,7 +2,7 @@
 // failures (not found, already exists, permission denied, invalid request) are returned at once.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Backend, FileInfo, FileType, Handle, SaveOptions } from '../backend.js';
+import type { Backend, FileInfo, FileType, Handle, ListOptions, SaveOptions } from '../backend.js';
 
 export interface RetryInfo {
   op: string;
@@ -99,11 +99,11 @@ export function withRetry(backend: Backend, opts: RetryOptions = {}): Backend {
    * sees each object at most once and results still stream. The set of yielded names costs about as
    * much memory as collecting the list, but the first results arrive without waiting for the end.
    */
-  async function* list(type: FileType): AsyncIterable<FileInfo> {
+  async function* list(type: FileType, opts?: ListOptions): AsyncIterable<FileInfo> {
     const seen = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       try {
-        for await (const info of backend.list(type)) {
+        for await (const info of backend.list(type, opts)) {
           if (seen.has(info.name)) continue;
           seen.add(info.name);
           yield info;
@@ -117,6 +117,7 @@ export function withRetry(backend: Backend, opts: RetryOptions = {}): Backend {
 
   return {
     location: backend.location,
+    localPath: backend.localPath,
     capabilities: backend.capabilities,
     create: () => run('create', undefined, () => backend.create()),
     save: (h, data, o = {}) =>

@@ -24,6 +24,7 @@ export interface BackupCmdOptions {
   host?: string;
   parent?: string;
   time?: string;
+  allowFuture?: boolean;
   periodicity?: string;
   note?: string;
   retryLock?: string;
@@ -38,7 +39,7 @@ export async function runBackup(g: GlobalOptions, paths: string[], o: BackupCmdO
   if (!paths.length) throw new StrongboxError('USAGE', 'backup needs paths, or --app ID / --all-apps');
   const input = {
     paths, excludes: [...(o.exclude ?? []), ...(o.excludeFile ?? []).flatMap(readExcludeFile)], oneFileSystem: o.oneFileSystem, tags: o.tag,
-    host: o.host, parent: o.parent, time: parseTime('--time', o.time), ...labelOptions(o), lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
+    host: o.host, parent: o.parent, ...timeOptions(o), ...labelOptions(o), lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
   const spec = plainRepo(choice(g));
   const res = await runOp(g, io, (ctx) => backupPaths(spec, input, ctx), { stream: true });
@@ -59,7 +60,7 @@ async function runAppBackups(g: GlobalOptions, o: BackupCmdOptions, io: Io): Pro
   const cfg = loadChosenConfig(choice(g));
   const apps = o.allApps ? cfg.apps : [findApp(cfg, o.app!)];
   const input = {
-    apps, only: parseOnly(o.only), tags: o.tag, host: o.host, time: parseTime('--time', o.time), ...labelOptions(o),
+    apps, only: parseOnly(o.only), tags: o.tag, host: o.host, ...timeOptions(o), ...labelOptions(o),
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
   const res = await runOp(g, io, (ctx) => backupApps(choice(g), cfg, input, ctx), { stream: true });
@@ -93,6 +94,12 @@ export function parseOnly(v: string | undefined): Only | undefined {
   throw new StrongboxError('USAGE', `--only ${v}: use "db" or "files"`);
 }
 
+/** --time (the one date grammar) and --allow-future, which only means something with it. */
+function timeOptions(o: BackupCmdOptions): { time?: number; allowFuture?: boolean } {
+  if (o.allowFuture && o.time === undefined) throw new StrongboxError('USAGE', '--allow-future goes with --time (a backup without it is timed by this host\'s clock)');
+  return { time: parseTime('--time', o.time), allowFuture: o.allowFuture };
+}
+
 /** --periodicity (default manual) and --note, which only on-demand snapshots carry. */
 function labelOptions(o: BackupCmdOptions): { periodicity: Periodicity | 'all'; note?: string } {
   const periodicity = parsePeriodicity(o.periodicity ?? 'manual', true);
@@ -113,7 +120,8 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
     .option('--tag <tag>', 'add a tag to the snapshot (repeatable)', collect)
     .option('--host <name>', 'record this host name instead of the machine\'s')
     .option('--parent <snapshot>', 'compare against this snapshot instead of the latest of the same host and paths')
-    .option('--time <datetime>', 'record the snapshot at this time (for imports and tests)')
+    .option('--time <datetime>', 'record the snapshot at this time (for imports and tests; years 1970–9999, not in the future)')
+    .option('--allow-future', 'with --time: accept a time more than 5 minutes ahead of this host\'s clock')
     .option('--periodicity <p>', 'hourly, daily, weekly, monthly, bimonthly, shutdown, manual (default), or all (one snapshot per time-based periodicity)')
     .option('--note <text>', 'a note stored with an on-demand (manual) snapshot')
     .option('--retry-lock <duration>', 'wait this long for a running forget/prune (default 30min; 0s: fail at once)')

@@ -7,6 +7,7 @@ import { appRepo, findApp, loadChosenConfig, optionalConfig, plainRepo } from '.
 import { describePolicy, type GroupPlan } from '../../retention/groups.js';
 import { type Policy, withinMs } from '../../retention/policy.js';
 import { choice, type GlobalOptions, type Io, lockWait, runOp } from '../context.js';
+import { formatAge } from '../../util/duration.js';
 import { bytes, shortId, table } from '../output/format.js';
 import { printSummary } from '../output/render.js';
 
@@ -81,7 +82,7 @@ function report(io: Io, r: ForgetResult, o: ForgetCmdOptions): void {
     const kept = gr.decisions.filter((d) => d.keep).length;
     io.out(`${gr.name}: policy ${gr.policy ? describePolicy(gr.policy) : 'none (give --keep-* rules)'}${gr.timeZone !== 'UTC' ? ` (${gr.timeZone})` : ''}: keep ${kept}, remove ${gr.decisions.length - kept}`);
     const rows = gr.decisions.filter((d) => o.explain || o.dryRun || !d.keep)
-      .map((d) => [shortId(d.id), d.ref.snapshot.time.replace('T', ' ').slice(0, 19), d.ref.snapshot.periodicity ?? 'manual', d.keep ? 'keep' : 'remove', d.keep ? d.label : '']);
+      .map((d) => [shortId(d.id), `${d.ref.snapshot.time.replace('T', ' ').slice(0, 19)}${d.aheadMs ? ` (ahead ${formatAge(d.aheadMs)})` : ''}`, d.ref.snapshot.periodicity ?? 'manual', d.keep ? 'keep' : 'remove', d.keep ? d.label : '']);
     if (rows.length) io.out(table(['ID', 'Time', 'Periodicity', 'Action', 'Kept as'], rows));
   }
   if (!r.dryRun) io.out(`removed ${r.removed.length} snapshot(s)`);
@@ -89,7 +90,7 @@ function report(io: Io, r: ForgetResult, o: ForgetCmdOptions): void {
 
 const jsonGroup = (gr: GroupPlan) => ({
   name: gr.name, app: gr.app, trigger: gr.trigger, policy: gr.policy, timeZone: gr.timeZone,
-  snapshots: gr.decisions.map((d) => ({ id: d.id, time: d.ref.snapshot.time, periodicity: d.ref.snapshot.periodicity, keep: d.keep, rule: d.rule, label: d.label })),
+  snapshots: gr.decisions.map((d) => ({ id: d.id, time: d.ref.snapshot.time, aheadMs: d.aheadMs, seq: d.ref.snapshot.seq, periodicity: d.ref.snapshot.periodicity, keep: d.keep, rule: d.rule, label: d.label })),
 });
 
 function reportPrune(io: Io, j: PruneSummary): void {

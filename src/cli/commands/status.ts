@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
 import { status } from '../../ops/status.js';
 import { findApp, loadChosenConfig } from '../../ops/target.js';
-import { hours } from '../../status/status.js';
+import { formatAge } from '../../util/duration.js';
 import { choice, type GlobalOptions, type Io, printJson, runOp } from '../context.js';
 import { bytes, shortId, table } from '../output/format.js';
 
@@ -20,7 +20,7 @@ export async function runStatus(g: GlobalOptions, o: { app?: string }, io: Io): 
       io.out(`app ${a.app}: ${a.healthy ? 'healthy' : 'UNHEALTHY'}`);
       const rows = a.periodicities.map((p) => [
         p.periodicity, p.scheduled ? 'yes' : 'no', p.state, String(p.count), p.newest ? shortId(p.newest.id) : '—', p.newest ? p.newest.time.replace('T', ' ').slice(0, 19) : '—',
-        p.newest ? hours(p.newest.ageMs) : '—', p.maxAgeMs ? hours(p.maxAgeMs) : '—', p.newest ? bytes(p.newest.bytes) : '—',
+        p.newest ? age(p.newest.ageMs) : '—', p.maxAgeMs ? formatAge(p.maxAgeMs) : '—', p.newest ? bytes(p.newest.bytes) : '—',
         p.newest ? `${bytes(p.newest.added)} (${bytes(p.newest.stored)} stored)` : '—',
       ]);
       if (rows.length) io.out(table(['Periodicity', 'Scheduled', 'State', 'Count', 'Newest', 'Time', 'Age', 'Allowed', 'Size', 'Added'], rows));
@@ -30,6 +30,9 @@ export async function runStatus(g: GlobalOptions, o: { app?: string }, io: Io): 
   const bad = r.apps.filter((a) => !a.healthy);
   if (bad.length) throw new StrongboxError('UNHEALTHY', bad.map((a) => a.problems.join('; ')).join('; '));
 }
+
+/** A newest snapshot dated ahead of this host's clock has a negative age: shown as "-2d 0h". */
+const age = (ms: number) => (ms < 0 ? `-${formatAge(-ms)}` : formatAge(ms));
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
   program.command('status')
