@@ -48,9 +48,11 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
     }
     try {
       await writeAll(tmp, fh, data);
-    } finally {
+    } catch (err) {
       await closeHandle(tmp, fh).catch(() => {});
+      throw err;
     }
+    await closeHandle(tmp, fh); // a server may report a failed write only here: the object must not go live then
   }
 
   /** Link the temp file to the name; a failure while the name exists means someone else holds it. */
@@ -70,9 +72,9 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
   async function diskFull(err: unknown, h: Handle, need: number): Promise<BackendError | undefined> {
     if (sftpStatus(err) !== SFTP_STATUS.FAILURE) return undefined;
     const dir = dirOf(h);
-    const fs = await remote.call<{ f_frsize: number; f_bavail: number }>(`statvfs ${dir}`, (s, cb) => s.ext_openssh_statvfs(dir, cb))
+    const vfs = await remote.call<{ f_frsize: number; f_bavail: number }>(`statvfs ${dir}`, (s, cb) => s.ext_openssh_statvfs(dir, cb))
       .catch(() => undefined);
-    const free = fs === undefined ? Infinity : fs.f_bavail * fs.f_frsize;
+    const free = vfs === undefined ? Infinity : vfs.f_bavail * vfs.f_frsize;
     if (free >= need) return undefined;
     return new BackendError('permanent', `cannot save ${handleToString(h)} at ${location}: the server's disk is full `
       + `(${free} bytes free in ${dir}, ${need} needed)`, { cause: err });
@@ -83,9 +85,8 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
     const file = pathOf(h);
     const tmp = joinRemote(dirOf(h), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     await remote.slot(async () => {
-      let tmpLeft = false;
+      let tmpLeft = true;
       try {
-        tmpLeft = true;
         await writeTemp(h, tmp, data);
         if (opts.exclusive) {
           await linkExclusive(h, tmp, file);
