@@ -23,7 +23,7 @@ export const sftpSchema = z.strictObject({
   knownHostsFile: z.string().min(1).optional().describe("known_hosts file holding the server's key (default ~/.ssh/known_hosts)"),
   passphraseEnv: envName.optional().describe("variable holding the identity file's passphrase (default STRONGBOX_SFTP_PASSPHRASE)"),
   passphraseCommand: z.string().min(1).optional().describe("command that prints the identity file's passphrase"),
-  connections: z.number().int().min(1).max(64).optional().describe('how many requests run at once over the connection (default 5)'),
+  connections: z.number().int().min(1).max(64).optional().describe('how many operations (object reads, writes, listings) run at once over the one SSH connection (default 5)'),
   timeoutSeconds: z.number().int().positive().optional()
     .describe('how long the handshake or one request may take before the connection is dropped and retried (default 60)'),
 });

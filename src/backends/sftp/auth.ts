@@ -21,9 +21,11 @@ const PASSPHRASE_COMMAND_TIMEOUT_MS = 60_000;
 
 function runPassphraseCommand(command: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('/bin/sh', ['-c', command], { timeout: PASSPHRASE_COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 }, (err, stdout) => {
+    const opts = { timeout: PASSPHRASE_COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 };
+    execFile('/bin/sh', ['-c', command], opts, (err, stdout) => {
       // The command's text is not repeated: it may hold a secret of its own.
-      if (err) reject(new BackendError('permanent', `the SFTP passphrase command failed (${err.killed ? 'timed out' : `status ${err.code}`})`));
+      const why = err?.killed ? 'timed out' : `status ${err?.code}`;
+      if (err) reject(new BackendError('permanent', `the SFTP passphrase command failed (${why})`));
       else resolve(stdout.split(/\r?\n/)[0]);
     });
   });
@@ -36,7 +38,9 @@ async function passphrase(opts: ResolvedSftpOptions, env: NodeJS.ProcessEnv): Pr
 }
 
 /** Parse one identity file; an encrypted key is unlocked with the passphrase, asked for only then. */
-async function loadKey(file: string, parseKey: ParseKey, ask: () => Promise<string | undefined>): Promise<ParsedKey | string> {
+async function loadKey(
+  file: string, parseKey: ParseKey, ask: () => Promise<string | undefined>,
+): Promise<ParsedKey | string> {
   const data = await readFile(file);
   let key = parseKey(data);
   if (key instanceof Error && /encrypted/i.test(key.message) && /no passphrase/i.test(key.message)) {
@@ -53,7 +57,9 @@ async function loadKey(file: string, parseKey: ParseKey, ask: () => Promise<stri
  * The login methods to try in order: the agent (SSH_AUTH_SOCK), then each identity file. A default identity
  * file that is missing is skipped; a configured one that is missing or unreadable is an error.
  */
-export async function loginPlan(user: string, opts: ResolvedSftpOptions, parseKey: ParseKey, env: NodeJS.ProcessEnv): Promise<LoginPlan> {
+export async function loginPlan(
+  user: string, opts: ResolvedSftpOptions, parseKey: ParseKey, env: NodeJS.ProcessEnv,
+): Promise<LoginPlan> {
   const plan: LoginPlan = { methods: [], tried: [], notes: [] };
   if (opts.agent) {
     plan.methods.push({ type: 'agent', username: user, agent: opts.agent });
@@ -72,7 +78,9 @@ export async function loginPlan(user: string, opts: ResolvedSftpOptions, parseKe
     }
     if (typeof key === 'string') {
       const note = `identity file ${file} was not used: ${key}`;
-      if (opts.identityExplicit) throw new BackendError('permanent', `${note}${/passphrase/.test(key) ? hint(opts) : ''}`);
+      if (opts.identityExplicit) {
+        throw new BackendError('permanent', `${note}${/passphrase/.test(key) ? hint(opts) : ''}`);
+      }
       plan.notes.push(note);
       continue;
     }

@@ -40,15 +40,21 @@ async function readKnownHosts(files: string[], name: string): Promise<KnownKey[]
       text = await readFile(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new BackendError('permanent', `cannot read known_hosts file ${file}: ${(e as Error).message}`, { cause: e });
+      const why = (e as Error).message;
+      throw new BackendError('permanent', `cannot read known_hosts file ${file}: ${why}`, { cause: e });
     }
     keys.push(...knownKeysFor(text, file, name));
   }
   return keys;
 }
 
+/** What ssh2 emits: a `level` (client-authentication, client-timeout, …) and a network or SSH code. */
+type SshError = Error & { level?: string; code?: string | number };
+
 /** Turn an ssh2 connection failure into a BackendError that says what to do. */
-function connectError(t: SftpTarget, err: Error & { level?: string; code?: string | number }, plan: LoginPlan | undefined, refusal: string | undefined): BackendError {
+function connectError(
+  t: SftpTarget, err: SshError, plan: LoginPlan | undefined, refusal: string | undefined,
+): BackendError {
   if (err instanceof BackendError) return err;
   const at = `${t.user}@${t.host} port ${t.port}`;
   if (refusal) return new BackendError('permanent', refusal, { cause: err });
@@ -56,23 +62,29 @@ function connectError(t: SftpTarget, err: Error & { level?: string; code?: strin
     const tried = plan && plan.tried.length > 0 ? plan.tried.join(', ') : 'nothing (no SSH agent, no identity file)';
     const notes = plan && plan.notes.length > 0 ? `; ${plan.notes.join('; ')}` : '';
     return new BackendError('permanent', `cannot log in to ${at}: permission denied (tried ${tried}${notes}); `
-      + 'put the public key in the server\'s ~/.ssh/authorized_keys for that user, or set the sftp identityFile option', { cause: err });
+      + 'put the public key in the server\'s ~/.ssh/authorized_keys for that user, or set the sftp identityFile option',
+    { cause: err });
   }
   const code = typeof err.code === 'string' ? err.code : undefined;
+  const fails = (kind: 'permanent' | 'transient', why: string) =>
+    new BackendError(kind, `cannot connect to ${at}: ${why}`, { cause: err });
   if (code && PERMANENT_NET_CODES.has(code)) {
-    return new BackendError('permanent', `cannot connect to ${at}: host name ${t.host} does not resolve (${code})`, { cause: err });
+    return fails('permanent', `host name ${t.host} does not resolve (${code})`);
   }
-  if (code === 'ECONNREFUSED') return new BackendError('transient', `cannot connect to ${at}: connection refused (is sshd running?)`, { cause: err });
-  if (err.level === 'client-timeout') return new BackendError('transient', `cannot connect to ${at}: no SSH handshake within the timeout`, { cause: err });
-  return new BackendError('transient', `cannot connect to ${at}: ${err.message}`, { cause: err });
+  if (code === 'ECONNREFUSED') return fails('transient', 'connection refused (is sshd running?)');
+  if (err.level === 'client-timeout') return fails('transient', 'no SSH handshake within the timeout');
+  return fails('transient', err.message);
 }
 
 /** Open a connection and its SFTP channel; `onClose` is called once when the connection ends later. */
-export async function openSession(t: SftpTarget, opts: ResolvedSftpOptions, env: NodeJS.ProcessEnv, onClose: () => void): Promise<Session> {
+export async function openSession(
+  t: SftpTarget, opts: ResolvedSftpOptions, env: NodeJS.ProcessEnv, onClose: () => void,
+): Promise<Session> {
   const ssh2 = await loadSsh2();
   const known = await readKnownHosts(opts.knownHostsFiles, t.knownHostsName);
   const plan = await loginPlan(t.user, opts, (d, p) => ssh2.utils.parseKey(d, p), env);
-  const algos = hostKeyAlgorithms([...new Set(known.filter((k) => !k.revoked).map((k) => k.type))], SUPPORTED_HOST_KEYS);
+  const recordedTypes = [...new Set(known.filter((k) => !k.revoked).map((k) => k.type))];
+  const algos = hostKeyAlgorithms(recordedTypes, SUPPORTED_HOST_KEYS);
   const client = new ssh2.Client();
   let refusal: string | undefined;
   const methods = [...plan.methods];
@@ -88,10 +100,11 @@ export async function openSession(t: SftpTarget, opts: ResolvedSftpOptions, env:
     client.on('close', () => (ready ? onClose() : fail(new Error('the connection closed during the handshake'))));
     client.on('ready', () => {
       // The handshake had its timeout (readyTimeout); opening the SFTP channel gets one of its own.
-      const timer = setTimeout(() => fail(new BackendError('transient', `the SFTP channel to ${t.host} did not open within ${opts.timeoutMs / 1000} s`)), opts.timeoutMs);
+      const late = new BackendError('transient', `the SFTP channel did not open within ${opts.timeoutMs / 1000} s`);
+      const timer = setTimeout(() => fail(late), opts.timeoutMs);
       client.sftp((err, sftp) => {
         clearTimeout(timer);
-        if (err) return fail(new BackendError('permanent', `the server ${t.host} has no SFTP subsystem: ${err.message}`));
+        if (err) return fail(new BackendError('permanent', `the server has no SFTP subsystem: ${err.message}`));
         if (ready) return sftp.end();
         ready = true;
         // A channel that ends while the connection lives (the server's sftp process died) ends the connection too,

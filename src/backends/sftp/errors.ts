@@ -16,7 +16,9 @@ export const SFTP_STATUS = {
   OP_UNSUPPORTED: 8,
 } as const;
 
-const PERMANENT_STATUS = new Set<number>([SFTP_STATUS.PERMISSION_DENIED, SFTP_STATUS.BAD_MESSAGE, SFTP_STATUS.OP_UNSUPPORTED]);
+const PERMANENT_STATUS = new Set<number>([
+  SFTP_STATUS.PERMISSION_DENIED, SFTP_STATUS.BAD_MESSAGE, SFTP_STATUS.OP_UNSUPPORTED,
+]);
 
 export function sftpStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -43,8 +45,10 @@ export function sftpError(err: unknown, op: string, what: Handle | string, locat
   const subject = typeof what === 'string' ? what : what.type === 'config' ? 'config' : `${what.type}/${what.name}`;
   const reason = err instanceof Error ? err.message : String(err);
   if (isUnsupportedExtension(err)) {
-    return new BackendError('permanent', `cannot ${op} ${subject} at ${location}: the SFTP server lacks an OpenSSH extension strongbox needs (${reason})`, { cause: err });
+    const why = `the SFTP server lacks an OpenSSH extension strongbox needs (${reason})`;
+    return new BackendError('permanent', `cannot ${op} ${subject} at ${location}: ${why}`, { cause: err });
   }
-  const kind = status === SFTP_STATUS.NO_SUCH_FILE ? 'not-found' : status !== undefined && PERMANENT_STATUS.has(status) ? 'permanent' : 'transient';
+  const kind = status === SFTP_STATUS.NO_SUCH_FILE ? 'not-found'
+    : status !== undefined && PERMANENT_STATUS.has(status) ? 'permanent' : 'transient';
   return new BackendError(kind, `cannot ${op} ${subject} at ${location}: ${reason}`, { cause: err });
 }

@@ -50,8 +50,9 @@ export function remoteFiles(remote: Remote) {
     const offsets = Array.from({ length: Math.ceil(length / CHUNK) }, (_, i) => i * CHUNK);
     await mapLimit(offsets, IN_FLIGHT, async (off) => {
       const want = Math.min(CHUNK, length - off);
-      const got = await remote.call<number>(`read ${p}`, (s: SFTPWrapper, cb) => s.read(fh, buf, off, want, offset + off, cb));
-      if (got !== want) throw new BackendError('transient', `${p} ended early: read ${got} of ${want} bytes at ${offset + off}`);
+      const at = offset + off;
+      const got = await remote.call<number>(`read ${p}`, (s: SFTPWrapper, cb) => s.read(fh, buf, off, want, at, cb));
+      if (got !== want) throw new BackendError('transient', `${p} ended early: read ${got} of ${want} bytes at ${at}`);
     });
     return buf;
   }

@@ -110,21 +110,27 @@ export function hostKeyAlgorithms(types: string[], supported: readonly string[])
  * Why a host key was refused, with its fingerprint and what to do: how to check and accept an unknown key, how to
  * replace a changed one (`file` is the known_hosts file new keys go to).
  */
-export function hostKeyMessage(t: SftpTarget, verdict: Exclude<HostKeyVerdict, { status: 'known' }>, blob: Buffer, file: string): string {
+export function hostKeyMessage(
+  t: SftpTarget, verdict: Exclude<HostKeyVerdict, { status: 'known' }>, blob: Buffer, file: string,
+): string {
   const type = blobKeyType(blob);
-  const shown = `${keyTypeLabel(type)} key ${fingerprint(blob)}`;
-  const check = `against the server's own (on the server: ssh-keygen -lf /etc/ssh/ssh_host_${keyTypeLabel(type).toLowerCase()}_key.pub)`;
+  const label = keyTypeLabel(type);
+  const shown = `${label} key ${fingerprint(blob)}`;
+  const serverFile = `/etc/ssh/ssh_host_${label.toLowerCase()}_key.pub`;
+  const check = `against the server's own (on the server: ssh-keygen -lf ${serverFile})`;
   const accept = `ssh-keyscan${t.port === 22 ? '' : ` -p ${t.port}`} -t ${type} ${t.host} >> ${file}`;
   switch (verdict.status) {
     case 'unknown':
       return `the host key of ${t.knownHostsName} is not known: it sent ${shown}, which no known_hosts file lists; `
         + `check it ${check}, then accept it with: ${accept}`;
     case 'revoked':
-      return `the host key of ${t.knownHostsName} (${shown}) is marked @revoked in ${verdict.entry.file} line ${verdict.entry.line}; refusing to connect`;
+      return `the host key of ${t.knownHostsName} (${shown}) is marked @revoked in ${verdict.entry.file} `
+        + `line ${verdict.entry.line}; refusing to connect`;
     case 'changed': {
       const where = verdict.recorded.map((k) => `${k.file} line ${k.line}`).join(', ');
       return `the host key of ${t.knownHostsName} has CHANGED: it sent ${shown}, not the key recorded in ${where}. `
-        + 'Someone may be intercepting the connection, or the server was reinstalled. Only if you are sure the new key is right, '
+        + 'Someone may be intercepting the connection, or the server was reinstalled. '
+        + 'Only if you are sure the new key is right, '
         + `remove the old one with: ssh-keygen -R '${t.knownHostsName}' -f ${verdict.recorded[0].file}; `
         + `then check the new key ${check} and accept it with: ${accept}`;
     }

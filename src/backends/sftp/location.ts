@@ -17,7 +17,8 @@ export interface SftpTarget {
 const EXAMPLES = 'sftp:user@host:/srv/backups/repo or sftp://user@host:2222//srv/backups/repo';
 
 function usage(location: string, why: string): StrongboxError {
-  return new StrongboxError('USAGE', `invalid SFTP location ${JSON.stringify(redactLocation(location))}: ${why} (e.g. ${EXAMPLES})`);
+  const shown = JSON.stringify(redactLocation(location));
+  return new StrongboxError('USAGE', `invalid SFTP location ${shown}: ${why} (e.g. ${EXAMPLES})`);
 }
 
 /** The location with a password in a URL user part replaced, so that it can appear in messages. */
@@ -33,7 +34,9 @@ function splitUser(location: string, s: string, url: boolean): { user: string; r
   const at = s.indexOf('@');
   const user = at < 0 ? '' : s.slice(0, at);
   if (at < 0 || (!url && /[:/[]/.test(user))) return { user: os.userInfo().username, rest: s };
-  if (user.includes(':')) throw usage(location, 'passwords in the location are not supported; log in with a key or the SSH agent');
+  if (user.includes(':')) {
+    throw usage(location, 'passwords in the location are not supported; log in with a key or the SSH agent');
+  }
   if (user === '') throw usage(location, 'empty user name before "@"');
   return { user, rest: s.slice(at + 1) };
 }

@@ -13,7 +13,7 @@ export interface SftpOptions {
   passphraseEnv?: string;
   /** Shell command printing the identity file's passphrase (first line). */
   passphraseCommand?: string;
-  /** How many requests run at once over the connection (default 5). */
+  /** How many operations run at once over the one SSH connection, each with up to 16 requests in flight (default 5). */
   connections?: number;
   /** How long one remote call may take before the connection is dropped and the call fails (default 60). */
   timeoutSeconds?: number;
@@ -51,11 +51,13 @@ export function resolveSftpOptions(opts: SftpOptions = {}, env: NodeJS.ProcessEn
   const sshDir = path.join(os.homedir(), '.ssh');
   const identity = opts.identityFile ?? (env.STRONGBOX_SFTP_IDENTITY_FILE || undefined);
   const knownHosts = opts.knownHostsFile ?? (env.STRONGBOX_SFTP_KNOWN_HOSTS || undefined);
+  const userKnownHosts = knownHosts !== undefined ? expandHome(knownHosts) : path.join(sshDir, 'known_hosts');
   return {
-    identityFiles: identity !== undefined ? [expandHome(identity)] : DEFAULT_IDENTITIES.map((f) => path.join(sshDir, f)),
+    identityFiles: identity !== undefined
+      ? [expandHome(identity)] : DEFAULT_IDENTITIES.map((f) => path.join(sshDir, f)),
     identityExplicit: identity !== undefined,
     agent: env.SSH_AUTH_SOCK || undefined,
-    knownHostsFiles: [knownHosts !== undefined ? expandHome(knownHosts) : path.join(sshDir, 'known_hosts'), SYSTEM_KNOWN_HOSTS],
+    knownHostsFiles: [userKnownHosts, SYSTEM_KNOWN_HOSTS],
     passphraseEnv: opts.passphraseEnv ?? PASSPHRASE_ENV,
     passphraseCommand: opts.passphraseCommand,
     connections: opts.connections ?? DEFAULT_CONNECTIONS,

@@ -52,7 +52,8 @@ export function createRemote(target: SftpTarget, opts: ResolvedSftpOptions, env:
         if (settled) return;
         settled = true;
         drop(s);
-        reject(new BackendError('transient', `${what} got no answer within ${opts.timeoutMs / 1000} s; the connection was dropped`));
+        const why = `${what} got no answer within ${opts.timeoutMs / 1000} s; the connection was dropped`;
+        reject(new BackendError('transient', why));
       }, opts.timeoutMs);
       const done: Callback<T> = (err, result) => {
         if (settled) return;

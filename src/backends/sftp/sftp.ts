@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FileEntryWithStats, Stats } from 'ssh2';
 import { systemClock } from '../../clock.js';
-import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type SaveOptions } from '../backend.js';
+import {
+  BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type SaveOptions,
+} from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
 import { alreadyExists, isAlreadyExistsError, isNotFoundError, isPermanentError } from '../errors.js';
 import { isNoSuchFile, isUnsupportedExtension, SFTP_STATUS, sftpError, sftpStatus } from './errors.js';
@@ -25,13 +27,17 @@ const LOCK_TEMP_MIN_AGE_MS = 10 * 60_000;
  * A backend for an `sftp:` location. Nothing is loaded or connected until the first operation; a dropped
  * connection is reopened by the next one (the retry wrapper retries the transient failure it caused).
  */
-export function createSftpBackend(location: string, options: SftpOptions = {}, env: NodeJS.ProcessEnv = process.env): Backend {
+export function createSftpBackend(
+  location: string, options: SftpOptions = {}, env: NodeJS.ProcessEnv = process.env,
+): Backend {
   const target = parseSftpLocation(location);
   const remote = createRemote(target, resolveSftpOptions(options, env), env);
   const root = target.path;
 
-  const dirOf = (h: Handle): string =>
-    h.type === 'config' ? root : h.type === 'data' ? joinRemote(root, 'data', h.name.slice(0, 2)) : joinRemote(root, DIRS[h.type]);
+  const dirOf = (h: Handle): string => {
+    if (h.type === 'config') return root;
+    return h.type === 'data' ? joinRemote(root, 'data', h.name.slice(0, 2)) : joinRemote(root, DIRS[h.type]);
+  };
   const pathOf = (h: Handle): string => joinRemote(dirOf(h), objectName(h));
 
   const { open, closeHandle, stat, unlink, readdir, ensureDir, writeAll, readAll } = remoteFiles(remote);
@@ -72,7 +78,8 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
   async function diskFull(err: unknown, h: Handle, need: number): Promise<BackendError | undefined> {
     if (sftpStatus(err) !== SFTP_STATUS.FAILURE) return undefined;
     const dir = dirOf(h);
-    const vfs = await remote.call<{ f_frsize: number; f_bavail: number }>(`statvfs ${dir}`, (s, cb) => s.ext_openssh_statvfs(dir, cb))
+    const vfs = await remote
+      .call<{ f_frsize: number; f_bavail: number }>(`statvfs ${dir}`, (s, cb) => s.ext_openssh_statvfs(dir, cb))
       .catch(() => undefined);
     const free = vfs === undefined ? Infinity : vfs.f_bavail * vfs.f_frsize;
     if (free >= need) return undefined;
@@ -143,14 +150,16 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
       if (st?.isFile()) yield { name: 'config', size: st.size };
       return;
     }
+    const isObject = (e: FileEntryWithStats) => e.attrs.isFile() && !e.filename.startsWith('.');
     const dirs = type === 'data'
-      ? (await filesIn(joinRemote(root, 'data'), type)).filter((e) => e.attrs.isDirectory() && !e.filename.startsWith('.'))
+      ? (await filesIn(joinRemote(root, 'data'), type))
+        .filter((e) => e.attrs.isDirectory() && !e.filename.startsWith('.'))
         .map((e) => joinRemote(root, 'data', e.filename))
       : [joinRemote(root, DIRS[type])];
     // Shard directories are read a few at a time: one by one, a repository's 256 would cost 256 round trips.
     for (let i = 0; i < dirs.length; i += LIST_BATCH) {
       for (const entries of await Promise.all(dirs.slice(i, i + LIST_BATCH).map((d) => filesIn(d, type)))) {
-        for (const e of entries) if (e.attrs.isFile() && !e.filename.startsWith('.')) yield { name: e.filename, size: e.attrs.size };
+        for (const e of entries) if (isObject(e)) yield { name: e.filename, size: e.attrs.size };
       }
     }
   }
@@ -169,7 +178,9 @@ export function createSftpBackend(location: string, options: SftpOptions = {}, e
     };
     const dataDir = joinRemote(root, 'data');
     await sweep(dataDir);
-    for (const shard of await filesIn(dataDir, 'data')) if (shard.attrs.isDirectory()) await sweep(joinRemote(dataDir, shard.filename));
+    for (const shard of await filesIn(dataDir, 'data')) {
+      if (shard.attrs.isDirectory()) await sweep(joinRemote(dataDir, shard.filename));
+    }
     for (const d of ['index', 'snapshots', 'keys']) await sweep(joinRemote(root, d));
     // Other processes write lock files while we hold ours; only temp files too old to be a write in progress go.
     await sweep(joinRemote(root, 'locks'), LOCK_TEMP_MIN_AGE_MS);
