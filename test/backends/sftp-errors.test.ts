@@ -205,6 +205,17 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     }
   });
 
+  it('lists the server\'s modification time (whole seconds) when asked', async () => {
+    const b = open();
+    await b.create();
+    await b.save({ type: 'snapshot', name: 'mt1' }, bytes(3));
+    const listed: { name: string; modTime?: number }[] = [];
+    for await (const f of b.list('snapshot', { modTime: true })) listed.push(f);
+    expect(listed).toHaveLength(1);
+    expect(listed[0].modTime! % 1000).toBe(0);
+    expect(Math.abs(listed[0].modTime! - Date.now())).toBeLessThan(60_000);
+  });
+
   it('removes temp files that killed writers left, keeping young ones in locks/', async () => {
     const b = open();
     await b.create();

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { FileEntryWithStats, Stats } from 'ssh2';
 import { systemClock } from '../../clock.js';
 import {
-  BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type SaveOptions,
+  BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type ListOptions, type SaveOptions,
 } from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
 import { alreadyExists, isAlreadyExistsError, isNotFoundError, isPermanentError } from '../errors.js';
@@ -140,14 +140,17 @@ export function createSftpBackend(
     }
   }
 
-  async function* list(type: FileType): AsyncIterable<FileInfo> {
+  /** The server's clock, to the second, when asked (it is what spots a writer whose own clock is off). */
+  async function* list(type: FileType, opts?: ListOptions): AsyncIterable<FileInfo> {
     checkType(type, location);
+    const info = (name: string, attrs: Stats): FileInfo =>
+      ({ name, size: attrs.size, ...(opts?.modTime ? { modTime: attrs.mtime * 1000 } : {}) });
     if (type === 'config') {
       const st = await remote.slot(() => stat(pathOf({ type, name: 'config' }))).catch((err: unknown) => {
         if (isNoSuchFile(err)) return undefined;
         throw sftpError(err, 'list', 'config', location);
       });
-      if (st?.isFile()) yield { name: 'config', size: st.size };
+      if (st?.isFile()) yield info('config', st);
       return;
     }
     const isObject = (e: FileEntryWithStats) => e.attrs.isFile() && !e.filename.startsWith('.');
@@ -159,7 +162,7 @@ export function createSftpBackend(
     // Shard directories are read a few at a time: one by one, a repository's 256 would cost 256 round trips.
     for (let i = 0; i < dirs.length; i += LIST_BATCH) {
       for (const entries of await Promise.all(dirs.slice(i, i + LIST_BATCH).map((d) => filesIn(d, type)))) {
-        for (const e of entries) if (isObject(e)) yield { name: e.filename, size: e.attrs.size };
+        for (const e of entries) if (isObject(e)) yield info(e.filename, e.attrs);
       }
     }
   }
