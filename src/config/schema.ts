@@ -25,7 +25,7 @@ export const sftpSchema = z.strictObject({
   passphraseCommand: z.string().min(1).optional().describe("command that prints the identity file's passphrase"),
   connections: z.number().int().min(1).max(64).optional().describe('how many operations (object reads, writes, listings) run at once over the one SSH connection (default 5)'),
   timeoutSeconds: z.number().int().positive().optional()
-    .describe('how long the handshake or one request may take before the connection is dropped and retried (default 60)'),
+    .describe('how long one request may take before the connection is dropped and retried (default 60; the handshake gets at most 20)'),
 });
 
 export const repositorySchema = z.strictObject({

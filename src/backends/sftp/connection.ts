@@ -21,6 +21,11 @@ const SUPPORTED_HOST_KEYS = [
   'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256',
   'ssh-rsa', 'ssh-dss',
 ];
+/**
+ * The handshake's timeout, at most: a host that drops packets is retried several times, and each attempt should
+ * not wait a whole request timeout (60 s) for a TCP connection that never comes.
+ */
+const HANDSHAKE_TIMEOUT_MS = 20_000;
 /** DNS answers that will not change on a retry. */
 const PERMANENT_NET_CODES = new Set(['ENOTFOUND', 'EAI_NONAME', 'EAI_NODATA', 'EAI_FAIL']);
 
@@ -117,7 +122,7 @@ export async function openSession(
       host: t.host,
       port: t.port,
       username: t.user,
-      readyTimeout: opts.timeoutMs,
+      readyTimeout: Math.min(opts.timeoutMs, HANDSHAKE_TIMEOUT_MS),
       keepaliveInterval: 15_000,
       keepaliveCountMax: 4,
       ...(algos.length > 0 ? { algorithms: { serverHostKey: algos as never } } : {}),

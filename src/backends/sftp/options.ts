@@ -15,7 +15,7 @@ export interface SftpOptions {
   passphraseCommand?: string;
   /** How many operations run at once over the one SSH connection, each with up to 16 requests in flight (default 5). */
   connections?: number;
-  /** How long one remote call may take before the connection is dropped and the call fails (default 60). */
+  /** How long one remote call may take before the connection is dropped (default 60; a handshake 20 at most). */
   timeoutSeconds?: number;
 }
 
