@@ -8,6 +8,8 @@ import { createLocalBackend } from './local/local.js';
 import { createMemoryBackend } from './memory/memory.js';
 import { defineDriver, type BackendDriver } from './registry.js';
 import { s3OptionsSchema } from './s3/options.js';
+import { sftpOptionsSchema } from './sftp/options.js';
+import { createSftpBackend } from './sftp/sftp.js';
 import { withRetry, type RetryOptions } from './wrappers/retry.js';
 
 export * from './backend.js';
@@ -35,10 +37,15 @@ export const DRIVERS: readonly BackendDriver[] = [
     scheme: 's3', syntax: 's3:https://host[:port]/bucket[/prefix] or s3:bucket[/prefix]', options: s3OptionsSchema,
     open: async (rest, options, ctx) => (await import('./s3/s3.js')).openS3Backend(rest, options, { env: ctx.env }),
   }),
+  // ssh2 itself is imported only when the backend first connects.
+  defineDriver({
+    scheme: 'sftp', syntax: 'sftp:user@host:/path or sftp://user@host:port//path', options: sftpOptionsSchema,
+    open: async (rest, options, ctx) => createSftpBackend(`sftp:${rest}`, options, ctx.env),
+  }),
 ];
 
 /** Schemes that are planned but have no driver yet. */
-const NOT_IMPLEMENTED = ['sftp', 'git'];
+const NOT_IMPLEMENTED = ['git'];
 
 /** Named memory backends live as long as the process, so two opens of "memory:x" share objects. */
 const memoryBackends = new Map<string, Backend>();

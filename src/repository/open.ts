@@ -2,10 +2,11 @@
 // names a backend. Everything else gets a Repository and never touches the storage directly.
 import { checkBackendOptions, openBackend } from '../backends/index.js';
 import type { Clock } from '../clock.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
+import { type InitOptions, Repository } from './repository.js';
 
 /** A backend's options (the repository's `options` in strongbox.yaml), checked by the backend's driver. */
 export type BackendOptions = Record<string, unknown>;
-import { type InitOptions, Repository } from './repository.js';
 
 /**
  * Opens the repository at `location` with the password `password()` gives (asked only once the location is
@@ -20,7 +21,7 @@ export async function openRepository(location: string, password: () => Promise<s
     return repo;
   } catch (e) {
     await backend.close().catch(() => {});
-    throw e;
+    throw withLocation(e, location);
   }
 }
 
@@ -31,11 +32,17 @@ export async function createRepository(location: string, password: () => Promise
     return await Repository.init(backend, await password(), opts);
   } catch (e) {
     await backend.close().catch(() => {});
-    throw e;
+    throw withLocation(e, location);
   }
 }
 
 /** Check a location and its backend options (the repository's `options` in strongbox.yaml) without opening it. */
 export function checkLocation(location: string, options?: BackendOptions): void {
   checkBackendOptions(location, options);
+}
+
+/** A storage failure whose message does not say which repository (a connection that failed) gets its location. */
+function withLocation(e: unknown, location: string): unknown {
+  if (!isStrongboxError(e, 'BACKEND') || e.message.includes(location)) return e;
+  return new StrongboxError('BACKEND', `the repository at ${location}: ${e.message}`, { cause: e });
 }

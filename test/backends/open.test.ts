@@ -3,6 +3,7 @@
 
 import fs from 'node:fs/promises';
 import os from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearMemoryBackends, openBackend } from '../../src/backends/index.js';
@@ -44,7 +45,14 @@ describe('openBackend', () => {
     }
   });
 
-  it.each(['sftp:host:/srv/repo', 'git:git@example.com:repo.git'])(
+  it('opens sftp: locations without connecting or loading ssh2 (it is imported on first use)', async () => {
+    const b = await openBackend('sftp:backup@example.invalid:/srv/repo');
+    expect(b.location).toBe('sftp:backup@example.invalid:/srv/repo');
+    expect(b.capabilities).toMatchObject({ atomicCreate: true, persistent: true });
+    expect(Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/ssh2/'))).toBe(false);
+  });
+
+  it.each(['git:git@example.com:repo.git'])(
     'refuses %s with a USAGE error saying the backend is not implemented yet',
     async (location) => {
       const err = await openBackend(location).catch((e: unknown) => e);

@@ -2,6 +2,7 @@
 // interpolation, secrets redacted, and the shipped JSON Schema matches the zod schema.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkBackendOptions } from '../../src/backends/index.js';
 import { describe, expect, it } from 'vitest';
 import { interpolate, parseConfig } from '../../src/config/load.js';
 import { sb, tempDir } from '../e2e/helpers.js';
@@ -52,6 +53,17 @@ describe('strongbox.yaml', () => {
     expect(cfg.apps[0].databases.map((d) => d.engine)).toEqual(['postgres', 'sqlite']);
     expect(cfg.apps[0].files[0]).toEqual({ name: 'webroot', path: '/var/www/shop', exclude: ['.git/', 'var/cache/'], offloaded: [] });
     expect(cfg.apps[0].hooks).toEqual({ before: ['php artisan down'], after: ['php artisan up'], timeoutSeconds: 600, env: [] });
+  });
+
+  it('accepts an sftp repository with its options, checked by the sftp driver', () => {
+    const text = EXAMPLE.replace('location: /var/backups/strongbox ', 'location: sftp://backup@host:2222//srv/repo\n    options: { identityFile: ~/.ssh/id_backup, knownHostsFile: /etc/strongbox/known_hosts, passphraseEnv: KEY_PASS, connections: 3 }\n   ');
+    const repo = parseConfig(text, 'f', {}).repositories.main;
+    expect(repo.options).toEqual({
+      identityFile: '~/.ssh/id_backup', knownHostsFile: '/etc/strongbox/known_hosts', passphraseEnv: 'KEY_PASS', connections: 3,
+    });
+    expect(() => checkBackendOptions(repo.location, repo.options)).not.toThrow();
+    // An unknown option (a passphrase written in the file) is refused, naming it.
+    expect(() => checkBackendOptions(repo.location, { passphrase: 'hunter2' })).toThrow(/invalid options for the sftp repository.*passphrase/);
   });
 
   it('the example shipped in examples/ is valid', () => {

@@ -14,7 +14,7 @@ export interface StoredBlob { blob: string; pack: string; offset: number; length
  * component's dump under `db:NAME`.
  */
 export async function fileBlobs(repoPath: string, password = PASSWORD): Promise<Map<string, StoredBlob[]>> {
-  const repo = await Repository.open(openBackend(repoPath), password);
+  const repo = await Repository.open(await openBackend(repoPath), password);
   try {
     await repo.loadIndex();
     const snap = (await repo.listSnapshots())[0].snapshot;

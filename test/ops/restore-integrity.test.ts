@@ -64,8 +64,8 @@ describe('restore read path', () => {
     execFileSync('cp', ['-a', spec.location, damaged]);
     const big = (await fileBlobs(damaged, PW)).get(join(src, 'a-big.bin'))!;
     await flipMiddle(damaged, big[Math.floor(big.length / 2)]);
-    const primary = await Repository.open(openBackend(damaged), PW);
-    const mirror = await Repository.open(openBackend(spec.location), PW);
+    const primary = await Repository.open(await openBackend(damaged), PW);
+    const mirror = await Repository.open(await openBackend(spec.location), PW);
     try {
       await primary.loadIndex();
       await mirror.loadIndex();
