@@ -3,7 +3,7 @@
 // an exit status from the table, never an "internal error". The commands are read from the program itself, so a
 // new command or option is fuzzed without touching this file. The CLI runs in-process (fast) in a scratch
 // directory, against a local repository with one snapshot, made with a cheap key derivation.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -155,4 +155,17 @@ describe('CLI fuzz: every command and option with boundary and random values', (
     expect(all.length).toBeGreaterThan(1000);
     expect(failures).toEqual([]);
   }, 600_000);
+
+  it('init refuses --pack-size-mib outside 1..128 or not a whole number (exit 2, nothing created); takes the bounds', async () => {
+    const io: Io = { out: () => {}, err: () => {}, isTTY: false };
+    for (const v of ['0', 'abc', '-1', '1.5', '129', '100000', '', '1e2', '0x10']) {
+      const loc = join(dir, `ps-${Buffer.from(v).toString('hex') || 'empty'}`);
+      const err: string[] = [];
+      const code = await runCli(['-r', loc, 'init', '--pack-size-mib', v], { ...io, err: (s) => err.push(s) });
+      expect(code, `--pack-size-mib ${JSON.stringify(v)}: ${err.join('')}`).toBe(2);
+      expect(err.join('\n')).toMatch(/pack-size-mib|pack size/);
+      expect(existsSync(join(loc, 'config'))).toBe(false);
+    }
+    for (const v of ['1', '128']) expect(await runCli(['-r', join(dir, `ps-ok-${v}`), 'init', '--pack-size-mib', v], io)).toBe(0);
+  });
 });
