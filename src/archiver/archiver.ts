@@ -15,6 +15,7 @@ import {
   compareEntryNames, compareNames, encodeTree, linkFields, nameKey, nodeKey, type Tree, type TreeNode,
 } from '../repository/tree.js';
 import { childPath, displayPath, type EntryName, type FsPath, readNames } from '../util/names.js';
+import { dirIdentity } from '../util/local-paths.js';
 import { throwIfAborted } from '../util/scope.js';
 import { recordSnapshots, type RecordedSnapshots } from './record.js';
 import { type Excluder, makeExcluder } from './excludes.js';
@@ -183,13 +184,8 @@ function later<T>(p: Promise<T>): Later<T> {
  * to it is recognised too): a backed-up path that holds it leaves it out rather than backing up the backup.
  */
 function repositoryDir(repo: Repository): { key: string; path: string } | undefined {
-  if (repo.localPath === undefined) return undefined;
-  try {
-    const st = lstatSync(repo.localPath, { bigint: true });
-    return { key: `${st.dev}:${st.ino}`, path: repo.localPath };
-  } catch {
-    return undefined;
-  }
+  const key = dirIdentity(repo.localPath);
+  return key === undefined ? undefined : { key, path: repo.localPath! };
 }
 
 class Walk {

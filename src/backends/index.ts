@@ -81,7 +81,7 @@ export function driverFor(location: string): { driver: BackendDriver; rest: stri
   if (NOT_IMPLEMENTED.includes(scheme)) {
     throw new StrongboxError(
       'USAGE',
-      `backend ${scheme} is not implemented yet (location ${scheme}:…); use a local directory path, s3:… or memory:<name>`,
+      `backend ${scheme} is not implemented yet (location ${scheme}:…); use a local directory path, s3:…, sftp:… or memory:<name>`,
     );
   }
   return { driver: DRIVERS.find((d) => d.scheme === 'local')!, rest: location };

@@ -8,6 +8,7 @@ import { makeExcluder } from '../archiver/excludes.js';
 import type { Repository } from '../repository/repository.js';
 import { nameKey, nodeKey } from '../repository/tree.js';
 import { childPath, displayPath, type FsPath, readNames } from '../util/names.js';
+import { dirIdentity } from '../util/local-paths.js';
 import type { Selection } from './select.js';
 
 export interface ExtraneousOptions {
@@ -23,7 +24,7 @@ export async function removeExtraneous(repo: Repository, sel: Selection, target:
   if (sel.kind !== 'tree') return 0;
   const keep = makeExcluder(opts.keep);
   const dev = lstatSync(target).dev;
-  const guard: Guard = { dev, repo: repositoryKey(repo), opts };
+  const guard: Guard = { dev, repo: dirIdentity(repo.localPath), opts };
   let removed = 0;
   const walk = async (treeId: string, dir: FsPath, rel: string): Promise<void> => {
     const nodes = new Map((await repo.loadTree(treeId)).nodes.map((n) => [nodeKey(n), n]));
@@ -54,16 +55,6 @@ interface Guard {
   /** The repository's directory as device:inode, when it is on this machine. */
   repo: string | undefined;
   opts: ExtraneousOptions;
-}
-
-function repositoryKey(repo: Repository): string | undefined {
-  if (repo.localPath === undefined) return undefined;
-  try {
-    const st = lstatSync(repo.localPath);
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Whether an entry may be removed: not on another filesystem, not the repository (each reported when kept). */

@@ -3,6 +3,7 @@
 // ENOENT for a path on a read-only filesystem (and for some permission failures) instead of EROFS or EACCES,
 // which would tell a user the wrong thing; this walks up to the first existing ancestor and creates each level,
 // so the error is the one the kernel gave for the directory that could not be made.
+import { lstatSync } from 'node:fs';
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
@@ -50,4 +51,18 @@ export async function isInside(child: string, parent: string): Promise<boolean> 
   const [c, p] = await Promise.all([realPathOrAncestor(child), realPathOrAncestor(parent)]);
   const rel = relative(p, c);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * A directory's identity as "device:inode" (so a symlink or bind mount to it is recognised), or undefined when
+ * there is no such directory.
+ */
+export function dirIdentity(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    const st = lstatSync(path, { bigint: true });
+    return st.isDirectory() ? `${st.dev}:${st.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
