@@ -2,7 +2,7 @@
 // nanosecond on files, directories and symlinks, hard-link groups): used by the demo and the round-trip tests to prove a restore exact.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readlink } from 'node:fs/promises';
+import { lstat, readFile, readlink } from 'node:fs/promises';
 import { childPath, escapeName, type FsPath, nameBytes, readNames } from './names.js';
 
 export interface TreeEntry {
@@ -32,7 +32,7 @@ export async function describeTree(root: string, opts: { mtimes?: boolean } = {}
       };
       if (e.type === 'symlink') { e.link = escapeName(await readlink(p, { encoding: 'buffer' })); e.mode = 0; }
       if (e.type === 'file') {
-        e.hash = await hashFile(p);
+        e.hash = await hashFile(p, Number(st.size));
         if (st.nlink > 1n) {
           const k = `${st.dev}:${st.ino}`;
           if (!inodes.has(k)) inodes.set(k, r);
@@ -59,7 +59,9 @@ export async function diffTrees(a: string, b: string, opts: { mtimes?: boolean }
   return diffs;
 }
 
-function hashFile(p: FsPath): Promise<string> {
+/** SHA-256 of a file: read whole when small (one call instead of a stream's several), streamed when large. */
+async function hashFile(p: FsPath, size: number): Promise<string> {
+  if (size <= 4 << 20) return createHash('sha256').update(await readFile(p)).digest('hex');
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
     createReadStream(p).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
