@@ -3,7 +3,8 @@
 import { basename, dirname, join } from 'node:path';
 import type { Command } from './tools.js';
 
-export type ContenderName = 'strongbox' | 'restic' | 'tar+zstd';
+/** The file-tree section's three; the remote section names its own ("strongbox sftp", "restic s3", …). */
+export type ContenderName = 'strongbox' | 'restic' | 'tar+zstd' | (string & {});
 
 export interface Contender {
   name: ContenderName;

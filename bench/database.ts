@@ -42,7 +42,7 @@ export function ensureDatabase(ctx: Pick<DbContext, 'sizeMb' | 'log'>, db: strin
     const vars = Object.entries(SHARE).flatMap(([t, share]) =>
       ['-v', `${t}=${Math.max(1, Math.round((ctx.sizeMb * 1e6 * share) / ROW_BYTES[t as keyof typeof ROW_BYTES]))}`]);
     const t = performance.now();
-    const sql = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'generate-database.sql');
+    const sql = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'generate-database.sql');
     execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...PG, '-d', db, ...vars, '-f', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
     ctx.log(`generated database ${db} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }

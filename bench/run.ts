@@ -10,6 +10,7 @@ import { cancelMarkdown, cancelSection, STOP_TARGET_MS, UNDER_WAY_BYTES } from '
 import { databaseSection, dbMarkdown } from './database.js';
 import { DEFAULT_SEED, generateWebroot } from './generate-webroot.js';
 import { measure } from './measure.js';
+import { remoteSection } from './remote.js';
 import { buildRows, toMarkdown } from './report.js';
 import { ensureTools, versionOf } from './tools.js';
 import { hashTree, type TreeHash } from './tree-hash.js';
@@ -24,7 +25,8 @@ const config = {
   skipBuild: env.BENCH_SKIP_BUILD === '1',
   strict: env.BENCH_STRICT === '1',
   keep: env.BENCH_KEEP === '1',
-  sections: (env.BENCH_SECTIONS ?? 'files,db,cancel').split(','),
+  sections: (env.BENCH_SECTIONS ?? 'files,db,cancel,remote').split(','),
+  remoteMb: Number(env.BENCH_REMOTE_MB ?? env.BENCH_SIZE_MB ?? 400),
   dbSizeMb: Number(env.BENCH_DB_MB ?? 650),
   cancelGib: Number(env.BENCH_CANCEL_GB ?? 2),
 };
@@ -142,6 +144,18 @@ async function main(): Promise<void> {
     json.cancel = cancel;
     log(`\n${context}\n\n${table}`);
     if (config.strict && cancel.rows.some((r) => !r.met)) warn('BENCH_STRICT=1: cancellation targets missed');
+  }
+  if (config.sections.includes('remote')) {
+    if (!command) throw new Error('the remote section needs strongbox (unset BENCH_ONLY_PEERS)');
+    ensureTools(log);
+    log(`\nremote section: ${config.remoteMb} MiB webroot to SFTP and S3 servers on loopback, strongbox and restic, ${config.runs} runs`);
+    const remote = await remoteSection({ work, strongbox: command, password, runs: config.runs, sizeMb: config.remoteMb, seed: config.seed, log, warn });
+    const context = `webroot ${config.remoteMb} MiB (seed ${config.seed}), ${config.runs} runs, medians; an OpenSSH sshd and s3rver (HTTPS)`
+      + ` on loopback, on the same ${cpus().length} CPUs: protocol and client overhead, not a network's; ${versionOf(['restic', 'version'])}`;
+    md += `\n## Remote stores\n\n${context}\n\n${remote.md}`;
+    json.remote = { rows: remote.rows, results: remote.results };
+    log(`\n${context}\n\n${remote.md}`);
+    if (config.strict && remote.rows.some((r) => r.met === false)) warn('BENCH_STRICT=1: remote targets missed');
   }
   md += warnings.map((w) => `\nWARNING: ${w}`).join('') + '\n';
   json.warnings = warnings;

@@ -65,10 +65,10 @@ export class RepoLock {
     const lock = new RepoLock(repo, name, info);
     const conflicting = async () => (await readLocks(repo, () => {})).find((l) => l.name !== name && (exclusive || l.info.exclusive));
     let conflict = await conflicting();
-    // Where the store's guarantees are weaker (no atomic create, or a listing that may lag behind writes), a lock
-    // written by another process at the same moment may not show yet: look once more after a delay.
-    const { atomicCreate, consistentListing } = repo.backend.capabilities;
-    if (!conflict && (!atomicCreate || !consistentListing)) {
+    // Write, then list is enough where a listing shows every write completed before it began: of two processes
+    // locking at once, the one listing second sees the other. Lock names are random, so an exclusive create that is
+    // not atomic does not matter here. Where the listing may lag behind writes, look once more after a delay.
+    if (!conflict && !repo.backend.capabilities.consistentListing) {
       try {
         await sleep(opts.recheckDelayMs ?? RECHECK_DELAY_MS, opts.signal);
       } catch (e) {

@@ -1,14 +1,22 @@
 // An S3-protocol server for the tests: s3rver in a child process on a free loopback port, storing in a temp dir.
 // Or a real bucket: STRONGBOX_TEST_S3_LOCATION (with the standard AWS credential variables) points the tests at it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 's3rver-main.mjs');
+/** s3rver-main.mjs beside this file; from the benchmark's build (bench/.work/build/test/support), the checkout's copy. */
+function findMain(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    for (const p of [path.join(dir, 's3rver-main.mjs'), path.join(dir, 'test', 'support', 's3rver-main.mjs')]) if (existsSync(p)) return p;
+  }
+  throw new Error('cannot find test/support/s3rver-main.mjs');
+}
+const MAIN = findMain();
 
 /** s3rver's fixed credentials. */
 export const S3RVER_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
@@ -19,19 +27,36 @@ export interface S3Server {
   port: number;
   /** The directory s3rver stores buckets in. */
   dir: string;
-  /** The environment a client needs: credentials and region. */
+  /** The environment a client needs: credentials and region (and, over TLS, NODE_EXTRA_CA_CERTS for Node clients). */
   env: Record<string, string>;
+  /** Over TLS: the self-signed certificate clients must trust (restic --cacert, NODE_EXTRA_CA_CERTS). */
+  caFile?: string;
   /** A location in a fresh bucket (or a fresh prefix in the real bucket), e.g. s3:http://127.0.0.1:41234/b-1f2e/repo */
   freshLocation(label?: string): string;
   stop(): Promise<void>;
 }
 
-/** Start s3rver; rejects if it does not listen within 20 s. */
-export async function startS3rver(): Promise<S3Server> {
+/**
+ * Start s3rver; rejects if it does not listen within 20 s. With `tls`, it serves HTTPS with a self-signed certificate
+ * for 127.0.0.1 made by openssl (for clients that stream aws-chunked uploads over plain HTTP, which s3rver cannot
+ * decode: restic's minio-go).
+ */
+export async function startS3rver(opts: { tls?: boolean } = {}): Promise<S3Server> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strongbox-s3rver-'));
+  const tlsEnv: Record<string, string> = {};
+  let caFile: string | undefined;
+  if (opts.tls) {
+    const key = path.join(dir, 'tls-key.pem');
+    caFile = path.join(dir, 'tls-cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', caFile, '-days', '2',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    Object.assign(tlsEnv, { S3RVER_TLS_KEY: key, S3RVER_TLS_CERT: caFile });
+  }
+  const store = path.join(dir, 'buckets');
+  await fs.mkdir(store);
   // s3rver's ListObjectsV2 continuation tokens use DES, which OpenSSL 3 keeps in its legacy provider.
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, dir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, store], {
+    stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...tlsEnv },
   });
   let port: number;
   try {
@@ -41,12 +66,13 @@ export async function startS3rver(): Promise<S3Server> {
     await fs.rm(dir, { recursive: true, force: true });
     throw e;
   }
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     endpoint,
     port,
-    dir,
-    env: { ...S3RVER_CREDENTIALS, AWS_REGION: 'us-east-1' },
+    dir: store,
+    ...(caFile ? { caFile } : {}),
+    env: { ...S3RVER_CREDENTIALS, AWS_REGION: 'us-east-1', ...(caFile ? { NODE_EXTRA_CA_CERTS: caFile } : {}) },
     freshLocation: (label = 'repo') => `s3:${endpoint}/b-${randomBytes(4).toString('hex')}/${label}`,
     async stop() {
       if (child.exitCode === null) {

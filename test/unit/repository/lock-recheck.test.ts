@@ -1,5 +1,6 @@
-// The lock protocol on stores without atomic create: after the first look finds no conflicting lock, a second
-// look after a delay must still catch a lock that another process wrote at the same moment. And two inits racing
+// The lock protocol on stores whose listing may lag behind writes: after the first look finds no conflicting lock, a
+// second look after a delay must still catch a lock that another process wrote at the same moment. Where the
+// listing is consistent, write-then-list is enough (atomic create or not: lock names are random) and nothing waits. And two inits racing
 // on such a store: one wins, the other is told.
 import { describe, expect, it } from 'vitest';
 import type { Backend, FileInfo, FileType } from '../../../src/backends/backend.js';
@@ -15,12 +16,12 @@ const kdf = { N: 1024, r: 8, p: 1 };
  * The same store seen through weaker capabilities, whose first listing of locks misses every lock but the
  * newest one written through it: as if another process's lock had been written while that listing ran.
  */
-function racyView(inner: Backend, atomicCreate: boolean): Backend {
+function racyView(inner: Backend, consistentListing: boolean): Backend {
   let listings = 0;
   let mine = '';
   return {
     ...inner,
-    capabilities: { ...inner.capabilities, atomicCreate },
+    capabilities: { ...inner.capabilities, atomicCreate: false, consistentListing },
     async save(h, data, o) {
       if (h.type === 'lock') mine = h.name;
       return inner.save(h, data, o);
@@ -32,17 +33,17 @@ function racyView(inner: Backend, atomicCreate: boolean): Backend {
   };
 }
 
-async function setup(atomicCreate: boolean) {
+async function setup(consistentListing: boolean) {
   const inner = createMemoryBackend();
   await Repository.init(inner, 'pw', { kdf, clock: fixedClock(Date.parse('2026-01-01T00:00:00Z')) });
   const other = await Repository.open(inner, 'pw');
   const held = await RepoLock.acquire(other, true);
-  const repo = await Repository.open(racyView(inner, atomicCreate), 'pw');
+  const repo = await Repository.open(racyView(inner, consistentListing), 'pw');
   return { repo, held };
 }
 
 describe('lock re-check', () => {
-  it('catches a conflicting lock the first listing missed when create is not atomic', async () => {
+  it('catches a conflicting lock the first listing missed when the listing may lag', async () => {
     const { repo, held } = await setup(false);
     const err = await RepoLock.acquire(repo, true, { recheckDelayMs: 5 }).catch((e: unknown) => e);
     expect(isStrongboxError(err, 'LOCKED')).toBe(true);
@@ -52,7 +53,7 @@ describe('lock re-check', () => {
     await held.release();
   });
 
-  it('looks only once where create is atomic and listing consistent (so the faked race goes unseen)', async () => {
+  it('looks only once where the listing is consistent, even without atomic create (so the faked race goes unseen)', async () => {
     const { repo, held } = await setup(true);
     const lock = await RepoLock.acquire(repo, true, { recheckDelayMs: 5 });
     await lock.release();
