@@ -35,7 +35,6 @@ export interface RemoteRow {
 }
 
 const STORES = ['sftp', 's3'] as const;
-type Store = (typeof STORES)[number];
 
 /** A bucket name from a repository directory's name (lowercase letters, digits and hyphens). */
 const bucketOf = (repo: string): string => `bench-${repo.split('/').pop()!.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63);
