@@ -37,7 +37,7 @@ export async function runRestore(g: GlobalOptions, arg: string, o: RestoreCmdOpt
     snapshot: arg, target: o.target, periodicity: periodicityOf(o), overwrite: o.overwrite, verify: o.verify, failFast: o.failFast,
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const r = await runOp(g, io, (ctx) => restorePaths(spec, input, ctx), { stream: true });
   if (g.json) {
     const { subpath: _s, outcome, ...stats } = r;
@@ -58,7 +58,7 @@ function notRestored(failed: { path?: string; pack?: string | null }[]): string 
 
 async function runAppRestore(g: GlobalOptions, ref: string, o: RestoreCmdOptions, io: Io): Promise<void> {
   if (o.overwrite) throw new StrongboxError('USAGE', 'with --app, consent to replace data is --yes (or the interactive question), not --overwrite');
-  const cfg = loadChosenConfig(choice(g));
+  const cfg = await loadChosenConfig(choice(g));
   const interactive = process.stdin.isTTY && io.isTTY;
   const input = {
     app: findApp(cfg, o.app!), snapshot: ref, fromApp: o.fromApp, periodicity: periodicityOf(o), only: parseOnly(o.only), components: o.component,
