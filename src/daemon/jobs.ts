@@ -1,0 +1,78 @@
+// The daemon's jobs (pure): one per app and time-based periodicity it lists, with its cron expression, time zone
+// and random delay from the config or the defaults, and when such a job's slots fall (croner does the calendar).
+import { Cron } from 'croner';
+import type { AppConfig, Config, ScheduleConfig } from '../config/schema.js';
+import { parseDuration } from '../util/duration.js';
+
+export type TimePeriodicity = 'hourly' | 'daily' | 'weekly' | 'monthly' | 'bimonthly';
+export const TIME_ORDER: TimePeriodicity[] = ['hourly', 'daily', 'weekly', 'monthly', 'bimonthly'];
+
+/** The toolkit's crontab: hourly at minute 2, daily 02:30, Sunday 03:30, the 1st at 04:30, odd months' 1st at 05:30. */
+export const DEFAULT_CRON: Record<TimePeriodicity, string> = {
+  hourly: '2 * * * *',
+  daily: '30 2 * * *',
+  weekly: '30 3 * * 0',
+  monthly: '30 4 1 * *',
+  bimonthly: '30 5 1 1,3,5,7,9,11 *',
+};
+
+export interface Job {
+  /** "app/periodicity": one job of a kind runs or waits at a time. */
+  key: string;
+  app: string;
+  /** The repository's name in the config: the daemon's queues are per repository. */
+  repository: string;
+  periodicity: TimePeriodicity;
+  cron: string;
+  timeZone: string;
+  /** The largest random delay after a slot (0: none). */
+  randomDelayMs: number;
+}
+
+export function jobKey(app: string, periodicity: string): string {
+  return `${app}/${periodicity}`;
+}
+
+/** Every app's scheduled jobs, in config order and periodicity order. */
+export function jobsOf(cfg: Config): Job[] {
+  const globalDelay = cfg.daemon.randomDelay;
+  return cfg.apps.flatMap((app) => TIME_ORDER.filter((p) => app.periodicities.includes(p)).map((p) => jobOf(app, p, globalDelay)));
+}
+
+function jobOf(app: AppConfig, p: TimePeriodicity, globalDelay: string | undefined): Job {
+  const s: ScheduleConfig = app.schedule;
+  const spec = s[p];
+  const cron = spec === undefined ? DEFAULT_CRON[p] : typeof spec === 'string' ? spec : spec.cron;
+  const timeZone = (typeof spec === 'object' ? spec.timeZone : undefined) ?? s.timeZone ?? app.retention.timeZone;
+  const delay = s.randomDelay ?? globalDelay;
+  const randomDelayMs = delay === undefined ? 0 : parseDuration(delay, `apps.${app.id}.schedule.randomDelay`, { code: 'CONFIG' });
+  return { key: jobKey(app.id, p), app: app.id, repository: app.repository, periodicity: p, cron, timeZone, randomDelayMs };
+}
+
+/** Two jobs fall on the same times (a reload keeps such a job's next time). */
+export function sameTiming(a: Job, b: Job): boolean {
+  return a.cron === b.cron && a.timeZone === b.timeZone && a.randomDelayMs === b.randomDelayMs;
+}
+
+const crons = new Map<string, Cron>();
+
+function cronOf(job: Pick<Job, 'cron' | 'timeZone'>): Cron {
+  const k = `${job.cron}\0${job.timeZone}`;
+  let c = crons.get(k);
+  if (!c) {
+    c = new Cron(job.cron, { paused: true, mode: '5-part', timezone: job.timeZone });
+    crons.set(k, c);
+  }
+  return c;
+}
+
+/** The job's first slot strictly after `after` (ms), or null when its expression has none. */
+export function nextSlot(job: Pick<Job, 'cron' | 'timeZone'>, after: number): number | null {
+  return cronOf(job).nextRun(new Date(after))?.getTime() ?? null;
+}
+
+/** The job's last slot at or before `at` (ms), or null when there is none. */
+export function prevSlot(job: Pick<Job, 'cron' | 'timeZone'>, at: number): number | null {
+  // croner counts a run earlier in the same second as the reference: 1 ms later makes `at` itself one.
+  return cronOf(job).previousRuns(1, new Date(at + 1))[0]?.getTime() ?? null;
+}
