@@ -1,0 +1,285 @@
+// `strongbox daemon`'s engine: loads the config, catches up what was missed, runs each job when its time comes
+// through one queue per repository, reloads the config on request, and on shutdown takes the shutdown backups
+// within a deadline. Time comes from the injected clock; a wall clock that moved far more than the monotonic one
+// between two looks (the machine slept) triggers a catch-up.
+import { type FSWatcher, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { type Clock, monotonicMs, systemClock } from '../clock.js';
+import { loadConfig } from '../config/load.js';
+import type { AppConfig, Config } from '../config/schema.js';
+import { ERROR_CODES, exitStatusFor, StrongboxError } from '../errors.js';
+import { appendRun, type RunRecord, type RunTrigger } from '../history/journal.js';
+import { historyPath } from '../ops/runs.js';
+import { listSnapshots } from '../ops/snapshots.js';
+import { withContext } from '../ops/context.js';
+import type { SnapshotRef } from '../repository/snapshot.js';
+import { appRepo, type RepoChoice } from '../ops/target.js';
+import { parseDuration } from '../util/duration.js';
+import { catchUpFor } from './catchup.js';
+import { type Job, jobKey, jobsOf } from './jobs.js';
+import type { Log } from './log.js';
+import { RunQueue } from './queue.js';
+import { runBackup, type RunRequest } from './runner.js';
+import { Timetable } from './timetable.js';
+
+export interface DaemonOptions {
+  configPath: string;
+  log: Log;
+  clock?: Clock;
+  /** Monotonic milliseconds (tests inject one to simulate sleep). */
+  monotonic?: () => number;
+  random?: () => number;
+  env?: NodeJS.ProcessEnv;
+  /** How often to look at the timetable (ms; default 30 s); 0: only when `tick()` is called. */
+  tickMs?: number;
+  /** Reload when the config file changes (default true when ticking by itself). */
+  watchConfig?: boolean;
+  /** Told of every run that ended (after it is in the history). */
+  onRun?: (run: RunRecord) => void;
+}
+
+/** A wall clock that moved this much more (or less) than the monotonic clock between two looks has jumped. */
+export const JUMP_MS = 90_000;
+const DEFAULT_TICK_MS = 30_000;
+
+export class Daemon {
+  private readonly clock: Clock;
+  private readonly mono: () => number;
+  private readonly timetable: Timetable;
+  private readonly queue: RunQueue;
+  private readonly running = new Map<string, AbortController>();
+  private readonly choice: RepoChoice;
+  private last: { wall: number; mono: number };
+  private timer?: NodeJS.Timeout;
+  private watcher?: FSWatcher;
+  private reloadTimer?: NodeJS.Timeout;
+  private ticking = false;
+  private stopping = false;
+
+  private constructor(private readonly o: DaemonOptions, private cfg: Config) {
+    this.clock = o.clock ?? systemClock;
+    this.mono = o.monotonic ?? monotonicMs;
+    this.timetable = new Timetable(o.random);
+    this.queue = new RunQueue(cfg.daemon.concurrency);
+    this.choice = { config: o.configPath };
+    this.last = { wall: this.clock.now(), mono: this.mono() };
+  }
+
+  /** Loads the config (an invalid one is thrown), schedules its jobs and queues the catch-up runs. */
+  static async start(o: DaemonOptions): Promise<Daemon> {
+    const { config } = await loadConfig(o.configPath, o.env);
+    const d = new Daemon(o, config);
+    const jobs = jobsOf(config);
+    d.timetable.setJobs(jobs, d.clock.now());
+    const shutdown = config.apps.filter((a) => a.periodicities.includes('shutdown')).map((a) => a.id);
+    o.log.info(`daemon started: ${jobs.length} scheduled jobs for ${config.apps.length} apps`, {
+      config: o.configPath, history: d.history, shutdown: shutdown.join(',') || undefined,
+    });
+    for (const j of jobs) o.log.debug(`job ${j.key}: "${j.cron}" ${j.timeZone}`, { next: iso(d.timetable.nextOf(j.key)) });
+    await d.catchUp(jobs, 'start');
+    if (o.tickMs !== 0) d.arm(o.tickMs ?? DEFAULT_TICK_MS);
+    if (o.watchConfig ?? o.tickMs !== 0) d.watchConfig();
+    return d;
+  }
+
+  get config(): Config {
+    return this.cfg;
+  }
+
+  get history(): string {
+    return historyPath(this.cfg, this.o.env);
+  }
+
+  /** Looks at the clock once: queues the jobs whose time came, and catches up after a clock jump. */
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    try {
+      const now = this.clock.now();
+      const mono = this.mono();
+      const drift = (now - this.last.wall) - (mono - this.last.mono);
+      this.last = { wall: now, mono };
+      const due = this.timetable.due(now);
+      for (const d of due) this.enqueue(d.job, d.slot, 'schedule');
+      if (drift > JUMP_MS) {
+        this.o.log.warn(`the clock jumped ${Math.round(drift / 1000)} s ahead (the machine slept?): catching up`);
+        await this.catchUp(this.timetable.jobs(), 'clock jump');
+      } else if (drift < -JUMP_MS) {
+        this.o.log.warn(`the clock went back ${Math.round(-drift / 1000)} s: slots already run are not run again`);
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Resolves once no run waits or runs (tests; shutdown). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Reads the config again; an invalid one is refused (logged) and the running one kept. True when it changed. */
+  async reload(why: string): Promise<boolean> {
+    if (this.stopping) return false;
+    let next: Config;
+    try {
+      next = (await loadConfig(this.o.configPath, this.o.env)).config;
+    } catch (e) {
+      this.o.log.error(`config reload (${why}) refused, keeping the running config: ${(e as Error).message}`);
+      return false;
+    }
+    const before = new Set(this.timetable.jobs().map((j) => j.key));
+    this.cfg = next;
+    const jobs = jobsOf(next);
+    this.timetable.setJobs(jobs, this.clock.now());
+    this.queue.setLimit(next.daemon.concurrency);
+    this.o.log.info(`config reloaded (${why}): ${jobs.length} scheduled jobs for ${next.apps.length} apps`);
+    await this.catchUp(jobs.filter((j) => !before.has(j.key)), 'reload');
+    return true;
+  }
+
+  /**
+   * Stops scheduling, cancels the runs in progress (the next start catches them up), takes a shutdown backup of
+   * every app that lists `shutdown`, and resolves with the exit status: 0 when each saved its snapshot; the
+   * deadline (daemon.shutdownDeadline) or `cancel()` cancels them (exit 130).
+   */
+  async shutdown(signal: string): Promise<number> {
+    this.stopping = true;
+    this.disarm();
+    const dropped = this.queue.dropWaiting();
+    if (dropped.length) this.o.log.info(`not starting ${dropped.join(', ')}: shutting down`);
+    for (const [key, c] of this.running) {
+      this.o.log.warn(`cancelling ${key}: shutting down`);
+      c.abort(new StrongboxError('INTERRUPTED', `cancelled: the daemon is shutting down (${signal})`));
+    }
+    const apps = this.cfg.apps.filter((a) => a.periodicities.includes('shutdown'));
+    const deadlineMs = parseDuration(this.cfg.daemon.shutdownDeadline, 'daemon.shutdownDeadline', { code: 'CONFIG' });
+    this.o.log.info(`${signal}: shutting down${apps.length ? `; shutdown backups of ${apps.map((a) => a.id).join(', ')} (deadline ${this.cfg.daemon.shutdownDeadline})` : ''}`);
+    const results: RunRecord[] = [];
+    let late = false;
+    const deadline = setTimeout(() => {
+      late = true;
+      this.o.log.error(`the shutdown deadline of ${this.cfg.daemon.shutdownDeadline} passed: cancelling the shutdown backups`);
+      this.cancel();
+    }, deadlineMs);
+    for (const app of apps) this.submit(app, shutdownRequest(app), (r) => results.push(r));
+    await this.queue.idle();
+    clearTimeout(deadline);
+    const failed = results.filter((r) => r.outcome === 'failed' || r.outcome === 'cancelled');
+    this.o.log.info(`daemon stopped: ${results.length - failed.length} of ${apps.length} shutdown backups saved`);
+    if (late || results.some((r) => r.outcome === 'cancelled')) return ERROR_CODES.INTERRUPTED.exit;
+    const worst = failed.map((r) => exitStatusFor(new StrongboxError(r.error!.code as never, r.error!.message)));
+    return worst.length ? Math.max(...worst) : 0;
+  }
+
+  /** Cancels every run in progress (a second signal while shutting down). */
+  cancel(): void {
+    for (const c of this.running.values()) c.abort(new StrongboxError('INTERRUPTED', 'cancelled by a second signal'));
+  }
+
+  private enqueue(job: Job, slot: number, trigger: RunTrigger): void {
+    const app = this.cfg.apps.find((a) => a.id === job.app);
+    if (!app) return;
+    this.submit(app, { app, periodicity: job.periodicity, trigger, slot });
+  }
+
+  private submit(app: AppConfig, req: RunRequest, done?: (r: RunRecord) => void): void {
+    const key = jobKey(app.id, req.periodicity);
+    const slot = req.slot !== undefined ? iso(req.slot) : undefined;
+    const added = this.queue.add({ key, repository: app.repository, run: () => this.execute(key, req, done) });
+    if (!added) this.o.log.info(`${key} is already waiting or running: not queued again`, { trigger: req.trigger, slot });
+    else this.o.log.debug(`${key} queued`, { trigger: req.trigger, slot });
+  }
+
+  private async execute(key: string, req: RunRequest, done?: (r: RunRecord) => void): Promise<void> {
+    // A job removed by a reload, or a scheduled one reached after shutdown began, is not started.
+    const app = this.cfg.apps.find((a) => a.id === req.app.id) ?? (req.trigger === 'shutdown' ? req.app : undefined);
+    if (!app || (this.stopping && req.trigger !== 'shutdown')) return;
+    const controller = new AbortController();
+    this.running.set(key, controller);
+    this.o.log.info(`backup of ${app.id} (${req.periodicity}) started`, { trigger: req.trigger, slot: req.slot !== undefined ? iso(req.slot) : undefined });
+    let run: RunRecord;
+    try {
+      run = await runBackup({ ...req, app }, { cfg: this.cfg, choice: this.choice, clock: this.clock, signal: controller.signal });
+    } finally {
+      this.running.delete(key);
+    }
+    this.logRun(run);
+    try {
+      await appendRun(this.history, run);
+    } catch (e) {
+      this.o.log.error((e as Error).message);
+    }
+    done?.(run);
+    this.o.onRun?.(run);
+  }
+
+  private logRun(r: RunRecord): void {
+    const f = { app: r.app, periodicity: r.periodicity, trigger: r.trigger, outcome: r.outcome, durationMs: r.durationMs, snapshot: r.snapshot?.slice(0, 8), added: r.bytes?.added, warnings: r.events.warnings || undefined };
+    if (r.outcome === 'ok') this.o.log.info(`backup of ${r.app} (${r.periodicity}) saved snapshot ${r.snapshot!.slice(0, 8)}`, f);
+    else if (r.outcome === 'incomplete' || r.outcome === 'hook-failed') this.o.log.warn(`backup of ${r.app} (${r.periodicity}) ${r.outcome}: ${r.error?.message ?? ''}`, f);
+    else this.o.log.error(`backup of ${r.app} (${r.periodicity}) ${r.outcome}: ${r.error?.message ?? ''}`, f);
+  }
+
+  /** Queues a catch-up run for each of `jobs` the repository's snapshots say missed its last slot. */
+  private async catchUp(jobs: Job[], why: string): Promise<void> {
+    const byRepo = new Map<string, Job[]>();
+    for (const j of jobs) byRepo.set(j.repository, [...(byRepo.get(j.repository) ?? []), j]);
+    const now = this.clock.now();
+    for (const [repo, list] of byRepo) {
+      const app = this.cfg.apps.find((a) => a.id === list[0].app)!;
+      let snapshots: SnapshotRef[];
+      try {
+        const spec = appRepo(this.choice, this.cfg, app);
+        snapshots = (await withContext({ clock: this.clock }, (ctx) => listSnapshots(spec, {}, ctx))).snapshots;
+      } catch (e) {
+        this.o.log.error(`catch-up (${why}): cannot list the snapshots of repository ${repo}: ${(e as Error).message}; running its jobs`);
+        snapshots = [];
+      }
+      for (const j of list) {
+        const c = catchUpFor(j, snapshots, now);
+        if (!c) continue;
+        this.o.log.info(`catch-up (${why}) of ${j.key}: ${c.reason}`);
+        this.enqueue(j, c.slot, 'catch-up');
+      }
+    }
+  }
+
+  private arm(tickMs: number): void {
+    const next = () => {
+      const at = this.timetable.nextAt();
+      const wait = at === null ? tickMs : Math.min(tickMs, Math.max(0, at - this.clock.now()) + 20);
+      this.timer = setTimeout(() => { void this.tick().finally(() => { if (!this.stopping) next(); }); }, wait);
+    };
+    next();
+  }
+
+  private watchConfig(): void {
+    const file = basename(this.o.configPath);
+    try {
+      this.watcher = watch(dirname(this.o.configPath), { persistent: false }, (_event, name) => {
+        if (name !== file) return;
+        clearTimeout(this.reloadTimer);
+        this.reloadTimer = setTimeout(() => { void this.reload('the config file changed'); }, 300);
+      });
+    } catch (e) {
+      this.o.log.warn(`cannot watch ${this.o.configPath} for changes (reload with SIGHUP): ${(e as Error).message}`);
+    }
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    clearTimeout(this.reloadTimer);
+    this.watcher?.close();
+  }
+}
+
+function shutdownRequest(app: AppConfig): RunRequest {
+  const { only } = app.shutdown;
+  // What the app has: "files" of an app without file trees takes its databases, and the other way round.
+  const take = only === 'files' && !app.files.length ? 'all' : only === 'db' && !app.databases.length ? 'all' : only;
+  return { app, periodicity: 'shutdown', trigger: 'shutdown', ...(take !== 'all' ? { only: take } : {}) };
+}
+
+function iso(ms: number | null): string | undefined {
+  return ms === null ? undefined : new Date(ms).toISOString();
+}
