@@ -7,7 +7,7 @@ import { basename, dirname } from 'node:path';
 import { type Clock, monotonicMs, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
 import type { AppConfig, Config } from '../config/schema.js';
-import { ERROR_CODES, exitStatusFor, StrongboxError } from '../errors.js';
+import { type ErrorCode, exitStatusFor, StrongboxError } from '../errors.js';
 import { appendRun, type RunRecord, type RunTrigger } from '../history/journal.js';
 import { historyPath } from '../ops/runs.js';
 import { listSnapshots } from '../ops/snapshots.js';
@@ -139,10 +139,10 @@ export class Daemon {
 
   /**
    * Stops scheduling, cancels the runs in progress (the next start catches them up), takes a shutdown backup of
-   * every app that lists `shutdown`, and resolves with the exit status: 0 when each saved its snapshot; the
-   * deadline (daemon.shutdownDeadline) or `cancel()` cancels them (exit 130).
+   * every app that lists `shutdown`, and resolves with null when each saved its snapshot, else the error to exit
+   * with: INTERRUPTED when the deadline (daemon.shutdownDeadline) or `cancel()` cut them short, else the worst failure.
    */
-  async shutdown(signal: string): Promise<number> {
+  async shutdown(signal: string): Promise<StrongboxError | null> {
     this.stopping = true;
     this.disarm();
     const dropped = this.queue.dropWaiting();
@@ -152,13 +152,14 @@ export class Daemon {
       c.abort(new StrongboxError('INTERRUPTED', `cancelled: the daemon is shutting down (${signal})`));
     }
     const apps = this.cfg.apps.filter((a) => a.periodicities.includes('shutdown'));
-    const deadlineMs = parseDuration(this.cfg.daemon.shutdownDeadline, 'daemon.shutdownDeadline', { code: 'CONFIG' });
-    this.o.log.info(`${signal}: shutting down${apps.length ? `; shutdown backups of ${apps.map((a) => a.id).join(', ')} (deadline ${this.cfg.daemon.shutdownDeadline})` : ''}`);
+    const { shutdownDeadline } = this.cfg.daemon;
+    const deadlineMs = parseDuration(shutdownDeadline, 'daemon.shutdownDeadline', { code: 'CONFIG' });
+    this.o.log.info(`${signal}: shutting down${apps.length ? `; shutdown backups of ${apps.map((a) => a.id).join(', ')} (deadline ${shutdownDeadline})` : ''}`);
     const results: RunRecord[] = [];
     let late = false;
     const deadline = setTimeout(() => {
       late = true;
-      this.o.log.error(`the shutdown deadline of ${this.cfg.daemon.shutdownDeadline} passed: cancelling the shutdown backups`);
+      this.o.log.error(`the shutdown deadline of ${shutdownDeadline} passed: cancelling the shutdown backups`);
       this.cancel();
     }, deadlineMs);
     for (const app of apps) this.submit(app, shutdownRequest(app), (r) => results.push(r));
@@ -166,9 +167,11 @@ export class Daemon {
     clearTimeout(deadline);
     const failed = results.filter((r) => r.outcome === 'failed' || r.outcome === 'cancelled');
     this.o.log.info(`daemon stopped: ${results.length - failed.length} of ${apps.length} shutdown backups saved`);
-    if (late || results.some((r) => r.outcome === 'cancelled')) return ERROR_CODES.INTERRUPTED.exit;
-    const worst = failed.map((r) => exitStatusFor(new StrongboxError(r.error!.code as never, r.error!.message)));
-    return worst.length ? Math.max(...worst) : 0;
+    if (late || results.some((r) => r.outcome === 'cancelled')) {
+      return new StrongboxError('INTERRUPTED', `shutdown backups cancelled (${late ? `deadline ${shutdownDeadline} passed` : 'second signal'})`);
+    }
+    const errors = failed.map((r) => new StrongboxError(r.error!.code as ErrorCode, `shutdown backup of ${r.app} failed: ${r.error!.message}`));
+    return errors.sort((a, b) => exitStatusFor(b) - exitStatusFor(a))[0] ?? null;
   }
 
   /** Cancels every run in progress (a second signal while shutting down). */

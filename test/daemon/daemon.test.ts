@@ -91,10 +91,10 @@ describe('reload', () => {
 });
 
 describe('shutdown', () => {
-  it('takes a shutdown backup of the file trees of each app listing shutdown, and returns 0', async () => {
+  it('takes a shutdown backup of the file trees of each app listing shutdown, and ends without error (exit 0)', async () => {
     f = await daemonFixture(at('2026-03-04T06:00:00Z'), { periodicities: ['shutdown'] });
     const d = await f.start();
-    expect(await d.shutdown('SIGTERM')).toBe(0);
+    expect(await d.shutdown('SIGTERM')).toBeNull();
     const snaps = await f.snapshots();
     expect(snaps).toEqual([{ periodicity: 'shutdown', time: '2026-03-04T06:00:00.000Z', components: ['files:webroot'] }]);
     const runs = (await readRuns(f.historyPath)).runs;
@@ -104,17 +104,17 @@ describe('shutdown', () => {
 
   it('takes what shutdown.only says (all: the database too)', async () => {
     f = await daemonFixture(at('2026-03-04T06:00:00Z'), { periodicities: ['shutdown'], shutdown: { only: 'all' } });
-    expect(await (await f.start()).shutdown('SIGTERM')).toBe(0);
+    expect(await (await f.start()).shutdown('SIGTERM')).toBeNull();
     expect((await f.snapshots())[0].components).toEqual(['database:main', 'files:webroot']);
   });
 
-  it('a second signal cancels the shutdown backup cleanly: its hook is stopped, no snapshot, the lock released, exit 130', async () => {
+  it('a second signal cancels the shutdown backup cleanly: its hook is stopped, no snapshot, the lock released, INTERRUPTED (exit 130)', async () => {
     f = await daemonFixture(at('2026-03-04T06:00:00Z'), { periodicities: ['shutdown'], hooks: { before: ['sleep 60'] } });
     const d = await f.start();
     const done = d.shutdown('SIGTERM');
     while (!f.lines.some((l) => l.includes('backup of shop (shutdown) started'))) await new Promise((r) => setTimeout(r, 10));
     d.cancel();
-    expect(await done).toBe(130);
+    expect(await done).toMatchObject({ code: 'INTERRUPTED', message: 'shutdown backups cancelled (second signal)' });
     expect(await f.snapshots()).toEqual([]);
     expect((await readRuns(f.historyPath)).runs).toMatchObject([{ outcome: 'cancelled', error: { code: 'INTERRUPTED' } }]);
     await withRepository(f.spec, newContext(), { lock: 'exclusive' }, async () => undefined);
@@ -123,7 +123,7 @@ describe('shutdown', () => {
   it('the deadline cancels a shutdown backup that takes too long, and the daemon says so', async () => {
     f = await daemonFixture(at('2026-03-04T06:00:00Z'), { periodicities: ['shutdown'], hooks: { before: ['sleep 60'] } });
     await f.writeConfig({}, { shutdownDeadline: '1s' });
-    expect(await (await f.start()).shutdown('SIGTERM')).toBe(130);
+    expect(await (await f.start()).shutdown('SIGTERM')).toMatchObject({ code: 'INTERRUPTED', message: 'shutdown backups cancelled (deadline 1s passed)' });
     expect(f.lines.join('\n')).toContain('the shutdown deadline of 1s passed: cancelling the shutdown backups');
     expect(await f.snapshots()).toEqual([]);
     expect(JSON.parse((await readFile(f.historyPath, 'utf8')).trim())).toMatchObject({ outcome: 'cancelled' });
