@@ -1,15 +1,8 @@
 // The strongbox.yaml schema (zod): repositories and applications (file trees, databases, hooks). The JSON
 // Schema shipped in schema/strongbox.schema.json is generated from it (scripts/gen-schema) and snapshot-tested.
-import { Cron } from 'croner';
 import { z } from 'zod';
-import { DURATION_HELP, tryParseDuration } from '../util/duration.js';
-
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit)');
-const duration = (positive: boolean) => z.string().refine((s) => {
-  const ms = tryParseDuration(s);
-  return ms !== null && (!positive || ms > 0);
-}, `a duration: ${DURATION_HELP}`);
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+import { daemonSchema, scheduleSchema } from './daemon-schema.js';
+import { duration, envName, name, timeZone } from './fields.js';
 
 /** Where a secret comes from: the environment or a file; never required in the config file itself. */
 const secretSource = {
@@ -62,40 +55,6 @@ export const policySchema = z.strictObject({
   monthly: count.optional(), bimonthly: count.optional(), yearly: count.optional(),
 }).describe('borg-prune style rules, applied in the order within, last, hourly, daily, weekly, monthly, bimonthly, yearly');
 
-const timeZone = z.string().min(1).refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'not a time zone name (e.g. UTC, Europe/London)');
-
-/** A five-field cron expression (minute hour day-of-month month day-of-week), checked by the library that runs it. */
-const cronExpr = z.string().min(1).superRefine((expr, ctx) => {
-  try {
-    new Cron(expr, { paused: true, mode: '5-part' });
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: `not a cron expression (minute hour day month weekday, e.g. "30 2 * * *"): ${(e as Error).message}` });
-  }
-});
-const cronSpec = z.union([
-  cronExpr,
-  z.strictObject({ cron: cronExpr, timeZone: timeZone.optional().describe('default: schedule.timeZone') }),
-]).describe('a cron expression, or { cron, timeZone }');
-
-/** When the daemon takes each periodicity; unset ones keep the defaults of docs/usage/daemon.md. */
-export const scheduleSchema = z.strictObject({
-  timeZone: timeZone.optional().describe('the time zone of the schedule times (default: retention.timeZone)'),
-  randomDelay: duration(false).optional()
-    .describe('start each scheduled backup up to this much later, chosen at random (default: daemon.randomDelay)'),
-  hourly: cronSpec.optional().describe('default "2 * * * *" (minute 2 of every hour)'),
-  daily: cronSpec.optional().describe('default "30 2 * * *" (02:30)'),
-  weekly: cronSpec.optional().describe('default "30 3 * * 0" (Sunday 03:30)'),
-  monthly: cronSpec.optional().describe('default "30 4 1 * *" (the 1st at 04:30)'),
-  bimonthly: cronSpec.optional().describe('default "30 5 1 1,3,5,7,9,11 *" (the 1st of odd months at 05:30)'),
-});
-
 export const appSchema = z.strictObject({
   id: name.describe('identifier that names this application\'s backups'),
   repository: z.string().min(1),
@@ -127,21 +86,10 @@ export const appSchema = z.strictObject({
   }).default({ before: [], after: [], timeoutSeconds: 600, env: [] }),
 });
 
-/** How `strongbox daemon` runs (docs/usage/daemon.md). */
-export const daemonSchema = z.strictObject({
-  concurrency: z.number().int().min(1).max(64).default(2)
-    .describe('backups running at once, over all repositories (one repository runs one at a time)'),
-  randomDelay: duration(false).optional().describe('start each scheduled backup up to this much later, chosen at random'),
-  shutdownDeadline: duration(true).default('5min')
-    .describe('how long the shutdown backups may take after SIGTERM (match systemd\'s TimeoutStopSec)'),
-  history: z.string().startsWith('/', 'must be an absolute path').optional()
-    .describe('the run history file (JSON lines); default $STATE_DIRECTORY/runs.jsonl, else ~/.local/state/strongbox/runs.jsonl'),
-});
-
 export const configSchema = z.strictObject({
   repositories: z.record(name, repositorySchema),
   apps: z.array(appSchema).default([]),
-  daemon: daemonSchema.default({ concurrency: 2, shutdownDeadline: '5min' }),
+  daemon: daemonSchema.default({ concurrency: 2, shutdownDeadline: '5min', overdueCheck: '5min' }),
 }).superRefine((cfg, ctx) => {
   const ids = new Set<string>();
   cfg.apps.forEach((app, i) => {
@@ -166,8 +114,7 @@ export type RepositoryConfig = z.infer<typeof repositorySchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 export type FilesConfig = z.infer<typeof filesSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
-export type ScheduleConfig = z.infer<typeof scheduleSchema>;
-export type DaemonConfig = z.infer<typeof daemonSchema>;
+export type { DaemonConfig, ScheduleConfig } from './daemon-schema.js';
 
 /** The JSON Schema of the config file, as shipped in schema/strongbox.schema.json. */
 export function configJsonSchema(): unknown {

@@ -3,23 +3,24 @@
 // within a deadline. Time comes from the injected clock; a wall clock that moved far more than the monotonic one
 // between two looks (the machine slept) triggers a catch-up.
 import { type FSWatcher, watch } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { type Clock, monotonicMs, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
 import type { AppConfig, Config } from '../config/schema.js';
 import { type ErrorCode, exitStatusFor, StrongboxError } from '../errors.js';
 import { appendRun, type RunRecord, type RunTrigger } from '../history/journal.js';
-import { historyPath } from '../ops/runs.js';
-import { listSnapshots } from '../ops/snapshots.js';
-import { withContext } from '../ops/context.js';
-import type { SnapshotRef } from '../repository/snapshot.js';
-import { appRepo, type RepoChoice } from '../ops/target.js';
+import { Notifier } from '../notify/notifier.js';
+import { historyPath, listRuns } from '../ops/runs.js';
+import type { RepoChoice } from '../ops/target.js';
 import { parseDuration } from '../util/duration.js';
 import { catchUpFor } from './catchup.js';
 import { type Job, jobKey, jobsOf } from './jobs.js';
 import type { Log } from './log.js';
+import { createMetrics, type Listener, type Metrics, serveMetrics } from './metrics.js';
 import { RunQueue } from './queue.js';
 import { runBackup, type RunRequest } from './runner.js';
+import { overdueFindings, snapshotsOf } from './survey.js';
 import { Timetable } from './timetable.js';
 
 export interface DaemonOptions {
@@ -36,6 +37,8 @@ export interface DaemonOptions {
   watchConfig?: boolean;
   /** Told of every run that ended (after it is in the history). */
   onRun?: (run: RunRecord) => void;
+  /** The first wait between notification tries (ms; default 1 s). */
+  notifyBackoffMs?: number;
 }
 
 /** A wall clock that moved this much more (or less) than the monotonic clock between two looks has jumped. */
@@ -55,6 +58,11 @@ export class Daemon {
   private reloadTimer?: NodeJS.Timeout;
   private ticking = false;
   private stopping = false;
+  private notifier!: Notifier;
+  private metrics?: Metrics;
+  private listener?: Listener;
+  private lastOverdueCheck: number;
+  private readonly startedAt: number;
 
   private constructor(private readonly o: DaemonOptions, private cfg: Config) {
     this.clock = o.clock ?? systemClock;
@@ -63,12 +71,24 @@ export class Daemon {
     this.queue = new RunQueue(cfg.daemon.concurrency);
     this.choice = { config: o.configPath };
     this.last = { wall: this.clock.now(), mono: this.mono() };
+    this.startedAt = this.lastOverdueCheck = this.clock.now();
   }
 
   /** Loads the config (an invalid one is thrown), schedules its jobs and queues the catch-up runs. */
   static async start(o: DaemonOptions): Promise<Daemon> {
     const { config } = await loadConfig(o.configPath, o.env);
     const d = new Daemon(o, config);
+    const { runs, skipped } = await listRuns(d.history, {});
+    if (skipped) o.log.warn(`${skipped} line(s) of the run history ${d.history} could not be read and are left out`);
+    d.notifier = new Notifier({ config: () => d.cfg, log: o.log, env: o.env ?? process.env, now: () => d.clock.now(), backoffMs: o.notifyBackoffMs }, runs);
+    if (config.daemon.metrics) {
+      d.metrics = await createMetrics();
+      d.metrics.restore(runs);
+      d.listener = await serveMetrics(config.daemon.metrics.listen, d.metrics, () => d.health()).catch((e: Error) => {
+        throw new StrongboxError('IO', `cannot listen on ${config.daemon.metrics!.listen} (daemon.metrics.listen): ${e.message}`, { cause: e });
+      });
+      o.log.info(`metrics on http://${d.listener.address}/metrics, health on /healthz`);
+    }
     const jobs = jobsOf(config);
     d.timetable.setJobs(jobs, d.clock.now());
     const shutdown = config.apps.filter((a) => a.periodicities.includes('shutdown')).map((a) => a.id);
@@ -90,6 +110,16 @@ export class Daemon {
     return historyPath(this.cfg, this.o.env);
   }
 
+  /** Where the metrics listener listens (HOST:PORT), when configured. */
+  get metricsAddress(): string | undefined {
+    return this.listener?.address;
+  }
+
+  private health(): Record<string, unknown> {
+    const { waiting, running } = this.queue.size;
+    return { startedAt: new Date(this.startedAt).toISOString(), jobs: this.timetable.jobs().length, waiting, running, stopping: this.stopping };
+  }
+
   /** Looks at the clock once: queues the jobs whose time came, and catches up after a clock jump. */
   async tick(): Promise<void> {
     if (this.ticking || this.stopping) return;
@@ -107,14 +137,30 @@ export class Daemon {
       } else if (drift < -JUMP_MS) {
         this.o.log.warn(`the clock went back ${Math.round(-drift / 1000)} s: slots already run are not run again`);
       }
+      if (now - this.lastOverdueCheck >= parseDuration(this.cfg.daemon.overdueCheck, 'daemon.overdueCheck', { code: 'CONFIG' })) await this.checkOverdue();
     } finally {
       this.ticking = false;
     }
   }
 
-  /** Resolves once no run waits or runs (tests; shutdown). */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Resolves once no run waits or runs and every notification is out (tests; shutdown). */
+  async idle(): Promise<void> {
+    await this.queue.idle();
+    await this.notifier.settled();
+  }
+
+  /** Looks for overdue periodicities: notifies each newly overdue one, and sets the metric. */
+  async checkOverdue(): Promise<void> {
+    this.lastOverdueCheck = this.clock.now();
+    const jobs = this.timetable.jobs();
+    const snaps = await snapshotsOf(this.cfg, this.choice, this.clock, jobs.map((j) => j.repository));
+    for (const [repo, v] of snaps) if (v instanceof Error) this.o.log.error(`overdue check: cannot list the snapshots of repository ${repo}: ${v.message}`);
+    const findings = overdueFindings(this.cfg, jobs, snaps, this.clock.now(), hostname());
+    for (const f of findings) {
+      this.metrics?.setOverdue(f.app, f.periodicity, f.isOverdue);
+      if (f.isOverdue) this.o.log.warn(`${f.app}/${f.periodicity} is overdue`, { newest: f.newest ?? 'none' });
+    }
+    this.notifier.overdueChecked(findings);
   }
 
   /** Reads the config again; an invalid one is refused (logged) and the running one kept. True when it changed. */
@@ -128,10 +174,12 @@ export class Daemon {
       return false;
     }
     const before = new Set(this.timetable.jobs().map((j) => j.key));
+    const old = this.cfg;
     this.cfg = next;
     const jobs = jobsOf(next);
     this.timetable.setJobs(jobs, this.clock.now());
     this.queue.setLimit(next.daemon.concurrency);
+    if (JSON.stringify(old.daemon.metrics) !== JSON.stringify(next.daemon.metrics)) this.o.log.warn('daemon.metrics changed: restart the daemon to apply it');
     this.o.log.info(`config reloaded (${why}): ${jobs.length} scheduled jobs for ${next.apps.length} apps`);
     await this.catchUp(jobs.filter((j) => !before.has(j.key)), 'reload');
     return true;
@@ -165,6 +213,8 @@ export class Daemon {
     for (const app of apps) this.submit(app, shutdownRequest(app), (r) => results.push(r));
     await this.queue.idle();
     clearTimeout(deadline);
+    await this.notifier.settled();
+    await this.listener?.close();
     const failed = results.filter((r) => r.outcome === 'failed' || r.outcome === 'cancelled');
     this.o.log.info(`daemon stopped: ${results.length - failed.length} of ${apps.length} shutdown backups saved`);
     if (late || results.some((r) => r.outcome === 'cancelled')) {
@@ -200,6 +250,7 @@ export class Daemon {
     const controller = new AbortController();
     this.running.set(key, controller);
     this.o.log.info(`backup of ${app.id} (${req.periodicity}) started`, { trigger: req.trigger, slot: req.slot !== undefined ? iso(req.slot) : undefined });
+    this.notifier.runStarted(app.id, req.periodicity);
     let run: RunRecord;
     try {
       run = await runBackup({ ...req, app }, { cfg: this.cfg, choice: this.choice, clock: this.clock, signal: controller.signal });
@@ -212,6 +263,8 @@ export class Daemon {
     } catch (e) {
       this.o.log.error((e as Error).message);
     }
+    this.metrics?.observe(run);
+    this.notifier.runEnded(run);
     done?.(run);
     this.o.onRun?.(run);
   }
@@ -225,25 +278,18 @@ export class Daemon {
 
   /** Queues a catch-up run for each of `jobs` the repository's snapshots say missed its last slot. */
   private async catchUp(jobs: Job[], why: string): Promise<void> {
-    const byRepo = new Map<string, Job[]>();
-    for (const j of jobs) byRepo.set(j.repository, [...(byRepo.get(j.repository) ?? []), j]);
+    const snaps = await snapshotsOf(this.cfg, this.choice, this.clock, jobs.map((j) => j.repository));
     const now = this.clock.now();
-    for (const [repo, list] of byRepo) {
-      const app = this.cfg.apps.find((a) => a.id === list[0].app)!;
-      let snapshots: SnapshotRef[];
-      try {
-        const spec = appRepo(this.choice, this.cfg, app);
-        snapshots = (await withContext({ clock: this.clock }, (ctx) => listSnapshots(spec, {}, ctx))).snapshots;
-      } catch (e) {
-        this.o.log.error(`catch-up (${why}): cannot list the snapshots of repository ${repo}: ${(e as Error).message}; running its jobs`);
-        snapshots = [];
+    for (const j of jobs) {
+      let list = snaps.get(j.repository) ?? [];
+      if (list instanceof Error) {
+        this.o.log.error(`catch-up (${why}): cannot list the snapshots of repository ${j.repository}: ${list.message}; running ${j.key}`);
+        list = [];
       }
-      for (const j of list) {
-        const c = catchUpFor(j, snapshots, now);
-        if (!c) continue;
-        this.o.log.info(`catch-up (${why}) of ${j.key}: ${c.reason}`);
-        this.enqueue(j, c.slot, 'catch-up');
-      }
+      const c = catchUpFor(j, list, now);
+      if (!c) continue;
+      this.o.log.info(`catch-up (${why}) of ${j.key}: ${c.reason}`);
+      this.enqueue(j, c.slot, 'catch-up');
     }
   }
 
