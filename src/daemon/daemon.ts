@@ -155,7 +155,7 @@ export class Daemon {
     const jobs = this.timetable.jobs();
     const snaps = await snapshotsOf(this.cfg, this.choice, this.clock, jobs.map((j) => j.repository));
     for (const [repo, v] of snaps) if (v instanceof Error) this.o.log.error(`overdue check: cannot list the snapshots of repository ${repo}: ${v.message}`);
-    const findings = overdueFindings(this.cfg, jobs, snaps, this.clock.now(), hostname());
+    const findings = overdueFindings(this.cfg, jobs, snaps, this.clock.now(), this.startedAt, hostname());
     for (const f of findings) {
       this.metrics?.setOverdue(f.app, f.periodicity, f.isOverdue);
       if (f.isOverdue) this.o.log.warn(`${f.app}/${f.periodicity} is overdue`, { newest: f.newest ?? 'none' });

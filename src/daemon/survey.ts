@@ -35,8 +35,13 @@ export interface OverdueFinding {
   allowedMs: number;
 }
 
-/** For each scheduled job: whether its newest snapshot is missing or older than interval + grace (as `status`). */
-export function overdueFindings(cfg: Config, jobs: Job[], snapshots: Map<string, SnapshotRef[] | Error>, now: number, host: string): OverdueFinding[] {
+/**
+ * For each scheduled job: whether its newest snapshot is older than interval + grace (as `status`), or missing
+ * for longer than that since `since` (the daemon's start: a new app is not overdue before its first chance).
+ */
+export function overdueFindings(
+  cfg: Config, jobs: Job[], snapshots: Map<string, SnapshotRef[] | Error>, now: number, since: number, host: string,
+): OverdueFinding[] {
   const out: OverdueFinding[] = [];
   for (const app of cfg.apps) {
     const list = snapshots.get(app.repository);
@@ -46,7 +51,7 @@ export function overdueFindings(cfg: Config, jobs: Job[], snapshots: Map<string,
       const p = st.periodicities.find((x) => x.periodicity === j.periodicity);
       if (!p?.maxAgeMs) continue;
       out.push({
-        app: app.id, periodicity: j.periodicity, host, isOverdue: p.state === 'overdue' || p.state === 'missing',
+        app: app.id, periodicity: j.periodicity, host, isOverdue: p.state === 'overdue' || (p.state === 'missing' && now - since > p.maxAgeMs),
         newest: p.newest?.time ?? null, ageMs: p.newest?.ageMs ?? null, allowedMs: p.maxAgeMs,
       });
     }

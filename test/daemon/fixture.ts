@@ -59,7 +59,8 @@ export async function daemonFixture(start: number, app: Record<string, unknown> 
           id: 'shop', repository: 'main', files: [{ name: 'webroot', path: site }], databases: [{ name: 'main', engine: 'sqlite', path: db }],
           ...app, ...more,
         }],
-        daemon: { history: historyPath, ...daemon },
+        // The overdue check opens the repository (a key derivation each time): once a simulated day is enough here.
+        daemon: { history: historyPath, overdueCheck: '1d', ...daemon },
       };
       await writeFile(configPath, stringify(cfg));
     },
