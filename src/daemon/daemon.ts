@@ -2,13 +2,11 @@
 // through one queue per repository, reloads the config on request, and on shutdown takes the shutdown backups
 // within a deadline. Time comes from the injected clock; a wall clock that moved far more than the monotonic one
 // between two looks (the machine slept) triggers a catch-up.
-import { type FSWatcher, watch } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname } from 'node:path';
 import { type Clock, monotonicMs, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
 import type { AppConfig, Config } from '../config/schema.js';
-import { type ErrorCode, exitStatusFor, StrongboxError } from '../errors.js';
+import { StrongboxError } from '../errors.js';
 import { appendRun, type RunRecord, type RunTrigger } from '../history/journal.js';
 import { Notifier } from '../notify/notifier.js';
 import { historyPath, listRuns } from '../ops/runs.js';
@@ -16,12 +14,14 @@ import type { RepoChoice } from '../ops/target.js';
 import { parseDuration } from '../util/duration.js';
 import { catchUpFor } from './catchup.js';
 import { type Job, jobKey, jobsOf } from './jobs.js';
-import type { Log } from './log.js';
+import { type Log, logRun } from './log.js';
 import { createMetrics, type Listener, type Metrics, serveMetrics } from './metrics.js';
 import { RunQueue } from './queue.js';
 import { runBackup, type RunRequest } from './runner.js';
+import { shutdownApps, shutdownOutcome, shutdownRequest } from './shutdown.js';
 import { overdueFindings, snapshotsOf } from './survey.js';
 import { Timetable } from './timetable.js';
+import { watchFile } from './watch.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -54,8 +54,7 @@ export class Daemon {
   private readonly choice: RepoChoice;
   private last: { wall: number; mono: number };
   private timer?: NodeJS.Timeout;
-  private watcher?: FSWatcher;
-  private reloadTimer?: NodeJS.Timeout;
+  private watcher?: { close(): void };
   private ticking = false;
   private stopping = false;
   private notifier!: Notifier;
@@ -91,14 +90,14 @@ export class Daemon {
     }
     const jobs = jobsOf(config);
     d.timetable.setJobs(jobs, d.clock.now());
-    const shutdown = config.apps.filter((a) => a.periodicities.includes('shutdown')).map((a) => a.id);
+    const shutdown = shutdownApps(config.apps).map((a) => a.id);
     o.log.info(`daemon started: ${jobs.length} scheduled jobs for ${config.apps.length} apps`, {
       config: o.configPath, history: d.history, shutdown: shutdown.join(',') || undefined,
     });
     for (const j of jobs) o.log.debug(`job ${j.key}: "${j.cron}" ${j.timeZone}`, { next: iso(d.timetable.nextOf(j.key)) });
     await d.catchUp(jobs, 'start');
     if (o.tickMs !== 0) d.arm(o.tickMs ?? DEFAULT_TICK_MS);
-    if (o.watchConfig ?? o.tickMs !== 0) d.watchConfig();
+    if (o.watchConfig ?? o.tickMs !== 0) d.watcher = watchFile(o.configPath, () => { void d.reload('the config file changed'); }, o.log);
     return d;
   }
 
@@ -199,7 +198,7 @@ export class Daemon {
       this.o.log.warn(`cancelling ${key}: shutting down`);
       c.abort(new StrongboxError('INTERRUPTED', `cancelled: the daemon is shutting down (${signal})`));
     }
-    const apps = this.cfg.apps.filter((a) => a.periodicities.includes('shutdown'));
+    const apps = shutdownApps(this.cfg.apps);
     const { shutdownDeadline } = this.cfg.daemon;
     const deadlineMs = parseDuration(shutdownDeadline, 'daemon.shutdownDeadline', { code: 'CONFIG' });
     this.o.log.info(`${signal}: shutting down${apps.length ? `; shutdown backups of ${apps.map((a) => a.id).join(', ')} (deadline ${shutdownDeadline})` : ''}`);
@@ -215,13 +214,9 @@ export class Daemon {
     clearTimeout(deadline);
     await this.notifier.settled();
     await this.listener?.close();
-    const failed = results.filter((r) => r.outcome === 'failed' || r.outcome === 'cancelled');
-    this.o.log.info(`daemon stopped: ${results.length - failed.length} of ${apps.length} shutdown backups saved`);
-    if (late || results.some((r) => r.outcome === 'cancelled')) {
-      return new StrongboxError('INTERRUPTED', `shutdown backups cancelled (${late ? `deadline ${shutdownDeadline} passed` : 'second signal'})`);
-    }
-    const errors = failed.map((r) => new StrongboxError(r.error!.code as ErrorCode, `shutdown backup of ${r.app} failed: ${r.error!.message}`));
-    return errors.sort((a, b) => exitStatusFor(b) - exitStatusFor(a))[0] ?? null;
+    const saved = results.filter((r) => r.outcome !== 'failed' && r.outcome !== 'cancelled').length;
+    this.o.log.info(`daemon stopped: ${saved} of ${apps.length} shutdown backups saved`);
+    return shutdownOutcome(results, late, shutdownDeadline);
   }
 
   /** Cancels every run in progress (a second signal while shutting down). */
@@ -257,7 +252,7 @@ export class Daemon {
     } finally {
       this.running.delete(key);
     }
-    this.logRun(run);
+    logRun(this.o.log, run);
     try {
       await appendRun(this.history, run);
     } catch (e) {
@@ -267,13 +262,6 @@ export class Daemon {
     this.notifier.runEnded(run);
     done?.(run);
     this.o.onRun?.(run);
-  }
-
-  private logRun(r: RunRecord): void {
-    const f = { app: r.app, periodicity: r.periodicity, trigger: r.trigger, outcome: r.outcome, durationMs: r.durationMs, snapshot: r.snapshot?.slice(0, 8), added: r.bytes?.added, warnings: r.events.warnings || undefined };
-    if (r.outcome === 'ok') this.o.log.info(`backup of ${r.app} (${r.periodicity}) saved snapshot ${r.snapshot!.slice(0, 8)}`, f);
-    else if (r.outcome === 'incomplete' || r.outcome === 'hook-failed') this.o.log.warn(`backup of ${r.app} (${r.periodicity}) ${r.outcome}: ${r.error?.message ?? ''}`, f);
-    else this.o.log.error(`backup of ${r.app} (${r.periodicity}) ${r.outcome}: ${r.error?.message ?? ''}`, f);
   }
 
   /** Queues a catch-up run for each of `jobs` the repository's snapshots say missed its last slot. */
@@ -302,31 +290,10 @@ export class Daemon {
     next();
   }
 
-  private watchConfig(): void {
-    const file = basename(this.o.configPath);
-    try {
-      this.watcher = watch(dirname(this.o.configPath), { persistent: false }, (_event, name) => {
-        if (name !== file) return;
-        clearTimeout(this.reloadTimer);
-        this.reloadTimer = setTimeout(() => { void this.reload('the config file changed'); }, 300);
-      });
-    } catch (e) {
-      this.o.log.warn(`cannot watch ${this.o.configPath} for changes (reload with SIGHUP): ${(e as Error).message}`);
-    }
-  }
-
   private disarm(): void {
     clearTimeout(this.timer);
-    clearTimeout(this.reloadTimer);
     this.watcher?.close();
   }
-}
-
-function shutdownRequest(app: AppConfig): RunRequest {
-  const { only } = app.shutdown;
-  // What the app has: "files" of an app without file trees takes its databases, and the other way round.
-  const take = only === 'files' && !app.files.length ? 'all' : only === 'db' && !app.databases.length ? 'all' : only;
-  return { app, periodicity: 'shutdown', trigger: 'shutdown', ...(take !== 'all' ? { only: take } : {}) };
 }
 
 function iso(ms: number | null): string | undefined {

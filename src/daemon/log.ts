@@ -2,6 +2,7 @@
 // `--log-format json`. Fields are plain values; no secret is ever put in one.
 import { pino } from 'pino';
 import type { Clock } from '../clock.js';
+import type { RunRecord } from '../history/journal.js';
 
 export type Fields = Record<string, string | number | boolean | undefined>;
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -44,4 +45,16 @@ export function jsonLog(write: (line: string) => void, clock: Clock, debug = fal
 
 export function makeLog(format: LogFormat, write: (line: string) => void, clock: Clock, debug = false): Log {
   return format === 'json' ? jsonLog(write, clock, debug) : textLog(write, clock, debug);
+}
+
+/** One line for a run that ended: info when it saved a snapshot, warn when saved with a problem, else error. */
+export function logRun(log: Log, r: RunRecord): void {
+  const f = {
+    app: r.app, periodicity: r.periodicity, trigger: r.trigger, outcome: r.outcome, durationMs: r.durationMs,
+    snapshot: r.snapshot?.slice(0, 8), added: r.bytes?.added, warnings: r.events.warnings || undefined,
+  };
+  const what = `backup of ${r.app} (${r.periodicity})`;
+  if (r.outcome === 'ok') log.info(`${what} saved snapshot ${r.snapshot!.slice(0, 8)}`, f);
+  else if (r.outcome === 'incomplete' || r.outcome === 'hook-failed') log.warn(`${what} ${r.outcome}: ${r.error?.message ?? ''}`, f);
+  else log.error(`${what} ${r.outcome}: ${r.error?.message ?? ''}`, f);
 }
