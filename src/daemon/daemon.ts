@@ -55,6 +55,7 @@ export class Daemon {
   private last: { wall: number; mono: number };
   private timer?: NodeJS.Timeout;
   private watcher?: { close(): void };
+  private readonly surveys = new Set<Promise<void>>();
   private ticking = false;
   private stopping = false;
   private notifier!: Notifier;
@@ -95,7 +96,8 @@ export class Daemon {
       config: o.configPath, history: d.history, shutdown: shutdown.join(',') || undefined,
     });
     for (const j of jobs) o.log.debug(`job ${j.key}: "${j.cron}" ${j.timeZone}`, { next: iso(d.timetable.nextOf(j.key)) });
-    await d.catchUp(jobs, 'start');
+    // Not awaited: a repository that is slow to answer must not hold up the signal handlers and the timetable.
+    d.track(d.catchUp(jobs, 'start'));
     if (o.tickMs !== 0) d.arm(o.tickMs ?? DEFAULT_TICK_MS);
     if (o.watchConfig ?? o.tickMs !== 0) d.watcher = watchFile(o.configPath, () => { void d.reload('the config file changed'); }, o.log);
     return d;
@@ -142,8 +144,9 @@ export class Daemon {
     }
   }
 
-  /** Resolves once no run waits or runs and every notification is out (tests; shutdown). */
+  /** Resolves once no catch-up is being decided, no run waits or runs, and every notification is out. */
   async idle(): Promise<void> {
+    while (this.surveys.size) await Promise.all([...this.surveys]);
     await this.queue.idle();
     await this.notifier.settled();
   }
@@ -262,6 +265,11 @@ export class Daemon {
     this.notifier.runEnded(run);
     done?.(run);
     this.o.onRun?.(run);
+  }
+
+  private track(p: Promise<void>): void {
+    const t: Promise<void> = p.catch((e: unknown) => this.o.log.error(`catch-up failed: ${(e as Error).message}`)).finally(() => this.surveys.delete(t));
+    this.surveys.add(t);
   }
 
   /** Queues a catch-up run for each of `jobs` the repository's snapshots say missed its last slot. */
