@@ -82,6 +82,21 @@ export const metricsSchema = z.strictObject({
     .describe('where /healthz and /metrics listen (loopback by default; the endpoints carry no secret, but keep them off public networks)'),
 });
 
+const cronOrOff = z.union([cronExpr, z.literal(false)]);
+
+/** Repository upkeep the daemon schedules (docs/usage/daemon.md#housekeeping); absent: none. */
+export const housekeepingSchema = z.strictObject({
+  forget: z.boolean().default(true)
+    .describe('after each scheduled or catch-up backup of an app, forget the snapshots its retention policies no longer keep'),
+  prune: cronOrOff.default('0 6 * * 0').describe('when to prune each repository (default Sunday 06:00; false: never)'),
+  check: cronOrOff.default('0 7 * * *').describe('when to check each repository\'s structure (default daily 07:00; false: never)'),
+  readData: z.union([z.literal(false), z.strictObject({
+    cron: cronExpr.default('30 7 * * 6'),
+    parts: z.number().int().min(1).max(1000).default(4).describe('each run reads the next of this many parts of the packs, so the whole repository is read over that many runs'),
+  })]).default({ cron: '30 7 * * 6', parts: 4 }).describe('check --read-data-subset n/parts, rotating (default Saturday 07:30, 4 parts)'),
+  timeZone: timeZone.default('UTC').describe('the time zone of these times'),
+});
+
 /** How `strongbox daemon` runs (docs/usage/daemon.md). */
 export const daemonSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(64).default(2)
@@ -92,6 +107,7 @@ export const daemonSchema = z.strictObject({
   history: z.string().startsWith('/', 'must be an absolute path').optional()
     .describe('the run history file (JSON lines); default $STATE_DIRECTORY/runs.jsonl, else ~/.local/state/strongbox/runs.jsonl'),
   overdueCheck: duration(true).default('5min').describe('how often the daemon looks for overdue periodicities (notifications, metrics)'),
+  housekeeping: housekeepingSchema.optional().describe('forget after backups, prune, check and read-data checks on schedules'),
   notify: notifySchema.optional(),
   metrics: metricsSchema.optional().describe('an HTTP listener with /healthz and Prometheus /metrics'),
 });
@@ -99,4 +115,5 @@ export const daemonSchema = z.strictObject({
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 export type DaemonConfig = z.infer<typeof daemonSchema>;
 export type NotifyConfig = z.infer<typeof notifySchema>;
+export type HousekeepingConfig = z.infer<typeof housekeepingSchema>;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];

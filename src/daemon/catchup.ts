@@ -4,10 +4,10 @@
 import type { SnapshotRef } from '../repository/snapshot.js';
 import { sortNewestWritten } from '../repository/write-order.js';
 import { aheadOf } from '../util/time.js';
-import { type Job, prevSlot } from './jobs.js';
+import { type BackupJob, prevSlot } from './jobs.js';
 
 export interface CatchUp {
-  job: Job;
+  job: BackupJob;
   /** The missed slot the run stands for. */
   slot: number;
   /** Why, for the log: "no daily snapshot yet" or "the newest daily snapshot (…) is older than the slot …". */
@@ -15,7 +15,7 @@ export interface CatchUp {
 }
 
 /** The catch-up run `job` needs at `now` given the repository's snapshots (any apps), or null. */
-export function catchUpFor(job: Job, snapshots: SnapshotRef[], now: number): CatchUp | null {
+export function catchUpFor(job: BackupJob, snapshots: SnapshotRef[], now: number): CatchUp | null {
   const slot = prevSlot(job, now);
   if (slot === null) return null;
   const mine = snapshots.filter((s) => s.snapshot.app === job.app && s.snapshot.periodicity === job.periodicity);

@@ -7,13 +7,14 @@ import { type Clock, monotonicMs, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
 import type { AppConfig, Config } from '../config/schema.js';
 import { StrongboxError } from '../errors.js';
-import { appendRun, type RunRecord, type RunTrigger } from '../history/journal.js';
+import { appendRun, type HistoryRecord, type HousekeepingRecord, isHousekeeping, readHistory, readRuns, type RunRecord, type RunTrigger } from '../history/journal.js';
 import { Notifier } from '../notify/notifier.js';
-import { historyPath, listRuns } from '../ops/runs.js';
+import { historyPath } from '../ops/runs.js';
 import type { RepoChoice } from '../ops/target.js';
 import { parseDuration } from '../util/duration.js';
 import { catchUpFor } from './catchup.js';
-import { type Job, jobKey, jobsOf } from './jobs.js';
+import { runHousekeeping, type RepoOp } from './housekeeping.js';
+import { type BackupJob, isBackupJob, type Job, jobKey, jobsOf, type RepoJob } from './jobs.js';
 import { type Log, logRun } from './log.js';
 import { createMetrics, type Listener, type Metrics, serveMetrics } from './metrics.js';
 import { RunQueue } from './queue.js';
@@ -78,7 +79,7 @@ export class Daemon {
   static async start(o: DaemonOptions): Promise<Daemon> {
     const { config } = await loadConfig(o.configPath, o.env);
     const d = new Daemon(o, config);
-    const { runs, skipped } = await listRuns(d.history, {});
+    const { runs, skipped } = await readRuns(d.history, {});
     if (skipped) o.log.warn(`${skipped} line(s) of the run history ${d.history} could not be read and are left out`);
     d.notifier = new Notifier({ config: () => d.cfg, log: o.log, env: o.env ?? process.env, now: () => d.clock.now(), backoffMs: o.notifyBackoffMs }, runs);
     if (config.daemon.metrics) {
@@ -228,9 +229,52 @@ export class Daemon {
   }
 
   private enqueue(job: Job, slot: number, trigger: RunTrigger): void {
+    if (!isBackupJob(job)) {
+      if (!this.queue.add({ key: job.key, repository: job.repository, run: () => this.upkeep(job, slot) })) {
+        this.o.log.info(`${job.key} is already waiting or running: not queued again`);
+      }
+      return;
+    }
     const app = this.cfg.apps.find((a) => a.id === job.app);
     if (!app) return;
     this.submit(app, { app, periodicity: job.periodicity, trigger, slot });
+  }
+
+  /** A prune or check of a repository (read-data: the next part, counted in the history). */
+  private async upkeep(job: RepoJob, slot: number): Promise<void> {
+    if (this.stopping || !this.timetable.jobs().some((j) => j.key === job.key)) return;
+    let what: RepoOp = { op: job.kind === 'prune' ? 'prune' : 'check' };
+    if (job.kind === 'read-data') {
+      const { records } = await readHistory(this.history);
+      const done = records.filter((r) => isHousekeeping(r) && r.op === 'check' && r.repository === job.repository && r.detail?.part !== undefined).length;
+      what = { op: 'check', part: { n: (done % job.parts!) + 1, m: job.parts! } };
+    }
+    await this.housekeep(job.key, job.repository, what, 'schedule', slot);
+  }
+
+  private async housekeep(key: string, repository: string, what: RepoOp, trigger: HousekeepingRecord['trigger'], slot?: number): Promise<void> {
+    const controller = new AbortController();
+    this.running.set(`${key}#${what.op}`, controller);
+    this.o.log.info(`${what.op} of repository ${repository}${what.op === 'forget' ? ` for app ${what.app.id}` : ''} started`);
+    let rec: HousekeepingRecord;
+    try {
+      rec = await runHousekeeping(repository, what, trigger, slot, { cfg: this.cfg, choice: this.choice, clock: this.clock, signal: controller.signal });
+    } finally {
+      this.running.delete(`${key}#${what.op}`);
+    }
+    const f = { repository, app: rec.app, op: rec.op, outcome: rec.outcome, durationMs: rec.durationMs, ...rec.detail };
+    if (rec.outcome === 'ok') this.o.log.info(`${rec.op} of repository ${repository} done`, f);
+    else this.o.log.error(`${rec.op} of repository ${repository} ${rec.outcome}: ${rec.error?.message ?? ''}`, f);
+    await this.record(rec);
+    this.notifier.housekeepingEnded(rec);
+  }
+
+  private async record(r: HistoryRecord): Promise<void> {
+    try {
+      await appendRun(this.history, r);
+    } catch (e) {
+      this.o.log.error((e as Error).message);
+    }
   }
 
   private submit(app: AppConfig, req: RunRequest, done?: (r: RunRecord) => void): void {
@@ -256,15 +300,15 @@ export class Daemon {
       this.running.delete(key);
     }
     logRun(this.o.log, run);
-    try {
-      await appendRun(this.history, run);
-    } catch (e) {
-      this.o.log.error((e as Error).message);
-    }
+    await this.record(run);
     this.metrics?.observe(run);
     this.notifier.runEnded(run);
     done?.(run);
     this.o.onRun?.(run);
+    // Retention right after the backup, in the same turn of the repository's queue.
+    if (this.cfg.daemon.housekeeping?.forget && run.snapshot && req.trigger !== 'shutdown' && !this.stopping) {
+      await this.housekeep(key, app.repository, { op: 'forget', app }, 'after-backup');
+    }
   }
 
   private track(p: Promise<void>): void {
@@ -273,7 +317,8 @@ export class Daemon {
   }
 
   /** Queues a catch-up run for each of `jobs` the repository's snapshots say missed its last slot. */
-  private async catchUp(jobs: Job[], why: string): Promise<void> {
+  private async catchUp(all: Job[], why: string): Promise<void> {
+    const jobs: BackupJob[] = all.filter(isBackupJob);
     const snaps = await snapshotsOf(this.cfg, this.choice, this.clock, jobs.map((j) => j.repository));
     const now = this.clock.now();
     for (const j of jobs) {

@@ -7,7 +7,7 @@ import { listSnapshots } from '../ops/snapshots.js';
 import { appRepo, type RepoChoice } from '../ops/target.js';
 import type { SnapshotRef } from '../repository/snapshot.js';
 import { appStatus } from '../status/status.js';
-import type { Job } from './jobs.js';
+import { isBackupJob, type Job } from './jobs.js';
 
 /** Each repository's snapshots, or the error that kept them from being listed. */
 export async function snapshotsOf(cfg: Config, choice: RepoChoice, clock: Clock, repositories: string[]): Promise<Map<string, SnapshotRef[] | Error>> {
@@ -47,7 +47,7 @@ export function overdueFindings(
     const list = snapshots.get(app.repository);
     if (!list || list instanceof Error) continue;
     const st = appStatus(app, list, now);
-    for (const j of jobs.filter((x) => x.app === app.id)) {
+    for (const j of jobs.filter(isBackupJob).filter((x) => x.app === app.id)) {
       const p = st.periodicities.find((x) => x.periodicity === j.periodicity);
       if (!p?.maxAgeMs) continue;
       out.push({

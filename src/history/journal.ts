@@ -36,6 +36,34 @@ export interface RunRecord {
   error?: { code: string; message: string };
 }
 
+/** Upkeep the daemon did: a forget after an app's backup, or a prune or check of a repository. */
+export interface HousekeepingRecord {
+  v: typeof HISTORY_VERSION;
+  id: string;
+  op: 'forget' | 'prune' | 'check';
+  /** The repository's name in the config. */
+  repository: string;
+  /** The app whose snapshots a forget applied retention to. */
+  app?: string;
+  trigger: 'schedule' | 'after-backup';
+  slot?: string;
+  host: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** `failed` also when a check found errors. */
+  outcome: 'ok' | 'failed' | 'cancelled';
+  /** What it did, in numbers (snapshots removed, bytes reclaimed, packs read, part n/m, errors found). */
+  detail?: Record<string, number | string>;
+  error?: { code: string; message: string };
+}
+
+export type HistoryRecord = RunRecord | HousekeepingRecord;
+
+export function isHousekeeping(r: HistoryRecord): r is HousekeepingRecord {
+  return 'op' in r && r.op !== undefined;
+}
+
 /**
  * Where the history lives unless `daemon.history` says: systemd's $STATE_DIRECTORY (StateDirectory=strongbox),
  * else $XDG_STATE_HOME/strongbox, else ~/.local/state/strongbox.
@@ -46,8 +74,8 @@ export function defaultHistoryPath(env: NodeJS.ProcessEnv = process.env): string
   return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'strongbox', 'runs.jsonl');
 }
 
-/** Appends one run and waits until it is on disk. */
-export async function appendRun(path: string, run: RunRecord): Promise<void> {
+/** Appends one record and waits until it is on disk. */
+export async function appendRun(path: string, run: HistoryRecord): Promise<void> {
   try {
     await mkdir(dirname(path), { recursive: true });
     const f = await open(path, 'a', 0o600);
@@ -68,33 +96,42 @@ export interface RunQuery {
   limit?: number;
 }
 
-/**
- * The runs, oldest first. A line that does not parse (a crash cut the last one short) is left out and counted
- * in `skipped`; a missing file is an empty history.
- */
+/** The backup runs, oldest first (see readHistory). */
 export async function readRuns(path: string, q: RunQuery = {}): Promise<{ runs: RunRecord[]; skipped: number }> {
+  const { records, skipped } = await readHistory(path, { app: q.app });
+  const runs = records.filter((r): r is RunRecord => !isHousekeeping(r));
+  return { runs: q.limit !== undefined ? runs.slice(-q.limit) : runs, skipped };
+}
+
+/**
+ * Every record, oldest first (with `app`, those of the app: its backups and forgets; with `limit`, the newest
+ * that many). A line that does not parse (a crash cut the last one short) is left out and counted in `skipped`;
+ * a missing file is an empty history.
+ */
+export async function readHistory(path: string, q: RunQuery = {}): Promise<{ records: HistoryRecord[]; skipped: number }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], skipped: 0 };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skipped: 0 };
     throw new StrongboxError('IO', `cannot read the run history ${path}: ${(e as Error).message}`, { cause: e });
   }
-  const runs: RunRecord[] = [];
+  const records: HistoryRecord[] = [];
   let skipped = 0;
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     const r = parseLine(line);
     if (!r) skipped++;
-    else if (q.app === undefined || r.app === q.app) runs.push(r);
+    else if (q.app === undefined || r.app === q.app) records.push(r);
   }
-  return { runs: q.limit !== undefined ? runs.slice(-q.limit) : runs, skipped };
+  return { records: q.limit !== undefined ? records.slice(-q.limit) : records, skipped };
 }
 
-function parseLine(line: string): RunRecord | null {
+function parseLine(line: string): HistoryRecord | null {
   try {
-    const r = JSON.parse(line) as RunRecord;
-    return r && typeof r === 'object' && r.v === HISTORY_VERSION && typeof r.app === 'string' && typeof r.startedAt === 'string' ? r : null;
+    const r = JSON.parse(line) as HistoryRecord;
+    const named = isHousekeeping(r) ? typeof r.repository === 'string' : typeof r.app === 'string';
+    return r && typeof r === 'object' && r.v === HISTORY_VERSION && named && typeof r.startedAt === 'string' ? r : null;
   } catch {
     return null;
   }

@@ -56,7 +56,7 @@ export function runCommand(c: CommandConfig, n: Notification, withhold: string[]
   return new Promise((resolve, reject) => {
     const env = childEnv({
       ...Object.fromEntries(withhold.map((k) => [k, undefined])),
-      STRONGBOX_EVENT: n.event, STRONGBOX_APP: n.app, STRONGBOX_PERIODICITY: n.periodicity, STRONGBOX_SUMMARY: n.summary,
+      STRONGBOX_EVENT: n.event, STRONGBOX_APP: n.app ?? undefined, STRONGBOX_REPOSITORY: n.repository, STRONGBOX_PERIODICITY: n.periodicity, STRONGBOX_SUMMARY: n.summary,
     });
     const child = spawn('/bin/sh', ['-c', c.run], { env, stdio: ['pipe', 'ignore', 'pipe'], detached: true });
     const timer = setTimeout(() => {

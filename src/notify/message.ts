@@ -1,13 +1,16 @@
 // What a notification says (pure): the event, the app and periodicity, what failed and the first lines of the
 // error, as one JSON document (webhooks, commands) and as text (e-mail, pings). Never a secret: credentials in
 // URLs and "password=…" pairs an error might quote are blanked.
-import type { RunRecord } from '../history/journal.js';
+import type { HousekeepingRecord, RunRecord } from '../history/journal.js';
 
 export type NotifyEventName = 'failure' | 'recovery' | 'overdue' | 'success';
 
 export interface Notification {
   event: NotifyEventName;
-  app: string;
+  /** The app (null for a repository's upkeep: see `repository`). */
+  app: string | null;
+  /** The repository, for a failed prune or check. */
+  repository?: string;
   periodicity: string;
   host: string;
   /** When it was noticed (ISO 8601). */
@@ -62,10 +65,21 @@ export function overdueNotification(o: OverdueFacts, time: number): Notification
   };
 }
 
+/** A failed forget, prune or check: `periodicity` names the operation. */
+export function housekeepingNotification(r: HousekeepingRecord, time: number): Notification {
+  const what = `${r.op} of repository ${r.repository}${r.app ? ` for app ${r.app}` : ''}`;
+  return {
+    event: 'failure', app: r.app ?? null, repository: r.repository, periodicity: r.op, host: r.host, time: new Date(time).toISOString(),
+    summary: `${what} failed: ${scrub(r.error?.message.split('\n')[0] ?? r.outcome)}`,
+    ...(r.error ? { error: { code: r.error.code, lines: scrub(r.error.message).split('\n').slice(0, ERROR_LINES) } } : {}),
+  };
+}
+
 /** The e-mail subject and body, or a ping's log text. */
 export function notificationText(n: Notification): { subject: string; body: string } {
-  const lines = [n.summary, '', `app: ${n.app}`, `periodicity: ${n.periodicity}`, `host: ${n.host}`, `time: ${n.time}`];
+  const who = n.app ?? `repository ${n.repository}`;
+  const lines = [n.summary, '', n.app ? `app: ${n.app}` : `repository: ${n.repository}`, `periodicity: ${n.periodicity}`, `host: ${n.host}`, `time: ${n.time}`];
   if (n.run) lines.push(`run: ${n.run.trigger}, ${n.run.outcome}, ${(n.run.durationMs / 1000).toFixed(1)} s${n.run.snapshot ? `, snapshot ${n.run.snapshot.slice(0, 8)}` : ''}`);
   if (n.error) lines.push('', `error (${n.error.code}):`, ...n.error.lines.map((l) => `  ${l}`));
-  return { subject: `[strongbox] ${n.app} ${n.periodicity}: ${n.event}`, body: `${lines.join('\n')}\n` };
+  return { subject: `[strongbox] ${who} ${n.periodicity}: ${n.event}`, body: `${lines.join('\n')}\n` };
 }

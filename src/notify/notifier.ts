@@ -4,10 +4,12 @@
 // from the run history at start, so a restart does not forget a failure it should report the recovery of.
 import type { NotifyConfig } from '../config/daemon-schema.js';
 import type { Config } from '../config/schema.js';
-import type { RunRecord } from '../history/journal.js';
+import type { HousekeepingRecord, RunRecord } from '../history/journal.js';
 import { runCommand, sendEmail, sendWebhook } from './channels.js';
 import { deliver, origin } from './http.js';
-import { type Notification, type NotifyEventName, notificationText, overdueNotification, type OverdueFacts, runNotification } from './message.js';
+import {
+  housekeepingNotification, type Notification, type NotifyEventName, notificationText, overdueNotification, type OverdueFacts, runNotification,
+} from './message.js';
 
 export interface NotifyLog {
   info(msg: string): void;
@@ -60,6 +62,11 @@ export class Notifier {
     if (this.wants(event)) this.send(runNotification(event, run, now));
   }
 
+  /** A forget, prune or check ended: a failure is notified (when failures are), every time. */
+  housekeepingEnded(r: HousekeepingRecord): void {
+    if (r.outcome === 'failed' && this.wants('failure')) this.send(housekeepingNotification(r, this.d.now()));
+  }
+
   /** The overdue check's findings for every scheduled job: notifies each newly overdue one once. */
   overdueChecked(facts: (OverdueFacts & { isOverdue: boolean })[]): void {
     for (const f of facts) {
@@ -98,7 +105,7 @@ export class Notifier {
   private send(n: Notification): void {
     const c = this.cfg;
     if (!c) return;
-    const mine = (x: { apps?: string[] }) => x.apps === undefined || x.apps.includes(n.app);
+    const mine = (x: { apps?: string[] }) => x.apps === undefined || (n.app !== null && x.apps.includes(n.app));
     this.d.log.info(`notifying ${n.event}: ${n.summary}`);
     for (const w of c.webhooks.filter(mine)) this.track(`webhook ${origin(w.url)}`, () => sendWebhook(w, n, this.d.env, this.d.backoffMs ?? 1000));
     if (c.email && mine(c.email)) {

@@ -35,14 +35,15 @@ export interface Fixture {
 
 let n = 0;
 
-export async function daemonFixture(start: number, app: Record<string, unknown> = {}): Promise<Fixture> {
+/** With `local`, the repository is a directory in the fixture's temp dir (to damage it), else memory:. */
+export async function daemonFixture(start: number, app: Record<string, unknown> = {}, opts: { local?: boolean } = {}): Promise<Fixture> {
   const tmp = await tempDir('sb-daemon-');
   const site = join(tmp.path, 'site');
   await mkdir(site);
   await writeFile(join(site, 'index.html'), '<h1>shop</h1>\n');
   const db = join(tmp.path, 'shop.db');
   execFileSync('sqlite3', [db], { input: 'CREATE TABLE t (x); INSERT INTO t VALUES (1), (2);' });
-  const location = `memory:daemon-${process.pid}-${++n}`;
+  const location = opts.local ? join(tmp.path, 'repo') : `memory:daemon-${process.pid}-${++n}`;
   const spec: RepoSpec = { location, password: { env: 'SB_DAEMON_PW' } };
   await initRepository(spec, newContext());
   const clock = fixedClock(start);

@@ -1,8 +1,8 @@
 // `strongbox runs [--app ID] [--limit N]`: the daemon's run history (what ran, when, how it ended, how long it
-// took, what it added), newest last; --json prints the records as the history file holds them.
+// took, what it added; backups and housekeeping), newest last; --json prints the records as the history file holds them.
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
-import { historyPath, listRuns } from '../../ops/runs.js';
+import { historyPath, isHousekeeping, listRuns } from '../../ops/runs.js';
 import { optionalConfig } from '../../ops/target.js';
 import { choice, type GlobalOptions, type Io, printJson } from '../context.js';
 import { bytes, duration, shortId, table } from '../output/format.js';
@@ -28,11 +28,16 @@ export async function runRuns(g: GlobalOptions, o: RunsCmdOptions, io: Io): Prom
     if (!g.quiet) io.out(`no runs in ${r.path}${o.app !== undefined ? ` for app ${o.app}` : ''}`);
     return;
   }
-  io.out(table(['Started', 'App', 'Periodicity', 'Trigger', 'Outcome', 'Duration', 'Snapshot', 'Added', 'Warnings'], r.runs.map((x) => [
-    x.startedAt.replace('T', ' ').slice(0, 19), x.app, x.periodicity, x.trigger, x.outcome, duration(x.durationMs),
-    x.snapshot ? shortId(x.snapshot) : '—', x.bytes ? bytes(x.bytes.added) : '—', String(x.events.warnings),
-  ])));
-  for (const x of r.runs) if (x.error && x.outcome !== 'ok') io.err(`${x.startedAt} ${x.app} ${x.periodicity}: ${x.error.message.split('\n')[0]}`);
+  io.out(table(['Started', 'App', 'Periodicity', 'Trigger', 'Outcome', 'Duration', 'Snapshot', 'Added', 'Warnings'], r.runs.map((x) => {
+    const started = x.startedAt.replace('T', ' ').slice(0, 19);
+    // Housekeeping: the app a forget was for, else the repository; the operation in place of a periodicity.
+    if (isHousekeeping(x)) return [started, x.app ?? `repo ${x.repository}`, x.op, x.trigger, x.outcome, duration(x.durationMs), '—', '—', '—'];
+    return [started, x.app, x.periodicity, x.trigger, x.outcome, duration(x.durationMs), x.snapshot ? shortId(x.snapshot) : '—', x.bytes ? bytes(x.bytes.added) : '—', String(x.events.warnings)];
+  })));
+  for (const x of r.runs) {
+    const who = isHousekeeping(x) ? `${x.op} ${x.app ?? `repo ${x.repository}`}` : `${x.app} ${x.periodicity}`;
+    if (x.error && x.outcome !== 'ok') io.err(`${x.startedAt} ${who}: ${x.error.message.split('\n')[0]}`);
+  }
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {

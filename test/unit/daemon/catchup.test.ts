@@ -3,10 +3,10 @@
 // another host) makes none.
 import { describe, expect, it } from 'vitest';
 import { catchUpFor } from '../../../src/daemon/catchup.js';
-import type { Job } from '../../../src/daemon/jobs.js';
+import type { BackupJob } from '../../../src/daemon/jobs.js';
 import type { Periodicity, SnapshotRef } from '../../../src/repository/snapshot.js';
 
-const daily: Job = { key: 'shop/daily', app: 'shop', repository: 'main', periodicity: 'daily', cron: '30 2 * * *', timeZone: 'UTC', randomDelayMs: 0 };
+const daily: BackupJob = { kind: 'backup', key: 'shop/daily', app: 'shop', repository: 'main', periodicity: 'daily', cron: '30 2 * * *', timeZone: 'UTC', randomDelayMs: 0 };
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 let n = 0;
 function snap(time: string, o: { app?: string; periodicity?: Periodicity; seq?: number; host?: string } = {}): SnapshotRef {

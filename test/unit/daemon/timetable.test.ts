@@ -2,7 +2,7 @@
 // toolkit's times; a cron expression and a time zone replace a default; a machine that slept runs each job once.
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import { DEFAULT_CRON, type Job, jobsOf, nextSlot, prevSlot } from '../../../src/daemon/jobs.js';
+import { DEFAULT_CRON, type Job, jobLabel, jobsOf, nextSlot, prevSlot } from '../../../src/daemon/jobs.js';
 import { Timetable } from '../../../src/daemon/timetable.js';
 
 const MIN = 60_000;
@@ -20,7 +20,7 @@ function simulate(jobs: Job[], from: number, to: number, step = 30_000, random =
   const t = new Timetable(random);
   t.setJobs(jobs, from - 1);
   const runs: string[] = [];
-  for (let now = from; now < to; now += step) for (const d of t.due(now)) runs.push(`${d.job.periodicity} ${iso(d.slot)} at ${iso(now)}`);
+  for (let now = from; now < to; now += step) for (const d of t.due(now)) runs.push(`${jobLabel(d.job)} ${iso(d.slot)} at ${iso(now)}`);
   return runs;
 }
 
@@ -67,7 +67,7 @@ describe('bimonthly over a year', () => {
 describe('a cron expression and a time zone', () => {
   it('replace the default for that periodicity only, in the schedule\'s time zone (here across the spring DST change)', () => {
     const jobs = jobsOf(config({ periodicities: ['daily', 'weekly'], schedule: { timeZone: 'Europe/Berlin', weekly: { cron: '0 12 * * 3', timeZone: 'UTC' } } }));
-    expect(jobs.map((j) => [j.periodicity, j.cron, j.timeZone])).toEqual([['daily', '30 2 * * *', 'Europe/Berlin'], ['weekly', '0 12 * * 3', 'UTC']]);
+    expect(jobs.map((j) => [jobLabel(j), j.cron, j.timeZone])).toEqual([['daily', '30 2 * * *', 'Europe/Berlin'], ['weekly', '0 12 * * 3', 'UTC']]);
     const runs = simulate(jobs, at('2026-03-27T00:00:00Z'), at('2026-04-02T00:00:00Z'), MIN);
     // 02:30 CET is 01:30Z; on the 29th 02:30 does not exist (clocks go 02:00 -> 03:00), so it runs at 03:00 CEST.
     expect(runs.filter((r) => r.startsWith('daily')).map((r) => r.split(' ')[1])).toEqual([
@@ -108,7 +108,7 @@ describe('a machine that slept (the clock jumps forward)', () => {
     const t = new Timetable(() => 0);
     t.setJobs(jobsOf(config({ periodicities: ['hourly', 'daily', 'weekly'] })), at('2026-03-02T00:00:00Z'));
     const woke = at('2026-03-09T10:00:00Z');
-    expect(t.due(woke).map((d) => `${d.job.periodicity} ${iso(d.slot)}`)).toEqual(['hourly 2026-03-02T00:02:00Z', 'daily 2026-03-02T02:30:00Z', 'weekly 2026-03-08T03:30:00Z']);
+    expect(t.due(woke).map((d) => `${jobLabel(d.job)} ${iso(d.slot)}`)).toEqual(['hourly 2026-03-02T00:02:00Z', 'daily 2026-03-02T02:30:00Z', 'weekly 2026-03-08T03:30:00Z']);
     expect(t.due(woke + MIN)).toEqual([]);
     expect(iso(t.nextAt()!)).toBe('2026-03-09T10:02:00Z');
     expect(iso(t.nextOf('shop/daily')!)).toBe('2026-03-10T02:30:00Z');
