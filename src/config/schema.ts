@@ -62,6 +62,8 @@ export const appSchema = z.strictObject({
   databases: z.array(databaseSchema).default([]),
   periodicities: z.array(z.enum(['hourly', 'daily', 'weekly', 'monthly', 'bimonthly', 'shutdown'])).default([])
     .describe('the periodicities this app takes: the daemon schedules the time-based ones (status reports each one overdue when its newest snapshot is too old) and takes a shutdown backup when it is stopped'),
+  only: z.enum(['db', 'files']).optional()
+    .describe('this machine backs up only the databases (db) or only the file trees (files) of the app, another machine the rest; restore latest --app then combines the newest of each'),
   schedule: scheduleSchema.default({}),
   shutdown: z.strictObject({
     only: z.enum(['files', 'db', 'all']).default('files')

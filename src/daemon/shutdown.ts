@@ -10,6 +10,8 @@ export function shutdownApps(apps: AppConfig[]): AppConfig[] {
 }
 
 export function shutdownRequest(app: AppConfig): RunRequest {
+  // On a machine that backs up only part of the app (apps[].only), that part is all there is to take.
+  if (app.only) return { app, periodicity: 'shutdown', trigger: 'shutdown', only: app.only };
   const { only } = app.shutdown;
   // What the app has: "files" of an app without file trees takes its databases, and the other way round.
   const take = only === 'files' && !app.files.length ? 'all' : only === 'db' && !app.databases.length ? 'all' : only;

@@ -108,6 +108,12 @@ describe('shutdown', () => {
     expect((await f.snapshots())[0].components).toEqual(['database:main', 'files:webroot']);
   });
 
+  it('on a machine that backs up only the databases of the app (only: db), its shutdown backup takes those', async () => {
+    f = await daemonFixture(at('2026-03-04T06:00:00Z'), { periodicities: ['shutdown'], only: 'db' });
+    expect(await (await f.start()).shutdown('SIGTERM')).toBeNull();
+    expect((await f.snapshots())[0].components).toEqual(['database:main']);
+  });
+
   it('a second signal cancels the shutdown backup cleanly: its hook is stopped, no snapshot, the lock released, INTERRUPTED (exit 130)', async () => {
     f = await daemonFixture(at('2026-03-04T06:00:00Z'), { periodicities: ['shutdown'], hooks: { before: ['sleep 60'] } });
     const d = await f.start();

@@ -67,7 +67,10 @@ async function runAppRestore(g: GlobalOptions, ref: string, o: RestoreCmdOptions
   };
   const r = await runOp(g, io, (ctx) => restoreAppSnapshot(choice(g), cfg, input, ctx), { stream: true });
   if (g.json) printSummary(io, { ...r });
-  else if (!g.quiet) io.out(`restored snapshot ${shortId(r.snapshot)} into app ${r.app}: ${r.restored.map((d) => `${d.kind === 'database' ? 'db' : 'files'} ${d.name}${d.complete ? '' : ' (incomplete)'}`).join(', ')}`);
+  else if (!g.quiet) {
+    const from = r.combined ? `the databases of snapshot ${shortId(r.combined.db)} and the file trees of snapshot ${shortId(r.combined.files)}` : `snapshot ${shortId(r.snapshot)}`;
+    io.out(`restored ${from} into app ${r.app}: ${r.restored.map((d) => `${d.kind === 'database' ? 'db' : 'files'} ${d.name}${d.complete ? '' : ' (incomplete)'}`).join(', ')}`);
+  }
   if (r.outcome === 'incomplete') {
     const parts = r.restored.filter((d) => !d.complete).map((d) => d.kind === 'database'
       ? `database ${d.name} was not loaded (its dump failed verification: ${d.failed!.map((f) => f.pack ? `pack ${shortId(f.pack)}` : 'size/SHA-256').join(', ')})`
