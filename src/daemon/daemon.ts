@@ -20,7 +20,7 @@ import { createMetrics, type Listener, type Metrics, serveMetrics } from './metr
 import { RunQueue } from './queue.js';
 import { runBackup, type RunRequest } from './runner.js';
 import { shutdownApps, shutdownOutcome, shutdownRequest } from './shutdown.js';
-import { overdueFindings, snapshotsOf } from './survey.js';
+import { countingFor, overdueFindings, snapshotsOf } from './survey.js';
 import { Timetable } from './timetable.js';
 import { watchFile } from './watch.js';
 
@@ -327,7 +327,8 @@ export class Daemon {
         this.o.log.error(`catch-up (${why}): cannot list the snapshots of repository ${j.repository}: ${list.message}; running ${j.key}`);
         list = [];
       }
-      const c = catchUpFor(j, list, now);
+      const app = this.cfg.apps.find((a) => a.id === j.app);
+      const c = app ? catchUpFor(j, countingFor(app, list), now) : null;
       if (!c) continue;
       this.o.log.info(`catch-up (${why}) of ${j.key}: ${c.reason}`);
       this.enqueue(j, c.slot, 'catch-up');

@@ -1,13 +1,23 @@
 // What the repositories hold, for the daemon's decisions: the snapshots of each repository its jobs use (one
 // listing per repository, through the operations layer), and from them the overdue check (status's rules).
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/schema.js';
+import type { AppConfig, Config } from '../config/schema.js';
 import { withContext } from '../ops/context.js';
 import { listSnapshots } from '../ops/snapshots.js';
 import { appRepo, type RepoChoice } from '../ops/target.js';
 import type { SnapshotRef } from '../repository/snapshot.js';
 import { appStatus } from '../status/status.js';
 import { isBackupJob, type Job } from './jobs.js';
+
+/**
+ * The snapshots that count for an app on this machine: with `only` (its parts are backed up on different
+ * machines), those holding this machine's part, so the other machine's backups do not stand in for ours.
+ */
+export function countingFor(app: Pick<AppConfig, 'only'>, list: SnapshotRef[]): SnapshotRef[] {
+  if (!app.only) return list;
+  const kind = app.only === 'db' ? 'database' : 'files';
+  return list.filter((s) => s.snapshot.components.some((c) => c.kind === kind));
+}
 
 /** Each repository's snapshots, or the error that kept them from being listed. */
 export async function snapshotsOf(cfg: Config, choice: RepoChoice, clock: Clock, repositories: string[]): Promise<Map<string, SnapshotRef[] | Error>> {
@@ -46,7 +56,7 @@ export function overdueFindings(
   for (const app of cfg.apps) {
     const list = snapshots.get(app.repository);
     if (!list || list instanceof Error) continue;
-    const st = appStatus(app, list, now);
+    const st = appStatus(app, countingFor(app, list), now);
     for (const j of jobs.filter(isBackupJob).filter((x) => x.app === app.id)) {
       const p = st.periodicities.find((x) => x.periodicity === j.periodicity);
       if (!p?.maxAgeMs) continue;

@@ -57,6 +57,20 @@ describe('catch-up', () => {
     expect((await readRuns(f.historyPath)).runs.map((r) => r.trigger)).toEqual(['catch-up', 'catch-up']);
   });
 
+  it('on a machine backing up only the databases (only: db), the other machine\'s files snapshot does not count', async () => {
+    f = await daemonFixture(at('2026-03-04T06:00:00Z'), { periodicities: ['daily'] });
+    const cfg = await loadChosenConfig({ config: f.configPath });
+    // The web server took today's daily files backup; this machine's database backup was missed.
+    await backupApps({ config: f.configPath }, cfg, { apps: cfg.apps, periodicity: 'daily', only: 'files' }, newContext({ clock: f.clock }));
+    await f.writeConfig({ only: 'db' });
+    await (await f.start()).idle();
+    expect(f.runs.map((r) => `${r.periodicity} ${r.trigger} ${r.outcome}`)).toEqual(['daily catch-up ok']);
+    expect((await f.snapshots()).map((s) => s.components.join()).sort()).toEqual(['database:main', 'files:webroot']);
+    // Restarted: now its own part is there, nothing runs.
+    await (await f.start()).idle();
+    expect(f.runs).toHaveLength(1);
+  });
+
   it('a clock jump forward (the machine slept 10 hours) runs the missed job once, not once per missed slot', async () => {
     f = await daemonFixture(at('2026-03-04T06:00:00Z'), { periodicities: ['hourly', 'daily'] });
     const cfg = await loadChosenConfig({ config: f.configPath });
