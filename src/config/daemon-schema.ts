@@ -94,6 +94,7 @@ export const housekeepingSchema = z.strictObject({
     cron: cronExpr.default('30 7 * * 6'),
     parts: z.number().int().min(1).max(1000).default(4).describe('each run reads the next of this many parts of the packs, so the whole repository is read over that many runs'),
   })]).default({ cron: '30 7 * * 6', parts: 4 }).describe('check --read-data-subset n/parts, rotating (default Saturday 07:30, 4 parts)'),
+  drill: cronOrOff.default(false).describe('when to run a restore drill of each app (strongbox drill; default never, e.g. "0 8 * * 0")'),
   timeZone: timeZone.default('UTC').describe('the time zone of these times'),
 });
 

@@ -62,6 +62,15 @@ export const appSchema = z.strictObject({
   databases: z.array(databaseSchema).default([]),
   periodicities: z.array(z.enum(['hourly', 'daily', 'weekly', 'monthly', 'bimonthly', 'shutdown'])).default([])
     .describe('the periodicities this app takes: the daemon schedules the time-based ones (status reports each one overdue when its newest snapshot is too old) and takes a shutdown backup when it is stopped'),
+  drill: z.strictObject({
+    directory: z.string().startsWith('/', 'must be an absolute path').optional()
+      .describe('where the scratch directory of a restore drill is made (default the system temp directory)'),
+    smoke: z.array(z.strictObject({
+      database: name.describe('the database component to query'),
+      sql: z.string().min(1).describe('a read-only query run on the scratch copy'),
+      expect: z.string().min(1).optional().describe('a regular expression its output must match (default: any output)'),
+    })).default([]),
+  }).default({ smoke: [] }).describe('restore drills (strongbox drill): where to restore, and smoke queries'),
   only: z.enum(['db', 'files']).optional()
     .describe('this machine backs up only the databases (db) or only the file trees (files) of the app, another machine the rest; restore latest --app then combines the newest of each'),
   schedule: scheduleSchema.default({}),

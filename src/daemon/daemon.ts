@@ -244,6 +244,11 @@ export class Daemon {
   private async upkeep(job: RepoJob, slot: number): Promise<void> {
     if (this.stopping || !this.timetable.jobs().some((j) => j.key === job.key)) return;
     let what: RepoOp = { op: job.kind === 'prune' ? 'prune' : 'check' };
+    if (job.kind === 'drill') {
+      const app = this.cfg.apps.find((a) => a.id === job.app);
+      if (!app) return;
+      what = { op: 'drill', app };
+    }
     if (job.kind === 'read-data') {
       const { records } = await readHistory(this.history);
       const done = records.filter((r) => isHousekeeping(r) && r.op === 'check' && r.repository === job.repository && r.detail?.part !== undefined).length;
@@ -255,7 +260,7 @@ export class Daemon {
   private async housekeep(key: string, repository: string, what: RepoOp, trigger: HousekeepingRecord['trigger'], slot?: number): Promise<void> {
     const controller = new AbortController();
     this.running.set(`${key}#${what.op}`, controller);
-    this.o.log.info(`${what.op} of repository ${repository}${what.op === 'forget' ? ` for app ${what.app.id}` : ''} started`);
+    this.o.log.info(`${what.op} of repository ${repository}${'app' in what ? ` for app ${what.app.id}` : ''} started`);
     let rec: HousekeepingRecord;
     try {
       rec = await runHousekeeping(repository, what, trigger, slot, { cfg: this.cfg, choice: this.choice, clock: this.clock, signal: controller.signal });

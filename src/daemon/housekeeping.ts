@@ -7,6 +7,7 @@ import type { AppConfig, Config } from '../config/schema.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { HISTORY_VERSION, type HousekeepingRecord } from '../history/journal.js';
 import { checkRepo } from '../ops/check.js';
+import { drillApp } from '../ops/drill.js';
 import { withContext } from '../ops/context.js';
 import { forget, pruneRepository } from '../ops/forget.js';
 import { appRepo, type RepoChoice } from '../ops/target.js';
@@ -19,18 +20,18 @@ export interface HousekeepingEnv {
   signal: AbortSignal;
 }
 
-export type RepoOp = { op: 'forget'; app: AppConfig } | { op: 'prune' } | { op: 'check'; part?: { n: number; m: number } };
+export type RepoOp = { op: 'forget'; app: AppConfig } | { op: 'prune' } | { op: 'check'; part?: { n: number; m: number } } | { op: 'drill'; app: AppConfig };
 
 /** Runs one upkeep operation on the named repository (a config key) and records how it went. */
 export async function runHousekeeping(repository: string, what: RepoOp, trigger: HousekeepingRecord['trigger'], slot: number | undefined, env: HousekeepingEnv): Promise<HousekeepingRecord> {
   const started = env.clock.now();
   const t0 = monotonicMs();
   const base = {
-    v: HISTORY_VERSION, id: randomUUID(), op: what.op, repository, ...(what.op === 'forget' ? { app: what.app.id } : {}), trigger,
+    v: HISTORY_VERSION, id: randomUUID(), op: what.op, repository, ...('app' in what ? { app: what.app.id } : {}), trigger,
     ...(slot !== undefined ? { slot: new Date(slot).toISOString() } : {}), host: hostname(), startedAt: new Date(started).toISOString(),
   } as const;
   const end = () => ({ endedAt: new Date(env.clock.now()).toISOString(), durationMs: Math.round(monotonicMs() - t0) });
-  const app = what.op === 'forget' ? what.app : env.cfg.apps.find((a) => a.repository === repository)!;
+  const app = 'app' in what ? what.app : env.cfg.apps.find((a) => a.repository === repository)!;
   const spec = appRepo(env.choice, env.cfg, app);
   // Waits as a backup does for a lock held by hand (a prune started from the command line), then fails.
   const lockWaitMs = SHARED_LOCK_WAIT_MS;
@@ -39,6 +40,14 @@ export async function runHousekeeping(repository: string, what: RepoOp, trigger:
       if (what.op === 'forget') {
         const r = await forget(spec, { app: what.app.id, apps: [what.app], lockWaitMs }, ctx);
         return { ...base, ...end(), outcome: 'ok', detail: { removed: r.removed.length } };
+      }
+      if (what.op === 'drill') {
+        const r = await drillApp(env.choice, env.cfg, { app: what.app, lockWaitMs }, ctx);
+        const failed = r.checks.filter((c) => !c.ok);
+        const detail = { snapshot: r.snapshot, checks: r.checks.length, failed: failed.length };
+        if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
+        const message = `drill of app ${what.app.id} failed:\n${failed.map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.detail}`).join('\n')}`;
+        return { ...base, ...end(), outcome: 'failed', detail, error: { code: 'VERIFY_FAILED', message } };
       }
       if (what.op === 'prune') {
         const r = await pruneRepository(spec, { lockWaitMs }, ctx);

@@ -33,10 +33,15 @@ export interface BackupJob extends JobBase {
   periodicity: TimePeriodicity;
 }
 
-/** Upkeep of one repository: prune, a structure check, or a check reading the next of `parts` parts of the data. */
+/**
+ * Upkeep of one repository: prune, a structure check, a check reading the next of `parts` parts of the data, or
+ * a restore drill of one of its apps.
+ */
 export interface RepoJob extends JobBase {
-  kind: 'prune' | 'check' | 'read-data';
+  kind: 'prune' | 'check' | 'read-data' | 'drill';
   parts?: number;
+  /** The app a drill is of. */
+  app?: string;
 }
 
 export type Job = BackupJob | RepoJob;
@@ -66,7 +71,7 @@ function repoJobs(cfg: Config): RepoJob[] {
     ...(h.prune !== false ? [base(r, 'prune', h.prune)] : []),
     ...(h.check !== false ? [base(r, 'check', h.check)] : []),
     ...(h.readData !== false ? [{ ...base(r, 'read-data', h.readData.cron), parts: h.readData.parts }] : []),
-  ]);
+  ]).concat(h.drill === false ? [] : cfg.apps.map((a) => ({ ...base(a.repository, 'drill', h.drill as string), key: `${a.id}/drill`, app: a.id })));
 }
 
 function jobOf(app: AppConfig, p: TimePeriodicity, globalDelay: string | undefined): BackupJob {

@@ -40,10 +40,10 @@ export interface RunRecord {
 export interface HousekeepingRecord {
   v: typeof HISTORY_VERSION;
   id: string;
-  op: 'forget' | 'prune' | 'check';
+  op: 'forget' | 'prune' | 'check' | 'drill';
   /** The repository's name in the config. */
   repository: string;
-  /** The app whose snapshots a forget applied retention to. */
+  /** The app whose snapshots a forget applied retention to, or that a drill restored. */
   app?: string;
   trigger: 'schedule' | 'after-backup';
   slot?: string;

@@ -52,6 +52,7 @@ const BASE: Record<string, string[]> = {
   'key remove': ['ffffffff'],
   'repair index': ['--dry-run'],
   'repair snapshots': ['--dry-run'],
+  drill: ['--app', 'site'],
 };
 
 /** Options whose value is run as a shell command: only fixed values, never random text. */

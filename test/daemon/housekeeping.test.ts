@@ -12,10 +12,10 @@ import { daemonFixture } from './fixture.js';
 const at = (iso: string) => Date.parse(iso);
 
 describe('housekeeping', () => {
-  it('forgets after each backup, prunes on Sunday, checks daily and reads the data in rotating parts', async () => {
+  it('forgets after each backup, prunes on Sunday, checks daily, reads the data in rotating parts, drills on Monday', async () => {
     const f = await daemonFixture(at('2026-03-07T00:00:00Z'), { periodicities: ['daily'], retention: { scheduled: { daily: 2 } } });
     try {
-      await f.writeConfig({}, { housekeeping: { prune: '0 6 * * 0', check: '0 7 * * *', readData: { cron: '30 7 * * *', parts: 3 } } });
+      await f.writeConfig({}, { housekeeping: { prune: '0 6 * * 0', check: '0 7 * * *', readData: { cron: '30 7 * * *', parts: 3 }, drill: '0 8 * * 1' } });
       const d = await f.start();
       await d.idle();
       await f.advance(d, at('2026-03-10T08:00:00Z'), 30 * 60_000);
@@ -41,6 +41,10 @@ describe('housekeeping', () => {
         '2026-03-09T07:00:00.000Z ok 0 structure', '2026-03-09T07:30:00.000Z ok 0 3/3',
         '2026-03-10T07:00:00.000Z ok 0 structure', '2026-03-10T07:30:00.000Z ok 0 1/3',
       ]);
+
+      const drills = upkeep.filter((r) => r.op === 'drill');
+      expect(drills.map((r) => `${r.app} ${r.slot} ${r.outcome} ${r.detail?.failed}`)).toEqual(['shop 2026-03-09T08:00:00.000Z ok 0']);
+      expect(drills[0].detail?.checks).toBe(3);
 
       const out: string[] = [];
       expect(await runCli(['--config', f.configPath, 'runs', '--limit', '3'], { out: (s) => out.push(s), err: () => {}, isTTY: false })).toBe(0);
