@@ -20,7 +20,7 @@ import { createMetrics, type Listener, type Metrics, serveMetrics } from './metr
 import { RunQueue } from './queue.js';
 import { runBackup, type RunRequest } from './runner.js';
 import { shutdownApps, shutdownOutcome, shutdownRequest } from './shutdown.js';
-import { countingFor, overdueFindings, snapshotsOf } from './survey.js';
+import { countingFor, overdueFindings, sizesOf, snapshotsOf } from './survey.js';
 import { Timetable } from './timetable.js';
 import { watchFile } from './watch.js';
 
@@ -45,6 +45,8 @@ export interface DaemonOptions {
 /** A wall clock that moved this much more (or less) than the monotonic clock between two looks has jumped. */
 export const JUMP_MS = 90_000;
 const DEFAULT_TICK_MS = 30_000;
+/** How often the repositories' sizes are measured for the metrics (each loads the repository's index). */
+const SIZE_CHECK_MS = 3_600_000;
 
 export class Daemon {
   private readonly clock: Clock;
@@ -63,6 +65,7 @@ export class Daemon {
   private metrics?: Metrics;
   private listener?: Listener;
   private lastOverdueCheck: number;
+  private lastSizeCheck = -Infinity;
   private readonly startedAt: number;
 
   private constructor(private readonly o: DaemonOptions, private cfg: Config) {
@@ -164,6 +167,13 @@ export class Daemon {
       if (f.isOverdue) this.o.log.warn(`${f.app}/${f.periodicity} is overdue`, { newest: f.newest ?? 'none' });
     }
     this.notifier.overdueChecked(findings);
+    if (this.metrics && this.clock.now() - this.lastSizeCheck >= SIZE_CHECK_MS) {
+      this.lastSizeCheck = this.clock.now();
+      for (const [repo, v] of await sizesOf(this.cfg, this.choice, this.clock)) {
+        if (v instanceof Error) this.o.log.warn(`cannot tell the size of repository ${repo}: ${v.message}`);
+        else this.metrics.setRepositorySize(repo, v);
+      }
+    }
   }
 
   /** Reads the config again; an invalid one is refused (logged) and the running one kept. True when it changed. */

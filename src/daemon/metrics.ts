@@ -1,6 +1,6 @@
 // The daemon's monitoring endpoint: an HTTP listener (loopback by default) with /healthz and Prometheus
 // /metrics (prom-client, loaded only when `daemon.metrics` is configured): per app and periodicity the last
-// success, the last run's duration and added bytes, runs by outcome, and whether it is overdue.
+// success, the last run's duration and added bytes, runs by outcome, and whether it is overdue; each repository's size.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RunRecord } from '../history/journal.js';
@@ -10,6 +10,7 @@ export interface Metrics {
   /** The last success, duration and bytes of each job from the history (the counters start at zero). */
   restore(runs: RunRecord[]): void;
   setOverdue(app: string, periodicity: string, overdue: boolean): void;
+  setRepositorySize(repository: string, bytes: number): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -22,6 +23,7 @@ export async function createMetrics(): Promise<Metrics> {
   const added = new Gauge({ name: 'strongbox_last_run_added_bytes', help: 'Bytes the last backup run added to the repository', labelNames, registers: [registry] });
   const runs = new Counter({ name: 'strongbox_runs_total', help: 'Backup runs by outcome since the daemon started', labelNames: [...labelNames, 'outcome'], registers: [registry] });
   const overdue = new Gauge({ name: 'strongbox_overdue', help: '1 when the periodicity\'s newest snapshot is older than allowed (or missing)', labelNames, registers: [registry] });
+  const size = new Gauge({ name: 'strongbox_repository_size_bytes', help: 'What the repository\'s packs take in storage', labelNames: ['repository'], registers: [registry] });
   const last = (r: RunRecord) => {
     const l = { app: r.app, periodicity: r.periodicity };
     duration.set(l, r.durationMs / 1000);
@@ -35,6 +37,7 @@ export async function createMetrics(): Promise<Metrics> {
     },
     restore: (list) => list.forEach(last),
     setOverdue: (app, periodicity, o) => overdue.set({ app, periodicity }, o ? 1 : 0),
+    setRepositorySize: (repository, bytes) => size.set({ repository }, bytes),
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }

@@ -3,6 +3,7 @@
 import type { Clock } from '../clock.js';
 import type { AppConfig, Config } from '../config/schema.js';
 import { withContext } from '../ops/context.js';
+import { repoStats } from '../ops/inspect.js';
 import { listSnapshots } from '../ops/snapshots.js';
 import { appRepo, type RepoChoice } from '../ops/target.js';
 import type { SnapshotRef } from '../repository/snapshot.js';
@@ -64,6 +65,21 @@ export function overdueFindings(
         app: app.id, periodicity: j.periodicity, host, isOverdue: p.state === 'overdue' || (p.state === 'missing' && now - since > p.maxAgeMs),
         newest: p.newest?.time ?? null, ageMs: p.newest?.ageMs ?? null, allowedMs: p.maxAgeMs,
       });
+    }
+  }
+  return out;
+}
+
+/** What each repository's packs take in storage (it loads the index: the daemon asks at most hourly). */
+export async function sizesOf(cfg: Config, choice: RepoChoice, clock: Clock): Promise<Map<string, number | Error>> {
+  const out = new Map<string, number | Error>();
+  for (const repo of new Set(cfg.apps.map((a) => a.repository))) {
+    const app = cfg.apps.find((a) => a.repository === repo)!;
+    try {
+      const spec = appRepo(choice, cfg, app);
+      out.set(repo, (await withContext({ clock }, (ctx) => repoStats(spec, ctx))).storedBytes);
+    } catch (e) {
+      out.set(repo, e as Error);
     }
   }
   return out;

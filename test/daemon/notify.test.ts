@@ -139,7 +139,9 @@ describe('notifications of a failing, then recovering, then overdue daily backup
     await d.checkOverdue();
     await d.idle();
     expect(hooks()).toHaveLength(4);
-    expect(parseMetrics(await (await fetch(`${base}/metrics`)).text()).get(`strongbox_overdue{${l}}`)).toBe(1);
+    const after = parseMetrics(await (await fetch(`${base}/metrics`)).text());
+    expect(after.get(`strongbox_overdue{${l}}`)).toBe(1);
+    expect(after.get('strongbox_repository_size_bytes{repository="main"}')).toBeGreaterThan(0);
     expect(await d.shutdown('SIGTERM')).toBeNull();
   });
 });
