@@ -65,12 +65,14 @@ export const appSchema = z.strictObject({
   drill: z.strictObject({
     directory: z.string().startsWith('/', 'must be an absolute path').optional()
       .describe('where the scratch directory of a restore drill is made (default the system temp directory)'),
+    servers: z.record(name, z.string().regex(/^(postgres|postgresql|mysql|mariadb):\/\/[^:@/]+@[^/]+\/?$/, 'a URL without a password or database, e.g. postgresql://drill@10.0.0.5:5432'))
+      .default({}).describe('per database component: the server its scratch copy goes to, instead of its own (password: STRONGBOX_TARGET_DB_PASSWORD)'),
     smoke: z.array(z.strictObject({
       database: name.describe('the database component to query'),
       sql: z.string().min(1).describe('a read-only query run on the scratch copy'),
       expect: z.string().min(1).optional().describe('a regular expression its output must match (default: any output)'),
     })).default([]),
-  }).default({ smoke: [] }).describe('restore drills (strongbox drill): where to restore, and smoke queries'),
+  }).default({ servers: {}, smoke: [] }).describe('restore drills (strongbox drill): where to restore, and smoke queries'),
   only: z.enum(['db', 'files']).optional()
     .describe('this machine backs up only the databases (db) or only the file trees (files) of the app, another machine the rest; restore latest --app then combines the newest of each'),
   schedule: scheduleSchema.default({}),

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { AppConfig, Config, DatabaseConfig } from '../config/schema.js';
 import { StrongboxError } from '../errors.js';
 import { databaseComponents, type DatabaseComponent, filesComponents, type Periodicity } from '../repository/snapshot.js';
-import { openSource } from '../sources/index.js';
+import { openSource, parseTargetDb } from '../sources/index.js';
+import type { ConnOverride } from '../sources/server.js';
 import type { OpContext } from './context.js';
 import { withRepository } from './repo.js';
 import { restoreAppSnapshot } from './restore-app.js';
@@ -51,7 +52,7 @@ export async function drillApp(choice: RepoChoice, cfg: Config, input: DrillInpu
   };
   const dir = await mkdtemp(join(app.drill.directory ?? tmpdir(), `strongbox-drill-${app.id}-`));
   const suffix = randomBytes(4).toString('hex');
-  const scratch: { db: DatabaseConfig; target: string }[] = [];
+  const scratch: { db: DatabaseConfig; target: string; override: ConnOverride }[] = [];
   const base = { app, snapshot: snap.id, yes: false, lockWaitMs: input.lockWaitMs };
   try {
     if (filesComponents(snap.snapshot).length) {
@@ -62,12 +63,16 @@ export async function drillApp(choice: RepoChoice, cfg: Config, input: DrillInpu
       const db = app.databases.find((d) => d.name === comp.name);
       if (!db) continue;
       const target = db.engine === 'sqlite' ? join(dir, `${db.name}.sqlite`) : `${db.database}_sbdrill_${suffix}`.slice(-63);
-      scratch.push({ db, target });
-      const r = await restoreAppSnapshot(choice, cfg, { ...base, components: [comp.name], targetDb: target }, ctx);
+      // Another server for the scratch copy, when configured: the restore takes it as a --target-db URL.
+      const server = db.engine === 'sqlite' ? undefined : app.drill.servers[db.name];
+      const targetDb = server ? `${server.replace(/\/$/, '')}/${encodeURIComponent(target)}` : target;
+      const override = server ? parseTargetDb(targetDb, db.engine).override : {};
+      scratch.push({ db, target, override });
+      const r = await restoreAppSnapshot(choice, cfg, { ...base, components: [comp.name], targetDb }, ctx);
       const restored = r.restored[0];
       check({ component: comp.name, check: 'restore', ok: restored.complete, detail: restored.complete ? `dump verified (${comp.size} bytes, SHA-256) and loaded into ${restored.target}` : `not loaded: ${restored.failed?.map((f) => f.message).join('; ')}` });
       if (!restored.complete) continue;
-      const source = openSource(db, app.id, { scope: ctx.scope });
+      const source = openSource(db, app.id, { scope: ctx.scope, override });
       check(compareRows(comp, await source.countRows(target)));
       for (const s of app.drill.smoke.filter((x) => x.database === comp.name)) {
         const out = await source.query(target, s.sql).catch((e: Error) => e);
@@ -76,8 +81,8 @@ export async function drillApp(choice: RepoChoice, cfg: Config, input: DrillInpu
       }
     }
   } finally {
-    for (const { db, target } of scratch) {
-      await openSource(db, app.id).drop(target).catch((e: Error) => check({ component: db.name, check: 'cleanup', ok: false, detail: `scratch database ${target} could not be removed: ${e.message}` }));
+    for (const { db, target, override } of scratch) {
+      await openSource(db, app.id, { override }).drop(target).catch((e: Error) => check({ component: db.name, check: 'cleanup', ok: false, detail: `scratch database ${target} could not be removed: ${e.message}` }));
     }
     await rm(dir, { recursive: true, force: true });
   }

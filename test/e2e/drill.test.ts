@@ -11,14 +11,14 @@ import { jsonOut } from './helpers.js';
 
 interface DrillJson { outcome: string; snapshot: string; checks: { component: string; check: string; ok: boolean; detail: string }[] }
 
-async function siteWith(ws: Workspace, database: Record<string, unknown>, smoke: unknown[] = []): Promise<string> {
+async function siteWith(ws: Workspace, database: Record<string, unknown>, smoke: unknown[] = [], servers: Record<string, string> = {}): Promise<string> {
   const web = join(ws.dir, 'web');
   await mkdir(web, { recursive: true });
   await writeFile(join(web, 'index.html'), '<h1>site</h1>\n');
   await mkdir(join(ws.dir, 'drills'), { recursive: true });
   return ws.config('strongbox.yaml', [{
     id: 'site', repository: 'main', files: [{ name: 'web', path: web }], databases: [{ name: 'main', ...database }],
-    drill: { directory: join(ws.dir, 'drills'), smoke },
+    drill: { directory: join(ws.dir, 'drills'), smoke, servers },
   }]);
 }
 
@@ -84,6 +84,14 @@ describe.skipIf(!haveServer('postgres'))('a drill of a PostgreSQL app', () => {
     expect(r.checks.map((c) => `${c.component} ${c.check} ${c.ok}`)).toEqual(['web restore true', 'main restore true', 'main rows true', 'main smoke true']);
     expect(r.checks[1].detail).toMatch(new RegExp(`loaded into postgres database "${db}_sbdrill_[0-9a-f]{8}" on 127\\.0\\.0\\.1:5432`));
     expect(r.checks[2].detail).toMatch(/^1 tables, 3000 rows \(the dump recorded estimates: tables compared\)$/);
+    expect(pgSql('postgres', `SELECT count(*) FROM pg_database WHERE datname LIKE '${db}_sbdrill_%'`)).toBe('0');
+  });
+
+  it('goes to the server drill.servers names for the database (a URL), and drops the scratch copy there', async () => {
+    const other = await siteWith(ws, { engine: 'postgres', host: PG.host, port: PG.port, user: PG.user, database: db }, [ITEMS], { main: `postgresql://${PG.user}@${PG.host}:${PG.port}` });
+    const r = jsonOut<DrillJson>((await ws.run(other, ['--json', 'drill', '--app', 'site'])).stdout);
+    expect(r.outcome).toBe('ok');
+    expect(r.checks.map((c) => `${c.component} ${c.check} ${c.ok}`)).toEqual(['web restore true', 'main restore true', 'main rows true', 'main smoke true']);
     expect(pgSql('postgres', `SELECT count(*) FROM pg_database WHERE datname LIKE '${db}_sbdrill_%'`)).toBe('0');
   });
 
