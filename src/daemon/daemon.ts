@@ -5,20 +5,18 @@
 import { hostname } from 'node:os';
 import { type Clock, monotonicMs, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
-import type { AppConfig, Config } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { StrongboxError } from '../errors.js';
-import { appendRun, type HistoryRecord, type HousekeepingRecord, isHousekeeping, readHistory, readRuns, type RunRecord, type RunTrigger } from '../history/journal.js';
+import { readRuns, type RunRecord } from '../history/journal.js';
 import { Notifier } from '../notify/notifier.js';
 import { historyPath } from '../ops/runs.js';
 import type { RepoChoice } from '../ops/target.js';
 import { parseDuration } from '../util/duration.js';
 import { catchUpFor } from './catchup.js';
-import { runHousekeeping, type RepoOp } from './housekeeping.js';
-import { type BackupJob, isBackupJob, type Job, jobKey, jobsOf, type RepoJob } from './jobs.js';
-import { type Log, logRun } from './log.js';
+import { Executor } from './executor.js';
+import { type BackupJob, isBackupJob, type Job, jobsOf } from './jobs.js';
+import type { Log } from './log.js';
 import { createMetrics, type Listener, type Metrics, serveMetrics } from './metrics.js';
-import { RunQueue } from './queue.js';
-import { runBackup, type RunRequest } from './runner.js';
 import { shutdownApps, shutdownOutcome, shutdownRequest } from './shutdown.js';
 import { countingFor, overdueFindings, sizesOf, snapshotsOf } from './survey.js';
 import { Timetable } from './timetable.js';
@@ -52,8 +50,7 @@ export class Daemon {
   private readonly clock: Clock;
   private readonly mono: () => number;
   private readonly timetable: Timetable;
-  private readonly queue: RunQueue;
-  private readonly running = new Map<string, AbortController>();
+  private runs!: Executor;
   private readonly choice: RepoChoice;
   private last: { wall: number; mono: number };
   private timer?: NodeJS.Timeout;
@@ -72,7 +69,6 @@ export class Daemon {
     this.clock = o.clock ?? systemClock;
     this.mono = o.monotonic ?? monotonicMs;
     this.timetable = new Timetable(o.random);
-    this.queue = new RunQueue(cfg.daemon.concurrency);
     this.choice = { config: o.configPath };
     this.last = { wall: this.clock.now(), mono: this.mono() };
     this.startedAt = this.lastOverdueCheck = this.clock.now();
@@ -93,6 +89,10 @@ export class Daemon {
       });
       o.log.info(`metrics on http://${d.listener.address}/metrics, health on /healthz`);
     }
+    d.runs = new Executor({
+      config: () => d.cfg, choice: d.choice, clock: d.clock, log: o.log, history: () => d.history, notifier: d.notifier, metrics: d.metrics,
+      stopping: () => d.stopping, scheduled: (key) => d.timetable.nextOf(key) !== null, onRun: o.onRun,
+    });
     const jobs = jobsOf(config);
     d.timetable.setJobs(jobs, d.clock.now());
     const shutdown = shutdownApps(config.apps).map((a) => a.id);
@@ -121,7 +121,7 @@ export class Daemon {
   }
 
   private health(): Record<string, unknown> {
-    const { waiting, running } = this.queue.size;
+    const { waiting, running } = this.runs.size;
     return { startedAt: new Date(this.startedAt).toISOString(), jobs: this.timetable.jobs().length, waiting, running, stopping: this.stopping };
   }
 
@@ -135,7 +135,7 @@ export class Daemon {
       const drift = (now - this.last.wall) - (mono - this.last.mono);
       this.last = { wall: now, mono };
       const due = this.timetable.due(now);
-      for (const d of due) this.enqueue(d.job, d.slot, 'schedule');
+      for (const d of due) this.runs.enqueue(d.job, d.slot, 'schedule');
       if (drift > JUMP_MS) {
         this.o.log.warn(`the clock jumped ${Math.round(drift / 1000)} s ahead (the machine slept?): catching up`);
         await this.catchUp(this.timetable.jobs(), 'clock jump');
@@ -151,7 +151,7 @@ export class Daemon {
   /** Resolves once no catch-up is being decided, no run waits or runs, and every notification is out. */
   async idle(): Promise<void> {
     while (this.surveys.size) await Promise.all([...this.surveys]);
-    await this.queue.idle();
+    await this.runs.idle();
     await this.notifier.settled();
   }
 
@@ -191,7 +191,7 @@ export class Daemon {
     this.cfg = next;
     const jobs = jobsOf(next);
     this.timetable.setJobs(jobs, this.clock.now());
-    this.queue.setLimit(next.daemon.concurrency);
+    this.runs.setLimit(next.daemon.concurrency);
     if (JSON.stringify(old.daemon.metrics) !== JSON.stringify(next.daemon.metrics)) this.o.log.warn('daemon.metrics changed: restart the daemon to apply it');
     this.o.log.info(`config reloaded (${why}): ${jobs.length} scheduled jobs for ${next.apps.length} apps`);
     await this.catchUp(jobs.filter((j) => !before.has(j.key)), 'reload');
@@ -206,12 +206,7 @@ export class Daemon {
   async shutdown(signal: string): Promise<StrongboxError | null> {
     this.stopping = true;
     this.disarm();
-    const dropped = this.queue.dropWaiting();
-    if (dropped.length) this.o.log.info(`not starting ${dropped.join(', ')}: shutting down`);
-    for (const [key, c] of this.running) {
-      this.o.log.warn(`cancelling ${key}: shutting down`);
-      c.abort(new StrongboxError('INTERRUPTED', `cancelled: the daemon is shutting down (${signal})`));
-    }
+    this.runs.stopAll(`the daemon is shutting down (${signal})`);
     const apps = shutdownApps(this.cfg.apps);
     const { shutdownDeadline } = this.cfg.daemon;
     const deadlineMs = parseDuration(shutdownDeadline, 'daemon.shutdownDeadline', { code: 'CONFIG' });
@@ -223,8 +218,8 @@ export class Daemon {
       this.o.log.error(`the shutdown deadline of ${shutdownDeadline} passed: cancelling the shutdown backups`);
       this.cancel();
     }, deadlineMs);
-    for (const app of apps) this.submit(app, shutdownRequest(app), (r) => results.push(r));
-    await this.queue.idle();
+    for (const app of apps) this.runs.submit(app, shutdownRequest(app), (r) => results.push(r));
+    await this.runs.idle();
     clearTimeout(deadline);
     await this.notifier.settled();
     await this.listener?.close();
@@ -235,95 +230,7 @@ export class Daemon {
 
   /** Cancels every run in progress (a second signal while shutting down). */
   cancel(): void {
-    for (const c of this.running.values()) c.abort(new StrongboxError('INTERRUPTED', 'cancelled by a second signal'));
-  }
-
-  private enqueue(job: Job, slot: number, trigger: RunTrigger): void {
-    if (!isBackupJob(job)) {
-      if (!this.queue.add({ key: job.key, repository: job.repository, run: () => this.upkeep(job, slot) })) {
-        this.o.log.info(`${job.key} is already waiting or running: not queued again`);
-      }
-      return;
-    }
-    const app = this.cfg.apps.find((a) => a.id === job.app);
-    if (!app) return;
-    this.submit(app, { app, periodicity: job.periodicity, trigger, slot });
-  }
-
-  /** A prune or check of a repository (read-data: the next part, counted in the history). */
-  private async upkeep(job: RepoJob, slot: number): Promise<void> {
-    if (this.stopping || !this.timetable.jobs().some((j) => j.key === job.key)) return;
-    let what: RepoOp = { op: job.kind === 'prune' ? 'prune' : 'check' };
-    if (job.kind === 'drill') {
-      const app = this.cfg.apps.find((a) => a.id === job.app);
-      if (!app) return;
-      what = { op: 'drill', app };
-    }
-    if (job.kind === 'read-data') {
-      const { records } = await readHistory(this.history);
-      const done = records.filter((r) => isHousekeeping(r) && r.op === 'check' && r.repository === job.repository && r.detail?.part !== undefined).length;
-      what = { op: 'check', part: { n: (done % job.parts!) + 1, m: job.parts! } };
-    }
-    await this.housekeep(job.key, job.repository, what, 'schedule', slot);
-  }
-
-  private async housekeep(key: string, repository: string, what: RepoOp, trigger: HousekeepingRecord['trigger'], slot?: number): Promise<void> {
-    const controller = new AbortController();
-    this.running.set(`${key}#${what.op}`, controller);
-    this.o.log.info(`${what.op} of repository ${repository}${'app' in what ? ` for app ${what.app.id}` : ''} started`);
-    let rec: HousekeepingRecord;
-    try {
-      rec = await runHousekeeping(repository, what, trigger, slot, { cfg: this.cfg, choice: this.choice, clock: this.clock, signal: controller.signal });
-    } finally {
-      this.running.delete(`${key}#${what.op}`);
-    }
-    const f = { repository, app: rec.app, op: rec.op, outcome: rec.outcome, durationMs: rec.durationMs, ...rec.detail };
-    if (rec.outcome === 'ok') this.o.log.info(`${rec.op} of repository ${repository} done`, f);
-    else this.o.log.error(`${rec.op} of repository ${repository} ${rec.outcome}: ${rec.error?.message ?? ''}`, f);
-    await this.record(rec);
-    this.notifier.housekeepingEnded(rec);
-  }
-
-  private async record(r: HistoryRecord): Promise<void> {
-    try {
-      await appendRun(this.history, r);
-    } catch (e) {
-      this.o.log.error((e as Error).message);
-    }
-  }
-
-  private submit(app: AppConfig, req: RunRequest, done?: (r: RunRecord) => void): void {
-    const key = jobKey(app.id, req.periodicity);
-    const slot = req.slot !== undefined ? iso(req.slot) : undefined;
-    const added = this.queue.add({ key, repository: app.repository, run: () => this.execute(key, req, done) });
-    if (!added) this.o.log.info(`${key} is already waiting or running: not queued again`, { trigger: req.trigger, slot });
-    else this.o.log.debug(`${key} queued`, { trigger: req.trigger, slot });
-  }
-
-  private async execute(key: string, req: RunRequest, done?: (r: RunRecord) => void): Promise<void> {
-    // A job removed by a reload, or a scheduled one reached after shutdown began, is not started.
-    const app = this.cfg.apps.find((a) => a.id === req.app.id) ?? (req.trigger === 'shutdown' ? req.app : undefined);
-    if (!app || (this.stopping && req.trigger !== 'shutdown')) return;
-    const controller = new AbortController();
-    this.running.set(key, controller);
-    this.o.log.info(`backup of ${app.id} (${req.periodicity}) started`, { trigger: req.trigger, slot: req.slot !== undefined ? iso(req.slot) : undefined });
-    this.notifier.runStarted(app.id, req.periodicity);
-    let run: RunRecord;
-    try {
-      run = await runBackup({ ...req, app }, { cfg: this.cfg, choice: this.choice, clock: this.clock, signal: controller.signal });
-    } finally {
-      this.running.delete(key);
-    }
-    logRun(this.o.log, run);
-    await this.record(run);
-    this.metrics?.observe(run);
-    this.notifier.runEnded(run);
-    done?.(run);
-    this.o.onRun?.(run);
-    // Retention right after the backup, in the same turn of the repository's queue.
-    if (this.cfg.daemon.housekeeping?.forget && run.snapshot && req.trigger !== 'shutdown' && !this.stopping) {
-      await this.housekeep(key, app.repository, { op: 'forget', app }, 'after-backup');
-    }
+    this.runs.cancel('cancelled by a second signal');
   }
 
   private track(p: Promise<void>): void {
@@ -346,7 +253,7 @@ export class Daemon {
       const c = app ? catchUpFor(j, countingFor(app, list), now) : null;
       if (!c) continue;
       this.o.log.info(`catch-up (${why}) of ${j.key}: ${c.reason}`);
-      this.enqueue(j, c.slot, 'catch-up');
+      this.runs.enqueue(j, c.slot, 'catch-up');
     }
   }
 

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppConfig, Config, DatabaseConfig } from '../config/schema.js';
-import { StrongboxError } from '../errors.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
 import { databaseComponents, type DatabaseComponent, filesComponents, type Periodicity } from '../repository/snapshot.js';
 import { openSource, parseTargetDb } from '../sources/index.js';
 import type { ConnOverride } from '../sources/server.js';
@@ -55,9 +55,19 @@ export async function drillApp(choice: RepoChoice, cfg: Config, input: DrillInpu
   const scratch: { db: DatabaseConfig; target: string; override: ConnOverride }[] = [];
   const base = { app, snapshot: snap.id, yes: false, lockWaitMs: input.lockWaitMs };
   try {
+    // A restore that fails outright (a tool's error, a target in the way) is a failed check, not the end of the drill.
+    const attempt = async <T>(component: string, fn: () => Promise<T>): Promise<T | null> => {
+      try {
+        return await fn();
+      } catch (e) {
+        if (ctx.signal.aborted || isStrongboxError(e, 'INTERRUPTED')) throw e;
+        check({ component, check: 'restore', ok: false, detail: `restore failed: ${(e as Error).message}` });
+        return null;
+      }
+    };
     if (filesComponents(snap.snapshot).length) {
-      const r = await restoreAppSnapshot(choice, cfg, { ...base, only: 'files', target: join(dir, 'files'), verify: true }, ctx);
-      for (const c of r.restored) check({ component: c.name, check: 'restore', ok: c.complete, detail: c.complete ? `${c.files?.files ?? 0} files restored and verified` : `${c.failed?.length ?? 0} files could not be restored` });
+      const r = await attempt('', () => restoreAppSnapshot(choice, cfg, { ...base, only: 'files', target: join(dir, 'files'), verify: true }, ctx));
+      for (const c of r?.restored ?? []) check({ component: c.name, check: 'restore', ok: c.complete, detail: c.complete ? `${c.files?.files ?? 0} files restored and verified` : `${c.failed?.length ?? 0} files could not be restored` });
     }
     for (const comp of databaseComponents(snap.snapshot)) {
       const db = app.databases.find((d) => d.name === comp.name);
@@ -68,7 +78,8 @@ export async function drillApp(choice: RepoChoice, cfg: Config, input: DrillInpu
       const targetDb = server ? `${server.replace(/\/$/, '')}/${encodeURIComponent(target)}` : target;
       const override = server ? parseTargetDb(targetDb, db.engine).override : {};
       scratch.push({ db, target, override });
-      const r = await restoreAppSnapshot(choice, cfg, { ...base, components: [comp.name], targetDb }, ctx);
+      const r = await attempt(comp.name, () => restoreAppSnapshot(choice, cfg, { ...base, components: [comp.name], targetDb }, ctx));
+      if (!r) continue;
       const restored = r.restored[0];
       check({ component: comp.name, check: 'restore', ok: restored.complete, detail: restored.complete ? `dump verified (${comp.size} bytes, SHA-256) and loaded into ${restored.target}` : `not loaded: ${restored.failed?.map((f) => f.message).join('; ')}` });
       if (!restored.complete) continue;
