@@ -52,6 +52,17 @@ describe('a drill of an SQLite app', () => {
     expect(await readdir(join(ws.dir, 'drills'))).toEqual([]);
   });
 
+  it('a restore that fails outright is a failed check: the other checks still run and everything scratch goes', async () => {
+    // An sqlite3 that fails the restore's integrity check (and only that), as a broken tool on the host would.
+    const tool = join(ws.dir, 'sqlite3-failing');
+    await writeFile(tool, '#!/bin/sh\ncase "$*" in *integrity_check*) echo "Error: disk I/O error" >&2; exit 1;; esac\nexec sqlite3 "$@"\n', { mode: 0o755 });
+    const r = await ws.run(cfg, ['--json', 'drill', '--app', 'site'], 1, { STRONGBOX_SQLITE3: tool });
+    const summary = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.type === 'summary');
+    expect(summary.checks.map((c: { component: string; check: string; ok: boolean }) => `${c.component} ${c.check} ${c.ok}`)).toEqual(['web restore true', 'main restore false']);
+    expect(summary.checks[1].detail).toMatch(/^restore failed: .*disk I\/O error/);
+    expect(await readdir(join(ws.dir, 'drills'))).toEqual([]);
+  });
+
   it('fails (exit 1) when the dump was tampered with: it is not loaded, and the scratch places are removed', async () => {
     const [blob] = (await fileBlobs(ws.repo)).get('db:main')!;
     await flipMiddle(ws.repo, blob);
