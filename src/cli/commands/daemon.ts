@@ -20,7 +20,8 @@ export function parseLogFormat(v: string | undefined): LogFormat {
 }
 
 export async function runDaemon(g: GlobalOptions, o: DaemonCmdOptions, io: Io): Promise<void> {
-  const format = parseLogFormat(o.logFormat);
+  // --json (global) asks for machine-readable output: the log as JSON lines, unless --log-format says otherwise.
+  const format = parseLogFormat(o.logFormat ?? (g.json ? 'json' : undefined));
   const log = makeLog(format, io.out, systemClock, !!o.verbose);
   const d = await Daemon.start({ configPath: configPath(g.config), log });
   let signals = 0;
@@ -38,6 +39,8 @@ export async function runDaemon(g: GlobalOptions, o: DaemonCmdOptions, io: Io): 
   signalOwner.handle = onSignal;
   process.on('SIGHUP', onHup);
   io.signal?.addEventListener('abort', onAbort, { once: true });
+  // A signal that came while the daemon was starting (before it could listen) is not lost.
+  if (io.signal?.aborted) onAbort();
   try {
     const err = await stopped;
     if (err) throw err;
@@ -51,7 +54,7 @@ export async function runDaemon(g: GlobalOptions, o: DaemonCmdOptions, io: Io): 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
   program.command('daemon')
     .description('run the scheduled backups of the config in the foreground (SIGHUP reloads; SIGTERM takes the shutdown backups and stops)')
-    .option('--log-format <format>', 'text (default) or json (one JSON object per line)')
+    .option('--log-format <format>', 'text (default; json with --json) or json (one JSON object per line)')
     .option('--verbose', 'also log each job\'s schedule and each queued run')
     .action(async (o: DaemonCmdOptions) => { await runDaemon(globals(), o, io); });
 }
