@@ -25,7 +25,10 @@ export function catchUpFor(job: BackupJob, snapshots: SnapshotRef[], now: number
   // One dated ahead of this clock says nothing about the slot: not taken again (status names such clocks).
   if (t >= slot || aheadOf(t, now)) return null;
   return {
-    job, slot,
-    reason: `the newest ${job.periodicity} snapshot ${newest.id.slice(0, 8)} (${newest.snapshot.time}) is older than the slot at ${new Date(slot).toISOString()}`,
+    job,
+    slot,
+    reason:
+      `the newest ${job.periodicity} snapshot ${newest.id.slice(0, 8)} (${newest.snapshot.time}) ` +
+      `is older than the slot at ${new Date(slot).toISOString()}`,
   };
 }

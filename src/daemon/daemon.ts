@@ -65,7 +65,10 @@ export class Daemon {
   private lastSizeCheck = -Infinity;
   private readonly startedAt: number;
 
-  private constructor(private readonly o: DaemonOptions, private cfg: Config) {
+  private constructor(
+    private readonly o: DaemonOptions,
+    private cfg: Config,
+  ) {
     this.clock = o.clock ?? systemClock;
     this.mono = o.monotonic ?? monotonicMs;
     this.timetable = new Timetable(o.random);
@@ -80,30 +83,61 @@ export class Daemon {
     const d = new Daemon(o, config);
     const { runs, skipped } = await readRuns(d.history, {});
     if (skipped) o.log.warn(`${skipped} line(s) of the run history ${d.history} could not be read and are left out`);
-    d.notifier = new Notifier({ config: () => d.cfg, log: o.log, env: o.env ?? process.env, now: () => d.clock.now(), backoffMs: o.notifyBackoffMs }, runs);
+    d.notifier = new Notifier(
+      {
+        config: () => d.cfg,
+        log: o.log,
+        env: o.env ?? process.env,
+        now: () => d.clock.now(),
+        backoffMs: o.notifyBackoffMs,
+      },
+      runs,
+    );
     if (config.daemon.metrics) {
       d.metrics = await createMetrics();
       d.metrics.restore(runs);
       d.listener = await serveMetrics(config.daemon.metrics.listen, d.metrics, () => d.health()).catch((e: Error) => {
-        throw new StrongboxError('IO', `cannot listen on ${config.daemon.metrics!.listen} (daemon.metrics.listen): ${e.message}`, { cause: e });
+        throw new StrongboxError(
+          'IO',
+          `cannot listen on ${config.daemon.metrics!.listen} (daemon.metrics.listen): ${e.message}`,
+          { cause: e },
+        );
       });
       o.log.info(`metrics on http://${d.listener.address}/metrics, health on /healthz`);
     }
     d.runs = new Executor({
-      config: () => d.cfg, choice: d.choice, clock: d.clock, log: o.log, history: () => d.history, notifier: d.notifier, metrics: d.metrics,
-      stopping: () => d.stopping, scheduled: (key) => d.timetable.nextOf(key) !== null, onRun: o.onRun,
+      config: () => d.cfg,
+      choice: d.choice,
+      clock: d.clock,
+      log: o.log,
+      history: () => d.history,
+      notifier: d.notifier,
+      metrics: d.metrics,
+      stopping: () => d.stopping,
+      scheduled: (key) => d.timetable.nextOf(key) !== null,
+      onRun: o.onRun,
     });
     const jobs = jobsOf(config);
     d.timetable.setJobs(jobs, d.clock.now());
     const shutdown = shutdownApps(config.apps).map((a) => a.id);
     o.log.info(`daemon started: ${jobs.length} scheduled jobs for ${config.apps.length} apps`, {
-      config: o.configPath, history: d.history, shutdown: shutdown.join(',') || undefined,
+      config: o.configPath,
+      history: d.history,
+      shutdown: shutdown.join(',') || undefined,
     });
-    for (const j of jobs) o.log.debug(`job ${j.key}: "${j.cron}" ${j.timeZone}`, { next: iso(d.timetable.nextOf(j.key)) });
+    for (const j of jobs)
+      o.log.debug(`job ${j.key}: "${j.cron}" ${j.timeZone}`, { next: iso(d.timetable.nextOf(j.key)) });
     // Not awaited: a repository that is slow to answer must not hold up the signal handlers and the timetable.
     d.track(d.catchUp(jobs, 'start'));
     if (o.tickMs !== 0) d.arm(o.tickMs ?? DEFAULT_TICK_MS);
-    if (o.watchConfig ?? o.tickMs !== 0) d.watcher = watchFile(o.configPath, () => { void d.reload('the config file changed'); }, o.log);
+    if (o.watchConfig ?? o.tickMs !== 0)
+      d.watcher = watchFile(
+        o.configPath,
+        () => {
+          void d.reload('the config file changed');
+        },
+        o.log,
+      );
     return d;
   }
 
@@ -122,7 +156,13 @@ export class Daemon {
 
   private health(): Record<string, unknown> {
     const { waiting, running } = this.runs.size;
-    return { startedAt: new Date(this.startedAt).toISOString(), jobs: this.timetable.jobs().length, waiting, running, stopping: this.stopping };
+    return {
+      startedAt: new Date(this.startedAt).toISOString(),
+      jobs: this.timetable.jobs().length,
+      waiting,
+      running,
+      stopping: this.stopping,
+    };
   }
 
   /** Looks at the clock once: queues the jobs whose time came, and catches up after a clock jump. */
@@ -132,7 +172,7 @@ export class Daemon {
     try {
       const now = this.clock.now();
       const mono = this.mono();
-      const drift = (now - this.last.wall) - (mono - this.last.mono);
+      const drift = now - this.last.wall - (mono - this.last.mono);
       this.last = { wall: now, mono };
       const due = this.timetable.due(now);
       for (const d of due) this.runs.enqueue(d.job, d.slot, 'schedule');
@@ -142,7 +182,11 @@ export class Daemon {
       } else if (drift < -JUMP_MS) {
         this.o.log.warn(`the clock went back ${Math.round(-drift / 1000)} s: slots already run are not run again`);
       }
-      if (now - this.lastOverdueCheck >= parseDuration(this.cfg.daemon.overdueCheck, 'daemon.overdueCheck', { code: 'CONFIG' })) await this.checkOverdue();
+      if (
+        now - this.lastOverdueCheck >=
+        parseDuration(this.cfg.daemon.overdueCheck, 'daemon.overdueCheck', { code: 'CONFIG' })
+      )
+        await this.checkOverdue();
     } finally {
       this.ticking = false;
     }
@@ -159,8 +203,15 @@ export class Daemon {
   async checkOverdue(): Promise<void> {
     this.lastOverdueCheck = this.clock.now();
     const jobs = this.timetable.jobs();
-    const snaps = await snapshotsOf(this.cfg, this.choice, this.clock, jobs.map((j) => j.repository));
-    for (const [repo, v] of snaps) if (v instanceof Error) this.o.log.error(`overdue check: cannot list the snapshots of repository ${repo}: ${v.message}`);
+    const snaps = await snapshotsOf(
+      this.cfg,
+      this.choice,
+      this.clock,
+      jobs.map((j) => j.repository),
+    );
+    for (const [repo, v] of snaps)
+      if (v instanceof Error)
+        this.o.log.error(`overdue check: cannot list the snapshots of repository ${repo}: ${v.message}`);
     const findings = overdueFindings(this.cfg, jobs, snaps, this.clock.now(), this.startedAt, hostname());
     for (const f of findings) {
       this.metrics?.setOverdue(f.app, f.periodicity, f.isOverdue);
@@ -192,9 +243,13 @@ export class Daemon {
     const jobs = jobsOf(next);
     this.timetable.setJobs(jobs, this.clock.now());
     this.runs.setLimit(next.daemon.concurrency);
-    if (JSON.stringify(old.daemon.metrics) !== JSON.stringify(next.daemon.metrics)) this.o.log.warn('daemon.metrics changed: restart the daemon to apply it');
+    if (JSON.stringify(old.daemon.metrics) !== JSON.stringify(next.daemon.metrics))
+      this.o.log.warn('daemon.metrics changed: restart the daemon to apply it');
     this.o.log.info(`config reloaded (${why}): ${jobs.length} scheduled jobs for ${next.apps.length} apps`);
-    await this.catchUp(jobs.filter((j) => !before.has(j.key)), 'reload');
+    await this.catchUp(
+      jobs.filter((j) => !before.has(j.key)),
+      'reload',
+    );
     return true;
   }
 
@@ -210,7 +265,10 @@ export class Daemon {
     const apps = shutdownApps(this.cfg.apps);
     const { shutdownDeadline } = this.cfg.daemon;
     const deadlineMs = parseDuration(shutdownDeadline, 'daemon.shutdownDeadline', { code: 'CONFIG' });
-    this.o.log.info(`${signal}: shutting down${apps.length ? `; shutdown backups of ${apps.map((a) => a.id).join(', ')} (deadline ${shutdownDeadline})` : ''}`);
+    this.o.log.info(
+      `${signal}: shutting down` +
+        (apps.length ? `; shutdown backups of ${apps.map((a) => a.id).join(', ')} (deadline ${shutdownDeadline})` : ''),
+    );
     const results: RunRecord[] = [];
     let late = false;
     const deadline = setTimeout(() => {
@@ -234,19 +292,29 @@ export class Daemon {
   }
 
   private track(p: Promise<void>): void {
-    const t: Promise<void> = p.catch((e: unknown) => this.o.log.error(`catch-up failed: ${(e as Error).message}`)).finally(() => this.surveys.delete(t));
+    const t: Promise<void> = p
+      .catch((e: unknown) => this.o.log.error(`catch-up failed: ${(e as Error).message}`))
+      .finally(() => this.surveys.delete(t));
     this.surveys.add(t);
   }
 
   /** Queues a catch-up run for each of `jobs` the repository's snapshots say missed its last slot. */
   private async catchUp(all: Job[], why: string): Promise<void> {
     const jobs: BackupJob[] = all.filter(isBackupJob);
-    const snaps = await snapshotsOf(this.cfg, this.choice, this.clock, jobs.map((j) => j.repository));
+    const snaps = await snapshotsOf(
+      this.cfg,
+      this.choice,
+      this.clock,
+      jobs.map((j) => j.repository),
+    );
     const now = this.clock.now();
     for (const j of jobs) {
       let list = snaps.get(j.repository) ?? [];
       if (list instanceof Error) {
-        this.o.log.error(`catch-up (${why}): cannot list the snapshots of repository ${j.repository}: ${list.message}; running ${j.key}`);
+        this.o.log.error(
+          `catch-up (${why}): cannot list the snapshots of repository ${j.repository}: ${list.message}; ` +
+            `running ${j.key}`,
+        );
         list = [];
       }
       const app = this.cfg.apps.find((a) => a.id === j.app);
@@ -261,7 +329,11 @@ export class Daemon {
     const next = () => {
       const at = this.timetable.nextAt();
       const wait = at === null ? tickMs : Math.min(tickMs, Math.max(0, at - this.clock.now()) + 20);
-      this.timer = setTimeout(() => { void this.tick().finally(() => { if (!this.stopping) next(); }); }, wait);
+      this.timer = setTimeout(() => {
+        void this.tick().finally(() => {
+          if (!this.stopping) next();
+        });
+      }, wait);
     };
     next();
   }

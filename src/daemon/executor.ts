@@ -4,7 +4,15 @@
 import type { Clock } from '../clock.js';
 import type { AppConfig, Config } from '../config/schema.js';
 import { StrongboxError } from '../errors.js';
-import { appendRun, type HistoryRecord, type HousekeepingRecord, isHousekeeping, readHistory, type RunRecord, type RunTrigger } from '../history/journal.js';
+import {
+  appendRun,
+  type HistoryRecord,
+  type HousekeepingRecord,
+  isHousekeeping,
+  readHistory,
+  type RunRecord,
+  type RunTrigger,
+} from '../history/journal.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { RepoChoice } from '../ops/target.js';
 import { runHousekeeping, type RepoOp } from './housekeeping.js';
@@ -81,7 +89,8 @@ export class Executor {
     const key = jobKey(app.id, req.periodicity);
     const slot = req.slot !== undefined ? new Date(req.slot).toISOString() : undefined;
     const added = this.queue.add({ key, repository: app.repository, run: () => this.backup(key, req, done) });
-    if (!added) this.d.log.info(`${key} is already waiting or running: not queued again`, { trigger: req.trigger, slot });
+    if (!added)
+      this.d.log.info(`${key} is already waiting or running: not queued again`, { trigger: req.trigger, slot });
     else this.d.log.debug(`${key} queued`, { trigger: req.trigger, slot });
   }
 
@@ -90,9 +99,14 @@ export class Executor {
     const cfg = this.d.config();
     const app = cfg.apps.find((a) => a.id === req.app.id) ?? (req.trigger === 'shutdown' ? req.app : undefined);
     if (!app || (this.d.stopping() && req.trigger !== 'shutdown')) return;
-    this.d.log.info(`backup of ${app.id} (${req.periodicity}) started`, { trigger: req.trigger, slot: req.slot !== undefined ? new Date(req.slot).toISOString() : undefined });
+    this.d.log.info(`backup of ${app.id} (${req.periodicity}) started`, {
+      trigger: req.trigger,
+      slot: req.slot !== undefined ? new Date(req.slot).toISOString() : undefined,
+    });
     this.d.notifier.runStarted(app.id, req.periodicity);
-    const run = await this.cancellable(key, (signal) => runBackup({ ...req, app }, { cfg, choice: this.d.choice, clock: this.d.clock, signal }));
+    const run = await this.cancellable(key, (signal) =>
+      runBackup({ ...req, app }, { cfg, choice: this.d.choice, clock: this.d.clock, signal }),
+    );
     logRun(this.d.log, run);
     await this.record(run);
     this.d.metrics?.observe(run);
@@ -116,16 +130,26 @@ export class Executor {
     }
     if (job.kind === 'read-data') {
       const { records } = await readHistory(this.d.history());
-      const done = records.filter((r) => isHousekeeping(r) && r.op === 'check' && r.repository === job.repository && r.detail?.part !== undefined).length;
+      const done = records.filter(
+        (r) => isHousekeeping(r) && r.op === 'check' && r.repository === job.repository && r.detail?.part !== undefined,
+      ).length;
       what = { op: 'check', part: { n: (done % job.parts!) + 1, m: job.parts! } };
     }
     await this.housekeep(job.key, job.repository, what, 'schedule', slot);
   }
 
-  private async housekeep(key: string, repository: string, what: RepoOp, trigger: HousekeepingRecord['trigger'], slot?: number): Promise<void> {
+  private async housekeep(
+    key: string,
+    repository: string,
+    what: RepoOp,
+    trigger: HousekeepingRecord['trigger'],
+    slot?: number,
+  ): Promise<void> {
     this.d.log.info(`${what.op} of repository ${repository}${'app' in what ? ` for app ${what.app.id}` : ''} started`);
     const env = { cfg: this.d.config(), choice: this.d.choice, clock: this.d.clock };
-    const rec = await this.cancellable(key, (signal) => runHousekeeping(repository, what, trigger, slot, { ...env, signal }));
+    const rec = await this.cancellable(key, (signal) =>
+      runHousekeeping(repository, what, trigger, slot, { ...env, signal }),
+    );
     const f = { repository, app: rec.app, op: rec.op, outcome: rec.outcome, durationMs: rec.durationMs, ...rec.detail };
     if (rec.outcome === 'ok') this.d.log.info(`${rec.op} of repository ${repository} done`, f);
     else this.d.log.error(`${rec.op} of repository ${repository} ${rec.outcome}: ${rec.error?.message ?? ''}`, f);

@@ -57,7 +57,9 @@ export function jobKey(app: string, periodicity: string): string {
 /** Every app's scheduled backups, in config order and periodicity order, then each repository's upkeep. */
 export function jobsOf(cfg: Config): Job[] {
   const globalDelay = cfg.daemon.randomDelay;
-  const backups = cfg.apps.flatMap((app) => TIME_ORDER.filter((p) => app.periodicities.includes(p)).map((p) => jobOf(app, p, globalDelay)));
+  const backups = cfg.apps.flatMap((app) =>
+    TIME_ORDER.filter((p) => app.periodicities.includes(p)).map((p) => jobOf(app, p, globalDelay)),
+  );
   return [...backups, ...repoJobs(cfg)];
 }
 
@@ -66,12 +68,25 @@ function repoJobs(cfg: Config): RepoJob[] {
   const h = cfg.daemon.housekeeping;
   if (!h) return [];
   const repos = [...new Set(cfg.apps.map((a) => a.repository))];
-  const base = (repository: string, kind: RepoJob['kind'], cron: string) => ({ key: `${repository}/${kind}`, repository, kind, cron, timeZone: h.timeZone, randomDelayMs: 0 });
-  return repos.flatMap((r) => [
-    ...(h.prune !== false ? [base(r, 'prune', h.prune)] : []),
-    ...(h.check !== false ? [base(r, 'check', h.check)] : []),
-    ...(h.readData !== false ? [{ ...base(r, 'read-data', h.readData.cron), parts: h.readData.parts }] : []),
-  ]).concat(h.drill === false ? [] : cfg.apps.map((a) => ({ ...base(a.repository, 'drill', h.drill as string), key: `${a.id}/drill`, app: a.id })));
+  const base = (repository: string, kind: RepoJob['kind'], cron: string) => ({
+    key: `${repository}/${kind}`,
+    repository,
+    kind,
+    cron,
+    timeZone: h.timeZone,
+    randomDelayMs: 0,
+  });
+  return repos
+    .flatMap((r) => [
+      ...(h.prune !== false ? [base(r, 'prune', h.prune)] : []),
+      ...(h.check !== false ? [base(r, 'check', h.check)] : []),
+      ...(h.readData !== false ? [{ ...base(r, 'read-data', h.readData.cron), parts: h.readData.parts }] : []),
+    ])
+    .concat(
+      h.drill === false
+        ? []
+        : cfg.apps.map((a) => ({ ...base(a.repository, 'drill', h.drill as string), key: `${a.id}/drill`, app: a.id })),
+    );
 }
 
 function jobOf(app: AppConfig, p: TimePeriodicity, globalDelay: string | undefined): BackupJob {
@@ -80,8 +95,18 @@ function jobOf(app: AppConfig, p: TimePeriodicity, globalDelay: string | undefin
   const cron = spec === undefined ? DEFAULT_CRON[p] : typeof spec === 'string' ? spec : spec.cron;
   const timeZone = (typeof spec === 'object' ? spec.timeZone : undefined) ?? s.timeZone ?? app.retention.timeZone;
   const delay = s.randomDelay ?? globalDelay;
-  const randomDelayMs = delay === undefined ? 0 : parseDuration(delay, `apps.${app.id}.schedule.randomDelay`, { code: 'CONFIG' });
-  return { kind: 'backup', key: jobKey(app.id, p), app: app.id, repository: app.repository, periodicity: p, cron, timeZone, randomDelayMs };
+  const randomDelayMs =
+    delay === undefined ? 0 : parseDuration(delay, `apps.${app.id}.schedule.randomDelay`, { code: 'CONFIG' });
+  return {
+    kind: 'backup',
+    key: jobKey(app.id, p),
+    app: app.id,
+    repository: app.repository,
+    periodicity: p,
+    cron,
+    timeZone,
+    randomDelayMs,
+  };
 }
 
 /** Two jobs fall on the same times (a reload keeps such a job's next time). */
@@ -109,7 +134,11 @@ export function nextSlot(job: Pick<Job, 'cron' | 'timeZone'>, after: number): nu
 /** The job's last slot at or before `at` (ms), or null when there is none. */
 export function prevSlot(job: Pick<Job, 'cron' | 'timeZone'>, at: number): number | null {
   // croner counts a run earlier in the same second as the reference: 1 ms later makes `at` itself one.
-  return cronOf(job).previousRuns(1, new Date(at + 1))[0]?.getTime() ?? null;
+  return (
+    cronOf(job)
+      .previousRuns(1, new Date(at + 1))[0]
+      ?.getTime() ?? null
+  );
 }
 
 /** What a job takes: its periodicity (a backup) or its kind (prune, check, read-data). */

@@ -18,17 +18,48 @@ export async function createMetrics(): Promise<Metrics> {
   const { Counter, Gauge, Registry } = await import('prom-client');
   const registry = new Registry();
   const labelNames = ['app', 'periodicity'] as const;
-  const lastSuccess = new Gauge({ name: 'strongbox_last_success_timestamp_seconds', help: 'When the last successful backup ended (Unix time)', labelNames, registers: [registry] });
-  const duration = new Gauge({ name: 'strongbox_last_run_duration_seconds', help: 'How long the last backup run took', labelNames, registers: [registry] });
-  const added = new Gauge({ name: 'strongbox_last_run_added_bytes', help: 'Bytes the last backup run added to the repository', labelNames, registers: [registry] });
-  const runs = new Counter({ name: 'strongbox_runs_total', help: 'Backup runs by outcome since the daemon started', labelNames: [...labelNames, 'outcome'], registers: [registry] });
-  const overdue = new Gauge({ name: 'strongbox_overdue', help: '1 when the periodicity\'s newest snapshot is older than allowed (or missing)', labelNames, registers: [registry] });
-  const size = new Gauge({ name: 'strongbox_repository_size_bytes', help: 'What the repository\'s packs take in storage', labelNames: ['repository'], registers: [registry] });
+  const lastSuccess = new Gauge({
+    name: 'strongbox_last_success_timestamp_seconds',
+    help: 'When the last successful backup ended (Unix time)',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Gauge({
+    name: 'strongbox_last_run_duration_seconds',
+    help: 'How long the last backup run took',
+    labelNames,
+    registers: [registry],
+  });
+  const added = new Gauge({
+    name: 'strongbox_last_run_added_bytes',
+    help: 'Bytes the last backup run added to the repository',
+    labelNames,
+    registers: [registry],
+  });
+  const runs = new Counter({
+    name: 'strongbox_runs_total',
+    help: 'Backup runs by outcome since the daemon started',
+    labelNames: [...labelNames, 'outcome'],
+    registers: [registry],
+  });
+  const overdue = new Gauge({
+    name: 'strongbox_overdue',
+    help: "1 when the periodicity's newest snapshot is older than allowed (or missing)",
+    labelNames,
+    registers: [registry],
+  });
+  const size = new Gauge({
+    name: 'strongbox_repository_size_bytes',
+    help: "What the repository's packs take in storage",
+    labelNames: ['repository'],
+    registers: [registry],
+  });
   const last = (r: RunRecord) => {
     const l = { app: r.app, periodicity: r.periodicity };
     duration.set(l, r.durationMs / 1000);
     if (r.bytes) added.set(l, r.bytes.added);
-    if (r.outcome === 'ok' || r.outcome === 'incomplete' || r.outcome === 'hook-failed') lastSuccess.set(l, Date.parse(r.endedAt) / 1000);
+    if (r.outcome === 'ok' || r.outcome === 'incomplete' || r.outcome === 'hook-failed')
+      lastSuccess.set(l, Date.parse(r.endedAt) / 1000);
   };
   return {
     observe(r) {
@@ -49,7 +80,11 @@ export interface Listener {
 }
 
 /** Listens on HOST:PORT for GET /healthz (JSON from `health`) and GET /metrics; anything else is 404. */
-export async function serveMetrics(listen: string, metrics: Metrics, health: () => Record<string, unknown>): Promise<Listener> {
+export async function serveMetrics(
+  listen: string,
+  metrics: Metrics,
+  health: () => Record<string, unknown>,
+): Promise<Listener> {
   const at = listen.lastIndexOf(':');
   const host = listen.slice(0, at).replace(/^\[|\]$/g, '');
   const port = Number(listen.slice(at + 1));
@@ -60,19 +95,28 @@ export async function serveMetrics(listen: string, metrics: Metrics, health: () 
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...health() }));
     } else if (path === '/metrics') {
-      metrics.render().then(({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-        (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`));
+      metrics.render().then(
+        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+        (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
+      );
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
     }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const a = server.address() as AddressInfo;
   return {
     address: `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -72,13 +72,16 @@ export class RunQueue {
     this.running++;
     this.busyRepos.add(t.repository);
     // A task reports its own failures (the run history, the log); the queue only keeps going.
-    void t.run().catch(() => undefined).finally(() => {
-      this.running--;
-      this.busyRepos.delete(t.repository);
-      this.keys.delete(t.key);
-      this.pump();
-      this.settle();
-    });
+    void t
+      .run()
+      .catch(() => undefined)
+      .finally(() => {
+        this.running--;
+        this.busyRepos.delete(t.repository);
+        this.keys.delete(t.key);
+        this.pump();
+        this.settle();
+      });
   }
 
   private settle(): void {

@@ -43,24 +43,59 @@ export async function runBackup(req: RunRequest, env: RunEnv): Promise<RunRecord
     if (warnings.length < FIRST_WARNINGS) warnings.push(e.message);
   };
   const base = {
-    v: HISTORY_VERSION, id: randomUUID(), app: req.app.id, periodicity: req.periodicity, trigger: req.trigger,
-    ...(req.slot !== undefined ? { slot: new Date(req.slot).toISOString() } : {}), host: hostname(), startedAt: new Date(started).toISOString(),
+    v: HISTORY_VERSION,
+    id: randomUUID(),
+    app: req.app.id,
+    periodicity: req.periodicity,
+    trigger: req.trigger,
+    ...(req.slot !== undefined ? { slot: new Date(req.slot).toISOString() } : {}),
+    host: hostname(),
+    startedAt: new Date(started).toISOString(),
   } as const;
-  const end = () => ({ endedAt: new Date(env.clock.now()).toISOString(), durationMs: Math.round(monotonicMs() - t0), events: { warnings: count, firstWarnings: warnings } });
+  const end = () => ({
+    endedAt: new Date(env.clock.now()).toISOString(),
+    durationMs: Math.round(monotonicMs() - t0),
+    events: { warnings: count, firstWarnings: warnings },
+  });
   try {
-    const input = { apps: [req.app], periodicity: req.periodicity, ...(req.only ? { only: req.only } : {}), ...(env.lockWaitMs !== undefined ? { lockWaitMs: env.lockWaitMs } : {}) };
-    const res = await withContext({ signal: env.signal, clock: env.clock, emit }, (ctx) => backupApps(env.choice, env.cfg, input, ctx));
+    const input = {
+      apps: [req.app],
+      periodicity: req.periodicity,
+      ...(req.only ? { only: req.only } : {}),
+      ...(env.lockWaitMs !== undefined ? { lockWaitMs: env.lockWaitMs } : {}),
+    };
+    const res = await withContext({ signal: env.signal, clock: env.clock, emit }, (ctx) =>
+      backupApps(env.choice, env.cfg, input, ctx),
+    );
     const report = res.apps[0];
     const r = report.result;
     const s = r?.snapshot.summary;
     return {
-      ...base, ...end(), outcome: report.outcome,
-      ...(r ? { snapshot: r.id, bytes: { total: (s?.bytes ?? 0) + (s?.databaseBytes ?? 0), added: s?.dataAdded ?? 0, stored: s?.dataAddedPacked ?? 0 } } : {}),
+      ...base,
+      ...end(),
+      outcome: report.outcome,
+      ...(r
+        ? {
+            snapshot: r.id,
+            bytes: {
+              total: (s?.bytes ?? 0) + (s?.databaseBytes ?? 0),
+              added: s?.dataAdded ?? 0,
+              stored: s?.dataAddedPacked ?? 0,
+            },
+          }
+        : {}),
       ...(res.error ? { error: { code: res.error.code, message: res.error.message } } : {}),
     };
   } catch (e) {
-    const err = isStrongboxError(e) ? e : new StrongboxError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
+    const err = isStrongboxError(e)
+      ? e
+      : new StrongboxError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
     const cancelled = env.signal.aborted || err.code === 'INTERRUPTED';
-    return { ...base, ...end(), outcome: cancelled ? 'cancelled' : 'failed', error: { code: err.code, message: err.message } };
+    return {
+      ...base,
+      ...end(),
+      outcome: cancelled ? 'cancelled' : 'failed',
+      error: { code: err.code, message: err.message },
+    };
   }
 }

@@ -24,9 +24,15 @@ export function shutdownRequest(app: AppConfig): RunRequest {
  */
 export function shutdownOutcome(results: RunRecord[], late: boolean, deadline: string): StrongboxError | null {
   if (late || results.some((r) => r.outcome === 'cancelled')) {
-    return new StrongboxError('INTERRUPTED', `shutdown backups cancelled (${late ? `deadline ${deadline} passed` : 'second signal'})`);
+    return new StrongboxError(
+      'INTERRUPTED',
+      `shutdown backups cancelled (${late ? `deadline ${deadline} passed` : 'second signal'})`,
+    );
   }
-  const errors = results.filter((r) => r.outcome === 'failed')
-    .map((r) => new StrongboxError(r.error!.code as ErrorCode, `shutdown backup of ${r.app} failed: ${r.error!.message}`));
+  const errors = results
+    .filter((r) => r.outcome === 'failed')
+    .map(
+      (r) => new StrongboxError(r.error!.code as ErrorCode, `shutdown backup of ${r.app} failed: ${r.error!.message}`),
+    );
   return errors.sort((a, b) => exitStatusFor(b) - exitStatusFor(a))[0] ?? null;
 }

@@ -21,7 +21,12 @@ export function countingFor(app: Pick<AppConfig, 'only'>, list: SnapshotRef[]): 
 }
 
 /** Each repository's snapshots, or the error that kept them from being listed. */
-export async function snapshotsOf(cfg: Config, choice: RepoChoice, clock: Clock, repositories: string[]): Promise<Map<string, SnapshotRef[] | Error>> {
+export async function snapshotsOf(
+  cfg: Config,
+  choice: RepoChoice,
+  clock: Clock,
+  repositories: string[],
+): Promise<Map<string, SnapshotRef[] | Error>> {
   const out = new Map<string, SnapshotRef[] | Error>();
   for (const repo of new Set(repositories)) {
     const app = cfg.apps.find((a) => a.repository === repo);
@@ -51,7 +56,12 @@ export interface OverdueFinding {
  * for longer than that since `since` (the daemon's start: a new app is not overdue before its first chance).
  */
 export function overdueFindings(
-  cfg: Config, jobs: Job[], snapshots: Map<string, SnapshotRef[] | Error>, now: number, since: number, host: string,
+  cfg: Config,
+  jobs: Job[],
+  snapshots: Map<string, SnapshotRef[] | Error>,
+  now: number,
+  since: number,
+  host: string,
 ): OverdueFinding[] {
   const out: OverdueFinding[] = [];
   for (const app of cfg.apps) {
@@ -62,8 +72,13 @@ export function overdueFindings(
       const p = st.periodicities.find((x) => x.periodicity === j.periodicity);
       if (!p?.maxAgeMs) continue;
       out.push({
-        app: app.id, periodicity: j.periodicity, host, isOverdue: p.state === 'overdue' || (p.state === 'missing' && now - since > p.maxAgeMs),
-        newest: p.newest?.time ?? null, ageMs: p.newest?.ageMs ?? null, allowedMs: p.maxAgeMs,
+        app: app.id,
+        periodicity: j.periodicity,
+        host,
+        isOverdue: p.state === 'overdue' || (p.state === 'missing' && now - since > p.maxAgeMs),
+        newest: p.newest?.time ?? null,
+        ageMs: p.newest?.ageMs ?? null,
+        allowedMs: p.maxAgeMs,
       });
     }
   }

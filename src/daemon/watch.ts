@@ -19,5 +19,10 @@ export function watchFile(path: string, onChange: () => void, log: Log): { close
   } catch (e) {
     log.warn(`cannot watch ${path} for changes (reload with SIGHUP): ${(e as Error).message}`);
   }
-  return { close: () => { clearTimeout(timer); watcher?.close(); } };
+  return {
+    close: () => {
+      clearTimeout(timer);
+      watcher?.close();
+    },
+  };
 }

@@ -108,7 +108,10 @@ export async function readRuns(path: string, q: RunQuery = {}): Promise<{ runs: 
  * that many). A line that does not parse (a crash cut the last one short) is left out and counted in `skipped`;
  * a missing file is an empty history.
  */
-export async function readHistory(path: string, q: RunQuery = {}): Promise<{ records: HistoryRecord[]; skipped: number }> {
+export async function readHistory(
+  path: string,
+  q: RunQuery = {},
+): Promise<{ records: HistoryRecord[]; skipped: number }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

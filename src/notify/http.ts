@@ -29,7 +29,10 @@ export async function deliver(d: Delivery): Promise<number> {
     if (attempt > 0) await new Promise((r) => setTimeout(r, d.backoffMs * 2 ** (attempt - 1)));
     try {
       const res = await fetch(d.url, {
-        method: d.method, body: d.body, signal: AbortSignal.timeout(d.timeoutMs), redirect: 'error',
+        method: d.method,
+        body: d.body,
+        signal: AbortSignal.timeout(d.timeoutMs),
+        redirect: 'error',
         headers: { 'user-agent': `strongbox/${VERSION}`, ...d.headers },
       });
       await res.arrayBuffer().catch(() => undefined);
@@ -37,7 +40,10 @@ export async function deliver(d: Delivery): Promise<number> {
       last = `HTTP ${res.status}`;
       if (res.status !== 429 && res.status < 500) break;
     } catch (e) {
-      last = (e as Error).name === 'TimeoutError' ? `no answer within ${d.timeoutMs} ms` : ((e as Error).cause as Error)?.message ?? (e as Error).message;
+      last =
+        (e as Error).name === 'TimeoutError'
+          ? `no answer within ${d.timeoutMs} ms`
+          : (((e as Error).cause as Error)?.message ?? (e as Error).message);
     }
   }
   throw new StrongboxError('BACKEND', `${d.method} ${origin(d.url)} failed: ${last}`);

@@ -17,7 +17,9 @@ export interface Notification {
   time: string;
   /** One line for people. */
   summary: string;
-  run?: Pick<RunRecord, 'id' | 'trigger' | 'outcome' | 'startedAt' | 'durationMs' | 'snapshot' | 'bytes'> & { warnings: number };
+  run?: Pick<RunRecord, 'id' | 'trigger' | 'outcome' | 'startedAt' | 'durationMs' | 'snapshot' | 'bytes'> & {
+    warnings: number;
+  };
   /** The error's code and its first lines. */
   error?: { code: string; lines: string[] };
   overdue?: { newest: string | null; ageSeconds: number | null; allowedSeconds: number };
@@ -34,16 +36,33 @@ export function scrub(text: string): string {
 
 export function runNotification(event: NotifyEventName, run: RunRecord, time: number): Notification {
   const what = `${run.periodicity} backup of ${run.app}`;
-  const summary = event === 'failure' ? `${what} ${run.outcome === 'failed' ? 'failed' : `ended ${run.outcome}`}: ${scrub(run.error?.message.split('\n')[0] ?? run.outcome)}`
-    : event === 'recovery' ? `${what} succeeded again (snapshot ${run.snapshot?.slice(0, 8)})`
-      : `${what} saved snapshot ${run.snapshot?.slice(0, 8)}`;
+  const summary =
+    event === 'failure'
+      ? `${what} ${run.outcome === 'failed' ? 'failed' : `ended ${run.outcome}`}: ` +
+        scrub(run.error?.message.split('\n')[0] ?? run.outcome)
+      : event === 'recovery'
+        ? `${what} succeeded again (snapshot ${run.snapshot?.slice(0, 8)})`
+        : `${what} saved snapshot ${run.snapshot?.slice(0, 8)}`;
   return {
-    event, app: run.app, periodicity: run.periodicity, host: run.host, time: new Date(time).toISOString(), summary,
+    event,
+    app: run.app,
+    periodicity: run.periodicity,
+    host: run.host,
+    time: new Date(time).toISOString(),
+    summary,
     run: {
-      id: run.id, trigger: run.trigger, outcome: run.outcome, startedAt: run.startedAt, durationMs: run.durationMs,
-      ...(run.snapshot ? { snapshot: run.snapshot } : {}), ...(run.bytes ? { bytes: run.bytes } : {}), warnings: run.events.warnings,
+      id: run.id,
+      trigger: run.trigger,
+      outcome: run.outcome,
+      startedAt: run.startedAt,
+      durationMs: run.durationMs,
+      ...(run.snapshot ? { snapshot: run.snapshot } : {}),
+      ...(run.bytes ? { bytes: run.bytes } : {}),
+      warnings: run.events.warnings,
     },
-    ...(run.error && event === 'failure' ? { error: { code: run.error.code, lines: scrub(run.error.message).split('\n').slice(0, ERROR_LINES) } } : {}),
+    ...(run.error && event === 'failure'
+      ? { error: { code: run.error.code, lines: scrub(run.error.message).split('\n').slice(0, ERROR_LINES) } }
+      : {}),
   };
 }
 
@@ -59,9 +78,19 @@ export interface OverdueFacts {
 export function overdueNotification(o: OverdueFacts, time: number): Notification {
   const age = o.ageMs === null ? 'has no snapshot yet' : `is ${Math.round(o.ageMs / 3_600_000)} h old`;
   return {
-    event: 'overdue', app: o.app, periodicity: o.periodicity, host: o.host, time: new Date(time).toISOString(),
-    summary: `${o.periodicity} backup of ${o.app} is overdue: the newest ${age} (allowed ${Math.round(o.allowedMs / 3_600_000)} h)`,
-    overdue: { newest: o.newest, ageSeconds: o.ageMs === null ? null : Math.round(o.ageMs / 1000), allowedSeconds: Math.round(o.allowedMs / 1000) },
+    event: 'overdue',
+    app: o.app,
+    periodicity: o.periodicity,
+    host: o.host,
+    time: new Date(time).toISOString(),
+    summary:
+      `${o.periodicity} backup of ${o.app} is overdue: ` +
+      `the newest ${age} (allowed ${Math.round(o.allowedMs / 3_600_000)} h)`,
+    overdue: {
+      newest: o.newest,
+      ageSeconds: o.ageMs === null ? null : Math.round(o.ageMs / 1000),
+      allowedSeconds: Math.round(o.allowedMs / 1000),
+    },
   };
 }
 
@@ -69,17 +98,35 @@ export function overdueNotification(o: OverdueFacts, time: number): Notification
 export function housekeepingNotification(r: HousekeepingRecord, time: number): Notification {
   const what = `${r.op} of repository ${r.repository}${r.app ? ` for app ${r.app}` : ''}`;
   return {
-    event: 'failure', app: r.app ?? null, repository: r.repository, periodicity: r.op, host: r.host, time: new Date(time).toISOString(),
+    event: 'failure',
+    app: r.app ?? null,
+    repository: r.repository,
+    periodicity: r.op,
+    host: r.host,
+    time: new Date(time).toISOString(),
     summary: `${what} failed: ${scrub(r.error?.message.split('\n')[0] ?? r.outcome)}`,
-    ...(r.error ? { error: { code: r.error.code, lines: scrub(r.error.message).split('\n').slice(0, ERROR_LINES) } } : {}),
+    ...(r.error
+      ? { error: { code: r.error.code, lines: scrub(r.error.message).split('\n').slice(0, ERROR_LINES) } }
+      : {}),
   };
 }
 
 /** The e-mail subject and body, or a ping's log text. */
 export function notificationText(n: Notification): { subject: string; body: string } {
   const who = n.app ?? `repository ${n.repository}`;
-  const lines = [n.summary, '', n.app ? `app: ${n.app}` : `repository: ${n.repository}`, `periodicity: ${n.periodicity}`, `host: ${n.host}`, `time: ${n.time}`];
-  if (n.run) lines.push(`run: ${n.run.trigger}, ${n.run.outcome}, ${(n.run.durationMs / 1000).toFixed(1)} s${n.run.snapshot ? `, snapshot ${n.run.snapshot.slice(0, 8)}` : ''}`);
+  const lines = [
+    n.summary,
+    '',
+    n.app ? `app: ${n.app}` : `repository: ${n.repository}`,
+    `periodicity: ${n.periodicity}`,
+    `host: ${n.host}`,
+    `time: ${n.time}`,
+  ];
+  if (n.run)
+    lines.push(
+      `run: ${n.run.trigger}, ${n.run.outcome}, ${(n.run.durationMs / 1000).toFixed(1)} s` +
+        (n.run.snapshot ? `, snapshot ${n.run.snapshot.slice(0, 8)}` : ''),
+    );
   if (n.error) lines.push('', `error (${n.error.code}):`, ...n.error.lines.map((l) => `  ${l}`));
   return { subject: `[strongbox] ${who} ${n.periodicity}: ${n.event}`, body: `${lines.join('\n')}\n` };
 }

@@ -8,7 +8,13 @@ import type { HousekeepingRecord, RunRecord } from '../history/journal.js';
 import { runCommand, sendEmail, sendWebhook } from './channels.js';
 import { deliver, origin } from './http.js';
 import {
-  housekeepingNotification, type Notification, type NotifyEventName, notificationText, overdueNotification, type OverdueFacts, runNotification,
+  housekeepingNotification,
+  type Notification,
+  type NotifyEventName,
+  notificationText,
+  overdueNotification,
+  type OverdueFacts,
+  runNotification,
 } from './message.js';
 
 export interface NotifyLog {
@@ -34,7 +40,10 @@ export class Notifier {
   private readonly overdue = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly d: NotifierDeps, history: RunRecord[] = []) {
+  constructor(
+    private readonly d: NotifierDeps,
+    history: RunRecord[] = [],
+  ) {
     for (const r of history) this.remember(r);
   }
 
@@ -44,7 +53,8 @@ export class Notifier {
 
   /** A run began: start pings. */
   runStarted(app: string, periodicity: string): void {
-    for (const p of this.pings(app, periodicity)) this.track(`ping ${origin(p.url)}`, () => this.ping(`${p.url}/start`, ''));
+    for (const p of this.pings(app, periodicity))
+      this.track(`ping ${origin(p.url)}`, () => this.ping(`${p.url}/start`, ''));
   }
 
   /** A run ended: its pings, and a failure, recovery or success notification as configured. */
@@ -56,7 +66,12 @@ export class Notifier {
     this.remember(run);
     const now = this.d.now();
     for (const p of this.pings(run.app, run.periodicity)) {
-      this.track(`ping ${origin(p.url)}`, () => this.ping(bad ? `${p.url}/fail` : p.url, notificationText(runNotification(bad ? 'failure' : 'success', run, now)).body));
+      this.track(`ping ${origin(p.url)}`, () =>
+        this.ping(
+          bad ? `${p.url}/fail` : p.url,
+          notificationText(runNotification(bad ? 'failure' : 'success', run, now)).body,
+        ),
+      );
     }
     const event: NotifyEventName | null = bad ? 'failure' : before === 'bad' ? 'recovery' : 'success';
     if (this.wants(event)) this.send(runNotification(event, run, now));
@@ -95,11 +110,21 @@ export class Notifier {
   }
 
   private pings(app: string, periodicity: string) {
-    return (this.cfg?.pings ?? []).filter((p) => (p.app === undefined || p.app === app) && (p.periodicity === undefined || p.periodicity === periodicity));
+    return (this.cfg?.pings ?? []).filter(
+      (p) => (p.app === undefined || p.app === app) && (p.periodicity === undefined || p.periodicity === periodicity),
+    );
   }
 
   private ping(url: string, body: string): Promise<number> {
-    return deliver({ url, method: 'POST', body, timeoutMs: 10_000, retries: 2, backoffMs: this.d.backoffMs ?? 1000, headers: { 'content-type': 'text/plain' } });
+    return deliver({
+      url,
+      method: 'POST',
+      body,
+      timeoutMs: 10_000,
+      retries: 2,
+      backoffMs: this.d.backoffMs ?? 1000,
+      headers: { 'content-type': 'text/plain' },
+    });
   }
 
   private send(n: Notification): void {
@@ -107,12 +132,14 @@ export class Notifier {
     if (!c) return;
     const mine = (x: { apps?: string[] }) => x.apps === undefined || (n.app !== null && x.apps.includes(n.app));
     this.d.log.info(`notifying ${n.event}: ${n.summary}`);
-    for (const w of c.webhooks.filter(mine)) this.track(`webhook ${origin(w.url)}`, () => sendWebhook(w, n, this.d.env, this.d.backoffMs ?? 1000));
+    for (const w of c.webhooks.filter(mine))
+      this.track(`webhook ${origin(w.url)}`, () => sendWebhook(w, n, this.d.env, this.d.backoffMs ?? 1000));
     if (c.email && mine(c.email)) {
       const e = c.email;
       this.track(`e-mail to ${e.to.join(', ')}`, () => sendEmail(e, n, this.d.env));
     }
-    for (const cmd of c.commands.filter(mine)) this.track(`command "${cmd.run.split(' ')[0]}"`, () => runCommand(cmd, n, this.withheld()));
+    for (const cmd of c.commands.filter(mine))
+      this.track(`command "${cmd.run.split(' ')[0]}"`, () => runCommand(cmd, n, this.withheld()));
   }
 
   /** Every variable the config names as holding a secret: kept from notify commands. */
@@ -120,7 +147,9 @@ export class Notifier {
     const cfg = this.d.config();
     const names = [
       ...Object.values(cfg.repositories).map((r) => r.passwordEnv ?? 'STRONGBOX_PASSWORD'),
-      ...cfg.apps.flatMap((a) => a.databases.flatMap((d) => ('passwordEnv' in d && d.passwordEnv ? [d.passwordEnv] : []))),
+      ...cfg.apps.flatMap((a) =>
+        a.databases.flatMap((d) => ('passwordEnv' in d && d.passwordEnv ? [d.passwordEnv] : [])),
+      ),
       ...(this.cfg?.webhooks ?? []).flatMap((w) => (w.secretEnv ? [w.secretEnv] : [])),
       ...(this.cfg?.email?.passwordEnv ? [this.cfg.email.passwordEnv] : []),
     ];
@@ -128,10 +157,13 @@ export class Notifier {
   }
 
   private track(what: string, fn: () => Promise<unknown>): void {
-    const p: Promise<void> = fn().then(
-      () => undefined,
-      (e: unknown) => this.d.log.warn(`notification via ${what} failed (the backup is not affected): ${(e as Error).message}`),
-    ).finally(() => this.pending.delete(p));
+    const p: Promise<void> = fn()
+      .then(
+        () => undefined,
+        (e: unknown) =>
+          this.d.log.warn(`notification via ${what} failed (the backup is not affected): ${(e as Error).message}`),
+      )
+      .finally(() => this.pending.delete(p));
     this.pending.add(p);
   }
 }

@@ -3,7 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { StrongboxError } from '../errors.js';
 
-export async function readSecret(what: string, env: NodeJS.ProcessEnv, fromEnv?: string, fromFile?: string): Promise<string | undefined> {
+export async function readSecret(
+  what: string,
+  env: NodeJS.ProcessEnv,
+  fromEnv?: string,
+  fromFile?: string,
+): Promise<string | undefined> {
   if (fromEnv !== undefined) {
     const v = env[fromEnv];
     if (!v) throw new StrongboxError('CONFIG', `${what}: environment variable ${fromEnv} is not set`);

@@ -1,7 +1,13 @@
 // The daemon's run history as the front ends ask for it (`strongbox runs`, later the HTTP API): where it is for a
 // config, and its runs filtered by app.
 import type { Config } from '../config/schema.js';
-import { defaultHistoryPath, type HistoryRecord, readHistory, type RunQuery, type RunRecord } from '../history/journal.js';
+import {
+  defaultHistoryPath,
+  type HistoryRecord,
+  readHistory,
+  type RunQuery,
+  type RunRecord,
+} from '../history/journal.js';
 
 export type { HistoryRecord, RunRecord };
 export { isHousekeeping } from '../history/journal.js';
@@ -12,7 +18,10 @@ export function historyPath(cfg: Config | null, env: NodeJS.ProcessEnv = process
 }
 
 /** Every record (backups, and the forgets, prunes and checks of housekeeping), oldest first. */
-export async function listRuns(path: string, q: RunQuery): Promise<{ path: string; runs: HistoryRecord[]; skipped: number }> {
+export async function listRuns(
+  path: string,
+  q: RunQuery,
+): Promise<{ path: string; runs: HistoryRecord[]; skipped: number }> {
   const { records, skipped } = await readHistory(path, q);
   return { path, runs: records, skipped };
 }

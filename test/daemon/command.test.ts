@@ -11,7 +11,12 @@ describe('strongbox daemon, in-process', () => {
       const out: string[] = [];
       const interrupted = new AbortController();
       interrupted.abort();
-      const code = await runCli(['--config', f.configPath, '--json', 'daemon'], { out: (s) => out.push(s), err: (s) => out.push(s), isTTY: false, signal: interrupted.signal });
+      const code = await runCli(['--config', f.configPath, '--json', 'daemon'], {
+        out: (s) => out.push(s),
+        err: (s) => out.push(s),
+        isTTY: false,
+        signal: interrupted.signal,
+      });
       expect(code).toBe(0);
       const lines = out.map((l) => JSON.parse(l) as { level: string; msg: string });
       expect(lines[0].msg).toMatch(/^daemon started: 0 scheduled jobs for 1 apps$/);

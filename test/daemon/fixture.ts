@@ -36,7 +36,11 @@ export interface Fixture {
 let n = 0;
 
 /** With `local`, the repository is a directory in the fixture's temp dir (to damage it), else memory:. */
-export async function daemonFixture(start: number, app: Record<string, unknown> = {}, opts: { local?: boolean } = {}): Promise<Fixture> {
+export async function daemonFixture(
+  start: number,
+  app: Record<string, unknown> = {},
+  opts: { local?: boolean } = {},
+): Promise<Fixture> {
   const tmp = await tempDir('sb-daemon-');
   const site = join(tmp.path, 'site');
   await mkdir(site);
@@ -51,24 +55,47 @@ export async function daemonFixture(start: number, app: Record<string, unknown> 
   const configPath = join(tmp.path, 'strongbox.yaml');
   const historyPath = join(tmp.path, 'state', 'runs.jsonl');
   const f: Fixture = {
-    dir: tmp.path, configPath, historyPath, spec, clock, lines: [], runs: [],
-    sleep: (ms) => { clock.advance(ms); slept += ms; },
+    dir: tmp.path,
+    configPath,
+    historyPath,
+    spec,
+    clock,
+    lines: [],
+    runs: [],
+    sleep: (ms) => {
+      clock.advance(ms);
+      slept += ms;
+    },
     async writeConfig(more = {}, daemon = {}) {
       const cfg = {
         repositories: { main: { location, passwordEnv: 'SB_DAEMON_PW' } },
-        apps: [{
-          id: 'shop', repository: 'main', files: [{ name: 'webroot', path: site }], databases: [{ name: 'main', engine: 'sqlite', path: db }],
-          ...app, ...more,
-        }],
+        apps: [
+          {
+            id: 'shop',
+            repository: 'main',
+            files: [{ name: 'webroot', path: site }],
+            databases: [{ name: 'main', engine: 'sqlite', path: db }],
+            ...app,
+            ...more,
+          },
+        ],
         // The overdue check opens the repository (a key derivation each time): once a simulated day is enough here.
         daemon: { history: historyPath, overdueCheck: '1d', ...daemon },
       };
       await writeFile(configPath, stringify(cfg));
     },
-    start: (o = {}) => Daemon.start({
-      configPath, clock, monotonic: () => clock.now() - slept, random: () => 0, tickMs: 0, watchConfig: false,
-      log: textLog((l) => f.lines.push(l), clock), onRun: (r) => f.runs.push(r), ...o,
-    }),
+    start: (o = {}) =>
+      Daemon.start({
+        configPath,
+        clock,
+        monotonic: () => clock.now() - slept,
+        random: () => 0,
+        tickMs: 0,
+        watchConfig: false,
+        log: textLog((l) => f.lines.push(l), clock),
+        onRun: (r) => f.runs.push(r),
+        ...o,
+      }),
     async advance(d, to, step) {
       while (clock.now() + step <= to) {
         clock.advance(step);
@@ -78,7 +105,12 @@ export async function daemonFixture(start: number, app: Record<string, unknown> 
     },
     async snapshots() {
       const list = (await listSnapshots(spec, {}, newContext({ clock }))).snapshots;
-      return list.map((s) => ({ periodicity: s.snapshot.periodicity!, time: s.snapshot.time, components: s.snapshot.components.map((c) => `${c.kind}:${c.name}`) }))
+      return list
+        .map((s) => ({
+          periodicity: s.snapshot.periodicity!,
+          time: s.snapshot.time,
+          components: s.snapshot.components.map((c) => `${c.kind}:${c.name}`),
+        }))
         .sort((a, b) => a.time.localeCompare(b.time) || a.periodicity.localeCompare(b.periodicity));
     },
     cleanup: () => tmp.cleanup(),

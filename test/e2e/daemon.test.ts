@@ -13,11 +13,20 @@ describe('strongbox daemon (real time, one-minute schedule)', () => {
   let configPath: string;
   let repo: string;
   let history: string;
-  const config = (schedule: unknown) => stringify({
-    repositories: { main: { location: repo } },
-    apps: [{ id: 'shop', repository: 'main', files: [{ name: 'webroot', path: join(tmp.path, 'site') }], periodicities: ['hourly', 'shutdown'], schedule: { hourly: schedule } }],
-    daemon: { history, shutdownDeadline: '2min' },
-  });
+  const config = (schedule: unknown) =>
+    stringify({
+      repositories: { main: { location: repo } },
+      apps: [
+        {
+          id: 'shop',
+          repository: 'main',
+          files: [{ name: 'webroot', path: join(tmp.path, 'site') }],
+          periodicities: ['hourly', 'shutdown'],
+          schedule: { hourly: schedule },
+        },
+      ],
+      daemon: { history, shutdownDeadline: '2min' },
+    });
 
   beforeAll(async () => {
     tmp = await tempDir('sb-daemon-e2e-');
@@ -34,8 +43,14 @@ describe('strongbox daemon (real time, one-minute schedule)', () => {
   it('runs the schedule, reloads, and on SIGTERM saves a shutdown snapshot and exits 0', async () => {
     const d = spawnSb(['--config', configPath, 'daemon', '--log-format', 'json']);
     let out = '';
-    d.child.stdout!.on('data', (b) => { out += b; });
-    const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; msg: string; trigger?: string; outcome?: string });
+    d.child.stdout!.on('data', (b) => {
+      out += b;
+    });
+    const lines = () =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: string; msg: string; trigger?: string; outcome?: string });
     const waitFor = async (what: string, pred: (l: ReturnType<typeof lines>[number]) => boolean) => {
       while (!lines().some(pred)) {
         if (d.child.exitCode !== null) throw new Error(`the daemon exited while waiting for ${what}:\n${out}`);
@@ -49,7 +64,10 @@ describe('strongbox daemon (real time, one-minute schedule)', () => {
 
       await writeFile(configPath, config('61 * * * *'));
       d.child.kill('SIGHUP');
-      await waitFor('the refused reload', (l) => l.level === 'error' && l.msg.includes('refused, keeping the running config'));
+      await waitFor(
+        'the refused reload',
+        (l) => l.level === 'error' && l.msg.includes('refused, keeping the running config'),
+      );
       await writeFile(configPath, config('0 0 1 1 *'));
       await waitFor('the reload on change', (l) => l.msg.startsWith('config reloaded (the config file changed)'));
 
@@ -64,11 +82,18 @@ describe('strongbox daemon (real time, one-minute schedule)', () => {
     expect(snaps.filter((s) => s.periodicity === 'shutdown')).toHaveLength(1);
     expect(snaps.filter((s) => s.periodicity === 'hourly').length).toBeGreaterThanOrEqual(2);
 
-    const runs = jsonOut<{ trigger: string; outcome: string }[]>((await sbOk(['--config', configPath, '--json', 'runs', '--app', 'shop'])).stdout);
-    expect(runs.map((x) => x.trigger)).toEqual([...runs.slice(0, -1).map(() => expect.stringMatching(/^(catch-up|schedule)$/)), 'shutdown']);
+    const runs = jsonOut<{ trigger: string; outcome: string }[]>(
+      (await sbOk(['--config', configPath, '--json', 'runs', '--app', 'shop'])).stdout,
+    );
+    expect(runs.map((x) => x.trigger)).toEqual([
+      ...runs.slice(0, -1).map(() => expect.stringMatching(/^(catch-up|schedule)$/)),
+      'shutdown',
+    ]);
     expect(runs.every((x) => x.outcome === 'ok')).toBe(true);
     const table = (await sbOk(['--config', configPath, 'runs', '--limit', '1'])).stdout;
-    expect(table).toMatch(/Started +App +Periodicity +Trigger +Outcome[^\n]*\n[- ]+\n\d{4}-\d\d-\d\d [\d:]{8} +shop +shutdown +shutdown +ok /);
+    expect(table).toMatch(
+      /Started +App +Periodicity +Trigger +Outcome[^\n]*\n[- ]+\n\d{4}-\d\d-\d\d [\d:]{8} +shop +shutdown +shutdown +ok /,
+    );
   }, 240_000);
 
   it('refuses to start with an invalid config (exit 2, naming the field) and a bad --log-format (exit 2)', async () => {
@@ -76,6 +101,8 @@ describe('strongbox daemon (real time, one-minute schedule)', () => {
     await writeFile(bad, stringify({ repositories: { main: { location: repo } }, daemon: { concurrency: 0 } }));
     const r = await sbOk(['--config', bad, 'daemon'], 2);
     expect(r.stderr).toMatch(/daemon\.concurrency: /);
-    expect((await sbOk(['--config', configPath, 'daemon', '--log-format', 'xml'], 2)).stderr).toContain('--log-format xml: use "text" or "json"');
+    expect((await sbOk(['--config', configPath, 'daemon', '--log-format', 'xml'], 2)).stderr).toContain(
+      '--log-format xml: use "text" or "json"',
+    );
   });
 });

@@ -28,7 +28,9 @@ export async function httpReceiver(): Promise<HttpReceiver> {
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
-    req.on('data', (d: string) => { body += d; });
+    req.on('data', (d: string) => {
+      body += d;
+    });
     req.on('end', () => {
       requests.push({ method: req.method!, path: req.url!, headers: req.headers, body });
       if (failing > 0 && (failPath === undefined || req.url === failPath)) {
@@ -40,9 +42,18 @@ export async function httpReceiver(): Promise<HttpReceiver> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`, requests,
-    failNext: (n, status, path) => { failing = n; failStatus = status; failPath = path; },
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    failNext: (n, status, path) => {
+      failing = n;
+      failStatus = status;
+      failPath = path;
+    },
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -74,11 +85,16 @@ export async function smtpReceiver(user: string, password: string): Promise<Smtp
     onData(stream, session, cb) {
       let data = '';
       stream.setEncoding('utf8');
-      stream.on('data', (d: string) => { data += d; });
+      stream.on('data', (d: string) => {
+        data += d;
+      });
       stream.on('end', () => {
         mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address),
-          user: session.user as string | undefined, secure: session.secure, data,
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          user: session.user as string | undefined,
+          secure: session.secure,
+          data,
         });
         cb();
       });

@@ -26,7 +26,9 @@ export async function runDaemon(g: GlobalOptions, o: DaemonCmdOptions, io: Io): 
   const d = await Daemon.start({ configPath: configPath(g.config), log });
   let signals = 0;
   let finished!: (e: StrongboxError | null) => void;
-  const stopped = new Promise<StrongboxError | null>((resolve) => { finished = resolve; });
+  const stopped = new Promise<StrongboxError | null>((resolve) => {
+    finished = resolve;
+  });
   const onSignal = (sig: string) => {
     if (++signals === 1) void d.shutdown(sig).then(finished);
     else {
@@ -34,7 +36,9 @@ export async function runDaemon(g: GlobalOptions, o: DaemonCmdOptions, io: Io): 
       d.cancel();
     }
   };
-  const onHup = () => { void d.reload('SIGHUP'); };
+  const onHup = () => {
+    void d.reload('SIGHUP');
+  };
   const onAbort = () => onSignal('abort');
   signalOwner.handle = onSignal;
   process.on('SIGHUP', onHup);
@@ -52,9 +56,15 @@ export async function runDaemon(g: GlobalOptions, o: DaemonCmdOptions, io: Io): 
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
-  program.command('daemon')
-    .description('run the scheduled backups of the config in the foreground (SIGHUP reloads; SIGTERM takes the shutdown backups and stops)')
+  program
+    .command('daemon')
+    .description(
+      'run the scheduled backups of the config in the foreground ' +
+        '(SIGHUP reloads; SIGTERM takes the shutdown backups and stops)',
+    )
     .option('--log-format <format>', 'text (default; json with --json) or json (one JSON object per line)')
-    .option('--verbose', 'also log each job\'s schedule and each queued run')
-    .action(async (o: DaemonCmdOptions) => { await runDaemon(globals(), o, io); });
+    .option('--verbose', "also log each job's schedule and each queued run")
+    .action(async (o: DaemonCmdOptions) => {
+      await runDaemon(globals(), o, io);
+    });
 }

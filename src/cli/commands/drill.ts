@@ -24,18 +24,30 @@ export async function runDrill(g: GlobalOptions, o: DrillCmdOptions, io: Io): Pr
   const app = findApp(cfg, o.app);
   const r = await runOp(g, io, (ctx) => drillApp(choice(g), cfg, { app, ...input }, ctx), { stream: true });
   if (g.json) printSummary(io, { ...r });
-  else if (!g.quiet) io.out(`drill of app ${r.app} from snapshot ${shortId(r.snapshot)}: ${r.outcome === 'ok' ? 'passed' : 'FAILED'} (${r.checks.filter((c) => c.ok).length} of ${r.checks.length} checks passed)`);
+  else if (!g.quiet)
+    io.out(
+      `drill of app ${r.app} from snapshot ${shortId(r.snapshot)}: ${r.outcome === 'ok' ? 'passed' : 'FAILED'} ` +
+        `(${r.checks.filter((c) => c.ok).length} of ${r.checks.length} checks passed)`,
+    );
   if (r.outcome !== 'ok') {
-    const bad = r.checks.filter((c) => !c.ok).map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.detail}`);
+    const bad = r.checks
+      .filter((c) => !c.ok)
+      .map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.detail}`);
     throw new StrongboxError('VERIFY_FAILED', `drill of app ${r.app} failed: ${bad.join('; ')}`);
   }
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
-  program.command('drill')
-    .description('restore drill: restore the app\'s newest snapshot into a scratch directory and scratch databases, check it, clean up')
+  program
+    .command('drill')
+    .description(
+      "restore drill: restore the app's newest snapshot into a scratch directory and scratch databases, " +
+        'check it, clean up',
+    )
     .option('--app <id>', 'the app to drill')
     .option('--periodicity <p>', 'drill the newest snapshot of this periodicity')
     .option('--retry-lock <duration>', 'wait this long for a running forget/prune (default 30min; 0s: fail at once)')
-    .action(async (o: DrillCmdOptions) => { await runDrill(globals(), o, io); });
+    .action(async (o: DrillCmdOptions) => {
+      await runDrill(globals(), o, io);
+    });
 }

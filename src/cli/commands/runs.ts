@@ -1,5 +1,6 @@
 // `strongbox runs [--app ID] [--limit N]`: the daemon's run history (what ran, when, how it ended, how long it
-// took, what it added; backups and housekeeping), newest last; --json prints the records as the history file holds them.
+// took, what it added; backups and housekeeping), newest last; --json prints the records as the history file
+// holds them.
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
 import { historyPath, isHousekeeping, listRuns } from '../../ops/runs.js';
@@ -14,7 +15,8 @@ interface RunsCmdOptions {
 
 function parseLimit(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^[1-9]\d{0,8}$/.test(v)) throw new StrongboxError('USAGE', `--limit ${v}: give a whole number from 1 to 999999999`);
+  if (!/^[1-9]\d{0,8}$/.test(v))
+    throw new StrongboxError('USAGE', `--limit ${v}: give a whole number from 1 to 999999999`);
   return Number(v);
 }
 
@@ -28,12 +30,38 @@ export async function runRuns(g: GlobalOptions, o: RunsCmdOptions, io: Io): Prom
     if (!g.quiet) io.out(`no runs in ${r.path}${o.app !== undefined ? ` for app ${o.app}` : ''}`);
     return;
   }
-  io.out(table(['Started', 'App', 'Periodicity', 'Trigger', 'Outcome', 'Duration', 'Snapshot', 'Added', 'Warnings'], r.runs.map((x) => {
-    const started = x.startedAt.replace('T', ' ').slice(0, 19);
-    // Housekeeping: the app a forget was for, else the repository; the operation in place of a periodicity.
-    if (isHousekeeping(x)) return [started, x.app ?? `repo ${x.repository}`, x.op, x.trigger, x.outcome, duration(x.durationMs), '—', '—', '—'];
-    return [started, x.app, x.periodicity, x.trigger, x.outcome, duration(x.durationMs), x.snapshot ? shortId(x.snapshot) : '—', x.bytes ? bytes(x.bytes.added) : '—', String(x.events.warnings)];
-  })));
+  io.out(
+    table(
+      ['Started', 'App', 'Periodicity', 'Trigger', 'Outcome', 'Duration', 'Snapshot', 'Added', 'Warnings'],
+      r.runs.map((x) => {
+        const started = x.startedAt.replace('T', ' ').slice(0, 19);
+        // Housekeeping: the app a forget was for, else the repository; the operation in place of a periodicity.
+        if (isHousekeeping(x))
+          return [
+            started,
+            x.app ?? `repo ${x.repository}`,
+            x.op,
+            x.trigger,
+            x.outcome,
+            duration(x.durationMs),
+            '—',
+            '—',
+            '—',
+          ];
+        return [
+          started,
+          x.app,
+          x.periodicity,
+          x.trigger,
+          x.outcome,
+          duration(x.durationMs),
+          x.snapshot ? shortId(x.snapshot) : '—',
+          x.bytes ? bytes(x.bytes.added) : '—',
+          String(x.events.warnings),
+        ];
+      }),
+    ),
+  );
   for (const x of r.runs) {
     const who = isHousekeeping(x) ? `${x.op} ${x.app ?? `repo ${x.repository}`}` : `${x.app} ${x.periodicity}`;
     if (x.error && x.outcome !== 'ok') io.err(`${x.startedAt} ${who}: ${x.error.message.split('\n')[0]}`);
@@ -41,9 +69,14 @@ export async function runRuns(g: GlobalOptions, o: RunsCmdOptions, io: Io): Prom
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
-  program.command('runs')
-    .description('the run history the daemon keeps: each backup it ran, when, how it ended, how long it took, what it added')
+  program
+    .command('runs')
+    .description(
+      'the run history the daemon keeps: each backup it ran, when, how it ended, how long it took, what it added',
+    )
     .option('--app <id>', 'only this app')
     .option('--limit <n>', 'only the newest N runs')
-    .action(async (o: RunsCmdOptions) => { await runRuns(globals(), o, io); });
+    .action(async (o: RunsCmdOptions) => {
+      await runRuns(globals(), o, io);
+    });
 }

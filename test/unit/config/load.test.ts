@@ -13,7 +13,9 @@ const YAML = 'repositories:\n  main:\n    location: /var/backups/sb\napps: []\n'
 
 describe('loadConfig', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => { tmp = await tempDir('sb-load-'); });
+  beforeAll(async () => {
+    tmp = await tempDir('sb-load-');
+  });
   afterAll(async () => tmp?.cleanup());
 
   it('lets the event loop run while it reads (a timer of this process writes the file it is reading)', async () => {
@@ -22,7 +24,9 @@ describe('loadConfig', () => {
     const loading = loadConfig(fifo, {});
     expect(loading).toBeInstanceOf(Promise);
     // Only reachable when loadConfig returned without waiting for the file's contents.
-    setImmediate(() => { void writeFile(fifo, YAML); });
+    setImmediate(() => {
+      void writeFile(fifo, YAML);
+    });
     const { path, config } = await loading;
     expect(path).toBe(fifo);
     expect(Object.keys(config.repositories)).toEqual(['main']);
@@ -31,6 +35,8 @@ describe('loadConfig', () => {
   it('rejects (not throws) for a missing file, naming it and how to give another', async () => {
     const missing = join(tmp.path, 'nope.yaml');
     const p = loadConfig(missing, {});
-    await expect(p).rejects.toSatisfy((e) => isStrongboxError(e, 'CONFIG') && e.message.includes(missing) && e.message.includes('--config'));
+    await expect(p).rejects.toSatisfy(
+      (e) => isStrongboxError(e, 'CONFIG') && e.message.includes(missing) && e.message.includes('--config'),
+    );
   });
 });

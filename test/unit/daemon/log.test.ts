@@ -19,6 +19,12 @@ describe('daemon log', () => {
     const log = jsonLog((l) => lines.push(l), clock);
     log.warn('overdue', { app: 'shop', ageMs: 5 });
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0])).toEqual({ level: 'warn', time: '2026-03-04T02:30:00.000Z', msg: 'overdue', app: 'shop', ageMs: 5 });
+    expect(JSON.parse(lines[0])).toEqual({
+      level: 'warn',
+      time: '2026-03-04T02:30:00.000Z',
+      msg: 'overdue',
+      app: 'shop',
+      ageMs: 5,
+    });
   });
 });

@@ -6,8 +6,17 @@ import { RunQueue } from '../../../src/daemon/queue.js';
 /** A task that records when it starts and ends and finishes when told. */
 function gate(log: string[], name: string) {
   let open!: () => void;
-  const done = new Promise<void>((r) => { open = r; });
-  return { open, run: async () => { log.push(`start ${name}`); await done; log.push(`end ${name}`); } };
+  const done = new Promise<void>((r) => {
+    open = r;
+  });
+  return {
+    open,
+    run: async () => {
+      log.push(`start ${name}`);
+      await done;
+      log.push(`end ${name}`);
+    },
+  };
 }
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -54,7 +63,15 @@ describe('RunQueue', () => {
     expect(q.add({ key: 'shop/hourly', repository: 'main', run: () => Promise.reject(new Error('boom')) })).toBe(true);
     a.open();
     await q.idle();
-    expect(q.add({ key: 'shop/daily', repository: 'main', run: async () => { log.push('again'); } })).toBe(true);
+    expect(
+      q.add({
+        key: 'shop/daily',
+        repository: 'main',
+        run: async () => {
+          log.push('again');
+        },
+      }),
+    ).toBe(true);
     await q.idle();
     expect(log).toEqual(['start a', 'end a', 'again']);
   });
@@ -64,7 +81,13 @@ describe('RunQueue', () => {
     const log: string[] = [];
     const a = gate(log, 'a');
     q.add({ key: 'a', repository: 'main', run: a.run });
-    q.add({ key: 'b', repository: 'main', run: async () => { log.push('b'); } });
+    q.add({
+      key: 'b',
+      repository: 'main',
+      run: async () => {
+        log.push('b');
+      },
+    });
     await tick();
     expect(q.dropWaiting()).toEqual(['b']);
     a.open();

@@ -7,13 +7,24 @@ import { appendRun, defaultHistoryPath, readRuns, type RunRecord } from '../../.
 import { tempDir } from '../../e2e/helpers.js';
 
 const run = (app: string, i: number): RunRecord => ({
-  v: 1, id: `r${i}`, app, periodicity: 'daily', trigger: 'schedule', host: 'h', startedAt: `2026-03-0${i}T02:30:00.000Z`,
-  endedAt: `2026-03-0${i}T02:31:00.000Z`, durationMs: 1, outcome: 'ok', events: { warnings: 0, firstWarnings: [] },
+  v: 1,
+  id: `r${i}`,
+  app,
+  periodicity: 'daily',
+  trigger: 'schedule',
+  host: 'h',
+  startedAt: `2026-03-0${i}T02:30:00.000Z`,
+  endedAt: `2026-03-0${i}T02:31:00.000Z`,
+  durationMs: 1,
+  outcome: 'ok',
+  events: { warnings: 0, firstWarnings: [] },
 });
 
 describe('run history', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => { tmp = await tempDir('sb-history-'); });
+  beforeAll(async () => {
+    tmp = await tempDir('sb-history-');
+  });
   afterAll(async () => tmp?.cleanup());
 
   it('appends (creating the directory, mode 0600) and reads back, by app and newest N', async () => {
@@ -23,7 +34,12 @@ describe('run history', () => {
     expect((await readRuns(path)).runs.map((r) => r.id)).toEqual(['r1', 'r2', 'r3', 'r4']);
     expect((await readRuns(path, { app: 'shop' })).runs.map((r) => r.id)).toEqual(['r1', 'r3']);
     expect((await readRuns(path, { limit: 1 })).runs.map((r) => r.id)).toEqual(['r4']);
-    expect((await readFile(path, 'utf8')).split('\n').filter(Boolean).every((l) => JSON.parse(l).v === 1)).toBe(true);
+    expect(
+      (await readFile(path, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => JSON.parse(l).v === 1),
+    ).toBe(true);
   });
 
   it('skips a torn last line and lines of another version, counting them; the next append still reads', async () => {
