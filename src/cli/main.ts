@@ -9,6 +9,7 @@ import { ERROR_CODES, exitStatusFor, StrongboxError, toUserError } from '../erro
 import { INTERRUPT_HOOK_SECONDS } from '../app/hooks.js';
 import { VERSION } from '../version.js';
 import { type GlobalOptions, type Io, liveScopes, processIo, signalOwner } from './context.js';
+import * as backendCmd from './commands/backend.js';
 import * as backupCmd from './commands/backup.js';
 import * as checkCmd from './commands/check.js';
 import * as configCmd from './commands/config.js';
@@ -48,7 +49,11 @@ export function buildProgram(io: Io): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const globals = () => program.opts<GlobalOptions>();
-  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, inspectCmd, keyCmd, repairCmd, configCmd, daemonCmd, runsCmd, drillCmd]) m.register(program, io, globals);
+  const commands = [
+    initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, inspectCmd, keyCmd, repairCmd,
+    configCmd, backendCmd, daemonCmd, runsCmd, drillCmd,
+  ];
+  for (const m of commands) m.register(program, io, globals);
   const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };
   program.commands.forEach(override);
   return program;

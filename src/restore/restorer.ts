@@ -5,8 +5,8 @@
 // restore goes on past it and names it. File I/O is synchronous: page-cache writes take microseconds, while
 // each promise-based call would cost a thread-pool round trip; pack reads stay asynchronous and prefetched.
 import {
-  closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, lstatSync,
-  lutimesSync, mkdirSync, openSync, readSync, rmSync, symlinkSync, utimesSync, chmodSync, writeSync,
+  closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, lchownSync, lstatSync,
+  mkdirSync, openSync, readSync, rmSync, symlinkSync, chmodSync, writeSync,
 } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { isInside, makeDirs } from '../util/local-paths.js';
@@ -18,6 +18,7 @@ import type { Repository } from '../repository/repository.js';
 import { linkTarget, type TreeNode } from '../repository/tree.js';
 import { displayPath, type FsPath } from '../util/names.js';
 import { type Scope, throwIfAborted } from '../util/scope.js';
+import { nanosecondTimes, setFdTimesSync, setTimesSync } from '../util/utimens.js';
 import { type PackPlan, type PlannedFile, planRestore, type RestorePlan } from './plan.js';
 import type { Selection } from './select.js';
 import { Staging } from './staging.js';
@@ -85,6 +86,8 @@ export async function restore(repo: Repository, sel: Selection, opts: RestoreOpt
     throw new StrongboxError('USAGE', `restore target ${opts.target} is inside the repository at ${repo.localPath}; choose a directory outside it`);
   }
   await prepareTarget(opts.target, !!opts.overwrite);
+  const times = nanosecondTimes();
+  if (!times.exact) opts.onWarning?.(opts.target, `${times.reason}; mtimes are restored to the microsecond only`);
   const plan = await planRestore(repo, sel, opts.target);
   const a = new Applier(repo, plan, opts);
   try {
@@ -335,33 +338,24 @@ class Applier {
   }
 
   private meta(n: TreeNode, path: FsPath, fd: number | null, isLink: boolean): void {
-    const mtime = nsToSeconds(n.mtime); // atime is not recorded; it is set to mtime
+    const mtime = BigInt(n.mtime); // nanoseconds; atime is not recorded, it is set to mtime
     try {
       if (isLink) {
         if (isRoot) lchownSync(path, n.uid, n.gid);
-        lutimesSync(path, mtime, mtime);
+        setTimesSync(path, mtime, true);
       } else if (fd !== null) {
         if (isRoot) fchownSync(fd, n.uid, n.gid);
         fchmodSync(fd, n.mode);
-        futimesSync(fd, mtime, mtime);
+        setFdTimesSync(fd, mtime);
       } else {
         if (isRoot) lchownSync(path, n.uid, n.gid);
         chmodSync(path, n.mode);
-        utimesSync(path, mtime, mtime);
+        setTimesSync(path, mtime);
       }
     } catch (e) {
       this.opts.onWarning?.(displayPath(path), `could not restore metadata: ${(e as Error).message}`);
     }
   }
-}
-
-/**
- * Seconds for utimes. A double cannot carry nanoseconds at today's epoch, and libuv truncates it into a
- * timespec; aiming at the middle of the microsecond makes the truncation land on the recorded microsecond.
- */
-function nsToSeconds(ns: string): number {
-  const us = BigInt(ns) / 1000n;
-  return (Number(us) + 0.5) / 1e6;
 }
 
 function isZero(b: Buffer): boolean {

@@ -1,20 +1,16 @@
 // Compares two directory trees (names, types, contents, modes, symlink targets, mtimes to the
-// microsecond, hard-link groups): used by the demo and the round-trip tests to prove a restore exact.
+// nanosecond on files, directories and symlinks, hard-link groups): used by the demo and the round-trip tests to prove a restore exact.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readlink } from 'node:fs/promises';
+import { lstat, readFile, readlink } from 'node:fs/promises';
 import { childPath, escapeName, type FsPath, nameBytes, readNames } from './names.js';
 
 export interface TreeEntry {
   type: string;
   mode: number;
   size: number;
-  /**
-   * mtime in whole microseconds, the precision strongbox records and restores. Exact integers: a millisecond
-   * double (`stat().mtimeMs`) rounds a time just below a millisecond boundary up to the next one, so two
-   * times a few hundred nanoseconds apart could otherwise compare as different milliseconds.
-   */
-  mtimeUs: string;
+  /** mtime in nanoseconds since the epoch, the precision strongbox records and restores (a bigint stat, exact). */
+  mtimeNs: string;
   hash?: string;
   link?: string;
   linkGroup?: string;
@@ -32,11 +28,11 @@ export async function describeTree(root: string, opts: { mtimes?: boolean } = {}
       const st = await lstat(p, { bigint: true });
       const e: TreeEntry = {
         type: st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other',
-        mode: Number(st.mode) & 0o7777, size: st.isFile() ? Number(st.size) : 0, mtimeUs: opts.mtimes === false ? '' : (st.mtimeNs / 1000n).toString(),
+        mode: Number(st.mode) & 0o7777, size: st.isFile() ? Number(st.size) : 0, mtimeNs: opts.mtimes === false ? '' : st.mtimeNs.toString(),
       };
-      if (e.type === 'symlink') { e.link = escapeName(await readlink(p, { encoding: 'buffer' })); e.mode = 0; e.mtimeUs = ''; }
+      if (e.type === 'symlink') { e.link = escapeName(await readlink(p, { encoding: 'buffer' })); e.mode = 0; }
       if (e.type === 'file') {
-        e.hash = await hashFile(p);
+        e.hash = await hashFile(p, Number(st.size));
         if (st.nlink > 1n) {
           const k = `${st.dev}:${st.ino}`;
           if (!inodes.has(k)) inodes.set(k, r);
@@ -63,7 +59,9 @@ export async function diffTrees(a: string, b: string, opts: { mtimes?: boolean }
   return diffs;
 }
 
-function hashFile(p: FsPath): Promise<string> {
+/** SHA-256 of a file: read whole when small (one call instead of a stream's several), streamed when large. */
+async function hashFile(p: FsPath, size: number): Promise<string> {
+  if (size <= 4 << 20) return createHash('sha256').update(await readFile(p)).digest('hex');
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
     createReadStream(p).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);

@@ -52,6 +52,7 @@ const BASE: Record<string, string[]> = {
   'key remove': ['ffffffff'],
   'repair index': ['--dry-run'],
   'repair snapshots': ['--dry-run'],
+  'backend test': ['store', '--size-mib', '1'],
   drill: ['--app', 'site'],
 };
 
@@ -88,8 +89,8 @@ function cases(): Case[] {
         const args = base.filter((a) => !a.startsWith('-')).slice(0, positionals.length);
         const opts = base.filter((a, i) => a.startsWith('-') || base[i - 1]?.startsWith('-'));
         const pos = positionals.map((p, i) => (i === k ? v : args[i] ?? (p.required ? 'latest' : undefined))).filter((x): x is string => x !== undefined);
-        // A backup of random paths must not walk this machine: only names inside the scratch directory.
-        if (path[0] === 'backup' && (v.includes('..') || v.startsWith('/') || v === '' || v === ' ')) continue;
+        // A backup of random paths must not walk this machine, nor a store test write outside the scratch directory.
+        if ((path[0] === 'backup' || path[0] === 'backend') && (v.includes('..') || v.startsWith('/') || v === '' || v === ' ')) continue;
         out.push({ args: [...path, ...pos, ...opts] });
       }
     });

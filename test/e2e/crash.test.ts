@@ -6,11 +6,11 @@ import { appendFile, mkdir, open, readdir, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTree, diffTrees, type TreeEntry } from '../../src/util/treediff.js';
-import { prng, sbOk, tempDir, jsonOut } from './helpers.js';
+import { prng, sbOk, SOAK, tempDir, jsonOut } from './helpers.js';
 import { listRepoFiles, randomBytesFor, spawnSb, type StoredObject } from './proc.js';
 
 const SEED = 20260301;
-const ROUNDS = 8;
+const ROUNDS = 5 * SOAK;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const WORDS = ['invoice', 'customer', 'order', 'shipping', 'the', 'a', 'of', 'and', 'payment', 'refund', 'cart',

@@ -85,3 +85,9 @@ export function mountTmpfs(dir: string, options?: string): boolean {
   console.warn(`SKIPPING tests that need a tmpfs: ${why}`);
   return false;
 }
+
+/**
+ * How many times more rounds the randomized crash tests run (kills at random moments): 1 in `npm test`, which must
+ * stay fast; `STRONGBOX_TEST_SOAK=10 npx vitest run test/e2e/crash.test.ts` for a long soak before a release.
+ */
+export const SOAK = Math.max(1, Math.floor(Number(process.env.STRONGBOX_TEST_SOAK ?? '1')) || 1);

@@ -1,7 +1,7 @@
 // The package as a user installs it: `npm pack` on a copy of the checkout (prepack builds it), then
 // `npm install -g` of the tarball into a private prefix, then the installed `strongbox` command and library.
 // It needs the npm registry for the dependencies, and a C++ toolchain when zstd-napi has no prebuilt binary.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -86,8 +86,9 @@ describe('npm pack + npm install -g', () => {
     await npm(['pack', '--pack-destination', out], clone);
     tarball = join(out, `strongbox-${VERSION}.tgz`);
     prefix = join(tmp.path, 'global');
-    // --allow-scripts approves zstd-napi's install script (its native build), as the README tells users to.
-    await npm(['install', '-g', '--prefix', prefix, '--allow-scripts=zstd-napi', tarball], tmp.path);
+    // --allow-scripts approves the install scripts of zstd-napi and of strongbox itself (their native builds: zstd,
+    // and the nanosecond-mtime addon in native/utimens), as the README tells users to.
+    await npm(['install', '-g', '--prefix', prefix, '--allow-scripts=zstd-napi,strongbox', tarball], tmp.path);
     bin = join(prefix, 'bin', 'strongbox');
     // npm 11.19 still runs unapproved install scripts too: ssh2's optional crypto binding and cpu-features build with
     // node-gyp, which on a loaded two-core machine takes the install past five minutes.
@@ -98,7 +99,10 @@ describe('npm pack + npm install -g', () => {
     const { stdout } = await exec('tar', ['-tzvf', tarball], { maxBuffer: 64 << 20 });
     const lines = stdout.split('\n').filter(Boolean);
     const names = lines.map((l) => l.split(/\s+/).pop()!);
-    for (const f of ['dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'schema/strongbox.schema.json', 'README.md', 'package.json']) {
+    for (const f of [
+      'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'schema/strongbox.schema.json', 'README.md', 'package.json',
+      'native/utimens/binding.gyp', 'native/utimens/utimens.c',
+    ]) {
       expect(names).toContain(`package/${f}`);
     }
     expect(names.filter((n) => /^package\/(src|test|bench|scripts|examples|dist\/demo)\//.test(n) || n.endsWith('.map'))).toEqual([]);
@@ -112,13 +116,14 @@ describe('npm pack + npm install -g', () => {
     expect(r.stdout.trim()).toBe(VERSION);
   });
 
-  it('the installed command backs up, lists and restores a directory (zstd-napi built and loaded)', async () => {
+  it('the installed command backs up, lists and restores a directory (zstd-napi and native/utimens built and loaded)', async () => {
     const repo = join(tmp.path, 'repo');
     const data = join(tmp.path, 'data');
     await mkdir(data);
     // Compressible text, so the backup goes through zstd and so needs the native binding.
     const text = Array.from({ length: 4000 }, (_, i) => `line ${i} of a compressible file\n`).join('');
     await writeFile(join(data, 'notes.txt'), text);
+    execFileSync('touch', ['-m', '-d', '@1700000000.123456789', join(data, 'notes.txt')]);
     await runOk(bin, ['-r', repo, 'init'], tmp.path);
     await runOk(bin, ['-r', repo, 'backup', data], tmp.path);
     const snaps = JSON.parse((await runOk(bin, ['-r', repo, '--json', 'snapshots'], tmp.path)).stdout) as unknown[];
@@ -128,6 +133,8 @@ describe('npm pack + npm install -g', () => {
     const target = join(tmp.path, 'restored');
     await runOk(bin, ['-r', repo, 'restore', 'latest', '--target', target, '--verify'], tmp.path);
     expect(await readFile(join(target, data, 'notes.txt'), 'utf8')).toBe(text);
+    // To the nanosecond: only the installed package's own addon can set that.
+    expect(statSync(join(target, data, 'notes.txt'), { bigint: true }).mtimeNs).toBe(1_700_000_000_123_456_789n);
   });
 
   it('the installed package is importable as a library, with its types where exports say', async () => {

@@ -9,11 +9,11 @@ import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffTrees } from '../../src/util/treediff.js';
-import { prng, sbOk, tempDir, jsonOut } from './helpers.js';
+import { prng, sbOk, SOAK, tempDir, jsonOut } from './helpers.js';
 import { listRepoFiles, randomBytesFor, spawnSb } from './proc.js';
 
 const SEED = 20260422;
-const RANDOM_KILLS = 10;
+const RANDOM_KILLS = 4 * SOAK;
 const BACKUPS = 4;
 const KEEP = 2;
 const KiB = 1024;

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,18 +19,26 @@ describe('diffTrees mtimes', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('treats times within one microsecond as equal, even just below a millisecond boundary', async () => {
-    // 458.999950 ms and 458.999500 ms: as millisecond doubles the first rounds up to 459, the second does not.
+  it('treats the same nanosecond as equal', async () => {
     touch(join(dir, 'a', 'f'), '1795508440.458999950');
-    touch(join(dir, 'b', 'f'), '1795508440.458999500');
+    touch(join(dir, 'b', 'f'), '1795508440.458999950');
     expect(await diffTrees(join(dir, 'a'), join(dir, 'b'))).toEqual([]);
   });
 
-  it('reports times one microsecond apart', async () => {
+  it('reports times one nanosecond apart, even within one microsecond', async () => {
     touch(join(dir, 'a', 'f'), '1795508440.458999950');
-    touch(join(dir, 'b', 'f'), '1795508440.459000050');
+    touch(join(dir, 'b', 'f'), '1795508440.458999951');
     const diffs = await diffTrees(join(dir, 'a'), join(dir, 'b'));
     expect(diffs).toHaveLength(1);
-    expect(diffs[0]).toMatch(/^differs: f: .*"mtimeUs":"1795508440458999".* vs .*"mtimeUs":"1795508440459000"/);
+    expect(diffs[0]).toMatch(/^differs: f: .*"mtimeNs":"1795508440458999950".* vs .*"mtimeNs":"1795508440458999951"/);
+  });
+
+  it('compares the mtimes of symbolic links themselves', async () => {
+    symlinkSync('f', join(dir, 'a', 'l'));
+    symlinkSync('f', join(dir, 'b', 'l'));
+    execFileSync('touch', ['-h', '-m', '-d', '@1700000000.000000001', join(dir, 'a', 'l')]);
+    execFileSync('touch', ['-h', '-m', '-d', '@1700000000.000000002', join(dir, 'b', 'l')]);
+    const diffs = await diffTrees(join(dir, 'a'), join(dir, 'b'));
+    expect(diffs).toEqual([expect.stringMatching(/^differs: l: /)]);
   });
 });

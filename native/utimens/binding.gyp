@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "utimens",
+      "sources": ["utimens.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    }
+  ]
+}

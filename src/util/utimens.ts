@@ -1,0 +1,76 @@
+// Sets a file's atime and mtime to the nanosecond, which Node's utimes cannot (it takes seconds as a double,
+// which at today's epoch resolves about a quarter of a microsecond). A small N-API addon in native/utimens calls
+// utimensat(2)/futimens(2); it is built by `npm install` (node-gyp, as zstd-napi is). Where it is missing (built
+// without a compiler), times are set to the microsecond through Node, and `nanosecondTimes()` says why.
+import { utimesSync, futimesSync, lutimesSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { FsPath } from './names.js';
+
+interface Addon {
+  setPath(path: string | Buffer, sec: number, nsec: number, noFollow: boolean): void;
+  setFd(fd: number, sec: number, nsec: number): void;
+}
+
+let addon: Addon | null | undefined;
+let loadError = '';
+
+function load(): Addon | null {
+  if (addon !== undefined) return addon;
+  try {
+    // From src/util or dist/util, the package root is two levels up.
+    addon = createRequire(import.meta.url)('../../native/utimens/build/Release/utimens.node') as Addon;
+  } catch (e) {
+    addon = null;
+    loadError = (e as Error).message.split('\n')[0];
+  }
+  return addon;
+}
+
+/** Whether times are set to the nanosecond; when not, the reason (the addon was not built). */
+export function nanosecondTimes(): { exact: true } | { exact: false; reason: string } {
+  return load() ? { exact: true } : { exact: false, reason: `native/utimens is not built (${loadError}); run npm install with a C compiler` };
+}
+
+/** Seconds and nanoseconds of a time in nanoseconds since the epoch (floor division: times before 1970 work). */
+export function splitNs(ns: bigint): { sec: number; nsec: number } {
+  let sec = ns / 1_000_000_000n;
+  let nsec = ns % 1_000_000_000n;
+  if (nsec < 0n) {
+    nsec += 1_000_000_000n;
+    sec -= 1n;
+  }
+  return { sec: Number(sec), nsec: Number(nsec) };
+}
+
+/**
+ * Seconds for Node's utimes when the addon is missing: libuv truncates the double into a timespec, and aiming at
+ * the middle of the microsecond makes the truncation land on the recorded microsecond.
+ */
+function microSeconds(ns: bigint): number {
+  const us = ns / 1000n - (ns % 1000n < 0n ? 1n : 0n);
+  return (Number(us) + 0.5) / 1e6;
+}
+
+/** Set atime and mtime of `path` (of the link itself when `noFollow`) to `ns` nanoseconds since the epoch. */
+export function setTimesSync(path: FsPath, ns: bigint, noFollow = false): void {
+  const a = load();
+  if (a) {
+    const { sec, nsec } = splitNs(ns);
+    a.setPath(path, sec, nsec, noFollow);
+  } else if (noFollow) {
+    lutimesSync(path, microSeconds(ns), microSeconds(ns));
+  } else {
+    utimesSync(path, microSeconds(ns), microSeconds(ns));
+  }
+}
+
+/** Set atime and mtime of the open file `fd` to `ns` nanoseconds since the epoch. */
+export function setFdTimesSync(fd: number, ns: bigint): void {
+  const a = load();
+  if (a) {
+    const { sec, nsec } = splitNs(ns);
+    a.setFd(fd, sec, nsec);
+  } else {
+    futimesSync(fd, microSeconds(ns), microSeconds(ns));
+  }
+}
