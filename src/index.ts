@@ -18,6 +18,8 @@ export { checkRepo, parseSubset, type CheckInput } from './ops/check.js';
 export { addKey, listKeys, removeKey, unlock } from './ops/keys.js';
 export { catObject, repoStats } from './ops/inspect.js';
 export { status } from './ops/status.js';
+export { drillApp, type DrillInput, type DrillResult, type DrillCheck } from './ops/drill.js';
+export { historyPath, listRuns, type HistoryRecord, type RunRecord } from './ops/runs.js';
 export { Repository } from './repository/repository.js';
 export { configPath, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 export {

@@ -16,6 +16,7 @@ import type { Source } from '../sources/source.js';
 import { type AppRestoreChoice, planAppRestore, type RestoreStep } from './restore-plan.js';
 import { type Emit, ignoreEvents } from '../events.js';
 import { type Scope, throwIfAborted } from '../util/scope.js';
+import type { Only } from './backup.js';
 
 export interface AppRestoreOptions extends AppRestoreChoice {
   /** Consent to replace what targets hold, given up front. */
@@ -49,16 +50,30 @@ export interface RestoredComponent {
 export type ComponentFailure = RestoreFailure | { path?: undefined; blob?: string; pack?: string | null; message: string };
 
 export async function restoreApp(repo: Repository, snap: SnapshotRef, app: AppConfig, opts: AppRestoreOptions): Promise<RestoredComponent[]> {
-  const steps = planAppRestore(snap.snapshot, snap.id, app, opts);
-  const prepared = await Promise.all(steps.map(async (s) => {
-    if (s.kind === 'files') return { step: s, source: null, described: `directory ${s.dest}`, full: await nonEmptyDir(s.dest) };
+  return restoreAppParts(repo, [{ snap, only: opts.only }], app, opts);
+}
+
+/** Part of an app restore: what of which snapshot (the databases of one, the file trees of another). */
+export interface SnapshotPart {
+  snap: SnapshotRef;
+  only?: Only;
+}
+
+/** Restores parts of several snapshots into the app as one restore: consent for all of it first, then each. */
+export async function restoreAppParts(repo: Repository, parts: SnapshotPart[], app: AppConfig, opts: AppRestoreOptions): Promise<RestoredComponent[]> {
+  // A database target given for the whole restore belongs to the part that restores the databases.
+  const choice = (only?: Only) => ({ ...opts, only, ...(parts.length > 1 && only === 'files' ? { targetDb: undefined } : {}) });
+  const steps = parts.flatMap(({ snap, only }) => planAppRestore(snap.snapshot, snap.id, app, choice(only)).map((step) => ({ step, snap })));
+  const prepared = await Promise.all(steps.map(async ({ step: s, snap }) => {
+    if (s.kind === 'files') return { step: s, snap, source: null, described: `directory ${s.dest}`, full: await nonEmptyDir(s.dest) };
     const source = openSource(s.config, app.id, { override: s.target.override, scope: opts.scope });
-    return { step: s, source, described: source.describeTarget(s.target.name), full: (await source.targetState(s.target.name)) === 'non-empty' };
+    return { step: s, snap, source, described: source.describeTarget(s.target.name), full: (await source.targetState(s.target.name)) === 'non-empty' };
   }));
+  const ids = [...new Set(parts.map((p) => p.snap.id.slice(0, 8)))].join(' and ');
   const full = prepared.filter((p) => p.full);
   if (full.length && !opts.yes) {
     const list = full.map((p) => p.described).join(', ');
-    const ok = opts.confirm ? await opts.confirm(`Replace the contents of ${list} with snapshot ${snap.id.slice(0, 8)}?`) : false;
+    const ok = opts.confirm ? await opts.confirm(`Replace the contents of ${list} with snapshot ${ids}?`) : false;
     if (!ok) {
       throw new StrongboxError('TARGET_NOT_EMPTY', `not restoring: ${list} already ${full.length > 1 ? 'hold' : 'holds'} data; pass --yes to replace it, or choose another target (--target DIR, --target-db NAME)`);
     }
@@ -69,7 +84,7 @@ export async function restoreApp(repo: Repository, snap: SnapshotRef, app: AppCo
   const order = prepared.map((p, i) => ({ p, i })).sort((a, b) => Number(a.p.step.kind !== 'files') - Number(b.p.step.kind !== 'files'));
   for (const { p, i } of order) {
     throwIfAborted(opts.scope.signal);
-    out[i] = await apply(repo, snap, p.step, p.source, p.full, opts);
+    out[i] = await apply(repo, p.snap, p.step, p.source, p.full, opts);
   }
   return out;
 }

@@ -44,6 +44,9 @@ export function choice(g: GlobalOptions): RepoChoice {
   };
 }
 
+/** A command that handles SIGINT/SIGTERM itself (the daemon: a shutdown backup, then exit) sets this while it runs. */
+export const signalOwner: { handle?: (signal: string) => void } = {};
+
 /** Scopes of the operations running now: a second interrupt kills their processes before the CLI exits. */
 export const liveScopes = new Set<Scope>();
 

@@ -8,11 +8,13 @@ import { Command, CommanderError } from 'commander';
 import { ERROR_CODES, exitStatusFor, StrongboxError, toUserError } from '../errors.js';
 import { INTERRUPT_HOOK_SECONDS } from '../app/hooks.js';
 import { VERSION } from '../version.js';
-import { type GlobalOptions, type Io, liveScopes, processIo } from './context.js';
+import { type GlobalOptions, type Io, liveScopes, processIo, signalOwner } from './context.js';
 import * as backendCmd from './commands/backend.js';
 import * as backupCmd from './commands/backup.js';
 import * as checkCmd from './commands/check.js';
 import * as configCmd from './commands/config.js';
+import * as daemonCmd from './commands/daemon.js';
+import * as drillCmd from './commands/drill.js';
 import * as dumpCmd from './commands/dump.js';
 import * as forgetCmd from './commands/forget.js';
 import * as initCmd from './commands/init.js';
@@ -20,6 +22,7 @@ import * as inspectCmd from './commands/inspect.js';
 import * as keyCmd from './commands/key.js';
 import * as repairCmd from './commands/repair.js';
 import * as restoreCmd from './commands/restore.js';
+import * as runsCmd from './commands/runs.js';
 import * as snapshotsCmd from './commands/snapshots.js';
 import * as statusCmd from './commands/status.js';
 
@@ -46,7 +49,11 @@ export function buildProgram(io: Io): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const globals = () => program.opts<GlobalOptions>();
-  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, inspectCmd, keyCmd, repairCmd, configCmd, backendCmd]) m.register(program, io, globals);
+  const commands = [
+    initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, inspectCmd, keyCmd, repairCmd,
+    configCmd, backendCmd, daemonCmd, runsCmd, drillCmd,
+  ];
+  for (const m of commands) m.register(program, io, globals);
   const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };
   program.commands.forEach(override);
   return program;
@@ -93,6 +100,11 @@ if (isMain) {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: string) => {
+    // The daemon stops on its own terms: its shutdown backups within their deadline, a second signal cancels them.
+    if (signalOwner.handle) {
+      signals++;
+      return signalOwner.handle(sig);
+    }
     if (++signals > 1) {
       // Kills their tools and removes their temporary files (a restore's half-written files among them).
       for (const s of liveScopes) s.close();

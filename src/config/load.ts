@@ -1,6 +1,6 @@
 // Loading strongbox.yaml: find the file, parse YAML, interpolate ${VAR} from the environment, validate
 // against the schema. Every error names the file, the field path and what is wrong.
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -17,10 +17,11 @@ export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = pr
   return resolve(cwd, flag ?? env.STRONGBOX_CONFIG ?? 'strongbox.yaml');
 }
 
-export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+/** Reads and validates the config file without blocking the event loop (the daemon reloads it while it runs). */
+export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new StrongboxError('CONFIG', code === 'ENOENT'

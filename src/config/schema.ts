@@ -1,14 +1,8 @@
 // The strongbox.yaml schema (zod): repositories and applications (file trees, databases, hooks). The JSON
 // Schema shipped in schema/strongbox.schema.json is generated from it (scripts/gen-schema) and snapshot-tested.
 import { z } from 'zod';
-import { DURATION_HELP, tryParseDuration } from '../util/duration.js';
-
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit)');
-const duration = (positive: boolean) => z.string().refine((s) => {
-  const ms = tryParseDuration(s);
-  return ms !== null && (!positive || ms > 0);
-}, `a duration: ${DURATION_HELP}`);
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+import { daemonSchema, scheduleSchema } from './daemon-schema.js';
+import { duration, envName, name, timeZone } from './fields.js';
 
 /** Where a secret comes from: the environment or a file; never required in the config file itself. */
 const secretSource = {
@@ -61,22 +55,31 @@ export const policySchema = z.strictObject({
   monthly: count.optional(), bimonthly: count.optional(), yearly: count.optional(),
 }).describe('borg-prune style rules, applied in the order within, last, hourly, daily, weekly, monthly, bimonthly, yearly');
 
-const timeZone = z.string().min(1).refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'not a time zone name (e.g. UTC, Europe/London)');
-
 export const appSchema = z.strictObject({
   id: name.describe('identifier that names this application\'s backups'),
   repository: z.string().min(1),
   files: z.array(filesSchema).default([]),
   databases: z.array(databaseSchema).default([]),
-  periodicities: z.array(z.enum(['hourly', 'daily', 'weekly', 'monthly', 'bimonthly'])).default([])
-    .describe('the scheduled periodicities this app takes: status reports each one overdue when its newest snapshot is too old'),
+  periodicities: z.array(z.enum(['hourly', 'daily', 'weekly', 'monthly', 'bimonthly', 'shutdown'])).default([])
+    .describe('the periodicities this app takes: the daemon schedules the time-based ones (status reports each one overdue when its newest snapshot is too old) and takes a shutdown backup when it is stopped'),
+  drill: z.strictObject({
+    directory: z.string().startsWith('/', 'must be an absolute path').optional()
+      .describe('where the scratch directory of a restore drill is made (default the system temp directory)'),
+    servers: z.record(name, z.string().regex(/^(postgres|postgresql|mysql|mariadb):\/\/[^:@/]+@[^/]+\/?$/, 'a URL without a password or database, e.g. postgresql://drill@10.0.0.5:5432'))
+      .default({}).describe('per database component: the server its scratch copy goes to, instead of its own (password: STRONGBOX_TARGET_DB_PASSWORD)'),
+    smoke: z.array(z.strictObject({
+      database: name.describe('the database component to query'),
+      sql: z.string().min(1).describe('a read-only query run on the scratch copy'),
+      expect: z.string().min(1).optional().describe('a regular expression its output must match (default: any output)'),
+    })).default([]),
+  }).default({ servers: {}, smoke: [] }).describe('restore drills (strongbox drill): where to restore, and smoke queries'),
+  only: z.enum(['db', 'files']).optional()
+    .describe('this machine backs up only the databases (db) or only the file trees (files) of the app, another machine the rest; restore latest --app then combines the newest of each'),
+  schedule: scheduleSchema.default({}),
+  shutdown: z.strictObject({
+    only: z.enum(['files', 'db', 'all']).default('files')
+      .describe('what a shutdown backup takes: the file trees (default), the databases, or all'),
+  }).default({ only: 'files' }),
   retention: z.strictObject({
     timeZone: timeZone.default('UTC').describe('calendar buckets (day, week, month) are taken in this time zone'),
     scheduled: policySchema.optional().describe('default: 7 daily, 4 weekly, 12 monthly (+24 hourly, +6 bimonthly when taken)'),
@@ -99,6 +102,7 @@ export const appSchema = z.strictObject({
 export const configSchema = z.strictObject({
   repositories: z.record(name, repositorySchema),
   apps: z.array(appSchema).default([]),
+  daemon: daemonSchema.default({ concurrency: 2, shutdownDeadline: '5min', overdueCheck: '5min' }),
 }).superRefine((cfg, ctx) => {
   const ids = new Set<string>();
   cfg.apps.forEach((app, i) => {
@@ -123,6 +127,7 @@ export type RepositoryConfig = z.infer<typeof repositorySchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 export type FilesConfig = z.infer<typeof filesSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
+export type { DaemonConfig, ScheduleConfig } from './daemon-schema.js';
 
 /** The JSON Schema of the config file, as shipped in schema/strongbox.schema.json. */
 export function configJsonSchema(): unknown {

@@ -23,7 +23,7 @@ export async function testBackend(input: BackendTestInput, ctx: OpContext): Prom
   let location = input.location;
   let options: Record<string, unknown> | undefined;
   if (location === undefined) {
-    const spec = plainRepo(input.choice);
+    const spec = await plainRepo(input.choice);
     location = spec.location;
     options = spec.options;
   }

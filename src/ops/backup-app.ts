@@ -41,7 +41,8 @@ export async function backupApps(choice: RepoChoice, cfg: Config, input: AppBack
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     try {
       const result = await withRepository(appRepo(choice, cfg, app), ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS }, (repo) =>
-        backupApp(repo, app, { ...opts, scope: ctx.scope, emit: ctx.emit }));
+        // An app whose parts are backed up on different machines takes here what its `only` says, unless told otherwise.
+        backupApp(repo, app, { ...opts, only: opts.only ?? app.only, scope: ctx.scope, emit: ctx.emit }));
       const outcome = result.afterHookError ? 'hook-failed' : result.snapshot.incomplete ? 'incomplete' : 'ok';
       reports.push({ app: app.id, outcome, result, ...(result.afterHookError ? { error: result.afterHookError } : {}) });
     } catch (e) {

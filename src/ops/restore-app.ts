@@ -1,9 +1,9 @@
 // Restore of an application's snapshot into it (or, named explicitly, another app's snapshot): its databases and
 // file trees, each into its configured place or the target given.
 import type { Only } from '../app/backup.js';
-import { restoreApp, type RestoredComponent } from '../app/restore.js';
+import { restoreApp, restoreAppParts, type RestoredComponent } from '../app/restore.js';
 import type { AppConfig, Config } from '../config/schema.js';
-import { StrongboxError } from '../errors.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
 import type { Periodicity, Snapshot } from '../repository/snapshot.js';
 import type { OpContext } from './context.js';
 import { SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
@@ -35,7 +35,13 @@ export interface AppRestoreInput {
 export interface AppRestoreResult {
   /** 'incomplete': some component is not `complete` (its `failed` says what was left out); the others were restored. */
   outcome: 'ok' | 'incomplete';
+  /** The snapshot restored (with `combined`, the one the databases came from). */
   snapshot: string;
+  /**
+   * 'latest' of an app no single snapshot holds whole (its parts are backed up on different machines): the newest
+   * snapshot holding its databases and the newest holding its file trees, restored together.
+   */
+  combined?: { db: string; files: string };
   app: string;
   restored: RestoredComponent[];
 }
@@ -45,15 +51,29 @@ export async function restoreAppSnapshot(choice: RepoChoice, cfg: Config, input:
   return withRepository(appRepo(choice, cfg, app), ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS }, async (repo) => {
     const from = input.fromApp ?? app.id;
     const sourceApp = cfg.apps.find((a) => a.id === from);
-    const snap = await resolveRef(repo, input.snapshot, { app: from, periodicity: input.periodicity, has: (s) => holdsWhatIsTaken(s, input, sourceApp) });
+    const restoreOpts = {
+      only: input.only, components: input.components, target: input.target, targetDb: input.targetDb, yes: input.yes,
+      verify: input.verify, failFast: input.failFast, confirm: input.confirm, scope: ctx.scope, emit: ctx.emit,
+    };
+    const q = { app: from, periodicity: input.periodicity };
+    const snap = await resolveRef(repo, input.snapshot, { ...q, has: (s) => holdsWhatIsTaken(s, input, sourceApp) }).catch(async (e: unknown) => {
+      // No snapshot holds the whole app: its databases and file trees are backed up apart (apps[].only on two machines).
+      const whole = input.snapshot === 'latest' && !input.only && !input.components?.length && !!sourceApp?.databases.length && !!sourceApp.files.length;
+      if (!whole || !isStrongboxError(e, 'NOT_FOUND')) throw e;
+      const db = await resolveRef(repo, 'latest', { ...q, has: (s) => s.components.some((c) => c.kind === 'database') });
+      const files = await resolveRef(repo, 'latest', { ...q, has: (s) => s.components.some((c) => c.kind === 'files') });
+      ctx.emit({ type: 'phase', phase: 'plan', state: 'finished', message: `no snapshot holds the whole app ${from}: restoring the databases of snapshot ${db.id.slice(0, 8)} (${db.snapshot.time}) and the file trees of snapshot ${files.id.slice(0, 8)} (${files.snapshot.time})` });
+      return { db, files };
+    });
+    if ('db' in snap) {
+      const restored = await restoreAppParts(repo, [{ snap: snap.db, only: 'db' }, { snap: snap.files, only: 'files' }], app, restoreOpts);
+      return { outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete', snapshot: snap.db.id, combined: { db: snap.db.id, files: snap.files.id }, app: app.id, restored };
+    }
     // Another app's snapshot goes into this one only when asked for by name (fromApp).
     if (snap.snapshot.app !== undefined && snap.snapshot.app !== from) {
       throw new StrongboxError('USAGE', `snapshot ${snap.id.slice(0, 8)} belongs to app ${snap.snapshot.app}, not ${from}; to restore it into app ${app.id}, pass --from-app ${snap.snapshot.app}`);
     }
-    const restored = await restoreApp(repo, snap, app, {
-      only: input.only, components: input.components, target: input.target, targetDb: input.targetDb, yes: input.yes,
-      verify: input.verify, failFast: input.failFast, confirm: input.confirm, scope: ctx.scope, emit: ctx.emit,
-    });
+    const restored = await restoreApp(repo, snap, app, restoreOpts);
     return { outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete', snapshot: snap.id, app: app.id, restored };
   });
 }

@@ -1,6 +1,6 @@
 // Which repository and config an operation works on, from what a front end was told: a location and password
 // flags, the environment, or the config file (an app's repository, or a config's only repository).
-import { existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { configPath, loadConfig } from '../config/load.js';
 import type { AppConfig, Config, RepositoryConfig } from '../config/schema.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
@@ -19,14 +19,24 @@ export interface RepoChoice {
   passwordCommandTimeoutMs?: number;
 }
 
-export function loadChosenConfig(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): Config {
-  return loadConfig(configPath(c.config, env)).config;
+export async function loadChosenConfig(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  return (await loadConfig(configPath(c.config, env))).config;
 }
 
 /** The config when one was named (-c, STRONGBOX_CONFIG) or ./strongbox.yaml exists; else null. */
-export function optionalConfig(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): Config | null {
+export async function optionalConfig(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): Promise<Config | null> {
   const path = configPath(c.config, env);
-  return c.config !== undefined || env.STRONGBOX_CONFIG !== undefined || existsSync(path) ? loadConfig(path).config : null;
+  const named = c.config !== undefined || env.STRONGBOX_CONFIG !== undefined || await exists(path);
+  return named ? (await loadConfig(path)).config : null;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function findApp(cfg: Config, id: string): AppConfig {
@@ -39,17 +49,17 @@ export function findApp(cfg: Config, id: string): AppConfig {
  * The repository without an app: -r or STRONGBOX_REPOSITORY; with an explicit config and neither, the config's
  * repository when it names exactly one.
  */
-export function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): RepoSpec {
+export async function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): Promise<RepoSpec> {
   const flags = { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs };
   const location = c.repo ?? env.STRONGBOX_REPOSITORY;
   const explicitConfig = c.config !== undefined || env.STRONGBOX_CONFIG;
   if (location) {
     // A configured repository at that location lends its backend options (region, credentials variables, …).
-    const rc = explicitConfig ? Object.values(loadChosenConfig(c, env).repositories).find((r) => r.location === location) : undefined;
+    const rc = explicitConfig ? Object.values((await loadChosenConfig(c, env)).repositories).find((r) => r.location === location) : undefined;
     return { location, password: flags, ...(rc?.options !== undefined ? { options: rc.options } : {}) };
   }
   if (explicitConfig) {
-    const repos = Object.values(loadChosenConfig(c, env).repositories);
+    const repos = Object.values((await loadChosenConfig(c, env)).repositories);
     if (repos.length === 1) return configuredRepo(c, repos[0]);
   }
   throw new StrongboxError('USAGE', 'no repository given: pass -r/--repo LOCATION or set STRONGBOX_REPOSITORY');

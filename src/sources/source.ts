@@ -31,4 +31,10 @@ export interface Source {
   restore(input: AsyncIterable<Buffer>, target: string, meta?: DumpMeta): Promise<void>;
   /** A printable description of `target` (no secrets), e.g. "postgres database shop_copy on 127.0.0.1:5432". */
   describeTarget(target: string): string;
+  /** For a restore drill: the exact number of rows of every table of `target`, named as the dump's `tables` name them. */
+  countRows(target: string): Promise<Record<string, number>>;
+  /** For a restore drill's smoke test: runs `sql` on `target` and returns its output (rows of tab-separated values). */
+  query(target: string, sql: string): Promise<string>;
+  /** For a restore drill: removes `target` (a scratch database) entirely; nothing when it does not exist. */
+  drop(target: string): Promise<void>;
 }

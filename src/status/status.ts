@@ -61,7 +61,8 @@ export function appStatus(app: Pick<AppConfig, 'id' | 'periodicities' | 'status'
   const clocks = clockSkews(mine, now);
   const out: AppStatus = { app: app.id, healthy: true, periodicities: [], ...(clocks.length ? { clocks } : {}), problems: [] };
   for (const p of PERIODICITIES) {
-    const scheduled = app.periodicities.includes(p as (typeof app.periodicities)[number]);
+    // A shutdown backup is listed too, but it has no interval: it cannot be overdue.
+    const scheduled = INTERVAL_MS[p] !== undefined && app.periodicities.includes(p as (typeof app.periodicities)[number]);
     // The newest written, not the latest claimed time: one dated in the future must not stand for the last run.
     const list = sortNewestWritten(mine.filter((s) => (s.snapshot.periodicity ?? 'manual') === p), now);
     if (!scheduled && !list.length) continue;

@@ -53,6 +53,7 @@ const BASE: Record<string, string[]> = {
   'repair index': ['--dry-run'],
   'repair snapshots': ['--dry-run'],
   'backend test': ['store', '--size-mib', '1'],
+  drill: ['--app', 'site'],
 };
 
 /** Options whose value is run as a shell command: only fixed values, never random text. */

@@ -105,6 +105,14 @@ describe('strongbox.yaml', () => {
     expect(shown).toContain('SHOP_DB_PASSWORD'); // the name of the variable is not a secret
   });
 
+  it('shows only the origin of a notifier\'s URL (a Healthchecks UUID or a webhook token is a credential)', () => {
+    const notify = `daemon:\n  notify:\n    webhooks: [{ url: "https://hooks.example.com/T000/B000/XXXXSECRET?k=v" }]\n    pings: [{ url: "https://hc-ping.com/5f2c-uuid-secret" }]\n`;
+    const shown = JSON.stringify(redactConfig(parseConfig(EXAMPLE + notify, 'f', {})));
+    expect(shown).not.toMatch(/XXXXSECRET|uuid-secret/);
+    expect(shown).toContain(`"url":"https://hooks.example.com/${REDACTED}"`);
+    expect(shown).toContain(`"url":"https://hc-ping.com/${REDACTED}"`);
+  });
+
   it('the shipped JSON Schema is the one generated from the zod schema (regenerate: strongbox config schema > schema/strongbox.schema.json)', () => {
     const shipped = JSON.parse(readFileSync(join(__dirname, '../../schema/strongbox.schema.json'), 'utf8'));
     expect(shipped).toEqual(configJsonSchema());

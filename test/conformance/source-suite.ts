@@ -4,6 +4,7 @@
 import { afterAll, afterEach, describe } from 'vitest';
 import type { Source } from '../../src/sources/source.js';
 import { dumpTests } from './source-dump.js';
+import { drillTests } from './source-drill.js';
 import { restoreTests } from './source-restore.js';
 
 export interface SourceHarness {
@@ -99,5 +100,6 @@ export function sourceConformanceSuite(name: string, h: SourceHarness, opts: Sui
 
     dumpTests(ctx);
     restoreTests(ctx);
+    drillTests(ctx);
   });
 }

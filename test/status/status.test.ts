@@ -39,7 +39,7 @@ function snap(periodicity: Periodicity | undefined, ageMs: number, extra: Partia
   };
 }
 
-const app = (periodicities: Scheduled[], grace?: string) => ({ id: 'shop', periodicities, status: grace ? { grace } : {} });
+const app = (periodicities: (Scheduled | 'shutdown')[], grace?: string) => ({ id: 'shop', periodicities, status: grace ? { grace } : {} });
 
 function entry(s: AppStatus, p: Periodicity): PeriodicityStatus {
   const e = s.periodicities.find((x) => x.periodicity === p);
@@ -109,6 +109,13 @@ describe('periodicities the app does not schedule', () => {
   it('an incomplete newest manual or shutdown snapshot is shown as incomplete but does not make the app unhealthy', () => {
     const s = appStatus(app(['daily']), [snap('daily', HOUR), snap('manual', MIN, { incomplete: { errors: [{ path: '/x', message: 'EACCES' }] } })], NOW);
     expect(entry(s, 'manual')).toMatchObject({ scheduled: false, state: 'incomplete' });
+    expect(s).toMatchObject({ healthy: true, problems: [] });
+  });
+
+  it('a listed shutdown periodicity (the daemon takes it when stopped) is never missing or overdue: it has no interval', () => {
+    expect(appStatus(app(['daily', 'shutdown']), [snap('daily', HOUR)], NOW)).toMatchObject({ healthy: true, problems: [] });
+    const s = appStatus(app(['daily', 'shutdown']), [snap('daily', HOUR), snap('shutdown', 400 * DAY)], NOW);
+    expect(entry(s, 'shutdown')).toMatchObject({ scheduled: false, state: 'info', count: 1 });
     expect(s).toMatchObject({ healthy: true, problems: [] });
   });
 

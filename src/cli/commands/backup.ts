@@ -41,7 +41,7 @@ export async function runBackup(g: GlobalOptions, paths: string[], o: BackupCmdO
     paths, excludes: [...(o.exclude ?? []), ...(o.excludeFile ?? []).flatMap(readExcludeFile)], oneFileSystem: o.oneFileSystem, tags: o.tag,
     host: o.host, parent: o.parent, ...timeOptions(o), ...labelOptions(o), lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const res = await runOp(g, io, (ctx) => backupPaths(spec, input, ctx), { stream: true });
   const s = res.snapshot.summary!;
   if (g.json) printSummary(io, { outcome: res.outcome, id: res.id, parent: res.parent, summary: s, incomplete: res.snapshot.incomplete ?? null });
@@ -57,7 +57,7 @@ export async function runBackup(g: GlobalOptions, paths: string[], o: BackupCmdO
 
 async function runAppBackups(g: GlobalOptions, o: BackupCmdOptions, io: Io): Promise<void> {
   if (o.exclude?.length || o.excludeFile?.length || o.parent) throw new StrongboxError('USAGE', '--exclude, --exclude-file and --parent do not apply to --app (excludes are in the config)');
-  const cfg = loadChosenConfig(choice(g));
+  const cfg = await loadChosenConfig(choice(g));
   const apps = o.allApps ? cfg.apps : [findApp(cfg, o.app!)];
   const input = {
     apps, only: parseOnly(o.only), tags: o.tag, host: o.host, ...timeOptions(o), ...labelOptions(o),

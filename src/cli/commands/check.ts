@@ -15,7 +15,7 @@ export interface CheckCmdOptions {
 
 export async function runCheck(g: GlobalOptions, o: CheckCmdOptions, io: Io): Promise<void> {
   const readData = o.readDataSubset ? parseSubset(o.readDataSubset) : o.readData ? { kind: 'all' as const } : null;
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const r = await runOp(g, io, (ctx) => checkRepo(spec, { readData, lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS) }, ctx), { stream: true });
   if (g.json) printSummary(io, { ...r });
   else {

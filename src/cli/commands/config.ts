@@ -7,8 +7,8 @@ import { configJsonSchema } from '../../config/schema.js';
 import { checkConfiguredRepositories } from '../../ops/target.js';
 import { type GlobalOptions, type Io, printJson } from '../context.js';
 
-export function runConfigCheck(g: GlobalOptions, io: Io): void {
-  const { path, config } = loadConfig(configPath(g.config));
+export async function runConfigCheck(g: GlobalOptions, io: Io): Promise<void> {
+  const { path, config } = await loadConfig(configPath(g.config));
   checkConfiguredRepositories(config);
   const shown = redactConfig(config);
   if (g.json) printJson(io, { path, valid: true, config: shown });

@@ -22,9 +22,9 @@ export async function runDump(g: GlobalOptions, ref: string, name: string, o: Du
   }
   let spec;
   if (o.app !== undefined) {
-    const cfg = loadChosenConfig(choice(g));
+    const cfg = await loadChosenConfig(choice(g));
     spec = appRepo(choice(g), cfg, findApp(cfg, o.app));
-  } else spec = plainRepo(choice(g));
+  } else spec = await plainRepo(choice(g));
   const input = {
     snapshot: ref, component: name, app: o.app, periodicity: periodicityOf(o), output: o.output, stdout,
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),

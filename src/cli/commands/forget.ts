@@ -59,12 +59,12 @@ export async function runForget(g: GlobalOptions, o: ForgetCmdOptions, io: Io): 
   let spec;
   let apps;
   if (o.app !== undefined) {
-    const cfg = loadChosenConfig(choice(g));
+    const cfg = await loadChosenConfig(choice(g));
     spec = appRepo(choice(g), cfg, findApp(cfg, o.app));
     apps = cfg.apps;
   } else {
-    apps = optionalConfig(choice(g))?.apps ?? [];
-    spec = plainRepo(choice(g));
+    apps = (await optionalConfig(choice(g)))?.apps ?? [];
+    spec = await plainRepo(choice(g));
   }
   const input = { app: o.app, apps, policy, dryRun: o.dryRun, prune: o.prune, repackUnused, lockWaitMs };
   const r = await runOp(g, io, (ctx) => forget(spec, input, ctx), { stream: true });
@@ -100,7 +100,7 @@ function reportPrune(io: Io, j: PruneSummary): void {
 
 export async function runPrune(g: GlobalOptions, o: { dryRun?: boolean; repackUnused?: string; retryLock?: string }, io: Io): Promise<void> {
   const input = { dryRun: o.dryRun, repackUnused: parsePercent(o.repackUnused), lockWaitMs: lockWait(o.retryLock, 0) };
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const r = await runOp(g, io, (ctx) => pruneRepository(spec, input, ctx), { stream: true });
   if (g.json) printSummary(io, { ...r });
   else if (!g.quiet) reportPrune(io, r);

@@ -11,7 +11,7 @@ export async function runInit(g: GlobalOptions, o: { packSizeMib?: string }, io:
     if (!/^\d+$/.test(o.packSizeMib)) throw new StrongboxError('USAGE', `--pack-size-mib ${o.packSizeMib}: give a whole number of MiB from 1 to 128`);
     packSizeMiB = Number(o.packSizeMib);
   }
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const r = await runOp(g, io, (ctx) => initRepository(spec, ctx, { packSizeMiB }));
   if (g.json) printJson(io, r);
   else if (!g.quiet) io.out(`created strongbox repository ${r.id.slice(0, 10)} at ${r.location}\n\nKeep the password safe: without it the data cannot be read.`);

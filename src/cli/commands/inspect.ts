@@ -6,12 +6,12 @@ import { choice, type GlobalOptions, type Io, printJson, runOp } from '../contex
 import { bytes } from '../output/format.js';
 
 export async function runCat(g: GlobalOptions, kind: string, id: string | undefined, io: Io): Promise<void> {
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   printJson(io, await runOp(g, io, (ctx) => catObject(spec, kind, id, ctx)));
 }
 
 export async function runStats(g: GlobalOptions, io: Io): Promise<void> {
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const s = await runOp(g, io, (ctx) => repoStats(spec, ctx));
   if (g.json) printJson(io, s);
   else io.out(`snapshots: ${s.snapshots}\npacks: ${s.packs} (${bytes(s.storedBytes)})\nblobs: ${s.blobs} (${bytes(s.rawBytes)} uncompressed, deduplicated)\ncompression ratio: ${s.storedBytes ? (s.rawBytes / s.storedBytes).toFixed(2) : '-'}x\nin-memory index: ${bytes(s.indexBytes)}`);

@@ -6,27 +6,27 @@ import { choice, type GlobalOptions, type Io, printJson, runOp } from '../contex
 import { table } from '../output/format.js';
 
 export async function runKeyList(g: GlobalOptions, io: Io): Promise<void> {
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const { keys } = await runOp(g, io, (ctx) => listKeys(spec, ctx));
   if (g.json) printJson(io, keys);
   else io.out(table([' ', 'ID', 'User', 'Host', 'Created'], keys.map((k) => [k.current ? '*' : ' ', k.id.slice(0, 8), k.username, k.host, k.created])));
 }
 
 export async function runKeyAdd(g: GlobalOptions, o: { newPasswordFile?: string }, io: Io): Promise<void> {
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const { id } = await runOp(g, io, (ctx) => addKey(spec, { file: o.newPasswordFile, env: 'STRONGBOX_NEW_PASSWORD' }, ctx));
   if (g.json) printJson(io, { id });
   else io.out(`added key ${id.slice(0, 8)}`);
 }
 
 export async function runKeyRemove(g: GlobalOptions, prefix: string, io: Io): Promise<void> {
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const { id } = await runOp(g, io, (ctx) => removeKey(spec, prefix, ctx));
   if (!g.quiet) io.out(`removed key ${id.slice(0, 8)}`);
 }
 
 export async function runUnlock(g: GlobalOptions, o: { removeAll?: boolean }, io: Io): Promise<void> {
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const { removed, kept, advice } = await runOp(g, io, (ctx) => unlock(spec, { all: o.removeAll }, ctx));
   for (const line of advice) io.err(line);
   if (!g.quiet) io.out(`removed ${removed} lock(s)${kept ? `, kept ${kept}` : ''}`);

@@ -11,7 +11,7 @@ export interface RepairCmdOptions {
 }
 
 export async function runRepairIndex(g: GlobalOptions, o: RepairCmdOptions, io: Io): Promise<void> {
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const { plan, done } = await runOp(g, io, (ctx) => repairIndex(spec, { dryRun: o.dryRun, lockWaitMs: lockWait(o.retryLock, 0) }, ctx));
   {
     const verb = o.dryRun ? 'would' : '';
@@ -27,7 +27,7 @@ export async function runRepairIndex(g: GlobalOptions, o: RepairCmdOptions, io: 
 }
 
 export async function runRepairSnapshots(g: GlobalOptions, o: RepairCmdOptions, io: Io): Promise<void> {
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const { plan, done } = await runOp(g, io, (ctx) => repairSnapshots(spec, { dryRun: o.dryRun, lockWaitMs: lockWait(o.retryLock, 0) }, ctx));
   {
     if (g.json) {

@@ -37,7 +37,7 @@ export async function runRestore(g: GlobalOptions, arg: string, o: RestoreCmdOpt
     snapshot: arg, target: o.target, periodicity: periodicityOf(o), overwrite: o.overwrite, verify: o.verify, failFast: o.failFast,
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const r = await runOp(g, io, (ctx) => restorePaths(spec, input, ctx), { stream: true });
   if (g.json) {
     const { subpath: _s, outcome, ...stats } = r;
@@ -58,7 +58,7 @@ function notRestored(failed: { path?: string; pack?: string | null }[]): string 
 
 async function runAppRestore(g: GlobalOptions, ref: string, o: RestoreCmdOptions, io: Io): Promise<void> {
   if (o.overwrite) throw new StrongboxError('USAGE', 'with --app, consent to replace data is --yes (or the interactive question), not --overwrite');
-  const cfg = loadChosenConfig(choice(g));
+  const cfg = await loadChosenConfig(choice(g));
   const interactive = process.stdin.isTTY && io.isTTY;
   const input = {
     app: findApp(cfg, o.app!), snapshot: ref, fromApp: o.fromApp, periodicity: periodicityOf(o), only: parseOnly(o.only), components: o.component,
@@ -67,7 +67,10 @@ async function runAppRestore(g: GlobalOptions, ref: string, o: RestoreCmdOptions
   };
   const r = await runOp(g, io, (ctx) => restoreAppSnapshot(choice(g), cfg, input, ctx), { stream: true });
   if (g.json) printSummary(io, { ...r });
-  else if (!g.quiet) io.out(`restored snapshot ${shortId(r.snapshot)} into app ${r.app}: ${r.restored.map((d) => `${d.kind === 'database' ? 'db' : 'files'} ${d.name}${d.complete ? '' : ' (incomplete)'}`).join(', ')}`);
+  else if (!g.quiet) {
+    const from = r.combined ? `the databases of snapshot ${shortId(r.combined.db)} and the file trees of snapshot ${shortId(r.combined.files)}` : `snapshot ${shortId(r.snapshot)}`;
+    io.out(`restored ${from} into app ${r.app}: ${r.restored.map((d) => `${d.kind === 'database' ? 'db' : 'files'} ${d.name}${d.complete ? '' : ' (incomplete)'}`).join(', ')}`);
+  }
   if (r.outcome === 'incomplete') {
     const parts = r.restored.filter((d) => !d.complete).map((d) => d.kind === 'database'
       ? `database ${d.name} was not loaded (its dump failed verification: ${d.failed!.map((f) => f.pack ? `pack ${shortId(f.pack)}` : 'size/SHA-256').join(', ')})`

@@ -23,9 +23,9 @@ export async function runSnapshots(g: GlobalOptions, io: Io, o: SnapshotsCmdOpti
   const q = snapshotQuery(o);
   let spec;
   if (o.app !== undefined) {
-    const cfg = loadChosenConfig(choice(g));
+    const cfg = await loadChosenConfig(choice(g));
     spec = appRepo(choice(g), cfg, findApp(cfg, o.app));
-  } else spec = plainRepo(choice(g));
+  } else spec = await plainRepo(choice(g));
   const { snapshots: list } = await runOp(g, io, (ctx) => listSnapshots(spec, q, ctx));
   if (g.json) {
     printJson(io, list.map((s) => ({ id: s.id, ...s.snapshot, components: s.snapshot.components.map(componentSummary) })));
@@ -41,7 +41,7 @@ export async function runSnapshots(g: GlobalOptions, io: Io, o: SnapshotsCmdOpti
 }
 
 export async function runLs(g: GlobalOptions, arg: string, io: Io): Promise<void> {
-  const spec = plainRepo(choice(g));
+  const spec = await plainRepo(choice(g));
   const { entries } = await runOp(g, io, (ctx) => listFiles(spec, arg, ctx));
   if (g.json) printJson(io, entries);
   else for (const e of entries) io.out(lsLine(e));

@@ -10,7 +10,7 @@ import { choice, type GlobalOptions, type Io, printJson, runOp } from '../contex
 import { bytes, shortId, table } from '../output/format.js';
 
 export async function runStatus(g: GlobalOptions, o: { app?: string }, io: Io): Promise<void> {
-  const cfg = loadChosenConfig(choice(g));
+  const cfg = await loadChosenConfig(choice(g));
   const apps = o.app !== undefined ? [findApp(cfg, o.app)] : cfg.apps;
   if (!apps.length) throw new StrongboxError('USAGE', 'the config has no apps');
   const r = await runOp(g, io, (ctx) => status(choice(g), cfg, apps, ctx));

@@ -10,7 +10,7 @@ import type { Dump, DumpMeta, Source, TargetState } from '../source.js';
 import { Scope, type TempDir } from '../../util/scope.js';
 import { feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
 import { characterSetExists, charsetClause, collationExists, createDatabase, databaseDefaults, databaseState, DEFAULT_CHARSET,
-  dropAndCreate, dropDatabase, dropIfExistsAndCreate, SERVER_VERSION, setLockWaitTimeout, tableRowEstimates } from './sql.js';
+  dropAndCreate, dropDatabase, dropIfExistsAndCreate, exactRowCounts, SERVER_VERSION, setLockWaitTimeout, tableRowEstimates } from './sql.js';
 
 // A row larger than the client's default packet limit (16 MiB) would break the dump and the restore.
 export const MYSQLDUMP_DEFAULTS = ['--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', '--default-character-set=utf8mb4', '--no-tablespaces', '--max-allowed-packet=1G'];
@@ -131,6 +131,13 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
     },
 
     targetState: (db) => withOptionsFile(conn, scope, (file) => state(file, db)),
+    countRows: (db) => withOptionsFile(conn, scope, async (file) => {
+      const names = (await query(file, tableRowEstimates(db))).map(([n]) => n);
+      if (!names.length) return {};
+      return Object.fromEntries((await query(file, exactRowCounts(db, names))).map(([n, c]) => [n, Number(c)]));
+    }),
+    query: (db, sql) => withOptionsFile(conn, scope, async (file) => (await query(file, sql, db)).map((r) => r.join('\t')).join('\n')),
+    drop: (db) => withOptionsFile(conn, scope, async (file) => { await query(file, dropDatabase(db)); }),
 
     async restore(input: AsyncIterable<Buffer>, db: string, meta?: DumpMeta): Promise<void> {
       const t = await tools();

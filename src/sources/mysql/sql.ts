@@ -17,6 +17,10 @@ export const tableRowEstimates = (db: string) =>
   'SELECT table_name, COALESCE(table_rows, 0) FROM information_schema.tables '
   + `WHERE table_schema = ${literal(db)} AND table_type = 'BASE TABLE' ORDER BY 1`;
 
+/** Asks the exact row count of each of `tables` of database `db`, one row (name, count) each. */
+export const exactRowCounts = (db: string, tables: string[]) => tables
+  .map((t) => `SELECT ${literal(t)}, count(*) FROM ${ident(db)}.${ident(t)}`).join(' UNION ALL ');
+
 /** Asks database `db`'s default character set and collation (no row: missing, or not visible to this user). */
 export const databaseDefaults = (db: string) =>
   'SELECT default_character_set_name, default_collation_name '

@@ -8,7 +8,7 @@ import { type ConnOverride, major, type ServerDbConfig, serverConn, toolPath } f
 import type { Dump, DumpMeta, Source, TargetState } from '../source.js';
 import { feedPipe, feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
 import { CLEAR_DATABASE, createFromTemplate0, databaseDefaults, databaseExists, databaseOptions, dropDatabase,
-  SERVER_VERSION, SERVER_VERSION_NUM, TABLE_ROW_ESTIMATES, terminateSessions, USER_OBJECT_COUNT } from './sql.js';
+  exactRowCounts, SERVER_VERSION, SERVER_VERSION_NUM, TABLE_NAMES, TABLE_ROW_ESTIMATES, terminateSessions, USER_OBJECT_COUNT } from './sql.js';
 
 const INSTALL = 'Debian: apt-get install postgresql-client, or set binDir to the directory of a matching version';
 export const PG_RESTORE_DEFAULTS = ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error'];
@@ -94,6 +94,16 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
       };
     },
 
+    async countRows(db: string): Promise<Record<string, number>> {
+      const names = (await rows(db, TABLE_NAMES)) as [string, string][];
+      if (!names.length) return {};
+      return Object.fromEntries((await rows(db, exactRowCounts(names))).map(([t, n]) => [t, Number(n)]));
+    },
+    query: async (db, sql) => (await psql(db, sql)).trimEnd(),
+    async drop(db: string): Promise<void> {
+      await maintenance(terminateSessions(db)).catch(() => undefined);
+      await maintenance(dropDatabase(db));
+    },
     async targetState(db: string): Promise<TargetState> {
       const [[n]] = await maintenance(databaseExists(db));
       if (n === '0') return 'missing';

@@ -32,6 +32,14 @@ export const TABLE_ROW_ESTIMATES = "SELECT n.nspname || '.' || c.relname, COALES
   + 'JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid '
   + `WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY 1`;
 
+/** Asks every user table's schema and name, in the order of TABLE_ROW_ESTIMATES. */
+export const TABLE_NAMES = 'SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace '
+  + `WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY n.nspname || '.' || c.relname`;
+
+/** Asks the exact row count of each table, named "schema.table" as TABLE_ROW_ESTIMATES names it. */
+export const exactRowCounts = (tables: [string, string][]) => tables
+  .map(([schema, table]) => `SELECT ${literal(`${schema}.${table}`)}, count(*) FROM ${ident(schema)}.${ident(table)}`).join(' UNION ALL ');
+
 /** Asks whether database `db` exists (a count, 0 or 1). */
 export const databaseExists = (db: string) => `SELECT count(*) FROM pg_database WHERE datname = ${literal(db)}`;
 

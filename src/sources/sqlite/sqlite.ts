@@ -58,6 +58,11 @@ export function sqliteSource(path: string, label = `sqlite ${path}`, scope = new
       })();
       return { stream, meta: { engine: 'sqlite', format: 'sqlite3-database', tool: 'sqlite3 VACUUM INTO', toolVersion: version, database: basename(path), tables, rowCounts: 'exact' } };
     },
+    countRows: (target) => tableCounts(scope, target, `${label}: ${target}`),
+    query: async (target, sql) => (await sqlite(scope, ['-separator', '\t', target, sql], `${label}: ${target}`)).trimEnd(),
+    async drop(target: string): Promise<void> {
+      for (const f of [target, `${target}-wal`, `${target}-shm`, `${target}-journal`]) await rm(f, { force: true });
+    },
     async targetState(target: string): Promise<TargetState> {
       try {
         if ((await stat(target)).size === 0) return 'empty';

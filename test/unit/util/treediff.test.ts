@@ -34,6 +34,9 @@ describe('diffTrees mtimes', () => {
   });
 
   it('compares the mtimes of symbolic links themselves', async () => {
+    // The two files were written a moment apart: given one time, only the links differ.
+    touch(join(dir, 'a', 'f'), '1795508440.458999950');
+    touch(join(dir, 'b', 'f'), '1795508440.458999950');
     symlinkSync('f', join(dir, 'a', 'l'));
     symlinkSync('f', join(dir, 'b', 'l'));
     execFileSync('touch', ['-h', '-m', '-d', '@1700000000.000000001', join(dir, 'a', 'l')]);

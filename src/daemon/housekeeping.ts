@@ -1,0 +1,105 @@
+// The daemon's repository upkeep, through the operations layer: retention (forget) of an app after its backup,
+// prune, and check (structure, or the next part of the data), each turned into a run-history record.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Clock, monotonicMs } from '../clock.js';
+import type { AppConfig, Config } from '../config/schema.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
+import { HISTORY_VERSION, type HousekeepingRecord } from '../history/journal.js';
+import { checkRepo } from '../ops/check.js';
+import { drillApp } from '../ops/drill.js';
+import { withContext } from '../ops/context.js';
+import { forget, pruneRepository } from '../ops/forget.js';
+import { appRepo, type RepoChoice } from '../ops/target.js';
+import { SHARED_LOCK_WAIT_MS } from '../ops/repo.js';
+
+export interface HousekeepingEnv {
+  cfg: Config;
+  choice: RepoChoice;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
+export type RepoOp =
+  | { op: 'forget'; app: AppConfig }
+  | { op: 'prune' }
+  | { op: 'check'; part?: { n: number; m: number } }
+  | { op: 'drill'; app: AppConfig };
+
+/** Runs one upkeep operation on the named repository (a config key) and records how it went. */
+export async function runHousekeeping(
+  repository: string,
+  what: RepoOp,
+  trigger: HousekeepingRecord['trigger'],
+  slot: number | undefined,
+  env: HousekeepingEnv,
+): Promise<HousekeepingRecord> {
+  const started = env.clock.now();
+  const t0 = monotonicMs();
+  const base = {
+    v: HISTORY_VERSION,
+    id: randomUUID(),
+    op: what.op,
+    repository,
+    ...('app' in what ? { app: what.app.id } : {}),
+    trigger,
+    ...(slot !== undefined ? { slot: new Date(slot).toISOString() } : {}),
+    host: hostname(),
+    startedAt: new Date(started).toISOString(),
+  } as const;
+  const end = () => ({ endedAt: new Date(env.clock.now()).toISOString(), durationMs: Math.round(monotonicMs() - t0) });
+  const app = 'app' in what ? what.app : env.cfg.apps.find((a) => a.repository === repository)!;
+  const spec = appRepo(env.choice, env.cfg, app);
+  // Waits as a backup does for a lock held by hand (a prune started from the command line), then fails.
+  const lockWaitMs = SHARED_LOCK_WAIT_MS;
+  try {
+    return await withContext({ signal: env.signal, clock: env.clock }, async (ctx): Promise<HousekeepingRecord> => {
+      if (what.op === 'forget') {
+        const r = await forget(spec, { app: what.app.id, apps: [what.app], lockWaitMs }, ctx);
+        return { ...base, ...end(), outcome: 'ok', detail: { removed: r.removed.length } };
+      }
+      if (what.op === 'drill') {
+        const r = await drillApp(env.choice, env.cfg, { app: what.app, lockWaitMs }, ctx);
+        const failed = r.checks.filter((c) => !c.ok);
+        const detail = { snapshot: r.snapshot, checks: r.checks.length, failed: failed.length };
+        if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
+        const lines = failed.map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.detail}`);
+        const message = `drill of app ${what.app.id} failed:\n${lines.join('\n')}`;
+        return { ...base, ...end(), outcome: 'failed', detail, error: { code: 'VERIFY_FAILED', message } };
+      }
+      if (what.op === 'prune') {
+        const r = await pruneRepository(spec, { lockWaitMs }, ctx);
+        return {
+          ...base,
+          ...end(),
+          outcome: 'ok',
+          detail: { packsRemoved: r.packsRemoved, packsRepacked: r.packsRepacked, bytesReclaimed: r.bytesReclaimed },
+        };
+      }
+      const r = await checkRepo(spec, { readData: what.part ? { kind: 'part', ...what.part } : null, lockWaitMs }, ctx);
+      const detail = { errors: r.errors.length, ...(what.part ? { part: `${what.part.n}/${what.part.m}` } : {}) };
+      if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
+      const first = r.errors.slice(0, 5).join('\n');
+      return {
+        ...base,
+        ...end(),
+        outcome: 'failed',
+        detail,
+        error: {
+          code: 'INTEGRITY',
+          message: `check of repository ${repository} found ${r.errors.length} error(s):\n${first}`,
+        },
+      };
+    });
+  } catch (e) {
+    const err = isStrongboxError(e)
+      ? e
+      : new StrongboxError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
+    return {
+      ...base,
+      ...end(),
+      outcome: env.signal.aborted || err.code === 'INTERRUPTED' ? 'cancelled' : 'failed',
+      error: { code: err.code, message: err.message },
+    };
+  }
+}

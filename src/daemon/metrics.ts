@@ -1,0 +1,122 @@
+// The daemon's monitoring endpoint: an HTTP listener (loopback by default) with /healthz and Prometheus
+// /metrics (prom-client, loaded only when `daemon.metrics` is configured): per app and periodicity the last
+// success, the last run's duration and added bytes, runs by outcome, and whether it is overdue; each repository's size.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RunRecord } from '../history/journal.js';
+
+export interface Metrics {
+  observe(run: RunRecord): void;
+  /** The last success, duration and bytes of each job from the history (the counters start at zero). */
+  restore(runs: RunRecord[]): void;
+  setOverdue(app: string, periodicity: string, overdue: boolean): void;
+  setRepositorySize(repository: string, bytes: number): void;
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+export async function createMetrics(): Promise<Metrics> {
+  const { Counter, Gauge, Registry } = await import('prom-client');
+  const registry = new Registry();
+  const labelNames = ['app', 'periodicity'] as const;
+  const lastSuccess = new Gauge({
+    name: 'strongbox_last_success_timestamp_seconds',
+    help: 'When the last successful backup ended (Unix time)',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Gauge({
+    name: 'strongbox_last_run_duration_seconds',
+    help: 'How long the last backup run took',
+    labelNames,
+    registers: [registry],
+  });
+  const added = new Gauge({
+    name: 'strongbox_last_run_added_bytes',
+    help: 'Bytes the last backup run added to the repository',
+    labelNames,
+    registers: [registry],
+  });
+  const runs = new Counter({
+    name: 'strongbox_runs_total',
+    help: 'Backup runs by outcome since the daemon started',
+    labelNames: [...labelNames, 'outcome'],
+    registers: [registry],
+  });
+  const overdue = new Gauge({
+    name: 'strongbox_overdue',
+    help: "1 when the periodicity's newest snapshot is older than allowed (or missing)",
+    labelNames,
+    registers: [registry],
+  });
+  const size = new Gauge({
+    name: 'strongbox_repository_size_bytes',
+    help: "What the repository's packs take in storage",
+    labelNames: ['repository'],
+    registers: [registry],
+  });
+  const last = (r: RunRecord) => {
+    const l = { app: r.app, periodicity: r.periodicity };
+    duration.set(l, r.durationMs / 1000);
+    if (r.bytes) added.set(l, r.bytes.added);
+    if (r.outcome === 'ok' || r.outcome === 'incomplete' || r.outcome === 'hook-failed')
+      lastSuccess.set(l, Date.parse(r.endedAt) / 1000);
+  };
+  return {
+    observe(r) {
+      last(r);
+      runs.inc({ app: r.app, periodicity: r.periodicity, outcome: r.outcome });
+    },
+    restore: (list) => list.forEach(last),
+    setOverdue: (app, periodicity, o) => overdue.set({ app, periodicity }, o ? 1 : 0),
+    setRepositorySize: (repository, bytes) => size.set({ repository }, bytes),
+    render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+  };
+}
+
+export interface Listener {
+  /** The address it listens on (HOST:PORT; the port chosen when 0 was asked). */
+  address: string;
+  close(): Promise<void>;
+}
+
+/** Listens on HOST:PORT for GET /healthz (JSON from `health`) and GET /metrics; anything else is 404. */
+export async function serveMetrics(
+  listen: string,
+  metrics: Metrics,
+  health: () => Record<string, unknown>,
+): Promise<Listener> {
+  const at = listen.lastIndexOf(':');
+  const host = listen.slice(0, at).replace(/^\[|\]$/g, '');
+  const port = Number(listen.slice(at + 1));
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...health() }));
+    } else if (path === '/metrics') {
+      metrics.render().then(
+        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+        (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
+      );
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  return {
+    address: `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

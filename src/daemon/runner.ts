@@ -1,0 +1,101 @@
+// One daemon run: an app backup through the operations layer (never the CLI), in its own context whose signal the
+// daemon aborts on shutdown, turned into a run-history record with its outcome, duration, bytes and warnings.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Only } from '../app/backup.js';
+import { type Clock, monotonicMs } from '../clock.js';
+import type { AppConfig, Config } from '../config/schema.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
+import type { OpEvent } from '../events.js';
+import { HISTORY_VERSION, type RunRecord, type RunTrigger } from '../history/journal.js';
+import { backupApps } from '../ops/backup-app.js';
+import { withContext } from '../ops/context.js';
+import type { RepoChoice } from '../ops/target.js';
+import type { Periodicity } from '../repository/snapshot.js';
+
+export interface RunRequest {
+  app: AppConfig;
+  periodicity: Periodicity;
+  trigger: RunTrigger;
+  slot?: number;
+  only?: Only;
+}
+
+export interface RunEnv {
+  cfg: Config;
+  choice: RepoChoice;
+  clock: Clock;
+  signal: AbortSignal;
+  /** How long to wait for a forget/prune holding the repository (ms). */
+  lockWaitMs?: number;
+}
+
+const FIRST_WARNINGS = 3;
+
+export async function runBackup(req: RunRequest, env: RunEnv): Promise<RunRecord> {
+  const started = env.clock.now();
+  const t0 = monotonicMs();
+  const warnings: string[] = [];
+  let count = 0;
+  const emit = (e: OpEvent) => {
+    if (e.type !== 'warning') return;
+    count++;
+    if (warnings.length < FIRST_WARNINGS) warnings.push(e.message);
+  };
+  const base = {
+    v: HISTORY_VERSION,
+    id: randomUUID(),
+    app: req.app.id,
+    periodicity: req.periodicity,
+    trigger: req.trigger,
+    ...(req.slot !== undefined ? { slot: new Date(req.slot).toISOString() } : {}),
+    host: hostname(),
+    startedAt: new Date(started).toISOString(),
+  } as const;
+  const end = () => ({
+    endedAt: new Date(env.clock.now()).toISOString(),
+    durationMs: Math.round(monotonicMs() - t0),
+    events: { warnings: count, firstWarnings: warnings },
+  });
+  try {
+    const input = {
+      apps: [req.app],
+      periodicity: req.periodicity,
+      ...(req.only ? { only: req.only } : {}),
+      ...(env.lockWaitMs !== undefined ? { lockWaitMs: env.lockWaitMs } : {}),
+    };
+    const res = await withContext({ signal: env.signal, clock: env.clock, emit }, (ctx) =>
+      backupApps(env.choice, env.cfg, input, ctx),
+    );
+    const report = res.apps[0];
+    const r = report.result;
+    const s = r?.snapshot.summary;
+    return {
+      ...base,
+      ...end(),
+      outcome: report.outcome,
+      ...(r
+        ? {
+            snapshot: r.id,
+            bytes: {
+              total: (s?.bytes ?? 0) + (s?.databaseBytes ?? 0),
+              added: s?.dataAdded ?? 0,
+              stored: s?.dataAddedPacked ?? 0,
+            },
+          }
+        : {}),
+      ...(res.error ? { error: { code: res.error.code, message: res.error.message } } : {}),
+    };
+  } catch (e) {
+    const err = isStrongboxError(e)
+      ? e
+      : new StrongboxError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
+    const cancelled = env.signal.aborted || err.code === 'INTERRUPTED';
+    return {
+      ...base,
+      ...end(),
+      outcome: cancelled ? 'cancelled' : 'failed',
+      error: { code: err.code, message: err.message },
+    };
+  }
+}
