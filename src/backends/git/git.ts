@@ -1,0 +1,220 @@
+// The git backend: a repository's objects as files in one branch of a git repository, written through a local
+// cache repository with git's plumbing commands (docs/design/git-backend.md).
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { StrongboxError } from '../../errors.js';
+import { childEnv } from '../../util/child-env.js';
+import { Scope } from '../../util/scope.js';
+import { BackendError, type Backend, type FileInfo, type FileType, type Handle } from '../backend.js';
+import { checkHandle, checkRange, checkRangeShape, checkType, type Range } from '../checks.js';
+import { alreadyExists, isAlreadyExistsError, isNotFoundError, isPermanentError, notFound } from '../errors.js';
+import { objectPath, TYPE_DIRS } from '../layout.js';
+import { cleanCache, dropOwnRef } from './cache.js';
+import { gitError } from './errors.js';
+import { parseGitLocation } from './location.js';
+import {
+  DEFAULT_MAX_FILE_MIB, DEFAULT_TIMEOUT_SECONDS, DEFAULT_USERNAME, DEFAULT_WARN_SIZE_MIB, type GitOptions,
+} from './options.js';
+import { createGitRunner } from './run.js';
+import { GitStore } from './store.js';
+
+const MiB = 1024 * 1024;
+
+/** A git backend adds what `status` needs to warn about a repository outgrowing its provider. */
+export interface GitBackend extends Backend {
+  /** Bytes of all objects as of the last listing, and the size `status` should warn above. */
+  storageSize(): { bytes: number; warnBytes: number };
+}
+
+/** Where the cache of a location lives unless the option cacheDir says. */
+export function defaultCacheDir(key: string, env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  return join(base, 'strongbox', 'git', createHash('sha256').update(key).digest('hex').slice(0, 16));
+}
+
+/** shell-quotes one word for GIT_SSH_COMMAND (which git runs through the shell). */
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The environment and -c settings git runs with: no strongbox secrets, never a prompt, the commits' author, the
+ * token (if any) in STRONGBOX_GIT_TOKEN with a credential helper that prints it, ssh with the configured key.
+ */
+function gitEnvironment(options: GitOptions, env: NodeJS.ProcessEnv, location: string): { env: NodeJS.ProcessEnv; config: string[] } {
+  const name = options.authorName ?? 'strongbox';
+  const email = options.authorEmail ?? 'strongbox@localhost';
+  const extra: Record<string, string | undefined> = {
+    GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: undefined, SSH_ASKPASS: undefined, LC_ALL: 'C', LANGUAGE: undefined,
+    GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email,
+    GIT_DIR: undefined, GIT_WORK_TREE: undefined, GIT_INDEX_FILE: undefined, GIT_OBJECT_DIRECTORY: undefined,
+  };
+  const config: string[] = [];
+  if (options.tokenEnv !== undefined) {
+    const token = env[options.tokenEnv];
+    if (!token) {
+      throw new StrongboxError('CONFIG', `the option tokenEnv of ${location} names ${options.tokenEnv}, which is not set (or empty): export the access token in it`);
+    }
+    extra[options.tokenEnv] = undefined;
+    extra.STRONGBOX_GIT_TOKEN = token;
+    extra.STRONGBOX_GIT_USERNAME = options.username ?? DEFAULT_USERNAME;
+    // The helper's text names the variables, never the token; the empty helper first drops the user's own.
+    config.push('credential.helper=',
+      'credential.helper=!f() { test "$1" = get && printf \'username=%s\\npassword=%s\\n\' "$STRONGBOX_GIT_USERNAME" "$STRONGBOX_GIT_TOKEN"; }; f');
+  }
+  if (options.identityFile !== undefined || options.knownHostsFile !== undefined) {
+    const ssh = ['ssh', '-o', 'BatchMode=yes'];
+    if (options.identityFile !== undefined) ssh.push('-o', 'IdentitiesOnly=yes', '-i', shq(options.identityFile));
+    if (options.knownHostsFile !== undefined) ssh.push('-o', `UserKnownHostsFile=${shq(options.knownHostsFile)}`, '-o', 'StrictHostKeyChecking=yes');
+    extra.GIT_SSH_COMMAND = ssh.join(' ');
+  }
+  return { env: childEnv(extra, env), config };
+}
+
+export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.ProcessEnv = process.env): GitBackend {
+  const target = parseGitLocation(rest, options.branch);
+  const location = target.display;
+  const gitDir = options.cacheDir ?? defaultCacheDir(`${target.url}#${target.branch}`, env);
+  const closing = new AbortController();
+  const scope = new Scope(closing.signal);
+  const setup = gitEnvironment(options, env, location);
+  const git = createGitRunner(gitDir, setup.env, scope, setup.config);
+  const ref = `refs/strongbox/${process.pid}-${randomBytes(6).toString('hex')}`;
+  const maxObject = (options.maxFileMiB ?? DEFAULT_MAX_FILE_MIB) * MiB;
+  const store = new GitStore(git, target, {
+    gitDir, ref, location, timeoutMs: (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    exists: (path) => alreadyExists(handleOf(path), location),
+  });
+
+  let ready: Promise<void> | undefined;
+  /** The cache exists (made on first use) and the refs of this host's dead processes are gone. */
+  const prepare = () => (ready ??= (async () => {
+    try {
+      await mkdir(gitDir, { recursive: true, mode: 0o700 });
+      await git.run(['init', '--quiet', '--bare']);
+      await cleanCache(git);
+    } catch (err) {
+      ready = undefined;
+      throw gitError(err, 'prepare the cache repository for', `${location} (cache ${gitDir})`);
+    }
+  })());
+  let closed = false;
+
+  const handleOf = (path: string): Handle => {
+    if (path === 'config') return { type: 'config', name: 'config' };
+    const [dir, ...rest] = path.split('/');
+    const type = (Object.keys(TYPE_DIRS) as (keyof typeof TYPE_DIRS)[]).find((t) => TYPE_DIRS[t] === dir) ?? 'data';
+    return { type, name: rest[rest.length - 1] };
+  };
+
+  async function find(h: Handle): Promise<{ oid: string; size: number }> {
+    await prepare();
+    const e = await store.lookup(objectPath(h), true).catch((err) => { throw gitError(err, 'fetch', location); });
+    if (e === undefined) throw notFound(h, location);
+    return e;
+  }
+
+  const backend: GitBackend = {
+    location,
+    capabilities: {
+      atomicCreate: true, consistentListing: true, connections: 4, rangeReads: false, persistent: true,
+      maxObjectSize: maxObject,
+    },
+
+    async create() {
+      await prepare();
+      if (target.localPath === undefined) return void (await store.fetch()); // the provider makes the repository
+      try {
+        await mkdir(target.localPath, { recursive: true });
+        await git.run(['init', '--quiet', '--bare', target.localPath], { env: { GIT_DIR: target.localPath } });
+      } catch (err) {
+        throw gitError(err, 'create the bare repository', location);
+      }
+    },
+
+    async save(h, data, opts = {}) {
+      checkHandle(h, location);
+      if (data.byteLength > maxObject) {
+        throw new BackendError('permanent', `cannot save ${h.type}/${h.name} (${(data.byteLength / MiB).toFixed(1)} MiB) to ${location}: `
+          + `objects may be at most ${maxObject / MiB} MiB there (option maxFileMiB; GitHub refuses files over 100 MB)`);
+      }
+      if (closed) throw new BackendError('permanent', `the backend for ${location} is closed`);
+      await prepare();
+      let oid: string;
+      try {
+        oid = (await git.run(['hash-object', '-w', '--stdin'], { input: data })).toString('utf8').trim();
+      } catch (err) {
+        throw gitError(err, `save ${h.type}/${h.name}`, location);
+      }
+      await store.put(objectPath(h), { oid, size: data.byteLength }, !!opts.exclusive);
+    },
+
+    async load(h, range?: Range) {
+      checkHandle(h, location);
+      if (range !== undefined) checkRangeShape(h, range, location);
+      const e = await find(h);
+      if (range !== undefined) checkRange(h, range, e.size, location);
+      let data: Buffer;
+      try {
+        data = await git.run(['cat-file', 'blob', e.oid]);
+      } catch (err) {
+        throw gitError(err, `load ${h.type}/${h.name}`, location);
+      }
+      if (range === undefined) return data;
+      return Buffer.from(data.subarray(range.offset, range.offset + range.length));
+    },
+
+    async stat(h) {
+      checkHandle(h, location);
+      return { name: h.type === 'config' ? 'config' : h.name, size: (await find(h)).size };
+    },
+
+    async *list(type: FileType): AsyncIterable<FileInfo> {
+      checkType(type, location);
+      await prepare();
+      const prefix = type === 'config' ? 'config' : `${TYPE_DIRS[type]}/`;
+      let entries;
+      try {
+        entries = await store.entries(prefix);
+      } catch (err) {
+        throw gitError(err, `list ${type} objects`, location);
+      }
+      for (const [path, e] of entries) {
+        if (type === 'config' && path !== 'config') continue;
+        const name = path.slice(path.lastIndexOf('/') + 1);
+        // Only the layout's own paths: data/<2 hex>/<name>, <dir>/<name>; anything else was put there by hand.
+        const depth = path.split('/').length;
+        if (type === 'data' ? depth !== 3 || path.split('/')[1] !== name.slice(0, 2) : type !== 'config' && depth !== 2) continue;
+        if (name.startsWith('.')) continue;
+        yield { name, size: e.size };
+      }
+    },
+
+    async remove(h) {
+      checkHandle(h, location);
+      await prepare();
+      store.remove(objectPath(h));
+    },
+
+    storageSize: () => ({ bytes: store.size(), warnBytes: (options.warnSizeMiB ?? DEFAULT_WARN_SIZE_MIB) * MiB }),
+    isNotFound: isNotFoundError,
+    isAlreadyExists: isAlreadyExistsError,
+    isPermanent: isPermanentError,
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (ready !== undefined) {
+          await ready;
+          await store.flush();
+          await dropOwnRef(git, ref, store.rewrites > 0);
+        }
+      } finally {
+        closing.abort();
+        scope.close();
+      }
+    },
+  };
+  return backend;
+}
