@@ -35,6 +35,11 @@ export interface StoreSettings {
 /** At most this many bytes of new objects go into one push (GitHub refuses pushes over 2 GB). */
 const BATCH_BYTES = 512 * 1024 * 1024;
 const MAX_ATTEMPTS = 30;
+/**
+ * A push that lost the race: the lease was stale (another host pushed since our fetch), or the server found the
+ * branch taken or locked by a push landing at the same moment.
+ */
+const STALE = /\[rejected\] \((stale info|fetch first|non-fast-forward)\)|cannot lock ref|failed to update ref|reference already exists/;
 
 export class GitStore {
   private tip: string | null = null;
@@ -203,7 +208,7 @@ export class GitStore {
       await this.git.run(['push', '--porcelain', '--quiet', `--force-with-lease=refs/heads/${branch}:${this.tip ?? ''}`, url,
         `${commit}:refs/heads/${branch}`], { timeoutMs: this.s.timeoutMs });
     } catch (err) {
-      if (err instanceof GitFailure && /\[rejected\] \((stale info|fetch first|non-fast-forward)\)/.test(err.stdout)) return false;
+      if (err instanceof GitFailure && (STALE.test(err.stdout) || STALE.test(err.stderr))) return false;
       throw err;
     }
     await this.git.run(['update-ref', this.s.ref, commit]);
