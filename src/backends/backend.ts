@@ -56,6 +56,8 @@ export interface BackendCapabilities {
    * pack size that could make a larger pack.
    */
   maxObjectSize?: number;
+  /** Bytes above which the store's owner should be warned (a git provider's repository size guidance): `status` does. */
+  warnSize?: number;
 }
 
 export interface SaveOptions {

@@ -22,12 +22,6 @@ import { GitStore } from './store.js';
 
 const MiB = 1024 * 1024;
 
-/** A git backend adds what `status` needs to warn about a repository outgrowing its provider. */
-export interface GitBackend extends Backend {
-  /** Bytes of all objects as of the last listing, and the size `status` should warn above. */
-  storageSize(): { bytes: number; warnBytes: number };
-}
-
 /** Where the cache of a location lives unless the option cacheDir says. */
 export function defaultCacheDir(key: string, env: NodeJS.ProcessEnv): string {
   const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
@@ -71,7 +65,7 @@ function gitEnvironment(options: GitOptions, env: NodeJS.ProcessEnv, location: s
   return { env: childEnv(extra, env), config };
 }
 
-export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.ProcessEnv = process.env): GitBackend {
+export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.ProcessEnv = process.env): Backend {
   const target = parseGitLocation(rest, options.branch);
   const location = target.display;
   const gitDir = options.cacheDir ?? defaultCacheDir(`${target.url}#${target.branch}`, env);
@@ -114,11 +108,11 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
     return e;
   }
 
-  const backend: GitBackend = {
+  const backend: Backend = {
     location,
     capabilities: {
       atomicCreate: true, consistentListing: true, connections: 4, rangeReads: false, persistent: true,
-      maxObjectSize: maxObject,
+      maxObjectSize: maxObject, warnSize: (options.warnSizeMiB ?? DEFAULT_WARN_SIZE_MIB) * MiB,
     },
 
     async create() {
@@ -196,7 +190,6 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
       store.remove(objectPath(h));
     },
 
-    storageSize: () => ({ bytes: store.size(), warnBytes: (options.warnSizeMiB ?? DEFAULT_WARN_SIZE_MIB) * MiB }),
     isNotFound: isNotFoundError,
     isAlreadyExists: isAlreadyExistsError,
     isPermanent: isPermanentError,

@@ -79,13 +79,6 @@ export class GitStore {
     return [...this.files].filter(([p]) => p.startsWith(prefix) && !this.removing.has(p));
   }
 
-  /** Total size of the objects under the given top-level paths, as of the last fetch or push. */
-  size(): number {
-    let n = 0;
-    for (const e of this.files.values()) n += e.size;
-    return n;
-  }
-
   /** Queues an object already written to the cache; resolves once a push holding it has landed. */
   put(path: string, entry: Entry, exclusive: boolean): Promise<void> {
     return new Promise((resolve, reject) => {
