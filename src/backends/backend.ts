@@ -86,7 +86,7 @@ export interface Backend {
   /**
    * Remove an object; removing a missing object is not an error. A backend may queue removals (git batches them
    * into one commit): a queued removal is effective for this backend's own load, stat and list at once, and
-   * reaches the storage by the next save or list, or close() at the latest (which fails if it cannot send it).
+   * reaches the storage with the next save, or by close() at the latest (which fails if it cannot send it).
    */
   remove(h: Handle): Promise<void>;
   /**

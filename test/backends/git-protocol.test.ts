@@ -73,14 +73,16 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     await a.save(lock('l'), bytes(5));
     const before = commitsOf(remote).length;
     await a.remove(lock('l'));
-    await collect(a.list('lock')); // sends the queued removal
+    expect(await collect(a.list('lock'))).toEqual([]); // gone for this process, still queued
+    expect(commitsOf(remote)).toHaveLength(before);
+    await a.save(lock('m'), bytes(5)); // sends the queued removal with it
     expect(commitsOf(remote)).toHaveLength(before + 1);
     for (let i = 0; i < 3; i++) await a.remove(data(`d${i}`));
     expect(commitsOf(remote)).toHaveLength(before + 1); // queued, not sent yet
     await a.close();
     const commits = commitsOf(remote);
     expect(commits).toHaveLength(1);
-    expect(pathsOf(remote).sort()).toEqual([3, 4].map((i) => dataPath(data(`d${i}`))).sort());
+    expect(pathsOf(remote).sort()).toEqual([...[3, 4].map((i) => dataPath(data(`d${i}`))), `locks/${lock('m').name}`].sort());
   });
 
   it('a host whose tip predates another host\'s history rewrite replays only its own change: removed objects stay removed', async () => {

@@ -70,12 +70,13 @@ export class GitStore {
     return this.removing.has(path) ? undefined : this.files.get(path);
   }
 
-  /** Every path under `prefix`, after sending what is queued and fetching (a consistent listing). */
+  /**
+   * Every path under `prefix`, fetched first: every save that resolved is in it, this process's queued removals are
+   * left out. Listing does not send the queue, so that a command's removals and its lock's removal, queued around
+   * its listings, still go out in one commit.
+   */
   async entries(prefix: string): Promise<[string, Entry][]> {
-    await this.serial(async () => {
-      await this.drain();
-      await this.fetch();
-    });
+    await this.serial(() => this.fetch());
     return [...this.files].filter(([p]) => p.startsWith(prefix) && !this.removing.has(p));
   }
 
