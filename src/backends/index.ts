@@ -46,7 +46,7 @@ export const DRIVERS: readonly BackendDriver[] = [
   }),
   defineDriver({
     scheme: 'git', syntax: GIT_SYNTAX, options: gitOptionsSchema,
-    open: async (rest, options, ctx) => (await import('./git/git.js')).openGitBackend(rest, options, ctx.env),
+    open: async (rest, options, ctx) => (await import('./git/git.js')).openGitBackend(rest, options, ctx.env, ctx.signal),
   }),
 ];
 
@@ -60,6 +60,8 @@ export interface OpenOptions {
   options?: Record<string, unknown>;
   /** Environment for credentials (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The operation's signal (see OpenContext). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -101,7 +103,7 @@ export function checkBackendOptions(location: string, options: Record<string, un
 async function openBare(location: string, opts: OpenOptions): Promise<Backend> {
   const { driver, rest } = driverFor(location);
   const options = checkBackendOptions(location, opts.options);
-  return driver.open(rest, options, { location, env: opts.env ?? process.env });
+  return driver.open(rest, options, { location, env: opts.env ?? process.env, signal: opts.signal });
 }
 
 function openMemory(name: string): Backend {

@@ -32,6 +32,8 @@ export function gitError(err: unknown, op: string, location: string): BackendErr
   if (!(err instanceof GitFailure)) {
     return new BackendError('transient', `cannot ${op} at ${location}: ${e?.message ?? String(err)}`, { cause: err });
   }
+  // Cancelled (or closed): retrying would only be refused again.
+  if (err.cancelled) return new BackendError('permanent', `cannot ${op} at ${location}: ${err.message}`, { cause: err });
   const text = `${err.stderr}\n${err.stdout}`;
   const protectedBranch = protectionAdvice(text);
   if (protectedBranch) return new BackendError('permanent', `cannot ${op} at ${location}: ${protectedBranch}`, { cause: err, detail: protectedBranch });

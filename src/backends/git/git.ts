@@ -65,12 +65,16 @@ function gitEnvironment(options: GitOptions, env: NodeJS.ProcessEnv, location: s
   return { env: childEnv(extra, env), config };
 }
 
-export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.ProcessEnv = process.env): Backend {
+/**
+ * `signal` is the operation's: its abort kills every git command at once, and close() then sends nothing more
+ * (queued removals are lost as in a crash: unreferenced data and a lock that goes stale).
+ */
+export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Backend {
   const target = parseGitLocation(rest, options.branch);
   const location = target.display;
   const gitDir = options.cacheDir ?? defaultCacheDir(`${target.url}#${target.branch}`, env);
   const closing = new AbortController();
-  const scope = new Scope(closing.signal);
+  const scope = new Scope(signal === undefined ? closing.signal : AbortSignal.any([closing.signal, signal]));
   const setup = gitEnvironment(options, env, location);
   const git = createGitRunner(gitDir, setup.env, scope, setup.config);
   const ref = `refs/strongbox/${process.pid}-${randomBytes(6).toString('hex')}`;
@@ -198,7 +202,7 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
       if (closed) return;
       closed = true;
       try {
-        if (ready !== undefined) {
+        if (ready !== undefined && !scope.signal.aborted) {
           await ready;
           await store.flush();
           await dropOwnRef(git, ref, store.rewrites > 0);

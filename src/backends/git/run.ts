@@ -18,9 +18,10 @@ const BASE_CONFIG = [
 /** A git command that failed: its exit status (null when killed) and the last of what it said on stderr. */
 export class GitFailure extends Error {
   constructor(readonly command: string, readonly status: number | null, readonly stderr: string, readonly timedOut = false,
-    readonly stdout = '') {
+    readonly stdout = '', readonly cancelled = false) {
     const said = stderr.trim().split('\n').slice(-4).join(' | ').slice(-800);
-    super(timedOut ? `git ${command} timed out` : `git ${command} ${status === null ? 'was killed' : `exited with status ${status}`}${said ? `: ${said}` : ''}`);
+    super(cancelled ? `git ${command} was stopped: the operation was cancelled`
+      : timedOut ? `git ${command} timed out` : `git ${command} ${status === null ? 'was killed' : `exited with status ${status}`}${said ? `: ${said}` : ''}`);
     this.name = 'GitFailure';
   }
 }
@@ -55,7 +56,7 @@ export function createGitRunner(gitDir: string, env: NodeJS.ProcessEnv, scope: S
     run(args, opts = {}) {
       return new Promise((resolve, reject) => {
         const name = args[0];
-        if (scope.signal.aborted) return reject(new GitFailure(name, null, 'cancelled'));
+        if (scope.signal.aborted) return reject(new GitFailure(name, null, '', false, '', true));
         const child = spawn('git', [...configArgs, ...args], {
           env: { ...env, GIT_DIR: gitDir, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'],
         });
@@ -80,7 +81,7 @@ export function createGitRunner(gitDir: string, env: NodeJS.ProcessEnv, scope: S
           clearTimeout(timer);
           const stdout = Buffer.concat(out);
           if (code === 0 && !timedOut) resolve(stdout);
-          else reject(new GitFailure(name, code, redact(stderr), timedOut, redact(stdout.toString('utf8'))));
+          else reject(new GitFailure(name, code, redact(stderr), timedOut, redact(stdout.toString('utf8')), scope.signal.aborted));
         });
         child.stdin.on('error', () => {}); // a command that exits early is reported by its status
         child.stdin.end(opts.input ?? '');
