@@ -9,6 +9,7 @@ import { restic, strongbox, tarZstd, type Contender } from './contenders.js';
 import { cancelMarkdown, cancelSection, STOP_TARGET_MS, UNDER_WAY_BYTES } from './cancel.js';
 import { databaseSection, dbMarkdown } from './database.js';
 import { DEFAULT_SEED, generateWebroot } from './generate-webroot.js';
+import { gitSizeMarkdown, gitSizeSection } from './git-size.js';
 import { measure } from './measure.js';
 import { buildRows, toMarkdown } from './report.js';
 import { ensureTools, versionOf } from './tools.js';
@@ -27,6 +28,8 @@ const config = {
   sections: (env.BENCH_SECTIONS ?? 'files,db,cancel').split(','),
   dbSizeMb: Number(env.BENCH_DB_MB ?? 650),
   cancelGib: Number(env.BENCH_CANCEL_GB ?? 2),
+  gitSizeMb: Number(env.BENCH_GIT_MB ?? 100),
+  gitDays: Number(env.BENCH_GIT_DAYS ?? 30),
 };
 const password = env.BENCH_PASSWORD ?? 'strongbox-bench-password';
 const warnings: string[] = [];
@@ -142,6 +145,22 @@ async function main(): Promise<void> {
     json.cancel = cancel;
     log(`\n${context}\n\n${table}`);
     if (config.strict && cancel.rows.some((r) => !r.met)) warn('BENCH_STRICT=1: cancellation targets missed');
+  }
+  if (config.sections.includes('git')) {
+    if (!command) throw new Error('the git section needs strongbox (unset BENCH_ONLY_PEERS)');
+    log(`\ngit section: ${config.gitDays} daily backups of a ${config.gitSizeMb} MiB webroot with ~1% churn, into git: and a local directory`);
+    const git = await gitSizeSection({
+      work, strongbox: command, password, sizeMb: config.gitSizeMb, days: config.gitDays, seed: config.seed, log,
+    });
+    const table = gitSizeMarkdown(git);
+    const context = `webroot ${config.gitSizeMb} MiB (seed ${config.seed}), ${config.gitDays} daily backups (mutate-webroot: ~1% of files`
+      + ` edited, a fifth as many added, a tenth removed each day), then forget --keep-daily 7 --prune; ${versionOf(['git', '--version'])};`
+      + ` ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`;
+    md += `\n## git repository size\n\n${context}\n\n${table}`;
+    json.git = git;
+    log(`\n${context}\n\n${table}`);
+    if (!config.keep) rmSync(join(work, 'git-size'), { recursive: true, force: true });
+    if (config.strict && !git.met) warn('BENCH_STRICT=1: git size target missed');
   }
   md += warnings.map((w) => `\nWARNING: ${w}`).join('') + '\n';
   json.warnings = warnings;
