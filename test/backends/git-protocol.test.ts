@@ -1,8 +1,9 @@
 // The git backend's commit protocol on a local bare repository, with two caches as two hosts: concurrent pushes
 // are replayed and both land, exclusive creates are atomic across hosts, removals are batched and rewrite history
 // (and a host with a stale tip never brings removed objects back), and provider limits are enforced.
-import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Backend, Handle } from '../../src/backends/backend.js';
@@ -140,6 +141,28 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     expect(b.isPermanent(err)).toBe(true);
     expect(String(err)).toContain(`git:${notRepo}#main`);
     expect(String(err)).toMatch(/no git repository there/);
+  });
+
+  it('cleans what killed processes left in the cache: their refs and old index files, not a live process\'s', async () => {
+    const a = host('a');
+    await a.save(data('x'), bytes(3));
+    const cache = place.cache('a');
+    const tip = gitIn(cache, ['rev-list', '-1', '--all']);
+    const deadPid = spawnSync('true').pid!;
+    gitIn(cache, ['update-ref', `refs/strongbox/${deadPid}-0a`, tip]);
+    gitIn(cache, ['update-ref', `refs/strongbox/${process.ppid}-0b`, tip]);
+    const old = join(cache, 'strongbox-index-0123');
+    const fresh = join(cache, 'strongbox-index-4567');
+    await writeFile(old, 'x');
+    await writeFile(fresh, 'x');
+    await utimes(old, new Date(0), new Date(0));
+    const b = host('a'); // another process on this host, same cache
+    await collect(b.list('data'));
+    const refs = gitIn(cache, ['for-each-ref', '--format=%(refname)', 'refs/strongbox/']);
+    expect(refs).not.toContain(`${deadPid}-0a`);
+    expect(refs).toContain(`${process.ppid}-0b`);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
   });
 
   it('uses the branch of the location and leaves the others alone', async () => {

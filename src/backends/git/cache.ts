@@ -1,6 +1,12 @@
-// Keeping the cache repository from growing without end: the refs of this host's processes that died without
-// closing are removed when a process opens it, and after a history rewrite the objects no ref reaches are dropped.
+// Keeping the cache repository from growing without end: the refs and index files of this host's processes that
+// died without closing are removed when a process opens it, and after a history rewrite unreachable objects go.
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { systemClock } from '../../clock.js';
 import type { GitRunner } from './run.js';
+
+/** A commit is built in its index file within seconds; one this old was left by a killed process. */
+const INDEX_MAX_AGE_MS = 60 * 60_000;
 
 const OWN_REF = /^refs\/strongbox\/(\d+)-[0-9a-f]+$/;
 
@@ -13,8 +19,17 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Deletes refs/strongbox/<pid>-… of processes that no longer exist (killed before they could close). */
-export async function cleanCache(git: GitRunner): Promise<void> {
+/**
+ * Deletes refs/strongbox/<pid>-… of processes that no longer exist (killed before they could close), and index
+ * files (strongbox-index-…) older than an hour.
+ */
+export async function cleanCache(git: GitRunner, gitDir: string): Promise<void> {
+  for (const name of await readdir(gitDir)) {
+    if (!name.startsWith('strongbox-index-')) continue;
+    const path = join(gitDir, name);
+    const st = await stat(path).catch(() => undefined);
+    if (st !== undefined && systemClock.now() - st.mtimeMs > INDEX_MAX_AGE_MS) await rm(path, { force: true });
+  }
   const refs = (await git.run(['for-each-ref', '--format=%(refname)', 'refs/strongbox/'])).toString('utf8').split('\n');
   const dead = refs.filter((r) => {
     const m = OWN_REF.exec(r);

@@ -50,7 +50,7 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
     try {
       await mkdir(gitDir, { recursive: true, mode: 0o700 });
       await git.run(['init', '--quiet', '--bare']);
-      await cleanCache(git);
+      await cleanCache(git, gitDir);
     } catch (err) {
       ready = undefined;
       throw gitError(err, 'prepare the cache repository for', `${location} (cache ${gitDir})`);
