@@ -69,6 +69,26 @@ describe.skipIf(!haveGit())('git backend: credentials, environment, cancellation
     expect(env).toMatch(/^GIT_AUTHOR_NAME=Backup Bot$/m);
   });
 
+  it('says so when git is not installed (permanent)', async () => {
+    const b = openGitBackend(place.bare(), { cacheDir: place.cache('a') }, { PATH: join(place.dir, 'no-bin') });
+    const err = await rejection(collect(b.list('snapshot')));
+    await b.close();
+    expect(b.isPermanent(err)).toBe(true);
+    expect(String(err)).toMatch(/git is not installed or not on PATH/);
+  });
+
+  it('kills a fetch that outlives timeoutSeconds and reports it as transient (the retry layer tries again)', async () => {
+    const ssh = join(place.dir, 'stalling-ssh');
+    await writeFile(ssh, '#!/bin/sh\nexec sleep 5\n');
+    await chmod(ssh, 0o755);
+    const b = openGitBackend('ssh://nobody@127.0.0.1:1/r.git', { cacheDir: place.cache('a'), timeoutSeconds: 1 },
+      { ...process.env, GIT_SSH_COMMAND: ssh });
+    const err = await rejection(collect(b.list('lock')));
+    await b.close();
+    expect(b.isPermanent(err)).toBe(false);
+    expect(String(err)).toContain('cannot fetch at git:ssh://nobody@127.0.0.1:1/r.git#main: git fetch timed out');
+  });
+
   it('after the operation is cancelled, refuses at once (permanent, no retries) and close() sends nothing', async () => {
     const remote = place.bare();
     const abort = new AbortController();
