@@ -10,7 +10,8 @@ import { checkHandle, checkRange, checkRangeShape, checkType, type Range } from 
 import { alreadyExists, isAlreadyExistsError, isNotFoundError, isPermanentError, notFound } from '../errors.js';
 import { objectPath, TYPE_DIRS } from '../layout.js';
 import { cleanCache, dropOwnRef } from './cache.js';
-import { gitEnvironment } from './environment.js';
+import { buildsSshCommand, gitEnvironment } from './environment.js';
+import { endSshConnection, sshControlDir } from './ssh-mux.js';
 import { gitError } from './errors.js';
 import { parseGitLocation } from './location.js';
 import { DEFAULT_MAX_FILE_MIB, DEFAULT_TIMEOUT_SECONDS, DEFAULT_WARN_SIZE_MIB, type GitOptions } from './options.js';
@@ -35,7 +36,8 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
   const gitDir = options.cacheDir ?? defaultCacheDir(`${target.url}#${target.branch}`, env);
   const closing = new AbortController();
   const scope = new Scope(signal === undefined ? closing.signal : AbortSignal.any([closing.signal, signal]));
-  const setup = gitEnvironment(options, env, location);
+  const mux = buildsSshCommand(options) && target.localPath === undefined && !/^https?:/i.test(target.url) ? sshControlDir() : undefined;
+  const setup = gitEnvironment(options, env, location, mux?.socket);
   const git = createGitRunner(gitDir, setup.env, scope, setup.config);
   const ref = `refs/strongbox/${process.pid}-${randomBytes(6).toString('hex')}`;
   const maxObject = (options.maxFileMiB ?? DEFAULT_MAX_FILE_MIB) * MiB;
@@ -170,6 +172,7 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
       } finally {
         closing.abort();
         scope.close();
+        if (mux !== undefined) await endSshConnection(mux);
       }
     },
   };
