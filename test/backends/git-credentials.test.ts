@@ -17,7 +17,7 @@ describe.skipIf(!haveGit())('git backend: credentials, environment, cancellation
   });
   afterEach(() => place.cleanup());
 
-  it('sends the token from tokenEnv to an https server as Basic credentials, and puts it in no message', async () => {
+  it('sends the token from tokenEnv to an https server as Basic credentials, and puts it in no message, traces or not', async () => {
     const seen: string[] = [];
     const server: Server = createServer((req, res) => {
       const auth = req.headers.authorization;
@@ -32,13 +32,14 @@ describe.skipIf(!haveGit())('git backend: credentials, environment, cancellation
     try {
       const port = (server.address() as { port: number }).port;
       const b = openGitBackend(`http://127.0.0.1:${port}/me/backups.git`, { tokenEnv: 'MY_GIT_TOKEN', cacheDir: place.cache('a') },
-        { ...process.env, MY_GIT_TOKEN: TOKEN });
+        { ...process.env, MY_GIT_TOKEN: TOKEN, GIT_CURL_VERBOSE: '1', GIT_TRACE_CURL: '1' });
       const err = await rejection(collect(b.list('snapshot')));
       await b.close();
       expect(seen.length).toBeGreaterThan(0);
       expect(Buffer.from(seen[0].replace(/^Basic /, ''), 'base64').toString()).toBe(`x-access-token:${TOKEN}`);
       expect(b.isPermanent(err)).toBe(true);
       expect(String(err)).not.toContain(TOKEN);
+      expect(String(err)).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString('base64'));
       expect(String(err)).toContain(`git:http://127.0.0.1:${port}/me/backups.git#main`);
       // The cache's config names neither the URL nor the token.
       const config = await readFile(join(place.cache('a'), 'config'), 'utf8');

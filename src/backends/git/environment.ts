@@ -25,6 +25,8 @@ export function gitEnvironment(options: GitOptions, env: NodeJS.ProcessEnv, loca
     GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: undefined, SSH_ASKPASS: undefined, LC_ALL: 'C', LANGUAGE: undefined,
     GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email,
     GIT_DIR: undefined, GIT_WORK_TREE: undefined, GIT_INDEX_FILE: undefined, GIT_OBJECT_DIRECTORY: undefined,
+    // HTTP traces could show the Authorization header on stderr, which messages quote.
+    GIT_CURL_VERBOSE: undefined, GIT_TRACE_CURL: undefined, GIT_TRACE_REDACT: '1',
   };
   const config: string[] = [];
   if (options.tokenEnv !== undefined) {
