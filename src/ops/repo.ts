@@ -39,6 +39,9 @@ export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: 
   const repo = await openRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), {
     index: false, clock: ctx.clock, warn: (message) => ctx.emit({ type: 'warning', message }), backendOptions: spec.options,
     signal: ctx.signal,
+  }).catch((e: unknown) => {
+    // Cancelled while opening (a backend's commands are killed by the abort): that is the cancellation.
+    throw ctx.signal.aborted ? abortError(ctx.signal) : e;
   });
   try {
     return await locked(repo, ctx, access, fn);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openGitBackend } from '../../src/backends/git/git.js';
 import { bytes, collect, hexName, rejection } from '../conformance/fixtures.js';
-import { commitsOf, gitPlace, haveGit, pathsOf, type GitPlace } from '../support/git-remote.js';
+import { gitPlace, haveGit, pathsOf, type GitPlace } from '../support/git-remote.js';
 
 const TOKEN = 'ghp_TestToken0123456789abcdefABCDEF';
 
@@ -90,19 +90,20 @@ describe.skipIf(!haveGit())('git backend: credentials, environment, cancellation
     expect(String(err)).toContain('cannot fetch at git:ssh://nobody@127.0.0.1:1/r.git#main: git fetch timed out');
   });
 
-  it('after the operation is cancelled, refuses at once (permanent, no retries) and close() sends nothing', async () => {
+  it('after the operation is cancelled, refuses saves at once (permanent, no retries), and close() still sends the queued removals', async () => {
     const remote = place.bare();
     const abort = new AbortController();
     const b = openGitBackend(remote, { cacheDir: place.cache('a') }, process.env, abort.signal);
-    const h = { type: 'data' as const, name: hexName('x') };
-    await b.save(h, bytes(10));
-    await b.remove(h);
+    const kept = { type: 'data' as const, name: hexName('kept') };
+    const lock = { type: 'lock' as const, name: hexName('lock') };
+    await b.save(kept, bytes(10));
+    await b.save(lock, bytes(10));
+    await b.remove(lock); // a released lock
     abort.abort();
     const err = await rejection(b.save({ type: 'data', name: hexName('y') }, bytes(10)));
     expect(b.isPermanent(err)).toBe(true);
     expect(String(err)).toMatch(/cancelled/);
     await b.close();
-    expect(commitsOf(remote)).toHaveLength(1);
-    expect(pathsOf(remote)).toEqual([`data/${h.name.slice(0, 2)}/${h.name}`]);
+    expect(pathsOf(remote)).toEqual([`data/${kept.name.slice(0, 2)}/${kept.name}`]);
   });
 });

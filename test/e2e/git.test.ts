@@ -1,23 +1,25 @@
 // The whole CLI on a git: repository (a local bare repository, cache in a private XDG_CACHE_HOME): init refuses a
 // pack size the provider limit cannot take, backup, byte-exact restore, check --read-data, forget --prune leaves a
 // remote whose branch is one root commit, a backup killed with SIGKILL mid-push (with its git children) leaves a
-// repository that checks clean and takes the next backup, and status warns as the repository nears warnSizeMiB.
+// repository that checks clean and takes the next backup, SIGINT mid-push leaves no lock, and status warns as the
+// repository nears warnSizeMiB. Then the same over ssh:// with the key and known_hosts from strongbox.yaml.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffTrees } from '../../src/util/treediff.js';
 import { CLI, jsonOut, PASSWORD, ROOT, sb, sbOk, tempDir } from './helpers.js';
-import { randomBytesFor } from './proc.js';
+import { randomBytesFor, spawnSb } from './proc.js';
 import { makeTree } from './tree-fixture.js';
-import { commitsOf, gitIn, haveGit } from '../support/git-remote.js';
+import { commitsOf, gitIn, haveGit, pathsOf } from '../support/git-remote.js';
+import { haveSshd, startSshd, type SshServer } from '../support/sshd.js';
 
 const MiB = 1024 * 1024;
 
-/** The process IDs of git push commands whose parent is `pid`. */
+/** The process IDs of git push commands whose parent is `pid` (every git command line holds "push.gpgSign"). */
 function pushesOf(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid), '-f', 'git .*push'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid), '-f', 'git .* push --porcelain'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -119,6 +121,26 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
     gitIn(remote, ['fsck', '--no-dangling', '--no-progress']);
   });
 
+  it('a backup stopped with SIGINT mid-push exits 130 and leaves no lock on the remote, and a clean repository', async () => {
+    await mkdir(join(src, 'more'), { recursive: true });
+    for (let i = 0; i < 4; i++) await writeFile(join(src, 'more', `blob-${i}.bin`), randomBytesFor(`git-e2e:sigint:${i}`, 2 * MiB));
+    const run = spawnSb(['-r', repo, '-q', 'backup', src], env);
+    let pushing = false;
+    for (let i = 0; i < 20_000 && run.child.exitCode === null; i++) {
+      if (pushesOf(run.child.pid!).length > 0) {
+        pushing = true;
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 2));
+    }
+    run.child.kill('SIGINT');
+    const res = await run.done;
+    expect(pushing).toBe(true);
+    expect(res.code, res.stderr).toBe(130);
+    expect(pathsOf(remote).filter((p) => p.startsWith('locks/'))).toEqual([]);
+    expect(jsonOut((await r(['--json', 'check'])).stdout).outcome).toBe('ok');
+  });
+
   it('status warns as the repository nears the size the option warnSizeMiB names', async () => {
     const site = join(tmp.path, 'site');
     await mkdir(site);
@@ -136,5 +158,41 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
     const quiet = await sbOk(['-c', cfg, 'status'], 0, { env });
     expect(quiet.stderr).not.toMatch(/warnSizeMiB/);
     expect(await readdir(join(tmp.path, 'cache', 'strongbox', 'git'))).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!haveGit() || !haveSshd())('a git: repository over ssh:// through the CLI, options from strongbox.yaml', () => {
+  let sshd: SshServer;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    tmp = await tempDir('sb-git-ssh-e2e-');
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+    await tmp?.cleanup();
+  });
+
+  it('initialises, backs up and restores byte-exact, the key and known_hosts taken from the repository options', async () => {
+    const src = join(tmp.path, 'src');
+    await mkdir(src);
+    await makeTree(src, 20261203);
+    const bare = join(sshd.dir, 'backups.git');
+    execFileSync('git', ['init', '--quiet', '--bare', bare]);
+    const cfg = join(tmp.path, 'strongbox.yaml');
+    await writeFile(cfg, JSON.stringify({ repositories: { main: {
+      location: `git:ssh://${sshd.user}@127.0.0.1:${sshd.port}${bare}#backups`,
+      options: { identityFile: sshd.identity, knownHostsFile: sshd.knownHosts, authorName: 'web-1 backups' },
+    } } }));
+    const env = { XDG_CACHE_HOME: join(tmp.path, 'cache'), SSH_AUTH_SOCK: '', GIT_SSH_COMMAND: '' };
+    const c = (args: string[]) => sbOk(['-c', cfg, ...args], 0, { env });
+    await c(['-q', 'init']);
+    const snap = jsonOut((await c(['--json', 'backup', src])).stdout);
+    const target = join(tmp.path, 'restore');
+    await c(['restore', snap.id, '--target', target]);
+    expect(await diffTrees(src, join(target, src))).toEqual([]);
+    expect(commitsOf(bare, 'backups').length).toBeGreaterThan(1);
+    expect(gitIn(bare, ['log', '-1', '--format=%an', 'backups'])).toBe('web-1 backups');
   });
 });

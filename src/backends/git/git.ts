@@ -27,8 +27,8 @@ export function defaultCacheDir(key: string, env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * `signal` is the operation's: its abort kills every git command at once, and close() then sends nothing more
- * (queued removals are lost as in a crash: unreferenced data and a lock that goes stale).
+ * `signal` is the operation's: its abort kills every git command at once and fails the saves not yet pushed;
+ * close() still sends the queued removals (the released lock's), with commands of its own.
  */
 export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Backend {
   const target = parseGitLocation(rest, options.branch);
@@ -163,15 +163,29 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
     async close() {
       if (closed) return;
       closed = true;
+      // Cancelled (before or during this): the operation's git commands are dead, but its queued removals (its
+      // lock's) still go out, through commands of their own, which the process's forced exit bounds.
+      let last: Scope | undefined;
+      let runner = git;
+      const afterCancel = () => {
+        last = new Scope();
+        runner = createGitRunner(gitDir, setup.env, last, setup.config);
+        store.finishCancelled(runner, new BackendError('permanent', `the operation on ${location} was cancelled`));
+      };
       try {
-        if (ready !== undefined && !scope.signal.aborted) {
-          await ready;
-          await store.flush();
-          await dropOwnRef(git, ref, store.rewrites > 0);
+        if (ready !== undefined && (await ready.then(() => true, () => false))) {
+          if (scope.signal.aborted) afterCancel();
+          await store.flush().catch(async (err: unknown) => {
+            if (last !== undefined || !scope.signal.aborted) throw err;
+            afterCancel();
+            await store.flush();
+          });
+          await dropOwnRef(runner, ref, store.rewrites > 0);
         }
       } finally {
         closing.abort();
         scope.close();
+        last?.close();
         if (mux !== undefined) await endSshConnection(mux);
       }
     },

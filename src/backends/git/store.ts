@@ -54,7 +54,25 @@ export class GitStore {
   /** Set once this process rewrote history, for the cache's clean-up. */
   rewrites = 0;
 
-  constructor(private readonly git: GitRunner, private readonly target: GitTarget, private readonly s: StoreSettings) {}
+  constructor(private git: GitRunner, private readonly target: GitTarget, private readonly s: StoreSettings) {}
+
+  /**
+   * After the operation was cancelled: fails the saves still queued, and sends what remains (removals: a released
+   * lock must not outlive the process) through `runner`, which the cancellation does not stop.
+   */
+  finishCancelled(runner: GitRunner, err: Error): void {
+    this.git = runner;
+    for (const op of this.queue) if (op.kind === 'put') op.reject(err);
+    this.queue = this.queue.filter((op) => op.kind === 'del');
+    // A lock whose push was cut off may have landed all the same; nobody will release it: remove it, after a
+    // fetch (this process's view does not have it).
+    const locks = [...this.cutOff].filter((path) => path.startsWith('locks/'));
+    for (const path of locks) this.remove(path);
+    if (locks.length > 0) this.fetched = false;
+  }
+
+  /** Paths of saves whose push was killed by a cancellation: they may or may not be on the remote. */
+  private cutOff = new Set<string>();
 
   /** Runs `fn` after everything queued before it: one fetch or push at a time. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -167,6 +185,7 @@ export class GitStore {
       }
     } catch (err) {
       const e = gitError(err, 'push', this.s.location);
+      if (err instanceof GitFailure && err.cancelled) for (const p of puts) this.cutOff.add(p.path);
       for (const p of puts) p.reject(e);
       // Removals stay queued (their callers were told they are done): the next commit or close() sends them.
       this.queue.unshift(...batch.filter((op) => op.kind === 'del'));
