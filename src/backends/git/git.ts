@@ -55,7 +55,7 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
       await cleanCache(git, gitDir);
     } catch (err) {
       ready = undefined;
-      throw gitError(err, 'prepare the cache repository for', `${location} (cache ${gitDir})`);
+      throw gitError(err, 'prepare the cache repository', `${location} (cache ${gitDir})`);
     }
   })());
   let closed = false;
@@ -83,7 +83,7 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
 
     async create() {
       await prepare();
-      if (target.localPath === undefined) return void (await store.fetch()); // the provider makes the repository
+      if (target.localPath === undefined) return store.refresh(); // the provider makes the repository; is it there?
       try {
         await mkdir(target.localPath, { recursive: true });
         await git.run(['init', '--quiet', '--bare', target.localPath], { env: { GIT_DIR: target.localPath } });

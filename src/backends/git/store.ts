@@ -126,8 +126,13 @@ export class GitStore {
     while (this.queue.length > 0) await this.commitBatch();
   }
 
+  /** Fetches, after what is running (a push) has finished. */
+  refresh(): Promise<void> {
+    return this.serial(() => this.fetch());
+  }
+
   /** Fetches the branch into this process's ref and reads its tree if the tip moved. */
-  async fetch(): Promise<void> {
+  private async fetch(): Promise<void> {
     const { url, branch, localPath } = this.target;
     if (localPath !== undefined && !existsSync(localPath)) return this.setTip(null); // create() makes it
     try {
