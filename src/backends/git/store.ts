@@ -142,16 +142,15 @@ export class GitStore {
       if (err instanceof GitFailure && /couldn't find remote ref/i.test(err.stderr)) return this.setTip(null);
       throw gitError(err, 'fetch', this.s.location);
     }
-    const tip = (await this.git.run(['rev-parse', '--verify', this.s.ref])).toString('utf8').trim();
-    await this.setTip(tip);
+    const [tip, tree] = (await this.git.run(['rev-parse', this.s.ref, `${this.s.ref}^{tree}`])).toString('utf8').split('\n');
+    await this.setTip(tip, tree);
   }
 
-  private async setTip(tip: string | null): Promise<void> {
+  private async setTip(tip: string | null, tree: string | null = null): Promise<void> {
     if (this.fetched && tip === this.tip) return;
-    const read = tip === null ? { tree: null, files: new Map<string, Entry>() } : await readTree(this.git, tip);
+    this.files = tip === null ? new Map<string, Entry>() : await readTree(this.git, tip);
     this.tip = tip;
-    this.tipTree = read.tree;
-    this.files = read.files;
+    this.tipTree = tree;
     this.fetched = true;
   }
 

@@ -23,12 +23,9 @@ export function parseLsTree(out: Buffer): Map<string, Entry> {
   return files;
 }
 
-export async function readTree(git: GitRunner, commit: string): Promise<{ tree: string; files: Map<string, Entry> }> {
-  const [tree, list] = await Promise.all([
-    git.run(['rev-parse', '--verify', `${commit}^{tree}`]),
-    git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', commit]),
-  ]);
-  return { tree: tree.toString('utf8').trim(), files: parseLsTree(list) };
+/** The blobs of a commit's tree. */
+export async function readTree(git: GitRunner, commit: string): Promise<Map<string, Entry>> {
+  return parseLsTree(await git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', commit]));
 }
 
 const ZERO = '0'.repeat(40);
