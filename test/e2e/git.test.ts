@@ -1,8 +1,9 @@
 // The whole CLI on a git: repository (a local bare repository, cache in a private XDG_CACHE_HOME): init refuses a
 // pack size the provider limit cannot take, backup, byte-exact restore, check --read-data, forget --prune leaves a
 // remote whose branch is one root commit, a backup killed with SIGKILL mid-push (with its git children) leaves a
-// repository that checks clean and takes the next backup, SIGINT mid-push leaves no lock, and status warns as the
-// repository nears warnSizeMiB. Then the same over ssh:// with the key and known_hosts from strongbox.yaml.
+// repository that checks clean and takes the next backup, SIGINT mid-push leaves no lock, a forget --prune killed
+// mid-push leaves a clean repository and the next prune one root commit, and status warns as the repository nears
+// warnSizeMiB. Then the same over ssh:// with the key and known_hosts from strongbox.yaml.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -139,6 +140,33 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
     expect(res.code, res.stderr).toBe(130);
     expect(pathsOf(remote).filter((p) => p.startsWith('locks/'))).toEqual([]);
     expect(jsonOut((await r(['--json', 'check'])).stdout).outcome).toBe('ok');
+  });
+
+  it('forget --prune killed with SIGKILL mid-push leaves a repository that checks clean; the next prune ends in one root commit', async () => {
+    await r(['-q', 'backup', src]);
+    await writeFile(join(src, 'churn.bin'), randomBytesFor('git-e2e-churn-2', 3 * MiB));
+    await r(['-q', 'backup', src]);
+    const child = spawn(process.execPath, [CLI, '-r', repo, '-q', 'forget', '--keep-last', '1', '--prune'], {
+      cwd: ROOT, env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD, ...env }, stdio: 'ignore', detached: true,
+    });
+    const exited = new Promise<NodeJS.Signals | null>((res) => child.once('exit', (_c, s) => res(s)));
+    let pushing = false;
+    for (let i = 0; i < 20_000 && child.exitCode === null; i++) {
+      if (pushesOf(child.pid!).length > 0) {
+        pushing = true;
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 2));
+    }
+    process.kill(-child.pid!, 'SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(pushing).toBe(true);
+    expect(jsonOut((await r(['--json', 'check', '--read-data'])).stdout).outcome).toBe('ok');
+    const res = jsonOut((await r(['--json', 'forget', '--keep-last', '1', '--prune'])).stdout);
+    expect(res.prune.outcome).toBe('ok');
+    expect(commitsOf(remote)).toHaveLength(1);
+    expect(jsonOut((await r(['--json', 'snapshots'])).stdout)).toHaveLength(1);
+    expect(jsonOut((await r(['--json', 'check', '--read-data'])).stdout).outcome).toBe('ok');
   });
 
   it('status warns as the repository nears the size the option warnSizeMiB names', async () => {
