@@ -2,7 +2,8 @@
 // pack size the provider limit cannot take, backup, byte-exact restore, check --read-data, forget --prune leaves a
 // remote whose branch is one root commit, a backup killed with SIGKILL mid-push (with its git children) leaves a
 // repository that checks clean and takes the next backup, SIGINT mid-push leaves no lock, a forget --prune killed
-// mid-push leaves a clean repository and the next prune one root commit, and status warns as the repository nears
+// mid-push leaves a clean repository and the next prune one root commit, two hosts (two caches) back up at once,
+// and status warns as the repository nears
 // warnSizeMiB. Then the same over ssh:// with the key and known_hosts from strongbox.yaml.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -167,6 +168,27 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
     expect(commitsOf(remote)).toHaveLength(1);
     expect(jsonOut((await r(['--json', 'snapshots'])).stdout)).toHaveLength(1);
     expect(jsonOut((await r(['--json', 'check', '--read-data'])).stdout).outcome).toBe('ok');
+  });
+
+  it('two hosts (two caches) backing up at once both land: both snapshots listed, restorable, and check clean', async () => {
+    const trees = await Promise.all(['h1', 'h2'].map(async (h, i) => {
+      const dir = join(tmp.path, `host-${h}`);
+      await mkdir(dir);
+      await makeTree(dir, 20261210 + i);
+      return dir;
+    }));
+    const hostEnv = (h: string) => ({ XDG_CACHE_HOME: join(tmp.path, `cache-${h}`) });
+    const runs = await Promise.all(['h1', 'h2'].map((h, i) =>
+      sbOk(['-r', repo, '--json', 'backup', '--host', h, trees[i]], 0, { env: hostEnv(h) })));
+    const ids = runs.map((res) => jsonOut(res.stdout).id as string);
+    const listed = jsonOut((await r(['--json', 'snapshots'])).stdout) as { id: string }[];
+    for (const id of ids) expect(listed.map((x) => x.id)).toContain(id);
+    expect(jsonOut((await r(['--json', 'check', '--read-data'])).stdout).outcome).toBe('ok');
+    for (const [i, id] of ids.entries()) {
+      const target = join(tmp.path, `restore-host-${i}`);
+      await sbOk(['-r', repo, 'restore', id, '--target', target], 0, { env: hostEnv(`h${2 - i}`) }); // by the other host
+      expect(await diffTrees(trees[i], join(target, trees[i]))).toEqual([]);
+    }
   });
 
   it('status warns as the repository nears the size the option warnSizeMiB names', async () => {
