@@ -3,8 +3,8 @@
 // remote whose branch is one root commit, a backup killed with SIGKILL mid-push (with its git children) leaves a
 // repository that checks clean and takes the next backup, SIGINT mid-push leaves no lock, a forget --prune killed
 // mid-push leaves a clean repository and the next prune one root commit, two hosts (two caches) back up at once,
-// and status warns as the repository nears
-// warnSizeMiB. Then the same over ssh:// with the key and known_hosts from strongbox.yaml.
+// and status warns as the repository nears warnSizeMiB. Then the same over ssh:// with the key and known_hosts
+// from strongbox.yaml.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
