@@ -15,6 +15,7 @@ import { endSshConnection, sshControlDir } from './ssh-mux.js';
 import { gitError } from './errors.js';
 import { parseGitLocation } from './location.js';
 import { DEFAULT_MAX_FILE_MIB, DEFAULT_TIMEOUT_SECONDS, DEFAULT_WARN_SIZE_MIB, type GitOptions } from './options.js';
+import { createBlobReader } from './reader.js';
 import { createGitRunner } from './run.js';
 import { GitStore } from './store.js';
 
@@ -39,6 +40,7 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
   const mux = buildsSshCommand(options) && target.localPath === undefined && !/^https?:/i.test(target.url) ? sshControlDir() : undefined;
   const setup = gitEnvironment(options, env, location, mux?.socket);
   const git = createGitRunner(gitDir, setup.env, scope, setup.config);
+  const reader = createBlobReader(git);
   const ref = `refs/strongbox/${process.pid}-${randomBytes(6).toString('hex')}`;
   const maxObject = (options.maxFileMiB ?? DEFAULT_MAX_FILE_MIB) * MiB;
   const store = new GitStore(git, target, {
@@ -116,7 +118,7 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
       if (range !== undefined) checkRange(h, range, e.size, location);
       let data: Buffer;
       try {
-        data = await git.run(['cat-file', 'blob', e.oid]);
+        data = await reader.read(e.oid);
       } catch (err) {
         throw gitError(err, `load ${h.type}/${h.name}`, location);
       }

@@ -1,6 +1,6 @@
 // Running git in the cache repository: one child process per command, tracked by the backend's scope (killed when
 // it closes or its operation is cancelled), without strongbox's secrets in its environment, and with a timeout.
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { Scope } from '../../util/scope.js';
 
 /**
@@ -38,6 +38,10 @@ export interface RunOptions {
 export interface GitRunner {
   /** Runs `git <config> args` and returns its standard output; throws GitFailure when it fails. */
   run(args: string[], opts?: RunOptions): Promise<Buffer>;
+  /** Starts a long-running `git <config> args` (cat-file --batch), tracked like every other command. */
+  start(args: string[]): ChildProcessWithoutNullStreams;
+  /** The operation was cancelled (or the backend closed): nothing more may start. */
+  readonly aborted: boolean;
 }
 
 const STDERR_KEEP = 16_384;
@@ -53,6 +57,15 @@ export function redact(text: string): string {
 export function createGitRunner(gitDir: string, env: NodeJS.ProcessEnv, scope: Scope, config: string[] = []): GitRunner {
   const configArgs = [...BASE_CONFIG, ...config].flatMap((c) => ['-c', c]);
   return {
+    get aborted() {
+      return scope.signal.aborted;
+    },
+    start(args) {
+      if (scope.signal.aborted) throw new GitFailure(args[0], null, '', false, '', true);
+      const child = spawn('git', [...configArgs, ...args], { env: { ...env, GIT_DIR: gitDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+      scope.track(child);
+      return child;
+    },
     run(args, opts = {}) {
       return new Promise((resolve, reject) => {
         const name = args[0];
