@@ -3,7 +3,7 @@
 // (and a host with a stale tip never brings removed objects back), and provider limits are enforced.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { utimes, writeFile } from 'node:fs/promises';
+import { chmod, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Backend, Handle } from '../../src/backends/backend.js';
@@ -163,6 +163,22 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     expect(refs).toContain(`${process.ppid}-0b`);
     expect(existsSync(old)).toBe(false);
     expect(existsSync(fresh)).toBe(true);
+  });
+
+  it('fails only the saves of a push the server refuses; saves queued behind it still land', async () => {
+    const armed = join(place.dir, 'refuse-next');
+    const busy = join(place.dir, 'hook-running');
+    await writeFile(join(remote, 'hooks', 'pre-receive'),
+      `#!/bin/sh\ncat >/dev/null\nif [ -e ${armed} ]; then rm ${armed}; touch ${busy}; sleep 1; echo refused >&2; exit 1; fi\nexit 0\n`);
+    await chmod(join(remote, 'hooks', 'pre-receive'), 0o755);
+    await writeFile(armed, '');
+    const a = host('a');
+    const first = a.save(data('refused'), bytes(10, 1)).then(() => 'saved', (e: unknown) => e);
+    while (!existsSync(busy)) await new Promise((r) => setTimeout(r, 10));
+    const second = a.save(data('queued-behind'), bytes(10, 2)); // queued while the refused push is under way
+    expect(a.isPermanent(await first)).toBe(true);
+    await second;
+    expect(pathsOf(remote)).toEqual([dataPath(data('queued-behind'))]);
   });
 
   it('uses the branch of the location and leaves the others alone', async () => {

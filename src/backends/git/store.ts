@@ -122,8 +122,21 @@ export class GitStore {
     return this.serial(() => this.drain());
   }
 
+  /**
+   * Commits batch after batch until the queue is empty. A failed batch fails its own saves only: the saves queued
+   * behind it are still tried; when only removals are left after a failure they wait for the next commit.
+   */
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) await this.commitBatch();
+    let failure: unknown;
+    while (this.queue.length > 0) {
+      try {
+        await this.commitBatch();
+      } catch (err) {
+        failure = err;
+        if (!this.queue.some((op) => op.kind === 'put')) break;
+      }
+    }
+    if (failure !== undefined) throw failure;
   }
 
   /** Fetches, after what is running (a push) has finished. */
