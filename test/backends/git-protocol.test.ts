@@ -177,8 +177,20 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     while (!existsSync(busy)) await new Promise((r) => setTimeout(r, 10));
     const second = a.save(data('queued-behind'), bytes(10, 2)); // queued while the refused push is under way
     expect(a.isPermanent(await first)).toBe(true);
+    expect(String(await first)).toMatch(/the server refused the push \(git push .*remote: refused/);
     await second;
     expect(pathsOf(remote)).toEqual([dataPath(data('queued-behind'))]);
+  });
+
+  it('says to allow force pushes when the server refuses the history rewrite of a prune', async () => {
+    gitIn(remote, ['config', 'receive.denyNonFastForwards', 'true']);
+    const a = host('a');
+    await a.save(data('x'), bytes(3));
+    await a.remove(data('x'));
+    const err = await rejection(a.close());
+    expect(a.isPermanent(err)).toBe(true);
+    expect(String(err)).toMatch(/refuses to rewrite the branch .*allow force pushes to this branch/);
+    expect(pathsOf(remote)).toEqual([dataPath(data('x'))]);
   });
 
   it('uses the branch of the location and leaves the others alone', async () => {

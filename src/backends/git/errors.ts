@@ -13,12 +13,16 @@ const PERMANENT = [
   [/Permission denied|returned error: 403|access denied|not allowed to (push|upload)/i, 'permission denied'],
 ] as const;
 
-/** The rejection of a push by the server itself (a hook, a protected branch), not by a stale lease. */
-function protectionAdvice(text: string): string | undefined {
-  if (/protected branch|force.push|non-fast-forward updates|pre-receive hook declined|denyNonFastForwards/i.test(text)) {
+/**
+ * The rejection of a push by the server itself, not by a stale lease: a branch protected against force pushes
+ * (prune rewrites history), or a hook (a provider's size limit); git's last lines carry the server's reason.
+ */
+function refusal(text: string): string | undefined {
+  if (/protected branch|force.push|denying non-fast-forward|non-fast-forward updates? (were|was) rejected/i.test(text)) {
     return 'the server refuses to rewrite the branch (a protected branch?): strongbox rewrites it when it prunes; '
       + 'allow force pushes to this branch (see docs/usage/backends/git.md)';
   }
+  if (/\[remote rejected\]|pre-receive hook declined/i.test(text)) return 'the server refused the push';
   return undefined;
 }
 
@@ -35,8 +39,8 @@ export function gitError(err: unknown, op: string, location: string): BackendErr
   // Cancelled (or closed): retrying would only be refused again.
   if (err.cancelled) return new BackendError('permanent', `cannot ${op} at ${location}: ${err.message}`, { cause: err });
   const text = `${err.stderr}\n${err.stdout}`;
-  const protectedBranch = protectionAdvice(text);
-  if (protectedBranch) return new BackendError('permanent', `cannot ${op} at ${location}: ${protectedBranch}`, { cause: err, detail: protectedBranch });
+  const refused = refusal(text);
+  if (refused) return new BackendError('permanent', `cannot ${op} at ${location}: ${refused} (${err.message})`, { cause: err, detail: refused });
   for (const [re, why] of PERMANENT) {
     if (re.test(text)) return new BackendError('permanent', `cannot ${op} at ${location}: ${why} (${err.message})`, { cause: err, detail: why });
   }
