@@ -64,18 +64,20 @@ export class RepoLock {
     const name = await writeLock(repo, info);
     const lock = new RepoLock(repo, name, info);
     const conflicting = async () => (await readLocks(repo, () => {})).find((l) => l.name !== name && (exclusive || l.info.exclusive));
-    let conflict = await conflicting();
-    // Where the store's guarantees are weaker (no atomic create, or a listing that may lag behind writes), a lock
-    // written by another process at the same moment may not show yet: look once more after a delay.
-    const { atomicCreate, consistentListing } = repo.backend.capabilities;
-    if (!conflict && (!atomicCreate || !consistentListing)) {
-      try {
-        await sleep(opts.recheckDelayMs ?? RECHECK_DELAY_MS, opts.signal);
-      } catch (e) {
-        await lock.release().catch(() => {});
-        throw e;
-      }
+    let conflict: StoredLock | undefined;
+    try {
       conflict = await conflicting();
+      // Where the store's guarantees are weaker (no atomic create, or a listing that may lag behind writes), a lock
+      // written by another process at the same moment may not show yet: look once more after a delay.
+      const { atomicCreate, consistentListing } = repo.backend.capabilities;
+      if (!conflict && (!atomicCreate || !consistentListing)) {
+        await sleep(opts.recheckDelayMs ?? RECHECK_DELAY_MS, opts.signal);
+        conflict = await conflicting();
+      }
+    } catch (e) {
+      // Cancelled, or the listing failed: the lock just written must not stay behind.
+      await lock.release().catch(() => {});
+      throw e;
     }
     if (conflict) {
       await lock.release();
