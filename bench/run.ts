@@ -9,6 +9,7 @@ import { restic, strongbox, tarZstd, type Contender } from './contenders.js';
 import { cancelMarkdown, cancelSection, STOP_TARGET_MS, UNDER_WAY_BYTES } from './cancel.js';
 import { databaseSection, dbMarkdown } from './database.js';
 import { DEFAULT_SEED, generateWebroot } from './generate-webroot.js';
+import { gitSizeMarkdown, gitSizeSection } from './git-size.js';
 import { measure } from './measure.js';
 import { remoteSection } from './remote.js';
 import { buildRows, toMarkdown } from './report.js';
@@ -29,6 +30,8 @@ const config = {
   remoteMb: Number(env.BENCH_REMOTE_MB ?? env.BENCH_SIZE_MB ?? 400),
   dbSizeMb: Number(env.BENCH_DB_MB ?? 650),
   cancelGib: Number(env.BENCH_CANCEL_GB ?? 2),
+  gitSizeMb: Number(env.BENCH_GIT_MB ?? 100),
+  gitDays: Number(env.BENCH_GIT_DAYS ?? 30),
 };
 const password = env.BENCH_PASSWORD ?? 'strongbox-bench-password';
 const warnings: string[] = [];
@@ -156,6 +159,22 @@ async function main(): Promise<void> {
     json.remote = { rows: remote.rows, results: remote.results };
     log(`\n${context}\n\n${remote.md}`);
     if (config.strict && remote.rows.some((r) => r.met === false)) warn('BENCH_STRICT=1: remote targets missed');
+  }
+  if (config.sections.includes('git')) {
+    if (!command) throw new Error('the git section needs strongbox (unset BENCH_ONLY_PEERS)');
+    log(`\ngit section: ${config.gitDays} daily backups of a ${config.gitSizeMb} MiB webroot with ~1% churn, into git: and a local directory`);
+    const git = await gitSizeSection({
+      work, strongbox: command, password, sizeMb: config.gitSizeMb, days: config.gitDays, seed: config.seed, log,
+    });
+    const table = gitSizeMarkdown(git);
+    const context = `webroot ${config.gitSizeMb} MiB (seed ${config.seed}), ${config.gitDays} daily backups (mutate-webroot: ~1% of files`
+      + ` edited, a fifth as many added, a tenth removed each day), then forget --keep-daily 7 --prune; ${versionOf(['git', '--version'])};`
+      + ` ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`;
+    md += `\n## git repository size\n\n${context}\n\n${table}`;
+    json.git = git;
+    log(`\n${context}\n\n${table}`);
+    if (!config.keep) rmSync(join(work, 'git-size'), { recursive: true, force: true });
+    if (config.strict && !git.met) warn('BENCH_STRICT=1: git size target missed');
   }
   md += warnings.map((w) => `\nWARNING: ${w}`).join('') + '\n';
   json.warnings = warnings;

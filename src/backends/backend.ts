@@ -51,6 +51,13 @@ export interface BackendCapabilities {
   rangeReads: boolean;
   /** Objects survive the process (false for memory). */
   persistent: boolean;
+  /**
+   * The largest object the storage takes (a git provider's file size limit), where it has one: `init` refuses a
+   * pack size that could make a larger pack.
+   */
+  maxObjectSize?: number;
+  /** Bytes above which the store's owner should be warned (a git provider's repository size guidance): `status` does. */
+  warnSize?: number;
 }
 
 export interface SaveOptions {
@@ -76,7 +83,11 @@ export interface Backend {
   stat(h: Handle): Promise<FileInfo>;
   /** List all objects of one type. */
   list(type: FileType, opts?: ListOptions): AsyncIterable<FileInfo>;
-  /** Remove an object; removing a missing object is not an error. */
+  /**
+   * Remove an object; removing a missing object is not an error. A backend may queue removals (git batches them
+   * into one commit): a queued removal is effective for this backend's own load, stat and list at once, and
+   * reaches the storage with the next save, or by close() at the latest (which fails if it cannot send it).
+   */
   remove(h: Handle): Promise<void>;
   /**
    * Remove partial uploads that killed writers left behind (temporary files no listing shows); returns

@@ -1,4 +1,4 @@
-// Opens a backend from a location string ("memory:name", "local:/path", a plain path, "s3:…") with its options,
+// Opens a backend from a location string ("memory:name", "local:/path", a plain path, "s3:…", "git:…") with its options,
 // wrapped in the retry decorator: the registry of drivers, and the one place that knows which scheme is which.
 
 import { z } from 'zod';
@@ -6,6 +6,8 @@ import { StrongboxError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { createLocalBackend } from './local/local.js';
 import { createMemoryBackend } from './memory/memory.js';
+import { gitOptionsSchema } from './git/options.js';
+import { GIT_SYNTAX } from './git/location.js';
 import { defineDriver, type BackendDriver } from './registry.js';
 import { s3OptionsSchema } from './s3/options.js';
 import { sftpOptionsSchema } from './sftp/options.js';
@@ -42,10 +44,11 @@ export const DRIVERS: readonly BackendDriver[] = [
     scheme: 'sftp', syntax: 'sftp:user@host:/path or sftp://user@host:port//path', options: sftpOptionsSchema,
     open: async (rest, options, ctx) => createSftpBackend(`sftp:${rest}`, options, ctx.env),
   }),
+  defineDriver({
+    scheme: 'git', syntax: GIT_SYNTAX, options: gitOptionsSchema,
+    open: async (rest, options, ctx) => (await import('./git/git.js')).openGitBackend(rest, options, ctx.env, ctx.signal),
+  }),
 ];
-
-/** Schemes that are planned but have no driver yet. */
-const NOT_IMPLEMENTED = ['git'];
 
 /** Named memory backends live as long as the process, so two opens of "memory:x" share objects. */
 const memoryBackends = new Map<string, Backend>();
@@ -57,11 +60,13 @@ export interface OpenOptions {
   options?: Record<string, unknown>;
   /** Environment for credentials (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The operation's signal (see OpenContext). */
+  signal?: AbortSignal;
 }
 
 /**
  * Open the backend a location names: `memory:` (a fresh, private store), `memory:<name>` (shared within
- * the process), `local:<path>`, `s3:…`, or any other string as a directory path. As in restic, a string whose
+ * the process), `local:<path>`, `s3:…`, `sftp:…`, `git:…`, or any other string as a directory path. As in restic, a string whose
  * prefix is not a known scheme is a path, so "backups:2024" is a directory and Windows drive letters work.
  */
 export async function openBackend(location: string, opts: OpenOptions = {}): Promise<Backend> {
@@ -78,12 +83,6 @@ export function driverFor(location: string): { driver: BackendDriver; rest: stri
   const scheme = colon > 0 ? location.slice(0, colon) : '';
   const driver = DRIVERS.find((d) => d.scheme === scheme);
   if (driver) return { driver, rest: location.slice(colon + 1) };
-  if (NOT_IMPLEMENTED.includes(scheme)) {
-    throw new StrongboxError(
-      'USAGE',
-      `backend ${scheme} is not implemented yet (location ${scheme}:…); use a local directory path, s3:…, sftp:… or memory:<name>`,
-    );
-  }
   return { driver: DRIVERS.find((d) => d.scheme === 'local')!, rest: location };
 }
 
@@ -104,7 +103,7 @@ export function checkBackendOptions(location: string, options: Record<string, un
 async function openBare(location: string, opts: OpenOptions): Promise<Backend> {
   const { driver, rest } = driverFor(location);
   const options = checkBackendOptions(location, opts.options);
-  return driver.open(rest, options, { location, env: opts.env ?? process.env });
+  return driver.open(rest, options, { location, env: opts.env ?? process.env, signal: opts.signal });
 }
 
 function openMemory(name: string): Backend {

@@ -8,6 +8,8 @@ export interface OpenContext {
   location: string;
   /** Environment to read credentials and settings from (process.env unless a test injects one). */
   env: NodeJS.ProcessEnv;
+  /** The operation's signal: a backend that runs programs (git) kills them when it is aborted. */
+  signal?: AbortSignal;
 }
 
 export interface BackendDriver<Schema extends z.ZodType = z.ZodType> {

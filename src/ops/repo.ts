@@ -38,6 +38,10 @@ export const SHARED_LOCK_WAIT_MS = 30 * 60_000;
 export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const repo = await openRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), {
     index: false, clock: ctx.clock, warn: (message) => ctx.emit({ type: 'warning', message }), backendOptions: spec.options,
+    signal: ctx.signal,
+  }).catch((e: unknown) => {
+    // Cancelled while opening (a backend's commands are killed by the abort): that is the cancellation.
+    throw ctx.signal.aborted ? abortError(ctx.signal) : e;
   });
   try {
     return await locked(repo, ctx, access, fn);
@@ -75,7 +79,7 @@ export async function initRepository(spec: RepoSpec, ctx: OpContext, opts: { pac
     if (!Number.isInteger(n) || n < 1 || n > 128) throw new StrongboxError('USAGE', `pack size ${n} MiB: give a whole number from 1 to 128`);
     init.packSize = n * 1024 * 1024;
   }
-  const repo = await createRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), init, spec.options);
+  const repo = await createRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), init, spec.options, ctx.signal);
   try {
     return { id: repo.config.id, location: repo.location, version: repo.config.version };
   } finally {

@@ -64,18 +64,20 @@ export class RepoLock {
     const name = await writeLock(repo, info);
     const lock = new RepoLock(repo, name, info);
     const conflicting = async () => (await readLocks(repo, () => {})).find((l) => l.name !== name && (exclusive || l.info.exclusive));
-    let conflict = await conflicting();
-    // Write, then list is enough where a listing shows every write completed before it began: of two processes
-    // locking at once, the one listing second sees the other. Lock names are random, so an exclusive create that is
-    // not atomic does not matter here. Where the listing may lag behind writes, look once more after a delay.
-    if (!conflict && !repo.backend.capabilities.consistentListing) {
-      try {
-        await sleep(opts.recheckDelayMs ?? RECHECK_DELAY_MS, opts.signal);
-      } catch (e) {
-        await lock.release().catch(() => {});
-        throw e;
-      }
+    let conflict: StoredLock | undefined;
+    try {
       conflict = await conflicting();
+      // Write, then list is enough where a listing shows every write completed before it began: of two processes
+      // locking at once, the one listing second sees the other. Lock names are random, so an exclusive create that
+      // is not atomic does not matter here. Where the listing may lag behind writes, look once more after a delay.
+      if (!conflict && !repo.backend.capabilities.consistentListing) {
+        await sleep(opts.recheckDelayMs ?? RECHECK_DELAY_MS, opts.signal);
+        conflict = await conflicting();
+      }
+    } catch (e) {
+      // Cancelled, or the listing failed: the lock just written must not stay behind.
+      await lock.release().catch(() => {});
+      throw e;
     }
     if (conflict) {
       await lock.release();

@@ -12,8 +12,8 @@ export type BackendOptions = Record<string, unknown>;
  * Opens the repository at `location` with the password `password()` gives (asked only once the location is
  * known to hold a repository of a format this program reads), and loads its index unless `index` is false.
  */
-export async function openRepository(location: string, password: () => Promise<string>, opts: { index?: boolean; clock?: Clock; warn?: (message: string) => void; backendOptions?: BackendOptions } = {}): Promise<Repository> {
-  const backend = await openBackend(location, { options: opts.backendOptions });
+export async function openRepository(location: string, password: () => Promise<string>, opts: { index?: boolean; clock?: Clock; warn?: (message: string) => void; backendOptions?: BackendOptions; signal?: AbortSignal } = {}): Promise<Repository> {
+  const backend = await openBackend(location, { options: opts.backendOptions, signal: opts.signal });
   try {
     await Repository.readConfig(backend);
     const repo = await Repository.open(backend, await password(), { clock: opts.clock, warn: opts.warn });
@@ -26,8 +26,8 @@ export async function openRepository(location: string, password: () => Promise<s
 }
 
 /** Creates a repository at `location`. */
-export async function createRepository(location: string, password: () => Promise<string>, opts: InitOptions = {}, backendOptions?: BackendOptions): Promise<Repository> {
-  const backend = await openBackend(location, { options: backendOptions });
+export async function createRepository(location: string, password: () => Promise<string>, opts: InitOptions = {}, backendOptions?: BackendOptions, signal?: AbortSignal): Promise<Repository> {
+  const backend = await openBackend(location, { options: backendOptions, signal });
   try {
     return await Repository.init(backend, await password(), opts);
   } catch (e) {

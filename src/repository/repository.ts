@@ -1,7 +1,7 @@
 // An opened repository: config, master key, blob index, and typed access to blobs and sealed objects.
 // Everything above (archiver, restorer, check, commands) goes through this.
 import { randomBytes } from 'node:crypto';
-import { type Backend, BackendError, type FileInfo, type FileType, type Handle } from '../backends/backend.js';
+import { type Backend, BackendError, FILE_TYPES, type FileInfo, type FileType, type Handle } from '../backends/backend.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isStrongboxError, StrongboxError, systemReason } from '../errors.js';
 import { zstdDecompress } from './compress.js';
@@ -74,9 +74,11 @@ export class Repository {
     if (await exists(backend, { type: 'config', name: 'config' })) {
       throw new StrongboxError('REPO_EXISTS', `a repository already exists at ${backend.location}`);
     }
+    const config = newConfig(clock, opts);
+    checkPackSizeFits(backend, config.packSize);
     await backend.create();
     const master = newMasterKey();
-    const cfg = signConfig(newConfig(clock, opts), master);
+    const cfg = signConfig(config, master);
     const kf = await makeKeyFile(master, password, clock, opts.kdf);
     const keyName = randomBytes(32).toString('hex');
     await backend.save({ type: 'key', name: keyName }, Buffer.from(JSON.stringify(kf, null, 2)), { exclusive: true });
@@ -340,6 +342,18 @@ export class Repository {
     await this.backend.close();
   }
 
+  /**
+   * The bytes the repository stores, where its backend names a size to warn above (a git provider's guidance);
+   * undefined elsewhere, so that no other store pays for listing everything.
+   */
+  async storageUse(): Promise<{ bytes: number; warnBytes: number } | undefined> {
+    const warnBytes = this.backend.capabilities.warnSize;
+    if (warnBytes === undefined) return undefined;
+    let bytes = 0;
+    for (const type of FILE_TYPES) for (const f of await this.listObjects(type)) bytes += f.size;
+    return { bytes, warnBytes };
+  }
+
   /** The names (and sizes) of every stored object of one type. */
   async listObjects(type: FileType): Promise<FileInfo[]> {
     const out: FileInfo[] = [];
@@ -407,4 +421,18 @@ async function exists(b: Backend, h: Handle): Promise<boolean> {
     if (b.isNotFound(e)) return false;
     throw e;
   }
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * A pack may exceed the target size by up to 1 MiB of header room (packer.ts); a store that caps object sizes (a
+ * git provider) must take the largest pack, or backups would fail on it later.
+ */
+function checkPackSizeFits(backend: Backend, packSize: number): void {
+  const max = backend.capabilities.maxObjectSize;
+  if (max === undefined || packSize + MiB <= max) return;
+  const fits = Math.floor(max / MiB) - 1;
+  throw new StrongboxError('USAGE', `pack size ${packSize / MiB} MiB is too large for ${backend.location}: it takes objects of at most `
+    + `${(max / MiB).toFixed(0)} MiB and a pack may be 1 MiB over its target; give --pack-size-mib ${fits} or less`);
 }

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { StrongboxError } from '../errors.js';
+import { childEnv } from '../util/child-env.js';
 import type { Scope } from '../util/scope.js';
 
 export interface ToolSpec {
@@ -37,19 +38,7 @@ interface Exit {
 
 const STDERR_KEEP = 8192;
 
-/** strongbox's own secrets, never passed on to a tool or hook. */
-export const OWN_SECRETS = ['STRONGBOX_PASSWORD', 'STRONGBOX_NEW_PASSWORD', 'STRONGBOX_TARGET_DB_PASSWORD'];
-
-/** The environment for a child process: ours without strongbox's secrets, plus `extra` (undefined removes). */
-export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of OWN_SECRETS) delete env[k];
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
+export { childEnv, OWN_SECRETS } from '../util/child-env.js';
 
 /** The executable `cmd` names (a path, or a name looked up on PATH), or null when there is none. */
 function findExecutable(cmd: string): string | null {

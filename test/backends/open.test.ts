@@ -52,14 +52,16 @@ describe('openBackend', () => {
     expect(Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/ssh2/'))).toBe(false);
   });
 
-  it.each(['git:git@example.com:repo.git'])(
-    'refuses %s with a USAGE error saying the backend is not implemented yet',
-    async (location) => {
-      const err = await openBackend(location).catch((e: unknown) => e);
-      expect(isStrongboxError(err, 'USAGE')).toBe(true);
-      expect(String(err)).toMatch(new RegExp(`backend ${location.split(':')[0]} is not implemented yet`));
-    },
-  );
+  it('opens git: locations without running git, and refuses ones that would put a credential in argv', async () => {
+    const b = await openBackend('git:git@example.com:repo.git', { options: { cacheDir: '/nonexistent/cache' } });
+    expect(b.location).toBe('git:git@example.com:repo.git#main');
+    expect(b.capabilities).toMatchObject({ atomicCreate: true, consistentListing: true, persistent: true });
+    await b.close();
+    const err = await openBackend('git:https://me:ghp_secret@github.com/me/backups.git').catch((e: unknown) => e);
+    expect(isStrongboxError(err, 'USAGE')).toBe(true);
+    expect(String(err)).toMatch(/tokenEnv/);
+    expect(String(err)).not.toContain('ghp_secret');
+  });
 
   it('refuses an empty location and local: without a path', async () => {
     await expect(openBackend('')).rejects.toThrow(/empty repository location/);
