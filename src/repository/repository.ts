@@ -8,6 +8,7 @@ import { zstdDecompress } from './compress.js';
 import { blobId, type MasterKey, newMasterKey, open as openSealed, sha256Hex } from './crypto.js';
 import { newConfig, parseConfig, type RepoConfig, signConfig, verifyConfig } from './config.js';
 import { type BlobType, BlobIndex, BLOB_TREE } from './index-memory.js';
+import { TreePackCache } from './tree-packs.js';
 import { decodeIndex, type IndexFile } from './index-file.js';
 import { type KdfParams, makeKeyFile, openKeyFile, parseKeyFile } from './keys.js';
 import { openObject, sealObject, type ObjectKind } from './objects.js';
@@ -43,6 +44,11 @@ export class Repository {
   /** Index objects the last loadIndex skipped because they could not be read or verified. */
   damagedIndexes: DamagedObject[] = [];
   private readonly treeCache = new Map<string, Tree>();
+  /**
+   * Tree packs read whole, for stores not on this machine (each request a round trip); null for local and memory
+   * stores, and for packs too large to read whole for one tree (a pack size above 32 MiB).
+   */
+  private readonly treePacks: TreePackCache | null;
   /** Snapshot objects are immutable and named by content: one loaded never needs loading again. */
   private readonly snapshotCache = new Map<string, Snapshot>();
   private readonly warned = new Set<string>();
@@ -56,7 +62,10 @@ export class Repository {
     readonly key: MasterKey,
     readonly keyName: string,
     readonly clock: Clock,
-  ) {}
+  ) {
+    const remote = backend.localPath === undefined && backend.capabilities.persistent;
+    this.treePacks = remote && config.packSize <= 32 * 1024 * 1024 ? new TreePackCache((packId) => this.load({ type: 'data', name: packId })) : null;
+  }
 
   /** Report a skipped object once per process, however often it is read. */
   warn(message: string): void {
@@ -184,7 +193,9 @@ export class Repository {
     const hex = id.toString('hex');
     const loc = this.index.get(id);
     if (!loc) throw new StrongboxError('INTEGRITY', `blob ${hex} is not in the index (missing data)`);
-    const sealed = await this.load({ type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
+    const sealed = loc.type === BLOB_TREE && this.treePacks
+      ? await this.treePacks.slice(loc.packId, loc.offset, loc.length)
+      : await this.load({ type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
     const plain = this.decodeBlob(id, sealed, loc.compressed, loc.packId);
     if (plain.length !== loc.rawLength) throw new StrongboxError('INTEGRITY', `blob ${hex} in pack ${loc.packId}: length ${plain.length}, index says ${loc.rawLength}`);
     if (verify && !blobId(this.key.idKey, plain).equals(id)) {
