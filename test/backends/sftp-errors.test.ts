@@ -96,8 +96,19 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     const sock = join(sshd.dir, 'agent.sock');
     const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
     try {
-      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
-      execFileSync('ssh-add', ['-q', sshd.identity], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      // The socket file appears when ssh-agent binds it, a moment before it listens: retry ssh-add until it connects.
+      for (let i = 0; ; i++) {
+        try {
+          if (existsSync(sock)) {
+            execFileSync('ssh-add', ['-q', sshd.identity], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'pipe' });
+            break;
+          }
+        } catch (e) {
+          if (i >= 250) throw e;
+        }
+        if (i >= 250) throw new Error(`ssh-agent did not create ${sock}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
       // The identity file alone would be refused: only the agent's key can log in.
       const b = open({ identityFile: sshd.unauthorizedIdentity }, { SSH_AUTH_SOCK: sock });
       await b.create();
