@@ -3,7 +3,7 @@
 import { StrongboxError, toUserError } from '../errors.js';
 import { abortError, throwIfAborted } from '../util/scope.js';
 import { RepoLock } from '../repository/lock.js';
-import { createRepository, openRepository } from '../repository/open.js';
+import { createRepository, type MirrorLocation, openRepository } from '../repository/open.js';
 import type { InitOptions, Repository } from '../repository/repository.js';
 import type { OpContext } from './context.js';
 import { type PasswordSource, resolvePassword } from './password.js';
@@ -14,6 +14,8 @@ export interface RepoSpec {
   password: PasswordSource;
   /** The storage backend's options (the repository's `options` in strongbox.yaml). */
   options?: Record<string, unknown>;
+  /** Stores that hold a copy of every object (the repository's `mirrors` in strongbox.yaml). */
+  mirrors?: MirrorLocation[];
 }
 
 export type LockMode = 'none' | 'shared' | 'exclusive';
@@ -38,6 +40,7 @@ export const SHARED_LOCK_WAIT_MS = 30 * 60_000;
 export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const repo = await openRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), {
     index: false, clock: ctx.clock, warn: (message) => ctx.emit({ type: 'warning', message }), backendOptions: spec.options,
+    ...(spec.mirrors?.length ? { mirrors: spec.mirrors } : {}),
   });
   try {
     return await locked(repo, ctx, access, fn);
@@ -60,6 +63,7 @@ async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, f
     waitMs: access.waitMs ?? 0, signal: ctx.signal, warn: (message) => ctx.emit({ type: 'warning', message }),
   });
   try {
+    if (access.lock === 'exclusive') requireEveryStore(repo);
     if (access.index !== false) await repo.loadIndex();
     return await fn(repo);
   } finally {
@@ -67,17 +71,33 @@ async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, f
   }
 }
 
+/**
+ * An operation under the exclusive lock removes objects (forget, prune, key removal, repair): it must hold the
+ * lock on, and reach, every store, or a store that missed the removal would bring the objects back at the next sync.
+ */
+function requireEveryStore(repo: Repository): void {
+  const down = repo.storeFaults();
+  if (!down.length) return;
+  throw new StrongboxError('BACKEND', `${down.map((f) => `store ${f.store} does not answer (${f.reason})`).join('; ')}: `
+    + `this operation changes every store of ${repo.location}; run it when all are reachable (then 'strongbox sync')`);
+}
+
 /** Creates a repository; `packSizeMiB` (1–128) sets the target pack size. */
-export async function initRepository(spec: RepoSpec, ctx: OpContext, opts: { packSizeMiB?: number } = {}): Promise<{ id: string; location: string; version: number }> {
+export async function initRepository(spec: RepoSpec, ctx: OpContext, opts: { packSizeMiB?: number } = {}): Promise<{ id: string; location: string; version: number; mirrors: string[] }> {
   const init: InitOptions = { clock: ctx.clock };
   if (opts.packSizeMiB !== undefined) {
     const n = opts.packSizeMiB;
     if (!Number.isInteger(n) || n < 1 || n > 128) throw new StrongboxError('USAGE', `pack size ${n} MiB: give a whole number from 1 to 128`);
     init.packSize = n * 1024 * 1024;
   }
-  const repo = await createRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), init, spec.options);
+  const repo = await createRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), init, spec.options, spec.mirrors);
   try {
-    return { id: repo.config.id, location: repo.location, version: repo.config.version };
+    const down = repo.storeFaults();
+    if (down.length) {
+      throw new StrongboxError('BACKEND', `the repository was created at ${repo.location}, but not on ${down.map((f) => `${f.store} (${f.reason})`).join(', ')}; `
+        + `run 'strongbox sync' when it is reachable`);
+    }
+    return { id: repo.config.id, location: repo.location, version: repo.config.version, mirrors: (spec.mirrors ?? []).map((m) => m.location) };
   } finally {
     await repo.close();
   }

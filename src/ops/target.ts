@@ -44,9 +44,13 @@ export function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): 
   const location = c.repo ?? env.STRONGBOX_REPOSITORY;
   const explicitConfig = c.config !== undefined || env.STRONGBOX_CONFIG;
   if (location) {
-    // A configured repository at that location lends its backend options (region, credentials variables, …).
-    const rc = explicitConfig ? Object.values(loadChosenConfig(c, env).repositories).find((r) => r.location === location) : undefined;
-    return { location, password: flags, ...(rc?.options !== undefined ? { options: rc.options } : {}) };
+    // A configured repository at that location lends its backend options (region, credentials variables, …) and
+    // its mirrors; a configured mirror there, its options (it is then opened by itself, as a repository).
+    const repos = explicitConfig ? Object.values(loadChosenConfig(c, env).repositories) : [];
+    const rc = repos.find((r) => r.location === location);
+    if (rc) return { location, password: flags, ...(rc.options !== undefined ? { options: rc.options } : {}), ...mirrorsOf(rc) };
+    const mirror = repos.flatMap((r) => r.mirrors ?? []).find((m) => m.location === location);
+    return { location, password: flags, ...(mirror?.options !== undefined ? { options: mirror.options } : {}) };
   }
   if (explicitConfig) {
     const repos = Object.values(loadChosenConfig(c, env).repositories);
@@ -60,13 +64,21 @@ export function appRepo(c: RepoChoice, cfg: Config, app: AppConfig): RepoSpec {
   return configuredRepo(c, cfg.repositories[app.repository]);
 }
 
+/** The configured mirrors of a repository, as a RepoSpec carries them. */
+function mirrorsOf(rc: RepositoryConfig): Pick<RepoSpec, 'mirrors'> {
+  if (!rc.mirrors?.length) return {};
+  return { mirrors: rc.mirrors.map((m) => ({ location: m.location, ...(m.options !== undefined ? { options: m.options } : {}) })) };
+}
+
 function configuredRepo(c: RepoChoice, rc: RepositoryConfig): RepoSpec {
   const fromFlags = c.passwordFile !== undefined || c.passwordCommand !== undefined;
-  // The options belong to the configured location: a -r naming another one does not get them.
-  const options = rc.options !== undefined && (c.repo === undefined || c.repo === rc.location) ? { options: rc.options } : {};
+  // The options and mirrors belong to the configured location: a -r naming another one does not get them.
+  const own = c.repo === undefined || c.repo === rc.location;
+  const options = rc.options !== undefined && own ? { options: rc.options } : {};
   return {
     location: c.repo ?? rc.location,
     ...options,
+    ...(own ? mirrorsOf(rc) : {}),
     password: fromFlags ? { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs }
       : { file: rc.passwordFile, command: rc.passwordCommand, env: rc.passwordEnv ?? 'STRONGBOX_PASSWORD', commandTimeoutMs: c.passwordCommandTimeoutMs },
   };
@@ -80,6 +92,7 @@ export function checkConfiguredRepositories(cfg: Config): void {
   for (const [name, rc] of Object.entries(cfg.repositories)) {
     try {
       checkLocation(rc.location, rc.options);
+      for (const m of rc.mirrors ?? []) checkLocation(m.location, m.options);
     } catch (e) {
       if (!isStrongboxError(e, 'CONFIG')) continue;
       throw new StrongboxError('CONFIG', `repositories.${name}: ${e.message}`, { cause: e });

@@ -2,6 +2,7 @@
 // Everything above (archiver, restorer, check, commands) goes through this.
 import { randomBytes } from 'node:crypto';
 import { type Backend, BackendError, type FileInfo, type FileType, type Handle } from '../backends/backend.js';
+import { type FallbackNote, isMirrorBackend, type StoreFault } from '../backends/mirror/mirror.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isStrongboxError, StrongboxError, systemReason } from '../errors.js';
 import { zstdDecompress } from './compress.js';
@@ -49,6 +50,8 @@ export class Repository {
   /** Snapshots dated in the future already named in a warning (once each, whatever the wording). */
   private readonly namedAhead = new Set<string>();
   private warnSink: Warn = () => {};
+  /** Objects (and blobs) a mirror served because the primary lacked them or held a damaged copy. */
+  readonly fallbacks: string[] = [];
 
   private constructor(
     readonly backend: Backend,
@@ -56,7 +59,32 @@ export class Repository {
     readonly key: MasterKey,
     readonly keyName: string,
     readonly clock: Clock,
-  ) {}
+  ) {
+    if (isMirrorBackend(backend)) backend.onFallback = (n) => this.noteFallback(describeFallback(n));
+  }
+
+  /** Tell the user that a mirror served something, once per message (they name the object and both stores). */
+  noteFallback(message: string): void {
+    if (!this.warned.has(message)) this.fallbacks.push(message);
+    this.warn(message);
+  }
+
+  /** The stores the repository is kept on: the primary and its mirrors, or just the one backend. */
+  get stores(): readonly Backend[] {
+    return isMirrorBackend(this.backend) ? this.backend.stores : [this.backend];
+  }
+
+  /** Stores that missed writes or stopped answering in this session (empty without mirrors). */
+  storeFaults(): StoreFault[] {
+    return isMirrorBackend(this.backend) ? this.backend.faults() : [];
+  }
+
+  /** The same repository (config, key) read from one store alone: check and sync look at each store by itself. */
+  onStore(store: Backend): Repository {
+    const r = new Repository(store, this.config, this.key, this.keyName, this.clock);
+    r.warnSink = (m) => this.warnSink(m);
+    return r;
+  }
 
   /** Report a skipped object once per process, however often it is read. */
   warn(message: string): void {
@@ -177,12 +205,36 @@ export class Repository {
     };
   }
 
-  /** Load, decrypt, decompress a blob; with `verify`, also recompute its ID. */
+  /**
+   * Load, decrypt, decompress a blob; with `verify`, also recompute its ID. With mirrors, a copy that fails
+   * verification is read again from each store in turn; when none is good, the error names every store's reason.
+   */
   async loadBlob(id: Buffer, verify = false): Promise<Buffer> {
+    try {
+      return await this.loadBlobFrom(this.backend, id, verify);
+    } catch (e) {
+      if (!isStrongboxError(e, 'INTEGRITY') || this.stores.length < 2 || !this.index.get(id)) throw e;
+      // Each store by itself: the mirrored read above took the first store that had the pack at all.
+      const reasons: string[] = [];
+      for (const store of this.stores) {
+        try {
+          const plain = await this.loadBlobFrom(store, id, verify);
+          this.noteFallback(`blob ${id.toString('hex')} (pack ${this.index.get(id)!.packId}) was read from ${store.location}: ${reasons.join('; ')}`);
+          return plain;
+        } catch (e2) {
+          if (!isStrongboxError(e2, 'INTEGRITY')) throw e2;
+          reasons.push(`${store.location}: ${e2.message}`);
+        }
+      }
+      throw new StrongboxError('INTEGRITY', `blob ${id.toString('hex')} in pack ${this.index.get(id)!.packId} has no good copy on any store: ${reasons.join('; ')}`, { cause: e });
+    }
+  }
+
+  private async loadBlobFrom(store: Backend, id: Buffer, verify: boolean): Promise<Buffer> {
     const hex = id.toString('hex');
     const loc = this.index.get(id);
     if (!loc) throw new StrongboxError('INTEGRITY', `blob ${hex} is not in the index (missing data)`);
-    const sealed = await this.load({ type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
+    const sealed = await this.loadFrom(store, { type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
     const plain = this.decodeBlob(id, sealed, loc.compressed, loc.packId);
     if (plain.length !== loc.rawLength) throw new StrongboxError('INTEGRITY', `blob ${hex} in pack ${loc.packId}: length ${plain.length}, index says ${loc.rawLength}`);
     if (verify && !blobId(this.key.idKey, plain).equals(id)) {
@@ -369,15 +421,26 @@ export class Repository {
   }
 
   async load(h: Handle, range?: { offset: number; length: number }): Promise<Buffer> {
+    return this.loadFrom(this.backend, h, range);
+  }
+
+  /** Read an object from one store of the repository (`backend`, or one of `stores`). */
+  async loadFrom(store: Backend, h: Handle, range?: { offset: number; length: number }): Promise<Buffer> {
     try {
-      return await this.backend.load(h, range);
+      return await store.load(h, range);
     } catch (e) {
-      if (this.backend.isNotFound(e)) {
-        throw new StrongboxError('INTEGRITY', `${h.type} ${h.name} is missing from ${this.backend.location}`, { cause: e });
+      if (store.isNotFound(e)) {
+        throw new StrongboxError('INTEGRITY', `${h.type} ${h.name} is missing from ${store.location}`, { cause: e });
       }
-      throw backendFailure(`reading ${h.type}/${h.name} from ${this.backend.location}`, e);
+      // Every store's copy was damaged (a mirrored backend says which and where).
+      if (isStrongboxError(e, 'INTEGRITY')) throw e;
+      throw backendFailure(`reading ${h.type}/${h.name} from ${store.location}`, e);
     }
   }
+}
+
+function describeFallback(n: FallbackNote): string {
+  return `${n.handle.type === 'config' ? 'config' : `${n.handle.type} ${n.handle.name}`} was read from ${n.servedBy} (${n.reasons.join('; ')})`;
 }
 
 /** A BACKEND error for a failed call: a backend error's own message names object and location already. */
