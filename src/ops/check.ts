@@ -10,19 +10,40 @@ export interface CheckInput {
   lockWaitMs?: number;
 }
 
-export interface CheckOpResult extends CheckResult {
-  /** `errors` when anything failed verification. */
+export interface StoreCheckResult extends CheckResult {
   outcome: 'ok' | 'errors';
   location: string;
+}
+
+export interface CheckOpResult extends CheckResult {
+  /** `errors` when anything failed verification (on any store). */
+  outcome: 'ok' | 'errors';
+  location: string;
+  /**
+   * A repository with mirrors: each store checked by itself, primary first. The top-level counts are the
+   * primary's; `errors` and `notes` hold every store's, each prefixed with its store.
+   */
+  stores?: StoreCheckResult[];
 }
 
 export async function checkRepo(spec: RepoSpec, input: CheckInput, ctx: OpContext): Promise<CheckOpResult> {
   // A shared lock: objects a running prune deletes would otherwise show up as false errors.
   return withRepository(spec, ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS, index: false }, async (repo) => {
     ctx.emit({ type: 'phase', phase: 'check', state: 'started' });
-    const r = await checkRepository(repo, input.readData);
+    if (repo.stores.length < 2) {
+      const r = await checkRepository(repo, input.readData);
+      ctx.emit({ type: 'phase', phase: 'check', state: 'finished' });
+      return { ...r, outcome: r.errors.length ? 'errors' : 'ok', location: repo.location };
+    }
+    const stores: StoreCheckResult[] = [];
+    for (const store of repo.stores) {
+      const r = await checkRepository(repo.onStore(store), input.readData);
+      stores.push({ ...r, outcome: r.errors.length ? 'errors' : 'ok', location: store.location });
+    }
     ctx.emit({ type: 'phase', phase: 'check', state: 'finished' });
-    return { ...r, outcome: r.errors.length ? 'errors' : 'ok', location: repo.location };
+    const prefixed = (pick: (s: StoreCheckResult) => string[]) => stores.flatMap((s) => pick(s).map((m) => `${s.location}: ${m}`));
+    const errors = prefixed((s) => s.errors);
+    return { ...stores[0], errors, notes: prefixed((s) => s.notes), outcome: errors.length ? 'errors' : 'ok', location: repo.location, stores };
   });
 }
 

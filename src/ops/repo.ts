@@ -27,6 +27,8 @@ export interface RepoAccess {
   waitMs?: number;
   /** Load the blob index (after the lock is held; default true with a lock). */
   index?: boolean;
+  /** Runs once the repository is open, before the lock is taken (sync gives empty mirrors their layout here). */
+  beforeLock?: (repo: Repository) => Promise<void>;
 }
 
 /** How long a backup or a reader (restore, dump, check) waits by default for a running forget/prune. */
@@ -49,12 +51,17 @@ export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: 
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     throw toUserError(e);
   } finally {
+    for (const f of repo.storeFaults()) {
+      ctx.emit({ type: 'warning', message: `store ${f.store} of ${repo.location} missed ${f.missed} write(s) or read(s) (${f.reason}): `
+        + `the repository is degraded until 'strongbox sync' brings it up to date` });
+    }
     await repo.close();
   }
 }
 
 async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
   throwIfAborted(ctx.signal);
+  await access.beforeLock?.(repo);
   if (access.lock === 'none') {
     if (access.index) await repo.loadIndex();
     return fn(repo);

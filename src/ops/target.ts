@@ -50,7 +50,10 @@ export function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): 
     const rc = repos.find((r) => r.location === location);
     if (rc) return { location, password: flags, ...(rc.options !== undefined ? { options: rc.options } : {}), ...mirrorsOf(rc) };
     const mirror = repos.flatMap((r) => r.mirrors ?? []).find((m) => m.location === location);
-    return { location, password: flags, ...(mirror?.options !== undefined ? { options: mirror.options } : {}) };
+    const own = mirror && flags.file === undefined && flags.command === undefined
+      && (mirror.passwordFile ?? mirror.passwordCommand ?? mirror.passwordEnv) !== undefined;
+    const password = own ? { file: mirror.passwordFile, command: mirror.passwordCommand, env: mirror.passwordEnv ?? 'STRONGBOX_PASSWORD', commandTimeoutMs: flags.commandTimeoutMs } : flags;
+    return { location, password, ...(mirror?.options !== undefined ? { options: mirror.options } : {}) };
   }
   if (explicitConfig) {
     const repos = Object.values(loadChosenConfig(c, env).repositories);

@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { type Backend, BackendError, type FileInfo, type FileType, type Handle } from '../backends/backend.js';
 import { type FallbackNote, isMirrorBackend, type StoreFault } from '../backends/mirror/mirror.js';
+
+export type { StoreFault };
 import { type Clock, systemClock } from '../clock.js';
 import { isStrongboxError, StrongboxError, systemReason } from '../errors.js';
 import { zstdDecompress } from './compress.js';
