@@ -21,6 +21,7 @@ import * as repairCmd from './commands/repair.js';
 import * as restoreCmd from './commands/restore.js';
 import * as snapshotsCmd from './commands/snapshots.js';
 import * as statusCmd from './commands/status.js';
+import * as syncCmd from './commands/sync.js';
 
 export function exitCodeHelp(): string {
   const rows = new Map<number, string[]>();
@@ -45,7 +46,7 @@ export function buildProgram(io: Io): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const globals = () => program.opts<GlobalOptions>();
-  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, inspectCmd, keyCmd, repairCmd, configCmd]) m.register(program, io, globals);
+  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, syncCmd, inspectCmd, keyCmd, repairCmd, configCmd]) m.register(program, io, globals);
   const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };
   program.commands.forEach(override);
   return program;

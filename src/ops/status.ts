@@ -2,28 +2,60 @@
 // system asks). Apps that share a repository read its snapshot list once.
 import type { AppConfig, Config } from '../config/schema.js';
 import type { SnapshotRef } from '../repository/snapshot.js';
+import { type StoreHealth, storeHealth } from '../repository/sync.js';
 import { type AppStatus, appStatus } from '../status/status.js';
 import type { OpContext } from './context.js';
 import { withRepository } from './repo.js';
 import { appRepo, type RepoChoice } from './target.js';
 
+/** A repository with mirrors: how each of its stores compares with the others. */
+export interface RepositoryStores {
+  location: string;
+  stores: StoreHealth[];
+  /** One line per store that is behind or does not answer. */
+  problems: string[];
+}
+
 export interface StatusResult {
-  /** `unhealthy` when a scheduled periodicity is overdue or missing, or a newest snapshot is incomplete. */
+  /**
+   * `unhealthy` when a scheduled periodicity is overdue or missing, a newest snapshot is incomplete, or a store of
+   * a mirrored repository is behind (degraded: it missed writes) or does not answer.
+   */
   outcome: 'ok' | 'unhealthy';
   apps: AppStatus[];
+  /** Only repositories with mirrors. */
+  repositories: RepositoryStores[];
 }
 
 export async function status(choice: RepoChoice, cfg: Config, apps: AppConfig[], ctx: OpContext): Promise<StatusResult> {
   const lists = new Map<string, SnapshotRef[]>();
   const result: AppStatus[] = [];
+  const repositories: RepositoryStores[] = [];
   for (const app of apps) {
     const spec = appRepo(choice, cfg, app);
     let list = lists.get(spec.location);
     if (!list) {
-      list = await withRepository(spec, ctx, { lock: 'none' }, (repo) => repo.listSnapshots());
+      list = await withRepository(spec, ctx, { lock: 'none' }, async (repo) => {
+        if (repo.stores.length > 1) repositories.push(describeStores(repo.location, await storeHealth(repo)));
+        return repo.listSnapshots();
+      });
       lists.set(spec.location, list);
     }
     result.push(appStatus(app, list, ctx.clock.now()));
   }
-  return { outcome: result.every((a) => a.healthy) ? 'ok' : 'unhealthy', apps: result };
+  const healthy = result.every((a) => a.healthy) && repositories.every((r) => !r.problems.length);
+  return { outcome: healthy ? 'ok' : 'unhealthy', apps: result, repositories };
+}
+
+function describeStores(location: string, stores: StoreHealth[]): RepositoryStores {
+  const problems: string[] = [];
+  for (const s of stores) {
+    const role = s === stores[0] ? 'primary' : 'mirror';
+    if (s.state === 'unreachable') problems.push(`repository ${location}: ${role} ${s.location} does not answer (${s.reason})`);
+    if (s.state !== 'behind') continue;
+    const what = Object.entries(s.missing).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t === 'data' ? 'pack' : t}${n > 1 ? 's' : ''}`);
+    const snaps = s.missingSnapshots.length ? ` (snapshots ${s.missingSnapshots.map((id) => id.slice(0, 8)).join(', ')})` : '';
+    problems.push(`repository ${location}: ${role} ${s.location} is degraded: it lacks ${what.join(', ')}${snaps}; run 'strongbox sync'`);
+  }
+  return { location, stores, problems };
 }

@@ -147,6 +147,37 @@ async function listStore(store: Backend): Promise<StoreListing> {
   return out;
 }
 
+/** How one store compares with the others: what it lacks that another has, or that it does not answer. */
+export interface StoreHealth {
+  location: string;
+  state: 'ok' | 'behind' | 'unreachable';
+  /** Objects of each type that another store has and this one lacks. */
+  missing: Record<SyncedType, number>;
+  /** Snapshots it lacks (IDs). */
+  missingSnapshots: string[];
+  reason?: string;
+}
+
+/** Every store's listing compared with the union of them all (status); no object is read. */
+export async function storeHealth(repo: Repository): Promise<StoreHealth[]> {
+  const stores = repo.stores;
+  const listings = await Promise.all(stores.map((s) => listStore(s).catch((e: unknown) => e as Error)));
+  const ok = listings.filter((l): l is StoreListing => !(l instanceof Error));
+  return stores.map((s, i) => {
+    const l = listings[i];
+    const missing = { data: 0, index: 0, key: 0, snapshot: 0 };
+    if (l instanceof Error) return { location: s.location, state: 'unreachable', missing, missingSnapshots: [], reason: l.message };
+    const missingSnapshots: string[] = [];
+    for (const t of SYNCED_TYPES) {
+      const lacks = new Set(ok.flatMap((o) => [...o[t].keys()]).filter((n) => !l[t].has(n)));
+      missing[t] = lacks.size;
+      if (t === 'snapshot') missingSnapshots.push(...lacks);
+    }
+    const behind = SYNCED_TYPES.some((t) => missing[t] > 0);
+    return { location: s.location, state: behind ? 'behind' : 'ok', missing, missingSnapshots };
+  });
+}
+
 /** The object's bytes from the first store (primary first) whose copy verifies; never from `target`. */
 async function goodCopy(repo: Repository, h: Handle, listings: StoreListing[], target: Backend): Promise<Buffer> {
   const reasons: string[] = [];

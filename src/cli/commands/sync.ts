@@ -1,0 +1,39 @@
+// `strongbox sync [--repair]`: bring every mirror of the repository up to date (docs/usage/mirrors.md).
+import type { Command } from 'commander';
+import { StrongboxError } from '../../errors.js';
+import { syncRepo } from '../../ops/sync.js';
+import { plainRepo } from '../../ops/target.js';
+import { choice, type GlobalOptions, type Io, lockWait, runOp } from '../context.js';
+import { bytes } from '../output/format.js';
+import { printSummary } from '../output/render.js';
+
+export interface SyncCmdOptions {
+  repair?: boolean;
+  retryLock?: string;
+}
+
+export async function runSync(g: GlobalOptions, o: SyncCmdOptions, io: Io): Promise<void> {
+  const spec = plainRepo(choice(g));
+  const r = await runOp(g, io, (ctx) => syncRepo(spec, { repair: o.repair, lockWaitMs: lockWait(o.retryLock, 0) }, ctx), { stream: true });
+  if (g.json) printSummary(io, { ...r });
+  else {
+    for (const e of r.errors) io.err(`error: ${e}`);
+    if (!g.quiet) {
+      for (const [i, s] of r.stores.entries()) {
+        const copied = Object.entries(s.copied).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`).join(', ') || 'nothing';
+        const repaired = o.repair ? `, ${s.repaired.length} damaged cop${s.repaired.length === 1 ? 'y' : 'ies'} found` : '';
+        io.out(`${i === 0 ? 'primary' : 'mirror'} ${s.location}: ${s.initialized ? 'initialised, ' : ''}copied ${copied} (${bytes(s.bytesCopied)}), `
+          + `removed ${s.removed}${repaired}`);
+      }
+    }
+  }
+  if (r.outcome === 'errors') throw new StrongboxError('INTEGRITY', `sync of ${r.location} left ${r.errors.length} object(s) without a good copy (named above)`);
+}
+
+export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
+  program.command('sync')
+    .description('bring every mirror of the repository up to date: copy what a store lacks (verified), remove what prune removed')
+    .option('--repair', 'also read every object on every store and rewrite damaged copies from a good one')
+    .option('--retry-lock <duration>', 'wait this long for other processes to release the repository (default: fail at once)')
+    .action(async (o: SyncCmdOptions) => { await runSync(globals(), o, io); });
+}
