@@ -12,6 +12,7 @@ import { type GlobalOptions, type Io, liveScopes, processIo } from './context.js
 import * as backupCmd from './commands/backup.js';
 import * as checkCmd from './commands/check.js';
 import * as configCmd from './commands/config.js';
+import * as copyCmd from './commands/copy.js';
 import * as dumpCmd from './commands/dump.js';
 import * as forgetCmd from './commands/forget.js';
 import * as initCmd from './commands/init.js';
@@ -46,7 +47,7 @@ export function buildProgram(io: Io): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const globals = () => program.opts<GlobalOptions>();
-  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, syncCmd, inspectCmd, keyCmd, repairCmd, configCmd]) m.register(program, io, globals);
+  for (const m of [initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, syncCmd, copyCmd, inspectCmd, keyCmd, repairCmd, configCmd]) m.register(program, io, globals);
   const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };
   program.commands.forEach(override);
   return program;

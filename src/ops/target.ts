@@ -5,6 +5,7 @@ import { configPath, loadConfig } from '../config/load.js';
 import type { AppConfig, Config, RepositoryConfig } from '../config/schema.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { checkLocation } from '../repository/open.js';
+import type { PasswordSource } from './password.js';
 import type { RepoSpec } from './repo.js';
 
 /** What the user said about the repository (CLI flags; the daemon and the API give the same). */
@@ -60,6 +61,16 @@ export function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): 
     if (repos.length === 1) return configuredRepo(c, repos[0]);
   }
   throw new StrongboxError('USAGE', 'no repository given: pass -r/--repo LOCATION or set STRONGBOX_REPOSITORY');
+}
+
+/**
+ * The target of a copy: `location` with its own password source (never the source's), and the options and mirrors
+ * of a configured repository at that location, if the config names one.
+ */
+export function targetRepo(c: RepoChoice, location: string, password: PasswordSource, env: NodeJS.ProcessEnv = process.env): RepoSpec {
+  const cfg = optionalConfig(c, env);
+  const rc = cfg ? Object.values(cfg.repositories).find((r) => r.location === location) : undefined;
+  return { location, password, ...(rc?.options !== undefined ? { options: rc.options } : {}), ...(rc ? mirrorsOf(rc) : {}) };
 }
 
 /** An app's repository: its configured location and password source, unless the flags say otherwise. */
