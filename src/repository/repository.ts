@@ -62,7 +62,10 @@ export class Repository {
     readonly keyName: string,
     readonly clock: Clock,
   ) {
-    if (isMirrorBackend(backend)) backend.onFallback = (n) => this.noteFallback(describeFallback(n));
+    if (isMirrorBackend(backend)) {
+      backend.onFallback = (n) => this.noteFallback(describeFallback(n));
+      backend.onDamaged = (h, reasons) => this.warn(`${h.type} ${h.name} is damaged on every store: ${reasons.join('; ')}`);
+    }
   }
 
   /** Tell the user that a mirror served something, once per message (they name the object and both stores). */

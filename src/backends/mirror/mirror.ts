@@ -33,6 +33,11 @@ export interface MirrorBackend extends Backend {
   faults(): StoreFault[];
   /** Called for each read a later store served. */
   onFallback: (note: FallbackNote) => void;
+  /**
+   * Called when every store's copy of a content-addressed object fails its name check; the load then returns the
+   * primary's copy, so that the reader above reports the damage as it would without mirrors.
+   */
+  onDamaged: (handle: Handle, reasons: string[]) => void;
 }
 
 export function isMirrorBackend(b: Backend): b is MirrorBackend {
@@ -82,6 +87,11 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
       fail(targets[i], r.reason);
     });
     if (errors.length === targets.length) {
+      // Refused by every store alike (an invalid name): the request is at fault, not the stores.
+      if (errors.every(isPermanentError)) {
+        targets.forEach((s) => down.delete(s));
+        throw errors[0];
+      }
       throw errors.length === 1 ? errors[0] : new BackendError('transient', `${what} failed on every store: `
         + targets.map((s, i) => `${s.location}: ${reasonOf(errors[i])}`).join('; '), { cause: errors[0] });
     }
@@ -102,6 +112,7 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
     ...(stores[0].localPath !== undefined ? { localPath: stores[0].localPath } : {}),
     stores,
     onFallback: () => {},
+    onDamaged: () => {},
     faults: () => [...down.values()].map((f) => ({ ...f })),
 
     // `init` creates every store: a repository whose mirror cannot be created is not what was asked for.
@@ -117,44 +128,55 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
     async load(h: Handle, range?: { offset: number; length: number }) {
       const reasons: string[] = [];
       const check = HASHED.has(h.type) && range === undefined;
-      let damaged = false;
+      let damaged: Buffer | null = null;
+      let refused: unknown = null;
       for (const s of live()) {
         let buf: Buffer;
         try {
           buf = await s.load(h, range);
         } catch (e) {
-          if (!isNotFoundError(e)) fail(s, e);
+          // A permanent refusal (a range past the end, no permission) is an answer; a store that does not answer
+          // after its retries is left alone from now on.
+          if (isPermanentError(e)) {
+            if (!isNotFoundError(e)) refused ??= e;
+          } else fail(s, e);
           reasons.push(`${s.location}: ${reasonOf(e)}`);
           continue;
         }
         if (check && createHash('sha256').update(buf).digest('hex') !== h.name) {
-          damaged = true;
+          damaged ??= buf;
           reasons.push(`${s.location}: content does not match its name`);
           continue;
         }
         if (reasons.length) backend.onFallback({ handle: h, servedBy: s.location, reasons });
         return buf;
       }
-      const what = handleToString(h);
       if (damaged) {
-        throw new StrongboxError('INTEGRITY', `${what} is damaged or missing on every store: ${reasons.join('; ')}`);
+        backend.onDamaged(h, reasons);
+        return damaged;
       }
+      if (refused) throw refused;
+      const what = handleToString(h);
       if (reasons.every((r) => r.endsWith(': missing'))) {
-        throw new BackendError('not-found', `${what} not found on any store (${stores.map((s) => s.location).join(', ')})`);
+        throw new BackendError('not-found', `${what} not found in repository at ${stores.map((s) => s.location).join(' or ')}`);
       }
       throw new BackendError('transient', `cannot read ${what}: ${reasons.join('; ')}`);
     },
 
     async stat(h: Handle) {
       let notFound: unknown;
+      let refused: unknown;
       for (const s of live()) {
         try {
           return await s.stat(h);
         } catch (e) {
-          if (!isNotFoundError(e)) fail(s, e);
-          notFound ??= e;
+          if (isNotFoundError(e)) notFound ??= e;
+          else if (isPermanentError(e)) refused ??= e;
+          else fail(s, e);
         }
       }
+      if (refused) throw refused;
+      if (notFound === undefined) throw new BackendError('transient', `cannot stat ${handleToString(h)}: no store answers`);
       throw notFound instanceof BackendError && notFound.kind === 'not-found' ? notFound
         : new BackendError('not-found', `${handleToString(h)} not found on any store`, { cause: notFound });
     },
