@@ -19,7 +19,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 function downStore(location: string): Backend {
   const fail = async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }); };
   const b = createMemoryBackend(location);
-  return { ...b, location, save: fail, load: fail, stat: fail, remove: fail, list: async function* () { await fail(); } };
+  return { ...b, location, save: fail, load: fail, stat: fail, remove: fail, list: () => ({ [Symbol.asyncIterator]: () => ({ next: fail }) }) };
 }
 
 describe('mirrored backend', () => {
