@@ -52,7 +52,7 @@ export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: 
     throw toUserError(e);
   } finally {
     for (const f of repo.storeFaults()) {
-      ctx.emit({ type: 'warning', message: `store ${f.store} of ${repo.location} did not answer (${f.reason}): ${f.missed} write(s) or `
+      ctx.emit({ type: 'warning', message: `store ${f.store} of ${repo.location} failed (${f.reason}): ${f.missed} write(s) or `
         + `read(s) went to the other stores only; the repository is degraded until 'strongbox sync' brings it up to date` });
     }
     await repo.close();

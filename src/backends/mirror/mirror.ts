@@ -64,7 +64,7 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
   const fail = (s: Backend, e: unknown): void => {
     const f = down.get(s);
     if (f) f.missed++;
-    else down.set(s, { store: s.location, reason: reasonOf(e), missed: 1 });
+    else down.set(s, { store: s.location, reason: e instanceof BackendError && e.detail ? e.detail : systemReason(e), missed: 1 });
   };
   const live = (): Backend[] => {
     const l = stores.filter((s) => !down.has(s));

@@ -8,7 +8,9 @@ const store = (o: Partial<Record<keyof StoreListing, string[]>>): StoreListing =
   key: new Map((o.key ?? []).map((n) => [n, 1])), snapshot: new Map((o.snapshot ?? []).map((n) => [n, 2])),
 });
 
-const facts = (stores: StoreListing[], f: Partial<Omit<SyncFacts, 'stores'>> = {}): SyncFacts => ({
+interface Given { liveIndexes?: string[]; supersededIndexes?: string[]; referencedPacks?: string[]; indexesDamaged?: boolean }
+
+const facts = (stores: StoreListing[], f: Given = {}): SyncFacts => ({
   stores, liveIndexes: new Set(f.liveIndexes ?? []), supersededIndexes: new Set(f.supersededIndexes ?? []),
   referencedPacks: new Set(f.referencedPacks ?? []), indexesDamaged: f.indexesDamaged ?? false,
 });
