@@ -53,7 +53,8 @@ function describeStores(location: string, stores: StoreHealth[]): RepositoryStor
     const role = s === stores[0] ? 'primary' : 'mirror';
     if (s.state === 'unreachable') problems.push(`repository ${location}: ${role} ${s.location} does not answer (${s.reason})`);
     if (s.state !== 'behind') continue;
-    const what = Object.entries(s.missing).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t === 'data' ? 'pack' : t}${n > 1 ? 's' : ''}`);
+    const noun: Record<string, [string, string]> = { data: ['pack', 'packs'], index: ['index', 'indexes'], key: ['key', 'keys'], snapshot: ['snapshot', 'snapshots'] };
+    const what = Object.entries(s.missing).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${noun[t][n > 1 ? 1 : 0]}`);
     const snaps = s.missingSnapshots.length ? ` (snapshots ${s.missingSnapshots.map((id) => id.slice(0, 8)).join(', ')})` : '';
     problems.push(`repository ${location}: ${role} ${s.location} is degraded: it lacks ${what.join(', ')}${snaps}; run 'strongbox sync'`);
   }
