@@ -1,6 +1,6 @@
 // Verification of a repository: its structure, and with a data subset, the content of the chosen packs.
 import { checkRepository, type CheckResult, type DataSubset } from '../repository/check.js';
-import { StrongboxError } from '../errors.js';
+import { isStrongboxError, StrongboxError } from '../errors.js';
 import type { OpContext } from './context.js';
 import { type RepoSpec, SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
 
@@ -37,8 +37,15 @@ export async function checkRepo(spec: RepoSpec, input: CheckInput, ctx: OpContex
     }
     const stores: StoreCheckResult[] = [];
     for (const store of repo.stores) {
-      const r = await checkRepository(repo.onStore(store), input.readData);
-      stores.push({ ...r, outcome: r.errors.length ? 'errors' : 'ok', location: store.location });
+      try {
+        const r = await checkRepository(repo.onStore(store), input.readData);
+        stores.push({ ...r, outcome: r.errors.length ? 'errors' : 'ok', location: store.location });
+      } catch (e) {
+        // A store that does not answer is that store's error; the others are still checked.
+        if (!isStrongboxError(e, 'BACKEND')) throw e;
+        const r = { errors: [`the store does not answer: ${e.message}`], notes: [], snapshots: 0, trees: 0, packs: 0, packsRead: 0, blobsRead: 0 };
+        stores.push({ ...r, outcome: 'errors', location: store.location });
+      }
     }
     ctx.emit({ type: 'phase', phase: 'check', state: 'finished' });
     const prefixed = (pick: (s: StoreCheckResult) => string[]) => stores.flatMap((s) => pick(s).map((m) => `${s.location}: ${m}`));
