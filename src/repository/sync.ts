@@ -54,8 +54,9 @@ export async function initializeStores(repo: Repository): Promise<Backend[]> {
     }
     if (mine?.equals(config)) continue;
     if (mine) {
-      throw new StrongboxError('CONFIG', `the store ${store.location} holds another repository than ${repo.location} (its config differs); `
-        + 'a mirror must be empty or a copy of the same repository');
+      throw new StrongboxError('CONFIG', `the store ${store.location} holds another repository than ${repo.location}, or a damaged config `
+        + '(its config differs from the primary\'s): a mirror must be empty or a copy of the same repository; compare the two configs '
+        + '(strongbox cat config, with -r on each) and, if the mirror\'s is damaged, replace it with the primary\'s');
     }
     try {
       await store.create();

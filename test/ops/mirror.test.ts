@@ -4,7 +4,9 @@
 import { chmod, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isStrongboxError } from '../../src/errors.js';
 import type { OpEvent } from '../../src/events.js';
+import { forget } from '../../src/ops/forget.js';
 import { backupPaths } from '../../src/ops/backup.js';
 import { checkRepo } from '../../src/ops/check.js';
 import { newContext } from '../../src/ops/context.js';
@@ -176,5 +178,25 @@ describe('a repository with a mirror (local directories)', () => {
     const err = await syncRepo(spec, { repair: true }, newContext());
     expect(err.outcome).toBe('errors');
     expect(err.errors.join('\n')).toContain(name);
+  });
+
+  it('sync refuses a mirror that holds another repository, naming it', async () => {
+    const other = join(tmp.path, 'other');
+    await initRepository({ location: other, password: spec.password }, newContext());
+    const err = await syncRepo({ ...spec, mirrors: [{ location: other }] }, {}, newContext()).catch((e: unknown) => e);
+    expect(isStrongboxError(err, 'CONFIG'), String(err)).toBe(true);
+    expect((err as Error).message).toContain(`the store ${other} holds another repository than ${primary}`);
+  });
+
+  it('a forget needs every store: with the mirror down it changes nothing and names the mirror', async () => {
+    const before = (await listSnapshots(spec, {}, newContext())).snapshots.length;
+    await rename(mirror, `${mirror}.away`);
+    await writeFile(mirror, 'not a directory');
+    const err = await forget(spec, { apps: [], policy: { last: 1 }, dryRun: false }, newContext()).catch((e: unknown) => e);
+    await rm(mirror);
+    await rename(`${mirror}.away`, mirror);
+    expect(isStrongboxError(err, 'BACKEND'), String(err)).toBe(true);
+    expect((err as Error).message).toContain(`store ${mirror} does not answer`);
+    expect((await listSnapshots(spec, {}, newContext())).snapshots.length).toBe(before);
   });
 });
