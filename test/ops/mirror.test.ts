@@ -15,6 +15,7 @@ import { restorePaths } from '../../src/ops/restore.js';
 import { listSnapshots } from '../../src/ops/snapshots.js';
 import { syncRepo } from '../../src/ops/sync.js';
 import { diffTrees } from '../../src/util/treediff.js';
+import { fileBlobs, flipMiddle } from '../e2e/damage.js';
 import { tempDir } from '../e2e/helpers.js';
 import { randomBytesFor } from '../e2e/proc.js';
 
@@ -166,9 +167,11 @@ describe('a repository with a mirror (local directories)', () => {
   });
 
   it('the same pack damaged on both stores fails the file with an error naming the pack and both stores', async () => {
-    const pack = (await packsOf(primary)).at(-1)!;
-    await flipByte(join(primary, pack), 50);
-    await flipByte(join(mirror, pack), 50);
+    // A blob of a file the latest snapshot holds, damaged in the same place on both stores.
+    const blob = (await fileBlobs(primary, process.env.SB_MIRROR_TEST_PW)).get(join(src, 'f-3.bin'))![0];
+    await flipMiddle(primary, blob);
+    await flipMiddle(mirror, blob);
+    const pack = `data/${blob.pack.slice(0, 2)}/${blob.pack}`;
     const { ctx, warnings } = collect();
     const r = await restorePaths(spec, { snapshot: 'latest', target: join(tmp.path, 'restore-both') }, ctx);
     expect(r.outcome).toBe('incomplete');
