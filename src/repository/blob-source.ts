@@ -76,12 +76,12 @@ export function repositorySource(repo: Repository, opts: { checkIds?: boolean } 
   if (repo.stores.length < 2) return main;
   const told = new Set<string>();
   const stores = repo.stores.map((s) => storeSource(repo, s, s.location, opts));
-  return fallbackSource(main, stores, (f, by) => {
+  return fallbackSource(main, stores, { onRescue: (f, by) => {
     const key = `${f.pack} ${by.label}`;
     if (told.has(key)) return;
     told.add(key);
     repo.noteFallback(`blobs of pack ${f.pack ?? '?'} were read from ${by.label} (${repo.location}: ${f.reason})`);
-  });
+  }, prefix: 'no good copy on any store' });
 }
 
 /** The packs of one store of the repository (`repo.backend` itself, or one of its mirrors' stores). */
@@ -132,8 +132,13 @@ export function withFallback(primary: BlobSource, ...fallbacks: BlobSource[]): B
   return fallbackSource(primary, fallbacks);
 }
 
-/** withFallback, telling `rescued` the primary's fault and the source that supplied the blob instead. */
-function fallbackSource(primary: BlobSource, fallbacks: BlobSource[], rescued?: (f: BlobFault, by: BlobSource) => void): BlobSource {
+/**
+ * withFallback, telling `onRescue` the primary's fault and the source that supplied the blob instead. With `prefix`,
+ * a blob no source supplies is described by it and the fallbacks' reasons alone (they cover the primary's).
+ */
+function fallbackSource(primary: BlobSource, fallbacks: BlobSource[], opts: {
+  onRescue?: (f: BlobFault, by: BlobSource) => void; prefix?: string;
+} = {}): BlobSource {
   if (!fallbacks.length) return primary;
   const rescue = async (first: BlobResult, id: string): Promise<BlobResult> => {
     if (first.ok) return first;
@@ -141,12 +146,13 @@ function fallbackSource(primary: BlobSource, fallbacks: BlobSource[], rescued?: 
     for (const f of fallbacks) {
       const r = await f.load(id);
       if (r.ok) {
-        rescued?.(first.fault, f);
+        opts.onRescue?.(first.fault, f);
         return r;
       }
       reasons.push(`${f.label}: ${r.fault.reason}`);
     }
-    return fault(id, first.fault.pack, reasons.join('; '));
+    if (opts.prefix) reasons[0] = opts.prefix;
+    return fault(id, first.fault.pack, opts.prefix ? `${reasons[0]}: ${reasons.slice(1).join('; ')}` : reasons.join('; '));
   };
   return {
     label: [primary, ...fallbacks].map((s) => s.label).join(' + '),
