@@ -104,8 +104,11 @@ export class Repository {
 
   static async init(backend: Backend, password: string, opts: InitOptions = {}): Promise<Repository> {
     const clock = opts.clock ?? systemClock;
-    if (await exists(backend, { type: 'config', name: 'config' })) {
-      throw new StrongboxError('REPO_EXISTS', `a repository already exists at ${backend.location}`);
+    // Each store by itself: with mirrors, one that already holds a repository is named.
+    for (const store of isMirrorBackend(backend) ? backend.stores : [backend]) {
+      if (await exists(store, { type: 'config', name: 'config' })) {
+        throw new StrongboxError('REPO_EXISTS', `a repository already exists at ${store.location}`);
+      }
     }
     await backend.create();
     const master = newMasterKey();

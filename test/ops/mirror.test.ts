@@ -191,6 +191,14 @@ describe('a repository with a mirror (local directories)', () => {
     expect((err as Error).message).toContain(`the store ${other} holds another repository than ${primary}`);
   });
 
+  it('init refuses a mirror that already holds a repository, naming that store', async () => {
+    const fresh = join(tmp.path, 'fresh-primary');
+    const err = await initRepository({ location: fresh, password: spec.password, mirrors: [{ location: mirror }] }, newContext())
+      .catch((e: unknown) => e);
+    expect(isStrongboxError(err, 'REPO_EXISTS'), String(err)).toBe(true);
+    expect((err as Error).message).toBe(`a repository already exists at ${mirror}`);
+  });
+
   it('a forget needs every store: with the mirror down it changes nothing and names the mirror', async () => {
     const before = (await listSnapshots(spec, {}, newContext())).snapshots.length;
     await rename(mirror, `${mirror}.away`);
