@@ -38,6 +38,8 @@ export interface AppRestoreResult {
   snapshot: string;
   app: string;
   restored: RestoredComponent[];
+  /** With mirrors: what a mirror served because the primary lacked it or held a damaged copy (also warned). */
+  fallbacks?: string[];
 }
 
 export async function restoreAppSnapshot(choice: RepoChoice, cfg: Config, input: AppRestoreInput, ctx: OpContext): Promise<AppRestoreResult> {
@@ -54,7 +56,10 @@ export async function restoreAppSnapshot(choice: RepoChoice, cfg: Config, input:
       only: input.only, components: input.components, target: input.target, targetDb: input.targetDb, yes: input.yes,
       verify: input.verify, failFast: input.failFast, confirm: input.confirm, scope: ctx.scope, emit: ctx.emit,
     });
-    return { outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete', snapshot: snap.id, app: app.id, restored };
+    return {
+      outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete', snapshot: snap.id, app: app.id, restored,
+      ...(repo.fallbacks.length ? { fallbacks: [...repo.fallbacks] } : {}),
+    };
   });
 }
 

@@ -66,6 +66,8 @@ describe('a repository with a mirror (local directories)', () => {
     const r = await restorePaths(spec, { snapshot: 'latest', target }, ctx);
     expect(r.outcome).toBe('ok');
     expect(await diffTrees(src, join(target, src))).toEqual([]);
+    // The result carries what the warnings said came from the mirror.
+    expect(r.fallbacks ?? []).toEqual(warnings.filter((w) => / (was|were) read from /.test(w)));
     return warnings;
   };
 
@@ -96,6 +98,7 @@ describe('a repository with a mirror (local directories)', () => {
     const gone = packs.filter((_, i) => i % 3 === 0);
     for (const p of gone) await rm(join(primary, p));
     const warnings = await restoreExact('restore-deleted');
+    expect(warnings.filter((w) => w.includes('was read from')).length).toBeGreaterThanOrEqual(gone.length);
     for (const p of gone) {
       const name = p.split('/').pop()!;
       expect(warnings.some((w) => w.includes(name) && w.includes(mirror) && w.includes('missing')), `${name} in ${warnings.join('\n')}`).toBe(true);
