@@ -162,7 +162,11 @@ export interface StoreHealth {
 /** Every store's listing compared with the union of them all (status); no object is read. */
 export async function storeHealth(repo: Repository): Promise<StoreHealth[]> {
   const stores = repo.stores;
-  const listings = await Promise.all(stores.map((s) => listStore(s).catch((e: unknown) => e as Error)));
+  // A store that already failed in this command is not asked again (its retries took long enough once).
+  const known = new Map(repo.storeFaults().map((f) => [f.store, f.reason]));
+  const listings = await Promise.all(stores.map((s) => (known.has(s.location)
+    ? Promise.resolve(new Error(known.get(s.location)))
+    : listStore(s).catch((e: unknown) => e as Error))));
   const ok = listings.filter((l): l is StoreListing => !(l instanceof Error));
   return stores.map((s, i) => {
     const l = listings[i];
