@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStrongboxError } from '../../src/errors.js';
 import type { OpEvent } from '../../src/events.js';
+import { configSchema } from '../../src/config/schema.js';
 import { forget } from '../../src/ops/forget.js';
+import { status } from '../../src/ops/status.js';
 import { backupPaths } from '../../src/ops/backup.js';
 import { checkRepo } from '../../src/ops/check.js';
 import { newContext } from '../../src/ops/context.js';
@@ -143,6 +145,15 @@ describe('a repository with a mirror (local directories)', () => {
     await rename(`${mirror}.away`, mirror);
     const snapsMirror = await listSnapshots({ location: mirror, password: spec.password }, {}, newContext());
     expect(snapsMirror.snapshots.map((s) => s.id)).not.toContain(r.id);
+    const cfg = configSchema.parse({
+      repositories: { main: { location: primary, passwordEnv: 'SB_MIRROR_TEST_PW', mirrors: [{ location: mirror }] } },
+      apps: [{ id: 'site', repository: 'main' }],
+    });
+    const st = await status({}, cfg, cfg.apps, newContext());
+    expect(st.outcome).toBe('unhealthy');
+    expect(st.repositories[0].stores.map((x) => x.state)).toEqual(['ok', 'behind']);
+    expect(st.repositories[0].stores[1].missingSnapshots).toEqual([r.id]);
+    expect(st.repositories[0].problems).toEqual([expect.stringContaining(`mirror ${mirror} is degraded: it lacks`)]);
     const s = await syncRepo(spec, {}, newContext());
     expect(s.outcome).toBe('ok');
     expect(s.stores[1].copied.snapshot).toBe(1);
@@ -151,6 +162,7 @@ describe('a repository with a mirror (local directories)', () => {
     expect(again.stores.map((x) => x.copied)).toEqual([0, 0].map(() => ({ data: 0, index: 0, key: 0, snapshot: 0 })));
     const after = await checkRepo(spec, { readData: { kind: 'all' } }, newContext());
     expect(after.stores!.map((x) => x.outcome)).toEqual(['ok', 'ok']);
+    expect((await status({}, cfg, cfg.apps, newContext())).outcome).toBe('ok');
   });
 
   it('a snapshot written while the primary was down is listed and restorable, and sync copies it to the primary', async () => {
