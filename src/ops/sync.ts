@@ -21,7 +21,8 @@ export interface SyncOpResult extends SyncResult {
 
 export async function syncRepo(spec: RepoSpec, input: SyncInput, ctx: OpContext): Promise<SyncOpResult> {
   if (!spec.mirrors?.length) {
-    throw new StrongboxError('USAGE', `the repository at ${spec.location} has no mirrors: list them under 'mirrors:' of the repository in strongbox.yaml`);
+    throw new StrongboxError('USAGE', `the repository at ${spec.location} has no mirrors: `
+      + 'list them under \'mirrors:\' of the repository in strongbox.yaml');
   }
   let fresh: Awaited<ReturnType<typeof initializeStores>> = [];
   // Exclusive: sync removes objects, and what it copies must not be pruned under it.
@@ -34,7 +35,9 @@ export async function syncRepo(spec: RepoSpec, input: SyncInput, ctx: OpContext)
     const start = monotonicMs();
     const r = await syncStores(repo, fresh, {
       repair: input.repair, signal: ctx.signal,
-      onProgress: (done, total) => ctx.emit({ type: 'progress', phase: 'sync', unit: 'objects', done, total, elapsedMs: monotonicMs() - start }),
+      onProgress: (done, total) => ctx.emit({
+        type: 'progress', phase: 'sync', unit: 'objects', done, total, elapsedMs: monotonicMs() - start,
+      }),
     });
     ctx.emit({ type: 'phase', phase: 'sync', state: 'finished' });
     return { ...r, outcome: r.errors.length ? 'errors' : 'ok', location: repo.location };

@@ -54,11 +54,23 @@ export function copiesIn(src: Repository, targetSnapshots: SnapshotRef[]): Map<s
   return out;
 }
 
+/** What one copy run shares: both repositories, the target's packer, the ID map, the counts, the signal. */
+interface Run {
+  src: Repository;
+  dst: Repository;
+  packer: Packer;
+  map: IdMap;
+  stats: CopyStats;
+  signal?: AbortSignal;
+}
+
 /**
  * Copy `selected` (source snapshots) into `dst`, oldest first; the ones `dst` already has a copy of are skipped, so
  * a second run copies nothing. Data first, then the index, then the snapshot objects (the format's write order).
  */
-export async function copySnapshots(src: Repository, dst: Repository, selected: SnapshotRef[], opts: CopyOptions = {}): Promise<CopyStats> {
+export async function copySnapshots(
+  src: Repository, dst: Repository, selected: SnapshotRef[], opts: CopyOptions = {},
+): Promise<CopyStats> {
   const done = copiesIn(src, await dst.listSnapshots());
   const stats: CopyStats = { copied: [], skipped: [], blobsAdded: 0, bytesAdded: 0, blobsPresent: 0, blobsRead: 0 };
   // Oldest written first, so a parent is copied (and its copy named) before its children.
@@ -68,31 +80,33 @@ export async function copySnapshots(src: Repository, dst: Repository, selected: 
   }), dst.clock.now()).reverse();
   if (!todo.length) return stats;
   const map: IdMap = { blobs: new Map(), trees: new Map() };
+  const run: Run = { src, dst, packer: new Packer(dst), map, stats, signal: opts.signal };
   // The copy of a parent says what most of a snapshot's blobs are called in the target, without reading them.
   for (const s of todo) {
     const parentCopy = s.snapshot.parent ? done.get(s.snapshot.parent) : undefined;
-    if (parentCopy) await learnFrom(src, dst, await src.loadSnapshot(s.snapshot.parent!), await dst.loadSnapshot(parentCopy), map);
+    if (!parentCopy) continue;
+    await learnFrom(run, await src.loadSnapshot(s.snapshot.parent!), await dst.loadSnapshot(parentCopy));
   }
-  const packer = new Packer(dst);
   const snapshots: { source: string; parent: string | null; snapshot: Snapshot }[] = [];
   try {
     for (const [i, s] of todo.entries()) {
       throwIfAborted(opts.signal);
       const components: Component[] = [];
-      for (const c of s.snapshot.components) components.push(await copyComponent(src, dst, packer, c, map, stats, opts.signal));
-      const { seq: _seq, ...rest } = s.snapshot;
+      for (const c of s.snapshot.components) components.push(await copyComponent(run, c));
       // No seq: a copy is placed in the target's history by its time, as an import is ("Time and seq").
-      const copy: Snapshot = { ...rest, components, parent: null, copiedFrom: { repository: src.config.id, snapshot: s.id } };
-      snapshots.push({ source: s.id, parent: s.snapshot.parent, snapshot: copy });
+      const { seq: _seq, ...rest } = s.snapshot;
+      const copiedFrom = { repository: src.config.id, snapshot: s.id };
+      const snapshot = { ...rest, components, parent: null, copiedFrom };
+      snapshots.push({ source: s.id, parent: s.snapshot.parent, snapshot });
       opts.onProgress?.(i + 1, todo.length);
     }
-    await packer.flush();
+    await run.packer.flush();
   } catch (e) {
-    await packer.abandon();
+    await run.packer.abandon();
     throw e;
   }
-  stats.blobsAdded = packer.stats.blobsAdded;
-  stats.bytesAdded = packer.stats.bytesAdded;
+  stats.blobsAdded = run.packer.stats.blobsAdded;
+  stats.bytesAdded = run.packer.stats.bytesAdded;
   for (const { source, parent, snapshot } of snapshots) {
     // The parent is the copy of the source's parent, where the target has one (copied before, or just now).
     const target = await dst.saveSnapshot({ ...snapshot, parent: parent ? (done.get(parent) ?? null) : null });
@@ -102,47 +116,49 @@ export async function copySnapshots(src: Repository, dst: Repository, selected: 
   return stats;
 }
 
-async function copyComponent(src: Repository, dst: Repository, packer: Packer, c: Component, map: IdMap, stats: CopyStats, signal?: AbortSignal): Promise<Component> {
-  if (c.kind === 'files') return { ...c, tree: await copyTree(src, dst, packer, c.tree, map, stats, signal) };
-  if (c.kind === 'database') return { ...c, content: await copyBlobs(src, dst, packer, c.content, map, stats) };
+async function copyComponent(run: Run, c: Component): Promise<Component> {
+  if (c.kind === 'files') return { ...c, tree: await copyTree(run, c.tree) };
+  if (c.kind === 'database') return { ...c, content: await copyBlobs(run, c.content) };
   // A kind this program does not know cannot be copied faithfully: its references are unknown.
-  throw new StrongboxError('USAGE', `a snapshot component of kind "${(c as { kind: string }).kind}" cannot be copied by this strongbox; upgrade it`);
+  const kind = (c as { kind: string }).kind;
+  throw new StrongboxError('USAGE', `a snapshot component of kind "${kind}" cannot be copied by this strongbox: `
+    + 'upgrade it');
 }
 
-async function copyTree(src: Repository, dst: Repository, packer: Packer, id: string, map: IdMap, stats: CopyStats, signal?: AbortSignal): Promise<string> {
-  const known = map.trees.get(id);
+async function copyTree(run: Run, id: string): Promise<string> {
+  const known = run.map.trees.get(id);
   if (known) return known;
-  throwIfAborted(signal);
-  const tree = await src.loadTree(id);
+  throwIfAborted(run.signal);
+  const tree = await run.src.loadTree(id);
   const nodes: TreeNode[] = [];
   for (const n of tree.nodes) {
     const m: TreeNode = { ...n };
-    if (n.content) m.content = await copyBlobs(src, dst, packer, n.content, map, stats);
-    if (n.subtree) m.subtree = await copyTree(src, dst, packer, n.subtree, map, stats, signal);
+    if (n.content) m.content = await copyBlobs(run, n.content);
+    if (n.subtree) m.subtree = await copyTree(run, n.subtree);
     nodes.push(m);
   }
-  const newId = (await packer.addPlain(BLOB_TREE, encodeTree({ ...tree, nodes }))).toString('hex');
-  map.trees.set(id, newId);
+  const newId = (await run.packer.addPlain(BLOB_TREE, encodeTree({ ...tree, nodes }))).toString('hex');
+  run.map.trees.set(id, newId);
   return newId;
 }
 
 /** The target IDs of `ids` (in order), storing the blobs the target lacks. */
-async function copyBlobs(src: Repository, dst: Repository, packer: Packer, ids: string[], map: IdMap, stats: CopyStats): Promise<string[]> {
+async function copyBlobs(run: Run, ids: string[]): Promise<string[]> {
   return mapLimit(ids, 4, async (id) => {
-    const known = map.blobs.get(id);
+    const known = run.map.blobs.get(id);
     if (known) return known;
-    const plain = await src.loadBlob(Buffer.from(id, 'hex'));
-    stats.blobsRead++;
-    const newId = blobId(dst.key.idKey, plain);
-    if (packer.has(newId)) stats.blobsPresent++;
-    else await packer.addPlain(BLOB_DATA, plain);
-    map.blobs.set(id, newId.toString('hex'));
+    const plain = await run.src.loadBlob(Buffer.from(id, 'hex'));
+    run.stats.blobsRead++;
+    const newId = blobId(run.dst.key.idKey, plain);
+    if (run.packer.has(newId)) run.stats.blobsPresent++;
+    else await run.packer.addPlain(BLOB_DATA, plain);
+    run.map.blobs.set(id, newId.toString('hex'));
     return newId.toString('hex');
   });
 }
 
 /** Learn source → target IDs by walking a snapshot and its earlier copy side by side (same shape, other IDs). */
-async function learnFrom(src: Repository, dst: Repository, a: Snapshot, b: Snapshot, map: IdMap): Promise<void> {
+async function learnFrom({ src, dst, map }: Run, a: Snapshot, b: Snapshot): Promise<void> {
   const pairBlobs = (x: string[] | undefined, y: string[] | undefined) => {
     if (!x || !y || x.length !== y.length) return;
     x.forEach((id, i) => map.blobs.set(id, y[i]));

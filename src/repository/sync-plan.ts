@@ -60,6 +60,8 @@ export function planSync(f: SyncFacts): StoreActions[] {
 
 function unionOf(stores: StoreListing[]): StoreListing {
   const u: StoreListing = { data: new Map(), index: new Map(), key: new Map(), snapshot: new Map() };
-  for (const s of stores) for (const t of SYNCED_TYPES) for (const [n, size] of s[t]) if (!u[t].has(n)) u[t].set(n, size);
+  for (const s of stores) {
+    for (const t of SYNCED_TYPES) for (const [n, size] of s[t]) if (!u[t].has(n)) u[t].set(n, size);
+  }
   return u;
 }

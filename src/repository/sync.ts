@@ -7,7 +7,7 @@ import { throwIfAborted } from '../util/scope.js';
 import { sha256Hex } from './crypto.js';
 import { parseKeyFile } from './keys.js';
 import type { Repository } from './repository.js';
-import { planSync, type StoreListing, SYNCED_TYPES, type SyncedType } from './sync-plan.js';
+import { planSync, type StoreActions, type StoreListing, SYNCED_TYPES, type SyncedType } from './sync-plan.js';
 
 export interface StoreSyncResult {
   location: string;
@@ -54,13 +54,17 @@ export async function initializeStores(repo: Repository): Promise<Backend[]> {
     }
     if (mine?.equals(config)) continue;
     if (mine) {
-      throw new StrongboxError('CONFIG', `the store ${store.location} holds another repository than ${repo.location}, or a damaged config `
-        + '(its config differs from the primary\'s): a mirror must be empty or a copy of the same repository; compare the two configs '
-        + '(strongbox cat config, with -r on each) and, if the mirror\'s is damaged, replace it with the primary\'s');
+      throw new StrongboxError('CONFIG', `the store ${store.location} holds another repository than ${repo.location}, `
+        + 'or a damaged config (its config differs from the primary\'s): a mirror must be empty or a copy of the same '
+        + 'repository; compare the two configs (strongbox cat config, with -r on each) and, if the mirror\'s is '
+        + 'damaged, replace it with the primary\'s');
     }
     try {
       await store.create();
-      for await (const k of repo.backend.list('key')) await store.save({ type: 'key', name: k.name }, await repo.load({ type: 'key', name: k.name }));
+      for await (const k of repo.backend.list('key')) {
+        const h = { type: 'key' as const, name: k.name };
+        await store.save(h, await repo.load(h));
+      }
       await store.save(CONFIG, config);
     } catch (e) {
       throw storeFailure(store, 'initialising it as a mirror', e);
@@ -84,7 +88,7 @@ export async function syncStores(repo: Repository, fresh: Backend[], opts: SyncO
     referencedPacks: referenced,
     indexesDamaged: indexes.damaged.length > 0,
   });
-  const errors = indexes.damaged.map((d) => `${d.message} (no store holds a good copy; packs are not removed from mirrors)`);
+  const errors = indexes.damaged.map((d) => `${d.message} (no store holds a good copy; no pack is removed)`);
   // A damaged copy on every store that holds it: nothing to repair it from.
   const byObject = new Map<string, string[]>();
   repaired.forEach((list, i) => list.forEach((o) => byObject.set(o, [...(byObject.get(o) ?? []), stores[i].location])));
@@ -92,7 +96,7 @@ export async function syncStores(repo: Repository, fresh: Backend[], opts: SyncO
     const [type, name] = o.split('/') as [SyncedType, string];
     if (listings.some((l) => l[type].has(name))) continue;
     if (type === 'data' && !referenced.has(name)) continue;
-    errors.push(`${o} is damaged on every store that holds it (${where.join(', ')}): it cannot be repaired from a good copy`);
+    errors.push(`${o} is damaged on every store that holds it (${where.join(', ')}): no good copy to repair it from`);
   }
   const results: StoreSyncResult[] = stores.map((s, i) => ({
     location: s.location, initialized: fresh.includes(s), copied: { data: 0, index: 0, key: 0, snapshot: 0 },
@@ -103,22 +107,15 @@ export async function syncStores(repo: Repository, fresh: Backend[], opts: SyncO
   const tick = () => opts.onProgress?.(++done, total);
   // Write order on every store: packs, then indexes, keys, snapshots; then removals (indexes before packs).
   for (const type of SYNCED_TYPES) {
-    await Promise.all(stores.map((store, i) => mapLimit(plan[i].copy.filter((c) => c.type === type), store.capabilities.connections, async (c) => {
-      throwIfAborted(opts.signal);
-      const h = { type: c.type, name: c.name };
-      try {
-        const bytes = await goodCopy(repo, h, listings, store);
-        await store.save(h, bytes);
-        const st = await store.stat(h);
-        if (st.size !== bytes.length) throw new StrongboxError('BACKEND', `${c.type}/${c.name}: stored ${st.size} bytes of ${bytes.length}`);
-        results[i].copied[c.type]++;
-        results[i].bytesCopied += bytes.length;
-      } catch (e) {
-        if (!isStrongboxError(e, 'INTEGRITY') && !(e instanceof StrongboxError && e.code === 'BACKEND')) throw e;
-        errors.push(`${store.location}: ${e.message}`);
-      }
-      tick();
-    })));
+    await Promise.all(stores.map((store, i) => {
+      const todo = plan[i].copy.filter((c) => c.type === type);
+      return mapLimit(todo, store.capabilities.connections, async (c) => {
+        throwIfAborted(opts.signal);
+        const why = await copyOne(repo, store, c, listings, results[i]);
+        if (why) errors.push(`${store.location}: ${why}`);
+        tick();
+      });
+    }));
   }
   for (const [i, store] of stores.entries()) {
     for (const r of plan[i].remove) {
@@ -133,6 +130,25 @@ export async function syncStores(repo: Repository, fresh: Backend[], opts: SyncO
     }
   }
   return { stores: results, errors };
+}
+
+/** Copy one object to `store` from a copy that verifies, and check the stored size; the failure, or null. */
+async function copyOne(repo: Repository, store: Backend, c: StoreActions['copy'][number], listings: StoreListing[],
+  result: StoreSyncResult): Promise<string | null> {
+  const h = { type: c.type, name: c.name };
+  try {
+    const bytes = await goodCopy(repo, h, listings, store);
+    await store.save(h, bytes);
+    const st = await store.stat(h);
+    if (st.size !== bytes.length) return `${c.type}/${c.name}: stored ${st.size} bytes of ${bytes.length}`;
+    result.copied[c.type]++;
+    result.bytesCopied += bytes.length;
+    return null;
+  } catch (e) {
+    // No good copy anywhere, or this store refused the write: named, and the sync goes on with the rest.
+    if (!isStrongboxError(e, 'INTEGRITY') && !isStrongboxError(e, 'BACKEND')) throw e;
+    return e.message;
+  }
 }
 
 async function listStore(store: Backend): Promise<StoreListing> {
@@ -171,7 +187,9 @@ export async function storeHealth(repo: Repository): Promise<StoreHealth[]> {
   return stores.map((s, i) => {
     const l = listings[i];
     const missing = { data: 0, index: 0, key: 0, snapshot: 0 };
-    if (l instanceof Error) return { location: s.location, state: 'unreachable', missing, missingSnapshots: [], reason: l.message };
+    if (l instanceof Error) {
+      return { location: s.location, state: 'unreachable', missing, missingSnapshots: [], reason: l.message };
+    }
     const missingSnapshots: string[] = [];
     for (const t of SYNCED_TYPES) {
       const lacks = new Set(ok.flatMap((o) => [...o[t].keys()]).filter((n) => !l[t].has(n)));
@@ -199,7 +217,8 @@ async function goodCopy(repo: Repository, h: Handle, listings: StoreListing[], t
     if (bad === null) return bytes;
     reasons.push(`${store.location}: ${bad}`);
   }
-  throw new StrongboxError('INTEGRITY', `${h.type}/${h.name} has no good copy to sync from (${reasons.join('; ') || 'no store holds it'})`);
+  const why = reasons.join('; ') || 'no store holds it';
+  throw new StrongboxError('INTEGRITY', `${h.type}/${h.name} has no good copy to sync from (${why})`);
 }
 
 /** Why the bytes are not a good copy of the object, or null. Key files are not named by content: they must parse. */

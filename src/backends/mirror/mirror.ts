@@ -47,9 +47,14 @@ export function isMirrorBackend(b: Backend): b is MirrorBackend {
 /** Types named by the SHA-256 of their bytes: a whole read of one is checked against its name. */
 const HASHED: ReadonlySet<FileType> = new Set(['data', 'index', 'snapshot']);
 
-function reasonOf(e: unknown): string {
-  if (isNotFoundError(e)) return 'missing';
+/** An error for people: a backend's short detail where it gives one. */
+function describe(e: unknown): string {
   return e instanceof BackendError && e.detail ? e.detail : systemReason(e);
+}
+
+/** Why a store did not serve a read: "missing", or the error. */
+function reasonOf(e: unknown): string {
+  return isNotFoundError(e) ? 'missing' : describe(e);
 }
 
 /**
@@ -64,7 +69,7 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
   const fail = (s: Backend, e: unknown): void => {
     const f = down.get(s);
     if (f) f.missed++;
-    else down.set(s, { store: s.location, reason: e instanceof BackendError && e.detail ? e.detail : systemReason(e), missed: 1 });
+    else down.set(s, { store: s.location, reason: describe(e), missed: 1 });
   };
   const live = (): Backend[] => {
     const l = stores.filter((s) => !down.has(s));
@@ -76,7 +81,9 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
   };
 
   /** Run `fn` on every live store at once; a failing store is marked down unless `tolerate` accepts its error. */
-  async function onAll(what: string, fn: (s: Backend) => Promise<void>, tolerate?: (e: unknown) => boolean): Promise<void> {
+  async function onAll(
+    what: string, fn: (s: Backend) => Promise<void>, tolerate?: (e: unknown) => boolean,
+  ): Promise<void> {
     const targets = live();
     const results = await Promise.allSettled(targets.map(fn));
     const errors: unknown[] = [];
@@ -122,7 +129,8 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
 
     async save(h: Handle, data: Uint8Array, opts?: SaveOptions) {
       // An exclusive save that finds the object (a racing lock, an existing config) fails as a whole.
-      await onAll(`saving ${handleToString(h)}`, (s) => s.save(h, data, opts), opts?.exclusive ? isAlreadyExistsError : undefined);
+      const tolerate = opts?.exclusive ? isAlreadyExistsError : undefined;
+      await onAll(`saving ${handleToString(h)}`, (s) => s.save(h, data, opts), tolerate);
     },
 
     async load(h: Handle, range?: { offset: number; length: number }) {
@@ -158,7 +166,8 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
       if (refused) throw refused;
       const what = handleToString(h);
       if (reasons.every((r) => r.endsWith(': missing'))) {
-        throw new BackendError('not-found', `${what} not found in repository at ${stores.map((s) => s.location).join(' or ')}`);
+        const where = stores.map((s) => s.location).join(' or ');
+        throw new BackendError('not-found', `${what} not found in repository at ${where}`);
       }
       throw new BackendError('transient', `cannot read ${what}: ${reasons.join('; ')}`);
     },
@@ -176,7 +185,9 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
         }
       }
       if (refused) throw refused;
-      if (notFound === undefined) throw new BackendError('transient', `cannot stat ${handleToString(h)}: no store answers`);
+      if (notFound === undefined) {
+        throw new BackendError('transient', `cannot stat ${handleToString(h)}: no store answers`);
+      }
       throw notFound instanceof BackendError && notFound.kind === 'not-found' ? notFound
         : new BackendError('not-found', `${handleToString(h)} not found on any store`, { cause: notFound });
     },

@@ -24,16 +24,19 @@ export interface CopyCmdOptions {
 /** The target's password: one of the --to-password-… options (never the source's, which is another key). */
 function targetPassword(o: CopyCmdOptions, timeoutMs: number | undefined): PasswordSource {
   const given = [o.toPasswordFile, o.toPasswordEnv, o.toPasswordCommand].filter((v) => v !== undefined);
-  if (given.length > 1) throw new StrongboxError('USAGE', 'give one of --to-password-file, --to-password-env, --to-password-command');
+  const options = '--to-password-file FILE, --to-password-env VAR or --to-password-command CMD';
+  if (given.length > 1) throw new StrongboxError('USAGE', `give only one of ${options}`);
   if (o.toPasswordEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.toPasswordEnv)) {
     throw new StrongboxError('USAGE', `--to-password-env ${o.toPasswordEnv}: give the name of an environment variable`);
   }
-  if (!given.length) throw new StrongboxError('USAGE', 'copy needs the target\'s password: --to-password-file FILE, --to-password-env VAR or --to-password-command CMD');
+  if (!given.length) throw new StrongboxError('USAGE', `copy needs the target repository's password: ${options}`);
   return { file: o.toPasswordFile, command: o.toPasswordCommand, env: o.toPasswordEnv, commandTimeoutMs: timeoutMs };
 }
 
 export async function runCopy(g: GlobalOptions, ids: string[], o: CopyCmdOptions, io: Io): Promise<void> {
-  if (o.to === undefined || o.to.trim() === '') throw new StrongboxError('USAGE', 'copy needs --to LOCATION (the repository to copy into)');
+  if (o.to === undefined || o.to.trim() === '') {
+    throw new StrongboxError('USAGE', 'copy needs --to LOCATION (the repository to copy into)');
+  }
   const periodicity = o.periodicity === undefined ? undefined : parsePeriodicity(o.periodicity, false) as Periodicity;
   const c = choice(g);
   const to = targetRepo(c, o.to, targetPassword(o, c.passwordCommandTimeoutMs));
@@ -48,14 +51,16 @@ export async function runCopy(g: GlobalOptions, ids: string[], o: CopyCmdOptions
   if (g.json) printSummary(io, { ...r });
   else if (!g.quiet) {
     for (const x of r.copied) io.out(`snapshot ${shortId(x.source)} copied as ${shortId(x.target)}`);
-    io.out(`copied ${r.copied.length} snapshot(s) to ${r.to} (${r.skipped.length} copied before); stored ${r.blobsAdded} new blobs `
+    io.out(`copied ${r.copied.length} snapshot(s) to ${r.to} (${r.skipped.length} copied before); `
+      + `stored ${r.blobsAdded} new blobs `
       + `(${bytes(r.bytesAdded)}), ${r.blobsPresent} were there already`);
   }
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
   program.command('copy')
-    .description('copy snapshots into another repository, re-encrypted with its key; only data it lacks is stored, and snapshots copied before are skipped')
+    .description('copy snapshots into another repository, re-encrypted with its key; only data it lacks is stored, '
+      + 'and snapshots copied before are skipped')
     .argument('[snapshots...]', 'snapshot IDs (prefixes) or latest; default: every snapshot the filters select')
     .option('--to <location>', 'the repository to copy into (it must exist: strongbox init)')
     .option('--to-password-file <file>', 'read the target repository\'s password from a file')
