@@ -34,6 +34,7 @@ export interface SyncOptions {
 }
 
 const CONFIG: Handle = { type: 'config', name: 'config' };
+const COPIES_IN_FLIGHT = 4;
 const HASHED: ReadonlySet<FileType> = new Set(['data', 'index', 'snapshot']);
 
 /**
@@ -109,7 +110,8 @@ export async function syncStores(repo: Repository, fresh: Backend[], opts: SyncO
   for (const type of SYNCED_TYPES) {
     await Promise.all(stores.map((store, i) => {
       const todo = plan[i].copy.filter((c) => c.type === type);
-      return mapLimit(todo, store.capabilities.connections, async (c) => {
+      // Each copy holds a whole object (a pack of up to 128 MiB) in memory: a few at a time per store.
+      return mapLimit(todo, Math.min(COPIES_IN_FLIGHT, store.capabilities.connections), async (c) => {
         throwIfAborted(opts.signal);
         const why = await copyOne(repo, store, c, listings, results[i]);
         if (why) errors.push(`${store.location}: ${why}`);
@@ -240,7 +242,8 @@ async function findDamaged(repo: Repository, listings: StoreListing[], opts: Syn
   const damaged: string[][] = repo.stores.map(() => []);
   for (const [i, store] of repo.stores.entries()) {
     for (const type of SYNCED_TYPES) {
-      await mapLimit([...listings[i][type].keys()], store.capabilities.connections, async (name) => {
+      const names = [...listings[i][type].keys()];
+      await mapLimit(names, Math.min(COPIES_IN_FLIGHT, store.capabilities.connections), async (name) => {
         throwIfAborted(opts.signal);
         const h = { type, name };
         let why: string | null;

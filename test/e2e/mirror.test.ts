@@ -74,7 +74,7 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     expect(check.stores.map((s: { location: string; outcome: string }) => s.outcome)).toEqual(['ok', 'ok']);
     const st = JSON.parse((await r(['--json', 'status'])).stdout);
     expect(st.repositories[0].stores.map((s: { state: string }) => s.state)).toEqual(['ok', 'ok']);
-  });
+  }, 300_000);
 
   it('a backup with the mirror down succeeds, degraded; status exits 6 naming the mirror until sync; then check is clean on both', async () => {
     mirrorDown(true);
@@ -92,7 +92,7 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     await r(['status']);
     const check = jsonOut((await r(['--json', 'check', '--read-data'])).stdout);
     expect(check.stores.map((s: { outcome: string }) => s.outcome)).toEqual(['ok', 'ok']);
-  });
+  }, 300_000);
 
   it('a sync killed with SIGKILL mid-copy is run again; then both stores check clean', async () => {
     mirrorDown(true);
@@ -116,7 +116,7 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     expect(sync.stores[1].copied.snapshot).toBe(1);
     const check = jsonOut((await r(['--json', 'check', '--read-data'])).stdout);
     expect(check.stores.map((s: { outcome: string }) => s.outcome)).toEqual(['ok', 'ok']);
-  });
+  }, 300_000);
 
   it('with 30% of the primary\'s packs deleted, every snapshot restores byte-exact and the fallbacks are named', async () => {
     const gone = (await packs()).filter((_, i) => i % 10 < 3);
@@ -140,10 +140,11 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     for (const p of gone) expect(warnings).toContain(`data ${p.split('/').pop()!} was read from ${mirror} (`);
     const check = jsonOut((await r(['--json', 'check'], 1)).stdout);
     expect(check.stores.map((s: { outcome: string }) => s.outcome)).toEqual(['errors', 'ok']);
-    await r(['sync']);
+    const repair = jsonOut((await r(['--json', 'check', '--repair'])).stdout);
+    expect(repair.stores[0].copied.data).toBe(gone.length);
     const after = jsonOut((await r(['--json', 'check', '--read-data'])).stdout);
     expect(after.stores.map((s: { outcome: string }) => s.outcome)).toEqual(['ok', 'ok']);
-  });
+  }, 300_000);
 
   it('copies to another repository with its own password; a second copy copies nothing; the copy restores byte-exact', async () => {
     const target = join(tmp.path, 'laptop');
@@ -158,7 +159,7 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     expect(second.skipped).toHaveLength(3);
     await sbOk(['-r', target, 'restore', 'latest', '--target', join(tmp.path, 'restore-laptop')], 0, { env: { STRONGBOX_PASSWORD: pw.LAPTOP_PW } });
     expect(await diffTrees(src, join(tmp.path, 'restore-laptop', src))).toEqual([]);
-  });
+  }, 300_000);
 
   it('with the primary\'s server stopped, snapshots and restore work from the mirror', async () => {
     await sshd.stop();
@@ -170,5 +171,5 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     const st = await sb(['-c', config, 'status'], { env });
     expect(st.code).toBe(6);
     expect(st.stderr).toContain('does not answer');
-  });
+  }, 300_000);
 });
