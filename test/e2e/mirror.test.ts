@@ -1,9 +1,10 @@
 // The whole CLI on a mirrored repository: an sftp: primary (the test sshd) with an S3 mirror (s3rver behind a proxy
 // that can fail every request). Init makes both; a backup with the mirror down succeeds, degraded, and status exits 6
 // until sync; a sync killed with SIGKILL is run again and both stores check clean; with 30% of the primary's packs
-// deleted every snapshot restores byte-exact with the fallbacks named; with the primary's server stopped, snapshots
-// and restore work from the mirror. And copy to another repository, twice.
-import { readdir, rm, writeFile } from 'node:fs/promises';
+// deleted every snapshot restores byte-exact with the fallbacks named, and with bytes flipped in 30% the newest does;
+// check --repair mends the primary; with the primary's server stopped, snapshots and restore work from the mirror. And
+// copy to another repository, twice.
+import { chmod, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffTrees } from '../../src/util/treediff.js';
@@ -17,6 +18,8 @@ import { makeTree } from './tree-fixture.js';
 const MiB = 1024 * 1024;
 const s3 = haveSshd() ? await s3ServerOrSkip() : null;
 afterAll(() => s3?.stop());
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface BackupJson { id: string; degraded: { store: string; reason: string }[] | null }
 
@@ -85,7 +88,7 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     expect(res.stdout).toContain('degraded until');
     mirrorDown(false);
     const st = await r(['status'], 6);
-    expect(st.stderr).toMatch(new RegExp(`mirror ${mirror.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is degraded: it lacks .*${b.id.slice(0, 8)}`));
+    expect(st.stderr).toMatch(new RegExp(`mirror ${escape(mirror)} is degraded: it lacks .*${b.id.slice(0, 8)}`));
     const sync = jsonOut((await r(['--json', 'sync'])).stdout);
     expect(sync.stores[1].copied.snapshot).toBe(1);
     expect(sync.stores[1].copied.data).toBeGreaterThan(0);
@@ -144,6 +147,29 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     expect(repair.stores[0].copied.data).toBe(gone.length);
     const after = jsonOut((await r(['--json', 'check', '--read-data'])).stdout);
     expect(after.stores.map((s: { outcome: string }) => s.outcome)).toEqual(['ok', 'ok']);
+  }, 300_000);
+
+  it('with bytes flipped in 30% of the primary\'s packs, the newest snapshot restores byte-exact; check --repair mends them', async () => {
+    const hit = (await packs()).filter((_, i) => i % 10 >= 7);
+    // One byte in the middle of each pack: inside some blob, which then fails authentication on the primary.
+    for (const p of hit) {
+      await chmod(p, 0o644);
+      const fh = await open(p, 'r+');
+      const { size } = await fh.stat();
+      const b = Buffer.alloc(1);
+      await fh.read(b, 0, 1, Math.floor(size / 2));
+      b[0] ^= 0xff;
+      await fh.write(b, 0, 1, Math.floor(size / 2));
+      await fh.close();
+    }
+    const out = join(tmp.path, 'restore-flipped');
+    const res = await r(['restore', 'latest', '--target', out]);
+    expect(await diffTrees(src, join(out, src))).toEqual([]);
+    expect(res.stderr).toMatch(new RegExp(`blobs of pack [0-9a-f]{64} were read from ${escape(mirror)} \\(`));
+    const repair = jsonOut((await r(['--json', 'check', '--repair'])).stdout);
+    expect(repair.stores[0].repaired.length).toBe(hit.length);
+    const check = jsonOut((await r(['--json', 'check', '--read-data'])).stdout);
+    expect(check.stores.map((s: { outcome: string }) => s.outcome)).toEqual(['ok', 'ok']);
   }, 300_000);
 
   it('copies to another repository with its own password; a second copy copies nothing; the copy restores byte-exact', async () => {
