@@ -6,6 +6,8 @@ import { mapLimit } from '../util/concurrency.js';
 import { throwIfAborted } from '../util/scope.js';
 import { sha256Hex } from './crypto.js';
 import { parseKeyFile } from './keys.js';
+import { quarantineName } from './quarantine.js';
+import { type OrphanSnapshot, orphanSnapshots } from './sync-orphans.js';
 import type { Repository } from './repository.js';
 import { planSync, type StoreActions, type StoreListing, SYNCED_TYPES, type SyncedType } from './sync-plan.js';
 
@@ -22,6 +24,11 @@ export interface StoreSyncResult {
 
 export interface SyncResult {
   stores: StoreSyncResult[];
+  /**
+   * Snapshots some stores lacked whose data is gone from the others (forgotten and pruned without those stores):
+   * not copied, and moved to quarantine where they were, so the stores agree again.
+   */
+  quarantined: OrphanSnapshot[];
   /** Objects no store holds a good copy of, and failures to write; each names the object and every store. */
   errors: string[];
 }
@@ -82,6 +89,9 @@ export async function syncStores(repo: Repository, fresh: Backend[], opts: SyncO
   const repaired = opts.repair ? await findDamaged(repo, listings, opts) : stores.map(() => []);
   const indexes = await repo.readIndexes();
   const referenced = new Set(indexes.live.flatMap((i) => i.idx.packs.map((p) => p.packId)));
+  // Set aside before planning: a snapshot whose data is gone must not be copied to the stores that dropped it.
+  const orphans = await orphanSnapshots(repo, listings, indexes.live);
+  for (const o of orphans) await setAside(repo, o.id, listings);
   const plan = planSync({
     stores: listings,
     liveIndexes: new Set(indexes.live.map((i) => i.name)),
@@ -131,7 +141,22 @@ export async function syncStores(repo: Repository, fresh: Backend[], opts: SyncO
       tick();
     }
   }
-  return { stores: results, errors };
+  return { stores: results, errors, quarantined: orphans };
+}
+
+/** Move snapshot `id` to quarantine on every store that holds it (quarantine.ts naming), and out of the listings. */
+async function setAside(repo: Repository, id: string, listings: StoreListing[]): Promise<void> {
+  const h = { type: 'snapshot' as const, name: id };
+  for (const [i, store] of repo.stores.entries()) {
+    if (!listings[i].snapshot.has(id)) continue;
+    try {
+      await store.save({ type: 'quarantine', name: quarantineName(h, repo.clock.now()) }, await store.load(h));
+      await store.remove(h);
+    } catch (e) {
+      throw storeFailure(store, `moving snapshot ${id} to quarantine`, e);
+    }
+    listings[i].snapshot.delete(id);
+  }
 }
 
 /** Copy one object to `store` from a copy that verifies, and check the stored size; the failure, or null. */

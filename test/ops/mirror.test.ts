@@ -226,3 +226,39 @@ describe('a repository with a mirror (local directories)', () => {
     expect((await listSnapshots(spec, {}, newContext())).snapshots.length).toBe(before);
   });
 });
+
+describe('sync after a forget and prune that ran without the mirror', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+
+  beforeAll(async () => { tmp = await tempDir('sb-ops-mirror-forget-'); });
+  afterAll(async () => tmp?.cleanup());
+
+  it('drops what prune removed and sets the forgotten snapshots aside on the mirror instead of copying them back broken', async () => {
+    const src = join(tmp.path, 'src');
+    await mkdir(src);
+    const primary = join(tmp.path, 'primary');
+    const mirror = join(tmp.path, 'mirror');
+    const password = { env: 'SB_MIRROR_TEST_PW' };
+    const spec: RepoSpec = { location: primary, password, mirrors: [{ location: mirror }] };
+    await initRepository(spec, newContext(), { packSizeMiB: 1 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      // Each backup replaces the data: the older snapshots' packs are unused once they are forgotten.
+      await writeFile(join(src, 'data.bin'), randomBytesFor(`mirror-forget:${i}`, 2 * MiB));
+      ids.push((await backupPaths(spec, { paths: [src] }, newContext())).id);
+    }
+    // The primary alone, as `strongbox -r PRIMARY forget --prune` without the config would.
+    await forget({ location: primary, password }, { apps: [], policy: { last: 1 }, prune: true, repackUnused: 0 }, newContext());
+    const s = await syncRepo(spec, {}, newContext());
+    expect(s.outcome).toBe('ok');
+    expect(s.quarantined.map((q) => q.id).sort()).toEqual(ids.slice(0, 2).sort());
+    expect(s.quarantined.every((q) => q.stores.length === 1 && q.stores[0] === mirror)).toBe(true);
+    expect(s.stores[1].removed).toBeGreaterThan(0);
+    expect(s.stores[0].copied).toEqual({ data: 0, index: 0, key: 0, snapshot: 0 });
+    const after = await checkRepo(spec, { readData: { kind: 'all' } }, newContext());
+    expect(after.stores!.map((x) => [x.outcome, x.snapshots])).toEqual([['ok', 1], ['ok', 1]]);
+    const keys = async (d: string) => [...(await objects(d)).keys()].filter((k) => !k.startsWith('quarantine/')).sort();
+    expect(await keys(mirror)).toEqual(await keys(primary));
+    expect([...(await objects(mirror)).keys()].filter((k) => k.startsWith('quarantine/snapshot-'))).toHaveLength(2);
+  });
+});

@@ -4,7 +4,7 @@ import { StrongboxError } from '../../errors.js';
 import { syncRepo } from '../../ops/sync.js';
 import { plainRepo } from '../../ops/target.js';
 import { choice, type GlobalOptions, type Io, lockWait, runOp } from '../context.js';
-import { bytes } from '../output/format.js';
+import { bytes, shortId } from '../output/format.js';
 import { printSummary } from '../output/render.js';
 
 export interface SyncCmdOptions {
@@ -19,6 +19,10 @@ export async function runSync(g: GlobalOptions, o: SyncCmdOptions, io: Io): Prom
   if (g.json) printSummary(io, { ...r });
   else {
     for (const e of r.errors) io.err(`error: ${e}`);
+    for (const q of r.quarantined) {
+      io.err(`note: snapshot ${shortId(q.id)} was only on ${q.stores.join(', ')} and needs data no store indexes any more `
+        + `(${q.reason}): it was forgotten and pruned without those stores; moved to quarantine there, not copied`);
+    }
     if (!g.quiet) {
       for (const [i, s] of r.stores.entries()) {
         const copied = Object.entries(s.copied).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`).join(', ');
