@@ -71,6 +71,16 @@ describe('copy to another repository', () => {
     expect(r.blobsAdded).toBe(1 + src.split('/').length);
   });
 
+  it('copies only what --app and --periodicity select', async () => {
+    // Every snapshot here is a manual one of no app: a daily selection or another app's is empty.
+    const daily = await copyRepo(from, { to, periodicity: 'daily', snapshots: [] }, newContext());
+    expect(daily).toMatchObject({ copied: [], skipped: [], blobsRead: 0 });
+    const other = await copyRepo(from, { to, app: 'blog', snapshots: [] }, newContext());
+    expect(other).toMatchObject({ copied: [], skipped: [] });
+    const manual = await copyRepo(from, { to, periodicity: 'manual', snapshots: [] }, newContext());
+    expect(manual.skipped).toHaveLength(3);
+  });
+
   it('refuses to copy a repository into itself', async () => {
     const err = await copyRepo(from, { to: from, snapshots: [] }, newContext()).catch((e: unknown) => e);
     expect(isStrongboxError(err, 'USAGE')).toBe(true);
