@@ -75,7 +75,8 @@ export function repositorySource(repo: Repository, opts: { checkIds?: boolean } 
   const main = storeSource(repo, repo.backend, `repository ${repo.location}`, opts);
   if (repo.stores.length < 2) return main;
   const told = new Set<string>();
-  const stores = repo.stores.map((s) => storeSource(repo, s, s.location, opts));
+  // Stores that failed earlier in this command are not asked again (each would cost its retries per blob).
+  const stores = repo.liveStores.map((s) => storeSource(repo, s, s.location, opts));
   return fallbackSource(main, stores, { onRescue: (f, by) => {
     const key = `${f.pack} ${by.label}`;
     if (told.has(key)) return;

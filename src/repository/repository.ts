@@ -3,8 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Backend, BackendError, type FileInfo, type FileType, type Handle } from '../backends/backend.js';
 import { type FallbackNote, isMirrorBackend, type StoreFault } from '../backends/mirror/mirror.js';
-
-export type { StoreFault };
 import { type Clock, systemClock } from '../clock.js';
 import { isStrongboxError, StrongboxError, systemReason } from '../errors.js';
 import { zstdDecompress } from './compress.js';
@@ -20,6 +18,8 @@ import { newestWritten, nextSeq, sortNewestWritten } from './write-order.js';
 import { mapLimit } from '../util/concurrency.js';
 import { sleep } from '../util/scope.js';
 import { resolveIdPrefix } from './ids.js';
+
+export type { StoreFault };
 
 /** A stored object that could not be read or verified, and why; skipped by the lenient readers. */
 export interface DamagedObject {
@@ -77,6 +77,12 @@ export class Repository {
   /** The stores the repository is kept on: the primary and its mirrors, or just the one backend. */
   get stores(): readonly Backend[] {
     return isMirrorBackend(this.backend) ? this.backend.stores : [this.backend];
+  }
+
+  /** The stores that have not failed in this session, primary first: where a fallback read may go. */
+  get liveStores(): readonly Backend[] {
+    const down = new Set(this.storeFaults().map((f) => f.store));
+    return this.stores.filter((s) => !down.has(s.location));
   }
 
   /** Stores that missed writes or stopped answering in this session (empty without mirrors). */
@@ -223,18 +229,19 @@ export class Repository {
     } catch (e) {
       if (!isStrongboxError(e, 'INTEGRITY') || this.stores.length < 2 || !this.index.get(id)) throw e;
       // Each store by itself: the mirrored read above took the first store that had the pack at all.
+      const what = `blob ${id.toString('hex')} in pack ${this.index.get(id)!.packId}`;
       const reasons: string[] = [];
-      for (const store of this.stores) {
+      for (const store of this.liveStores) {
         try {
           const plain = await this.loadBlobFrom(store, id, verify);
-          this.noteFallback(`blob ${id.toString('hex')} (pack ${this.index.get(id)!.packId}) was read from ${store.location}: ${reasons.join('; ')}`);
+          this.noteFallback(`${what} was read from ${store.location} (${reasons.join('; ')})`);
           return plain;
         } catch (e2) {
           if (!isStrongboxError(e2, 'INTEGRITY')) throw e2;
           reasons.push(`${store.location}: ${e2.message}`);
         }
       }
-      throw new StrongboxError('INTEGRITY', `blob ${id.toString('hex')} in pack ${this.index.get(id)!.packId} has no good copy on any store: ${reasons.join('; ')}`, { cause: e });
+      throw new StrongboxError('INTEGRITY', `${what} has no good copy on any store: ${reasons.join('; ')}`, { cause: e });
     }
   }
 
@@ -440,7 +447,7 @@ export class Repository {
       if (store.isNotFound(e)) {
         throw new StrongboxError('INTEGRITY', `${h.type} ${h.name} is missing from ${store.location}`, { cause: e });
       }
-      // Every store's copy was damaged (a mirrored backend says which and where).
+      // Already about the data, not the storage: kept as it is.
       if (isStrongboxError(e, 'INTEGRITY')) throw e;
       throw backendFailure(`reading ${h.type}/${h.name} from ${store.location}`, e);
     }
@@ -448,7 +455,8 @@ export class Repository {
 }
 
 function describeFallback(n: FallbackNote): string {
-  return `${n.handle.type === 'config' ? 'config' : `${n.handle.type} ${n.handle.name}`} was read from ${n.servedBy} (${n.reasons.join('; ')})`;
+  const what = n.handle.type === 'config' ? 'config' : `${n.handle.type} ${n.handle.name}`;
+  return `${what} was read from ${n.servedBy} (${n.reasons.join('; ')})`;
 }
 
 /** A BACKEND error for a failed call: a backend error's own message names object and location already. */
