@@ -43,14 +43,17 @@ export async function checkRepo(spec: RepoSpec, input: CheckInput, ctx: OpContex
       } catch (e) {
         // A store that does not answer is that store's error; the others are still checked.
         if (!isStrongboxError(e, 'BACKEND')) throw e;
-        const r = { errors: [`the store does not answer: ${e.message}`], notes: [], snapshots: 0, trees: 0, packs: 0, packsRead: 0, blobsRead: 0 };
-        stores.push({ ...r, outcome: 'errors', location: store.location });
+        const errors = [`the store does not answer: ${e.message}`];
+        const none = { notes: [], snapshots: 0, trees: 0, packs: 0, packsRead: 0, blobsRead: 0 };
+        stores.push({ ...none, errors, outcome: 'errors', location: store.location });
       }
     }
     ctx.emit({ type: 'phase', phase: 'check', state: 'finished' });
-    const prefixed = (pick: (s: StoreCheckResult) => string[]) => stores.flatMap((s) => pick(s).map((m) => `${s.location}: ${m}`));
+    const prefixed = (pick: (s: StoreCheckResult) => string[]) =>
+      stores.flatMap((s) => pick(s).map((m) => `${s.location}: ${m}`));
     const errors = prefixed((s) => s.errors);
-    return { ...stores[0], errors, notes: prefixed((s) => s.notes), outcome: errors.length ? 'errors' : 'ok', location: repo.location, stores };
+    const outcome = errors.length ? 'errors' as const : 'ok' as const;
+    return { ...stores[0], errors, notes: prefixed((s) => s.notes), outcome, location: repo.location, stores };
   });
 }
 

@@ -52,8 +52,9 @@ export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: 
     throw toUserError(e);
   } finally {
     for (const f of repo.storeFaults()) {
-      ctx.emit({ type: 'warning', message: `store ${f.store} of ${repo.location} failed (${f.reason}): ${f.missed} write(s) or `
-        + `read(s) went to the other stores only; the repository is degraded until 'strongbox sync' brings it up to date` });
+      const message = `store ${f.store} of ${repo.location} failed (${f.reason}): ${f.missed} write(s) or read(s) went `
+        + 'to the other stores only; the repository is degraded until \'strongbox sync\' brings it up to date';
+      ctx.emit({ type: 'warning', message });
     }
     await repo.close();
   }
@@ -85,7 +86,8 @@ async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, f
 function requireEveryStore(repo: Repository): void {
   const down = repo.storeFaults();
   if (!down.length) return;
-  throw new StrongboxError('BACKEND', `${down.map((f) => `store ${f.store} does not answer (${f.reason})`).join('; ')}: `
+  const which = down.map((f) => `store ${f.store} does not answer (${f.reason})`).join('; ');
+  throw new StrongboxError('BACKEND', `${which}: `
     + `this operation changes every store of ${repo.location}; run it when all are reachable (then 'strongbox sync')`);
 }
 
@@ -101,10 +103,12 @@ export async function initRepository(spec: RepoSpec, ctx: OpContext, opts: { pac
   try {
     const down = repo.storeFaults();
     if (down.length) {
-      throw new StrongboxError('BACKEND', `the repository was created at ${repo.location}, but not on ${down.map((f) => `${f.store} (${f.reason})`).join(', ')}; `
-        + `run 'strongbox sync' when it is reachable`);
+      const where = down.map((f) => `${f.store} (${f.reason})`).join(', ');
+      throw new StrongboxError('BACKEND', `the repository was created at ${repo.location}, but not on ${where}; `
+        + 'run \'strongbox sync\' when it is reachable');
     }
-    return { id: repo.config.id, location: repo.location, version: repo.config.version, mirrors: (spec.mirrors ?? []).map((m) => m.location) };
+    const mirrors = (spec.mirrors ?? []).map((m) => m.location);
+    return { id: repo.config.id, location: repo.location, version: repo.config.version, mirrors };
   } finally {
     await repo.close();
   }

@@ -47,16 +47,20 @@ export async function status(choice: RepoChoice, cfg: Config, apps: AppConfig[],
   return { outcome: healthy ? 'ok' : 'unhealthy', apps: result, repositories };
 }
 
+const NOUNS: Record<string, [string, string]> = {
+  data: ['pack', 'packs'], index: ['index', 'indexes'], key: ['key', 'keys'], snapshot: ['snapshot', 'snapshots'],
+};
+
 function describeStores(location: string, stores: StoreHealth[]): RepositoryStores {
   const problems: string[] = [];
   for (const s of stores) {
     const role = s === stores[0] ? 'primary' : 'mirror';
-    if (s.state === 'unreachable') problems.push(`repository ${location}: ${role} ${s.location} does not answer (${s.reason})`);
+    const which = `repository ${location}: ${role} ${s.location}`;
+    if (s.state === 'unreachable') problems.push(`${which} does not answer (${s.reason})`);
     if (s.state !== 'behind') continue;
-    const noun: Record<string, [string, string]> = { data: ['pack', 'packs'], index: ['index', 'indexes'], key: ['key', 'keys'], snapshot: ['snapshot', 'snapshots'] };
-    const what = Object.entries(s.missing).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${noun[t][n > 1 ? 1 : 0]}`);
-    const snaps = s.missingSnapshots.length ? ` (snapshots ${s.missingSnapshots.map((id) => id.slice(0, 8)).join(', ')})` : '';
-    problems.push(`repository ${location}: ${role} ${s.location} is degraded: it lacks ${what.join(', ')}${snaps}; run 'strongbox sync'`);
+    const what = Object.entries(s.missing).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${NOUNS[t][n > 1 ? 1 : 0]}`);
+    const ids = s.missingSnapshots.map((id) => id.slice(0, 8)).join(', ');
+    problems.push(`${which} is degraded: it lacks ${what.join(', ')}${ids ? ` (snapshots ${ids})` : ''}; run 'strongbox sync'`);
   }
   return { location, stores, problems };
 }

@@ -49,12 +49,15 @@ export function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): 
     // its mirrors; a configured mirror there, its options (it is then opened by itself, as a repository).
     const repos = explicitConfig ? Object.values(loadChosenConfig(c, env).repositories) : [];
     const rc = repos.find((r) => r.location === location);
-    if (rc) return { location, password: flags, ...(rc.options !== undefined ? { options: rc.options } : {}), ...mirrorsOf(rc) };
+    if (rc) return { location, password: flags, ...optionsOf(rc), ...mirrorsOf(rc) };
     const mirror = repos.flatMap((r) => r.mirrors ?? []).find((m) => m.location === location);
     const own = mirror && flags.file === undefined && flags.command === undefined
       && (mirror.passwordFile ?? mirror.passwordCommand ?? mirror.passwordEnv) !== undefined;
-    const password = own ? { file: mirror.passwordFile, command: mirror.passwordCommand, env: mirror.passwordEnv ?? 'STRONGBOX_PASSWORD', commandTimeoutMs: flags.commandTimeoutMs } : flags;
-    return { location, password, ...(mirror?.options !== undefined ? { options: mirror.options } : {}) };
+    const password = own ? {
+      file: mirror.passwordFile, command: mirror.passwordCommand, env: mirror.passwordEnv ?? 'STRONGBOX_PASSWORD',
+      commandTimeoutMs: flags.commandTimeoutMs,
+    } : flags;
+    return { location, password, ...(mirror ? optionsOf(mirror) : {}) };
   }
   if (explicitConfig) {
     const repos = Object.values(loadChosenConfig(c, env).repositories);
@@ -67,10 +70,12 @@ export function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): 
  * The target of a copy: `location` with its own password source (never the source's), and the options and mirrors
  * of a configured repository at that location, if the config names one.
  */
-export function targetRepo(c: RepoChoice, location: string, password: PasswordSource, env: NodeJS.ProcessEnv = process.env): RepoSpec {
+export function targetRepo(
+  c: RepoChoice, location: string, password: PasswordSource, env: NodeJS.ProcessEnv = process.env,
+): RepoSpec {
   const cfg = optionalConfig(c, env);
   const rc = cfg ? Object.values(cfg.repositories).find((r) => r.location === location) : undefined;
-  return { location, password, ...(rc?.options !== undefined ? { options: rc.options } : {}), ...(rc ? mirrorsOf(rc) : {}) };
+  return { location, password, ...(rc ? { ...optionsOf(rc), ...mirrorsOf(rc) } : {}) };
 }
 
 /** An app's repository: its configured location and password source, unless the flags say otherwise. */
@@ -78,10 +83,15 @@ export function appRepo(c: RepoChoice, cfg: Config, app: AppConfig): RepoSpec {
   return configuredRepo(c, cfg.repositories[app.repository]);
 }
 
+/** A configured store's backend options, as a RepoSpec carries them (absent when it has none). */
+function optionsOf(rc: { options?: Record<string, unknown> }): Pick<RepoSpec, 'options'> {
+  return rc.options !== undefined ? { options: rc.options } : {};
+}
+
 /** The configured mirrors of a repository, as a RepoSpec carries them. */
 function mirrorsOf(rc: RepositoryConfig): Pick<RepoSpec, 'mirrors'> {
   if (!rc.mirrors?.length) return {};
-  return { mirrors: rc.mirrors.map((m) => ({ location: m.location, ...(m.options !== undefined ? { options: m.options } : {}) })) };
+  return { mirrors: rc.mirrors.map((m) => ({ location: m.location, ...optionsOf(m) })) };
 }
 
 function configuredRepo(c: RepoChoice, rc: RepositoryConfig): RepoSpec {
