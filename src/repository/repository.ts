@@ -54,6 +54,8 @@ export class Repository {
   private warnSink: Warn = () => {};
   /** Objects (and blobs) a mirror served because the primary lacked them or held a damaged copy. */
   readonly fallbacks: string[] = [];
+  /** Whether a read a mirror served is told as a warning (sync, which reads from every store on purpose, says no). */
+  reportFallbacks = true;
 
   private constructor(
     readonly backend: Backend,
@@ -70,6 +72,7 @@ export class Repository {
 
   /** Tell the user that a mirror served something, once per message (they name the object and both stores). */
   noteFallback(message: string): void {
+    if (!this.reportFallbacks) return;
     if (!this.warned.has(message)) this.fallbacks.push(message);
     this.warn(message);
   }

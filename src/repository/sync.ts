@@ -49,6 +49,8 @@ const HASHED: ReadonlySet<FileType> = new Set(['data', 'index', 'snapshot']);
  * a repository). A store holding another repository is refused. Runs before the lock, which needs the layout.
  */
 export async function initializeStores(repo: Repository): Promise<Backend[]> {
+  // Sync reads from whichever store has an object, on purpose: what it copies is its report, not a warning each.
+  repo.reportFallbacks = false;
   const stores = repo.stores;
   if (stores.length < 2) return [];
   const config = await repo.load(CONFIG);
