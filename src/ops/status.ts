@@ -2,7 +2,7 @@
 // system asks). Apps that share a repository read its snapshot list once.
 import type { AppConfig, Config } from '../config/schema.js';
 import type { SnapshotRef } from '../repository/snapshot.js';
-import { type StoreHealth, storeHealth } from '../repository/sync.js';
+import { type StoreHealth, storeHealth } from '../repository/stores.js';
 import { type AppStatus, appStatus } from '../status/status.js';
 import type { OpContext } from './context.js';
 import { withRepository } from './repo.js';
