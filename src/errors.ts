@@ -19,7 +19,7 @@ export const ERROR_CODES = {
   BACKEND: { exit: 1, http: 502, summary: 'the storage backend failed' },
   HOOK: { exit: 5, http: 500, summary: 'a before-backup hook failed (nothing was backed up) or an after-backup hook failed' },
   SOURCE: { exit: 4, http: 502, summary: 'a database dump or restore failed (tool missing, server down, bad credentials, dump error)' },
-  UNHEALTHY: { exit: 6, http: 503, summary: 'status: a scheduled periodicity is overdue or has no snapshot, or a newest snapshot is incomplete' },
+  UNHEALTHY: { exit: 6, http: 503, summary: 'status: a scheduled periodicity is overdue or has no snapshot, a newest snapshot is incomplete, or a store of a mirrored repository is degraded' },
   IO: { exit: 7, http: 507, summary: 'a local file or directory could not be read or written (disk full, permission denied, read-only filesystem, too many open files)' },
   INTERRUPTED: { exit: 130, http: 500, summary: 'interrupted by a signal' },
   INTERNAL: { exit: 1, http: 500, summary: 'an unexpected internal error' },

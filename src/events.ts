@@ -40,10 +40,10 @@ export interface StreamProgressEvent {
   elapsedMs: number;
 }
 
-/** Objects of a check or prune (packs read, snapshots checked). */
+/** Objects of a check, prune, sync or copy (packs read, snapshots checked, objects copied). */
 export interface CountProgressEvent {
   type: 'progress';
-  phase: 'check' | 'prune';
+  phase: 'check' | 'prune' | 'sync' | 'copy';
   unit: string;
   done: number;
   total: number;

@@ -6,7 +6,7 @@ export type { OpEvent, PhaseEvent, ProgressEvent, WarningEvent, Emit } from './e
 export { newContext, withContext, type OpContext, type ContextOptions } from './ops/context.js';
 export { initRepository, withRepository, SHARED_LOCK_WAIT_MS, type RepoSpec, type RepoAccess } from './ops/repo.js';
 export { resolvePassword, type PasswordSource } from './ops/password.js';
-export { appRepo, findApp, loadChosenConfig, plainRepo, type RepoChoice } from './ops/target.js';
+export { appRepo, findApp, loadChosenConfig, plainRepo, targetRepo, type RepoChoice } from './ops/target.js';
 export { backupPaths, type BackupInput, type BackupOpResult } from './ops/backup.js';
 export { backupApps, type AppBackupInput, type AppBackupsResult } from './ops/backup-app.js';
 export { restorePaths, type RestoreInput, type RestoreResult } from './ops/restore.js';
@@ -20,6 +20,8 @@ export { catObject, repoStats } from './ops/inspect.js';
 export { status } from './ops/status.js';
 export { drillApp, type DrillInput, type DrillResult, type DrillCheck } from './ops/drill.js';
 export { historyPath, listRuns, type HistoryRecord, type RunRecord } from './ops/runs.js';
+export { syncRepo, type SyncInput, type SyncOpResult } from './ops/sync.js';
+export { copyRepo, type CopyInput, type CopyOpResult } from './ops/copy.js';
 export { Repository } from './repository/repository.js';
 export { configPath, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 export {

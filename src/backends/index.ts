@@ -8,6 +8,7 @@ import { createLocalBackend } from './local/local.js';
 import { createMemoryBackend } from './memory/memory.js';
 import { gitOptionsSchema } from './git/options.js';
 import { GIT_SYNTAX } from './git/location.js';
+import { createMirrorBackend } from './mirror/mirror.js';
 import { defineDriver, type BackendDriver } from './registry.js';
 import { s3OptionsSchema } from './s3/options.js';
 import { sftpOptionsSchema } from './sftp/options.js';
@@ -17,6 +18,7 @@ import { withRetry, type RetryOptions } from './wrappers/retry.js';
 export * from './backend.js';
 export { createLocalBackend } from './local/local.js';
 export { createMemoryBackend } from './memory/memory.js';
+export { createMirrorBackend, type FallbackNote, isMirrorBackend, type MirrorBackend, type StoreFault } from './mirror/mirror.js';
 export { type BackendDriver, type OpenContext } from './registry.js';
 export { withRetry, type RetryInfo, type RetryOptions } from './wrappers/retry.js';
 
@@ -98,6 +100,28 @@ export function checkBackendOptions(location: string, options: Record<string, un
     throw new StrongboxError('CONFIG', `invalid options for the ${driver.scheme} repository at ${location}: ${issues}`);
   }
   return parsed.data;
+}
+
+/** One store of a mirrored repository: its location and its backend's options. */
+export interface StoreSpec {
+  location: string;
+  options?: Record<string, unknown>;
+}
+
+/**
+ * Open a repository kept on several stores (the primary first, then its mirrors) as one backend: each store with
+ * its own retry wrapper, composed by the mirror backend. Every location's options are checked before any opens.
+ */
+export async function openMirrored(stores: StoreSpec[], opts: Omit<OpenOptions, 'options'> = {}): Promise<Backend> {
+  for (const s of stores) checkBackendOptions(s.location, s.options);
+  const opened: Backend[] = [];
+  try {
+    for (const s of stores) opened.push(await openBackend(s.location, { ...opts, options: s.options }));
+  } catch (e) {
+    await Promise.all(opened.map((b) => b.close().catch(() => {})));
+    throw e;
+  }
+  return createMirrorBackend(opened);
 }
 
 async function openBare(location: string, opts: OpenOptions): Promise<Backend> {

@@ -13,6 +13,7 @@ import * as backendCmd from './commands/backend.js';
 import * as backupCmd from './commands/backup.js';
 import * as checkCmd from './commands/check.js';
 import * as configCmd from './commands/config.js';
+import * as copyCmd from './commands/copy.js';
 import * as daemonCmd from './commands/daemon.js';
 import * as drillCmd from './commands/drill.js';
 import * as dumpCmd from './commands/dump.js';
@@ -25,6 +26,7 @@ import * as restoreCmd from './commands/restore.js';
 import * as runsCmd from './commands/runs.js';
 import * as snapshotsCmd from './commands/snapshots.js';
 import * as statusCmd from './commands/status.js';
+import * as syncCmd from './commands/sync.js';
 
 export function exitCodeHelp(): string {
   const rows = new Map<number, string[]>();
@@ -50,8 +52,8 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const globals = () => program.opts<GlobalOptions>();
   const commands = [
-    initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, inspectCmd, keyCmd, repairCmd,
-    configCmd, backendCmd, daemonCmd, runsCmd, drillCmd,
+    initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, syncCmd, copyCmd, inspectCmd, keyCmd,
+    repairCmd, configCmd, backendCmd, daemonCmd, runsCmd, drillCmd,
   ];
   for (const m of commands) m.register(program, io, globals);
   const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };

@@ -10,13 +10,22 @@ const secretSource = {
   passwordFile: z.string().min(1).optional().describe('file holding the password (first line)'),
 };
 
-export const repositorySchema = z.strictObject({
+const store = {
   location: z.string().min(1).describe('a path for a local repository, or s3:https://host/bucket/prefix, s3:bucket/prefix'),
   ...secretSource,
   passwordCommand: z.string().min(1).optional().describe('command that prints the repository password'),
   // Checked against the backend's own schema when the repository is opened (docs/usage/backends/<scheme>.md).
   options: z.record(z.string(), z.unknown()).optional()
     .describe('options of the storage backend (e.g. region, storageClass for s3:); see docs/usage/backends/'),
+};
+
+export const mirrorSchema = z.strictObject(store)
+  .describe('another store holding the same objects (docs/usage/mirrors.md); its password settings are used when it is opened by itself (-r LOCATION)');
+
+export const repositorySchema = z.strictObject({
+  ...store,
+  mirrors: z.array(mirrorSchema).optional()
+    .describe('stores that hold a copy of every object: written in parallel, read when the primary lacks an object or holds a damaged one'),
 });
 
 export const filesSchema = z.strictObject({
@@ -104,6 +113,13 @@ export const configSchema = z.strictObject({
   apps: z.array(appSchema).default([]),
   daemon: daemonSchema.default({ concurrency: 2, shutdownDeadline: '5min', overdueCheck: '5min' }),
 }).superRefine((cfg, ctx) => {
+  for (const [n, r] of Object.entries(cfg.repositories)) {
+    const seen = new Set([r.location]);
+    r.mirrors?.forEach((m, i) => {
+      if (seen.has(m.location)) ctx.addIssue({ code: 'custom', path: ['repositories', n, 'mirrors', i, 'location'], message: `location ${m.location} is named twice in repository "${n}"` });
+      seen.add(m.location);
+    });
+  }
   const ids = new Set<string>();
   cfg.apps.forEach((app, i) => {
     if (ids.has(app.id)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'id'], message: `app id "${app.id}" is used twice` });
@@ -124,6 +140,7 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type AppConfig = z.infer<typeof appSchema>;
 export type RepositoryConfig = z.infer<typeof repositorySchema>;
+export type MirrorConfig = z.infer<typeof mirrorSchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 export type FilesConfig = z.infer<typeof filesSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;

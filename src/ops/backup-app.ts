@@ -5,6 +5,7 @@ import type { AppConfig, Config } from '../config/schema.js';
 import { exitStatusFor, isStrongboxError, StrongboxError } from '../errors.js';
 import { abortError } from '../util/scope.js';
 import { checkSnapshotTime } from '../util/time.js';
+import type { StoreFault } from '../repository/repository.js';
 import type { OpContext } from './context.js';
 import { SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
 import { appRepo, type RepoChoice } from './target.js';
@@ -23,6 +24,8 @@ export interface AppBackupReport {
   outcome: AppBackupOutcome;
   result?: AppBackupResult;
   error?: StrongboxError;
+  /** Stores of a mirrored repository that missed objects of this backup (degraded until `strongbox sync`). */
+  degraded?: StoreFault[];
 }
 
 export interface AppBackupsResult {
@@ -40,11 +43,17 @@ export async function backupApps(choice: RepoChoice, cfg: Config, input: AppBack
   for (const app of input.apps) {
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     try {
-      const result = await withRepository(appRepo(choice, cfg, app), ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS }, (repo) =>
+      let degraded: StoreFault[] = [];
+      const result = await withRepository(appRepo(choice, cfg, app), ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS }, async (repo) => {
         // An app whose parts are backed up on different machines takes here what its `only` says, unless told otherwise.
-        backupApp(repo, app, { ...opts, only: opts.only ?? app.only, scope: ctx.scope, emit: ctx.emit }));
+        const r = await backupApp(repo, app, { ...opts, only: opts.only ?? app.only, scope: ctx.scope, emit: ctx.emit });
+        degraded = repo.storeFaults();
+        return r;
+      });
       const outcome = result.afterHookError ? 'hook-failed' : result.snapshot.incomplete ? 'incomplete' : 'ok';
-      reports.push({ app: app.id, outcome, result, ...(result.afterHookError ? { error: result.afterHookError } : {}) });
+      reports.push({
+        app: app.id, outcome, result, ...(result.afterHookError ? { error: result.afterHookError } : {}), ...(degraded.length ? { degraded } : {}),
+      });
     } catch (e) {
       if (ctx.signal.aborted) throw abortError(ctx.signal);
       // One app alone: its error is the operation's. Several: each is reported and the next app is tried.

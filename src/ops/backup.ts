@@ -2,6 +2,7 @@
 import { backup as archive, type BackupOptions, type BackupResult } from '../archiver/archiver.js';
 import { throwIfAborted } from '../util/scope.js';
 import { checkSnapshotTime } from '../util/time.js';
+import type { StoreFault } from '../repository/repository.js';
 import type { OpContext } from './context.js';
 import { type RepoSpec, SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
 
@@ -18,6 +19,11 @@ export type BackupOutcome = 'ok' | 'incomplete';
 
 export interface BackupOpResult extends BackupResult {
   outcome: BackupOutcome;
+  /**
+   * Stores of a mirrored repository that missed some of this backup's objects: the snapshot is on the others, and
+   * the repository is degraded until `strongbox sync` (docs/usage/mirrors.md). Absent when every store took all.
+   */
+  degraded?: StoreFault[];
 }
 
 export async function backupPaths(spec: RepoSpec, input: BackupInput, ctx: OpContext): Promise<BackupOpResult> {
@@ -33,6 +39,7 @@ export async function backupPaths(spec: RepoSpec, input: BackupInput, ctx: OpCon
       onWarning: (path, message) => ctx.emit({ type: 'warning', path, message }),
     });
     ctx.emit({ type: 'phase', phase: 'files', state: 'finished' });
-    return { ...res, outcome: res.snapshot.incomplete ? 'incomplete' : 'ok' };
+    const degraded = repo.storeFaults();
+    return { ...res, outcome: res.snapshot.incomplete ? 'incomplete' : 'ok', ...(degraded.length ? { degraded } : {}) };
   });
 }

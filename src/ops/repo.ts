@@ -3,7 +3,7 @@
 import { StrongboxError, toUserError } from '../errors.js';
 import { abortError, throwIfAborted } from '../util/scope.js';
 import { RepoLock } from '../repository/lock.js';
-import { createRepository, openRepository } from '../repository/open.js';
+import { createRepository, type MirrorLocation, openRepository } from '../repository/open.js';
 import type { InitOptions, Repository } from '../repository/repository.js';
 import type { OpContext } from './context.js';
 import { type PasswordSource, resolvePassword } from './password.js';
@@ -14,6 +14,8 @@ export interface RepoSpec {
   password: PasswordSource;
   /** The storage backend's options (the repository's `options` in strongbox.yaml). */
   options?: Record<string, unknown>;
+  /** Stores that hold a copy of every object (the repository's `mirrors` in strongbox.yaml). */
+  mirrors?: MirrorLocation[];
 }
 
 export type LockMode = 'none' | 'shared' | 'exclusive';
@@ -25,6 +27,8 @@ export interface RepoAccess {
   waitMs?: number;
   /** Load the blob index (after the lock is held; default true with a lock). */
   index?: boolean;
+  /** Runs once the repository is open, before the lock is taken (sync gives empty mirrors their layout here). */
+  beforeLock?: (repo: Repository) => Promise<void>;
 }
 
 /** How long a backup or a reader (restore, dump, check) waits by default for a running forget/prune. */
@@ -38,6 +42,7 @@ export const SHARED_LOCK_WAIT_MS = 30 * 60_000;
 export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const repo = await openRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), {
     index: false, clock: ctx.clock, warn: (message) => ctx.emit({ type: 'warning', message }), backendOptions: spec.options,
+    ...(spec.mirrors?.length ? { mirrors: spec.mirrors } : {}),
     signal: ctx.signal,
   }).catch((e: unknown) => {
     // Cancelled while opening (a backend's commands are killed by the abort): that is the cancellation.
@@ -50,12 +55,18 @@ export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: 
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     throw toUserError(e);
   } finally {
+    for (const f of repo.storeFaults()) {
+      const message = `store ${f.store} of ${repo.location} failed (${f.reason}): ${f.missed} write(s) or read(s) went `
+        + 'to the other stores only; the repository is degraded until \'strongbox sync\' brings it up to date';
+      ctx.emit({ type: 'warning', message });
+    }
     await repo.close();
   }
 }
 
 async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
   throwIfAborted(ctx.signal);
+  await access.beforeLock?.(repo);
   if (access.lock === 'none') {
     if (access.index) await repo.loadIndex();
     return fn(repo);
@@ -64,6 +75,7 @@ async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, f
     waitMs: access.waitMs ?? 0, signal: ctx.signal, warn: (message) => ctx.emit({ type: 'warning', message }),
   });
   try {
+    if (access.lock === 'exclusive') requireEveryStore(repo);
     if (access.index !== false) await repo.loadIndex();
     return await fn(repo);
   } finally {
@@ -71,17 +83,36 @@ async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, f
   }
 }
 
+/**
+ * An operation under the exclusive lock removes objects (forget, prune, key removal, repair): it must hold the
+ * lock on, and reach, every store, or a store that missed the removal would bring the objects back at the next sync.
+ */
+function requireEveryStore(repo: Repository): void {
+  const down = repo.storeFaults();
+  if (!down.length) return;
+  const which = down.map((f) => `store ${f.store} does not answer (${f.reason})`).join('; ');
+  throw new StrongboxError('BACKEND', `${which}: `
+    + `this operation changes every store of ${repo.location}; run it when all are reachable (then 'strongbox sync')`);
+}
+
 /** Creates a repository; `packSizeMiB` (1–128) sets the target pack size. */
-export async function initRepository(spec: RepoSpec, ctx: OpContext, opts: { packSizeMiB?: number } = {}): Promise<{ id: string; location: string; version: number }> {
+export async function initRepository(spec: RepoSpec, ctx: OpContext, opts: { packSizeMiB?: number } = {}): Promise<{ id: string; location: string; version: number; mirrors: string[] }> {
   const init: InitOptions = { clock: ctx.clock };
   if (opts.packSizeMiB !== undefined) {
     const n = opts.packSizeMiB;
     if (!Number.isInteger(n) || n < 1 || n > 128) throw new StrongboxError('USAGE', `pack size ${n} MiB: give a whole number from 1 to 128`);
     init.packSize = n * 1024 * 1024;
   }
-  const repo = await createRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), init, spec.options, ctx.signal);
+  const repo = await createRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), init, spec.options, spec.mirrors, ctx.signal);
   try {
-    return { id: repo.config.id, location: repo.location, version: repo.config.version };
+    const down = repo.storeFaults();
+    if (down.length) {
+      const where = down.map((f) => `${f.store} (${f.reason})`).join(', ');
+      throw new StrongboxError('BACKEND', `the repository was created at ${repo.location}, but not on ${where}; `
+        + 'run \'strongbox sync\' when it is reachable');
+    }
+    const mirrors = (spec.mirrors ?? []).map((m) => m.location);
+    return { id: repo.config.id, location: repo.location, version: repo.config.version, mirrors };
   } finally {
     await repo.close();
   }

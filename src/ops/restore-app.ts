@@ -44,6 +44,8 @@ export interface AppRestoreResult {
   combined?: { db: string; files: string };
   app: string;
   restored: RestoredComponent[];
+  /** With mirrors: what a mirror served because the primary lacked it or held a damaged copy (also warned). */
+  fallbacks?: string[];
 }
 
 export async function restoreAppSnapshot(choice: RepoChoice, cfg: Config, input: AppRestoreInput, ctx: OpContext): Promise<AppRestoreResult> {
@@ -74,7 +76,10 @@ export async function restoreAppSnapshot(choice: RepoChoice, cfg: Config, input:
       throw new StrongboxError('USAGE', `snapshot ${snap.id.slice(0, 8)} belongs to app ${snap.snapshot.app}, not ${from}; to restore it into app ${app.id}, pass --from-app ${snap.snapshot.app}`);
     }
     const restored = await restoreApp(repo, snap, app, restoreOpts);
-    return { outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete', snapshot: snap.id, app: app.id, restored };
+    return {
+      outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete', snapshot: snap.id, app: app.id, restored,
+      ...(repo.fallbacks.length ? { fallbacks: [...repo.fallbacks] } : {}),
+    };
   });
 }
 

@@ -28,6 +28,8 @@ export interface RestoreResult extends RestoreStats {
   target: string;
   verified: boolean;
   failed: RestoreFailure[];
+  /** With mirrors: what a mirror served because the primary lacked it or held a damaged copy (also warned). */
+  fallbacks?: string[];
 }
 
 export async function restorePaths(spec: RepoSpec, input: RestoreInput, ctx: OpContext): Promise<RestoreResult> {
@@ -50,6 +52,7 @@ export async function restorePaths(spec: RepoSpec, input: RestoreInput, ctx: OpC
     ctx.emit({ type: 'phase', phase: 'restore', state: 'finished' });
     return {
       outcome: failed.length ? 'incomplete' : 'ok', snapshot: snap.id, subpath, target: input.target, verified: !!input.verify, ...stats, failed,
+      ...(repo.fallbacks.length ? { fallbacks: [...repo.fallbacks] } : {}),
     };
   });
 }

@@ -1,5 +1,6 @@
 // Where a restore gets blob bytes: a source answers "the blob with this ID" with bytes it has verified against
 // the ID, or with a fault naming the blob and pack at fault. The repository is one source; a mirror can be another.
+import type { Backend } from '../backends/backend.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { blobId } from './crypto.js';
 import type { Repository } from './repository.js';
@@ -67,9 +68,25 @@ function asFault(e: unknown, blob: string, pack: string | null): BlobResult {
 /**
  * The repository's own packs, through its index. `checkIds` also recomputes each blob's keyed ID from its content
  * (restore --verify): authenticated decryption already ties the bytes to the ID, and an HMAC context per blob
- * costs a restore of many small files some 10% more peak memory.
+ * costs a restore of many small files some 10% more peak memory. A repository with mirrors falls back, blob by
+ * blob, to each store by itself, and says once per pack which store served it.
  */
 export function repositorySource(repo: Repository, opts: { checkIds?: boolean } = {}): BlobSource {
+  const main = storeSource(repo, repo.backend, `repository ${repo.location}`, opts);
+  if (repo.stores.length < 2) return main;
+  const told = new Set<string>();
+  // Stores that failed earlier in this command are not asked again (each would cost its retries per blob).
+  const stores = repo.liveStores.map((s) => storeSource(repo, s, s.location, opts));
+  return fallbackSource(main, stores, { onRescue: (f, by) => {
+    const key = `${f.pack} ${by.label}`;
+    if (told.has(key)) return;
+    told.add(key);
+    repo.noteFallback(`blobs of pack ${f.pack ?? '?'} were read from ${by.label} (${repo.location}: ${f.reason})`);
+  }, prefix: 'no good copy on any store' });
+}
+
+/** The packs of one store of the repository (`repo.backend` itself, or one of its mirrors' stores). */
+function storeSource(repo: Repository, store: Backend, label: string, opts: { checkIds?: boolean }): BlobSource {
   const decode = (id: string, packId: string, ref: BlobRef, sealed: Buffer): BlobResult => {
     try {
       const idBuf = Buffer.from(id, 'hex');
@@ -82,7 +99,7 @@ export function repositorySource(repo: Repository, opts: { checkIds?: boolean } 
     }
   };
   const source: BlobSource = {
-    label: `repository ${repo.location}`,
+    label,
     async readPack(packId, refs) {
       let start = Infinity;
       let end = 0;
@@ -92,7 +109,7 @@ export function repositorySource(repo: Repository, opts: { checkIds?: boolean } 
       }
       let buf: Buffer;
       try {
-        buf = await repo.load({ type: 'data', name: packId }, { offset: start, length: end - start });
+        buf = await repo.loadFrom(store, { type: 'data', name: packId }, { offset: start, length: end - start });
       } catch (e) {
         const failed = asFault(e, '', packId);
         return { take: (id) => (failed.ok ? failed : fault(id, packId, failed.fault.reason)) };
@@ -113,16 +130,30 @@ export function repositorySource(repo: Repository, opts: { checkIds?: boolean } 
  * good copy wins. When every source fails, the primary's fault is returned, with the others' reasons added.
  */
 export function withFallback(primary: BlobSource, ...fallbacks: BlobSource[]): BlobSource {
+  return fallbackSource(primary, fallbacks);
+}
+
+/**
+ * withFallback, telling `onRescue` the primary's fault and the source that supplied the blob instead. With `prefix`,
+ * a blob no source supplies is described by it and the fallbacks' reasons alone (they cover the primary's).
+ */
+function fallbackSource(primary: BlobSource, fallbacks: BlobSource[], opts: {
+  onRescue?: (f: BlobFault, by: BlobSource) => void; prefix?: string;
+} = {}): BlobSource {
   if (!fallbacks.length) return primary;
   const rescue = async (first: BlobResult, id: string): Promise<BlobResult> => {
     if (first.ok) return first;
     const reasons = [first.fault.reason];
     for (const f of fallbacks) {
       const r = await f.load(id);
-      if (r.ok) return r;
+      if (r.ok) {
+        opts.onRescue?.(first.fault, f);
+        return r;
+      }
       reasons.push(`${f.label}: ${r.fault.reason}`);
     }
-    return fault(id, first.fault.pack, reasons.join('; '));
+    if (opts.prefix) reasons[0] = opts.prefix;
+    return fault(id, first.fault.pack, opts.prefix ? `${reasons[0]}: ${reasons.slice(1).join('; ')}` : reasons.join('; '));
   };
   return {
     label: [primary, ...fallbacks].map((s) => s.label).join(' + '),

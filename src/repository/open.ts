@@ -1,6 +1,6 @@
 // Opening and creating repositories by location: the one place above the backends that knows a location
 // names a backend. Everything else gets a Repository and never touches the storage directly.
-import { checkBackendOptions, openBackend } from '../backends/index.js';
+import { type Backend, checkBackendOptions, openBackend, openMirrored, type StoreSpec } from '../backends/index.js';
 import type { Clock } from '../clock.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { type InitOptions, Repository } from './repository.js';
@@ -8,12 +8,24 @@ import { type InitOptions, Repository } from './repository.js';
 /** A backend's options (the repository's `options` in strongbox.yaml), checked by the backend's driver. */
 export type BackendOptions = Record<string, unknown>;
 
+/** A mirror of a repository: another store holding the same objects (docs/usage/mirrors.md). */
+export type MirrorLocation = StoreSpec;
+
+/** The repository's backend: the primary alone, or the primary and its mirrors as one mirrored backend. */
+function openStores(location: string, options: BackendOptions | undefined, mirrors: MirrorLocation[] | undefined, signal?: AbortSignal): Promise<Backend> {
+  if (!mirrors?.length) return openBackend(location, { options, signal });
+  return openMirrored([{ location, ...(options !== undefined ? { options } : {}) }, ...mirrors], { signal });
+}
+
 /**
  * Opens the repository at `location` with the password `password()` gives (asked only once the location is
  * known to hold a repository of a format this program reads), and loads its index unless `index` is false.
  */
-export async function openRepository(location: string, password: () => Promise<string>, opts: { index?: boolean; clock?: Clock; warn?: (message: string) => void; backendOptions?: BackendOptions; signal?: AbortSignal } = {}): Promise<Repository> {
-  const backend = await openBackend(location, { options: opts.backendOptions, signal: opts.signal });
+export async function openRepository(location: string, password: () => Promise<string>, opts: {
+  index?: boolean; clock?: Clock; warn?: (message: string) => void; backendOptions?: BackendOptions; mirrors?: MirrorLocation[];
+  signal?: AbortSignal;
+} = {}): Promise<Repository> {
+  const backend = await openStores(location, opts.backendOptions, opts.mirrors, opts.signal);
   try {
     await Repository.readConfig(backend);
     const repo = await Repository.open(backend, await password(), { clock: opts.clock, warn: opts.warn });
@@ -25,9 +37,12 @@ export async function openRepository(location: string, password: () => Promise<s
   }
 }
 
-/** Creates a repository at `location`. */
-export async function createRepository(location: string, password: () => Promise<string>, opts: InitOptions = {}, backendOptions?: BackendOptions, signal?: AbortSignal): Promise<Repository> {
-  const backend = await openBackend(location, { options: backendOptions, signal });
+/** Creates a repository at `location` (and on each of its mirrors). */
+export async function createRepository(
+  location: string, password: () => Promise<string>, opts: InitOptions = {}, backendOptions?: BackendOptions, mirrors?: MirrorLocation[],
+  signal?: AbortSignal,
+): Promise<Repository> {
+  const backend = await openStores(location, backendOptions, mirrors, signal);
   try {
     return await Repository.init(backend, await password(), opts);
   } catch (e) {

@@ -2,6 +2,7 @@
 // Everything above (archiver, restorer, check, commands) goes through this.
 import { randomBytes } from 'node:crypto';
 import { type Backend, BackendError, FILE_TYPES, type FileInfo, type FileType, type Handle } from '../backends/backend.js';
+import { type FallbackNote, isMirrorBackend, type StoreFault } from '../backends/mirror/mirror.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isStrongboxError, StrongboxError, systemReason } from '../errors.js';
 import { zstdDecompress } from './compress.js';
@@ -18,6 +19,8 @@ import { newestWritten, nextSeq, sortNewestWritten } from './write-order.js';
 import { mapLimit } from '../util/concurrency.js';
 import { sleep } from '../util/scope.js';
 import { resolveIdPrefix } from './ids.js';
+
+export type { StoreFault };
 
 /** A stored object that could not be read or verified, and why; skipped by the lenient readers. */
 export interface DamagedObject {
@@ -55,6 +58,10 @@ export class Repository {
   /** Snapshots dated in the future already named in a warning (once each, whatever the wording). */
   private readonly namedAhead = new Set<string>();
   private warnSink: Warn = () => {};
+  /** Objects (and blobs) a mirror served because the primary lacked them or held a damaged copy. */
+  readonly fallbacks: string[] = [];
+  /** Whether a read a mirror served is told as a warning (sync, which reads from every store on purpose, says no). */
+  reportFallbacks = true;
 
   private constructor(
     readonly backend: Backend,
@@ -65,6 +72,40 @@ export class Repository {
   ) {
     const remote = backend.localPath === undefined && backend.capabilities.persistent;
     this.treePacks = remote && config.packSize <= 32 * 1024 * 1024 ? new TreePackCache((packId) => this.load({ type: 'data', name: packId })) : null;
+    if (isMirrorBackend(backend)) {
+      backend.onFallback = (n) => this.noteFallback(describeFallback(n));
+      backend.onDamaged = (h, reasons) => this.warn(`${h.type} ${h.name} is damaged on every store: ${reasons.join('; ')}`);
+    }
+  }
+
+  /** Tell the user that a mirror served something, once per message (they name the object and both stores). */
+  noteFallback(message: string): void {
+    if (!this.reportFallbacks) return;
+    if (!this.warned.has(message)) this.fallbacks.push(message);
+    this.warn(message);
+  }
+
+  /** The stores the repository is kept on: the primary and its mirrors, or just the one backend. */
+  get stores(): readonly Backend[] {
+    return isMirrorBackend(this.backend) ? this.backend.stores : [this.backend];
+  }
+
+  /** The stores that have not failed in this session, primary first: where a fallback read may go. */
+  get liveStores(): readonly Backend[] {
+    const down = new Set(this.storeFaults().map((f) => f.store));
+    return this.stores.filter((s) => !down.has(s.location));
+  }
+
+  /** Stores that missed writes or stopped answering in this session (empty without mirrors). */
+  storeFaults(): StoreFault[] {
+    return isMirrorBackend(this.backend) ? this.backend.faults() : [];
+  }
+
+  /** The same repository (config, key) read from one store alone: check and sync look at each store by itself. */
+  onStore(store: Backend): Repository {
+    const r = new Repository(store, this.config, this.key, this.keyName, this.clock);
+    r.warnSink = (m) => this.warnSink(m);
+    return r;
   }
 
   /** Report a skipped object once per process, however often it is read. */
@@ -80,8 +121,11 @@ export class Repository {
 
   static async init(backend: Backend, password: string, opts: InitOptions = {}): Promise<Repository> {
     const clock = opts.clock ?? systemClock;
-    if (await exists(backend, { type: 'config', name: 'config' })) {
-      throw new StrongboxError('REPO_EXISTS', `a repository already exists at ${backend.location}`);
+    // Each store by itself: with mirrors, one that already holds a repository is named.
+    for (const store of isMirrorBackend(backend) ? backend.stores : [backend]) {
+      if (await exists(store, { type: 'config', name: 'config' })) {
+        throw new StrongboxError('REPO_EXISTS', `a repository already exists at ${store.location}`);
+      }
     }
     const config = newConfig(clock, opts);
     checkPackSizeFits(backend, config.packSize);
@@ -188,14 +232,40 @@ export class Repository {
     };
   }
 
-  /** Load, decrypt, decompress a blob; with `verify`, also recompute its ID. */
+  /**
+   * Load, decrypt, decompress a blob; with `verify`, also recompute its ID. With mirrors, a copy that fails
+   * verification is read again from each store in turn; when none is good, the error names every store's reason.
+   */
   async loadBlob(id: Buffer, verify = false): Promise<Buffer> {
+    try {
+      return await this.loadBlobFrom(this.backend, id, verify);
+    } catch (e) {
+      if (!isStrongboxError(e, 'INTEGRITY') || this.stores.length < 2 || !this.index.get(id)) throw e;
+      // Each store by itself: the mirrored read above took the first store that had the pack at all.
+      const what = `blob ${id.toString('hex')} in pack ${this.index.get(id)!.packId}`;
+      const reasons: string[] = [];
+      for (const store of this.liveStores) {
+        try {
+          const plain = await this.loadBlobFrom(store, id, verify);
+          this.noteFallback(`${what} was read from ${store.location} (${reasons.join('; ')})`);
+          return plain;
+        } catch (e2) {
+          if (!isStrongboxError(e2, 'INTEGRITY')) throw e2;
+          reasons.push(`${store.location}: ${e2.message}`);
+        }
+      }
+      throw new StrongboxError('INTEGRITY', `${what} has no good copy on any store: ${reasons.join('; ')}`, { cause: e });
+    }
+  }
+
+  private async loadBlobFrom(store: Backend, id: Buffer, verify: boolean): Promise<Buffer> {
     const hex = id.toString('hex');
     const loc = this.index.get(id);
     if (!loc) throw new StrongboxError('INTEGRITY', `blob ${hex} is not in the index (missing data)`);
-    const sealed = loc.type === BLOB_TREE && this.treePacks
+    // Tree packs whole from the cache on the repository's own store; a fallback read from one store is ranged.
+    const sealed = loc.type === BLOB_TREE && this.treePacks && store === this.backend
       ? await this.treePacks.slice(loc.packId, loc.offset, loc.length)
-      : await this.load({ type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
+      : await this.loadFrom(store, { type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
     const plain = this.decodeBlob(id, sealed, loc.compressed, loc.packId);
     if (plain.length !== loc.rawLength) throw new StrongboxError('INTEGRITY', `blob ${hex} in pack ${loc.packId}: length ${plain.length}, index says ${loc.rawLength}`);
     if (verify && !blobId(this.key.idKey, plain).equals(id)) {
@@ -394,15 +464,27 @@ export class Repository {
   }
 
   async load(h: Handle, range?: { offset: number; length: number }): Promise<Buffer> {
+    return this.loadFrom(this.backend, h, range);
+  }
+
+  /** Read an object from one store of the repository (`backend`, or one of `stores`). */
+  async loadFrom(store: Backend, h: Handle, range?: { offset: number; length: number }): Promise<Buffer> {
     try {
-      return await this.backend.load(h, range);
+      return await store.load(h, range);
     } catch (e) {
-      if (this.backend.isNotFound(e)) {
-        throw new StrongboxError('INTEGRITY', `${h.type} ${h.name} is missing from ${this.backend.location}`, { cause: e });
+      if (store.isNotFound(e)) {
+        throw new StrongboxError('INTEGRITY', `${h.type} ${h.name} is missing from ${store.location}`, { cause: e });
       }
-      throw backendFailure(`reading ${h.type}/${h.name} from ${this.backend.location}`, e);
+      // Already about the data, not the storage: kept as it is.
+      if (isStrongboxError(e, 'INTEGRITY')) throw e;
+      throw backendFailure(`reading ${h.type}/${h.name} from ${store.location}`, e);
     }
   }
+}
+
+function describeFallback(n: FallbackNote): string {
+  const what = n.handle.type === 'config' ? 'config' : `${n.handle.type} ${n.handle.name}`;
+  return `${what} was read from ${n.servedBy} (${n.reasons.join('; ')})`;
 }
 
 /** A BACKEND error for a failed call: a backend error's own message names object and location already. */

@@ -121,6 +121,8 @@ export interface Snapshot {
   incomplete?: { errors: { path: string; message: string }[] };
   /** Set by `repair snapshots`: when, which snapshot this replaces, and what it left out. */
   repaired?: { time: string; original: string; removed: string[] };
+  /** Set by `copy` on the copy it writes: the source repository's config ID and the original snapshot's ID. */
+  copiedFrom?: { repository: string; snapshot: string };
 }
 
 export interface SnapshotRef {

@@ -54,10 +54,11 @@ const BASE: Record<string, string[]> = {
   'repair snapshots': ['--dry-run'],
   'backend test': ['store', '--size-mib', '1'],
   drill: ['--app', 'site'],
+  copy: ['--to', 'copy-target', '--to-password-env', 'SB_FUZZ_PW'],
 };
 
 /** Options whose value is run as a shell command: only fixed values, never random text. */
-const SHELL_OPTIONS = new Set(['--password-command']);
+const SHELL_OPTIONS = new Set(['--password-command', '--to-password-command']);
 /** Options a fixed value is enough for (naming a file to read or write). */
 const EXIT_STATUSES = new Set([0, ...Object.values(ERROR_CODES).map((c) => c.exit)]);
 
@@ -121,6 +122,8 @@ describe('CLI fuzz: every command and option with boundary and random values', (
     ].join('\n'));
     const repo = await createRepository(join(dir, 'repo'), async () => PASSWORD, { kdf: fastKdf });
     await repo.close();
+    // Where copy copies to (its base arguments name it): another repository, so copy gets past its checks.
+    await (await createRepository(join(dir, 'copy-target'), async () => PASSWORD, { kdf: fastKdf })).close();
     process.env.STRONGBOX_REPOSITORY = join(dir, 'repo');
     process.env.STRONGBOX_PASSWORD = PASSWORD;
     process.env.SB_FUZZ_PW = PASSWORD;

@@ -8,6 +8,7 @@ import { backupPaths } from '../../ops/backup.js';
 import { type AppBackupsResult, backupApps } from '../../ops/backup-app.js';
 import { SHARED_LOCK_WAIT_MS } from '../../ops/repo.js';
 import { findApp, loadChosenConfig, plainRepo } from '../../ops/target.js';
+import type { StoreFault } from '../../repository/repository.js';
 import { type Periodicity, parsePeriodicity } from '../../repository/snapshot.js';
 import { choice, collect, type GlobalOptions, type Io, lockWait, parseTime, runOp } from '../context.js';
 import { bytes, duration, shortId } from '../output/format.js';
@@ -44,11 +45,14 @@ export async function runBackup(g: GlobalOptions, paths: string[], o: BackupCmdO
   const spec = await plainRepo(choice(g));
   const res = await runOp(g, io, (ctx) => backupPaths(spec, input, ctx), { stream: true });
   const s = res.snapshot.summary!;
-  if (g.json) printSummary(io, { outcome: res.outcome, id: res.id, parent: res.parent, summary: s, incomplete: res.snapshot.incomplete ?? null });
-  else if (!g.quiet) {
+  if (g.json) {
+    printSummary(io, {
+      outcome: res.outcome, id: res.id, parent: res.parent, summary: s, incomplete: res.snapshot.incomplete ?? null, degraded: res.degraded ?? null,
+    });
+  } else if (!g.quiet) {
     io.out(`Files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnmodified} unmodified (${s.files} total, ${s.dirs} dirs, ${bytes(s.bytes)})`);
     io.out(`Added to the repository: ${bytes(s.dataAdded)} (${bytes(s.dataAddedPacked)} stored) in ${duration(s.durationMs)}`);
-    io.out(`snapshot ${shortId(res.id)} saved${res.parent ? ` (parent ${shortId(res.parent)})` : ''}`);
+    io.out(`snapshot ${shortId(res.id)} saved${res.parent ? ` (parent ${shortId(res.parent)})` : ''}${degradedNote(res.degraded)}`);
   }
   if (res.outcome === 'incomplete') {
     throw new StrongboxError('INCOMPLETE', `snapshot ${shortId(res.id)} is incomplete: ${res.snapshot.incomplete!.errors.length} path(s) could not be read (see warnings above)`);
@@ -65,7 +69,7 @@ async function runAppBackups(g: GlobalOptions, o: BackupCmdOptions, io: Io): Pro
   };
   const res = await runOp(g, io, (ctx) => backupApps(choice(g), cfg, input, ctx), { stream: true });
   if (g.json) printSummary(io, jsonResult(res, !!o.allApps));
-  else if (!g.quiet) for (const a of res.apps) if (a.result) report(io, a.app, a.result);
+  else if (!g.quiet) for (const a of res.apps) if (a.result) report(io, a.app, a.result, a.degraded);
   if (res.error) throw res.error;
 }
 
@@ -75,17 +79,25 @@ function jsonResult(res: AppBackupsResult, all: boolean): Record<string, unknown
     id: r!.id, app: r!.snapshot.app, saved: r!.saved, parent: r!.parent, components: r!.snapshot.components.map(({ name, kind }) => ({ name, kind })),
     summary: r!.snapshot.summary, incomplete: r!.snapshot.incomplete ?? null,
   }));
+  const degraded = res.apps.filter((a) => a.degraded).map((a) => ({ app: a.app, stores: a.degraded }));
   const failed = res.apps.filter((a) => a.outcome === 'failed').map((a) => ({ app: a.app, message: a.error!.message }));
-  return { outcome: res.outcome, ...(all ? { snapshots: docs, failed } : docs[0]) };
+  return {
+    outcome: res.outcome, ...(all ? { snapshots: docs, failed, degraded } : { ...docs[0], degraded: degraded[0]?.stores ?? null }),
+  };
 }
 
-function report(io: Io, app: string, res: NonNullable<AppBackupsResult['apps'][number]['result']>): void {
+/** " — DEGRADED: not on …" after a saved snapshot that some store of a mirrored repository missed. */
+function degradedNote(d: StoreFault[] | undefined): string {
+  return d?.length ? `; DEGRADED: not on ${d.map((f) => f.store).join(', ')} (run 'strongbox sync' when reachable)` : '';
+}
+
+function report(io: Io, app: string, res: NonNullable<AppBackupsResult['apps'][number]['result']>, degraded?: StoreFault[]): void {
   const s = res.snapshot.summary!;
   if (s.databases) io.out(`Databases: ${s.databases} dumped (${bytes(s.databaseBytes ?? 0)})`);
   if (res.snapshot.paths.length) io.out(`Files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnmodified} unmodified (${s.files} total, ${s.dirs} dirs, ${bytes(s.bytes)})`);
   io.out(`Added to the repository: ${bytes(s.dataAdded)} (${bytes(s.dataAddedPacked)} stored) in ${duration(s.durationMs)}`);
   const what = res.snapshot.components.map((c) => `${c.kind === 'database' ? 'db' : 'files'} ${c.name}`).join(', ');
-  for (const x of res.saved) io.out(`snapshot ${shortId(x.id)} of app ${app} saved: ${x.periodicity} (${what})`);
+  for (const x of res.saved) io.out(`snapshot ${shortId(x.id)} of app ${app} saved: ${x.periodicity} (${what})${degradedNote(degraded)}`);
 }
 
 export function parseOnly(v: string | undefined): Only | undefined {

@@ -14,7 +14,10 @@ export async function runInit(g: GlobalOptions, o: { packSizeMib?: string }, io:
   const spec = await plainRepo(choice(g));
   const r = await runOp(g, io, (ctx) => initRepository(spec, ctx, { packSizeMiB }));
   if (g.json) printJson(io, r);
-  else if (!g.quiet) io.out(`created strongbox repository ${r.id.slice(0, 10)} at ${r.location}\n\nKeep the password safe: without it the data cannot be read.`);
+  else if (!g.quiet) {
+    const mirrors = r.mirrors.length ? `, mirrored at ${r.mirrors.join(', ')}` : '';
+    io.out(`created strongbox repository ${r.id.slice(0, 10)} at ${r.location}${mirrors}\n\nKeep the password safe: without it the data cannot be read.`);
+  }
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {

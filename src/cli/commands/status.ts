@@ -14,8 +14,16 @@ export async function runStatus(g: GlobalOptions, o: { app?: string }, io: Io): 
   const apps = o.app !== undefined ? [findApp(cfg, o.app)] : cfg.apps;
   if (!apps.length) throw new StrongboxError('USAGE', 'the config has no apps');
   const r = await runOp(g, io, (ctx) => status(choice(g), cfg, apps, ctx));
-  if (g.json) printJson(io, r.apps);
+  if (g.json) printJson(io, r.repositories.length ? { apps: r.apps, repositories: r.repositories } : r.apps);
   else {
+    for (const repo of r.repositories) {
+      io.out(`repository ${repo.location}: ${repo.problems.length ? 'DEGRADED' : 'every store up to date'}`);
+      io.out(table(['Store', 'Role', 'State', 'Lacks'], repo.stores.map((s, i) => [
+        s.location, i === 0 ? 'primary' : 'mirror', s.state,
+        s.state === 'unreachable' ? '—' : Object.entries(s.missing).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`).join(', ') || '—',
+      ])));
+      for (const m of repo.problems) io.err(`problem: ${m}`);
+    }
     for (const a of r.apps) {
       io.out(`app ${a.app}: ${a.healthy ? 'healthy' : 'UNHEALTHY'}`);
       const rows = a.periodicities.map((p) => [
@@ -27,8 +35,8 @@ export async function runStatus(g: GlobalOptions, o: { app?: string }, io: Io): 
       for (const m of a.problems) io.err(`problem: ${m}`);
     }
   }
-  const bad = r.apps.filter((a) => !a.healthy);
-  if (bad.length) throw new StrongboxError('UNHEALTHY', bad.map((a) => a.problems.join('; ')).join('; '));
+  const problems = [...r.apps.flatMap((a) => a.problems), ...r.repositories.flatMap((x) => x.problems)];
+  if (problems.length) throw new StrongboxError('UNHEALTHY', problems.join('; '));
 }
 
 /** A newest snapshot dated ahead of this host's clock has a negative age: shown as "-2d 0h". */
@@ -36,7 +44,8 @@ const age = (ms: number) => (ms < 0 ? `-${formatAge(-ms)}` : formatAge(ms));
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
   program.command('status')
-    .description('backup health per app and periodicity; exit status 6 when a scheduled periodicity is overdue or the newest snapshot is incomplete')
+    .description('backup health per app and periodicity, and of each store of a mirrored repository; exit status 6 when a scheduled '
+      + 'periodicity is overdue, the newest snapshot is incomplete, or a mirror is degraded')
     .option('--app <id>', 'only this app')
     .action(async (o: { app?: string }) => { await runStatus(globals(), o, io); });
 }
