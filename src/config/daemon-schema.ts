@@ -154,6 +154,10 @@ export const housekeepingSchema = z.strictObject({
     .describe(
       'after each scheduled or catch-up backup of an app, forget the snapshots its retention policies no longer keep',
     ),
+  sync: z
+    .boolean()
+    .default(true)
+    .describe("after each backup into a repository with mirrors, bring every mirror up to date (strongbox sync)"),
   prune: cronOrOff.default('0 6 * * 0').describe('when to prune each repository (default Sunday 06:00; false: never)'),
   check: cronOrOff
     .default('0 7 * * *')

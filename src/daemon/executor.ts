@@ -113,9 +113,18 @@ export class Executor {
     this.d.notifier.runEnded(run);
     done?.(run);
     this.d.onRun?.(run);
+    if (run.degraded?.length) {
+      this.d.metrics?.setMirrorDegraded(app.repository, true);
+      this.d.notifier.mirrorDegraded(run, app.repository);
+    }
     // Retention right after the backup, in the same turn of the repository's queue.
     if (cfg.daemon.housekeeping?.forget && run.snapshot && req.trigger !== 'shutdown' && !this.d.stopping()) {
       await this.housekeep(`${key}#forget`, app.repository, { op: 'forget', app }, 'after-backup');
+    }
+    // Then the mirrors brought up to date (what the backup wrote, what the forget removed).
+    const mirrored = (cfg.repositories[app.repository]?.mirrors?.length ?? 0) > 0;
+    if (mirrored && cfg.daemon.housekeeping?.sync !== false && run.snapshot && req.trigger !== 'shutdown' && !this.d.stopping()) {
+      await this.housekeep(`${key}#sync`, app.repository, { op: 'sync' }, 'after-backup');
     }
   }
 
@@ -154,6 +163,7 @@ export class Executor {
     if (rec.outcome === 'ok') this.d.log.info(`${rec.op} of repository ${repository} done`, f);
     else this.d.log.error(`${rec.op} of repository ${repository} ${rec.outcome}: ${rec.error?.message ?? ''}`, f);
     await this.record(rec);
+    if (rec.op === 'sync' && rec.outcome === 'ok') this.d.metrics?.setMirrorDegraded(repository, false);
     this.d.notifier.housekeepingEnded(rec);
   }
 

@@ -1,5 +1,6 @@
 // The daemon's repository upkeep, through the operations layer: retention (forget) of an app after its backup,
-// prune, and check (structure, or the next part of the data), each turned into a run-history record.
+// prune, check (structure, or the next part of the data), a drill, and a sync of the mirrors after a backup, each
+// turned into a run-history record.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Clock, monotonicMs } from '../clock.js';
@@ -12,6 +13,7 @@ import { withContext } from '../ops/context.js';
 import { forget, pruneRepository } from '../ops/forget.js';
 import { appRepo, type RepoChoice } from '../ops/target.js';
 import { SHARED_LOCK_WAIT_MS } from '../ops/repo.js';
+import { syncRepo } from '../ops/sync.js';
 
 export interface HousekeepingEnv {
   cfg: Config;
@@ -24,7 +26,8 @@ export type RepoOp =
   | { op: 'forget'; app: AppConfig }
   | { op: 'prune' }
   | { op: 'check'; part?: { n: number; m: number } }
-  | { op: 'drill'; app: AppConfig };
+  | { op: 'drill'; app: AppConfig }
+  | { op: 'sync' };
 
 /** Runs one upkeep operation on the named repository (a config key) and records how it went. */
 export async function runHousekeeping(
@@ -66,6 +69,14 @@ export async function runHousekeeping(
         const lines = failed.map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.detail}`);
         const message = `drill of app ${what.app.id} failed:\n${lines.join('\n')}`;
         return { ...base, ...end(), outcome: 'failed', detail, error: { code: 'VERIFY_FAILED', message } };
+      }
+      if (what.op === 'sync') {
+        const r = await syncRepo(spec, { lockWaitMs }, ctx);
+        const copied = r.stores.reduce((n, s) => n + Object.values(s.copied).reduce((a, b) => a + b, 0), 0);
+        const detail = { copied, removed: r.stores.reduce((n, s) => n + s.removed, 0), bytesCopied: r.stores.reduce((n, s) => n + s.bytesCopied, 0) };
+        if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
+        const message = `sync of repository ${repository} left ${r.errors.length} object(s) without a good copy:\n${r.errors.slice(0, 5).join('\n')}`;
+        return { ...base, ...end(), outcome: 'failed', detail, error: { code: 'INTEGRITY', message } };
       }
       if (what.op === 'prune') {
         const r = await pruneRepository(spec, { lockWaitMs }, ctx);

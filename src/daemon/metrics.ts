@@ -1,6 +1,7 @@
 // The daemon's monitoring endpoint: an HTTP listener (loopback by default) with /healthz and Prometheus
 // /metrics (prom-client, loaded only when `daemon.metrics` is configured): per app and periodicity the last
-// success, the last run's duration and added bytes, runs by outcome, and whether it is overdue; each repository's size.
+// success, the last run's duration and added bytes, runs by outcome, and whether it is overdue; each repository's size
+// and whether a mirror of it is degraded.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RunRecord } from '../history/journal.js';
@@ -11,6 +12,8 @@ export interface Metrics {
   restore(runs: RunRecord[]): void;
   setOverdue(app: string, periodicity: string, overdue: boolean): void;
   setRepositorySize(repository: string, bytes: number): void;
+  /** 1 after a backup some mirror missed, 0 again once a sync brought every mirror up to date. */
+  setMirrorDegraded(repository: string, degraded: boolean): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -54,6 +57,12 @@ export async function createMetrics(): Promise<Metrics> {
     labelNames: ['repository'],
     registers: [registry],
   });
+  const degraded = new Gauge({
+    name: 'strongbox_mirror_degraded',
+    help: "1 when a mirror of the repository missed a backup's objects and no sync has caught it up yet",
+    labelNames: ['repository'],
+    registers: [registry],
+  });
   const last = (r: RunRecord) => {
     const l = { app: r.app, periodicity: r.periodicity };
     duration.set(l, r.durationMs / 1000);
@@ -69,6 +78,7 @@ export async function createMetrics(): Promise<Metrics> {
     restore: (list) => list.forEach(last),
     setOverdue: (app, periodicity, o) => overdue.set({ app, periodicity }, o ? 1 : 0),
     setRepositorySize: (repository, bytes) => size.set({ repository }, bytes),
+    setMirrorDegraded: (repository, d) => degraded.set({ repository }, d ? 1 : 0),
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }

@@ -84,6 +84,7 @@ export async function runBackup(req: RunRequest, env: RunEnv): Promise<RunRecord
             },
           }
         : {}),
+      ...(report.degraded?.length ? { degraded: report.degraded.map((f) => f.store) } : {}),
       ...(res.error ? { error: { code: res.error.code, message: res.error.message } } : {}),
     };
   } catch (e) {

@@ -29,6 +29,8 @@ export interface RunRecord {
   outcome: RunOutcome;
   /** The snapshot saved (absent when none was). */
   snapshot?: string;
+  /** Mirrors (locations) that missed objects of this backup: degraded until a sync. */
+  degraded?: string[];
   /** Bytes the snapshot holds (files and dumps), what the run added, and what that took in storage. */
   bytes?: { total: number; added: number; stored: number };
   /** How many warnings the run reported, and the first few. */
@@ -40,7 +42,7 @@ export interface RunRecord {
 export interface HousekeepingRecord {
   v: typeof HISTORY_VERSION;
   id: string;
-  op: 'forget' | 'prune' | 'check' | 'drill';
+  op: 'forget' | 'prune' | 'check' | 'drill' | 'sync';
   /** The repository's name in the config. */
   repository: string;
   /** The app whose snapshots a forget applied retention to, or that a drill restored. */

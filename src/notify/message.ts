@@ -111,6 +111,20 @@ export function housekeepingNotification(r: HousekeepingRecord, time: number): N
   };
 }
 
+/** A backup saved, but not on every mirror of its repository. */
+export function degradedNotification(run: RunRecord, repository: string, time: number): Notification {
+  const stores = (run.degraded ?? []).map(scrub).join(', ');
+  return {
+    event: 'failure',
+    app: run.app,
+    repository,
+    periodicity: run.periodicity,
+    host: run.host,
+    time: new Date(time).toISOString(),
+    summary: `backup of ${run.app} (${run.periodicity}) is saved, but mirror ${stores} of repository ${repository} missed it (degraded); strongbox sync brings it up to date`,
+  };
+}
+
 /** The e-mail subject and body, or a ping's log text. */
 export function notificationText(n: Notification): { subject: string; body: string } {
   const who = n.app ?? `repository ${n.repository}`;

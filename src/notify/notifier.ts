@@ -8,6 +8,7 @@ import type { HousekeepingRecord, RunRecord } from '../history/journal.js';
 import { runCommand, sendEmail, sendWebhook } from './channels.js';
 import { deliver, origin } from './http.js';
 import {
+  degradedNotification,
   housekeepingNotification,
   type Notification,
   type NotifyEventName,
@@ -78,6 +79,11 @@ export class Notifier {
   }
 
   /** A forget, prune or check ended: a failure is notified (when failures are), every time. */
+  /** A backup some mirror missed: notified as a failure would be (the data is on fewer stores than configured). */
+  mirrorDegraded(run: RunRecord, repository: string): void {
+    if (this.wants('failure')) this.send(degradedNotification(run, repository, this.d.now()));
+  }
+
   housekeepingEnded(r: HousekeepingRecord): void {
     if (r.outcome === 'failed' && this.wants('failure')) this.send(housekeepingNotification(r, this.d.now()));
   }
