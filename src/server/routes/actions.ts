@@ -91,7 +91,8 @@ export function mountActions(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
   app.openapi(backup, async (c) => {
     const cfg = d.config();
     const a = findApp(cfg, knownApp(cfg, c.req.valid('param').app));
-    const b = c.req.valid('json') ?? { periodicity: 'manual' as const };
+    // Without a body the validator did not run: the defaults come from the same schema.
+    const b = BackupRequestSchema.parse(c.req.valid('json') ?? {});
     return start(c, { kind: 'backup', app: a.id, repository: a.repository }, (env) =>
       backupBody(env, a, b.periodicity, b.note),
     );
@@ -100,7 +101,7 @@ export function mountActions(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
   app.openapi(restore, async (c) => {
     const cfg = d.config();
     const from = findApp(cfg, knownApp(cfg, c.req.valid('param').app));
-    const b = c.req.valid('json') ?? RestoreRequestSchema.parse({});
+    const b = RestoreRequestSchema.parse(c.req.valid('json') ?? {});
     const into = b.into !== undefined ? findApp(cfg, knownApp(cfg, b.into)) : from;
     if (into.repository !== from.repository)
       throw new StrongboxError('USAGE', `apps ${from.id} and ${into.id} keep their backups in different repositories`);
