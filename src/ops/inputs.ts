@@ -9,7 +9,10 @@ export const noteSchema = z
   .string()
   .min(1)
   .max(NOTE_MAX, `a note is at most ${NOTE_MAX} characters`)
-  .refine((s) => !/[\0-\x08\x0b-\x1f\x7f]/.test(s), 'a note holds no control characters')
+  .refine(
+    (s) => [...s].every((ch) => ch === '\n' || ch === '\t' || (ch >= ' ' && ch !== '\x7f')),
+    'a note holds no control characters',
+  )
   .describe('a note stored with an on-demand snapshot');
 export const NOTE_ONLY_MANUAL = '--note is for on-demand (--periodicity manual) backups';
 
