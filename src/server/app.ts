@@ -12,6 +12,7 @@ import { FailureLimiter, LOGIN_LIMITS } from './limiter.js';
 import { mountActions } from './routes/actions.js';
 import { mountApps } from './routes/apps.js';
 import { mountAuth } from './routes/auth.js';
+import { mountDownloads } from './routes/downloads.js';
 import { mountRuns } from './routes/runs.js';
 import { RunRegistry } from './runs.js';
 import { Sessions } from './sessions.js';
@@ -59,6 +60,7 @@ export function createApi(o: ServerOptions): Api {
   mountApps(app, d);
   mountRuns(app, d);
   mountActions(app, d);
+  mountDownloads(app, d);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

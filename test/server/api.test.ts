@@ -2,7 +2,9 @@
 // a run ID), the run's event stream ends in a summary, and the snapshot is listed; sessions with cookies and CSRF;
 // the login rate limit; restores into scratch places and into another app with the typed confirmation; the audit
 // trail in the run history; the OpenAPI document.
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
@@ -99,6 +101,23 @@ describe('back up now with a token', () => {
     const res = await f.req('/api/apps/nope/backup', { method: 'POST', token: await f.token('backup'), json: {} });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/no app "nope"/);
+  });
+});
+
+describe('downloads', () => {
+  it("a database's native dump, as its tool reads it, with its SHA-256; a wrong name is a 404", async () => {
+    const token = await f.token('restore');
+    const res = await f.req('/api/apps/shop/snapshots/latest/dumps/db', { token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="shop-db-[0-9a-f]{8}\.sqlite3"$/);
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(createHash('sha256').update(body).digest('hex')).toBe(res.headers.get('x-strongbox-sha256'));
+    const file = join(f.dir, 'downloaded.sqlite3');
+    await writeFile(file, body);
+    expect(execFileSync('sqlite3', [file, 'SELECT count(*) FROM orders'], { encoding: 'utf8' })).toBe('2\n');
+    expect((await f.req('/api/apps/shop/snapshots/latest/dumps/nope', { token })).status).toBe(404);
+    expect((await f.req('/api/apps/shop/snapshots/ffffffff/dumps/db', { token })).status).toBe(404);
+    expect((await f.req('/api/apps/shop/snapshots/latest/dumps/db', { token: await f.token('read') })).status).toBe(403);
   });
 });
 
@@ -206,7 +225,6 @@ describe('restore', () => {
     const events = await readEvents(await f.req(`/api/runs/${run.id}/events`, { token }));
     expect(events.at(-1)).toMatchObject({ event: 'summary', data: { outcome: 'ok', result: { op: 'restore' } } });
     expect(await readFile(join(dir, 'web', 'media', 'logo.svg'), 'utf8')).toBe('<svg/>\n');
-    const { execFileSync } = await import('node:child_process');
     expect(execFileSync('sqlite3', [db, 'SELECT item FROM orders ORDER BY id'], { encoding: 'utf8' })).toBe('tea\ncake\n');
   });
 

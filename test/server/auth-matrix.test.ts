@@ -27,6 +27,7 @@ const ROUTES: Record<string, Need> = {
   'GET /api/tokens': 'admin',
   'POST /api/tokens': 'admin',
   'DELETE /api/tokens/:name': 'admin',
+  'GET /api/apps/:app/snapshots/:snapshot/dumps/:component': 'restore',
 };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -50,7 +51,9 @@ function urlOf(path: string): string {
     .replace(':app', 'shop')
     .replace('/repositories/:name', '/repositories/main')
     .replace('/tokens/:name', '/tokens/no-such-token')
-    .replace(':id', '00000000-0000-0000-0000-000000000000');
+    .replace(':id', '00000000-0000-0000-0000-000000000000')
+    .replace(':snapshot', 'latest')
+    .replace(':component', 'db');
 }
 
 /** A body that fails validation: the request passes the guard and stops before anything runs. */

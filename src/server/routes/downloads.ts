@@ -1,0 +1,87 @@
+// Downloads: a database component's native dump, streamed as the dump tool wrote it (pg_restore, mysql/mariadb
+// or sqlite3 read it directly), checked against its recorded SHA-256 as it streams. It carries the app's data, so
+// it needs the restore scope. The download is logged with the user.
+import { PassThrough, Readable } from 'node:stream';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { StrongboxError } from '../../errors.js';
+import { newContext } from '../../ops/context.js';
+import { dumpComponent } from '../../ops/dump.js';
+import { listSnapshots } from '../../ops/snapshots.js';
+import { appRepo, findApp } from '../../ops/target.js';
+import { databaseComponents, type DatabaseComponent } from '../../repository/snapshot.js';
+import { sortNewestWritten } from '../../repository/write-order.js';
+import type { ApiDeps } from '../deps.js';
+import type { GuardEnv } from '../guard.js';
+import { AppParam } from '../schemas.js';
+import { knownApp } from './apps.js';
+import { guarded, refusals } from './common.js';
+
+const { 401: r401, 403: r403, 404: r404 } = refusals;
+
+const DumpParams = AppParam.extend({
+  snapshot: z.string().min(1).max(64).openapi({ param: { name: 'snapshot', in: 'path' }, description: "an ID (prefix) or 'latest'" }),
+  component: z.string().min(1).max(64).openapi({ param: { name: 'component', in: 'path' } }),
+});
+
+const dumpRoute = guarded('restore', {
+  method: 'get',
+  path: '/api/apps/{app}/snapshots/{snapshot}/dumps/{component}',
+  tags: ['downloads'],
+  summary: "a database component's native dump (pg_restore custom format, SQL, or an SQLite database file)",
+  request: { params: DumpParams },
+  responses: {
+    200: { content: { 'application/octet-stream': { schema: z.string() } }, description: 'the dump' },
+    401: r401,
+    403: r403,
+    404: r404,
+  },
+});
+
+/** The file name extension the dump's restore tool expects. */
+export function dumpExtension(c: Pick<DatabaseComponent, 'engine' | 'format'>): string {
+  if (c.engine === 'sqlite') return 'sqlite3';
+  if (c.engine === 'postgres') return 'pgdump';
+  return 'sql';
+}
+
+export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
+  app.openapi(dumpRoute, async (c) => {
+    const cfg = d.config();
+    const p = c.req.valid('param');
+    const a = findApp(cfg, knownApp(cfg, p.app));
+    const spec = appRepo(d.choice, cfg, a);
+    // Resolved before the answer starts, so a wrong name is a 404 and not a cut-off download.
+    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
+    const { snapshots } = await listSnapshots(spec, { app: a.id }, ctx);
+    const holding = snapshots.filter((s) => databaseComponents(s.snapshot).some((x) => x.name === p.component));
+    const snap =
+      p.snapshot === 'latest'
+        ? sortNewestWritten(holding, d.clock.now())[0]
+        : holding.find((s) => s.id.startsWith(p.snapshot.toLowerCase()));
+    if (!snap || (p.snapshot !== 'latest' && holding.filter((s) => s.id.startsWith(p.snapshot)).length > 1))
+      throw new StrongboxError(
+        'NOT_FOUND',
+        `no single snapshot ${p.snapshot} of app ${a.id} with a database component ${p.component}`,
+      );
+    const comp = databaseComponents(snap.snapshot).find((x) => x.name === p.component)!;
+    const out = new PassThrough();
+    d.log.info(`dump ${p.component} of snapshot ${snap.id.slice(0, 8)} (app ${a.id}) downloaded by ${c.get('principal')!.label}`);
+    dumpComponent(spec, { snapshot: snap.id, component: p.component, stdout: out }, ctx).then(
+      () => out.end(),
+      (e: Error) => {
+        d.log.error(`download of dump ${p.component} of snapshot ${snap.id.slice(0, 8)} failed: ${e.message}`);
+        out.destroy(e);
+      },
+    ).finally(() => ctx.scope.close());
+    const file = `${a.id}-${p.component}-${snap.id.slice(0, 8)}.${dumpExtension(comp)}`;
+    return new Response(Readable.toWeb(out) as ReadableStream, {
+      status: 200,
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(comp.size),
+        'content-disposition': `attachment; filename="${file}"`,
+        'x-strongbox-sha256': comp.sha256,
+      },
+    }) as never;
+  });
+}
