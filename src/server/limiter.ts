@@ -7,6 +7,9 @@ export interface LimitRule {
   windowMs: number;
 }
 
+/** Keys held before the old ones are swept. */
+const MAX_KEYS = 10_000;
+
 export const LOGIN_LIMITS = { perUser: { max: 5, windowMs: 15 * 60_000 }, perAddress: { max: 20, windowMs: 15 * 60_000 } };
 
 export class FailureLimiter {
@@ -26,6 +29,7 @@ export class FailureLimiter {
   }
 
   fail(key: string): void {
+    if (this.failures.size >= MAX_KEYS) this.sweep();
     const list = this.failures.get(key) ?? [];
     list.push(this.clock.now());
     this.failures.set(key, list);
@@ -33,5 +37,11 @@ export class FailureLimiter {
 
   succeed(key: string): void {
     this.failures.delete(key);
+  }
+
+  /** Forgets the keys whose failures all left the window (names tried once do not pile up). */
+  private sweep(): void {
+    const now = this.clock.now();
+    for (const [k, list] of this.failures) if (now - list[list.length - 1] >= this.rule.windowMs) this.failures.delete(k);
   }
 }

@@ -118,7 +118,8 @@ export async function readEvents(res: Response): Promise<{ event: string; data: 
   const text = await res.text();
   return text
     .split('\n\n')
-    .filter((block) => block.trim())
+    // Comment lines (": keep-alive") carry no event.
+    .filter((block) => block.split('\n').some((l) => l.startsWith('data: ')))
     .map((block) => {
       const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
       const data = block

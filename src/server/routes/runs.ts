@@ -11,6 +11,7 @@ import { RunParam, RunSchema, RunsQuerySchema } from '../schemas.js';
 import { guarded, refusals } from './common.js';
 
 const { 401: r401, 403: r403, 404: r404 } = refusals;
+const KEEP_ALIVE_MS = 15_000;
 
 const listRuns = guarded('read', {
   method: 'get',
@@ -113,6 +114,8 @@ export function mountRuns(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
         wake?.();
       });
       const stop = history ? (push(terminalOf(history)), () => {}) : (d.runs.follow(id, push) ?? (() => {}));
+      // A run waiting for a lock may be silent for long: a comment line now and then keeps proxies from timing out.
+      const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => {}), KEEP_ALIVE_MS);
       try {
         while (!closed) {
           const e = queue.shift();
@@ -125,6 +128,7 @@ export function mountRuns(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
           if (e.type === 'summary' || e.type === 'error') break;
         }
       } finally {
+        clearInterval(keepAlive);
         stop();
       }
     }) as never;
