@@ -4,7 +4,7 @@
 // trail in the run history; the OpenAPI document.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
@@ -118,6 +118,33 @@ describe('downloads', () => {
     expect((await f.req('/api/apps/shop/snapshots/latest/dumps/nope', { token })).status).toBe(404);
     expect((await f.req('/api/apps/shop/snapshots/ffffffff/dumps/db', { token })).status).toBe(404);
     expect((await f.req('/api/apps/shop/snapshots/latest/dumps/db', { token: await f.token('read') })).status).toBe(403);
+  });
+
+  it('a file tree as a tar that GNU tar extracts, with a manifest of SHA-256s last', async () => {
+    const token = await f.token('restore');
+    const res = await f.req('/api/apps/shop/snapshots/latest/trees/web', { token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-tar');
+    const file = join(f.dir, 'web.tar');
+    await writeFile(file, Buffer.from(await res.arrayBuffer()));
+    const listed = execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).trim().split('\n');
+    expect(listed.at(-1)).toBe('strongbox-manifest.json');
+    expect(listed).toEqual(expect.arrayContaining(['web/index.html', 'web/media/', 'web/media/logo.svg']));
+    const out = join(f.dir, 'untarred');
+    await mkdir(out);
+    execFileSync('tar', ['-xf', file, '-C', out]);
+    expect(await readFile(join(out, 'web', 'media', 'logo.svg'), 'utf8')).toBe('<svg/>\n');
+    const manifest = JSON.parse(await readFile(join(out, 'strongbox-manifest.json'), 'utf8')) as {
+      app: string;
+      component: string;
+      entries: { path: string; type: string; sha256?: string; size: number }[];
+    };
+    expect(manifest).toMatchObject({ app: 'shop', component: 'web' });
+    const files = manifest.entries.filter((e) => e.type === 'file');
+    expect(files.map((e) => e.path).sort()).toEqual(['web/index.html', 'web/media/logo.svg']);
+    for (const e of files)
+      expect(createHash('sha256').update(await readFile(join(out, e.path))).digest('hex'), e.path).toBe(e.sha256);
+    expect((await f.req('/api/apps/shop/snapshots/latest/trees/db', { token })).status).toBe(404);
   });
 });
 

@@ -28,6 +28,7 @@ const ROUTES: Record<string, Need> = {
   'POST /api/tokens': 'admin',
   'DELETE /api/tokens/:name': 'admin',
   'GET /api/apps/:app/snapshots/:snapshot/dumps/:component': 'restore',
+  'GET /api/apps/:app/snapshots/:snapshot/trees/:component': 'restore',
 };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -1,11 +1,13 @@
-// Downloads: a database component's native dump, streamed as the dump tool wrote it (pg_restore, mysql/mariadb
+// Downloads: a file tree as a tar with a manifest, and a database component's native dump, streamed as the dump tool wrote it (pg_restore, mysql/mariadb
 // or sqlite3 read it directly), checked against its recorded SHA-256 as it streams. It carries the app's data, so
 // it needs the restore scope. The download is logged with the user.
 import { PassThrough, Readable } from 'node:stream';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { StrongboxError } from '../../errors.js';
-import { newContext } from '../../ops/context.js';
+import { newContext, type OpContext } from '../../ops/context.js';
 import { dumpComponent } from '../../ops/dump.js';
+import { TAR_MANIFEST, tarTree } from '../../ops/tree-tar.js';
 import { listSnapshots } from '../../ops/snapshots.js';
 import { appRepo, findApp } from '../../ops/target.js';
 import { databaseComponents, type DatabaseComponent } from '../../repository/snapshot.js';
@@ -37,6 +39,20 @@ const dumpRoute = guarded('restore', {
   },
 });
 
+const treeRoute = guarded('restore', {
+  method: 'get',
+  path: '/api/apps/{app}/snapshots/{snapshot}/trees/{component}',
+  tags: ['downloads'],
+  summary: `a file tree as a POSIX tar, its manifest (${TAR_MANIFEST}: every entry with its SHA-256) last`,
+  request: { params: DumpParams },
+  responses: {
+    200: { content: { 'application/x-tar': { schema: z.string() } }, description: 'the tar' },
+    401: r401,
+    403: r403,
+    404: r404,
+  },
+});
+
 /** The file name extension the dump's restore tool expects. */
 export function dumpExtension(c: Pick<DatabaseComponent, 'engine' | 'format'>): string {
   if (c.engine === 'sqlite') return 'sqlite3';
@@ -45,24 +61,30 @@ export function dumpExtension(c: Pick<DatabaseComponent, 'engine' | 'format'>): 
 }
 
 export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
-  app.openapi(dumpRoute, async (c) => {
+  /** The snapshot a download names, resolved before the answer starts (a wrong name is a 404, not a cut-off file). */
+  async function resolve(c: Context<GuardEnv>, kind: 'database' | 'files', ctx: OpContext) {
     const cfg = d.config();
-    const p = c.req.valid('param');
+    const p = c.req.param() as { app: string; snapshot: string; component: string };
     const a = findApp(cfg, knownApp(cfg, p.app));
     const spec = appRepo(d.choice, cfg, a);
-    // Resolved before the answer starts, so a wrong name is a 404 and not a cut-off download.
-    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
     const { snapshots } = await listSnapshots(spec, { app: a.id }, ctx);
-    const holding = snapshots.filter((s) => databaseComponents(s.snapshot).some((x) => x.name === p.component));
-    const snap =
-      p.snapshot === 'latest'
-        ? sortNewestWritten(holding, d.clock.now())[0]
-        : holding.find((s) => s.id.startsWith(p.snapshot.toLowerCase()));
-    if (!snap || (p.snapshot !== 'latest' && holding.filter((s) => s.id.startsWith(p.snapshot)).length > 1))
+    const holding = snapshots.filter((s) => s.snapshot.components.some((x) => x.kind === kind && x.name === p.component));
+    const matching = holding.filter((s) => s.id.startsWith(p.snapshot.toLowerCase()));
+    const snap = p.snapshot === 'latest' ? sortNewestWritten(holding, d.clock.now())[0] : matching.length === 1 ? matching[0] : undefined;
+    if (!snap)
       throw new StrongboxError(
         'NOT_FOUND',
-        `no single snapshot ${p.snapshot} of app ${a.id} with a database component ${p.component}`,
+        `no single snapshot ${p.snapshot} of app ${a.id} with a ${kind === 'files' ? 'file tree' : 'database component'} ${p.component}`,
       );
+    return { a, p, spec, snap };
+  }
+
+  app.openapi(dumpRoute, async (c) => {
+    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
+    const { a, p, spec, snap } = await resolve(c, 'database', ctx).catch((e: unknown) => {
+      ctx.scope.close();
+      throw e;
+    });
     const comp = databaseComponents(snap.snapshot).find((x) => x.name === p.component)!;
     const out = new PassThrough();
     d.log.info(`dump ${p.component} of snapshot ${snap.id.slice(0, 8)} (app ${a.id}) downloaded by ${c.get('principal')!.label}`);
@@ -81,6 +103,29 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
         'content-length': String(comp.size),
         'content-disposition': `attachment; filename="${file}"`,
         'x-strongbox-sha256': comp.sha256,
+      },
+    }) as never;
+  });
+
+  app.openapi(treeRoute, async (c) => {
+    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
+    const { a, p, spec, snap } = await resolve(c, 'files', ctx).catch((e: unknown) => {
+      ctx.scope.close();
+      throw e;
+    });
+    const out = new PassThrough();
+    d.log.info(`file tree ${p.component} of snapshot ${snap.id.slice(0, 8)} (app ${a.id}) downloaded by ${c.get('principal')!.label}`);
+    tarTree(spec, { snapshot: snap.id, component: p.component }, out, ctx)
+      .catch((e: Error) => {
+        d.log.error(`download of file tree ${p.component} of snapshot ${snap.id.slice(0, 8)} failed: ${e.message}`);
+        out.destroy(e);
+      })
+      .finally(() => ctx.scope.close());
+    return new Response(Readable.toWeb(out) as ReadableStream, {
+      status: 200,
+      headers: {
+        'content-type': 'application/x-tar',
+        'content-disposition': `attachment; filename="${a.id}-${p.component}-${snap.id.slice(0, 8)}.tar"`,
       },
     }) as never;
   });
