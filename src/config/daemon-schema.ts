@@ -160,6 +160,13 @@ export const httpSchema = z.strictObject({
     })
     .optional()
     .describe('serve HTTPS with these files (session cookies are then Secure)'),
+  trustProxy: z
+    .boolean()
+    .default(false)
+    .describe(
+      'behind a reverse proxy: take the client address (for the login rate limit and the log) from the last ' +
+        'X-Forwarded-For entry, which the proxy appends; never set it when clients reach the API directly',
+    ),
 });
 
 const cronOrOff = z.union([cronExpr, z.literal(false)]);

@@ -173,6 +173,7 @@ export class Daemon {
       log: this.o.log,
       nextRun: (app, p) => this.timetable.nextOf(jobKey(app, p)),
       secure: !!http.tls,
+      trustProxy: http.trustProxy,
     });
     monitoringRoutes(this.api.app, this.metrics, () => this.health());
     this.listener = await listen(this.api.app.fetch, http.listen, http.tls).catch((e: Error) => {

@@ -26,6 +26,8 @@ export interface ServerOptions {
   nextRun: (app: string, periodicity: string) => number | null;
   /** The listener speaks TLS: cookies get `Secure`. */
   secure: boolean;
+  /** Behind a reverse proxy: the client's address is the last X-Forwarded-For entry. */
+  trustProxy?: boolean;
 }
 
 export interface ApiDeps extends ServerOptions {

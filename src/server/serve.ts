@@ -49,6 +49,7 @@ export async function startServer(o: ServeOptions): Promise<Server> {
       return j ? nextSlot(j, clock.now()) : null;
     },
     secure: !!tls,
+    trustProxy: config.daemon.http?.trustProxy,
   });
   const { host } = splitHostPort(at);
   if (!isLoopback(host) && !tls)

@@ -230,6 +230,28 @@ describe('sessions', () => {
       await g.close();
     }
   });
+
+  it('behind a trusted proxy, the address limit counts the forwarded client; otherwise the header is ignored', async () => {
+    const proxied = await apiFixture({ http: { trustProxy: true } });
+    const direct = await apiFixture();
+    try {
+      const fail = (g: ApiFixture, i: number, client: string) =>
+        g.req('/api/login', {
+          method: 'POST',
+          json: { user: `nobody${i}`, password: 'wrong-password' },
+          headers: { 'x-forwarded-for': `203.0.113.9, ${client}` },
+        });
+      for (let i = 0; i < 20; i++) expect((await fail(proxied, i, '198.51.100.1')).status).toBe(401);
+      expect((await fail(proxied, 20, '198.51.100.1')).status).toBe(429);
+      expect((await fail(proxied, 21, '198.51.100.2')).status).toBe(401);
+      for (let i = 0; i < 20; i++) expect((await fail(direct, i, `198.51.100.${i}`)).status).toBe(401);
+      // Without trustProxy every request is the same peer (127.0.0.1), whatever the header says.
+      expect((await fail(direct, 20, '198.51.100.99')).status).toBe(429);
+    } finally {
+      await proxied.close();
+      await direct.close();
+    }
+  });
 });
 
 describe('restore', () => {

@@ -36,7 +36,7 @@ export interface ApiFixture {
 
 let n = 0;
 
-export async function apiFixture(opts: { clock?: Clock } = {}): Promise<ApiFixture> {
+export async function apiFixture(opts: { clock?: Clock; http?: Record<string, unknown> } = {}): Promise<ApiFixture> {
   const tmp = await tempDir('sb-api-');
   const site = join(tmp.path, 'site');
   const stagingSite = join(tmp.path, 'staging');
@@ -65,7 +65,7 @@ export async function apiFixture(opts: { clock?: Clock } = {}): Promise<ApiFixtu
         },
         { id: 'staging', repository: 'main', files: [{ name: 'web', path: stagingSite }] },
       ],
-      daemon: { history: historyPath },
+      daemon: { history: historyPath, ...(opts.http ? { http: opts.http } : {}) },
     }),
   );
   const clock = opts.clock ?? systemClock;

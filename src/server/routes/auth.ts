@@ -90,7 +90,7 @@ const deleteToken = guarded('admin', {
 export function mountAuth(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
   app.openapi(login, async (c) => {
     const { user, password } = c.req.valid('json');
-    const address = addressOf(c);
+    const address = addressOf(c, !!d.trustProxy);
     const wait = Math.max(d.limits.perUser.retryAfter(user), d.limits.perAddress.retryAfter(address));
     if (wait > 0) {
       d.log.warn(`login of ${user} from ${address} refused: too many failed logins`);
@@ -146,7 +146,10 @@ export function mountAuth(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
   });
 }
 
-function addressOf(c: Parameters<typeof getConnInfo>[0]): string {
+/** The client's address: the peer's, or behind a trusted proxy the last X-Forwarded-For entry (the proxy's own). */
+function addressOf(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean): string {
+  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
+  if (forwarded) return forwarded;
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
