@@ -20,6 +20,13 @@ export { catObject, repoStats } from './ops/inspect.js';
 export { status } from './ops/status.js';
 export { drillApp, type DrillInput, type DrillResult, type DrillCheck } from './ops/drill.js';
 export { historyPath, listRuns, type HistoryRecord, type RunRecord } from './ops/runs.js';
+export { tarTree, TAR_MANIFEST, type TreeTarInput, type TreeTarResult } from './ops/tree-tar.js';
+export {
+  addToken, addUser, checkPassword, checkToken, listAccess, removeToken, removeUser, type Principal, type Scope,
+} from './ops/access.js';
+export { backupLabelSchema, noteSchema, periodicitySchema, readDataSchema } from './ops/inputs.js';
+export { startServer, type Server, type ServeOptions } from './server/serve.js';
+export { createApi, type Api } from './server/app.js';
 export { Repository } from './repository/repository.js';
 export { configPath, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 export {

@@ -48,7 +48,7 @@ export interface RunRecord {
 export interface HousekeepingRecord {
   v: typeof HISTORY_VERSION;
   id: string;
-  op: 'forget' | 'prune' | 'check' | 'drill' | 'restore';
+  op: 'forget' | 'prune' | 'check' | 'drill' | 'restore' | 'download';
   /** The repository's name in the config. */
   repository: string;
   /** The app whose snapshots a forget applied retention to, or that a drill restored. */

@@ -145,6 +145,18 @@ describe('downloads', () => {
     for (const e of files)
       expect(createHash('sha256').update(await readFile(join(out, e.path))).digest('hex'), e.path).toBe(e.sha256);
     expect((await f.req('/api/apps/shop/snapshots/latest/trees/db', { token })).status).toBe(404);
+    // Both downloads are in the run history with who took them (recorded once each stream ended, which the client
+    // may see first: read until both are there).
+    let downloads: Record<string, any>[] = [];
+    for (let i = 0; i < 200 && downloads.length < 2; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 10));
+      const lines = (await readFile(f.historyPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      downloads = lines.filter((l) => l.op === 'download');
+    }
+    expect(downloads.map((l) => [l.detail.kind, l.detail.component, l.user, l.outcome])).toEqual([
+      ['dump', 'db', 'token:t-restore', 'ok'],
+      ['tree', 'web', 'token:t-restore', 'ok'],
+    ]);
   });
 });
 

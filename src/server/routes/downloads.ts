@@ -1,10 +1,14 @@
-// Downloads: a file tree as a tar with a manifest, and a database component's native dump, streamed as the dump tool wrote it (pg_restore, mysql/mariadb
-// or sqlite3 read it directly), checked against its recorded SHA-256 as it streams. It carries the app's data, so
-// it needs the restore scope. The download is logged with the user.
+// Downloads: a file tree as a tar with a manifest, and a database component's native dump as the dump tool wrote
+// it (pg_restore, mysql/mariadb or sqlite3 read it directly), both verified as they stream. They carry the app's
+// data, so they need the restore scope; each is logged and recorded in the run history with the user.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { StrongboxError } from '../../errors.js';
+import { monotonicMs } from '../../clock.js';
+import { isStrongboxError, StrongboxError } from '../../errors.js';
+import { appendRun, HISTORY_VERSION, type HousekeepingRecord } from '../../history/journal.js';
 import { newContext, type OpContext } from '../../ops/context.js';
 import { dumpComponent } from '../../ops/dump.js';
 import { TAR_MANIFEST, tarTree } from '../../ops/tree-tar.js';
@@ -61,6 +65,52 @@ export function dumpExtension(c: Pick<DatabaseComponent, 'engine' | 'format'>): 
 }
 
 export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
+  /** Runs the download into `out` and records it in the run history with the user, however it ends. */
+  function audited(
+    c: Context<GuardEnv>,
+    what: { app: string; repository: string; snapshot: string; component: string; kind: 'dump' | 'tree' },
+    ctx: OpContext,
+    out: PassThrough,
+    send: () => Promise<unknown>,
+  ): void {
+    const user = c.get('principal')!.label;
+    const started = d.clock.now();
+    const t0 = monotonicMs();
+    const label = `${what.kind === 'dump' ? 'dump' : 'file tree'} ${what.component} of snapshot ${what.snapshot.slice(0, 8)}`;
+    d.log.info(`${label} (app ${what.app}) downloaded by ${user}`);
+    const record = (outcome: HousekeepingRecord['outcome'], error?: { code: string; message: string }) =>
+      appendRun(d.history(), {
+        v: HISTORY_VERSION,
+        id: randomUUID(),
+        op: 'download',
+        repository: what.repository,
+        app: what.app,
+        trigger: 'api',
+        host: hostname(),
+        startedAt: new Date(started).toISOString(),
+        endedAt: new Date(d.clock.now()).toISOString(),
+        durationMs: Math.round(monotonicMs() - t0),
+        outcome,
+        detail: { snapshot: what.snapshot, component: what.component, kind: what.kind },
+        ...(error ? { error } : {}),
+        user,
+      }).catch((e: Error) => d.log.error(e.message));
+    send()
+      .then(
+        () => {
+          out.end();
+          return record('ok');
+        },
+        (e: Error) => {
+          d.log.error(`download of ${label} failed: ${e.message}`);
+          out.destroy(e);
+          const code = isStrongboxError(e) ? e.code : 'INTERNAL';
+          return record(ctx.signal.aborted ? 'cancelled' : 'failed', { code, message: e.message });
+        },
+      )
+      .finally(() => ctx.scope.close());
+  }
+
   /** The snapshot a download names, resolved before the answer starts (a wrong name is a 404, not a cut-off file). */
   async function resolve(c: Context<GuardEnv>, kind: 'database' | 'files', ctx: OpContext) {
     const cfg = d.config();
@@ -87,14 +137,9 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
     });
     const comp = databaseComponents(snap.snapshot).find((x) => x.name === p.component)!;
     const out = new PassThrough();
-    d.log.info(`dump ${p.component} of snapshot ${snap.id.slice(0, 8)} (app ${a.id}) downloaded by ${c.get('principal')!.label}`);
-    dumpComponent(spec, { snapshot: snap.id, component: p.component, stdout: out }, ctx).then(
-      () => out.end(),
-      (e: Error) => {
-        d.log.error(`download of dump ${p.component} of snapshot ${snap.id.slice(0, 8)} failed: ${e.message}`);
-        out.destroy(e);
-      },
-    ).finally(() => ctx.scope.close());
+    const what = { app: a.id, repository: a.repository, snapshot: snap.id, component: p.component, kind: 'dump' } as const;
+    // The dump's own stream is not ended by the operation (it may be stdout): `audited` ends it.
+    audited(c, what, ctx, out, () => dumpComponent(spec, { snapshot: snap.id, component: p.component, stdout: out }, ctx));
     const file = `${a.id}-${p.component}-${snap.id.slice(0, 8)}.${dumpExtension(comp)}`;
     return new Response(Readable.toWeb(out) as ReadableStream, {
       status: 200,
@@ -114,13 +159,8 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
       throw e;
     });
     const out = new PassThrough();
-    d.log.info(`file tree ${p.component} of snapshot ${snap.id.slice(0, 8)} (app ${a.id}) downloaded by ${c.get('principal')!.label}`);
-    tarTree(spec, { snapshot: snap.id, component: p.component }, out, ctx)
-      .catch((e: Error) => {
-        d.log.error(`download of file tree ${p.component} of snapshot ${snap.id.slice(0, 8)} failed: ${e.message}`);
-        out.destroy(e);
-      })
-      .finally(() => ctx.scope.close());
+    const what = { app: a.id, repository: a.repository, snapshot: snap.id, component: p.component, kind: 'tree' } as const;
+    audited(c, what, ctx, out, () => tarTree(spec, { snapshot: snap.id, component: p.component }, out, ctx));
     return new Response(Readable.toWeb(out) as ReadableStream, {
       status: 200,
       headers: {
