@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
 import { authPathFor } from '../auth/store.js';
 import { jobKey, jobsOf, nextSlot } from '../daemon/jobs.js';
+import { listAccess } from '../ops/access.js';
 import { historyPath } from '../ops/runs.js';
 import type { RepoChoice } from '../ops/target.js';
 import { StrongboxError } from '../errors.js';
@@ -56,6 +57,12 @@ export async function startServer(o: ServeOptions): Promise<Server> {
     o.log.warn(
       `listening on ${at} without TLS: passwords and tokens cross the network in clear unless a reverse proxy ` +
         'terminates TLS in front (docs/usage/http-api.md)',
+    );
+  const access = await listAccess(authPathFor(o.configPath));
+  if (!access.users.length && !access.tokens.length)
+    o.log.warn(
+      `no users or tokens in ${authPathFor(o.configPath)} yet: every request is refused until you add one ` +
+        '(strongbox user add NAME, strongbox token add NAME --scope read)',
     );
   const listener = await listen(api.app.fetch, at, tls);
   o.log.info(`HTTP API on ${listener.scheme}://${listener.address}/api (OpenAPI: /api/openapi.json)`);
