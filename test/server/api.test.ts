@@ -176,6 +176,26 @@ describe('apps', () => {
     expect(weekly).toMatchObject({ state: 'missing', newest: null });
     expect(shop.healthy).toBe(false);
   });
+
+  it('an app whose repository cannot be read is shown unhealthy with the reason; the others as they are', async () => {
+    const g = await apiFixture({
+      more: {
+        repositories: { gone: { location: '/nonexistent/strongbox-repo', passwordEnv: 'SB_API_PW' } },
+        apps: [{ id: 'blog', repository: 'gone', files: [{ name: 'web', path: '/nonexistent/blog' }] }],
+      },
+    });
+    try {
+      const res = await g.req('/api/apps', { token: await g.token('read') });
+      expect(res.status).toBe(200);
+      const { apps } = (await res.json()) as { apps: { id: string; healthy: boolean; problems: string[] }[] };
+      expect(apps.map((a) => a.id)).toEqual(['shop', 'staging', 'blog']);
+      expect(apps[2].healthy).toBe(false);
+      expect(apps[2].problems[0]).toMatch(/^cannot read repository gone: /);
+      expect(apps[0].problems.join()).not.toMatch(/cannot read/);
+    } finally {
+      await g.close();
+    }
+  });
 });
 
 describe('sessions', () => {

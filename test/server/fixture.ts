@@ -36,7 +36,9 @@ export interface ApiFixture {
 
 let n = 0;
 
-export async function apiFixture(opts: { clock?: Clock; http?: Record<string, unknown> } = {}): Promise<ApiFixture> {
+export async function apiFixture(
+  opts: { clock?: Clock; http?: Record<string, unknown>; more?: { repositories: object; apps: object[] } } = {},
+): Promise<ApiFixture> {
   const tmp = await tempDir('sb-api-');
   const site = join(tmp.path, 'site');
   const stagingSite = join(tmp.path, 'staging');
@@ -54,7 +56,7 @@ export async function apiFixture(opts: { clock?: Clock; http?: Record<string, un
   await writeFile(
     configPath,
     stringify({
-      repositories: { main: { location, passwordEnv: 'SB_API_PW' } },
+      repositories: { main: { location, passwordEnv: 'SB_API_PW' }, ...opts.more?.repositories },
       apps: [
         {
           id: 'shop',
@@ -64,6 +66,7 @@ export async function apiFixture(opts: { clock?: Clock; http?: Record<string, un
           periodicities: ['daily', 'weekly'],
         },
         { id: 'staging', repository: 'main', files: [{ name: 'web', path: stagingSite }] },
+        ...(opts.more?.apps ?? []),
       ],
       daemon: { history: historyPath, ...(opts.http ? { http: opts.http } : {}) },
     }),

@@ -1,7 +1,7 @@
 // Apps and their snapshots: health per periodicity (the status operation), the next scheduled runs, sizes; an
 // app's snapshots with labels, triggers, notes, components and sizes.
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Config } from '../../config/schema.js';
+import type { AppConfig, Config } from '../../config/schema.js';
 import { StrongboxError } from '../../errors.js';
 import { newContext } from '../../ops/context.js';
 import { listSnapshots } from '../../ops/snapshots.js';
@@ -58,15 +58,30 @@ const listAppSnapshots = guarded('read', {
   },
 });
 
+/**
+ * The apps' views: the status operation once per repository (apps that share one read its snapshot list once); a
+ * repository that cannot be read marks its apps unhealthy with the reason, and the other apps are still shown.
+ */
 async function viewsOf(d: ApiDeps, cfg: Config, ids: string[], signal: AbortSignal) {
   const apps = ids.map((id) => findApp(cfg, id));
-  const ctx = newContext({ signal, clock: d.clock });
-  try {
-    const st = await status(d.choice, cfg, apps, ctx);
-    return apps.map((a, i) => appView(a, st.apps[i], (p) => d.nextRun(a.id, p)));
-  } finally {
-    ctx.scope.close();
+  const groups = new Map<string, AppConfig[]>();
+  for (const a of apps) groups.set(a.repository, [...(groups.get(a.repository) ?? []), a]);
+  const views = new Map<string, ReturnType<typeof appView>>();
+  for (const [repository, group] of groups) {
+    const ctx = newContext({ signal, clock: d.clock });
+    try {
+      const st = await status(d.choice, cfg, group, ctx);
+      group.forEach((a, i) => views.set(a.id, appView(a, st.apps[i], (p) => d.nextRun(a.id, p))));
+    } catch (e) {
+      if (signal.aborted) throw e;
+      const reason = `cannot read repository ${repository}: ${(e as Error).message}`;
+      for (const a of group)
+        views.set(a.id, appView(a, { app: a.id, healthy: false, periodicities: [], problems: [reason] }, () => null));
+    } finally {
+      ctx.scope.close();
+    }
   }
+  return apps.map((a) => views.get(a.id)!);
 }
 
 export function mountApps(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
