@@ -24,13 +24,14 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function identify(authPath: string, sessions: Sessions): MiddlewareHandler<GuardEnv> {
   return async (c, next) => {
     const auth = c.req.header('authorization');
-    if (auth !== undefined) {
+    // Another scheme (a proxy's Basic authentication) is not ours: the session cookie still counts then.
+    if (auth !== undefined && /^Bearer\s/i.test(auth)) {
       const m = /^Bearer\s+(\S+)$/i.exec(auth);
       if (m && m[1].startsWith(TOKEN_PREFIX)) {
         const p = await checkToken(authPath, m[1]);
         if (p) c.set('principal', p);
       }
-      // A wrong Authorization header is not rescued by a cookie: the caller meant the token.
+      // A wrong bearer token is not rescued by a cookie: the caller meant the token.
       return next();
     }
     const session = sessions.get(getCookie(c, SESSION_COOKIE));

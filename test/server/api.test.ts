@@ -217,6 +217,9 @@ describe('sessions', () => {
     const cookie = set.map((c) => c.split(';')[0]).join('; ');
 
     expect((await f.req('/api/me', { headers: { cookie } })).status).toBe(200);
+    // A proxy's Basic authentication beside the cookie does not hide the session; a wrong bearer token does.
+    expect((await f.req('/api/me', { headers: { cookie, authorization: 'Basic dXNlcjpwdw==' } })).status).toBe(200);
+    expect((await f.req('/api/me', { headers: { cookie, authorization: 'Bearer sbx_wrong' } })).status).toBe(401);
     const noToken = await f.req('/api/apps/shop/backup', { method: 'POST', json: {}, headers: { cookie } });
     expect(noToken.status).toBe(403);
     const foreign = await f.req('/api/apps/shop/backup', {
