@@ -93,6 +93,15 @@ describe('strongbox user, token and serve', () => {
       const res = await fetch(`${s.base}/api/apps`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { apps: { id: string }[] }).apps.map((a) => a.id)).toEqual(['shop']);
+      // A backup asked for over the API shows in `strongbox runs` with who asked.
+      const ci = (await cli(['token', 'add', 'deploy', '--scope', 'read,backup'])).stdout.trim();
+      const started = await fetch(`${s.base}/api/apps/shop/backup`, { method: 'POST', headers: { authorization: `Bearer ${ci}` } });
+      expect(started.status).toBe(202);
+      const { run } = (await started.json()) as { run: { id: string } };
+      const events = await (await fetch(`${s.base}/api/runs/${run.id}/events`, { headers: { authorization: `Bearer ${ci}` } })).text();
+      expect(events).toMatch(/event: summary/);
+      const runs = await cli(['runs']);
+      expect(runs.stdout).toMatch(/shop\s+manual\s+api\s+ok\b.*token:deploy/);
       s.child.kill('SIGTERM');
       const r = await s.done;
       expect(r.code, r.stderr).toBe(0);
