@@ -172,6 +172,13 @@ export class Daemon {
       clock: this.clock,
       log: this.o.log,
       nextRun: (app, p) => this.timetable.nextOf(jobKey(app, p)),
+      queueBackup: (q) => {
+        if (this.stopping) throw new StrongboxError('LOCKED', 'the daemon is shutting down: no new backups');
+        let done!: (r: RunRecord) => void;
+        const ended = new Promise<RunRecord>((resolve) => (done = resolve));
+        const req = { app: q.app, periodicity: q.periodicity, trigger: 'api' as const, api: q };
+        return this.runs.submit(q.app, req, done) ? ended : null;
+      },
       secure: !!http.tls,
       trustProxy: http.trustProxy,
     });

@@ -19,6 +19,8 @@ export interface RunRequest {
   trigger: RunTrigger;
   slot?: number;
   only?: Only;
+  /** Asked for over the HTTP API: the run's ID, who asked, a note, and where its events go too. */
+  api?: { id: string; user: string; note?: string; emit: (e: OpEvent) => void };
 }
 
 export interface RunEnv {

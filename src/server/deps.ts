@@ -1,7 +1,10 @@
 // What the API's routes are given: the config (re-read by the server on reload), where users, tokens and the run
 // history live, the clock, the timetable's next runs, the runs it started, sessions and the login limits.
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/schema.js';
+import type { AppConfig, Config } from '../config/schema.js';
+import type { OpEvent } from '../events.js';
+import type { RunRecord } from '../history/journal.js';
+import type { Periodicity } from '../repository/snapshot.js';
 import type { RepoChoice } from '../ops/target.js';
 import type { FailureLimiter } from './limiter.js';
 import type { RunRegistry } from './runs.js';
@@ -28,6 +31,20 @@ export interface ServerOptions {
   secure: boolean;
   /** Behind a reverse proxy: the client's address is the last X-Forwarded-For entry. */
   trustProxy?: boolean;
+  /**
+   * Under the daemon: a backup goes into its queue (one run per repository at a time, its metrics and notifications),
+   * which records it; null when the same backup already waits or runs.
+   */
+  queueBackup?: (req: QueuedBackup) => Promise<RunRecord> | null;
+}
+
+export interface QueuedBackup {
+  app: AppConfig;
+  periodicity: Periodicity;
+  id: string;
+  user: string;
+  note?: string;
+  emit: (e: OpEvent) => void;
 }
 
 export interface ApiDeps extends ServerOptions {

@@ -69,7 +69,11 @@ export class RunRegistry {
     private readonly record: (r: HistoryRecord) => Promise<void>,
   ) {}
 
-  start(s: RunStart, body: RunBody): RunInfo {
+  /**
+   * Starts `body` as a run. A body that throws at once (it could not even be queued) starts nothing: the error goes
+   * to the caller. With `recorded`, the body has put its record in the history itself (the daemon's queue does).
+   */
+  start(s: RunStart, body: RunBody, opts: { recorded?: boolean } = {}): RunInfo {
     const info: RunInfo = { ...s, state: 'running', startedAt: new Date(this.clock.now()).toISOString() };
     const run: LiveRun = {
       info,
@@ -84,9 +88,16 @@ export class RunRegistry {
       else if (run.kept.length < KEEP_EVENTS) run.kept.push(e);
       for (const l of run.listeners) l(e);
     };
-    run.done = body(emit, run.controller.signal).then(
+    let running: Promise<HistoryRecord>;
+    try {
+      running = body(emit, run.controller.signal);
+    } catch (e) {
+      this.runs.delete(s.id);
+      throw e;
+    }
+    run.done = running.then(
       async (rec) => {
-        await this.record(rec);
+        if (!opts.recorded) await this.record(rec);
         this.end(run, terminalOf(rec));
       },
       (e: unknown) =>

@@ -75,6 +75,7 @@ export function mountActions(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
     c: Context<GuardEnv>,
     what: { kind: RunKind; app?: string; repository: string },
     body: (env: ActionEnv) => RunBody,
+    opts: { recorded?: boolean } = {},
   ) => {
     const env: ActionEnv = {
       cfg: d.config(),
@@ -83,7 +84,7 @@ export function mountActions(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
       id: randomUUID(),
       user: c.get('principal')!.label,
     };
-    const run = d.runs.start({ id: env.id, user: env.user, ...what }, body(env));
+    const run = d.runs.start({ id: env.id, user: env.user, ...what }, body(env), opts);
     d.log.info(`${what.kind} of ${what.app ?? `repository ${what.repository}`} started by ${env.user}`, { run: run.id });
     return c.json({ run }, 202);
   };
@@ -93,8 +94,22 @@ export function mountActions(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
     const a = findApp(cfg, knownApp(cfg, c.req.valid('param').app));
     // Without a body the validator did not run: the defaults come from the same schema.
     const b = BackupRequestSchema.parse(c.req.valid('json') ?? {});
-    return start(c, { kind: 'backup', app: a.id, repository: a.repository }, (env) =>
-      backupBody(env, a, b.periodicity, b.note),
+    const queue = d.queueBackup;
+    if (!queue)
+      return start(c, { kind: 'backup', app: a.id, repository: a.repository }, (env) =>
+        backupBody(env, a, b.periodicity, b.note),
+      );
+    // Under the daemon: into its queue, which records the run itself.
+    return start(
+      c,
+      { kind: 'backup', app: a.id, repository: a.repository },
+      (env) => (emit) => {
+        const queued = queue({ app: a, periodicity: b.periodicity, note: b.note, id: env.id, user: env.user, emit });
+        if (!queued)
+          throw new StrongboxError('LOCKED', `a ${b.periodicity} backup of app ${a.id} is already waiting or running`);
+        return queued;
+      },
+      { recorded: true },
     );
   });
 
