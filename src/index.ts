@@ -22,6 +22,13 @@ export { drillApp, type DrillInput, type DrillResult, type DrillCheck } from './
 export { historyPath, listRuns, type HistoryRecord, type RunRecord } from './ops/runs.js';
 export { syncRepo, type SyncInput, type SyncOpResult } from './ops/sync.js';
 export { copyRepo, type CopyInput, type CopyOpResult } from './ops/copy.js';
+export { tarTree, TAR_MANIFEST, type TreeTarInput, type TreeTarResult } from './ops/tree-tar.js';
+export {
+  addToken, addUser, checkPassword, checkToken, listAccess, removeToken, removeUser, type Principal, type Scope,
+} from './ops/access.js';
+export { backupLabelSchema, noteSchema, periodicitySchema, readDataSchema } from './ops/inputs.js';
+export { startServer, type Server, type ServeOptions } from './server/serve.js';
+export { createApi, type Api } from './server/app.js';
 export { Repository } from './repository/repository.js';
 export { configPath, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 export {

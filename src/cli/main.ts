@@ -24,9 +24,11 @@ import * as keyCmd from './commands/key.js';
 import * as repairCmd from './commands/repair.js';
 import * as restoreCmd from './commands/restore.js';
 import * as runsCmd from './commands/runs.js';
+import * as serveCmd from './commands/serve.js';
 import * as snapshotsCmd from './commands/snapshots.js';
 import * as statusCmd from './commands/status.js';
 import * as syncCmd from './commands/sync.js';
+import * as userCmd from './commands/user.js';
 
 export function exitCodeHelp(): string {
   const rows = new Map<number, string[]>();
@@ -47,13 +49,13 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'machine-readable output')
     .option('-q, --quiet', 'print only errors')
     .option('--debug', 'print the stack trace of an unexpected error')
-    .addHelpText('after', `\nEnvironment: STRONGBOX_REPOSITORY, STRONGBOX_CONFIG, STRONGBOX_PASSWORD, STRONGBOX_NEW_PASSWORD (key add)\n\n${exitCodeHelp()}`)
+    .addHelpText('after', `\nEnvironment: STRONGBOX_REPOSITORY, STRONGBOX_CONFIG, STRONGBOX_PASSWORD, STRONGBOX_NEW_PASSWORD (key add), STRONGBOX_USER_PASSWORD (user add)\n\n${exitCodeHelp()}`)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const globals = () => program.opts<GlobalOptions>();
   const commands = [
     initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, syncCmd, copyCmd, inspectCmd, keyCmd,
-    repairCmd, configCmd, backendCmd, daemonCmd, runsCmd, drillCmd,
+    repairCmd, configCmd, backendCmd, daemonCmd, runsCmd, drillCmd, serveCmd, userCmd,
   ];
   for (const m of commands) m.register(program, io, globals);
   const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };

@@ -144,6 +144,31 @@ export const metricsSchema = z.strictObject({
     ),
 });
 
+const pemFile = z.string().startsWith('/', 'must be an absolute path');
+
+/** The HTTP API's listener (`strongbox serve`, and the daemon's when set: docs/usage/http-api.md). */
+export const httpSchema = z.strictObject({
+  listen: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:8480')
+    .default('127.0.0.1:8480')
+    .describe('where the API listens (loopback by default; elsewhere use tls or a reverse proxy)'),
+  tls: z
+    .strictObject({
+      cert: pemFile.describe('the certificate chain (PEM)'),
+      key: pemFile.describe('its private key (PEM)'),
+    })
+    .optional()
+    .describe('serve HTTPS with these files (session cookies are then Secure)'),
+  trustProxy: z
+    .boolean()
+    .default(false)
+    .describe(
+      'behind a reverse proxy: take the client address (for the login rate limit and the log) from the last ' +
+        'X-Forwarded-For entry, which the proxy appends; never set it when clients reach the API directly',
+    ),
+});
+
 const cronOrOff = z.union([cronExpr, z.literal(false)]);
 
 /** Repository upkeep the daemon schedules (docs/usage/daemon.md#housekeeping); absent: none. */
@@ -217,11 +242,20 @@ export const daemonSchema = z.strictObject({
     .optional()
     .describe('forget after backups, prune, check and read-data checks on schedules'),
   notify: notifySchema.optional(),
-  metrics: metricsSchema.optional().describe('an HTTP listener with /healthz and Prometheus /metrics'),
+  metrics: metricsSchema
+    .optional()
+    .describe('Prometheus /metrics and /healthz: on their own listener, or on the http listener when http is set'),
+  http: httpSchema
+    .optional()
+    .describe(
+      "the HTTP API (as strongbox serve) on the daemon's one listener, with /healthz and /metrics; " +
+        'strongbox serve reads its listen and tls too',
+    ),
 });
 
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 export type DaemonConfig = z.infer<typeof daemonSchema>;
 export type NotifyConfig = z.infer<typeof notifySchema>;
 export type HousekeepingConfig = z.infer<typeof housekeepingSchema>;
+export type HttpConfig = z.infer<typeof httpSchema>;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];

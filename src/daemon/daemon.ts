@@ -6,6 +6,10 @@ import { hostname } from 'node:os';
 import { type Clock, monotonicMs, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import type { HttpConfig } from '../config/daemon-schema.js';
+import { authPathFor } from '../auth/store.js';
+import { type Api, createApi } from '../server/app.js';
+import { listen } from '../server/listen.js';
 import { StrongboxError } from '../errors.js';
 import { readRuns, type RunRecord } from '../history/journal.js';
 import { Notifier } from '../notify/notifier.js';
@@ -14,9 +18,9 @@ import type { RepoChoice } from '../ops/target.js';
 import { parseDuration } from '../util/duration.js';
 import { catchUpFor } from './catchup.js';
 import { Executor } from './executor.js';
-import { type BackupJob, isBackupJob, type Job, jobsOf } from './jobs.js';
+import { type BackupJob, isBackupJob, type Job, jobKey, jobsOf } from './jobs.js';
 import type { Log } from './log.js';
-import { createMetrics, type Listener, type Metrics, serveMetrics } from './metrics.js';
+import { createMetrics, type Listener, type Metrics, monitoringRoutes, serveMetrics } from './metrics.js';
 import { shutdownApps, shutdownOutcome, shutdownRequest } from './shutdown.js';
 import { countingFor, overdueFindings, sizesOf, snapshotsOf } from './survey.js';
 import { Timetable } from './timetable.js';
@@ -61,6 +65,7 @@ export class Daemon {
   private notifier!: Notifier;
   private metrics?: Metrics;
   private listener?: Listener;
+  private api?: Api;
   private lastOverdueCheck: number;
   private lastSizeCheck = -Infinity;
   private readonly startedAt: number;
@@ -96,7 +101,10 @@ export class Daemon {
     if (config.daemon.metrics) {
       d.metrics = await createMetrics();
       d.metrics.restore(runs);
-      d.listener = await serveMetrics(config.daemon.metrics.listen, d.metrics, () => d.health()).catch((e: Error) => {
+    }
+    if (config.daemon.http) await d.serveApi(config.daemon.http);
+    else if (d.metrics) {
+      d.listener = await serveMetrics(config.daemon.metrics!.listen, d.metrics, () => d.health()).catch((e: Error) => {
         throw new StrongboxError(
           'IO',
           `cannot listen on ${config.daemon.metrics!.listen} (daemon.metrics.listen): ${e.message}`,
@@ -149,9 +157,37 @@ export class Daemon {
     return historyPath(this.cfg, this.o.env);
   }
 
-  /** Where the metrics listener listens (HOST:PORT), when configured. */
+  /** Where the metrics listener (or the one HTTP listener of daemon.http) listens (HOST:PORT), when configured. */
   get metricsAddress(): string | undefined {
     return this.listener?.address;
+  }
+
+  /** The HTTP API, /healthz and /metrics on the one listener of `daemon.http`. */
+  private async serveApi(http: HttpConfig): Promise<void> {
+    this.api = createApi({
+      config: () => this.cfg,
+      choice: this.choice,
+      authPath: authPathFor(this.o.configPath),
+      history: () => this.history,
+      clock: this.clock,
+      log: this.o.log,
+      nextRun: (app, p) => this.timetable.nextOf(jobKey(app, p)),
+      queueBackup: (q) => {
+        if (this.stopping) throw new StrongboxError('LOCKED', 'the daemon is shutting down: no new backups');
+        let done!: (r: RunRecord) => void;
+        const ended = new Promise<RunRecord>((resolve) => (done = resolve));
+        const req = { app: q.app, periodicity: q.periodicity, trigger: 'api' as const, api: q };
+        return this.runs.submit(q.app, req, done) ? ended : null;
+      },
+      secure: !!http.tls,
+      trustProxy: http.trustProxy,
+    });
+    monitoringRoutes(this.api.app, this.metrics, () => this.health());
+    this.listener = await listen(this.api.app.fetch, http.listen, http.tls).catch((e: Error) => {
+      throw new StrongboxError('IO', `cannot listen on ${http.listen} (daemon.http.listen): ${e.message}`, { cause: e });
+    });
+    const base = `${this.listener.scheme}://${this.listener.address}`;
+    this.o.log.info(`HTTP API on ${base}/api${this.metrics ? `, metrics on ${base}/metrics` : ''}, health on /healthz`);
   }
 
   private health(): Record<string, unknown> {
@@ -243,8 +279,9 @@ export class Daemon {
     const jobs = jobsOf(next);
     this.timetable.setJobs(jobs, this.clock.now());
     this.runs.setLimit(next.daemon.concurrency);
-    if (JSON.stringify(old.daemon.metrics) !== JSON.stringify(next.daemon.metrics))
-      this.o.log.warn('daemon.metrics changed: restart the daemon to apply it');
+    const listening = (c: Config) => JSON.stringify([c.daemon.metrics, c.daemon.http]);
+    if (listening(old) !== listening(next))
+      this.o.log.warn('daemon.metrics or daemon.http changed: restart the daemon to apply it');
     this.o.log.info(`config reloaded (${why}): ${jobs.length} scheduled jobs for ${next.apps.length} apps`);
     await this.catchUp(
       jobs.filter((j) => !before.has(j.key)),
@@ -279,6 +316,7 @@ export class Daemon {
     for (const app of apps) this.runs.submit(app, shutdownRequest(app), (r) => results.push(r));
     await this.runs.idle();
     clearTimeout(deadline);
+    await this.api?.runs.stop(new StrongboxError('INTERRUPTED', `cancelled: the daemon is shutting down (${signal})`));
     await this.notifier.settled();
     await this.listener?.close();
     const saved = results.filter((r) => r.outcome !== 'failed' && r.outcome !== 'cancelled').length;

@@ -4,8 +4,10 @@
 import type { Clock } from '../clock.js';
 import type { AppConfig, Config } from '../config/schema.js';
 import { StrongboxError } from '../errors.js';
+import { hostname } from 'node:os';
 import {
   appendRun,
+  HISTORY_VERSION,
   type HistoryRecord,
   type HousekeepingRecord,
   isHousekeeping,
@@ -84,28 +86,34 @@ export class Executor {
     if (app) this.submit(app, { app, periodicity: job.periodicity, trigger, slot });
   }
 
-  /** Queues a backup of `app`; `done` hears how it ended. */
-  submit(app: AppConfig, req: RunRequest, done?: (r: RunRecord) => void): void {
+  /** Queues a backup of `app`; `done` hears how it ended. False when the same job already waits or runs. */
+  submit(app: AppConfig, req: RunRequest, done?: (r: RunRecord) => void): boolean {
     const key = jobKey(app.id, req.periodicity);
     const slot = req.slot !== undefined ? new Date(req.slot).toISOString() : undefined;
     const added = this.queue.add({ key, repository: app.repository, run: () => this.backup(key, req, done) });
     if (!added)
       this.d.log.info(`${key} is already waiting or running: not queued again`, { trigger: req.trigger, slot });
     else this.d.log.debug(`${key} queued`, { trigger: req.trigger, slot });
+    return added;
   }
 
   private async backup(key: string, req: RunRequest, done?: (r: RunRecord) => void): Promise<void> {
     // A job removed by a reload, or a scheduled one reached after shutdown began, is not started.
     const cfg = this.d.config();
     const app = cfg.apps.find((a) => a.id === req.app.id) ?? (req.trigger === 'shutdown' ? req.app : undefined);
-    if (!app || (this.d.stopping() && req.trigger !== 'shutdown')) return;
+    if (!app || (this.d.stopping() && req.trigger !== 'shutdown')) {
+      // Someone waits for an API run: it ends, cancelled, rather than never.
+      if (req.api) done?.(cancelledRun(req, this.d.clock.now()));
+      return;
+    }
     this.d.log.info(`backup of ${app.id} (${req.periodicity}) started`, {
       trigger: req.trigger,
       slot: req.slot !== undefined ? new Date(req.slot).toISOString() : undefined,
     });
     this.d.notifier.runStarted(app.id, req.periodicity);
+    const api = req.api ? { id: req.api.id, user: req.api.user, note: req.api.note, emit: req.api.emit } : {};
     const run = await this.cancellable(key, (signal) =>
-      runBackup({ ...req, app }, { cfg, choice: this.d.choice, clock: this.d.clock, signal }),
+      runBackup({ ...req, app }, { cfg, choice: this.d.choice, clock: this.d.clock, signal, ...api }),
     );
     logRun(this.d.log, run);
     await this.record(run);
@@ -184,4 +192,24 @@ export class Executor {
       this.d.log.error((e as Error).message);
     }
   }
+}
+
+/** The record of an API backup that never started (the daemon began shutting down, or a reload removed the app). */
+function cancelledRun(req: RunRequest, now: number): RunRecord {
+  const at = new Date(now).toISOString();
+  return {
+    v: HISTORY_VERSION,
+    id: req.api!.id,
+    app: req.app.id,
+    periodicity: req.periodicity,
+    trigger: req.trigger,
+    host: hostname(),
+    startedAt: at,
+    endedAt: at,
+    durationMs: 0,
+    outcome: 'cancelled',
+    events: { warnings: 0, firstWarnings: [] },
+    error: { code: 'INTERRUPTED', message: 'not started: the daemon is stopping or the app left the config' },
+    user: req.api!.user,
+  };
 }

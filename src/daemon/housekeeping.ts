@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { type Clock, monotonicMs } from '../clock.js';
 import type { AppConfig, Config } from '../config/schema.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
+import type { Emit } from '../events.js';
 import { HISTORY_VERSION, type HousekeepingRecord } from '../history/journal.js';
 import { checkRepo } from '../ops/check.js';
 import { drillApp } from '../ops/drill.js';
@@ -20,12 +21,16 @@ export interface HousekeepingEnv {
   choice: RepoChoice;
   clock: Clock;
   signal: AbortSignal;
+  /** The record's ID (default a random UUID), who asked (HTTP API), and where the operation's events go. */
+  id?: string;
+  user?: string;
+  emit?: Emit;
 }
 
 export type RepoOp =
   | { op: 'forget'; app: AppConfig }
   | { op: 'prune' }
-  | { op: 'check'; part?: { n: number; m: number } }
+  | { op: 'check'; part?: { n: number; m: number }; percent?: number }
   | { op: 'drill'; app: AppConfig }
   | { op: 'sync' };
 
@@ -41,7 +46,7 @@ export async function runHousekeeping(
   const t0 = monotonicMs();
   const base = {
     v: HISTORY_VERSION,
-    id: randomUUID(),
+    id: env.id ?? randomUUID(),
     op: what.op,
     repository,
     ...('app' in what ? { app: what.app.id } : {}),
@@ -49,6 +54,7 @@ export async function runHousekeeping(
     ...(slot !== undefined ? { slot: new Date(slot).toISOString() } : {}),
     host: hostname(),
     startedAt: new Date(started).toISOString(),
+    ...(env.user !== undefined ? { user: env.user } : {}),
   } as const;
   const end = () => ({ endedAt: new Date(env.clock.now()).toISOString(), durationMs: Math.round(monotonicMs() - t0) });
   const app = 'app' in what ? what.app : env.cfg.apps.find((a) => a.repository === repository)!;
@@ -56,7 +62,7 @@ export async function runHousekeeping(
   // Waits as a backup does for a lock held by hand (a prune started from the command line), then fails.
   const lockWaitMs = SHARED_LOCK_WAIT_MS;
   try {
-    return await withContext({ signal: env.signal, clock: env.clock }, async (ctx): Promise<HousekeepingRecord> => {
+    return await withContext({ signal: env.signal, clock: env.clock, emit: env.emit }, async (ctx): Promise<HousekeepingRecord> => {
       if (what.op === 'forget') {
         const r = await forget(spec, { app: what.app.id, apps: [what.app], lockWaitMs }, ctx);
         return { ...base, ...end(), outcome: 'ok', detail: { removed: r.removed.length } };
@@ -87,8 +93,17 @@ export async function runHousekeeping(
           detail: { packsRemoved: r.packsRemoved, packsRepacked: r.packsRepacked, bytesReclaimed: r.bytesReclaimed },
         };
       }
-      const r = await checkRepo(spec, { readData: what.part ? { kind: 'part', ...what.part } : null, lockWaitMs }, ctx);
-      const detail = { errors: r.errors.length, ...(what.part ? { part: `${what.part.n}/${what.part.m}` } : {}) };
+      const readData = what.part
+        ? ({ kind: 'part', ...what.part } as const)
+        : what.percent !== undefined
+          ? ({ kind: 'percent', percent: what.percent } as const)
+          : null;
+      const r = await checkRepo(spec, { readData, lockWaitMs }, ctx);
+      const detail = {
+        errors: r.errors.length,
+        ...(what.part ? { part: `${what.part.n}/${what.part.m}` } : {}),
+        ...(what.percent !== undefined ? { percent: what.percent } : {}),
+      };
       if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
       const first = r.errors.slice(0, 5).join('\n');
       return {

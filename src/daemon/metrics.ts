@@ -2,9 +2,9 @@
 // /metrics (prom-client, loaded only when `daemon.metrics` is configured): per app and periodicity the last
 // success, the last run's duration and added bytes, runs by outcome, and whether it is overdue; each repository's size
 // and whether a mirror of it is degraded.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
 import type { RunRecord } from '../history/journal.js';
+import { type Listener, listen } from '../server/listen.js';
 
 export interface Metrics {
   observe(run: RunRecord): void;
@@ -83,50 +83,33 @@ export async function createMetrics(): Promise<Metrics> {
   };
 }
 
-export interface Listener {
-  /** The address it listens on (HOST:PORT; the port chosen when 0 was asked). */
-  address: string;
-  close(): Promise<void>;
+export type { Listener };
+
+/**
+ * GET /healthz (JSON from `health`) and GET /metrics on `app`: on their own listener (`daemon.metrics`), or beside
+ * the API on the daemon's one HTTP listener (`daemon.http`).
+ */
+export function monitoringRoutes(app: Hono<any>, metrics: Metrics | undefined, health: () => Record<string, unknown>): void {
+  app.get('/healthz', (c) => c.json({ status: 'ok', ...health() }));
+  if (!metrics) return;
+  app.get('/metrics', async (c) => {
+    try {
+      const { contentType, body } = await metrics.render();
+      return c.body(body, 200, { 'content-type': contentType });
+    } catch (e) {
+      return c.text(`metrics failed: ${(e as Error).message}\n`, 500);
+    }
+  });
 }
 
-/** Listens on HOST:PORT for GET /healthz (JSON from `health`) and GET /metrics; anything else is 404. */
+/** Listens on HOST:PORT for GET /healthz and GET /metrics alone; anything else is 404. */
 export async function serveMetrics(
-  listen: string,
+  at: string,
   metrics: Metrics,
   health: () => Record<string, unknown>,
 ): Promise<Listener> {
-  const at = listen.lastIndexOf(':');
-  const host = listen.slice(0, at).replace(/^\[|\]$/g, '');
-  const port = Number(listen.slice(at + 1));
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-    } else if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...health() }));
-    } else if (path === '/metrics') {
-      metrics.render().then(
-        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-        (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
-      );
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const a = server.address() as AddressInfo;
-  return {
-    address: `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const app = new Hono();
+  monitoringRoutes(app, metrics, health);
+  app.notFound((c) => c.text('not found: try /healthz or /metrics\n', 404));
+  return listen(app.fetch, at);
 }

@@ -19,6 +19,8 @@ export interface RunRequest {
   trigger: RunTrigger;
   slot?: number;
   only?: Only;
+  /** Asked for over the HTTP API: the run's ID, who asked, a note, and where its events go too. */
+  api?: { id: string; user: string; note?: string; emit: (e: OpEvent) => void };
 }
 
 export interface RunEnv {
@@ -28,6 +30,12 @@ export interface RunEnv {
   signal: AbortSignal;
   /** How long to wait for a forget/prune holding the repository (ms). */
   lockWaitMs?: number;
+  /** The run's ID (default a random UUID), who asked for it (HTTP API runs), and where its events go too. */
+  id?: string;
+  user?: string;
+  emit?: (e: OpEvent) => void;
+  /** A note for an on-demand (manual) snapshot. */
+  note?: string;
 }
 
 const FIRST_WARNINGS = 3;
@@ -38,19 +46,21 @@ export async function runBackup(req: RunRequest, env: RunEnv): Promise<RunRecord
   const warnings: string[] = [];
   let count = 0;
   const emit = (e: OpEvent) => {
+    env.emit?.(e);
     if (e.type !== 'warning') return;
     count++;
     if (warnings.length < FIRST_WARNINGS) warnings.push(e.message);
   };
   const base = {
     v: HISTORY_VERSION,
-    id: randomUUID(),
+    id: env.id ?? randomUUID(),
     app: req.app.id,
     periodicity: req.periodicity,
     trigger: req.trigger,
     ...(req.slot !== undefined ? { slot: new Date(req.slot).toISOString() } : {}),
     host: hostname(),
     startedAt: new Date(started).toISOString(),
+    ...(env.user !== undefined ? { user: env.user } : {}),
   } as const;
   const end = () => ({
     endedAt: new Date(env.clock.now()).toISOString(),
@@ -62,6 +72,7 @@ export async function runBackup(req: RunRequest, env: RunEnv): Promise<RunRecord
       apps: [req.app],
       periodicity: req.periodicity,
       ...(req.only ? { only: req.only } : {}),
+      ...(env.note !== undefined ? { note: env.note } : {}),
       ...(env.lockWaitMs !== undefined ? { lockWaitMs: env.lockWaitMs } : {}),
     };
     const res = await withContext({ signal: env.signal, clock: env.clock, emit }, (ctx) =>

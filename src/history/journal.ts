@@ -9,8 +9,11 @@ import type { Periodicity } from '../repository/snapshot.js';
 
 export const HISTORY_VERSION = 1;
 
-/** Why a run happened: its slot came, it makes up for a missed slot, or the daemon was being stopped. */
-export type RunTrigger = 'schedule' | 'catch-up' | 'shutdown';
+/**
+ * Why a run happened: its slot came, it makes up for a missed slot, the daemon was being stopped, or someone asked
+ * for it over the HTTP API (then `user` says who).
+ */
+export type RunTrigger = 'schedule' | 'catch-up' | 'shutdown' | 'api';
 export type RunOutcome = 'ok' | 'incomplete' | 'hook-failed' | 'failed' | 'cancelled';
 
 export interface RunRecord {
@@ -36,18 +39,23 @@ export interface RunRecord {
   /** How many warnings the run reported, and the first few. */
   events: { warnings: number; firstWarnings: string[] };
   error?: { code: string; message: string };
+  /** Who asked for it (trigger `api`): a user name, or `token:NAME`. */
+  user?: string;
 }
 
-/** Upkeep the daemon did: a forget after an app's backup, or a prune or check of a repository. */
+/**
+ * Upkeep the daemon did (a forget after an app's backup, a prune, check or drill), or an operation asked for over the
+ * HTTP API (those and a restore).
+ */
 export interface HousekeepingRecord {
   v: typeof HISTORY_VERSION;
   id: string;
-  op: 'forget' | 'prune' | 'check' | 'drill' | 'sync';
+  op: 'forget' | 'prune' | 'check' | 'drill' | 'sync' | 'restore' | 'download';
   /** The repository's name in the config. */
   repository: string;
   /** The app whose snapshots a forget applied retention to, or that a drill restored. */
   app?: string;
-  trigger: 'schedule' | 'after-backup';
+  trigger: 'schedule' | 'after-backup' | 'api';
   slot?: string;
   host: string;
   startedAt: string;
@@ -58,6 +66,8 @@ export interface HousekeepingRecord {
   /** What it did, in numbers (snapshots removed, bytes reclaimed, packs read, part n/m, errors found). */
   detail?: Record<string, number | string>;
   error?: { code: string; message: string };
+  /** Who asked for it (trigger `api`). */
+  user?: string;
 }
 
 export type HistoryRecord = RunRecord | HousekeepingRecord;

@@ -1,6 +1,7 @@
 // `strongbox backup PATH...` (one snapshot of the paths) and `strongbox backup --app ID | --all-apps` (one
 // snapshot per application, holding its databases and file trees).
 import type { Command } from 'commander';
+import { backupLabelSchema } from '../../ops/inputs.js';
 import type { Only } from '../../app/backup.js';
 import { readExcludeFile } from '../../archiver/excludes.js';
 import { StrongboxError } from '../../errors.js';
@@ -115,7 +116,9 @@ function timeOptions(o: BackupCmdOptions): { time?: number; allowFuture?: boolea
 /** --periodicity (default manual) and --note, which only on-demand snapshots carry. */
 function labelOptions(o: BackupCmdOptions): { periodicity: Periodicity | 'all'; note?: string } {
   const periodicity = parsePeriodicity(o.periodicity ?? 'manual', true);
-  if (o.note !== undefined && periodicity !== 'manual') throw new StrongboxError('USAGE', '--note is for on-demand (--periodicity manual) backups');
+  // The same rules as the HTTP API's backup request (ops/inputs.ts).
+  const label = backupLabelSchema.safeParse({ periodicity: periodicity === 'all' ? 'daily' : periodicity, note: o.note });
+  if (!label.success) throw new StrongboxError('USAGE', label.error.issues[0].message.replace(/^a note/, '--note: a note'));
   return { periodicity, note: o.note };
 }
 

@@ -1,6 +1,6 @@
-// `strongbox runs [--app ID] [--limit N]`: the daemon's run history (what ran, when, how it ended, how long it
-// took, what it added; backups and housekeeping), newest last; --json prints the records as the history file
-// holds them.
+// `strongbox runs [--app ID] [--limit N]`: the run history of the daemon and the HTTP API (what ran, when, how it
+// ended, how long it took, what it added, who asked over the API; backups and housekeeping), newest last; --json
+// prints the records as the history file holds them.
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
 import { historyPath, isHousekeeping, listRuns } from '../../ops/runs.js';
@@ -32,7 +32,7 @@ export async function runRuns(g: GlobalOptions, o: RunsCmdOptions, io: Io): Prom
   }
   io.out(
     table(
-      ['Started', 'App', 'Periodicity', 'Trigger', 'Outcome', 'Duration', 'Snapshot', 'Added', 'Warnings'],
+      ['Started', 'App', 'Periodicity', 'Trigger', 'Outcome', 'Duration', 'Snapshot', 'Added', 'Warnings', 'By'],
       r.runs.map((x) => {
         const started = x.startedAt.replace('T', ' ').slice(0, 19);
         // Housekeeping: the app a forget was for, else the repository; the operation in place of a periodicity.
@@ -47,6 +47,7 @@ export async function runRuns(g: GlobalOptions, o: RunsCmdOptions, io: Io): Prom
             '—',
             '—',
             '—',
+            x.user ?? '—',
           ];
         return [
           started,
@@ -58,6 +59,7 @@ export async function runRuns(g: GlobalOptions, o: RunsCmdOptions, io: Io): Prom
           x.snapshot ? shortId(x.snapshot) : '—',
           x.bytes ? bytes(x.bytes.added) : '—',
           String(x.events.warnings),
+          x.user ?? '—',
         ];
       }),
     ),

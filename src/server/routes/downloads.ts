@@ -1,0 +1,172 @@
+// Downloads: a file tree as a tar with a manifest, and a database component's native dump as the dump tool wrote
+// it (pg_restore, mysql/mariadb or sqlite3 read it directly), both verified as they stream. They carry the app's
+// data, so they need the restore scope; each is logged and recorded in the run history with the user.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { PassThrough, Readable } from 'node:stream';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { monotonicMs } from '../../clock.js';
+import { isStrongboxError, StrongboxError } from '../../errors.js';
+import { appendRun, HISTORY_VERSION, type HousekeepingRecord } from '../../history/journal.js';
+import { newContext, type OpContext } from '../../ops/context.js';
+import { dumpComponent } from '../../ops/dump.js';
+import { TAR_MANIFEST, tarTree } from '../../ops/tree-tar.js';
+import { listSnapshots } from '../../ops/snapshots.js';
+import { appRepo, findApp } from '../../ops/target.js';
+import { databaseComponents, type DatabaseComponent } from '../../repository/snapshot.js';
+import { sortNewestWritten } from '../../repository/write-order.js';
+import type { ApiDeps } from '../deps.js';
+import type { GuardEnv } from '../guard.js';
+import { AppParam } from '../schemas.js';
+import { knownApp } from './apps.js';
+import { guarded, refusals } from './common.js';
+
+const { 401: r401, 403: r403, 404: r404 } = refusals;
+
+const DumpParams = AppParam.extend({
+  snapshot: z.string().min(1).max(64).openapi({ param: { name: 'snapshot', in: 'path' }, description: "an ID (prefix) or 'latest'" }),
+  component: z.string().min(1).max(64).openapi({ param: { name: 'component', in: 'path' } }),
+});
+
+const dumpRoute = guarded('restore', {
+  method: 'get',
+  path: '/api/apps/{app}/snapshots/{snapshot}/dumps/{component}',
+  tags: ['downloads'],
+  summary: "a database component's native dump (pg_restore custom format, SQL, or an SQLite database file)",
+  request: { params: DumpParams },
+  responses: {
+    200: { content: { 'application/octet-stream': { schema: z.string() } }, description: 'the dump' },
+    401: r401,
+    403: r403,
+    404: r404,
+  },
+});
+
+const treeRoute = guarded('restore', {
+  method: 'get',
+  path: '/api/apps/{app}/snapshots/{snapshot}/trees/{component}',
+  tags: ['downloads'],
+  summary: `a file tree as a POSIX tar, its manifest (${TAR_MANIFEST}: every entry with its SHA-256) last`,
+  request: { params: DumpParams },
+  responses: {
+    200: { content: { 'application/x-tar': { schema: z.string() } }, description: 'the tar' },
+    401: r401,
+    403: r403,
+    404: r404,
+  },
+});
+
+/** The file name extension the dump's restore tool expects. */
+export function dumpExtension(c: Pick<DatabaseComponent, 'engine' | 'format'>): string {
+  if (c.engine === 'sqlite') return 'sqlite3';
+  if (c.engine === 'postgres') return 'pgdump';
+  return 'sql';
+}
+
+export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
+  /** Runs the download into `out` and records it in the run history with the user, however it ends. */
+  function audited(
+    c: Context<GuardEnv>,
+    what: { app: string; repository: string; snapshot: string; component: string; kind: 'dump' | 'tree' },
+    ctx: OpContext,
+    out: PassThrough,
+    send: () => Promise<unknown>,
+  ): void {
+    const user = c.get('principal')!.label;
+    const started = d.clock.now();
+    const t0 = monotonicMs();
+    const label = `${what.kind === 'dump' ? 'dump' : 'file tree'} ${what.component} of snapshot ${what.snapshot.slice(0, 8)}`;
+    d.log.info(`${label} (app ${what.app}) downloaded by ${user}`);
+    const record = (outcome: HousekeepingRecord['outcome'], error?: { code: string; message: string }) =>
+      appendRun(d.history(), {
+        v: HISTORY_VERSION,
+        id: randomUUID(),
+        op: 'download',
+        repository: what.repository,
+        app: what.app,
+        trigger: 'api',
+        host: hostname(),
+        startedAt: new Date(started).toISOString(),
+        endedAt: new Date(d.clock.now()).toISOString(),
+        durationMs: Math.round(monotonicMs() - t0),
+        outcome,
+        detail: { snapshot: what.snapshot, component: what.component, kind: what.kind },
+        ...(error ? { error } : {}),
+        user,
+      }).catch((e: Error) => d.log.error(e.message));
+    send()
+      .then(
+        () => {
+          out.end();
+          return record('ok');
+        },
+        (e: Error) => {
+          d.log.error(`download of ${label} failed: ${e.message}`);
+          out.destroy(e);
+          const code = isStrongboxError(e) ? e.code : 'INTERNAL';
+          return record(ctx.signal.aborted ? 'cancelled' : 'failed', { code, message: e.message });
+        },
+      )
+      .finally(() => ctx.scope.close());
+  }
+
+  /** The snapshot a download names, resolved before the answer starts (a wrong name is a 404, not a cut-off file). */
+  async function resolve(c: Context<GuardEnv>, kind: 'database' | 'files', ctx: OpContext) {
+    const cfg = d.config();
+    const p = c.req.param() as { app: string; snapshot: string; component: string };
+    const a = findApp(cfg, knownApp(cfg, p.app));
+    const spec = appRepo(d.choice, cfg, a);
+    const { snapshots } = await listSnapshots(spec, { app: a.id }, ctx);
+    const holding = snapshots.filter((s) => s.snapshot.components.some((x) => x.kind === kind && x.name === p.component));
+    const matching = holding.filter((s) => s.id.startsWith(p.snapshot.toLowerCase()));
+    const snap = p.snapshot === 'latest' ? sortNewestWritten(holding, d.clock.now())[0] : matching.length === 1 ? matching[0] : undefined;
+    if (!snap)
+      throw new StrongboxError(
+        'NOT_FOUND',
+        `no single snapshot ${p.snapshot} of app ${a.id} with a ${kind === 'files' ? 'file tree' : 'database component'} ${p.component}`,
+      );
+    return { a, p, spec, snap };
+  }
+
+  app.openapi(dumpRoute, async (c) => {
+    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
+    const { a, p, spec, snap } = await resolve(c, 'database', ctx).catch((e: unknown) => {
+      ctx.scope.close();
+      throw e;
+    });
+    const comp = databaseComponents(snap.snapshot).find((x) => x.name === p.component)!;
+    const out = new PassThrough();
+    const what = { app: a.id, repository: a.repository, snapshot: snap.id, component: p.component, kind: 'dump' } as const;
+    // The dump's own stream is not ended by the operation (it may be stdout): `audited` ends it.
+    audited(c, what, ctx, out, () => dumpComponent(spec, { snapshot: snap.id, component: p.component, stdout: out }, ctx));
+    const file = `${a.id}-${p.component}-${snap.id.slice(0, 8)}.${dumpExtension(comp)}`;
+    return new Response(Readable.toWeb(out) as ReadableStream, {
+      status: 200,
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(comp.size),
+        'content-disposition': `attachment; filename="${file}"`,
+        'x-strongbox-sha256': comp.sha256,
+      },
+    }) as never;
+  });
+
+  app.openapi(treeRoute, async (c) => {
+    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
+    const { a, p, spec, snap } = await resolve(c, 'files', ctx).catch((e: unknown) => {
+      ctx.scope.close();
+      throw e;
+    });
+    const out = new PassThrough();
+    const what = { app: a.id, repository: a.repository, snapshot: snap.id, component: p.component, kind: 'tree' } as const;
+    audited(c, what, ctx, out, () => tarTree(spec, { snapshot: snap.id, component: p.component }, out, ctx));
+    return new Response(Readable.toWeb(out) as ReadableStream, {
+      status: 200,
+      headers: {
+        'content-type': 'application/x-tar',
+        'content-disposition': `attachment; filename="${a.id}-${p.component}-${snap.id.slice(0, 8)}.tar"`,
+      },
+    }) as never;
+  });
+}
