@@ -20,7 +20,7 @@ describe('planAppRestore', () => {
 
   it('takes --target with --target-db, or with --only files', () => {
     const both = planAppRestore(snapshot, 'abcdef12', app, { target: '/tmp/inspect', targetDb: '/tmp/inspect/app.db' });
-    expect(both.map((s) => (s.kind === 'files' ? s.dest : s.target.name))).toEqual(['/tmp/inspect/app.db', '/tmp/inspect/web']);
+    expect(both.map((s) => (s.kind === 'files' ? s.dest : s.kind === 'database' ? s.target.name : ''))).toEqual(['/tmp/inspect/app.db', '/tmp/inspect/web']);
     const files = planAppRestore(snapshot, 'abcdef12', app, { target: '/tmp/inspect', only: 'files' });
     expect(files).toHaveLength(1);
   });
