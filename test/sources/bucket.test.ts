@@ -40,11 +40,12 @@ process.env.SB_BUCKET_PW = 'bucket-test';
 // The bucket's own credentials, named in its options (s3rver accepts only its fixed pair).
 process.env.SB_MEDIA_KEY = S3RVER_CREDENTIALS.AWS_ACCESS_KEY_ID;
 process.env.SB_MEDIA_SECRET = S3RVER_CREDENTIALS.AWS_SECRET_ACCESS_KEY;
-process.env.SB_WRONG_SECRET = 'not-the-secret-x9';
+process.env.SB_WRONG_KEY = 'AKIANOTAKEY';
+process.env.SB_WRONG_SECRET = 'sEcReT-that-must-not-appear';
 
 const rnd = () => randomBytes(4).toString('hex');
 
-function config(repo: string, source: string, opts: { secret?: string; name?: string } = {}): Config {
+function config(repo: string, source: string, opts: { key?: string; secret?: string; name?: string } = {}): Config {
   return parseConfig(`
 repositories: { main: { location: '${repo}', passwordEnv: SB_BUCKET_PW } }
 apps:
@@ -53,7 +54,7 @@ apps:
     files:
       - name: ${opts.name ?? 'media'}
         source: '${source}'
-        options: { accessKeyIdEnv: SB_MEDIA_KEY, secretAccessKeyEnv: ${opts.secret ?? 'SB_MEDIA_SECRET'}, region: us-east-1, connections: 16 }
+        options: { accessKeyIdEnv: ${opts.key ?? 'SB_MEDIA_KEY'}, secretAccessKeyEnv: ${opts.secret ?? 'SB_MEDIA_SECRET'}, region: us-east-1, connections: 16 }
 `, 'test.yaml');
 }
 
@@ -203,7 +204,7 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     const bucket = await newBucket();
     await put(bucket, [{ key: 'x', body: Buffer.from('x') }]);
     const repo = await newRepo();
-    const bad = await backup(config(repo, `s3:${proxy.endpoint}/${bucket}`, { secret: 'SB_WRONG_SECRET' })).catch((e: unknown) => e);
+    const bad = await backup(config(repo, `s3:${proxy.endpoint}/${bucket}`, { key: 'SB_WRONG_KEY', secret: 'SB_WRONG_SECRET' })).catch((e: unknown) => e);
     expect(isStrongboxError(bad, 'SOURCE'), String(bad)).toBe(true);
     expect(exitStatusFor(bad)).toBe(4);
     expect((bad as Error).message).toMatch(new RegExp(`^app shop, files media: .*s3:${proxy.endpoint}/${bucket}.*credentials were refused`));
