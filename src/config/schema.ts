@@ -137,7 +137,7 @@ function splitFiles<T extends { files: FilesEntry[] }>(app: T): Omit<T, 'files'>
 
 export const configSchema = z.strictObject({
   repositories: z.record(name, repositorySchema),
-  apps: z.array(appSchema).default([]),
+  apps: z.array(appSchema).prefault([]),
   daemon: daemonSchema.default({ concurrency: 2, shutdownDeadline: '5min', overdueCheck: '5min' }),
 }).superRefine((cfg, ctx) => {
   const ids = new Set<string>();
