@@ -58,6 +58,9 @@ export interface BucketRestoreResult {
   failed: RestoreFailure[];
 }
 
+/** The most one PutObject can store. */
+const MAX_PUT = 5 * 1024 ** 3;
+
 /** Objects up to this size are read and verified whole before their upload starts (and can be retried from memory). */
 const BUFFERED = 16 * 1024 * 1024;
 
@@ -74,6 +77,13 @@ export async function restoreToBucket(repo: Repository, blobs: BlobSource, comp:
     if (there && there.size === node.size && there.etag === a.etag) {
       res.unchanged++;
       res.objects++;
+      return;
+    }
+    if (node.size > MAX_PUT) {
+      const f: RestoreFailure = { path: a.key, blob: node.content?.[0] ?? '', pack: null, message: `object ${JSON.stringify(a.key)} not restored to ${bucket.location}: `
+        + `its ${node.size} bytes are more than one upload can hold (5 GiB); restore it with --target DIR and upload it with a multipart tool` };
+      res.failed.push(f);
+      opts.onFailure?.(f);
       return;
     }
     try {
