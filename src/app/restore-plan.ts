@@ -7,6 +7,7 @@ import type { BucketComponent, DatabaseComponent, FilesComponent, Snapshot } fro
 import { parseTargetDb, type TargetDb } from '../sources/index.js';
 import type { Only } from './backup.js';
 import { embeddedDatabaseExcludes } from './embedded.js';
+import { bucketDisplay } from '../sources/bucket/index.js';
 
 export interface FilesStep {
   kind: 'files';
@@ -72,6 +73,10 @@ export function planAppRestore(snapshot: Snapshot, snapId: string, app: AppConfi
   const buckets = chosen.filter((c) => c.kind === 'bucket').length;
   if (choice.toBucket !== undefined && buckets !== 1) {
     throw new StrongboxError('USAGE', `--to-bucket names one bucket, but ${buckets} bucket components are selected; pick one with --component NAME`);
+  }
+  if (choice.toBucket !== undefined) {
+    if (!choice.toBucket.startsWith('s3:')) throw new StrongboxError('USAGE', `--to-bucket ${choice.toBucket}: use s3:https://host[:port]/bucket[/prefix] or s3:bucket[/prefix]`);
+    bucketDisplay(choice.toBucket); // a malformed location is a usage error here, before anything is opened
   }
   return chosen.map((c): RestoreStep => {
     if (c.kind === 'bucket') {
