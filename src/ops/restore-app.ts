@@ -63,10 +63,10 @@ export async function restoreAppSnapshot(choice: RepoChoice, cfg: Config, input:
     const q = { app: from, periodicity: input.periodicity };
     const snap = await resolveRef(repo, input.snapshot, { ...q, has: (s) => holdsWhatIsTaken(s, input, sourceApp) }).catch(async (e: unknown) => {
       // No snapshot holds the whole app: its databases and file trees are backed up apart (apps[].only on two machines).
-      const whole = input.snapshot === 'latest' && !input.only && !input.components?.length && !!sourceApp?.databases.length && !!sourceApp.files.length;
+      const whole = input.snapshot === 'latest' && !input.only && !input.components?.length && !!sourceApp?.databases.length && (!!sourceApp.files.length || !!sourceApp.buckets?.length);
       if (!whole || !isStrongboxError(e, 'NOT_FOUND')) throw e;
       const db = await resolveRef(repo, 'latest', { ...q, has: (s) => s.components.some((c) => c.kind === 'database') });
-      const files = await resolveRef(repo, 'latest', { ...q, has: (s) => s.components.some((c) => c.kind === 'files') });
+      const files = await resolveRef(repo, 'latest', { ...q, has: (s) => s.components.some((c) => c.kind === 'files' || c.kind === 'bucket') });
       ctx.emit({ type: 'phase', phase: 'plan', state: 'finished', message: `no snapshot holds the whole app ${from}: restoring the databases of snapshot ${db.id.slice(0, 8)} (${db.snapshot.time}) and the file trees of snapshot ${files.id.slice(0, 8)} (${files.snapshot.time})` });
       return { db, files };
     });
