@@ -4,7 +4,8 @@
 // bad credentials and a missing bucket fail naming the source (SOURCE, exit 4), an unreadable object makes the
 // snapshot incomplete (exit 3), and a restore into the configured bucket asks for consent and deletes nothing unless told.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
@@ -16,6 +17,7 @@ import { exitStatusFor, isStrongboxError, StrongboxError } from '../../src/error
 import type { OpEvent } from '../../src/events.js';
 import { backupApps } from '../../src/ops/backup-app.js';
 import { checkRepo } from '../../src/ops/check.js';
+import { dumpComponent } from '../../src/ops/dump.js';
 import { withContext } from '../../src/ops/context.js';
 import { initRepository } from '../../src/ops/repo.js';
 import { restoreAppSnapshot } from '../../src/ops/restore-app.js';
@@ -195,6 +197,17 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     }
     expect(manifest.find((m) => m.key === '../x')!.path).toBe('%2E%2E/x');
     expect(manifest.find((m) => m.key === 'dir/')!.path).toBe('dir/%');
+    expect(manifest.find((m) => m.key === 'a')!.path).toBe('a%');
+
+    // `dump` of the component: a tar holding the same manifest and files, which tar(1) extracts.
+    const tarFile = join(tmp.path, `odd-${rnd()}.tar`);
+    const spec = { location: repo, password: { env: 'SB_BUCKET_PW' } };
+    await withContext({}, (ctx) => dumpComponent(spec, { snapshot: 'latest', component: 'media', output: tarFile }, ctx));
+    const x = join(tmp.path, `x-${rnd()}`);
+    await mkdir(x);
+    execFileSync('tar', ['-xf', tarFile, '-C', x]);
+    expect(await readFile(join(x, 'media.manifest.jsonl'), 'utf8')).toBe(await readFile(join(dir, 'media.manifest.jsonl'), 'utf8'));
+    for (const m of manifest) expect(await readFile(join(x, 'media', m.path), 'utf8')).toBe(`object ${keys.indexOf(m.key)}: ${m.key}`);
 
     const check = await withContext({}, (ctx) => checkRepo({ location: repo, password: { env: 'SB_BUCKET_PW' } }, { readData: { kind: 'all' } }, ctx));
     expect(check.errors).toEqual([]);

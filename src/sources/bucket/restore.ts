@@ -150,6 +150,12 @@ async function* streamBlobs(blobs: BlobSource, ids: string[]): AsyncGenerator<Bu
   }
 }
 
+/** One line of a manifest: the object's path (below the component's directory), exact key, size and attributes. */
+export function manifestLine({ path, node }: SnapshotObject): string {
+  const { key, ...attrs } = node.object;
+  return `${JSON.stringify({ path, key, size: node.size, ...attrs })}\n`;
+}
+
 export interface DirRestoreResult {
   stats: RestoreStats;
   failed: RestoreFailure[];
@@ -170,9 +176,8 @@ export async function restoreToDir(repo: Repository, blobs: BlobSource, comp: Bu
   });
   const manifest = `${dir.replace(/\/+$/, '')}.manifest.jsonl`;
   const out = createWriteStream(manifest);
-  for (const { path, node } of await snapshotObjects(repo, comp)) {
-    const { key, ...attrs } = node.object;
-    if (!out.write(`${JSON.stringify({ path, key, size: node.size, ...attrs })}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+  for (const o of await snapshotObjects(repo, comp)) {
+    if (!out.write(manifestLine(o))) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   out.end();
   await finished(out).catch((e: unknown) => {
