@@ -5,7 +5,7 @@
 // snapshot incomplete (exit 3), and a restore into the configured bucket asks for consent and deletes nothing unless told.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
@@ -22,7 +22,7 @@ import { withContext } from '../../src/ops/context.js';
 import { initRepository } from '../../src/ops/repo.js';
 import { restoreAppSnapshot } from '../../src/ops/restore-app.js';
 import { mapLimit } from '../../src/util/concurrency.js';
-import { tempDir } from '../e2e/helpers.js';
+import { sb, tempDir } from '../e2e/helpers.js';
 import { type CountingProxy, startCountingProxy } from '../support/s3-counting-proxy.js';
 import { S3RVER_CREDENTIALS, s3ServerOrSkip } from '../support/s3-server.js';
 
@@ -276,4 +276,43 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'm/b' }));
     expect(head.ContentLength).toBe(2);
   }, 60_000);
+
+  it('through the CLI: exit 0, then 3 for an unreadable object, 4 for bad credentials; config check shows the entry', async () => {
+    const bucket = await newBucket();
+    await put(bucket, [{ key: 'a.jpg', body: Buffer.from('a'), contentType: 'image/jpeg' }, { key: 'locked/b.jpg', body: Buffer.from('b') }]);
+    const repo = join(tmp.path, `cli-repo-${rnd()}`);
+    const yaml = (key: string) => `repositories: { main: { location: '${repo}', passwordEnv: SB_BUCKET_PW } }
+apps:
+  - id: shop
+    repository: main
+    files:
+      - { name: media, source: 's3:${proxy.endpoint}/${bucket}', options: { accessKeyIdEnv: ${key}, secretAccessKeyEnv: SB_MEDIA_SECRET } }
+`;
+    const good = join(tmp.path, `cli-${rnd()}.yaml`);
+    const bad = join(tmp.path, `cli-${rnd()}.yaml`);
+    await writeFile(good, yaml('SB_MEDIA_KEY'));
+    await writeFile(bad, yaml('SB_WRONG_KEY'));
+    const env = { SB_BUCKET_PW: process.env.SB_BUCKET_PW, SB_MEDIA_KEY: process.env.SB_MEDIA_KEY, SB_MEDIA_SECRET: process.env.SB_MEDIA_SECRET, SB_WRONG_KEY: 'AKIANOTAKEY' };
+    expect((await sb(['-r', repo, 'init'], { env: { STRONGBOX_PASSWORD: process.env.SB_BUCKET_PW } })).code).toBe(0);
+    const checked = await sb(['-c', good, '--json', 'config', 'check'], { env });
+    expect(JSON.parse(checked.stdout).config.apps[0].files).toEqual([expect.objectContaining({ name: 'media', source: `s3:${proxy.endpoint}/${bucket}` })]);
+
+    const ok = await sb(['-c', good, 'backup', '--app', 'shop'], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr + ok.stdout).toMatch(/bucket media: 2 objects, 2 downloaded/);
+
+    // Changed, so the next backup must read it again, and the proxy refuses that read.
+    await put(bucket, [{ key: 'locked/b.jpg', body: Buffer.from('b, changed') }]);
+    proxy.deny = (r) => r.bucket === bucket && r.key === 'locked/b.jpg';
+    try {
+      const partial = await sb(['-c', good, 'backup', '--app', 'shop'], { env });
+      expect(partial.code, partial.stderr).toBe(3);
+      expect(partial.stderr).toContain(`s3:${proxy.endpoint}/${bucket}/locked/b.jpg`);
+    } finally {
+      proxy.deny = () => false;
+    }
+    const refused = await sb(['-c', bad, 'backup', '--app', 'shop'], { env });
+    expect(refused.code, refused.stderr).toBe(4);
+    expect(refused.stderr).toMatch(/app shop, files media: .*credentials were refused/);
+  }, 120_000);
 });
