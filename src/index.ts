@@ -23,6 +23,6 @@ export { historyPath, listRuns, type HistoryRecord, type RunRecord } from './ops
 export { Repository } from './repository/repository.js';
 export { configPath, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 export {
-  configJsonSchema, type AppConfig, type Config, type DatabaseConfig, type FilesConfig, type PolicyConfig,
+  configJsonSchema, type AppConfig, type Config, type DatabaseConfig, type FilesConfig, type BucketConfig, type PolicyConfig,
   type RepositoryConfig,
 } from './config/schema.js';
