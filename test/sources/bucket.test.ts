@@ -5,10 +5,10 @@
 // snapshot incomplete (exit 3), and a restore into the configured bucket asks for consent and deletes nothing unless told.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+  CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
@@ -18,6 +18,7 @@ import type { OpEvent } from '../../src/events.js';
 import { backupApps } from '../../src/ops/backup-app.js';
 import { checkRepo } from '../../src/ops/check.js';
 import { dumpComponent } from '../../src/ops/dump.js';
+import { forget } from '../../src/ops/forget.js';
 import { withContext } from '../../src/ops/context.js';
 import { initRepository } from '../../src/ops/repo.js';
 import { restoreAppSnapshot } from '../../src/ops/restore-app.js';
@@ -315,4 +316,40 @@ apps:
     expect(refused.code, refused.stderr).toBe(4);
     expect(refused.stderr).toMatch(/app shop, files media: .*credentials were refused/);
   }, 120_000);
+
+  it('re-reads only the attributes of an object whose metadata was replaced in place; prune keeps what bucket components use', async () => {
+    const bucket = await newBucket();
+    await put(bucket, [
+      { key: 'm/a.jpg', body: randomBytes(3000), contentType: 'image/jpeg', metadata: { v: '1' } },
+      { key: 'm/b.jpg', body: randomBytes(3000), contentType: 'image/jpeg' },
+    ]);
+    const repo = await newRepo();
+    const spec = { location: repo, password: { env: 'SB_BUCKET_PW' } };
+    const cfg = config(repo, `s3:${proxy.endpoint}/${bucket}/m`);
+    await backup(cfg);
+    // A copy onto itself with new metadata: same bytes and ETag, a new last-modified time.
+    await new Promise((r) => setTimeout(r, 1100));
+    await client.send(new CopyObjectCommand({
+      Bucket: bucket, Key: 'm/a.jpg', CopySource: `${bucket}/m/a.jpg`, MetadataDirective: 'REPLACE', ContentType: 'image/webp', Metadata: { v: '2' },
+    }));
+    // S3 gives such a copy a new last-modified time; s3rver keeps its file's mtime, so it is given one here.
+    const now = new Date();
+    await utimes(join(server!.dir, bucket, 'm', 'a.jpg._S3rver_object'), now, now);
+    const mark = proxy.requests.length;
+    const second = await backup(cfg);
+    const sent = proxy.requests.slice(mark);
+    expect(sent.filter((r) => r.method === 'HEAD').map((r) => r.key)).toEqual(['m/a.jpg']);
+    expect(sent.filter((r) => r.method === 'GET' && r.key !== '')).toEqual([]);
+    expect(second.apps[0].result!.snapshot.summary).toMatchObject({ filesChanged: 1, filesUnmodified: 1, dataAdded: expect.any(Number) });
+
+    // The first snapshot forgotten and the repository pruned: the second one's objects are all still there.
+    await withContext({}, (ctx) => forget(spec, { apps: cfg.apps, policy: { last: 1 }, prune: true }, ctx));
+    const check = await withContext({}, (ctx) => checkRepo(spec, { readData: { kind: 'all' } }, ctx));
+    expect(check.errors).toEqual([]);
+    const other = await newBucket();
+    const r = await withContext({}, (ctx) => restoreAppSnapshot({}, cfg, { app: cfg.apps[0], snapshot: 'latest', toBucket: `s3:${proxy.endpoint}/${other}` }, ctx));
+    expect(r.outcome).toBe('ok');
+    expect(sorted(await contents(other, ''))).toEqual(sorted(await contents(bucket, 'm/')));
+    expect((await contents(other, '')).get('a.jpg')).toMatchObject({ contentType: 'image/webp', metadata: { v: '2' } });
+  }, 60_000);
 });
