@@ -167,8 +167,9 @@ async function applyBucket(repo: Repository, s: BucketStep, bucket: Bucket | nul
     emit({ type: 'phase', phase: 'restore', state: 'finished', component, message: `bucket ${component} → ${s.dest.dir}: ${r.stats.files} objects as files, manifest ${r.manifest}${r.failed.length ? `, ${r.failed.length} NOT restored (see warnings)` : ''}` });
     return { name: component, kind: 'bucket', target: s.dest.dir, replaced: full, files: r.stats, objects: r.stats.files, manifest: r.manifest, complete: !r.failed.length, ...(r.failed.length ? { failed: r.failed } : {}) };
   }
-  const r = await restoreToBucket(repo, blobs, s.component, bucket!, { deleteExtraneous: opts.deleteExtraneous, keep: s.keep, signal: opts.scope.signal, onFailure });
-  if (r.failed.length && opts.failFast) throw new StrongboxError('INTEGRITY', `${r.failed[0].message} (--fail-fast: the restore stopped here)`);
+  const r = await restoreToBucket(repo, blobs, s.component, bucket!, {
+    deleteExtraneous: opts.deleteExtraneous, keep: s.keep, failFast: opts.failFast, signal: opts.scope.signal, onFailure,
+  });
   const notes = [r.unchanged && `${r.unchanged} already in place`, r.removed && `${r.removed} not in the snapshot deleted`, r.failed.length && `${r.failed.length} NOT restored (see warnings)`];
   emit({ type: 'phase', phase: 'restore', state: 'finished', component, message: `bucket ${component} → ${bucket!.location}: ${r.objects} objects${notes.filter(Boolean).map((n) => `, ${n}`).join('')}` });
   return { name: component, kind: 'bucket', target: bucket!.location, replaced: full, objects: r.objects, unchanged: r.unchanged, removed: r.removed, bytes: r.bytes, complete: !r.failed.length, ...(r.failed.length ? { failed: r.failed } : {}) };

@@ -23,7 +23,11 @@ import { withContext } from '../../src/ops/context.js';
 import { initRepository } from '../../src/ops/repo.js';
 import { restoreAppSnapshot } from '../../src/ops/restore-app.js';
 import { mapLimit } from '../../src/util/concurrency.js';
+import { flipMiddle } from '../e2e/damage.js';
 import { sb, tempDir } from '../e2e/helpers.js';
+import { openBackend } from '../../src/backends/index.js';
+import { Repository } from '../../src/repository/repository.js';
+import type { BucketComponent } from '../../src/repository/snapshot.js';
 import { type CountingProxy, startCountingProxy } from '../support/s3-counting-proxy.js';
 import { S3RVER_CREDENTIALS, s3ServerOrSkip } from '../support/s3-server.js';
 
@@ -154,6 +158,7 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     const snap2 = second.apps[0].result!;
     expect(snap2.parent).toBe(first.apps[0].result!.id);
     expect(snap2.snapshot.summary).toMatchObject({ files: 9_995 + 5, filesNew: 5, filesChanged: 10, filesUnmodified: 9_985 });
+    console.log(`10,000 objects: first backup ${snap1.summary!.durationMs} ms, second (15 changed) ${snap2.snapshot.summary!.durationMs} ms`);
 
     // Into another bucket and prefix: the same keys, bytes, content types and user metadata.
     const other = await newBucket();
@@ -351,5 +356,34 @@ apps:
     expect(r.outcome).toBe('ok');
     expect(sorted(await contents(other, ''))).toEqual(sorted(await contents(bucket, 'm/')));
     expect((await contents(other, '')).get('a.jpg')).toMatchObject({ contentType: 'image/webp', metadata: { v: '2' } });
+  }, 60_000);
+
+  it('a restore leaves out, and names, an object whose data is damaged in the repository (incomplete); --fail-fast stops', async () => {
+    const bucket = await newBucket();
+    await put(bucket, [{ key: 'good.bin', body: randomBytes(5000) }, { key: 'bad.bin', body: randomBytes(5000) }]);
+    const repoPath = join(tmp.path, `damaged-${rnd()}`);
+    await withContext({}, (ctx) => initRepository({ location: repoPath, password: { env: 'SB_BUCKET_PW' } }, ctx));
+    const cfg = config(repoPath, `s3:${proxy.endpoint}/${bucket}`);
+    await backup(cfg);
+    const repo = await Repository.open(await openBackend(repoPath), process.env.SB_BUCKET_PW!);
+    try {
+      await repo.loadIndex();
+      const comp = (await repo.listSnapshots())[0].snapshot.components[0] as BucketComponent;
+      const node = (await repo.loadTree(comp.tree)).nodes.find((n) => n.object?.key === 'bad.bin')!;
+      const loc = repo.index.get(Buffer.from(node.content![0], 'hex'))!;
+      await flipMiddle(repoPath, { blob: node.content![0], pack: loc.packId, offset: loc.offset, length: loc.length });
+    } finally {
+      await repo.close();
+    }
+    const other = await newBucket();
+    const restore = (failFast?: boolean) => withContext({}, (ctx) =>
+      restoreAppSnapshot({}, cfg, { app: cfg.apps[0], snapshot: 'latest', toBucket: `s3:${proxy.endpoint}/${other}`, failFast, yes: true }, ctx));
+    const r = await restore();
+    expect(r.outcome).toBe('incomplete');
+    expect(r.restored[0]).toMatchObject({ kind: 'bucket', complete: false, objects: 1, failed: [{ path: 'bad.bin', message: expect.stringMatching(/^object "bad.bin" not restored to s3:.*: blob [0-9a-f]{64} in pack [0-9a-f]{64}/) }] });
+    expect([...(await contents(other, '')).keys()]).toEqual(['good.bin']);
+    const stopped = await restore(true).catch((e: unknown) => e);
+    expect(isStrongboxError(stopped, 'INTEGRITY'), String(stopped)).toBe(true);
+    expect((stopped as Error).message).toMatch(/bad\.bin.*--fail-fast: the restore stopped here/);
   }, 60_000);
 });

@@ -45,6 +45,8 @@ export interface BucketRestoreOptions {
   /** Delete objects below the prefix that the snapshot lacks (except those `keep` matches). */
   deleteExtraneous?: boolean;
   keep: string[];
+  /** Stop at the first object whose data cannot be had (an INTEGRITY error) instead of restoring the rest. */
+  failFast?: boolean;
   signal: AbortSignal;
   onFailure?: (f: RestoreFailure) => void;
 }
@@ -94,6 +96,7 @@ export async function restoreToBucket(repo: Repository, blobs: BlobSource, comp:
       throwIfAborted(opts.signal);
       if (!(e instanceof ObjectFault)) throw e;
       const f: RestoreFailure = { path: a.key, blob: e.fault.blob, pack: e.fault.pack, message: `object ${JSON.stringify(a.key)} not restored to ${bucket.location}: ${describeFault(e.fault)}` };
+      if (opts.failFast) throw new StrongboxError('INTEGRITY', `${f.message} (--fail-fast: the restore stopped here)`);
       res.failed.push(f);
       opts.onFailure?.(f);
     }
