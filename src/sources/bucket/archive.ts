@@ -14,7 +14,7 @@ import { mapLimit } from '../../util/concurrency.js';
 import { throwIfAborted } from '../../util/scope.js';
 import { type KeyDir, keyTree } from './keys.js';
 import type { Bucket, ListedObject } from './s3.js';
-import { backoff, isMissing, retryable } from './retry.js';
+import { backoff, isMissing, retryable, roomForRequests } from './retry.js';
 
 export interface BucketArchiveOptions {
   /** The tree of the same bucket component in the parent snapshot. */
@@ -44,6 +44,7 @@ export async function archiveBucket(repo: Repository, packer: Packer, bucket: Bu
   const counters = new Counters();
   const errors: BucketArchive['errors'] = [];
   const out = { downloaded: 0, headed: 0, reused: 0 };
+  roomForRequests(opts.signal, bucket.connections);
   const ticker = opts.onProgress ? setInterval(() => opts.onProgress!(counters.snapshot(monotonicMs() - t0)), 250) : null;
   try {
     const parent = await parentObjects(repo, opts.parentTree);

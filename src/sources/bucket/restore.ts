@@ -13,7 +13,7 @@ import { restore, type RestoreFailure, type RestoreStats } from '../../restore/r
 import { mapLimit } from '../../util/concurrency.js';
 import { type Scope, throwIfAborted } from '../../util/scope.js';
 import type { Bucket } from './s3.js';
-import { backoff, retryable } from './retry.js';
+import { backoff, retryable, roomForRequests } from './retry.js';
 
 /** An object of the snapshot: its path in the tree (escaped names) and its node. */
 export interface SnapshotObject {
@@ -68,6 +68,7 @@ const BUFFERED = 16 * 1024 * 1024;
 
 /** PUTs every object of the snapshot into `bucket`; an object whose data cannot be had is named in `failed`, never half written. */
 export async function restoreToBucket(repo: Repository, blobs: BlobSource, comp: BucketComponent, bucket: Bucket, opts: BucketRestoreOptions): Promise<BucketRestoreResult> {
+  roomForRequests(opts.signal, bucket.connections);
   const objects = await snapshotObjects(repo, comp);
   const present = new Map<string, { size: number; etag: string }>();
   for await (const o of bucket.list()) present.set(o.key, { size: o.size, etag: o.etag });

@@ -1,5 +1,6 @@
 // When a bucket request is tried again: transient S3 errors (throttling, 5xx, cut connections) only, with
 // exponential backoff and jitter. No AWS code: the archive and restore modules use it before the SDK loads.
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { s3ErrorKind } from '../../backends/s3/errors.js';
 
@@ -18,4 +19,12 @@ export function backoff(attempt: number): Promise<void> {
 export function isMissing(e: unknown): boolean {
   const cause = (e as { cause?: unknown } | undefined)?.cause ?? e;
   return s3ErrorKind(cause) === 'not-found';
+}
+
+/**
+ * Every request in flight listens to the operation's signal (so a cancel stops it at once): `connections` of them, and
+ * the stream reads around them, are expected, not a leak for Node to warn about on stderr.
+ */
+export function roomForRequests(signal: AbortSignal | undefined, connections: number): void {
+  if (signal && getMaxListeners(signal) < connections * 4 + 10) setMaxListeners(connections * 4 + 10, signal);
 }
