@@ -28,6 +28,10 @@ import { sb, tempDir } from '../e2e/helpers.js';
 import { openBackend } from '../../src/backends/index.js';
 import { Repository } from '../../src/repository/repository.js';
 import type { BucketComponent } from '../../src/repository/snapshot.js';
+import { repositorySource } from '../../src/repository/blob-source.js';
+import { openBucketSource } from '../../src/sources/bucket/index.js';
+import { restoreToBucket } from '../../src/sources/bucket/restore.js';
+import { s3OptionsSchema } from '../../src/backends/s3/options.js';
 import { type CountingProxy, startCountingProxy } from '../support/s3-counting-proxy.js';
 import { S3RVER_CREDENTIALS, s3ServerOrSkip } from '../support/s3-server.js';
 
@@ -386,4 +390,32 @@ apps:
     expect(isStrongboxError(stopped, 'INTEGRITY'), String(stopped)).toBe(true);
     expect((stopped as Error).message).toMatch(/bad\.bin.*--fail-fast: the restore stopped here/);
   }, 60_000);
+
+  it('uploads a large object in parts (multipart), with its attributes, and the same bytes', async () => {
+    const bucket = await newBucket();
+    const big = randomBytes(12 * 1024 * 1024 + 123);
+    await put(bucket, [{ key: 'big/video.mp4', body: big, contentType: 'video/mp4', metadata: { take: '7' } }, { key: 'small.txt', body: Buffer.from('s') }]);
+    const repoPath = join(tmp.path, `multipart-${rnd()}`);
+    await withContext({}, (ctx) => initRepository({ location: repoPath, password: { env: 'SB_BUCKET_PW' } }, ctx));
+    await backup(config(repoPath, `s3:${proxy.endpoint}/${bucket}`));
+    const other = await newBucket();
+    const repo = await Repository.open(await openBackend(repoPath), process.env.SB_BUCKET_PW!);
+    const target = await openBucketSource(`s3:${proxy.endpoint}/${other}/copy`, s3OptionsSchema.parse({ accessKeyIdEnv: 'SB_MEDIA_KEY', secretAccessKeyEnv: 'SB_MEDIA_SECRET' }), 'test');
+    try {
+      await repo.loadIndex();
+      const comp = (await repo.listSnapshots())[0].snapshot.components[0] as BucketComponent;
+      const mark = proxy.requests.length;
+      const r = await restoreToBucket(repo, repositorySource(repo), comp, target, { keep: [], signal: new AbortController().signal, multipartAbove: 6 << 20, partSize: 5 << 20 });
+      expect(r).toMatchObject({ objects: 2, failed: [] });
+      // Create, three parts (5 + 5 + 2 MiB), complete; the small object in one PUT.
+      const uploads = proxy.requests.slice(mark).filter((q) => q.method === 'POST' || q.method === 'PUT');
+      expect(uploads.filter((q) => q.key === 'copy/big/video.mp4' && q.method === 'PUT')).toHaveLength(3);
+      expect(uploads.filter((q) => q.key === 'copy/big/video.mp4' && q.method === 'POST')).toHaveLength(2);
+    } finally {
+      target.close();
+      await repo.close();
+    }
+    expect(sorted(await contents(other, 'copy/'))).toEqual(sorted(await contents(bucket, '')));
+    expect((await contents(other, 'copy/')).get('big/video.mp4')).toMatchObject({ contentType: 'video/mp4', metadata: { take: '7' } });
+  }, 120_000);
 });

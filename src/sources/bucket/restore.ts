@@ -47,6 +47,10 @@ export interface BucketRestoreOptions {
   keep: string[];
   /** Stop at the first object whose data cannot be had (an INTEGRITY error) instead of restoring the rest. */
   failFast?: boolean;
+  /** Objects larger than this go up in parts (default 1 GiB; one PUT holds at most 5 GiB). */
+  multipartAbove?: number;
+  /** The size of those parts (default 16 MiB, more for objects that would need over 10,000 parts). */
+  partSize?: number;
   signal: AbortSignal;
   onFailure?: (f: RestoreFailure) => void;
 }
@@ -60,8 +64,8 @@ export interface BucketRestoreResult {
   failed: RestoreFailure[];
 }
 
-/** The most one PutObject can store. */
-const MAX_PUT = 5 * 1024 ** 3;
+const MULTIPART_ABOVE = 1024 ** 3;
+const PART_SIZE = 16 * 1024 * 1024;
 
 /** Objects up to this size are read and verified whole before their upload starts (and can be retried from memory). */
 const BUFFERED = 16 * 1024 * 1024;
@@ -82,15 +86,8 @@ export async function restoreToBucket(repo: Repository, blobs: BlobSource, comp:
       res.objects++;
       return;
     }
-    if (node.size > MAX_PUT) {
-      const f: RestoreFailure = { path: a.key, blob: node.content?.[0] ?? '', pack: null, message: `object ${JSON.stringify(a.key)} not restored to ${bucket.location}: `
-        + `its ${node.size} bytes are more than one upload can hold (5 GiB); restore it with --target DIR and upload it with a multipart tool` };
-      res.failed.push(f);
-      opts.onFailure?.(f);
-      return;
-    }
     try {
-      await putObject(blobs, bucket, node, opts.signal);
+      await putObject(blobs, bucket, node, opts.signal, opts.multipartAbove ?? MULTIPART_ABOVE, opts.partSize);
       res.objects++;
       res.bytes += node.size;
     } catch (e) {
@@ -121,8 +118,13 @@ class ObjectFault extends Error {
   }
 }
 
-async function putObject(blobs: BlobSource, bucket: Bucket, node: SnapshotObject['node'], signal: AbortSignal): Promise<void> {
+async function putObject(blobs: BlobSource, bucket: Bucket, node: SnapshotObject['node'], signal: AbortSignal, multipartAbove: number, partSize = PART_SIZE): Promise<void> {
   const ids = node.content ?? [];
+  if (node.size > multipartAbove) {
+    // S3 takes at most 10,000 parts; each part is held in memory while it is sent (and sent again if it fails).
+    const size = Math.max(partSize, Math.ceil(node.size / 10_000));
+    return bucket.putParts(node.object.key, inParts(streamBlobs(blobs, ids, node.size), size), node.object, signal);
+  }
   let whole: Buffer | null = null;
   if (node.size <= BUFFERED) {
     const parts: Buffer[] = [];
@@ -136,7 +138,7 @@ async function putObject(blobs: BlobSource, bucket: Bucket, node: SnapshotObject
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      await bucket.put(node.object.key, whole ? Readable.from([whole]) : Readable.from(streamBlobs(blobs, ids)), node.size, node.object, signal);
+      await bucket.put(node.object.key, whole ? Readable.from([whole]) : Readable.from(streamBlobs(blobs, ids, node.size)), node.size, node.object, signal);
       return;
     } catch (e) {
       const cause = (e as { cause?: unknown }).cause ?? e;
@@ -146,18 +148,44 @@ async function putObject(blobs: BlobSource, bucket: Bucket, node: SnapshotObject
   }
 }
 
-async function* streamBlobs(blobs: BlobSource, ids: string[]): AsyncGenerator<Buffer> {
+/** The object's bytes blob by blob; blobs that do not add up to its size are a fault (nothing is completed with them). */
+async function* streamBlobs(blobs: BlobSource, ids: string[], size: number): AsyncGenerator<Buffer> {
+  let n = 0;
   for (const id of ids) {
     const r = await blobs.load(id);
     if (!r.ok) throw new ObjectFault(r.fault);
+    n += r.data.length;
     yield blobOrThrow(r);
   }
+  if (n !== size) throw new ObjectFault({ blob: ids[0] ?? '', pack: null, reason: `its blobs hold ${n} bytes, not ${size}` });
 }
 
 /** One line of a manifest: the object's path (below the component's directory), exact key, size and attributes. */
 export function manifestLine({ path, node }: SnapshotObject): string {
   const { key, ...attrs } = node.object;
   return `${JSON.stringify({ path, key, size: node.size, ...attrs })}\n`;
+}
+
+/** The stream cut into Buffers of `size` bytes (the last one shorter). */
+async function* inParts(input: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let n = 0;
+  for await (const b of input) {
+    let rest = b;
+    while (n + rest.length >= size) {
+      const take = size - n;
+      held.push(rest.subarray(0, take));
+      yield Buffer.concat(held);
+      held = [];
+      n = 0;
+      rest = rest.subarray(take);
+    }
+    if (rest.length) {
+      held.push(rest);
+      n += rest.length;
+    }
+  }
+  if (n > 0) yield Buffer.concat(held);
 }
 
 export interface DirRestoreResult {

@@ -2,7 +2,8 @@
 // client, options and error advice. Imported only when an app has a bucket, so the AWS SDK loads only then.
 import type { Readable } from 'node:stream';
 import {
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand,
+  HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { makeClient } from '../../backends/s3/client.js';
 import { toS3Error } from '../../backends/s3/errors.js';
@@ -40,6 +41,8 @@ export interface Bucket {
   get(key: string, signal?: AbortSignal): Promise<{ body: AsyncIterable<Uint8Array>; size: number; attrs: ObjectAttrs }>;
   head(key: string, signal?: AbortSignal): Promise<{ size: number; attrs: ObjectAttrs }>;
   put(key: string, body: Readable, size: number, attrs: ObjectAttrs, signal?: AbortSignal): Promise<void>;
+  /** A multipart upload from `parts` (each but the last at least 5 MiB); aborted on any failure, so nothing half-made stays. */
+  putParts(key: string, parts: AsyncIterable<Buffer>, attrs: ObjectAttrs, signal?: AbortSignal): Promise<void>;
   remove(key: string, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
@@ -105,21 +108,30 @@ export function openBucket(source: string, options: S3Options, label: string, en
       // One attempt: the body is a stream that cannot be replayed (the caller retries with a fresh one).
       counts.put++;
       try {
-        await client.send(new PutObjectCommand({
-          Bucket, Key: root + key, Body: body, ContentLength: size,
-          ...(a.contentType !== undefined ? { ContentType: a.contentType } : {}),
-          ...(a.cacheControl !== undefined ? { CacheControl: a.cacheControl } : {}),
-          ...(a.contentDisposition !== undefined ? { ContentDisposition: a.contentDisposition } : {}),
-          ...(a.contentEncoding !== undefined ? { ContentEncoding: a.contentEncoding } : {}),
-          ...(a.contentLanguage !== undefined ? { ContentLanguage: a.contentLanguage } : {}),
-          ...(a.expires !== undefined && !Number.isNaN(Date.parse(a.expires)) ? { Expires: new Date(a.expires) } : {}),
-          ...(a.metadata ? { Metadata: a.metadata } : {}),
-          ...(options.storageClass ? { StorageClass: options.storageClass } : {}),
-          ...(options.serverSideEncryption ? { ServerSideEncryption: options.serverSideEncryption } : {}),
-          ...(options.kmsKeyId ? { SSEKMSKeyId: options.kmsKeyId } : {}),
-        }), { abortSignal: signal });
+        await client.send(new PutObjectCommand({ Bucket, Key: root + key, Body: body, ContentLength: size, ...headers(a) }), { abortSignal: signal });
       } catch (e) {
         fail(e, 'write', `object ${JSON.stringify(key)}`);
+      }
+    },
+    async putParts(key, parts, a, signal) {
+      const what = `object ${JSON.stringify(key)}`;
+      const { UploadId } = await send('put', 'write', what, () => client.send(new CreateMultipartUploadCommand({ Bucket, Key: root + key, ...headers(a) }), { abortSignal: signal }));
+      const done: { PartNumber: number; ETag: string }[] = [];
+      try {
+        for await (const Body of parts) {
+          const PartNumber = done.length + 1;
+          // A part is a Buffer: a failed attempt is sent again whole.
+          const r = await send('put', 'write', what, () => client.send(new UploadPartCommand({
+            Bucket, Key: root + key, UploadId, PartNumber, Body, ContentLength: Body.length,
+          }), { abortSignal: signal }));
+          done.push({ PartNumber, ETag: r.ETag! });
+        }
+        await send('put', 'write', what, () => client.send(new CompleteMultipartUploadCommand({
+          Bucket, Key: root + key, UploadId, MultipartUpload: { Parts: done },
+        }), { abortSignal: signal }));
+      } catch (e) {
+        await client.send(new AbortMultipartUploadCommand({ Bucket, Key: root + key, UploadId })).catch(() => {});
+        throw e;
       }
     },
     async remove(key, signal) {
@@ -127,6 +139,22 @@ export function openBucket(source: string, options: S3Options, label: string, en
     },
     close: () => client.destroy(),
   };
+
+  /** What an upload sets besides the bytes: the object's headers and metadata, and the options' storage class and encryption. */
+  function headers(a: ObjectAttrs) {
+    return {
+      ...(a.contentType !== undefined ? { ContentType: a.contentType } : {}),
+      ...(a.cacheControl !== undefined ? { CacheControl: a.cacheControl } : {}),
+      ...(a.contentDisposition !== undefined ? { ContentDisposition: a.contentDisposition } : {}),
+      ...(a.contentEncoding !== undefined ? { ContentEncoding: a.contentEncoding } : {}),
+      ...(a.contentLanguage !== undefined ? { ContentLanguage: a.contentLanguage } : {}),
+      ...(a.expires !== undefined && !Number.isNaN(Date.parse(a.expires)) ? { Expires: new Date(a.expires) } : {}),
+      ...(a.metadata ? { Metadata: a.metadata } : {}),
+      ...(options.storageClass ? { StorageClass: options.storageClass } : {}),
+      ...(options.serverSideEncryption ? { ServerSideEncryption: options.serverSideEncryption } : {}),
+      ...(options.kmsKeyId ? { SSEKMSKeyId: options.kmsKeyId } : {}),
+    };
+  }
 }
 
 function unquote(etag: string | undefined): string {
