@@ -43,9 +43,22 @@ export default tseslint.config(
     // Above the repository module, storage is reached only through a Repository (its errors, its locks).
     files: ['src/**/*.ts'],
     // backend-test.ts probes a store itself (no repository): the one operation that opens a backend.
-    ignores: ['src/repository/**', 'src/backends/**', 'src/clock.ts', 'src/ops/backend-test.ts'],
+    ignores: ['src/repository/**', 'src/backends/**', 'src/clock.ts', 'src/ops/backend-test.ts', 'src/sources/bucket/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/backends', '**/backends/**'], message: 'open storage through src/repository (openRepository), never a backend directly' }] }],
+      'no-restricted-syntax': ['error', ...clockRules,
+        { selector: "MemberExpression[property.name='backend']", message: 'reach storage through the Repository\'s methods, not its backend' }],
+    },
+  },
+  {
+    // A bucket source reads a user's bucket, not a repository: it shares the S3 backend's client, options, location
+    // syntax and error advice, and nothing else of the backends.
+    files: ['src/sources/bucket/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{
+        regex: '(^|/)backends(/(?!s3/(client|errors|location|options)\\.js$).*)?$',
+        message: 'a bucket source uses only the S3 client, options, location and errors of src/backends/s3; storage goes through src/repository',
+      }] }],
       'no-restricted-syntax': ['error', ...clockRules,
         { selector: "MemberExpression[property.name='backend']", message: 'reach storage through the Repository\'s methods, not its backend' }],
     },

@@ -32,6 +32,6 @@ export { createApi, type Api } from './server/app.js';
 export { Repository } from './repository/repository.js';
 export { configPath, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 export {
-  configJsonSchema, type AppConfig, type Config, type DatabaseConfig, type FilesConfig, type PolicyConfig,
+  configJsonSchema, type AppConfig, type Config, type DatabaseConfig, type FilesConfig, type BucketConfig, type PolicyConfig,
   type RepositoryConfig,
 } from './config/schema.js';

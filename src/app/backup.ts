@@ -6,15 +6,19 @@ import { archivePaths, newPool, summarize } from '../archiver/archiver.js';
 import type { Counters } from '../archiver/progress.js';
 import { recordSnapshots, type RecordedSnapshots } from '../archiver/record.js';
 import { monotonicMs } from '../clock.js';
-import type { AppConfig, FilesConfig } from '../config/schema.js';
+import type { AppConfig, BucketConfig, FilesConfig } from '../config/schema.js';
 import { type Emit, ignoreEvents } from '../events.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { Packer } from '../repository/packer.js';
 import type { Repository } from '../repository/repository.js';
-import { type Component, type DatabaseComponent, filesComponents, type Periodicity, samePaths, type SnapshotRef } from '../repository/snapshot.js';
+import {
+  bucketComponents, type Component, type DatabaseComponent, filesComponents, type Periodicity, samePaths, type SnapshotRef,
+} from '../repository/snapshot.js';
 import { SealPool } from '../repository/seal-pool.js';
 import { saveStream } from '../repository/stream.js';
 import { openSource } from '../sources/index.js';
+import { archiveBucket } from '../sources/bucket/archive.js';
+import { bucketDisplay, bucketLabel, bucketOptions, openBucketSource } from '../sources/bucket/index.js';
 import { abortError, type Scope, throwIfAborted } from '../util/scope.js';
 import { embeddedDatabaseExcludes } from './embedded.js';
 import { type HookEnv, INTERRUPT_HOOK_SECONDS, runAllHooks, runHooks } from './hooks.js';
@@ -55,6 +59,8 @@ export async function backupApp(repo: Repository, app: AppConfig, opts: AppBacku
     for (const o of f.offloaded) emit({ type: 'warning', app: app.id, path: `${f.path}/${o}`, message: `app ${app.id}, files ${f.name}: offloaded to a cloud bucket, NOT in this backup` });
   }
   checkTrees(app, opts.only === 'db' ? [] : app.files);
+  // A bucket's options are checked before any hook runs too (its requests are made when its turn comes).
+  for (const b of opts.only === 'db' ? [] : app.buckets ?? []) bucketOptions(b, bucketLabel(app.id, b.name));
   const hook = (phase: HookEnv['phase'], outcome?: HookEnv['outcome']): HookEnv => ({
     app: app.id, phase, outcome, timeoutSeconds: app.hooks.timeoutSeconds, withhold: hookWithheld(app), scope: opts.scope,
   });
@@ -137,7 +143,8 @@ async function snapshotWith(packer: Packer, repo: Repository, app: AppConfig, op
   const { signal } = opts.scope;
   const dbs = opts.only === 'files' ? [] : app.databases;
   const trees = opts.only === 'db' ? [] : app.files;
-  if (!dbs.length && !trees.length) {
+  const buckets = opts.only === 'db' ? [] : app.buckets ?? [];
+  if (!dbs.length && !trees.length && !buckets.length) {
     throw new StrongboxError('USAGE', `app ${app.id} has no ${opts.only === 'db' ? 'databases' : opts.only === 'files' ? 'file trees' : 'databases or file trees'} to back up`);
   }
   // Newest written first, so the parent and the trees compared against are the last ones saved.
@@ -194,6 +201,13 @@ async function snapshotWith(packer: Packer, repo: Repository, app: AppConfig, op
       await pool.close();
     }
   }
+  for (const b of buckets) {
+    throwIfAborted(signal);
+    const res = await snapshotBucket(repo, packer, app.id, b, history, opts, emit);
+    walks.push(res.walk);
+    errors.push(...res.errors);
+    components.push(res.component);
+  }
   await packer.flush();
   throwIfAborted(signal);
   const summary = summarize(walks, packer, monotonicMs() - t0, streamBlobs);
@@ -206,6 +220,46 @@ async function snapshotWith(packer: Packer, repo: Repository, app: AppConfig, op
     errors, periodicity: opts.periodicity, note: opts.note,
   });
   return { ...recorded, parent };
+}
+
+/** One bucket's objects as a component (its blobs go through the shared packer); its object errors make the snapshot incomplete. */
+async function snapshotBucket(repo: Repository, packer: Packer, appId: string, b: BucketConfig, history: SnapshotRef[], opts: AppBackupOptions, emit: Emit):
+  Promise<{ component: Component; walk: Counters; errors: { path: string; message: string }[] }> {
+  const label = bucketLabel(appId, b.name);
+  const bucket = await openBucketSource(b.source, bucketOptions(b, label), label);
+  const sealPool = new SealPool(repo.key.encKey, opts.threads);
+  try {
+    emit({ type: 'phase', phase: 'files', state: 'started', app: appId, component: b.name });
+    const res = await archiveBucket(repo, packer, bucket, {
+      parentTree: parentBucketTree(history, b), excludes: b.exclude, sealPool, signal: opts.scope.signal,
+      onProgress: (p) => emit({ type: 'progress', phase: 'files', app: appId, component: b.name, ...p }),
+      onWarning: (key, message) => emit({ type: 'warning', app: appId, path: `${bucket.location}/${key}`, message }),
+    });
+    const n = bucket.counts;
+    emit({
+      type: 'phase', phase: 'files', state: 'finished', app: appId, component: b.name,
+      message: `bucket ${b.name}: ${res.objects} objects, ${res.downloaded} downloaded, ${res.headed} re-read attributes only, ${res.reused} unchanged`
+        + ` (requests: ${n.list} LIST, ${n.get} GET, ${n.head} HEAD)`,
+    });
+    return {
+      component: { name: b.name, kind: 'bucket', tree: res.tree, location: bucket.location, objects: res.objects, size: res.size, ...(b.exclude.length ? { excludes: b.exclude } : {}) },
+      walk: res.counters,
+      errors: res.errors.map((e) => ({ path: `${bucket.location}/${e.path}`, message: e.message })),
+    };
+  } finally {
+    await sealPool.close();
+    bucket.close();
+  }
+}
+
+/** The same bucket (name and location) in the app's newest snapshot that has it: its unchanged objects are not downloaded again. */
+function parentBucketTree(history: SnapshotRef[], b: BucketConfig): string | null {
+  const location = bucketDisplay(b.source);
+  for (const s of history) {
+    const c = bucketComponents(s.snapshot).find((x) => x.name === b.name && x.location === location);
+    if (c) return c.tree;
+  }
+  return null;
 }
 
 /** `input` passed through, its running byte count reported at most every 250 ms; stops when `signal` aborts. */

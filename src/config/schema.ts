@@ -28,14 +28,41 @@ export const repositorySchema = z.strictObject({
     .describe('stores that hold a copy of every object: written in parallel, read when the primary lacks an object or holds a damaged one'),
 });
 
+const pathField = z.string().startsWith('/', 'must be an absolute path');
+const excludeField = z.array(z.string().min(1)).default([]).describe('gitignore-style patterns, relative to path (for a bucket: to the prefix)');
+
 export const filesSchema = z.strictObject({
   name,
-  path: z.string().startsWith('/', 'must be an absolute path'),
-  exclude: z.array(z.string().min(1)).default([]).describe('gitignore-style patterns, relative to path'),
+  path: pathField,
+  exclude: excludeField,
   offloaded: z.array(z.string().min(1)).default([])
     .describe('folders whose assets live in a cloud bucket: excluded, with a warning that they are not in the backup'),
   oneFileSystem: z.boolean().optional()
     .describe('stay on the filesystem of path: a directory mounted below it is kept as an empty directory, its contents are not backed up'),
+});
+
+/** A bucket (or a prefix in one) whose objects are backed up as a component of kind "bucket" (docs/usage/bucket-sources.md). */
+export const bucketSchema = z.strictObject({
+  name,
+  source: z.string().regex(/^s3:./, 'a bucket location: s3:https://host[:port]/bucket[/prefix] or s3:bucket[/prefix]')
+    .describe('the bucket and prefix whose objects are backed up: s3:https://host[:port]/bucket[/prefix] or s3:bucket[/prefix]'),
+  // Checked against the S3 backend's option schema when the bucket is opened (docs/usage/backends/s3.md).
+  options: z.record(z.string(), z.unknown()).default({})
+    .describe('how to reach the bucket: the options of an s3: repository (region, endpoint, pathStyle, credentials env names, timeout, connections)'),
+  exclude: excludeField,
+});
+
+/** An entry of an app's `files`: a directory (path) or a bucket (source). */
+const filesEntrySchema = z.union([filesSchema, bucketSchema], {
+  // Said for the kind of entry it is (a bucket has source, a directory path), not for both at once.
+  error: (iss) => {
+    if (iss.code !== 'invalid_union') return undefined;
+    const input = iss.input as Record<string, unknown> | undefined;
+    const branch = input && typeof input === 'object' && 'source' in input ? 1 : input && typeof input === 'object' && 'path' in input ? 0 : -1;
+    const issues = branch >= 0 ? (iss.errors as z.core.$ZodIssue[][])[branch] : undefined;
+    if (!issues?.length) return 'a file tree needs either path (a directory) or source (a bucket: s3:…)';
+    return issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
+  },
 });
 
 const serverDb = {
@@ -67,7 +94,8 @@ export const policySchema = z.strictObject({
 export const appSchema = z.strictObject({
   id: name.describe('identifier that names this application\'s backups'),
   repository: z.string().min(1),
-  files: z.array(filesSchema).default([]),
+  files: z.array(filesEntrySchema).default([])
+    .describe('file trees: directories (path) or buckets (source: s3:…) whose objects are backed up'),
   databases: z.array(databaseSchema).default([]),
   periodicities: z.array(z.enum(['hourly', 'daily', 'weekly', 'monthly', 'bimonthly', 'shutdown'])).default([])
     .describe('the periodicities this app takes: the daemon schedules the time-based ones (status reports each one overdue when its newest snapshot is too old) and takes a shutdown backup when it is stopped'),
@@ -106,11 +134,19 @@ export const appSchema = z.strictObject({
     env: z.array(envName).default([])
       .describe("variables holding this app's database passwords (passwordEnv) that the hooks may see; the others are withheld from them"),
   }).default({ before: [], after: [], timeoutSeconds: 600, env: [] }),
-});
+}).transform(splitFiles);
+
+type FilesEntry = z.output<typeof filesSchema> | z.output<typeof bucketSchema>;
+
+/** The app's `files` split by kind: directories stay in `files`, buckets go to `buckets`. */
+function splitFiles<T extends { files: FilesEntry[] }>(app: T): Omit<T, 'files'> & { files: z.output<typeof filesSchema>[]; buckets: z.output<typeof bucketSchema>[] } {
+  const isBucket = (f: FilesEntry): f is z.output<typeof bucketSchema> => 'source' in f;
+  return { ...app, files: app.files.filter((f) => !isBucket(f)) as z.output<typeof filesSchema>[], buckets: app.files.filter(isBucket) };
+}
 
 export const configSchema = z.strictObject({
   repositories: z.record(name, repositorySchema),
-  apps: z.array(appSchema).default([]),
+  apps: z.array(appSchema).prefault([]),
   daemon: daemonSchema.default({ concurrency: 2, shutdownDeadline: '5min', overdueCheck: '5min' }),
 }).superRefine((cfg, ctx) => {
   for (const [n, r] of Object.entries(cfg.repositories)) {
@@ -132,7 +168,7 @@ export const configSchema = z.strictObject({
       if (names.has(n)) ctx.addIssue({ code: 'custom', path, message: `component name "${n}" is used twice in app "${app.id}"` });
       names.add(n);
     };
-    app.files.forEach((f, j) => check(f.name, ['apps', i, 'files', j, 'name']));
+    [...app.files, ...(app.buckets ?? [])].forEach((f) => check(f.name, ['apps', i, 'files']));
     app.databases.forEach((d, j) => check(d.name, ['apps', i, 'databases', j, 'name']));
   });
 });
@@ -143,6 +179,7 @@ export type RepositoryConfig = z.infer<typeof repositorySchema>;
 export type MirrorConfig = z.infer<typeof mirrorSchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 export type FilesConfig = z.infer<typeof filesSchema>;
+export type BucketConfig = z.infer<typeof bucketSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type { DaemonConfig, ScheduleConfig } from './daemon-schema.js';
 

@@ -16,8 +16,8 @@ import { isBackupJob, type Job } from './jobs.js';
  */
 export function countingFor(app: Pick<AppConfig, 'only'>, list: SnapshotRef[]): SnapshotRef[] {
   if (!app.only) return list;
-  const kind = app.only === 'db' ? 'database' : 'files';
-  return list.filter((s) => s.snapshot.components.some((c) => c.kind === kind));
+  const kinds = app.only === 'db' ? ['database'] : ['files', 'bucket'];
+  return list.filter((s) => s.snapshot.components.some((c) => kinds.includes(c.kind)));
 }
 
 /** Each repository's snapshots, or the error that kept them from being listed. */

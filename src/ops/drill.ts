@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AppConfig, Config, DatabaseConfig } from '../config/schema.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import {
+  bucketComponents,
   databaseComponents,
   type DatabaseComponent,
   filesComponents,
@@ -50,11 +51,11 @@ export async function drillApp(
   ctx: OpContext,
 ): Promise<DrillResult> {
   const { app } = input;
-  if (!app.files.length && !app.databases.length)
+  if (!app.files.length && !app.buckets?.length && !app.databases.length)
     throw new StrongboxError('USAGE', `app ${app.id} has no databases or file trees to drill`);
   const spec = appRepo(choice, cfg, app);
   const whole = (kinds: Set<string>) =>
-    (!app.databases.length || kinds.has('database')) && (!app.files.length || kinds.has('files'));
+    (!app.databases.length || kinds.has('database')) && (!app.files.length || kinds.has('files')) && (!app.buckets?.length || kinds.has('bucket'));
   const snap = await withRepository(spec, ctx, { lock: 'none' }, (repo) =>
     resolveRef(repo, 'latest', {
       app: app.id,
@@ -89,7 +90,8 @@ export async function drillApp(
         return null;
       }
     };
-    if (filesComponents(snap.snapshot).length) {
+    // Buckets too: under --target they go to the scratch directory as plain files, never into a bucket.
+    if (filesComponents(snap.snapshot).length || bucketComponents(snap.snapshot).length) {
       const r = await attempt('', () =>
         restoreAppSnapshot(choice, cfg, { ...base, only: 'files', target: join(dir, 'files'), verify: true }, ctx),
       );

@@ -22,6 +22,10 @@ export interface AppRestoreInput {
   target?: string;
   /** A database name, URL or SQLite path to restore the database into. */
   targetDb?: string;
+  /** Another bucket and prefix (s3:…) for the one bucket component selected. */
+  toBucket?: string;
+  /** Delete objects below a bucket's prefix that the snapshot lacks. */
+  deleteExtraneous?: boolean;
   /** Consent to replace what targets hold. */
   yes?: boolean;
   /** Asks the user (interactive terminals only); absent, a target that holds data is refused. */
@@ -54,16 +58,17 @@ export async function restoreAppSnapshot(choice: RepoChoice, cfg: Config, input:
     const from = input.fromApp ?? app.id;
     const sourceApp = cfg.apps.find((a) => a.id === from);
     const restoreOpts = {
-      only: input.only, components: input.components, target: input.target, targetDb: input.targetDb, yes: input.yes,
+      only: input.only, components: input.components, target: input.target, targetDb: input.targetDb, toBucket: input.toBucket,
+      deleteExtraneous: input.deleteExtraneous, yes: input.yes,
       verify: input.verify, failFast: input.failFast, confirm: input.confirm, scope: ctx.scope, emit: ctx.emit,
     };
     const q = { app: from, periodicity: input.periodicity };
     const snap = await resolveRef(repo, input.snapshot, { ...q, has: (s) => holdsWhatIsTaken(s, input, sourceApp) }).catch(async (e: unknown) => {
       // No snapshot holds the whole app: its databases and file trees are backed up apart (apps[].only on two machines).
-      const whole = input.snapshot === 'latest' && !input.only && !input.components?.length && !!sourceApp?.databases.length && !!sourceApp.files.length;
+      const whole = input.snapshot === 'latest' && !input.only && !input.components?.length && !!sourceApp?.databases.length && (!!sourceApp.files.length || !!sourceApp.buckets?.length);
       if (!whole || !isStrongboxError(e, 'NOT_FOUND')) throw e;
       const db = await resolveRef(repo, 'latest', { ...q, has: (s) => s.components.some((c) => c.kind === 'database') });
-      const files = await resolveRef(repo, 'latest', { ...q, has: (s) => s.components.some((c) => c.kind === 'files') });
+      const files = await resolveRef(repo, 'latest', { ...q, has: (s) => s.components.some((c) => c.kind === 'files' || c.kind === 'bucket') });
       ctx.emit({ type: 'phase', phase: 'plan', state: 'finished', message: `no snapshot holds the whole app ${from}: restoring the databases of snapshot ${db.id.slice(0, 8)} (${db.snapshot.time}) and the file trees of snapshot ${files.id.slice(0, 8)} (${files.snapshot.time})` });
       return { db, files };
     });
@@ -91,6 +96,6 @@ function holdsWhatIsTaken(s: Snapshot, input: AppRestoreInput, sourceApp: AppCon
   if (input.components?.length) return input.components.every((n) => s.components.some((c) => c.name === n));
   const kinds = new Set(s.components.map((c) => c.kind));
   const wantDb = input.only !== 'files' && (input.only === 'db' || !!sourceApp?.databases.length);
-  const wantFiles = input.only !== 'db' && (input.only === 'files' || !!sourceApp?.files.length);
-  return (!wantDb || kinds.has('database')) && (!wantFiles || kinds.has('files'));
+  const wantFiles = input.only !== 'db' && (input.only === 'files' || !!sourceApp?.files.length || !!sourceApp?.buckets?.length);
+  return (!wantDb || kinds.has('database')) && (!wantFiles || kinds.has('files') || kinds.has('bucket'));
 }

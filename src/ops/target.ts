@@ -6,6 +6,7 @@ import type { AppConfig, Config, RepositoryConfig } from '../config/schema.js';
 import { isStrongboxError, StrongboxError } from '../errors.js';
 import { checkLocation } from '../repository/open.js';
 import type { PasswordSource } from './password.js';
+import { bucketLabel, bucketOptions } from '../sources/bucket/index.js';
 import type { RepoSpec } from './repo.js';
 
 /** What the user said about the repository (CLI flags; the daemon and the API give the same). */
@@ -123,6 +124,8 @@ function configuredRepo(c: RepoChoice, rc: RepositoryConfig): RepoSpec {
  * is made. A location whose scheme has no backend yet is left to the commands that open it.
  */
 export function checkConfiguredRepositories(cfg: Config): void {
+  // A bucket entry's options too (the S3 backend's schema), named by app and entry.
+  for (const app of cfg.apps) for (const b of app.buckets ?? []) bucketOptions(b, bucketLabel(app.id, b.name));
   for (const [name, rc] of Object.entries(cfg.repositories)) {
     try {
       checkLocation(rc.location, rc.options);

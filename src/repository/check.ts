@@ -90,7 +90,7 @@ async function checkSnapshots(repo: Repository, r: CheckResult): Promise<void> {
       r.snapshots++;
       for (const c of s.components as { kind: string; name: string }[]) {
         const where = `snapshot ${name.slice(0, 8)}`;
-        if (c.kind === 'files') await walk((c as FilesComponent).tree, s.components.length > 1 ? `${where} ${c.name}` : where);
+        if (c.kind === 'files' || c.kind === 'bucket') await walk((c as FilesComponent).tree, s.components.length > 1 ? `${where} ${c.name}` : where);
         else if (c.kind === 'database') checkStream(repo, c as DatabaseComponent, `${where}: database ${c.name}`, r);
         else r.notes.push(`${where}: component ${c.name} of kind ${c.kind} is not checked by this version`);
       }

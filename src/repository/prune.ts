@@ -10,7 +10,6 @@ import { SEAL_OVERHEAD } from './crypto.js';
 import { PACK_ENTRY_LEN } from './pack.js';
 import { Packer } from './packer.js';
 import type { Repository } from './repository.js';
-import { databaseComponents, filesComponents } from './snapshot.js';
 import { mapLimit } from '../util/concurrency.js';
 
 export interface PackUse {
@@ -70,8 +69,12 @@ export async function usedBlobs(repo: Repository): Promise<Set<string>> {
       + ` run 'strongbox repair snapshots', which moves unreadable snapshots to quarantine`);
   }
   for (const s of snapshots) {
-    for (const c of filesComponents(s.snapshot)) await walk(c.tree, `snapshot ${s.id.slice(0, 8)}`);
-    for (const c of databaseComponents(s.snapshot)) for (const id of c.content) need(id, `snapshot ${s.id.slice(0, 8)} database ${c.name}`);
+    // Every tree a component holds (file trees, buckets) and every blob list (dumps), whatever the kind: a kind
+    // this version does not know may still reference data (format doc, "Snapshots").
+    for (const c of s.snapshot.components as { kind: string; name: string; tree?: unknown; content?: unknown }[]) {
+      if (typeof c.tree === 'string') await walk(c.tree, `snapshot ${s.id.slice(0, 8)} ${c.kind} ${c.name}`);
+      if (Array.isArray(c.content)) for (const id of c.content as string[]) need(id, `snapshot ${s.id.slice(0, 8)} ${c.kind} ${c.name}`);
+    }
   }
   return used;
 }

@@ -40,7 +40,7 @@ export async function planSnapshotRepair(repo: Repository): Promise<SnapshotRepa
     const removed: string[] = [];
     const components: Component[] = [];
     for (const c of snapshot.components) {
-      if (c.kind === 'files') {
+      if (c.kind === 'files' || c.kind === 'bucket') {
         const r = await fixer.fix(c.tree);
         const root = r ?? { id: fixer.emptyTree(), removed: ['/'] };
         removed.push(...root.removed.map((p) => (c.name === 'files' ? p : `${c.name}:${p}`)));

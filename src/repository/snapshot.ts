@@ -45,7 +45,33 @@ export interface DatabaseComponent extends DumpMeta {
   durationMs: number;
 }
 
-export type Component = FilesComponent | DatabaseComponent;
+/**
+ * The objects of a bucket (or of a prefix in one), backed up as a tree: one file node per object, keys split at "/"
+ * into directories, the exact key and the S3 attributes in the node's `object` (format doc, "Bucket components").
+ */
+export interface BucketComponent {
+  name: string;
+  kind: 'bucket';
+  tree: string;
+  /** The bucket and prefix the objects came from (no credentials), e.g. s3:https://host/bucket/prefix. */
+  location: string;
+  objects: number;
+  /** Total bytes of the objects. */
+  size: number;
+  /** Patterns over keys (relative to the prefix) that the backup left out: a replacing restore never deletes them. */
+  excludes?: string[];
+}
+
+export type Component = FilesComponent | DatabaseComponent | BucketComponent;
+
+/** Every component that holds a tree (file trees and buckets): what check, prune and repair walk. */
+export function treeComponents(s: Snapshot): (FilesComponent | BucketComponent)[] {
+  return s.components.filter((c): c is FilesComponent | BucketComponent => (c.kind === 'files' || c.kind === 'bucket') && typeof c.tree === 'string');
+}
+
+export function bucketComponents(s: Snapshot): BucketComponent[] {
+  return s.components.filter((c): c is BucketComponent => c.kind === 'bucket');
+}
 
 export interface SnapshotSummary {
   files: number;

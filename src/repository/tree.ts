@@ -28,6 +28,26 @@ export interface TreeNode {
   linktargetBytes?: string;
   rdev?: string;
   sparse?: boolean;
+  /** An object of a bucket component: its exact key and S3 attributes (format doc, "Bucket components"). */
+  object?: ObjectAttrs;
+}
+
+/** What a bucket object carries besides its bytes; `key` is relative to the component's prefix and authoritative. */
+export interface ObjectAttrs {
+  key: string;
+  etag: string;
+  /** ISO 8601, as the service reported it (the node's mtime holds the same instant). */
+  lastModified: string;
+  contentType?: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  /** The Expires header, as the service sent it. */
+  expires?: string;
+  storageClass?: string;
+  /** User metadata (x-amz-meta-*), names in lower case as S3 returns them. */
+  metadata?: Record<string, string>;
 }
 
 export interface Tree {

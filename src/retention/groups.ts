@@ -38,7 +38,7 @@ export interface ForgetInput {
  * groups, so frequent partial backups never take the buckets that keep full ones.
  */
 const contentsOf = (s: SnapshotRef): string =>
-  (s.snapshot.components ?? []).map((c) => `${c.kind === 'database' ? 'database' : 'files'} ${c.name}`).sort().join(' + ');
+  (s.snapshot.components ?? []).map((c) => `${c.kind === 'database' || c.kind === 'bucket' ? c.kind : 'files'} ${c.name}`).sort().join(' + ');
 
 export function planForget(input: ForgetInput): GroupPlan[] {
   const groups = new Map<string, SnapshotRef[]>();

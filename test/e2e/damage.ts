@@ -32,7 +32,7 @@ export async function fileBlobs(repoPath: string, password = PASSWORD): Promise<
     };
     for (const c of snap.components) {
       if (c.kind === 'files') await walk(c.tree, '');
-      else out.set(`db:${c.name}`, c.content.map(stored));
+      else if (c.kind === 'database') out.set(`db:${c.name}`, c.content.map(stored));
     }
     return out;
   } finally {

@@ -97,7 +97,7 @@ function report(io: Io, app: string, res: NonNullable<AppBackupsResult['apps'][n
   if (s.databases) io.out(`Databases: ${s.databases} dumped (${bytes(s.databaseBytes ?? 0)})`);
   if (res.snapshot.paths.length) io.out(`Files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnmodified} unmodified (${s.files} total, ${s.dirs} dirs, ${bytes(s.bytes)})`);
   io.out(`Added to the repository: ${bytes(s.dataAdded)} (${bytes(s.dataAddedPacked)} stored) in ${duration(s.durationMs)}`);
-  const what = res.snapshot.components.map((c) => `${c.kind === 'database' ? 'db' : 'files'} ${c.name}`).join(', ');
+  const what = res.snapshot.components.map((c) => `${c.kind === 'database' ? 'db' : c.kind} ${c.name}`).join(', ');
   for (const x of res.saved) io.out(`snapshot ${shortId(x.id)} of app ${app} saved: ${x.periodicity} (${what})${degradedNote(degraded)}`);
 }
 

@@ -10,7 +10,8 @@ import { type GlobalOptions, type Io, printJson } from '../context.js';
 export async function runConfigCheck(g: GlobalOptions, io: Io): Promise<void> {
   const { path, config } = await loadConfig(configPath(g.config));
   checkConfiguredRepositories(config);
-  const shown = redactConfig(config);
+  // Shown as written: bucket entries among the app's files (the loader keeps them apart as `buckets`).
+  const shown = redactConfig({ ...config, apps: config.apps.map(({ buckets, ...app }) => ({ ...app, files: [...app.files, ...buckets] })) } as typeof config);
   if (g.json) printJson(io, { path, valid: true, config: shown });
   else {
     if (!g.quiet) io.out(`${path}: valid (${Object.keys(config.repositories).length} repositories, ${config.apps.length} apps)\n`);

@@ -1,5 +1,5 @@
 // `strongbox dump SNAPSHOT COMPONENT [-o FILE]`: a database component's raw dump, exactly the bytes the dump
-// tool produced, checked against its recorded SHA-256.
+// tool produced, checked against its recorded SHA-256; a bucket component as a tar with its manifest.
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
 import { dumpComponent } from '../../ops/dump.js';
@@ -30,14 +30,17 @@ export async function runDump(g: GlobalOptions, ref: string, name: string, o: Du
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
   const { component: c } = await runOp(g, io, (ctx) => dumpComponent(spec, input, ctx));
-  if (!g.quiet && o.output) io.err(`wrote ${c.format} dump of ${c.engine} database ${c.database} (${bytes(c.size)}, sha256 ${c.sha256.slice(0, 16)}…) to ${o.output}`);
+  if (!g.quiet && o.output) {
+    io.err(c.kind === 'bucket' ? `wrote a tar of bucket ${c.name} (${c.objects} objects, ${bytes(c.size)}, with ${c.name}.manifest.jsonl) to ${o.output}`
+      : `wrote ${c.format} dump of ${c.engine} database ${c.database} (${bytes(c.size)}, sha256 ${c.sha256.slice(0, 16)}…) to ${o.output}`);
+  }
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
   program.command('dump')
-    .description('write the raw database dump of a snapshot component (as the dump tool wrote it) to stdout or a file')
+    .description('write the raw database dump of a snapshot component (as the dump tool wrote it), or a bucket component as a tar, to stdout or a file')
     .argument('<snapshot>', "snapshot ID prefix or 'latest' (of --app)")
-    .argument('<component>', 'the database component name')
+    .argument('<component>', 'the database or bucket component name')
     .option('--app <id>', 'the application (its repository comes from the config)')
     .option('--periodicity <p>', "'latest' means the latest snapshot of this periodicity")
     .option('-o, --output <file>', 'write to this file (must not exist) instead of stdout')

@@ -21,6 +21,8 @@ export interface RestoreCmdOptions {
   only?: string;
   component?: string[];
   targetDb?: string;
+  toBucket?: string;
+  deleteExtraneous?: boolean;
   yes?: boolean;
   target?: string;
   overwrite?: boolean;
@@ -30,7 +32,8 @@ export interface RestoreCmdOptions {
 
 export async function runRestore(g: GlobalOptions, arg: string, o: RestoreCmdOptions, io: Io): Promise<void> {
   if (o.app !== undefined) return runAppRestore(g, arg, o, io);
-  const appOnly = [o.fromApp && '--from-app', o.only && '--only', o.component && '--component', o.targetDb && '--target-db', o.yes && '--yes'].filter(Boolean);
+  const appOnly = [o.fromApp && '--from-app', o.only && '--only', o.component && '--component', o.targetDb && '--target-db', o.toBucket && '--to-bucket',
+    o.deleteExtraneous && '--delete-extraneous', o.yes && '--yes'].filter(Boolean);
   if (appOnly.length) throw new StrongboxError('USAGE', `${appOnly.join(', ')} need${appOnly.length > 1 ? '' : 's'} --app ID`);
   if (!o.target) throw new StrongboxError('USAGE', 'restore needs --target DIR');
   const input = {
@@ -62,18 +65,19 @@ async function runAppRestore(g: GlobalOptions, ref: string, o: RestoreCmdOptions
   const interactive = process.stdin.isTTY && io.isTTY;
   const input = {
     app: findApp(cfg, o.app!), snapshot: ref, fromApp: o.fromApp, periodicity: periodicityOf(o), only: parseOnly(o.only), components: o.component,
-    target: o.target, targetDb: o.targetDb, yes: o.yes, verify: o.verify, failFast: o.failFast, confirm: interactive ? ask : undefined,
+    target: o.target, targetDb: o.targetDb, toBucket: o.toBucket, deleteExtraneous: o.deleteExtraneous, yes: o.yes, verify: o.verify, failFast: o.failFast, confirm: interactive ? ask : undefined,
     lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS),
   };
   const r = await runOp(g, io, (ctx) => restoreAppSnapshot(choice(g), cfg, input, ctx), { stream: true });
   if (g.json) printSummary(io, { ...r });
   else if (!g.quiet) {
     const from = r.combined ? `the databases of snapshot ${shortId(r.combined.db)} and the file trees of snapshot ${shortId(r.combined.files)}` : `snapshot ${shortId(r.snapshot)}`;
-    io.out(`restored ${from} into app ${r.app}: ${r.restored.map((d) => `${d.kind === 'database' ? 'db' : 'files'} ${d.name}${d.complete ? '' : ' (incomplete)'}`).join(', ')}`);
+    io.out(`restored ${from} into app ${r.app}: ${r.restored.map((d) => `${d.kind === 'database' ? 'db' : d.kind} ${d.name}${d.complete ? '' : ' (incomplete)'}`).join(', ')}`);
   }
   if (r.outcome === 'incomplete') {
     const parts = r.restored.filter((d) => !d.complete).map((d) => d.kind === 'database'
       ? `database ${d.name} was not loaded (its dump failed verification: ${d.failed!.map((f) => f.pack ? `pack ${shortId(f.pack)}` : 'size/SHA-256').join(', ')})`
+      : d.kind === 'bucket' ? `bucket ${d.name}: ${d.failed!.length} objects were not restored (see the warnings)`
       : `files ${d.name}: ${notRestored(d.failed!)}`);
     throw new StrongboxError('INCOMPLETE', `restore of snapshot ${shortId(r.snapshot)} into app ${r.app} is incomplete: ${parts.join('; ')}; everything else was restored`);
   }
@@ -102,6 +106,8 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
     .option('--only <what>', 'with --app: only the databases (db) or only the file trees (files)')
     .option('--component <name>', 'with --app: only this component (repeatable)', collect)
     .option('--target-db <db>', 'with --app: restore the database into this database name, URL (postgresql://user@host:port/name) or SQLite path')
+    .option('--to-bucket <location>', 'with --app: restore the bucket component into this bucket and prefix instead (s3:https://host/bucket/prefix or s3:bucket/prefix)')
+    .option('--delete-extraneous', 'with --app: also delete the objects below a bucket\'s prefix that the snapshot does not hold (never without this)')
     .option('-y, --yes', 'with --app: replace the contents of targets that hold data without asking')
     .option('-t, --target <dir>', 'directory to restore into (created if missing; must be empty); with --app, file trees go to DIR/<name>')
     .option('--overwrite', 'allow restoring into a non-empty target, replacing what is there')

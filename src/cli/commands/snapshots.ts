@@ -33,7 +33,7 @@ export async function runSnapshots(g: GlobalOptions, io: Io, o: SnapshotsCmdOpti
   }
   const rows = [...list].reverse().map(({ id, snapshot: s }) => [
     shortId(id), s.time.replace('T', ' ').slice(0, 19), s.host, s.app ?? '', s.periodicity ?? '', s.tags.join(','),
-    s.app ? s.components.map((c) => (c.kind === 'database' ? `db:${c.name}(${c.engine}, ${bytes(c.size)})` : `files:${c.name}`)).join(' ') : s.paths.join(' '),
+    s.app ? s.components.map((c) => (c.kind === 'database' ? `db:${c.name}(${c.engine}, ${bytes(c.size)})` : c.kind === 'bucket' ? `bucket:${c.name}(${c.objects} objects, ${bytes(c.size)})` : `files:${c.name}`)).join(' ') : s.paths.join(' '),
     s.summary ? bytes(s.summary.bytes + (s.summary.databaseBytes ?? 0)) : '', [s.incomplete ? 'incomplete' : '', s.note ?? ''].filter(Boolean).join('; '),
   ]);
   io.out(table(['ID', 'Time', 'Host', 'App', 'Periodicity', 'Tags', 'Components / paths', 'Size', 'Note'], rows));
