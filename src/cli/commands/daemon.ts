@@ -4,8 +4,7 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.js';
 import { configPath } from '../../config/load.js';
-import { Daemon } from '../../daemon/daemon.js';
-import { type LogFormat, makeLog } from '../../daemon/log.js';
+import type { LogFormat } from '../../daemon/log.js';
 import { StrongboxError } from '../../errors.js';
 import { type GlobalOptions, type Io, signalOwner } from '../context.js';
 
@@ -22,6 +21,8 @@ export function parseLogFormat(v: string | undefined): LogFormat {
 export async function runDaemon(g: GlobalOptions, o: DaemonCmdOptions, io: Io): Promise<void> {
   // --json (global) asks for machine-readable output: the log as JSON lines, unless --log-format says otherwise.
   const format = parseLogFormat(o.logFormat ?? (g.json ? 'json' : undefined));
+  // The daemon's modules (croner, pino, the notifiers, prom-client) load only for this command.
+  const [{ makeLog }, { Daemon }] = await Promise.all([import('../../daemon/log.js'), import('../../daemon/daemon.js')]);
   const log = makeLog(format, io.out, systemClock, !!o.verbose);
   const d = await Daemon.start({ configPath: configPath(g.config), log });
   let signals = 0;

@@ -3,9 +3,7 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.js';
 import { configPath } from '../../config/load.js';
-import { makeLog } from '../../daemon/log.js';
 import { StrongboxError } from '../../errors.js';
-import { startServer } from '../../server/serve.js';
 import { type GlobalOptions, type Io, signalOwner } from '../context.js';
 import { parseLogFormat } from './daemon.js';
 
@@ -19,6 +17,8 @@ interface ServeCmdOptions {
 export async function runServe(g: GlobalOptions, o: ServeCmdOptions, io: Io): Promise<void> {
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
     throw new StrongboxError('USAGE', '--tls-cert and --tls-key go together');
+  // The server (Hono) and the logger load only for this command: every other command starts without them.
+  const [{ makeLog }, { startServer }] = await Promise.all([import('../../daemon/log.js'), import('../../server/serve.js')]);
   const log = makeLog(parseLogFormat(o.logFormat ?? (g.json ? 'json' : undefined)), io.out, systemClock);
   const server = await startServer({
     configPath: configPath(g.config),
