@@ -1,5 +1,7 @@
 // Copying snapshots to another repository with its own password, at the operations level: the copy restores
 // byte-exact from the target, a second copy stores nothing, and a new snapshot's copy reads only what changed.
+// Files are 200 KiB, below the chunker's 256 KiB minimum, so each is exactly one blob whatever the repository's
+// random chunker key (at 600 KiB about one repository in twelve cut a file in two).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,13 +30,13 @@ describe('copy to another repository', () => {
     tmp = await tempDir('sb-ops-copy-');
     src = join(tmp.path, 'src');
     await mkdir(src);
-    for (let i = 0; i < 8; i++) await writeFile(join(src, `f-${i}.bin`), randomBytesFor(`copy:${i}`, 600 * 1024));
+    for (let i = 0; i < 8; i++) await writeFile(join(src, `f-${i}.bin`), randomBytesFor(`copy:${i}`, 200 * 1024));
     from = { location: join(tmp.path, 'from'), password: { env: 'SB_COPY_SRC_PW' } };
     to = { location: join(tmp.path, 'to'), password: { env: 'SB_COPY_DST_PW' } };
     await initRepository(from, newContext(), { packSizeMiB: 1 });
     await initRepository(to, newContext(), { packSizeMiB: 1 });
     await backupPaths(from, { paths: [src] }, newContext());
-    await writeFile(join(src, 'f-0.bin'), randomBytesFor('copy:0:v2', 600 * 1024));
+    await writeFile(join(src, 'f-0.bin'), randomBytesFor('copy:0:v2', 200 * 1024));
     await backupPaths(from, { paths: [src] }, newContext());
   });
   afterAll(async () => tmp?.cleanup());
@@ -62,7 +64,7 @@ describe('copy to another repository', () => {
   });
 
   it('a new snapshot is copied reading only the blobs its parent\'s copy does not name', async () => {
-    await writeFile(join(src, 'f-1.bin'), randomBytesFor('copy:1:v2', 600 * 1024));
+    await writeFile(join(src, 'f-1.bin'), randomBytesFor('copy:1:v2', 200 * 1024));
     const b = await backupPaths(from, { paths: [src] }, newContext());
     const r = await copyRepo(from, { to, snapshots: [b.id.slice(0, 8)] }, newContext());
     expect(r.copied.map((c) => c.source)).toEqual([b.id]);
