@@ -7,7 +7,10 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 
 const clockRules = [
   { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'read the time through src/clock.ts' },
-  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'read the time through src/clock.ts' },
+  {
+    selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+    message: 'read the time through src/clock.ts',
+  },
 ];
 
 export default tseslint.config(
@@ -43,11 +46,33 @@ export default tseslint.config(
     // Above the repository module, storage is reached only through a Repository (its errors, its locks).
     files: ['src/**/*.ts'],
     // backend-test.ts probes a store itself (no repository): the one operation that opens a backend.
-    ignores: ['src/repository/**', 'src/backends/**', 'src/clock.ts', 'src/ops/backend-test.ts', 'src/sources/bucket/**'],
+    ignores: [
+      'src/repository/**',
+      'src/backends/**',
+      'src/clock.ts',
+      'src/ops/backend-test.ts',
+      'src/sources/bucket/**',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/backends', '**/backends/**'], message: 'open storage through src/repository (openRepository), never a backend directly' }] }],
-      'no-restricted-syntax': ['error', ...clockRules,
-        { selector: "MemberExpression[property.name='backend']", message: 'reach storage through the Repository\'s methods, not its backend' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/backends', '**/backends/**'],
+              message: 'open storage through src/repository (openRepository), never a backend directly',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        ...clockRules,
+        {
+          selector: "MemberExpression[property.name='backend']",
+          message: "reach storage through the Repository's methods, not its backend",
+        },
+      ],
     },
   },
   {
@@ -55,12 +80,26 @@ export default tseslint.config(
     // syntax and error advice, and nothing else of the backends.
     files: ['src/sources/bucket/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{
-        regex: '(^|/)backends(/(?!s3/(client|errors|location|options)\\.js$).*)?$',
-        message: 'a bucket source uses only the S3 client, options, location and errors of src/backends/s3; storage goes through src/repository',
-      }] }],
-      'no-restricted-syntax': ['error', ...clockRules,
-        { selector: "MemberExpression[property.name='backend']", message: 'reach storage through the Repository\'s methods, not its backend' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)backends(/(?!s3/(client|errors|location|options)\\.js$).*)?$',
+              message:
+                'a bucket source uses only the S3 client, options, location and errors of src/backends/s3; storage goes through src/repository',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        ...clockRules,
+        {
+          selector: "MemberExpression[property.name='backend']",
+          message: "reach storage through the Repository's methods, not its backend",
+        },
+      ],
     },
   },
 );

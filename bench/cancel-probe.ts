@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { createKeystream } from './random.js';
 import { writeFrom } from './file-content.js';
 
-export interface Proc { pid: number; comm: string }
+export interface Proc {
+  pid: number;
+  comm: string;
+}
 
 function stat(pid: number): { comm: string; state: string; ppid: number } | undefined {
   try {

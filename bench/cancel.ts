@@ -41,42 +41,81 @@ export interface CancelRow {
 }
 
 export interface CancelContext {
-  work: string; strongbox: string[]; password: string; treeGib: number; dbSizeMb: number; log(l: string): void;
+  work: string;
+  strongbox: string[];
+  password: string;
+  treeGib: number;
+  dbSizeMb: number;
+  log(l: string): void;
 }
 
 /** `group`: the signal goes to the CLI's whole process group (pg_dump too), as a terminal's Ctrl-C sends it. */
-interface Case { name: string; signal: NodeJS.Signals; db: boolean; group?: boolean }
+interface Case {
+  name: string;
+  signal: NodeJS.Signals;
+  db: boolean;
+  group?: boolean;
+}
 
 /** Every target of the issue at once: quick, 130, no snapshot, a clean check, the hook told failure, nothing left. */
 export function cancelMet(r: Omit<CancelRow, 'met'>): boolean {
-  return !r.problem && r.stopMs !== null && r.stopMs <= STOP_TARGET_MS && r.exit === 130 && r.snapshots === 0
-    && r.checkExit === 0 && (r.hookTold === undefined || r.hookTold === 'failure') && r.leftovers.length === 0;
+  return (
+    !r.problem &&
+    r.stopMs !== null &&
+    r.stopMs <= STOP_TARGET_MS &&
+    r.exit === 130 &&
+    r.snapshots === 0 &&
+    r.checkExit === 0 &&
+    (r.hookTold === undefined || r.hookTold === 'failure') &&
+    r.leftovers.length === 0
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function appConfig(repo: string, db: string, hookFile: string): string {
   const hook = `printf '%s' "$STRONGBOX_OUTCOME" > '${hookFile}'`;
-  return ['repositories:', '  bench:', `    location: ${repo}`, 'apps:', '  - id: bench-cancel',
-    '    repository: bench', '    databases:', benchDatabaseYaml(db), '    hooks:',
-    `      after: [${JSON.stringify(hook)}]`, ''].join('\n');
+  return [
+    'repositories:',
+    '  bench:',
+    `    location: ${repo}`,
+    'apps:',
+    '  - id: bench-cancel',
+    '    repository: bench',
+    '    databases:',
+    benchDatabaseYaml(db),
+    '    hooks:',
+    `      after: [${JSON.stringify(hook)}]`,
+    '',
+  ].join('\n');
 }
 
 /** A started backup: its process, its exit, and the bytes done it last reported. */
-interface Running { child: ChildProcess; exited: Promise<number | null>; ended(): boolean; bytes(): number }
+interface Running {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  ended(): boolean;
+  bytes(): number;
+}
 
 /** Starts `args` with --json output kept in `logFile`; resolves once it reported UNDER_WAY_BYTES done, or exited. */
-async function startBackup(ctx: CancelContext, args: string[], env: NodeJS.ProcessEnv, logFile: string):
-  Promise<Running> {
+async function startBackup(
+  ctx: CancelContext,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): Promise<Running> {
   const [bin, ...pre] = ctx.strongbox;
   // A process group of its own, which a group case signals whole.
   const child = spawn(bin, [...pre, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stderr!.on('data', (d: Buffer) => appendFileSync(logFile, d));
   let ended = false;
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    ended = true;
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      ended = true;
+      resolve(code);
+    }),
+  );
   let bytes = 0;
   const underWay = new Promise<void>((resolve) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -98,8 +137,11 @@ async function startBackup(ctx: CancelContext, args: string[], env: NodeJS.Proce
 }
 
 /** Signals the backup and waits for its exit: the stop time, its children at the signal, and what went wrong. */
-async function stop(b: Running, signal: NodeJS.Signals, group = false):
-  Promise<Pick<CancelRow, 'stopMs' | 'exit' | 'problem'> & { procs: Proc[] }> {
+async function stop(
+  b: Running,
+  signal: NodeJS.Signals,
+  group = false,
+): Promise<Pick<CancelRow, 'stopMs' | 'exit' | 'problem'> & { procs: Proc[] }> {
   const procs = descendants(b.child.pid!);
   const t0 = performance.now();
   if (group) process.kill(-b.child.pid!, signal);
@@ -113,18 +155,27 @@ async function stop(b: Running, signal: NodeJS.Signals, group = false):
 }
 
 /** `snapshots --json` and `check` on the repository a stopped backup used; their output goes to `logFile`. */
-function inspectRepo(ctx: CancelContext, repo: string, env: NodeJS.ProcessEnv, logFile: string):
-  Pick<CancelRow, 'snapshots' | 'checkExit' | 'checkNotes'> {
+function inspectRepo(
+  ctx: CancelContext,
+  repo: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): Pick<CancelRow, 'snapshots' | 'checkExit' | 'checkNotes'> {
   const [bin, ...pre] = ctx.strongbox;
   const sb = (...args: string[]) => spawnSync(bin, [...pre, '-r', repo, ...args], { env, encoding: 'utf8' });
   const snaps = sb('snapshots', '--json');
   const check = sb('check');
-  appendFileSync(logFile, `--- snapshots --json (${snaps.status}):\n${snaps.stdout}${snaps.stderr}`
-    + `--- check (${check.status}):\n${check.stdout}${check.stderr}`);
+  appendFileSync(
+    logFile,
+    `--- snapshots --json (${snaps.status}):\n${snaps.stdout}${snaps.stderr}` +
+      `--- check (${check.status}):\n${check.stdout}${check.stderr}`,
+  );
   return {
     snapshots: snaps.status === 0 ? (JSON.parse(snaps.stdout) as unknown[]).length : null,
     checkExit: check.status,
-    checkNotes: `${check.stdout}${check.stderr}`.split('\n').filter((l) => l.startsWith('note: '))
+    checkNotes: `${check.stdout}${check.stderr}`
+      .split('\n')
+      .filter((l) => l.startsWith('note: '))
       .map((l) => l.slice(6)),
   };
 }
@@ -139,7 +190,8 @@ async function runCase(ctx: CancelContext, c: Case, i: number, tree: string, db:
   await run({ argv: [...ctx.strongbox, '-r', repo, 'init', '-q'], env }, logFile);
   const config = join(dir, `config-${i}.yaml`);
   writeFileSync(config, appConfig(repo, db, hookFile));
-  const args = c.db ? ['-c', config, '--json', 'backup', '--app', 'bench-cancel']
+  const args = c.db
+    ? ['-c', config, '--json', 'backup', '--app', 'bench-cancel']
     : ['-r', repo, '--json', 'backup', tree];
   const b = await startBackup(ctx, args, env, logFile);
   const bytesAtSignal = b.bytes();
@@ -148,20 +200,32 @@ async function runCase(ctx: CancelContext, c: Case, i: number, tree: string, db:
     : await stop(b, c.signal, c.group);
   await sleep(CHILD_GRACE_MS);
   const row: Omit<CancelRow, 'met'> = {
-    case: c.name, signal: c.group ? `${c.signal} to its group` : c.signal, bytesAtSignal, stopMs: stopped.stopMs, exit: stopped.exit, problem: stopped.problem,
-    childrenAtSignal: stopped.procs.map((p) => p.comm), leftovers: leftovers(repo, tmp, stopped.procs),
+    case: c.name,
+    signal: c.group ? `${c.signal} to its group` : c.signal,
+    bytesAtSignal,
+    stopMs: stopped.stopMs,
+    exit: stopped.exit,
+    problem: stopped.problem,
+    childrenAtSignal: stopped.procs.map((p) => p.comm),
+    leftovers: leftovers(repo, tmp, stopped.procs),
     ...inspectRepo(ctx, repo, env, logFile),
     hookTold: c.db ? (existsSync(hookFile) ? readFileSync(hookFile, 'utf8') : '(not run)') : undefined,
   };
-  ctx.log(`  ${c.name}, ${row.signal} at ${(row.bytesAtSignal / 1e6).toFixed(0)} MB `
-    + `(children: ${row.childrenAtSignal.join(' ') || 'none'}): stopped in ${row.stopMs ?? '—'} ms, exit ${row.exit}, `
-    + `${row.snapshots ?? '?'} snapshots, check ${row.checkExit} (${row.checkNotes.length} notes), `
-    + `hook told ${row.hookTold ?? '—'}, `
-    + `leftovers: ${row.leftovers.join(', ') || 'none'}${row.problem ? `; ${row.problem}` : ''} (log ${logFile})`);
+  ctx.log(
+    `  ${c.name}, ${row.signal} at ${(row.bytesAtSignal / 1e6).toFixed(0)} MB ` +
+      `(children: ${row.childrenAtSignal.join(' ') || 'none'}): stopped in ${row.stopMs ?? '—'} ms, exit ${row.exit}, ` +
+      `${row.snapshots ?? '?'} snapshots, check ${row.checkExit} (${row.checkNotes.length} notes), ` +
+      `hook told ${row.hookTold ?? '—'}, ` +
+      `leftovers: ${row.leftovers.join(', ') || 'none'}${row.problem ? `; ${row.problem}` : ''} (log ${logFile})`,
+  );
   return { ...row, met: cancelMet(row) };
 }
 
-export interface CancelResult { rows: CancelRow[]; treeGib: number; dbPlainBytes: number }
+export interface CancelResult {
+  rows: CancelRow[];
+  treeGib: number;
+  dbPlainBytes: number;
+}
 
 /** Every case in turn, each into a fresh repository; the tree and the database are made once and kept. */
 export async function cancelSection(ctx: CancelContext): Promise<CancelResult> {
@@ -175,8 +239,10 @@ export async function cancelSection(ctx: CancelContext): Promise<CancelResult> {
   const treeCase = `backup of a ${ctx.treeGib} GiB tree`;
   const dbCase = `backup --app, ${(dbPlainBytes / 1e6).toFixed(0)} MB PostgreSQL`;
   const cases: Case[] = [
-    { name: treeCase, signal: 'SIGINT', db: false }, { name: treeCase, signal: 'SIGTERM', db: false },
-    { name: dbCase, signal: 'SIGINT', db: true }, { name: dbCase, signal: 'SIGTERM', db: true },
+    { name: treeCase, signal: 'SIGINT', db: false },
+    { name: treeCase, signal: 'SIGTERM', db: false },
+    { name: dbCase, signal: 'SIGINT', db: true },
+    { name: dbCase, signal: 'SIGTERM', db: true },
     { name: dbCase, signal: 'SIGINT', db: true, group: true },
   ];
   const rows: CancelRow[] = [];
@@ -189,22 +255,27 @@ export async function cancelSection(ctx: CancelContext): Promise<CancelResult> {
 function checkCell(r: CancelRow): string {
   const packs = r.checkNotes.filter((n) => n.includes('not in any index')).length;
   const other = r.checkNotes.length - packs;
-  const notes = [packs ? `${packs} unreferenced pack${packs > 1 ? 's' : ''}` : '', other ? `${other} other notes` : '']
-    .filter(Boolean);
+  const notes = [
+    packs ? `${packs} unreferenced pack${packs > 1 ? 's' : ''}` : '',
+    other ? `${other} other notes` : '',
+  ].filter(Boolean);
   const verdict = r.checkExit === 0 ? 'exit 0' : `**exit ${r.checkExit ?? '?'}**`;
   return `${verdict}${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }
 
-const HEADER = '| case | signal | done at signal (MB) | stop (ms) | exit | snapshots | check | after hook told'
-  + ' | leftovers | met? |';
+const HEADER =
+  '| case | signal | done at signal (MB) | stop (ms) | exit | snapshots | check | after hook told' +
+  ' | leftovers | met? |';
 
 export function cancelMarkdown(rows: CancelRow[]): string {
   const lines = [HEADER, '|---|---|---:|---:|---:|---:|---|---|---|---|'];
   for (const r of rows) {
     const left = [...r.leftovers, ...(r.problem ? [r.problem] : [])].join('; ') || 'none';
-    lines.push(`| ${r.case} | ${r.signal} | ${(r.bytesAtSignal / 1e6).toFixed(0)} | ${r.stopMs ?? '—'} | `
-      + `${r.exit ?? '—'} | ${r.snapshots ?? '?'} | ${checkCell(r)} | ${r.hookTold ?? '—'} | ${left} | `
-      + `${r.met ? 'yes' : '**NO**'} |`);
+    lines.push(
+      `| ${r.case} | ${r.signal} | ${(r.bytesAtSignal / 1e6).toFixed(0)} | ${r.stopMs ?? '—'} | ` +
+        `${r.exit ?? '—'} | ${r.snapshots ?? '?'} | ${checkCell(r)} | ${r.hookTold ?? '—'} | ${left} | ` +
+        `${r.met ? 'yes' : '**NO**'} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

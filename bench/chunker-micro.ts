@@ -38,12 +38,20 @@ function main(): void {
   const gear = gearTableFromSeed(Buffer.alloc(32, 1));
   const rounds = 5;
   const report = (name: string, r: { mbps: number; chunks: number }): void => {
-    console.log(`${name.padEnd(28)} ${r.mbps.toFixed(0).padStart(6)} MB/s  (${r.chunks} chunks, mean ${(size / r.chunks / MIB).toFixed(2)} MiB)`);
+    console.log(
+      `${name.padEnd(28)} ${r.mbps.toFixed(0).padStart(6)} MB/s  (${r.chunks} chunks, mean ${(size / r.chunks / MIB).toFixed(2)} MiB)`,
+    );
   };
   console.log(`chunker micro-benchmark: ${size / MIB} MiB random data, default params, best of ${rounds}`);
-  report('chunkBuffer (whole buffer)', bestOf(rounds, size, () => chunkBuffer(gear, data).length));
+  report(
+    'chunkBuffer (whole buffer)',
+    bestOf(rounds, size, () => chunkBuffer(gear, data).length),
+  );
   for (const block of [64 * 1024, MIB, 8 * MIB]) {
-    report(`Chunker.push ${block / 1024} KiB blocks`, bestOf(rounds, size, () => streamed(gear, data, block)));
+    report(
+      `Chunker.push ${block / 1024} KiB blocks`,
+      bestOf(rounds, size, () => streamed(gear, data, block)),
+    );
   }
 }
 

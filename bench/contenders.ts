@@ -51,7 +51,9 @@ export function tarZstd(): Contender {
   const unpack = 'set -o pipefail; zstd -dc -q "$1" | tar -xf - -C "$2"';
   return {
     name: 'tar+zstd',
-    backup: (repo, source) => ({ argv: ['bash', '-c', pack, 'pack', dirname(source), basename(source), repo, TAR_ARCHIVE] }),
+    backup: (repo, source) => ({
+      argv: ['bash', '-c', pack, 'pack', dirname(source), basename(source), repo, TAR_ARCHIVE],
+    }),
     restore: (repo, target) => ({ argv: ['bash', '-c', unpack, 'unpack', join(repo, TAR_ARCHIVE), target] }),
   };
 }

@@ -9,13 +9,37 @@ import { fileURLToPath } from 'node:url';
 import { summarize } from './measure.js';
 import { diskBytes, run, timed, type Timing } from './tools.js';
 
-export interface DbRow { measure: string; strongbox?: number; peer?: number; peerName?: string; max?: number; ratio?: number; met?: boolean }
+export interface DbRow {
+  measure: string;
+  strongbox?: number;
+  peer?: number;
+  peerName?: string;
+  max?: number;
+  ratio?: number;
+  met?: boolean;
+}
 
-interface DbContext { work: string; strongbox: string[]; password: string; runs: number; sizeMb: number; log(l: string): void }
+interface DbContext {
+  work: string;
+  strongbox: string[];
+  password: string;
+  runs: number;
+  sizeMb: number;
+  log(l: string): void;
+}
 
-export const PG = ['-h', '127.0.0.1', '-p', process.env.BENCH_PGPORT ?? '5432', '-U', process.env.BENCH_PGUSER ?? 'postgres'];
+export const PG = [
+  '-h',
+  '127.0.0.1',
+  '-p',
+  process.env.BENCH_PGPORT ?? '5432',
+  '-U',
+  process.env.BENCH_PGUSER ?? 'postgres',
+];
 const psql = (db: string, sql: string): string =>
-  execFileSync('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', ...PG, '-d', db, '-c', sql], { encoding: 'utf8' }).trim();
+  execFileSync('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', ...PG, '-d', db, '-c', sql], {
+    encoding: 'utf8',
+  }).trim();
 
 /** Per-row plain-dump sizes measured on this generator (bytes), to scale the tables to the wanted size. */
 const ROW_BYTES = { customers: 145, orders: 64, posts: 676, attachments: 8200 };
@@ -39,21 +63,33 @@ export function ensureDatabase(ctx: Pick<DbContext, 'sizeMb' | 'log'>, db: strin
   } else {
     if (exists) psql('postgres', `DROP DATABASE ${db}`);
     psql('postgres', `CREATE DATABASE ${db}`);
-    const vars = Object.entries(SHARE).flatMap(([t, share]) =>
-      ['-v', `${t}=${Math.max(1, Math.round((ctx.sizeMb * 1e6 * share) / ROW_BYTES[t as keyof typeof ROW_BYTES]))}`]);
+    const vars = Object.entries(SHARE).flatMap(([t, share]) => [
+      '-v',
+      `${t}=${Math.max(1, Math.round((ctx.sizeMb * 1e6 * share) / ROW_BYTES[t as keyof typeof ROW_BYTES]))}`,
+    ]);
     const t = performance.now();
     const sql = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'generate-database.sql');
-    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...PG, '-d', db, ...vars, '-f', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...PG, '-d', db, ...vars, '-f', sql], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     ctx.log(`generated database ${db} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
-  const plain = Number(execFileSync('sh', ['-c', `pg_dump ${PG.join(' ')} --format=plain ${db} | wc -c`], { encoding: 'utf8' }).trim());
+  const plain = Number(
+    execFileSync('sh', ['-c', `pg_dump ${PG.join(' ')} --format=plain ${db} | wc -c`], { encoding: 'utf8' }).trim(),
+  );
   ctx.log(`plain dump size: ${(plain / 1e6).toFixed(0)} MB`);
   return plain;
 }
 
-const counts = (db: string) => psql(db, "SELECT string_agg(t || '=' || n, ',' ORDER BY t) FROM (SELECT 'customers' t, count(*) n FROM customers UNION ALL SELECT 'orders', count(*) FROM orders UNION ALL SELECT 'posts', count(*) FROM posts UNION ALL SELECT 'attachments', count(*) FROM attachments) x");
+const counts = (db: string) =>
+  psql(
+    db,
+    "SELECT string_agg(t || '=' || n, ',' ORDER BY t) FROM (SELECT 'customers' t, count(*) n FROM customers UNION ALL SELECT 'orders', count(*) FROM orders UNION ALL SELECT 'posts', count(*) FROM posts UNION ALL SELECT 'attachments', count(*) FROM attachments) x",
+  );
 
-export async function databaseSection(ctx: DbContext): Promise<{ rows: DbRow[]; plainBytes: number; runs: Record<string, Timing[]> }> {
+export async function databaseSection(
+  ctx: DbContext,
+): Promise<{ rows: DbRow[]; plainBytes: number; runs: Record<string, Timing[]> }> {
   const db = benchDatabaseName(ctx.sizeMb);
   const dir = join(ctx.work, 'db');
   rmSync(dir, { recursive: true, force: true });
@@ -61,9 +97,21 @@ export async function databaseSection(ctx: DbContext): Promise<{ rows: DbRow[]; 
   const plainBytes = ensureDatabase(ctx, db);
   const config = join(dir, 'strongbox.yaml');
   const repoOf = (i: number) => join(dir, `repo-${i}`);
-  const writeConfig = (repo: string) => writeFileSync(config, [
-    'repositories:', '  bench:', `    location: ${repo}`, 'apps:', '  - id: bench-db', '    repository: bench',
-    '    databases:', benchDatabaseYaml(db), ''].join('\n'));
+  const writeConfig = (repo: string) =>
+    writeFileSync(
+      config,
+      [
+        'repositories:',
+        '  bench:',
+        `    location: ${repo}`,
+        'apps:',
+        '  - id: bench-db',
+        '    repository: bench',
+        '    databases:',
+        benchDatabaseYaml(db),
+        '',
+      ].join('\n'),
+    );
   const env = { STRONGBOX_PASSWORD: ctx.password };
   const sb = (args: string[]) => ({ argv: [...ctx.strongbox, '-c', config, ...args], env });
   const runs: Record<string, Timing[]> = { pgDumpFc: [], pgDumpFc0: [], full: [], second: [] };
@@ -72,8 +120,20 @@ export async function databaseSection(ctx: DbContext): Promise<{ rows: DbRow[]; 
     const log = (n: string) => join(dir, 'logs', `${n}-${i}.log`);
     const file = join(dir, 'dump.pgcustom');
     const order = [
-      async () => { runs.pgDumpFc.push(await timed({ argv: ['pg_dump', ...PG, '--format=custom', '-f', file, db] }, log('pg_dump-Fc'))); rmSync(file); },
-      async () => { runs.pgDumpFc0.push(await timed({ argv: ['sh', '-c', `pg_dump ${PG.join(' ')} --format=custom --compress=0 ${db} > /dev/null`] }, log('pg_dump-Fc0'))); },
+      async () => {
+        runs.pgDumpFc.push(
+          await timed({ argv: ['pg_dump', ...PG, '--format=custom', '-f', file, db] }, log('pg_dump-Fc')),
+        );
+        rmSync(file);
+      },
+      async () => {
+        runs.pgDumpFc0.push(
+          await timed(
+            { argv: ['sh', '-c', `pg_dump ${PG.join(' ')} --format=custom --compress=0 ${db} > /dev/null`] },
+            log('pg_dump-Fc0'),
+          ),
+        );
+      },
       async () => {
         writeConfig(repoOf(i));
         await run({ argv: [...ctx.strongbox, '-r', repoOf(i), 'init', '-q'], env }, log('init'));
@@ -85,13 +145,18 @@ export async function databaseSection(ctx: DbContext): Promise<{ rows: DbRow[]; 
       },
     ];
     for (let k = 0; k < order.length; k++) await order[(k + i - 1) % order.length]();
-    ctx.log(`  db run ${i}/${ctx.runs}: pg_dump -Fc ${runs.pgDumpFc.at(-1)!.seconds.toFixed(2)} s, pg_dump -Fc -Z0 >/dev/null ${runs.pgDumpFc0.at(-1)!.seconds.toFixed(2)} s,`
-      + ` strongbox ${runs.full.at(-1)!.seconds.toFixed(2)} s (second ${runs.second.at(-1)!.seconds.toFixed(2)} s, +${stored.added.at(-1)} bytes)`);
+    ctx.log(
+      `  db run ${i}/${ctx.runs}: pg_dump -Fc ${runs.pgDumpFc.at(-1)!.seconds.toFixed(2)} s, pg_dump -Fc -Z0 >/dev/null ${runs.pgDumpFc0.at(-1)!.seconds.toFixed(2)} s,` +
+        ` strongbox ${runs.full.at(-1)!.seconds.toFixed(2)} s (second ${runs.second.at(-1)!.seconds.toFixed(2)} s, +${stored.added.at(-1)} bytes)`,
+    );
   }
   // Restore once into a new database, and compare row counts with the source.
   const target = `${db}_restored`;
   psql('postgres', `DROP DATABASE IF EXISTS ${target}`);
-  const restore = await timed(sb(['restore', 'latest', '--app', 'bench-db', '--target-db', target, '-q']), join(dir, 'logs', 'strongbox-restore.log'));
+  const restore = await timed(
+    sb(['restore', 'latest', '--app', 'bench-db', '--target-db', target, '-q']),
+    join(dir, 'logs', 'strongbox-restore.log'),
+  );
   const same = counts(db) === counts(target);
   psql('postgres', `DROP DATABASE ${target}`);
   if (!same) throw new Error(`the restored database ${target} has other row counts than ${db}`);
@@ -100,12 +165,25 @@ export async function databaseSection(ctx: DbContext): Promise<{ rows: DbRow[]; 
 
   const med = (t: Timing[]) => summarize(t).seconds;
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-  const ratioRow = (measure: string, ours: number, peer: number, peerName: string, max: number): DbRow =>
-    ({ measure, strongbox: ours, peer, peerName, max, ratio: ours / peer, met: ours / peer <= max });
+  const ratioRow = (measure: string, ours: number, peer: number, peerName: string, max: number): DbRow => ({
+    measure,
+    strongbox: ours,
+    peer,
+    peerName,
+    max,
+    ratio: ours / peer,
+    met: ours / peer <= max,
+  });
   const rows: DbRow[] = [
     ratioRow('db backup (s)', med(runs.full), med(runs.pgDumpFc), 'pg_dump -Fc > file', 0.5),
     ratioRow('db backup (s)', med(runs.full), med(runs.pgDumpFc0), 'pg_dump -Fc -Z0 > /dev/null', 1.3),
-    ratioRow('second backup, stored bytes added', median(stored.added), median(stored.first), 'first backup stored bytes', 0.05),
+    ratioRow(
+      'second backup, stored bytes added',
+      median(stored.added),
+      median(stored.first),
+      'first backup stored bytes',
+      0.05,
+    ),
     { measure: 'second backup (s)', strongbox: med(runs.second) },
     { measure: 'restore into a new database (s)', strongbox: restore.seconds },
     { measure: 'peak RSS, db backup (MiB)', strongbox: summarize(runs.full).peakRssKb / 1024 },
@@ -115,9 +193,14 @@ export async function databaseSection(ctx: DbContext): Promise<{ rows: DbRow[]; 
 
 export function dbMarkdown(rows: DbRow[]): string {
   const n = (v?: number) => (v === undefined ? '—' : v >= 1e5 ? v.toExponential(3) : v.toFixed(v < 10 ? 2 : 1));
-  const lines = ['| measure | strongbox | peer | peer value | ratio | target | met? |', '|---|---:|---|---:|---:|---|---|'];
+  const lines = [
+    '| measure | strongbox | peer | peer value | ratio | target | met? |',
+    '|---|---:|---|---:|---:|---|---|',
+  ];
   for (const r of rows) {
-    lines.push(`| ${r.measure} | ${n(r.strongbox)} | ${r.peerName ?? '—'} | ${n(r.peer)} | ${r.ratio === undefined ? '—' : `${r.ratio.toFixed(3)}×`} | ${r.max === undefined ? '—' : `≤ ${r.max}×`} | ${r.met === undefined ? '—' : r.met ? 'yes' : '**NO**'} |`);
+    lines.push(
+      `| ${r.measure} | ${n(r.strongbox)} | ${r.peerName ?? '—'} | ${n(r.peer)} | ${r.ratio === undefined ? '—' : `${r.ratio.toFixed(3)}×`} | ${r.max === undefined ? '—' : `≤ ${r.max}×`} | ${r.met === undefined ? '—' : r.met ? 'yes' : '**NO**'} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -8,8 +8,11 @@ import type { FileSpec, WebrootPlan } from './webroot-plan.js';
 const CHUNK = 1 << 20;
 
 /** A reader of a file's planned bytes, chunk by chunk; the vocabulary is shared by the whole webroot. */
-export function contentReader(plan: Pick<WebrootPlan, 'seed'>, file: Pick<FileSpec, 'path' | 'content'>, salt = ''):
-  (length: number) => Buffer {
+export function contentReader(
+  plan: Pick<WebrootPlan, 'seed'>,
+  file: Pick<FileSpec, 'path' | 'content'>,
+  salt = '',
+): (length: number) => Buffer {
   const fileSeed = `${plan.seed}/file/${file.path}${salt}`;
   const c = file.content;
   if (c.type === 'text') return createTextStream(plan.seed, fileSeed, c.kind);

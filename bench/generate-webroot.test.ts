@@ -38,12 +38,16 @@ describe('generateWebroot', () => {
 
 describe('planWebroot', () => {
   const plan = planWebroot('s1', 64 * 2 ** 20);
-  const bytesOf = (type: string): number => plan.files.filter((f) => f.content.type === type).reduce((n, f) => n + f.size, 0);
+  const bytesOf = (type: string): number =>
+    plan.files.filter((f) => f.content.type === type).reduce((n, f) => n + f.size, 0);
 
   it('spends a quarter of the bytes on text, in many small files, and the rest on media', () => {
     expect(bytesOf('text')).toBe(16 * 2 ** 20);
     expect(bytesOf('media')).toBe(48 * 2 ** 20);
-    const text = plan.files.filter((f) => f.content.type === 'text').map((f) => f.size).sort((x, y) => x - y);
+    const text = plan.files
+      .filter((f) => f.content.type === 'text')
+      .map((f) => f.size)
+      .sort((x, y) => x - y);
     expect(text[Math.floor(text.length / 2)]).toBeLessThan(8 * 1024);
   });
 

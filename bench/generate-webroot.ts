@@ -10,7 +10,10 @@ import { mutateWebroot } from './mutate-webroot.js';
 export { mutateWebroot } from './mutate-webroot.js';
 export { planWebroot } from './webroot-plan.js';
 
-export interface GenerateOptions { seed?: string; sizeMb?: number }
+export interface GenerateOptions {
+  seed?: string;
+  sizeMb?: number;
+}
 
 export const DEFAULT_SEED = 'strongbox-bench-1';
 
@@ -57,7 +60,9 @@ function main(argv: string[]): void {
     const sizeMb = Number(flag('--size-mb') ?? process.env.BENCH_SIZE_MB ?? 400);
     const plan = generateWebroot(resolve(dir), { seed, sizeMb });
     const bytes = plan.files.reduce((n, f) => n + f.size, 0);
-    console.log(`generated ${dir}: ${plan.files.length} files, ${plan.dirs.length} dirs, ${(bytes / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `generated ${dir}: ${plan.files.length} files, ${plan.dirs.length} dirs, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+    );
   }
   console.log(`in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

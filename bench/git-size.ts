@@ -62,9 +62,11 @@ export async function gitSizeSection(ctx: GitSizeContext): Promise<GitSizeResult
       await sb(repo, ['-q', 'backup', '--time', time, site], `${name}-backup`);
       seconds[name] += (performance.now() - t) / 1000;
     }
-    if (day % 10 === 0) ctx.log(`  day ${day}: local ${seconds.local.toFixed(0)} s, git ${seconds.git.toFixed(0)} s of backups so far`);
+    if (day % 10 === 0)
+      ctx.log(`  day ${day}: local ${seconds.local.toFixed(0)} s, git ${seconds.git.toFixed(0)} s of backups so far`);
   }
-  for (const [name, repo] of Object.entries(stores)) await sb(repo, ['-q', 'forget', '--keep-daily', '7', '--prune'], `${name}-prune`);
+  for (const [name, repo] of Object.entries(stores))
+    await sb(repo, ['-q', 'forget', '--keep-daily', '7', '--prune'], `${name}-prune`);
   const gitBytesBeforeGc = diskBytes(bare);
   execFileSync('git', ['--git-dir', bare, 'gc', '--quiet', '--prune=now']);
   const localBytes = diskBytes(stores.local);
@@ -72,8 +74,17 @@ export async function gitSizeSection(ctx: GitSizeContext): Promise<GitSizeResult
   const commits = execFileSync('git', ['--git-dir', bare, 'rev-list', '--count', 'main'], { encoding: 'utf8' }).trim();
   const ratio = gitBytes / localBytes;
   const result: GitSizeResult = {
-    days: ctx.days, sizeMb: ctx.sizeMb, localBytes, gitBytes, gitBytesBeforeGc, cacheBytes: diskBytes(join(dir, 'cache')), ratio,
-    met: ratio <= GIT_SIZE_TARGET, localBackupSeconds: seconds.local, gitBackupSeconds: seconds.git, commitsAfterPrune: Number(commits),
+    days: ctx.days,
+    sizeMb: ctx.sizeMb,
+    localBytes,
+    gitBytes,
+    gitBytesBeforeGc,
+    cacheBytes: diskBytes(join(dir, 'cache')),
+    ratio,
+    met: ratio <= GIT_SIZE_TARGET,
+    localBackupSeconds: seconds.local,
+    gitBackupSeconds: seconds.git,
+    commitsAfterPrune: Number(commits),
   };
   return result;
 }
@@ -81,15 +92,17 @@ export async function gitSizeSection(ctx: GitSizeContext): Promise<GitSizeResult
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 export function gitSizeMarkdown(r: GitSizeResult): string {
-  return [
-    '| measure | local directory | git (bare repository) | ratio | target |',
-    '|---|---|---|---|---|',
-    `| size after ${r.days} daily backups, forget --keep-daily 7 --prune, git gc --prune=now | ${mib(r.localBytes)} | ${mib(r.gitBytes)} `
-      + `| ${r.ratio.toFixed(2)}× | ≤ ${GIT_SIZE_TARGET}× ${r.met ? '✓' : '✗'} |`,
-    `| git size before its gc | | ${mib(r.gitBytesBeforeGc)} | ${(r.gitBytesBeforeGc / r.localBytes).toFixed(2)}× | |`,
-    `| time of all ${r.days} backups | ${r.localBackupSeconds.toFixed(0)} s | ${r.gitBackupSeconds.toFixed(0)} s `
-      + `| ${(r.gitBackupSeconds / r.localBackupSeconds).toFixed(2)}× | |`,
-    `| the cache repository (this host) | | ${mib(r.cacheBytes)} | | |`,
-    `| commits on the branch after prune | | ${r.commitsAfterPrune} | | |`,
-  ].join('\n') + '\n';
+  return (
+    [
+      '| measure | local directory | git (bare repository) | ratio | target |',
+      '|---|---|---|---|---|',
+      `| size after ${r.days} daily backups, forget --keep-daily 7 --prune, git gc --prune=now | ${mib(r.localBytes)} | ${mib(r.gitBytes)} ` +
+        `| ${r.ratio.toFixed(2)}× | ≤ ${GIT_SIZE_TARGET}× ${r.met ? '✓' : '✗'} |`,
+      `| git size before its gc | | ${mib(r.gitBytesBeforeGc)} | ${(r.gitBytesBeforeGc / r.localBytes).toFixed(2)}× | |`,
+      `| time of all ${r.days} backups | ${r.localBackupSeconds.toFixed(0)} s | ${r.gitBackupSeconds.toFixed(0)} s ` +
+        `| ${(r.gitBackupSeconds / r.localBackupSeconds).toFixed(2)}× | |`,
+      `| the cache repository (this host) | | ${mib(r.cacheBytes)} | | |`,
+      `| commits on the branch after prune | | ${r.commitsAfterPrune} | | |`,
+    ].join('\n') + '\n'
+  );
 }

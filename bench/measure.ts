@@ -6,16 +6,29 @@ import { restoredRootCandidates, type Contender, type ContenderName } from './co
 import { capture, diskBytes, run, timed, type Timing } from './tools.js';
 import { hashTree, type TreeHash } from './tree-hash.js';
 
-export interface Phase { runs: Timing[]; seconds: number; peakRssKb: number }
+export interface Phase {
+  runs: Timing[];
+  seconds: number;
+  peakRssKb: number;
+}
 export interface ToolResult {
-  full?: Phase; noChange?: Phase; restore?: Phase; repoBytes?: number;
-  restoreVerified?: boolean; snapshots?: number; stats?: unknown;
+  full?: Phase;
+  noChange?: Phase;
+  restore?: Phase;
+  repoBytes?: number;
+  restoreVerified?: boolean;
+  snapshots?: number;
+  stats?: unknown;
 }
 export type Results = Partial<Record<ContenderName, ToolResult>>;
 
 export interface MeasureContext {
-  work: string; source: string; sourceHash: TreeHash; runs: number;
-  log(line: string): void; warn(line: string): void;
+  work: string;
+  source: string;
+  sourceHash: TreeHash;
+  runs: number;
+  log(line: string): void;
+  warn(line: string): void;
 }
 
 /** Median seconds and the highest peak RSS over the runs. */
@@ -29,8 +42,12 @@ export function summarize(runs: Timing[]): Phase {
 const slug = (c: Contender): string => c.name.replace(/\W/g, '-');
 const fmt = (t: Timing): string => `${t.seconds.toFixed(2)} s, peak RSS ${(t.peakRssKb / 1024).toFixed(0)} MiB`;
 
-async function phase(ctx: MeasureContext, name: string, tools: Contender[],
-  step: (c: Contender, i: number, logFile: string) => Promise<Timing>): Promise<Map<Contender, Phase>> {
+async function phase(
+  ctx: MeasureContext,
+  name: string,
+  tools: Contender[],
+  step: (c: Contender, i: number, logFile: string) => Promise<Timing>,
+): Promise<Map<Contender, Phase>> {
   const timings = new Map<Contender, Timing[]>(tools.map((c) => [c, []]));
   for (let i = 1; i <= ctx.runs; i++) {
     // rotate the order each run so no tool always follows the same neighbour's writes
@@ -50,11 +67,14 @@ function verify(ctx: MeasureContext, c: Contender, target: string): boolean {
   const ok = got?.digest === ctx.sourceHash.digest;
   const what = `${c.name} restore into ${target}`;
   if (!ok) {
-    const detail = got ? `${got.files} files, ${got.bytes} bytes vs source ${ctx.sourceHash.files} files, ${ctx.sourceHash.bytes} bytes`
+    const detail = got
+      ? `${got.files} files, ${got.bytes} bytes vs source ${ctx.sourceHash.files} files, ${ctx.sourceHash.bytes} bytes`
       : 'nothing restored';
     if (c.name.startsWith('strongbox')) {
-      throw new Error(`RESTORE MISMATCH: ${what} is not byte-identical to the source (${detail}); both are kept: `
-        + `diff -r ${ctx.source} ${root ?? target} shows where`);
+      throw new Error(
+        `RESTORE MISMATCH: ${what} is not byte-identical to the source (${detail}); both are kept: ` +
+          `diff -r ${ctx.source} ${root ?? target} shows where`,
+      );
     }
     ctx.warn(`${what} differs from the source (${detail})`);
   } else if (got?.digestWithMtimes !== ctx.sourceHash.digestWithMtimes) {
@@ -94,10 +114,13 @@ export async function measure(contenders: Contender[], ctx: MeasureContext): Pro
     return timed(c.backup(repo(c, i), ctx.source), logFile);
   });
   // A repository in a bucket has no directory here: its size is not measured.
-  for (const c of contenders) Object.assign(resultOf(c), { full: full.get(c), repoBytes: existsSync(repo(c)) ? diskBytes(repo(c)) : undefined });
+  for (const c of contenders)
+    Object.assign(resultOf(c), { full: full.get(c), repoBytes: existsSync(repo(c)) ? diskBytes(repo(c)) : undefined });
 
   ctx.log('no-change backup into the last of those repositories:');
-  const noChange = await phase(ctx, 'nochange', snapshotTools, (c, _i, logFile) => timed(c.backup(repo(c), ctx.source), logFile));
+  const noChange = await phase(ctx, 'nochange', snapshotTools, (c, _i, logFile) =>
+    timed(c.backup(repo(c), ctx.source), logFile),
+  );
 
   ctx.log('restore of the latest snapshot into an empty directory:');
   const verified = new Map<Contender, boolean>();
@@ -108,7 +131,8 @@ export async function measure(contenders: Contender[], ctx: MeasureContext): Pro
     if (c.name.startsWith('strongbox') || i === 1) verified.set(c, verify(ctx, c, target) && (verified.get(c) ?? true));
     return t;
   });
-  for (const c of restoreTools) Object.assign(resultOf(c), { restore: restore.get(c), restoreVerified: verified.get(c) });
+  for (const c of restoreTools)
+    Object.assign(resultOf(c), { restore: restore.get(c), restoreVerified: verified.get(c) });
   for (const c of snapshotTools) {
     resultOf(c).noChange = noChange.get(c);
     inspect(ctx, c, repo(c), resultOf(c));

@@ -15,7 +15,11 @@ export interface MutateOptions {
   /** Share of existing files edited in place (default 1%); a fifth as many are added, a tenth removed. */
   fraction?: number;
 }
-export interface MutationResult { modified: string[]; added: string[]; removed: string[] }
+export interface MutationResult {
+  modified: string[];
+  added: string[];
+  removed: string[];
+}
 
 const TEXT_KINDS = new Set<string>(['php', 'js', 'css', 'html', 'json']);
 const MTIME_BASE = 1717200000;
@@ -81,7 +85,13 @@ export function mutateWebroot(root: string, options: MutateOptions): MutationRes
     const path = media
       ? `wp-content/uploads/2025/${month}/IMG_g${generation}_${i}.jpg`
       : `wp-content/plugins/new-plugin-g${generation}/includes/class-added-${i}.php`;
-    create(root, path, media ? rng.pareto(20_000, 1.0, 8 << 20) : rng.pareto(1500, 1.2, 256 * 1024), seed + salt, mtime);
+    create(
+      root,
+      path,
+      media ? rng.pareto(20_000, 1.0, 8 << 20) : rng.pareto(1500, 1.2, 256 * 1024),
+      seed + salt,
+      mtime,
+    );
     added.push(path);
   }
   return { modified: modified.map((e) => e.path), added, removed: removed.map((e) => e.path) };

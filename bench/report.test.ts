@@ -21,7 +21,10 @@ describe('buildRows', () => {
 
   it('checks full backup against both restic and tar+zstd', () => {
     const rows = buildRows({ ...peers, strongbox: { full: phase(5) } }).filter((r) => r.measure === 'full backup (s)');
-    expect(rows.map((r) => [r.target?.versus, r.ratio, r.met])).toEqual([['restic', 0.5, true], ['tar+zstd', 1.25, true]]);
+    expect(rows.map((r) => [r.target?.versus, r.ratio, r.met])).toEqual([
+      ['restic', 0.5, true],
+      ['tar+zstd', 1.25, true],
+    ]);
   });
 
   it('fails a target that is missed and leaves unmeasured ones undecided', () => {

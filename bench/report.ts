@@ -13,19 +13,33 @@ export interface Row {
 }
 
 type Picker = (r: ToolResult) => number | undefined;
-const seconds = (p: (r: ToolResult) => Phase | undefined): Picker => (r) => p(r)?.seconds;
-const rssMiB = (p: (r: ToolResult) => Phase | undefined): Picker => (r) => {
-  const kb = p(r)?.peakRssKb;
-  return kb === undefined ? undefined : kb / 1024;
-};
+const seconds =
+  (p: (r: ToolResult) => Phase | undefined): Picker =>
+  (r) =>
+    p(r)?.seconds;
+const rssMiB =
+  (p: (r: ToolResult) => Phase | undefined): Picker =>
+  (r) => {
+    const kb = p(r)?.peakRssKb;
+    return kb === undefined ? undefined : kb / 1024;
+  };
 
 const MEASURES: { measure: string; pick: Picker; targets: { versus: ContenderName; max: number }[] }[] = [
-  { measure: 'full backup (s)', pick: seconds((r) => r.full),
-    targets: [{ versus: 'restic', max: 0.5 }, { versus: 'tar+zstd', max: 1.3 }] },
+  {
+    measure: 'full backup (s)',
+    pick: seconds((r) => r.full),
+    targets: [
+      { versus: 'restic', max: 0.5 },
+      { versus: 'tar+zstd', max: 1.3 },
+    ],
+  },
   { measure: 'no-change backup (s)', pick: seconds((r) => r.noChange), targets: [{ versus: 'restic', max: 0.25 }] },
   { measure: 'restore (s)', pick: seconds((r) => r.restore), targets: [{ versus: 'restic', max: 0.5 }] },
-  { measure: 'repository size (MiB)', pick: (r) => (r.repoBytes === undefined ? undefined : r.repoBytes / 2 ** 20),
-    targets: [{ versus: 'restic', max: 1.05 }] },
+  {
+    measure: 'repository size (MiB)',
+    pick: (r) => (r.repoBytes === undefined ? undefined : r.repoBytes / 2 ** 20),
+    targets: [{ versus: 'restic', max: 1.05 }],
+  },
   { measure: 'peak RSS, full backup (MiB)', pick: rssMiB((r) => r.full), targets: [] },
   { measure: 'peak RSS, no-change (MiB)', pick: rssMiB((r) => r.noChange), targets: [] },
   { measure: 'peak RSS, restore (MiB)', pick: rssMiB((r) => r.restore), targets: [] },
@@ -48,7 +62,13 @@ export function buildRows(results: Results): Row[] {
       const ours = values.strongbox;
       const theirs = values[target.versus];
       const ratio = ours !== undefined && theirs ? ours / theirs : undefined;
-      rows.push({ measure: m.measure, values, target, ratio, met: ratio === undefined ? undefined : ratio <= target.max });
+      rows.push({
+        measure: m.measure,
+        values,
+        target,
+        ratio,
+        met: ratio === undefined ? undefined : ratio <= target.max,
+      });
     }
   }
   return rows;
@@ -57,7 +77,10 @@ export function buildRows(results: Results): Row[] {
 const cell = (v: number | undefined): string => (v === undefined ? '—' : v.toFixed(v < 10 ? 2 : 1));
 
 export function toMarkdown(rows: Row[]): string {
-  const lines = ['| measure | strongbox | restic | tar+zstd | ratio | target | met? |', '|---|---:|---:|---:|---:|---|---|'];
+  const lines = [
+    '| measure | strongbox | restic | tar+zstd | ratio | target | met? |',
+    '|---|---:|---:|---:|---:|---|---|',
+  ];
   for (const r of rows) {
     const ratio = r.ratio === undefined || !r.target ? '—' : `${r.ratio.toFixed(2)}× ${r.target.versus}`;
     const target = r.target ? `≤ ${r.target.max}× ${r.target.versus}` : '—';

@@ -69,25 +69,33 @@ function prepareSource(work: string, source: string): { dirs: number; hash: Tree
   mkdirSync(work, { recursive: true });
   let t = performance.now();
   const plan = generateWebroot(source, { seed: config.seed, sizeMb: config.sizeMb });
-  log(`generated ${source}: ${plan.files.length} files, ${plan.dirs.length} dirs, ${config.sizeMb} MiB`
-    + ` in ${secondsSince(t).toFixed(1)} s`);
+  log(
+    `generated ${source}: ${plan.files.length} files, ${plan.dirs.length} dirs, ${config.sizeMb} MiB` +
+      ` in ${secondsSince(t).toFixed(1)} s`,
+  );
   t = performance.now();
   const hash = hashTree(source);
   const warmupSeconds = secondsSince(t);
-  log(`warm-up read of the whole tree (also its reference hash) in ${warmupSeconds.toFixed(1)} s: page cache is warm`
-    + ' for every tool; caches are NOT dropped between runs, so these are warm-cache figures');
+  log(
+    `warm-up read of the whole tree (also its reference hash) in ${warmupSeconds.toFixed(1)} s: page cache is warm` +
+      ' for every tool; caches are NOT dropped between runs, so these are warm-cache figures',
+  );
   return { dirs: plan.dirs.length, hash, warmupSeconds };
 }
 
 function describeSetup(root: string, loadStart: number) {
   return {
     versions: {
-      node: process.version, restic: versionOf(['restic', 'version']), zstd: versionOf(['zstd', '--version']),
+      node: process.version,
+      restic: versionOf(['restic', 'version']),
+      zstd: versionOf(['zstd', '--version']),
       tar: versionOf(['tar', '--version']),
       strongbox: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string,
     },
     machine: {
-      cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30),
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
       loadAverage: { start: loadStart, end: loadavg()[0] },
     },
   };
@@ -99,8 +107,10 @@ function checkFreeSpace(work: string, tools: number): void {
   const fs = statfsSync(work);
   const free = fs.bavail * fs.bsize;
   if (free < needed) {
-    throw new Error(`${work} has ${(free / 2 ** 30).toFixed(1)} GiB free, the benchmark needs about `
-      + `${(needed / 2 ** 30).toFixed(1)} GiB; free some space, or lower BENCH_SIZE_MB or BENCH_RUNS`);
+    throw new Error(
+      `${work} has ${(free / 2 ** 30).toFixed(1)} GiB free, the benchmark needs about ` +
+        `${(needed / 2 ** 30).toFixed(1)} GiB; free some space, or lower BENCH_SIZE_MB or BENCH_RUNS`,
+    );
   }
 }
 
@@ -110,7 +120,9 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
   const loadStart = loadavg()[0];
   if (loadStart > cpus().length / 2) {
-    warn(`load average was ${loadStart.toFixed(1)} on ${cpus().length} CPUs at the start: other work is running, timings are noisy`);
+    warn(
+      `load average was ${loadStart.toFixed(1)} on ${cpus().length} CPUs at the start: other work is running, timings are noisy`,
+    );
   }
   let md = '# strongbox benchmark\n';
   const json: Record<string, unknown> = { date: new Date().toISOString(), config };
@@ -123,7 +135,14 @@ async function main(): Promise<void> {
   if (config.sections.includes('db')) {
     if (!command) throw new Error('the database section needs strongbox (unset BENCH_ONLY_PEERS)');
     log(`\ndatabase section: PostgreSQL, ~${config.dbSizeMb} MB of plain dump, ${config.runs} runs`);
-    const db = await databaseSection({ work, strongbox: command, password, runs: config.runs, sizeMb: config.dbSizeMb, log });
+    const db = await databaseSection({
+      work,
+      strongbox: command,
+      password,
+      runs: config.runs,
+      sizeMb: config.dbSizeMb,
+      log,
+    });
     const table = dbMarkdown(db.rows);
     const context = `PostgreSQL database of ${(db.plainBytes / 1e6).toFixed(0)} MB plain dump (${versionOf(['pg_dump', '--version'])}), ${config.runs} runs, medians; ${cpus().length} CPUs`;
     md += `\n## Database\n\n${context}\n\n${table}`;
@@ -133,16 +152,24 @@ async function main(): Promise<void> {
   }
   if (config.sections.includes('cancel')) {
     if (!command) throw new Error('the cancel section needs strongbox (unset BENCH_ONLY_PEERS)');
-    log(`\ncancel section: SIGINT and SIGTERM to a backup of a ${config.cancelGib} GiB tree and of the PostgreSQL`
-      + ' database');
+    log(
+      `\ncancel section: SIGINT and SIGTERM to a backup of a ${config.cancelGib} GiB tree and of the PostgreSQL` +
+        ' database',
+    );
     const cancel = await cancelSection({
-      work, strongbox: command, password, treeGib: config.cancelGib, dbSizeMb: config.dbSizeMb, log,
+      work,
+      strongbox: command,
+      password,
+      treeGib: config.cancelGib,
+      dbSizeMb: config.dbSizeMb,
+      log,
     });
     const table = cancelMarkdown(cancel.rows);
-    const context = `Each backup signalled at its first progress event with ≥ ${UNDER_WAY_BYTES / 2 ** 20} MiB done;`
-      + ` target: stopped within ${STOP_TARGET_MS} ms of the signal, exit 130, no snapshot, \`check\` exits 0, the after`
-      + ' hook told `failure`, no temp file, lock or child'
-      + ` process left; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`;
+    const context =
+      `Each backup signalled at its first progress event with ≥ ${UNDER_WAY_BYTES / 2 ** 20} MiB done;` +
+      ` target: stopped within ${STOP_TARGET_MS} ms of the signal, exit 130, no snapshot, \`check\` exits 0, the after` +
+      ' hook told `failure`, no temp file, lock or child' +
+      ` process left; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`;
     md += `\n## Cancellation\n\n${context}\n\n${table}`;
     json.cancel = cancel;
     log(`\n${context}\n\n${table}`);
@@ -151,10 +178,22 @@ async function main(): Promise<void> {
   if (config.sections.includes('remote')) {
     if (!command) throw new Error('the remote section needs strongbox (unset BENCH_ONLY_PEERS)');
     ensureTools(log);
-    log(`\nremote section: ${config.remoteMb} MiB webroot to SFTP and S3 servers on loopback, strongbox and restic, ${config.runs} runs`);
-    const remote = await remoteSection({ work, strongbox: command, password, runs: config.runs, sizeMb: config.remoteMb, seed: config.seed, log, warn });
-    const context = `webroot ${config.remoteMb} MiB (seed ${config.seed}), ${config.runs} runs, medians; an OpenSSH sshd and s3rver (HTTPS)`
-      + ` on loopback, on the same ${cpus().length} CPUs: protocol and client overhead, not a network's; ${versionOf(['restic', 'version'])}`;
+    log(
+      `\nremote section: ${config.remoteMb} MiB webroot to SFTP and S3 servers on loopback, strongbox and restic, ${config.runs} runs`,
+    );
+    const remote = await remoteSection({
+      work,
+      strongbox: command,
+      password,
+      runs: config.runs,
+      sizeMb: config.remoteMb,
+      seed: config.seed,
+      log,
+      warn,
+    });
+    const context =
+      `webroot ${config.remoteMb} MiB (seed ${config.seed}), ${config.runs} runs, medians; an OpenSSH sshd and s3rver (HTTPS)` +
+      ` on loopback, on the same ${cpus().length} CPUs: protocol and client overhead, not a network's; ${versionOf(['restic', 'version'])}`;
     md += `\n## Remote stores\n\n${context}\n\n${remote.md}`;
     json.remote = { rows: remote.rows, results: remote.results };
     log(`\n${context}\n\n${remote.md}`);
@@ -162,14 +201,23 @@ async function main(): Promise<void> {
   }
   if (config.sections.includes('git')) {
     if (!command) throw new Error('the git section needs strongbox (unset BENCH_ONLY_PEERS)');
-    log(`\ngit section: ${config.gitDays} daily backups of a ${config.gitSizeMb} MiB webroot with ~1% churn, into git: and a local directory`);
+    log(
+      `\ngit section: ${config.gitDays} daily backups of a ${config.gitSizeMb} MiB webroot with ~1% churn, into git: and a local directory`,
+    );
     const git = await gitSizeSection({
-      work, strongbox: command, password, sizeMb: config.gitSizeMb, days: config.gitDays, seed: config.seed, log,
+      work,
+      strongbox: command,
+      password,
+      sizeMb: config.gitSizeMb,
+      days: config.gitDays,
+      seed: config.seed,
+      log,
     });
     const table = gitSizeMarkdown(git);
-    const context = `webroot ${config.gitSizeMb} MiB (seed ${config.seed}), ${config.gitDays} daily backups (mutate-webroot: ~1% of files`
-      + ` edited, a fifth as many added, a tenth removed each day), then forget --keep-daily 7 --prune; ${versionOf(['git', '--version'])};`
-      + ` ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`;
+    const context =
+      `webroot ${config.gitSizeMb} MiB (seed ${config.seed}), ${config.gitDays} daily backups (mutate-webroot: ~1% of files` +
+      ` edited, a fifth as many added, a tenth removed each day), then forget --keep-daily 7 --prune; ${versionOf(['git', '--version'])};` +
+      ` ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`;
     md += `\n## git repository size\n\n${context}\n\n${table}`;
     json.git = git;
     log(`\n${context}\n\n${table}`);
@@ -181,11 +229,16 @@ async function main(): Promise<void> {
   writeFileSync(join(work, 'results.md'), md);
   writeFileSync(join(work, 'results.json'), JSON.stringify(json, null, 2) + '\n');
   log(`wrote ${join(work, 'results.md')} and results.json`);
-  if (config.strict && warnings.some((w) => w.startsWith('BENCH_STRICT'))) throw new Error('BENCH_STRICT=1 and some targets were not met');
+  if (config.strict && warnings.some((w) => w.startsWith('BENCH_STRICT')))
+    throw new Error('BENCH_STRICT=1 and some targets were not met');
 }
 
 /** The file-tree section: the generated webroot, strongbox against restic and tar+zstd. */
-async function filesSection(root: string, work: string, command: string[] | null): Promise<{ md: string; json: Record<string, unknown> }> {
+async function filesSection(
+  root: string,
+  work: string,
+  command: string[] | null,
+): Promise<{ md: string; json: Record<string, unknown> }> {
   const source = join(work, 'webroot');
   ensureTools(log);
   const contenders: Contender[] = [restic(password, join(work, 'restic-cache')), tarZstd()];
@@ -197,17 +250,28 @@ async function filesSection(root: string, work: string, command: string[] | null
   const results = await measure(contenders, { work, source, sourceHash: prepared.hash, runs: config.runs, log, warn });
   const rows = buildRows(results);
   const setup = describeSetup(root, loadStart);
-  const context = `webroot ${config.sizeMb} MiB (${prepared.hash.files} files, seed ${config.seed}), ${config.runs} runs,`
-    + ` medians, warm page cache; ${setup.machine.cpus} CPUs; ${setup.versions.restic}`;
+  const context =
+    `webroot ${config.sizeMb} MiB (${prepared.hash.files} files, seed ${config.seed}), ${config.runs} runs,` +
+    ` medians, warm page cache; ${setup.machine.cpus} CPUs; ${setup.versions.restic}`;
   const table = toMarkdown(rows);
   log(`\n${context}\n\n${table}`);
-  if (!config.keep) for (const d of ['webroot', 'repos', 'restore', 'restic-cache']) rmSync(join(work, d), { recursive: true, force: true });
+  if (!config.keep)
+    for (const d of ['webroot', 'repos', 'restore', 'restic-cache'])
+      rmSync(join(work, d), { recursive: true, force: true });
   if (config.strict && rows.some((r) => r.met === false)) warn('BENCH_STRICT=1: file targets missed');
   return {
     md: `\n## File trees\n\n${context}\n\n${table}`,
     json: {
-      ...setup, source: { files: prepared.hash.files, bytes: prepared.hash.bytes, dirs: prepared.dirs, digest: prepared.hash.digest },
-      warmupSeconds: prepared.warmupSeconds, results, rows,
+      ...setup,
+      source: {
+        files: prepared.hash.files,
+        bytes: prepared.hash.bytes,
+        dirs: prepared.dirs,
+        digest: prepared.hash.digest,
+      },
+      warmupSeconds: prepared.warmupSeconds,
+      results,
+      rows,
     },
   };
 }

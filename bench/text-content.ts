@@ -4,17 +4,113 @@ import { createRng, type Rng } from './random.js';
 
 export type TextKind = 'php' | 'js' | 'css' | 'html' | 'json';
 
-const SYLLABLES = ['get', 'set', 'post', 'user', 'meta', 'data', 'wp', 'the', 'query', 'term', 'item', 'list', 'admin',
-  'load', 'file', 'path', 'cache', 'init', 'hook', 'form', 'field', 'value', 'key', 'id', 'name', 'type', 'url', 'args',
-  'option', 'filter', 'action', 'render', 'block', 'widget', 'menu', 'page', 'site', 'theme', 'plugin', 'style', 'script',
-  'nav', 'content', 'title', 'link', 'image', 'size', 'count', 'handle', 'request', 'response', 'error', 'result', 'config'];
-const CSS_PROPS = ['color', 'margin', 'padding', 'display', 'font-size', 'line-height', 'border', 'background', 'width',
-  'height', 'position', 'z-index', 'opacity', 'transition', 'flex', 'align-items', 'justify-content', 'font-weight'];
-const CSS_VALUES = ['0', 'auto', 'none', 'block', 'flex', 'inherit', '1px solid #ddd', '#fff', '#1e1e1e', '100%', '0 auto',
-  'relative', 'absolute', 'center', '600', '1.5', 'all .2s ease', '12px', '16px', '24px', '.5em', 'transparent'];
+const SYLLABLES = [
+  'get',
+  'set',
+  'post',
+  'user',
+  'meta',
+  'data',
+  'wp',
+  'the',
+  'query',
+  'term',
+  'item',
+  'list',
+  'admin',
+  'load',
+  'file',
+  'path',
+  'cache',
+  'init',
+  'hook',
+  'form',
+  'field',
+  'value',
+  'key',
+  'id',
+  'name',
+  'type',
+  'url',
+  'args',
+  'option',
+  'filter',
+  'action',
+  'render',
+  'block',
+  'widget',
+  'menu',
+  'page',
+  'site',
+  'theme',
+  'plugin',
+  'style',
+  'script',
+  'nav',
+  'content',
+  'title',
+  'link',
+  'image',
+  'size',
+  'count',
+  'handle',
+  'request',
+  'response',
+  'error',
+  'result',
+  'config',
+];
+const CSS_PROPS = [
+  'color',
+  'margin',
+  'padding',
+  'display',
+  'font-size',
+  'line-height',
+  'border',
+  'background',
+  'width',
+  'height',
+  'position',
+  'z-index',
+  'opacity',
+  'transition',
+  'flex',
+  'align-items',
+  'justify-content',
+  'font-weight',
+];
+const CSS_VALUES = [
+  '0',
+  'auto',
+  'none',
+  'block',
+  'flex',
+  'inherit',
+  '1px solid #ddd',
+  '#fff',
+  '#1e1e1e',
+  '100%',
+  '0 auto',
+  'relative',
+  'absolute',
+  'center',
+  '600',
+  '1.5',
+  'all .2s ease',
+  '12px',
+  '16px',
+  '24px',
+  '.5em',
+  'transparent',
+];
 const HTML_TAGS = ['div', 'span', 'p', 'a', 'li', 'ul', 'section', 'button', 'label', 'h2', 'td', 'tr'];
 
-interface Vocabulary { words: string[]; idents: string[]; classes: string[] }
+interface Vocabulary {
+  words: string[];
+  idents: string[];
+  classes: string[];
+}
 const vocabularies = new Map<string, Vocabulary>();
 
 /** The vocabulary shared by all files of one webroot: ~1500 words, identifiers and CSS classes. */
@@ -47,7 +143,8 @@ const MAKERS: Record<TextKind, LineMaker[]> = {
     (r, v, i) => `${i}public function ${w(r, v.idents)}( $${w(r, v.words)} = null ) {`,
   ],
   js: [
-    (r, v, i) => `${i}const ${w(r, v.words)} = ${w(r, v.words)}.${w(r, v.words)}(${w(r, v.words)}, '${w(r, v.classes)}');`,
+    (r, v, i) =>
+      `${i}const ${w(r, v.words)} = ${w(r, v.words)}.${w(r, v.words)}(${w(r, v.words)}, '${w(r, v.classes)}');`,
     (r, v, i) => `${i}if (${w(r, v.words)} && ${w(r, v.words)}.length > ${r.int(10)}) {`,
     (r, v, i) => `${i}return ${w(r, v.words)}.map((${w(r, v.words)}) => ${w(r, v.words)}.${w(r, v.words)});`,
     (r, v, i) => `${i}// ${sentence(r, v, 3 + r.int(8))}`,

@@ -33,8 +33,15 @@ export function versionOf(argv: string[]): string {
   return r.status === 0 ? r.stdout.split('\n')[0].trim() : '?';
 }
 
-export interface Command { argv: string[]; env?: Record<string, string>; cwd?: string }
-export interface Timing { seconds: number; peakRssKb: number }
+export interface Command {
+  argv: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+export interface Timing {
+  seconds: number;
+  peakRssKb: number;
+}
 
 function lastLines(path: string, n: number): string {
   return existsSync(path) ? readFileSync(path, 'utf8').trimEnd().split('\n').slice(-n).join('\n') : '';
@@ -55,14 +62,18 @@ export async function timed(cmd: Command, logFile: string, measure = true): Prom
   try {
     const status = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(argv[0], argv.slice(1), {
-        cwd: cmd.cwd, env: { ...process.env, ...cmd.env }, stdio: ['ignore', log, log],
+        cwd: cmd.cwd,
+        env: { ...process.env, ...cmd.env },
+        stdio: ['ignore', log, log],
       });
       child.on('error', reject);
       child.on('close', (code) => resolve(code));
     });
     const seconds = (performance.now() - started) / 1000;
     if (status !== 0) {
-      throw new Error(`${cmd.argv.join(' ')} exited with status ${status}; log ${logFile} ends:\n${lastLines(logFile, 15)}`);
+      throw new Error(
+        `${cmd.argv.join(' ')} exited with status ${status}; log ${logFile} ends:\n${lastLines(logFile, 15)}`,
+      );
     }
     const peakRssKb = measure ? Number(lastLines(rssFile, 1)) : 0;
     return { seconds, peakRssKb };
@@ -79,7 +90,12 @@ export function diskBytes(path: string): number {
 
 /** Runs a command and returns its stdout, or throws with its stderr. */
 export function capture(cmd: Command): string {
-  const r = spawnSync(cmd.argv[0], cmd.argv.slice(1), { cwd: cmd.cwd, env: { ...process.env, ...cmd.env }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd.argv.join(' ')} failed (${r.status ?? r.error?.message}): ${r.stderr.trim()}`);
+  const r = spawnSync(cmd.argv[0], cmd.argv.slice(1), {
+    cwd: cmd.cwd,
+    env: { ...process.env, ...cmd.env },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    throw new Error(`${cmd.argv.join(' ')} failed (${r.status ?? r.error?.message}): ${r.stderr.trim()}`);
   return r.stdout;
 }

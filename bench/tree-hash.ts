@@ -4,7 +4,13 @@ import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface TreeEntry { path: string; type: 'file' | 'dir' | 'symlink' | 'other'; mode: number; size: number; mtime: number }
+export interface TreeEntry {
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  mode: number;
+  size: number;
+  mtime: number;
+}
 
 /** Every entry under `root` (not `root` itself), parents before children, siblings in code-unit order. */
 export function walkTree(root: string, prefix = ''): TreeEntry[] {
@@ -49,7 +55,8 @@ export function hashTree(root: string): TreeHash {
   let files = 0;
   let bytes = 0;
   for (const e of walkTree(root)) {
-    const content = e.type === 'file' ? hashFile(join(root, e.path)) : e.type === 'symlink' ? readlinkSync(join(root, e.path)) : '';
+    const content =
+      e.type === 'file' ? hashFile(join(root, e.path)) : e.type === 'symlink' ? readlinkSync(join(root, e.path)) : '';
     const line = `${e.type} ${e.mode.toString(8)} ${e.type === 'dir' ? 0 : e.size} ${content} ${JSON.stringify(e.path)}\n`;
     plain.update(line);
     timed.update(e.type === 'file' ? `${e.mtime} ${line}` : line);

@@ -9,7 +9,15 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 export function fixedClock(ms: number): Clock & { set(ms: number): void; advance(ms: number): void } {
   let t = ms;
-  return { now: () => t, set: (v) => { t = v; }, advance: (d) => { t += d; } };
+  return {
+    now: () => t,
+    set: (v) => {
+      t = v;
+    },
+    advance: (d) => {
+      t += d;
+    },
+  };
 }
 
 /** Monotonic milliseconds for measuring durations (not wall-clock time). */

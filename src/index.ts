@@ -1,7 +1,14 @@
 // The library entry point (package.json "exports"): the operations layer, which the CLI, the daemon and the HTTP
 // API call, with its context, events, errors and the config loader. Storage is reached through these only.
 export { VERSION } from './version.js';
-export { ERROR_CODES, type ErrorCode, StrongboxError, isStrongboxError, exitStatusFor, httpStatusFor } from './errors.js';
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  StrongboxError,
+  isStrongboxError,
+  exitStatusFor,
+  httpStatusFor,
+} from './errors.js';
 export type { OpEvent, PhaseEvent, ProgressEvent, WarningEvent, Emit } from './events.js';
 export { newContext, withContext, type OpContext, type ContextOptions } from './ops/context.js';
 export { initRepository, withRepository, SHARED_LOCK_WAIT_MS, type RepoSpec, type RepoAccess } from './ops/repo.js';
@@ -24,7 +31,15 @@ export { syncRepo, type SyncInput, type SyncOpResult } from './ops/sync.js';
 export { copyRepo, type CopyInput, type CopyOpResult } from './ops/copy.js';
 export { tarTree, TAR_MANIFEST, type TreeTarInput, type TreeTarResult } from './ops/tree-tar.js';
 export {
-  addToken, addUser, checkPassword, checkToken, listAccess, removeToken, removeUser, type Principal, type Scope,
+  addToken,
+  addUser,
+  checkPassword,
+  checkToken,
+  listAccess,
+  removeToken,
+  removeUser,
+  type Principal,
+  type Scope,
 } from './ops/access.js';
 export { backupLabelSchema, noteSchema, periodicitySchema, readDataSchema } from './ops/inputs.js';
 export { startServer, type Server, type ServeOptions } from './server/serve.js';
@@ -32,6 +47,12 @@ export { createApi, type Api } from './server/app.js';
 export { Repository } from './repository/repository.js';
 export { configPath, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 export {
-  configJsonSchema, type AppConfig, type Config, type DatabaseConfig, type FilesConfig, type BucketConfig, type PolicyConfig,
+  configJsonSchema,
+  type AppConfig,
+  type Config,
+  type DatabaseConfig,
+  type FilesConfig,
+  type BucketConfig,
+  type PolicyConfig,
   type RepositoryConfig,
 } from './config/schema.js';

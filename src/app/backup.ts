@@ -12,7 +12,13 @@ import { isStrongboxError, StrongboxError } from '../errors.js';
 import { Packer } from '../repository/packer.js';
 import type { Repository } from '../repository/repository.js';
 import {
-  bucketComponents, type Component, type DatabaseComponent, filesComponents, type Periodicity, samePaths, type SnapshotRef,
+  bucketComponents,
+  type Component,
+  type DatabaseComponent,
+  filesComponents,
+  type Periodicity,
+  samePaths,
+  type SnapshotRef,
 } from '../repository/snapshot.js';
 import { SealPool } from '../repository/seal-pool.js';
 import { saveStream } from '../repository/stream.js';
@@ -56,13 +62,24 @@ export async function backupApp(repo: Repository, app: AppConfig, opts: AppBacku
   const emit = opts.emit ?? ignoreEvents;
   const { signal } = opts.scope;
   for (const f of app.files) {
-    for (const o of f.offloaded) emit({ type: 'warning', app: app.id, path: `${f.path}/${o}`, message: `app ${app.id}, files ${f.name}: offloaded to a cloud bucket, NOT in this backup` });
+    for (const o of f.offloaded)
+      emit({
+        type: 'warning',
+        app: app.id,
+        path: `${f.path}/${o}`,
+        message: `app ${app.id}, files ${f.name}: offloaded to a cloud bucket, NOT in this backup`,
+      });
   }
   checkTrees(app, opts.only === 'db' ? [] : app.files);
   // A bucket's options are checked before any hook runs too (its requests are made when its turn comes).
-  for (const b of opts.only === 'db' ? [] : app.buckets ?? []) bucketOptions(b, bucketLabel(app.id, b.name));
+  for (const b of opts.only === 'db' ? [] : (app.buckets ?? [])) bucketOptions(b, bucketLabel(app.id, b.name));
   const hook = (phase: HookEnv['phase'], outcome?: HookEnv['outcome']): HookEnv => ({
-    app: app.id, phase, outcome, timeoutSeconds: app.hooks.timeoutSeconds, withhold: hookWithheld(app), scope: opts.scope,
+    app: app.id,
+    phase,
+    outcome,
+    timeoutSeconds: app.hooks.timeoutSeconds,
+    withhold: hookWithheld(app),
+    scope: opts.scope,
   });
   let result: AppBackupResult | undefined;
   let failure: unknown = null;
@@ -73,7 +90,13 @@ export async function backupApp(repo: Repository, app: AppConfig, opts: AppBacku
     if (before.length) {
       emit({ type: 'phase', phase: 'hooks-before', state: 'started', app: app.id });
       await runHooks(before, hook('before'));
-      emit({ type: 'phase', phase: 'hooks-before', state: 'finished', app: app.id, message: `before hooks ran (${before.length})` });
+      emit({
+        type: 'phase',
+        phase: 'hooks-before',
+        state: 'finished',
+        app: app.id,
+        message: `before hooks ran (${before.length})`,
+      });
     }
     throwIfAborted(signal);
     result = await snapshotApp(repo, app, opts, emit);
@@ -88,7 +111,13 @@ export async function backupApp(repo: Repository, app: AppConfig, opts: AppBacku
     emit({ type: 'phase', phase: 'hooks-after', state: 'started', app: app.id });
     try {
       await runAllHooks(after, h);
-      emit({ type: 'phase', phase: 'hooks-after', state: 'finished', app: app.id, message: `after hooks ran (${after.length})` });
+      emit({
+        type: 'phase',
+        phase: 'hooks-after',
+        state: 'finished',
+        app: app.id,
+        message: `after hooks ran (${after.length})`,
+      });
     } catch (e) {
       const err = isStrongboxError(e) ? e : new StrongboxError('HOOK', String(e));
       // The backup's own failure is the one to report; the hook's is not lost.
@@ -110,7 +139,11 @@ function checkTrees(app: AppConfig, trees: AppConfig['files']): void {
     try {
       st = lstatSync(f.path);
     } catch (e) {
-      throw new StrongboxError('USAGE', `app ${app.id}, files ${f.name}: cannot back up ${f.path}: ${(e as Error).message}`, { cause: e });
+      throw new StrongboxError(
+        'USAGE',
+        `app ${app.id}, files ${f.name}: cannot back up ${f.path}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     // A tree's root that is a symlink (a `current -> releases/42` deploy) would be backed up as the link
     // alone: a snapshot that looks complete and holds no files. Refused, saying what to configure instead.
@@ -121,13 +154,21 @@ function checkTrees(app: AppConfig, trees: AppConfig['files']): void {
       } catch {
         // a dangling link: say so without a target
       }
-      throw new StrongboxError('USAGE', `app ${app.id}, files ${f.name}: ${f.path} is a symbolic link${to}, which would be backed up as the link `
-        + 'alone, without the files; set path to a real directory (with a releases layout, the directory that holds the releases or the shared data)');
+      throw new StrongboxError(
+        'USAGE',
+        `app ${app.id}, files ${f.name}: ${f.path} is a symbolic link${to}, which would be backed up as the link ` +
+          'alone, without the files; set path to a real directory (with a releases layout, the directory that holds the releases or the shared data)',
+      );
     }
   }
 }
 
-async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOptions, emit: Emit): Promise<AppBackupResult> {
+async function snapshotApp(
+  repo: Repository,
+  app: AppConfig,
+  opts: AppBackupOptions,
+  emit: Emit,
+): Promise<AppBackupResult> {
   const packer = new Packer(repo);
   try {
     return await snapshotWith(packer, repo, app, opts, emit);
@@ -137,15 +178,23 @@ async function snapshotApp(repo: Repository, app: AppConfig, opts: AppBackupOpti
   }
 }
 
-async function snapshotWith(packer: Packer, repo: Repository, app: AppConfig, opts: AppBackupOptions, emit: Emit):
-  Promise<AppBackupResult> {
+async function snapshotWith(
+  packer: Packer,
+  repo: Repository,
+  app: AppConfig,
+  opts: AppBackupOptions,
+  emit: Emit,
+): Promise<AppBackupResult> {
   const t0 = monotonicMs();
   const { signal } = opts.scope;
   const dbs = opts.only === 'files' ? [] : app.databases;
   const trees = opts.only === 'db' ? [] : app.files;
-  const buckets = opts.only === 'db' ? [] : app.buckets ?? [];
+  const buckets = opts.only === 'db' ? [] : (app.buckets ?? []);
   if (!dbs.length && !trees.length && !buckets.length) {
-    throw new StrongboxError('USAGE', `app ${app.id} has no ${opts.only === 'db' ? 'databases' : opts.only === 'files' ? 'file trees' : 'databases or file trees'} to back up`);
+    throw new StrongboxError(
+      'USAGE',
+      `app ${app.id} has no ${opts.only === 'db' ? 'databases' : opts.only === 'files' ? 'file trees' : 'databases or file trees'} to back up`,
+    );
   }
   // Newest written first, so the parent and the trees compared against are the last ones saved.
   const history = (await repo.listSnapshots()).filter((s) => s.snapshot.app === app.id);
@@ -159,17 +208,38 @@ async function snapshotWith(packer: Packer, repo: Repository, app: AppConfig, op
       const source = openSource(db, app.id, { scope: opts.scope });
       const t1 = monotonicMs();
       const dump = await source.dump();
-      const stored = await saveStream(repo, packer, counted(dump.stream, signal, (bytesDone) => emit({
-        type: 'progress', phase: 'dump', app: app.id, component: db.name, bytesDone, elapsedMs: Math.round(monotonicMs() - t1),
-      })), sealPool ?? undefined);
+      const stored = await saveStream(
+        repo,
+        packer,
+        counted(dump.stream, signal, (bytesDone) =>
+          emit({
+            type: 'progress',
+            phase: 'dump',
+            app: app.id,
+            component: db.name,
+            bytesDone,
+            elapsedMs: Math.round(monotonicMs() - t1),
+          }),
+        ),
+        sealPool ?? undefined,
+      );
       streamBlobs += stored.blobsNew;
       const c: DatabaseComponent = {
-        name: db.name, kind: 'database', ...dump.meta, content: stored.content, size: stored.size, sha256: stored.sha256,
+        name: db.name,
+        kind: 'database',
+        ...dump.meta,
+        content: stored.content,
+        size: stored.size,
+        sha256: stored.sha256,
         durationMs: Math.round(monotonicMs() - t1),
       };
       components.push(c);
       emit({
-        type: 'phase', phase: 'dump', state: 'finished', app: app.id, component: db.name,
+        type: 'phase',
+        phase: 'dump',
+        state: 'finished',
+        app: app.id,
+        component: db.name,
         message: `database ${db.name}: ${dump.meta.tool} ${dump.meta.toolVersion}, ${stored.size} bytes, ${stored.blobsNew} new blobs`,
       });
     }
@@ -185,15 +255,29 @@ async function snapshotWith(packer: Packer, repo: Repository, app: AppConfig, op
         const excludes = [...f.exclude, ...f.offloaded, ...embeddedDatabaseExcludes(app, f.path)];
         emit({ type: 'phase', phase: 'files', state: 'started', app: app.id, component: f.name });
         const res = await archivePaths(repo, packer, pool, {
-          paths: [f.path], excludes, oneFileSystem: f.oneFileSystem, parentTree: parentTree(history, f), signal,
+          paths: [f.path],
+          excludes,
+          oneFileSystem: f.oneFileSystem,
+          parentTree: parentTree(history, f),
+          signal,
           onProgress: (p) => emit({ type: 'progress', phase: 'files', app: app.id, component: f.name, ...p }),
           onWarning: (path, message) => emit({ type: 'warning', app: app.id, path, message }),
         });
         walks.push(res.counters);
         errors.push(...res.errors);
-        components.push({ name: f.name, kind: 'files', tree: res.tree, paths: [f.path], ...(excludes.length ? { excludes } : {}) });
+        components.push({
+          name: f.name,
+          kind: 'files',
+          tree: res.tree,
+          paths: [f.path],
+          ...(excludes.length ? { excludes } : {}),
+        });
         emit({
-          type: 'phase', phase: 'files', state: 'finished', app: app.id, component: f.name,
+          type: 'phase',
+          phase: 'files',
+          state: 'finished',
+          app: app.id,
+          component: f.name,
           message: `files ${f.name}: ${res.counters.files - res.counters.filesFailed} files, ${res.counters.filesNew + res.counters.filesChanged} new or changed`,
         });
       }
@@ -216,33 +300,65 @@ async function snapshotWith(packer: Packer, repo: Repository, app: AppConfig, op
   summary.databaseBytes = dumps.reduce((a, c) => a + c.size, 0);
   const parent = repo.newestWritten(history)?.id ?? null;
   const recorded = await recordSnapshots(repo, {
-    time: opts.time, host: opts.host, app: app.id, paths: trees.map((f) => f.path), tags: opts.tags, parent, components, summary,
-    errors, periodicity: opts.periodicity, note: opts.note,
+    time: opts.time,
+    host: opts.host,
+    app: app.id,
+    paths: trees.map((f) => f.path),
+    tags: opts.tags,
+    parent,
+    components,
+    summary,
+    errors,
+    periodicity: opts.periodicity,
+    note: opts.note,
   });
   return { ...recorded, parent };
 }
 
 /** One bucket's objects as a component (its blobs go through the shared packer); its object errors make the snapshot incomplete. */
-async function snapshotBucket(repo: Repository, packer: Packer, appId: string, b: BucketConfig, history: SnapshotRef[], opts: AppBackupOptions, emit: Emit):
-  Promise<{ component: Component; walk: Counters; errors: { path: string; message: string }[] }> {
+async function snapshotBucket(
+  repo: Repository,
+  packer: Packer,
+  appId: string,
+  b: BucketConfig,
+  history: SnapshotRef[],
+  opts: AppBackupOptions,
+  emit: Emit,
+): Promise<{ component: Component; walk: Counters; errors: { path: string; message: string }[] }> {
   const label = bucketLabel(appId, b.name);
   const bucket = await openBucketSource(b.source, bucketOptions(b, label), label);
   const sealPool = new SealPool(repo.key.encKey, opts.threads);
   try {
     emit({ type: 'phase', phase: 'files', state: 'started', app: appId, component: b.name });
     const res = await archiveBucket(repo, packer, bucket, {
-      parentTree: parentBucketTree(history, b), excludes: b.exclude, sealPool, signal: opts.scope.signal,
+      parentTree: parentBucketTree(history, b),
+      excludes: b.exclude,
+      sealPool,
+      signal: opts.scope.signal,
       onProgress: (p) => emit({ type: 'progress', phase: 'files', app: appId, component: b.name, ...p }),
       onWarning: (key, message) => emit({ type: 'warning', app: appId, path: `${bucket.location}/${key}`, message }),
     });
     const n = bucket.counts;
     emit({
-      type: 'phase', phase: 'files', state: 'finished', app: appId, component: b.name,
-      message: `bucket ${b.name}: ${res.objects} objects, ${res.downloaded} downloaded, ${res.headed} re-read attributes only, ${res.reused} unchanged`
-        + ` (requests: ${n.list} LIST, ${n.get} GET, ${n.head} HEAD)`,
+      type: 'phase',
+      phase: 'files',
+      state: 'finished',
+      app: appId,
+      component: b.name,
+      message:
+        `bucket ${b.name}: ${res.objects} objects, ${res.downloaded} downloaded, ${res.headed} re-read attributes only, ${res.reused} unchanged` +
+        ` (requests: ${n.list} LIST, ${n.get} GET, ${n.head} HEAD)`,
     });
     return {
-      component: { name: b.name, kind: 'bucket', tree: res.tree, location: bucket.location, objects: res.objects, size: res.size, ...(b.exclude.length ? { excludes: b.exclude } : {}) },
+      component: {
+        name: b.name,
+        kind: 'bucket',
+        tree: res.tree,
+        location: bucket.location,
+        objects: res.objects,
+        size: res.size,
+        ...(b.exclude.length ? { excludes: b.exclude } : {}),
+      },
       walk: res.counters,
       errors: res.errors.map((e) => ({ path: `${bucket.location}/${e.path}`, message: e.message })),
     };
@@ -263,7 +379,11 @@ function parentBucketTree(history: SnapshotRef[], b: BucketConfig): string | nul
 }
 
 /** `input` passed through, its running byte count reported at most every 250 ms; stops when `signal` aborts. */
-async function* counted(input: AsyncIterable<Buffer>, signal: AbortSignal, report: (bytes: number) => void): AsyncGenerator<Buffer> {
+async function* counted(
+  input: AsyncIterable<Buffer>,
+  signal: AbortSignal,
+  report: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
   let bytes = 0;
   let last = 0;
   for await (const b of input) {

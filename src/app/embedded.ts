@@ -22,5 +22,8 @@ export function embeddedDatabaseExcludes(app: Pick<AppConfig, 'databases'>, tree
 
 /** A literal name as a gitignore pattern: wildcards, brackets, backslashes, and a leading ! or # escaped. */
 function escapeGlob(name: string): string {
-  return name.replace(/[\\*?[\]]/g, '\\$&').replace(/^[!#]/, '\\$&').replace(/ $/, '\\ ');
+  return name
+    .replace(/[\\*?[\]]/g, '\\$&')
+    .replace(/^[!#]/, '\\$&')
+    .replace(/ $/, '\\ ');
 }

@@ -32,7 +32,9 @@ export function runHook(command: string, h: HookEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     const env = childEnv({
       ...Object.fromEntries((h.withhold ?? []).map((k) => [k, undefined])),
-      STRONGBOX_APP: h.app, STRONGBOX_HOOK: h.phase, STRONGBOX_OUTCOME: h.outcome,
+      STRONGBOX_APP: h.app,
+      STRONGBOX_HOOK: h.phase,
+      STRONGBOX_OUTCOME: h.outcome,
     });
     // Its own process group, so a timeout kills what the shell started too.
     const child = spawn('/bin/sh', ['-c', command], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -47,12 +49,18 @@ export function runHook(command: string, h: HookEnv): Promise<string> {
       }
     }, h.timeoutSeconds * 1000);
     let out = '';
-    const keep = (d: Buffer) => { out = (out + d.toString('utf8')).slice(-4096); };
+    const keep = (d: Buffer) => {
+      out = (out + d.toString('utf8')).slice(-4096);
+    };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', (e) => {
       clearTimeout(timer);
-      reject(new StrongboxError('HOOK', `app ${h.app}: ${h.phase} hook "${command}" could not start: ${e.message}`, { cause: e }));
+      reject(
+        new StrongboxError('HOOK', `app ${h.app}: ${h.phase} hook "${command}" could not start: ${e.message}`, {
+          cause: e,
+        }),
+      );
     });
     // 'exit', not 'close': close waits for every holder of the pipes, background children included.
     child.on('exit', (code, signal) => {
@@ -60,10 +68,21 @@ export function runHook(command: string, h: HookEnv): Promise<string> {
       const finish = () => {
         child.stdout.destroy();
         child.stderr.destroy();
-        if (timedOut) return reject(new StrongboxError('HOOK', `app ${h.app}: ${h.phase} hook "${command}" did not finish within ${h.timeoutSeconds} s and was killed`));
+        if (timedOut)
+          return reject(
+            new StrongboxError(
+              'HOOK',
+              `app ${h.app}: ${h.phase} hook "${command}" did not finish within ${h.timeoutSeconds} s and was killed`,
+            ),
+          );
         if (code === 0) return resolve(out);
         const said = out.trim().split('\n').slice(-5).join(' | ');
-        reject(new StrongboxError('HOOK', `app ${h.app}: ${h.phase} hook "${command}" ${signal ? `was killed by ${signal}` : `exited with status ${code}`}${said ? `: ${said}` : ''}`));
+        reject(
+          new StrongboxError(
+            'HOOK',
+            `app ${h.app}: ${h.phase} hook "${command}" ${signal ? `was killed by ${signal}` : `exited with status ${code}`}${said ? `: ${said}` : ''}`,
+          ),
+        );
       };
       if (child.stdout.readableEnded && child.stderr.readableEnded) finish();
       else setTimeout(finish, OUTPUT_GRACE_MS);

@@ -10,9 +10,22 @@ import { StrongboxError } from '../errors.js';
 import { BLOB_DATA, BLOB_TREE } from '../repository/index-memory.js';
 import { Packer } from '../repository/packer.js';
 import type { Repository } from '../repository/repository.js';
-import { filesComponent, type Periodicity, samePaths, type SnapshotRef, type SnapshotSummary } from '../repository/snapshot.js';
 import {
-  compareEntryNames, compareNames, encodeTree, linkFields, nameKey, nodeKey, type Tree, type TreeNode,
+  filesComponent,
+  type Periodicity,
+  samePaths,
+  type SnapshotRef,
+  type SnapshotSummary,
+} from '../repository/snapshot.js';
+import {
+  compareEntryNames,
+  compareNames,
+  encodeTree,
+  linkFields,
+  nameKey,
+  nodeKey,
+  type Tree,
+  type TreeNode,
 } from '../repository/tree.js';
 import { childPath, displayPath, type EntryName, type FsPath, readNames } from '../util/names.js';
 import { dirIdentity } from '../util/local-paths.js';
@@ -62,16 +75,27 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   const pool = newPool(repo, opts.threads, opts.signal);
   try {
     const res = await archivePaths(repo, packer, pool, {
-      paths, excludes: opts.excludes, oneFileSystem: opts.oneFileSystem, parentTree: parent ? filesComponent(parent.snapshot)?.tree ?? null : null,
-      signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning,
+      paths,
+      excludes: opts.excludes,
+      oneFileSystem: opts.oneFileSystem,
+      parentTree: parent ? (filesComponent(parent.snapshot)?.tree ?? null) : null,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+      onWarning: opts.onWarning,
     });
     await packer.flush();
     throwIfAborted(opts.signal);
     const recorded = await recordSnapshots(repo, {
-      time: opts.time, host, paths, tags: opts.tags, parent: parent?.id ?? null,
+      time: opts.time,
+      host,
+      paths,
+      tags: opts.tags,
+      parent: parent?.id ?? null,
       components: [{ name: 'files', kind: 'files', tree: res.tree, paths }],
-      summary: summarize([res.counters], packer, monotonicMs() - t0), errors: res.errors,
-      periodicity: opts.periodicity, note: opts.note,
+      summary: summarize([res.counters], packer, monotonicMs() - t0),
+      errors: res.errors,
+      periodicity: opts.periodicity,
+      note: opts.note,
     });
     return { ...recorded, parent: parent?.id ?? null };
   } finally {
@@ -95,7 +119,12 @@ export function checkPaths(input: string[]): string[] {
 }
 
 export function newPool(repo: Repository, threads?: number, signal?: AbortSignal): FilePool {
-  const init = { encKey: repo.key.encKey, idKey: repo.key.idKey, chunkerSeed: repo.key.chunkerSeed, chunker: repo.config.chunker };
+  const init = {
+    encKey: repo.key.encKey,
+    idKey: repo.key.idKey,
+    chunkerSeed: repo.key.chunkerSeed,
+    chunker: repo.config.chunker,
+  };
   return new FilePool(init, threads, signal);
 }
 
@@ -121,10 +150,26 @@ export interface ArchiveResult {
  * Walks `paths` into a root tree through a shared packer and worker pool (one snapshot may hold several
  * file trees); the caller flushes the packer and writes the snapshot.
  */
-export async function archivePaths(repo: Repository, packer: Packer, pool: FilePool, opts: ArchiveOptions): Promise<ArchiveResult> {
+export async function archivePaths(
+  repo: Repository,
+  packer: Packer,
+  pool: FilePool,
+  opts: ArchiveOptions,
+): Promise<ArchiveResult> {
   const t0 = monotonicMs();
-  const run = new Walk(repo, packer, pool, makeExcluder(opts.excludes ?? []), !!opts.oneFileSystem, opts.onWarning, opts.signal, repositoryDir(repo));
-  const ticker = opts.onProgress ? setInterval(() => opts.onProgress!(run.counters.snapshot(monotonicMs() - t0)), 250) : null;
+  const run = new Walk(
+    repo,
+    packer,
+    pool,
+    makeExcluder(opts.excludes ?? []),
+    !!opts.oneFileSystem,
+    opts.onWarning,
+    opts.signal,
+    repositoryDir(repo),
+  );
+  const ticker = opts.onProgress
+    ? setInterval(() => opts.onProgress!(run.counters.snapshot(monotonicMs() - t0)), 250)
+    : null;
   try {
     const rootDone = await run.scanVirtual(buildTrie(opts.paths), '', opts.parentTree);
     run.counters.walkDone = true;
@@ -141,17 +186,33 @@ export function summarize(walks: Counters[], packer: Packer, durationMs: number,
   const sum = (f: (c: Counters) => number) => walks.reduce((a, c) => a + f(c), 0);
   const dataBlobs = sum((c) => c.dataBlobs) + streamBlobs;
   return {
-    files: sum((c) => c.files - c.filesFailed), dirs: sum((c) => c.dirs), bytes: sum((c) => c.bytes), filesNew: sum((c) => c.filesNew),
-    filesChanged: sum((c) => c.filesChanged), filesUnmodified: sum((c) => c.filesUnmodified), dataBlobs,
-    treeBlobs: packer.stats.blobsAdded - dataBlobs, dataAdded: packer.stats.bytesAdded, dataAddedPacked: packer.stats.bytesStored,
+    files: sum((c) => c.files - c.filesFailed),
+    dirs: sum((c) => c.dirs),
+    bytes: sum((c) => c.bytes),
+    filesNew: sum((c) => c.filesNew),
+    filesChanged: sum((c) => c.filesChanged),
+    filesUnmodified: sum((c) => c.filesUnmodified),
+    dataBlobs,
+    treeBlobs: packer.stats.blobsAdded - dataBlobs,
+    dataAdded: packer.stats.bytesAdded,
+    dataAddedPacked: packer.stats.bytesStored,
     durationMs: Math.round(durationMs),
   };
 }
 
-async function findParent(repo: Repository, ref: string | undefined, host: string, paths: string[]): Promise<SnapshotRef | null> {
+async function findParent(
+  repo: Repository,
+  ref: string | undefined,
+  host: string,
+  paths: string[],
+): Promise<SnapshotRef | null> {
   if (ref) return repo.resolveSnapshot(ref);
   const all = await repo.listSnapshots();
-  return repo.newestWritten(all.filter((s) => s.snapshot.host === host && samePaths(s.snapshot.paths, paths) && filesComponent(s.snapshot))) ?? null;
+  return (
+    repo.newestWritten(
+      all.filter((s) => s.snapshot.host === host && samePaths(s.snapshot.paths, paths) && filesComponent(s.snapshot)),
+    ) ?? null
+  );
 }
 
 function buildTrie(paths: string[]): PathTrie {
@@ -218,7 +279,7 @@ class Walk {
       }
       const st = lstatSync(path, { bigint: true });
       const node = nodeFromStat({ str: name }, st);
-      const sub = await this.scanVirtual(child, path, prevNode?.type === 'dir' ? prevNode.subtree ?? null : null);
+      const sub = await this.scanVirtual(child, path, prevNode?.type === 'dir' ? (prevNode.subtree ?? null) : null);
       nodes.push(later(sub.p.then((id) => ({ ...node, subtree: id }))));
     }
     return this.saveTree(nodes);
@@ -243,26 +304,44 @@ class Walk {
   }
 
   /** `dev` is null for a backed-up path itself: its own device is the one --one-file-system stays on. */
-  private async scanEntry(path: FsPath, name: EntryName, rel: string, prevNode: TreeNode | undefined, dev: string | null): Promise<Later<TreeNode | null>> {
+  private async scanEntry(
+    path: FsPath,
+    name: EntryName,
+    rel: string,
+    prevNode: TreeNode | undefined,
+    dev: string | null,
+  ): Promise<Later<TreeNode | null>> {
     throwIfAborted(this.signal);
     this.counters.currentFile = path; // made printable only when progress is sampled
     const node = this.statNode(path, name);
     if (!node) return later(Promise.resolve(null));
     if (this.excluder.excluded(rel, node.type === 'dir')) return later(Promise.resolve(null));
     if (node.type === 'dir' && this.repoDir?.key === `${node.dev}:${node.inode}`) {
-      this.warn?.(displayPath(path), `the repository ${this.repoDir.path} is inside the backed-up path; it is left out of the snapshot`);
+      this.warn?.(
+        displayPath(path),
+        `the repository ${this.repoDir.path} is inside the backed-up path; it is left out of the snapshot`,
+      );
       return later(Promise.resolve(null));
     }
     if (this.oneFileSystem && dev !== null && node.dev !== dev) {
       // Like restic and tar: the mount point directory is kept (empty, with its metadata) so a restore recreates it.
       if (node.type !== 'dir') return later(Promise.resolve(null));
       this.counters.dirs++;
-      return later(this.saveTree([]).then((t) => t.p).then((id) => ({ ...node, subtree: id })));
+      return later(
+        this.saveTree([])
+          .then((t) => t.p)
+          .then((id) => ({ ...node, subtree: id })),
+      );
     }
     switch (node.type) {
       case 'dir': {
         this.counters.dirs++;
-        const sub = await this.scanDir(path, rel, prevNode?.type === 'dir' ? prevNode.subtree ?? null : null, dev ?? node.dev);
+        const sub = await this.scanDir(
+          path,
+          rel,
+          prevNode?.type === 'dir' ? (prevNode.subtree ?? null) : null,
+          dev ?? node.dev,
+        );
         return later(sub.p.then((id) => ({ ...node, subtree: id })));
       }
       case 'symlink':
@@ -316,18 +395,20 @@ class Walk {
       content = this.readFile(path, node);
       if (key) this.hardlinks.set(key, content);
     }
-    return later(content.then((ids) => {
-      c.filesDone++;
-      // Counted once stored: a file that could not be read is an error, not a new or changed file.
-      if (!ids) {
-        c.filesFailed++;
-        return null;
-      }
-      if (prevNode) c.filesChanged++;
-      else c.filesNew++;
-      c.bytes += node.size;
-      return { ...node, content: ids };
-    }));
+    return later(
+      content.then((ids) => {
+        c.filesDone++;
+        // Counted once stored: a file that could not be read is an error, not a new or changed file.
+        if (!ids) {
+          c.filesFailed++;
+          return null;
+        }
+        if (prevNode) c.filesChanged++;
+        else c.filesNew++;
+        c.bytes += node.size;
+        return { ...node, content: ids };
+      }),
+    );
   }
 
   private async readFile(path: FsPath, node: TreeNode): Promise<string[] | null> {
@@ -338,7 +419,10 @@ class Walk {
       this.counters.bytesDone += ch.rawLength;
       const added = this.packer.addSealed(BLOB_DATA, id, ch.sealed, ch.rawLength, ch.compressed);
       if (added === true) this.counters.dataBlobs++;
-      else if (added !== false) return added.then((a) => { if (a) this.counters.dataBlobs++; });
+      else if (added !== false)
+        return added.then((a) => {
+          if (a) this.counters.dataBlobs++;
+        });
     });
     if (out.error) {
       this.error(path, new Error(out.error));
@@ -349,10 +433,12 @@ class Walk {
   }
 
   private async saveTree(nodes: Later<TreeNode | null>[]): Promise<Later<string>> {
-    return later(Promise.all(nodes.map((n) => n.p)).then(async (list) => {
-      const tree: Tree = { nodes: list.filter((n): n is TreeNode => n !== null) };
-      return (await this.packer.addPlain(BLOB_TREE, encodeTree(tree))).toString('hex');
-    }));
+    return later(
+      Promise.all(nodes.map((n) => n.p)).then(async (list) => {
+        const tree: Tree = { nodes: list.filter((n): n is TreeNode => n !== null) };
+        return (await this.packer.addPlain(BLOB_TREE, encodeTree(tree))).toString('hex');
+      }),
+    );
   }
 
   private async prevTree(id: string | null): Promise<Map<string, TreeNode>> {
@@ -373,4 +459,3 @@ class Walk {
     this.warn?.(path, message);
   }
 }
-

@@ -12,7 +12,9 @@ export interface Excluder {
 
 export function readExcludeFile(path: string): string[] {
   try {
-    return readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    return readFileSync(path, 'utf8')
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '' && !l.startsWith('#'));
   } catch (e) {
     throw new StrongboxError('USAGE', `cannot read exclude file ${path}: ${(e as Error).message}`, { cause: e });
   }

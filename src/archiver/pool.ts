@@ -46,15 +46,23 @@ export class FilePool {
    * The workers start with the first file to read, not before: a backup in which nothing changed (every file
    * taken from the parent snapshot) never pays for starting them.
    */
-  constructor(init: Omit<WorkerInit, 'inflight' | 'inflightLimit'>, private readonly threads = Math.max(1, Math.min(availableParallelism(), 8)), signal?: AbortSignal) {
+  constructor(
+    init: Omit<WorkerInit, 'inflight' | 'inflightLimit'>,
+    private readonly threads = Math.max(1, Math.min(availableParallelism(), 8)),
+    signal?: AbortSignal,
+  ) {
     const sab = new SharedArrayBuffer(4);
     this.inflight = new Int32Array(sab);
     this.data = { ...init, inflight: sab, inflightLimit: 4 * 1024 * 1024 };
     // Cancelled: every pending file fails at once and the workers stop; the walk sees the abort error.
-    signal?.addEventListener('abort', () => {
-      this.fail(abortError(signal));
-      void this.close();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        this.fail(abortError(signal));
+        void this.close();
+      },
+      { once: true },
+    );
   }
 
   /** Wait until the job queue has room; the walker calls this before submitting more files. */
@@ -67,7 +75,9 @@ export class FilePool {
   submit(path: string | Buffer, size: number, onChunk: (c: ChunkResult) => Promise<void> | void): Promise<FileOutcome> {
     if (this.failure) return Promise.reject(this.failure);
     const fid = this.nextFid++;
-    const p = new Promise<FileOutcome>((resolve, reject) => this.pending.set(fid, { path, size, onChunk, resolve, reject }));
+    const p = new Promise<FileOutcome>((resolve, reject) =>
+      this.pending.set(fid, { path, size, onChunk, resolve, reject }),
+    );
     this.queue.push(fid);
     this.dispatch();
     return p;
@@ -83,8 +93,12 @@ export class FilePool {
       // A small young generation per worker keeps the 100,000-file backup under 256 MiB (262 MiB without it).
       const w = new Worker(workerUrl(), { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       const slot = { w, batches: [] as number[][] };
-      w.on('message', (m: FromWorker) => { this.chain = this.chain.then(() => this.receive(slot, m)); });
-      w.on('error', (e) => this.fail(new StrongboxError('INTERNAL', `backup worker failed: ${e.message}`, { cause: e })));
+      w.on('message', (m: FromWorker) => {
+        this.chain = this.chain.then(() => this.receive(slot, m));
+      });
+      w.on('error', (e) =>
+        this.fail(new StrongboxError('INTERNAL', `backup worker failed: ${e.message}`, { cause: e })),
+      );
       this.workers.push(slot);
     }
   }

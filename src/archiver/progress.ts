@@ -24,8 +24,14 @@ export class Counters {
 
   snapshot(elapsedMs: number): BackupProgress {
     return {
-      files: this.files, filesDone: this.filesDone, dirs: this.dirs, bytesTotal: this.bytesTotal,
-      bytesDone: this.bytesDone, errors: this.errors, walkDone: this.walkDone, elapsedMs,
+      files: this.files,
+      filesDone: this.filesDone,
+      dirs: this.dirs,
+      bytesTotal: this.bytesTotal,
+      bytesDone: this.bytesDone,
+      errors: this.errors,
+      walkDone: this.walkDone,
+      elapsedMs,
       ...(this.currentFile !== undefined ? { currentFile: displayPath(this.currentFile) } : {}),
     };
   }

@@ -2,7 +2,13 @@
 // periodicity label (several with "all"), saved after all the data they reference. Plain and app backups share it.
 import { hostname } from 'node:os';
 import type { Repository } from '../repository/repository.js';
-import { type Component, labelled, type Periodicity, type Snapshot, type SnapshotSummary } from '../repository/snapshot.js';
+import {
+  type Component,
+  labelled,
+  type Periodicity,
+  type Snapshot,
+  type SnapshotSummary,
+} from '../repository/snapshot.js';
 import { safeUser } from '../util/user.js';
 import { VERSION } from '../version.js';
 
@@ -35,9 +41,18 @@ export async function recordSnapshots(repo: Repository, r: SnapshotRecord): Prom
   // (--time: an import) is placed in history by that time instead, like one written before seq existed.
   const seq = r.time === undefined ? await repo.nextSeq() : undefined;
   const base: Snapshot = {
-    version: 1, time: new Date(r.time ?? repo.clock.now()).toISOString(), ...(seq !== undefined ? { seq } : {}), host: r.host ?? hostname(), username: safeUser(),
-    ...(r.app !== undefined ? { app: r.app } : {}), paths: r.paths, tags: r.tags ?? [], parent: r.parent,
-    program: `strongbox ${VERSION}`, components: r.components, summary: r.summary,
+    version: 1,
+    time: new Date(r.time ?? repo.clock.now()).toISOString(),
+    ...(seq !== undefined ? { seq } : {}),
+    host: r.host ?? hostname(),
+    username: safeUser(),
+    ...(r.app !== undefined ? { app: r.app } : {}),
+    paths: r.paths,
+    tags: r.tags ?? [],
+    parent: r.parent,
+    program: `strongbox ${VERSION}`,
+    components: r.components,
+    summary: r.summary,
   };
   if (r.errors.length) base.incomplete = { errors: r.errors };
   const all = labelled(base, r.periodicity ?? 'manual', r.note);

@@ -12,7 +12,10 @@ export const scopesSchema = z.array(scopeSchema).min(1, 'give at least one scope
 /** A user's or token's name: what the audit trail shows. */
 export const principalName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'use letters, digits, ".", "_", "@" or "-" (at most 64, starting with a letter or digit)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/,
+    'use letters, digits, ".", "_", "@" or "-" (at most 64, starting with a letter or digit)',
+  );
 
 export function allows(held: readonly Scope[], need: Scope): boolean {
   return held.includes('admin') || held.includes(need);
@@ -20,8 +23,12 @@ export function allows(held: readonly Scope[], need: Scope): boolean {
 
 /** Scopes from a command line's repeated or comma-separated --scope values, checked; duplicates removed. */
 export function parseScopes(values: string[], flag = '--scope'): Scope[] {
-  const list = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  const list = values
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   const r = scopesSchema.safeParse(list);
-  if (!r.success) throw new StrongboxError('USAGE', `${flag} ${list.join(',') || '(none)'}: ${r.error.issues[0].message}`);
+  if (!r.success)
+    throw new StrongboxError('USAGE', `${flag} ${list.join(',') || '(none)'}: ${r.error.issues[0].message}`);
   return [...new Set(r.data)];
 }

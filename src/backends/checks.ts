@@ -29,7 +29,10 @@ export function checkHandle(h: Handle, location: string): void {
     /[/\\\0]/.test(name) ||
     (h.type === 'data' && name.length < 2);
   if (bad) {
-    throw new BackendError('permanent', `invalid object name ${JSON.stringify(name)} for ${h.type} in repository at ${location}`);
+    throw new BackendError(
+      'permanent',
+      `invalid object name ${JSON.stringify(name)} for ${h.type} in repository at ${location}`,
+    );
   }
 }
 

@@ -8,7 +8,16 @@ type Kind = BackendError['kind'];
 
 /** errno codes that retrying will not cure: permissions, wrong file kind, read-only or full storage. */
 const PERMANENT_CODES = new Set([
-  'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENAMETOOLONG', 'EINVAL', 'ELOOP',
+  'EACCES',
+  'EPERM',
+  'EISDIR',
+  'ENOTDIR',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+  'ENAMETOOLONG',
+  'EINVAL',
+  'ELOOP',
 ]);
 
 /** The kind of an error, or undefined when it is neither a BackendError nor an errno error. */

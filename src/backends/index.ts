@@ -18,7 +18,13 @@ import { withRetry, type RetryOptions } from './wrappers/retry.js';
 export * from './backend.js';
 export { createLocalBackend } from './local/local.js';
 export { createMemoryBackend } from './memory/memory.js';
-export { createMirrorBackend, type FallbackNote, isMirrorBackend, type MirrorBackend, type StoreFault } from './mirror/mirror.js';
+export {
+  createMirrorBackend,
+  type FallbackNote,
+  isMirrorBackend,
+  type MirrorBackend,
+  type StoreFault,
+} from './mirror/mirror.js';
 export { type BackendDriver, type OpenContext } from './registry.js';
 export { withRetry, type RetryInfo, type RetryOptions } from './wrappers/retry.js';
 
@@ -29,26 +35,41 @@ const noOptions = z.strictObject({});
  * it until a location of its scheme is opened. A location whose prefix is no scheme here is a local path.
  */
 export const DRIVERS: readonly BackendDriver[] = [
-  defineDriver({ scheme: 'memory', syntax: 'memory:[name]', options: noOptions, open: async (rest) => openMemory(rest) }),
   defineDriver({
-    scheme: 'local', syntax: 'local:/path (or a plain path)', options: noOptions,
+    scheme: 'memory',
+    syntax: 'memory:[name]',
+    options: noOptions,
+    open: async (rest) => openMemory(rest),
+  }),
+  defineDriver({
+    scheme: 'local',
+    syntax: 'local:/path (or a plain path)',
+    options: noOptions,
     open: async (rest) => {
-      if (rest === '') throw new StrongboxError('USAGE', 'location "local:" needs a path, e.g. local:/srv/backups/repo');
+      if (rest === '')
+        throw new StrongboxError('USAGE', 'location "local:" needs a path, e.g. local:/srv/backups/repo');
       return createLocalBackend(rest);
     },
   }),
   defineDriver({
-    scheme: 's3', syntax: 's3:https://host[:port]/bucket[/prefix] or s3:bucket[/prefix]', options: s3OptionsSchema,
+    scheme: 's3',
+    syntax: 's3:https://host[:port]/bucket[/prefix] or s3:bucket[/prefix]',
+    options: s3OptionsSchema,
     open: async (rest, options, ctx) => (await import('./s3/s3.js')).openS3Backend(rest, options, { env: ctx.env }),
   }),
   // ssh2 itself is imported only when the backend first connects.
   defineDriver({
-    scheme: 'sftp', syntax: 'sftp:user@host:/path or sftp://user@host:port//path', options: sftpOptionsSchema,
+    scheme: 'sftp',
+    syntax: 'sftp:user@host:/path or sftp://user@host:port//path',
+    options: sftpOptionsSchema,
     open: async (rest, options, ctx) => createSftpBackend(`sftp:${rest}`, options, ctx.env),
   }),
   defineDriver({
-    scheme: 'git', syntax: GIT_SYNTAX, options: gitOptionsSchema,
-    open: async (rest, options, ctx) => (await import('./git/git.js')).openGitBackend(rest, options, ctx.env, ctx.signal),
+    scheme: 'git',
+    syntax: GIT_SYNTAX,
+    options: gitOptionsSchema,
+    open: async (rest, options, ctx) =>
+      (await import('./git/git.js')).openGitBackend(rest, options, ctx.env, ctx.signal),
   }),
 ];
 
@@ -79,7 +100,10 @@ export async function openBackend(location: string, opts: OpenOptions = {}): Pro
 /** The driver for a location's scheme, and the rest of the location after "scheme:". */
 export function driverFor(location: string): { driver: BackendDriver; rest: string } {
   if (location.trim() === '') {
-    throw new StrongboxError('USAGE', 'empty repository location; give a directory path or a location such as memory:name');
+    throw new StrongboxError(
+      'USAGE',
+      'empty repository location; give a directory path or a location such as memory:name',
+    );
   }
   const colon = location.indexOf(':');
   const scheme = colon > 0 ? location.slice(0, colon) : '';
@@ -96,7 +120,9 @@ export function checkBackendOptions(location: string, options: Record<string, un
   const { driver } = driverFor(location);
   const parsed = driver.options.safeParse(options);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`)
+      .join('; ');
     throw new StrongboxError('CONFIG', `invalid options for the ${driver.scheme} repository at ${location}: ${issues}`);
   }
   return parsed.data;

@@ -46,7 +46,11 @@ export interface ProbeOptions {
   onCheck?: (c: ProbeCheck) => void;
 }
 
-export const DEFAULT_PROBE: Omit<ProbeOptions, 'signal' | 'onCheck'> = { bytes: 64 << 20, objectBytes: 16 << 20, samples: 20 };
+export const DEFAULT_PROBE: Omit<ProbeOptions, 'signal' | 'onCheck'> = {
+  bytes: 64 << 20,
+  objectBytes: 16 << 20,
+  samples: 20,
+};
 
 /** A fresh scratch name below a location: appended as a path segment, which every path-like scheme accepts. */
 export function scratchLocation(location: string, name = `strongbox-backend-test-${randomUUID().slice(0, 8)}`): string {
@@ -60,7 +64,12 @@ const hex = (n: number) => randomBytes(n).toString('hex');
  * what it wrote. A check that finds the store breaking the contract is `fail`; one that finds a weaker guarantee
  * than the backend declares is `fail` too; a weaker guarantee the engine copes with is `warn`.
  */
-export async function probeBackend(backend: Backend, scratch: string, location: string, opts: ProbeOptions): Promise<ProbeReport> {
+export async function probeBackend(
+  backend: Backend,
+  scratch: string,
+  location: string,
+  opts: ProbeOptions,
+): Promise<ProbeReport> {
   const checks: ProbeCheck[] = [];
   const written = new Set<string>();
   const handles: Handle[] = [];
@@ -95,7 +104,12 @@ export async function probeBackend(backend: Backend, scratch: string, location: 
     }
   };
   const latency = { save: [] as number[], load: [] as number[], stat: [] as number[], list: [] as number[] };
-  let throughput: ProbeReport['throughput'] = { bytes: 0, objects: 0, uploadBytesPerSecond: 0, downloadBytesPerSecond: 0 };
+  let throughput: ProbeReport['throughput'] = {
+    bytes: 0,
+    objects: 0,
+    uploadBytesPerSecond: 0,
+    downloadBytesPerSecond: 0,
+  };
   const leftovers: string[] = [];
 
   try {
@@ -118,15 +132,26 @@ export async function probeBackend(backend: Backend, scratch: string, location: 
 
     await check('list after write', async () => {
       const names = await listNames(backend, 'snapshot');
-      return names.has(small.name) ? ['pass', 'a listing right after a write shows the object']
-        : [backend.capabilities.consistentListing ? 'fail' : 'warn', 'a listing right after a write did not show the object'
-          + (backend.capabilities.consistentListing ? ', though the backend declares consistent listing' : ' (the backend declares inconsistent listing; locks re-check after a delay)')];
+      return names.has(small.name)
+        ? ['pass', 'a listing right after a write shows the object']
+        : [
+            backend.capabilities.consistentListing ? 'fail' : 'warn',
+            'a listing right after a write did not show the object' +
+              (backend.capabilities.consistentListing
+                ? ', though the backend declares consistent listing'
+                : ' (the backend declares inconsistent listing; locks re-check after a delay)'),
+          ];
     });
 
     await check('ranged read', async () => {
       const part = await backend.load(small, { offset: 1000, length: 100 });
       if (!part.equals(content.subarray(1000, 1100))) return ['fail', 'a ranged read returned the wrong bytes'];
-      return ['pass', backend.capabilities.rangeReads ? 'offset 1000, 100 bytes: right bytes' : 'right bytes (the backend reads whole objects and cuts them)'];
+      return [
+        'pass',
+        backend.capabilities.rangeReads
+          ? 'offset 1000, 100 bytes: right bytes'
+          : 'right bytes (the backend reads whole objects and cuts them)',
+      ];
     });
 
     await check('read of a missing object', async () => {
@@ -134,7 +159,9 @@ export async function probeBackend(backend: Backend, scratch: string, location: 
         await backend.load({ type: 'snapshot', name: hex(32) });
         return ['fail', 'reading a missing object succeeded'];
       } catch (e) {
-        return backend.isNotFound(e) ? ['pass', 'reported as not found'] : ['fail', `not reported as not found: ${(e as Error).message}`];
+        return backend.isNotFound(e)
+          ? ['pass', 'reported as not found']
+          : ['fail', `not reported as not found: ${(e as Error).message}`];
       }
     });
 
@@ -148,21 +175,30 @@ export async function probeBackend(backend: Backend, scratch: string, location: 
         if (!backend.isAlreadyExists(e)) return ['fail', `not reported as already existing: ${(e as Error).message}`];
       }
       const back = (await backend.load(h)).toString();
-      return back === 'first' ? ['pass', 'the second create fails as already existing; the first content stays'] : ['fail', 'the refused create changed the object'];
+      return back === 'first'
+        ? ['pass', 'the second create fails as already existing; the first content stays']
+        : ['fail', 'the refused create changed the object'];
     });
 
     await check('exclusive create is atomic', async () => {
       const h: Handle = { type: 'lock', name: hex(32) };
       track(h);
       const racers = 8;
-      const results = await Promise.allSettled(Array.from({ length: racers }, (_, i) => backend.save(h, Buffer.from(`racer ${i}`), { exclusive: true })));
+      const results = await Promise.allSettled(
+        Array.from({ length: racers }, (_, i) => backend.save(h, Buffer.from(`racer ${i}`), { exclusive: true })),
+      );
       const won = results.filter((r) => r.status === 'fulfilled').length;
-      const odd = results.filter((r) => r.status === 'rejected' && !backend.isAlreadyExists(r.reason)).map((r) => ((r as PromiseRejectedResult).reason as Error).message);
+      const odd = results
+        .filter((r) => r.status === 'rejected' && !backend.isAlreadyExists(r.reason))
+        .map((r) => ((r as PromiseRejectedResult).reason as Error).message);
       if (odd.length) return ['fail', `${odd.length} of ${racers} racing creates failed otherwise: ${odd[0]}`];
       if (won === 1) return ['pass', `of ${racers} racing exclusive creates of one name exactly one succeeded`];
       return backend.capabilities.atomicCreate
         ? ['fail', `${won} of ${racers} racing exclusive creates succeeded, though the backend declares atomic create`]
-        : ['warn', `${won} of ${racers} racing exclusive creates succeeded (not atomic, as the backend declares; locks re-check after a delay)`];
+        : [
+            'warn',
+            `${won} of ${racers} racing exclusive creates succeeded (not atomic, as the backend declares; locks re-check after a delay)`,
+          ];
     });
 
     await check('remove, then stat and list', async () => {
@@ -175,7 +211,11 @@ export async function probeBackend(backend: Backend, scratch: string, location: 
         if (!backend.isNotFound(e)) return ['fail', `stat of a removed object: ${(e as Error).message}`];
       }
       const names = await listNames(backend, 'snapshot');
-      return names.has(small.name) ? [backend.capabilities.consistentListing ? 'fail' : 'warn', 'a listing right after a removal still shows the object']
+      return names.has(small.name)
+        ? [
+            backend.capabilities.consistentListing ? 'fail' : 'warn',
+            'a listing right after a removal still shows the object',
+          ]
         : ['pass', 'gone from stat and listing at once; a second remove is no error'];
     });
 
@@ -190,14 +230,21 @@ export async function probeBackend(backend: Backend, scratch: string, location: 
       }
       for (const h of hs) latency.stat.push(await timed(() => backend.stat(h)));
       for (const h of hs) latency.load.push(await timed(() => backend.load(h)));
-      for (let i = 0; i < Math.min(5, opts.samples); i++) latency.list.push(await timed(() => listNames(backend, 'index')));
+      for (let i = 0; i < Math.min(5, opts.samples); i++)
+        latency.list.push(await timed(() => listNames(backend, 'index')));
       const s = stats(latency.save);
-      return [s.medianMs > 1000 ? 'warn' : 'pass', `small-object save median ${fmtMs(s.medianMs)}, p95 ${fmtMs(s.p95Ms)}; load median ${fmtMs(stats(latency.load).medianMs)}`];
+      return [
+        s.medianMs > 1000 ? 'warn' : 'pass',
+        `small-object save median ${fmtMs(s.medianMs)}, p95 ${fmtMs(s.p95Ms)}; load median ${fmtMs(stats(latency.load).medianMs)}`,
+      ];
     });
 
     await check('throughput', async () => {
       const count = Math.max(1, Math.ceil(opts.bytes / opts.objectBytes));
-      const blobs = Array.from({ length: count }, () => ({ h: { type: 'data', name: hex(32) } as Handle, data: randomBytes(opts.objectBytes) }));
+      const blobs = Array.from({ length: count }, () => ({
+        h: { type: 'data', name: hex(32) } as Handle,
+        data: randomBytes(opts.objectBytes),
+      }));
       const lanes = Math.max(1, backend.capabilities.connections);
       const t0 = monotonicMs();
       await inLanes(blobs, lanes, async (b) => {
@@ -213,9 +260,17 @@ export async function probeBackend(backend: Backend, scratch: string, location: 
       });
       const down = monotonicMs() - t1;
       const total = count * opts.objectBytes;
-      throughput = { bytes: total, objects: count, uploadBytesPerSecond: total / (up / 1000), downloadBytesPerSecond: total / (down / 1000) };
+      throughput = {
+        bytes: total,
+        objects: count,
+        uploadBytesPerSecond: total / (up / 1000),
+        downloadBytesPerSecond: total / (down / 1000),
+      };
       if (bad) return ['fail', `${bad} of ${count} large objects read back with different content`];
-      return ['pass', `${count} × ${mib(opts.objectBytes)} with ${lanes} connection(s): up ${mib(throughput.uploadBytesPerSecond)}/s, down ${mib(throughput.downloadBytesPerSecond)}/s`];
+      return [
+        'pass',
+        `${count} × ${mib(opts.objectBytes)} with ${lanes} connection(s): up ${mib(throughput.uploadBytesPerSecond)}/s, down ${mib(throughput.downloadBytesPerSecond)}/s`,
+      ];
     });
   } finally {
     for (const h of handles) {
@@ -225,13 +280,24 @@ export async function probeBackend(backend: Backend, scratch: string, location: 
         leftovers.push(`${h.type}/${h.name}: ${(e as Error).message}`);
       }
     }
-    if (backend.localPath !== undefined && leftovers.length === 0) await rm(backend.localPath, { recursive: true, force: true });
-    else if (leftovers.length === 0 && !scratch.startsWith('s3:') && !scratch.startsWith('memory:')) leftovers.push(`the empty layout directories under ${scratch}`);
+    if (backend.localPath !== undefined && leftovers.length === 0)
+      await rm(backend.localPath, { recursive: true, force: true });
+    else if (leftovers.length === 0 && !scratch.startsWith('s3:') && !scratch.startsWith('memory:'))
+      leftovers.push(`the empty layout directories under ${scratch}`);
   }
   return {
-    location, scratch, capabilities: backend.capabilities, checks,
-    latency: { save: stats(latency.save), load: stats(latency.load), stat: stats(latency.stat), list: stats(latency.list) },
-    throughput, leftovers,
+    location,
+    scratch,
+    capabilities: backend.capabilities,
+    checks,
+    latency: {
+      save: stats(latency.save),
+      load: stats(latency.load),
+      stat: stats(latency.stat),
+      list: stats(latency.list),
+    },
+    throughput,
+    leftovers,
   };
 }
 
@@ -249,9 +315,11 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 async function inLanes<T>(items: T[], lanes: number, fn: (x: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 export function stats(ms: number[]): LatencyStats {

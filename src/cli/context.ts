@@ -39,8 +39,13 @@ export const processIo: Io = {
 export function choice(g: GlobalOptions): RepoChoice {
   const timeout = g.passwordCommandTimeout;
   return {
-    repo: g.repo, config: g.config, passwordFile: g.passwordFile, passwordCommand: g.passwordCommand,
-    ...(timeout !== undefined ? { passwordCommandTimeoutMs: parseDuration(timeout, '--password-command-timeout', { positive: true }) } : {}),
+    repo: g.repo,
+    config: g.config,
+    passwordFile: g.passwordFile,
+    passwordCommand: g.passwordCommand,
+    ...(timeout !== undefined
+      ? { passwordCommandTimeoutMs: parseDuration(timeout, '--password-command-timeout', { positive: true }) }
+      : {}),
   };
 }
 
@@ -55,7 +60,12 @@ export const liveScopes = new Set<Scope>();
  * lines on stdout that a summary line ends); the context's scope is closed
  * afterwards (what an aborted operation kept on purpose is reported).
  */
-export async function runOp<T>(g: GlobalOptions, io: Io, fn: (ctx: OpContext, r: Renderer) => Promise<T>, opts: { stream?: boolean } = {}): Promise<T> {
+export async function runOp<T>(
+  g: GlobalOptions,
+  io: Io,
+  fn: (ctx: OpContext, r: Renderer) => Promise<T>,
+  opts: { stream?: boolean } = {},
+): Promise<T> {
   const r = renderer(g, io, opts);
   const ctx = newContext({ signal: io.signal, emit: r.emit });
   liveScopes.add(ctx.scope);

@@ -33,8 +33,16 @@ import * as userCmd from './commands/user.js';
 export function exitCodeHelp(): string {
   const rows = new Map<number, string[]>();
   for (const [code, v] of Object.entries(ERROR_CODES)) rows.set(v.exit, [...(rows.get(v.exit) ?? []), code]);
-  return ['Exit status:', '  0    success', ...[...rows].sort((a, b) => a[0] - b[0]).map(([n, codes]) =>
-    `  ${String(n).padEnd(4)} ${codes.map((c) => `${c} (${ERROR_CODES[c as keyof typeof ERROR_CODES].summary})`).join('; ')}`)].join('\n');
+  return [
+    'Exit status:',
+    '  0    success',
+    ...[...rows]
+      .sort((a, b) => a[0] - b[0])
+      .map(
+        ([n, codes]) =>
+          `  ${String(n).padEnd(4)} ${codes.map((c) => `${c} (${ERROR_CODES[c as keyof typeof ERROR_CODES].summary})`).join('; ')}`,
+      ),
+  ].join('\n');
 }
 
 export function buildProgram(io: Io): Command {
@@ -49,16 +57,40 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'machine-readable output')
     .option('-q, --quiet', 'print only errors')
     .option('--debug', 'print the stack trace of an unexpected error')
-    .addHelpText('after', `\nEnvironment: STRONGBOX_REPOSITORY, STRONGBOX_CONFIG, STRONGBOX_PASSWORD, STRONGBOX_NEW_PASSWORD (key add), STRONGBOX_USER_PASSWORD (user add)\n\n${exitCodeHelp()}`)
+    .addHelpText(
+      'after',
+      `\nEnvironment: STRONGBOX_REPOSITORY, STRONGBOX_CONFIG, STRONGBOX_PASSWORD, STRONGBOX_NEW_PASSWORD (key add), STRONGBOX_USER_PASSWORD (user add)\n\n${exitCodeHelp()}`,
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const globals = () => program.opts<GlobalOptions>();
   const commands = [
-    initCmd, backupCmd, restoreCmd, snapshotsCmd, dumpCmd, forgetCmd, statusCmd, checkCmd, syncCmd, copyCmd, inspectCmd, keyCmd,
-    repairCmd, configCmd, backendCmd, daemonCmd, runsCmd, drillCmd, serveCmd, userCmd,
+    initCmd,
+    backupCmd,
+    restoreCmd,
+    snapshotsCmd,
+    dumpCmd,
+    forgetCmd,
+    statusCmd,
+    checkCmd,
+    syncCmd,
+    copyCmd,
+    inspectCmd,
+    keyCmd,
+    repairCmd,
+    configCmd,
+    backendCmd,
+    daemonCmd,
+    runsCmd,
+    drillCmd,
+    serveCmd,
+    userCmd,
   ];
   for (const m of commands) m.register(program, io, globals);
-  const override = (c: Command): void => { c.exitOverride(); c.commands.forEach(override); };
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
   program.commands.forEach(override);
   return program;
 }
@@ -67,7 +99,13 @@ export function buildProgram(io: Io): Command {
 export async function runCli(argv: string[], outer: Io = processIo): Promise<number> {
   // With --json, a failure ends a JSON-lines stream (events, then an error line), never a JSON document.
   let onlyLines = true;
-  const io: Io = { ...outer, out: (s) => { onlyLines &&= s.startsWith('{"type":'); outer.out(s); } };
+  const io: Io = {
+    ...outer,
+    out: (s) => {
+      onlyLines &&= s.startsWith('{"type":');
+      outer.out(s);
+    },
+  };
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -84,9 +122,20 @@ export async function runCli(argv: string[], outer: Io = processIo): Promise<num
     } else {
       // A bug: the trace only with --debug, so a user sees one line and how to report it.
       const message = (e as Error)?.message ?? String(e);
-      io.err(debug ? `strongbox: internal error: ${(e as Error)?.stack ?? String(e)}`
-        : `strongbox: internal error: ${message}\n(this is a bug in strongbox; run again with --debug for the stack trace and report it)`);
-      if (json) io.out(JSON.stringify({ type: 'error', code: 'INTERNAL', exit: exitStatusFor(e), message: String((e as Error)?.message ?? e) }));
+      io.err(
+        debug
+          ? `strongbox: internal error: ${(e as Error)?.stack ?? String(e)}`
+          : `strongbox: internal error: ${message}\n(this is a bug in strongbox; run again with --debug for the stack trace and report it)`,
+      );
+      if (json)
+        io.out(
+          JSON.stringify({
+            type: 'error',
+            code: 'INTERNAL',
+            exit: exitStatusFor(e),
+            message: String((e as Error)?.message ?? e),
+          }),
+        );
     }
     return exitStatusFor(e);
   }

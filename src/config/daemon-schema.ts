@@ -182,7 +182,7 @@ export const housekeepingSchema = z.strictObject({
   sync: z
     .boolean()
     .default(true)
-    .describe("after each backup into a repository with mirrors, bring every mirror up to date (strongbox sync)"),
+    .describe('after each backup into a repository with mirrors, bring every mirror up to date (strongbox sync)'),
   prune: cronOrOff.default('0 6 * * 0').describe('when to prune each repository (default Sunday 06:00; false: never)'),
   check: cronOrOff
     .default('0 7 * * *')

@@ -13,7 +13,11 @@ export interface LoadedConfig {
 }
 
 /** The config path: --config, else STRONGBOX_CONFIG, else ./strongbox.yaml. */
-export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+export function configPath(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): string {
   return resolve(cwd, flag ?? env.STRONGBOX_CONFIG ?? 'strongbox.yaml');
 }
 
@@ -24,9 +28,13 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new StrongboxError('CONFIG', code === 'ENOENT'
-      ? `config file ${path} does not exist (pass --config FILE or set STRONGBOX_CONFIG)`
-      : `cannot read config file ${path}: ${(e as Error).message}`, { cause: e });
+    throw new StrongboxError(
+      'CONFIG',
+      code === 'ENOENT'
+        ? `config file ${path} does not exist (pass --config FILE or set STRONGBOX_CONFIG)`
+        : `cannot read config file ${path}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   return { path, config: parseConfig(text, path, env) };
 }
@@ -34,11 +42,15 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
 export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv = process.env): Config {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new StrongboxError('CONFIG', `${path}: not valid YAML: ${doc.errors.map((e) => e.message.split('\n')[0]).join('; ')}`);
+    throw new StrongboxError(
+      'CONFIG',
+      `${path}: not valid YAML: ${doc.errors.map((e) => e.message.split('\n')[0]).join('; ')}`,
+    );
   }
   const raw = interpolate(doc.toJS() ?? {}, [], path, env);
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new StrongboxError('CONFIG', `${path}: invalid configuration:\n${formatIssues(parsed.error.issues)}`);
+  if (!parsed.success)
+    throw new StrongboxError('CONFIG', `${path}: invalid configuration:\n${formatIssues(parsed.error.issues)}`);
   return parsed.data;
 }
 
@@ -60,13 +72,16 @@ export function interpolate(v: unknown, path: PropertyKey[], file: string, env: 
   // environment never becomes part of a command line or of an error message quoting the hook.
   if (path.length === 4 && path[0] === 'apps' && path[2] === 'hooks') return v;
   if (typeof v === 'string') {
-    return v.replace(/\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (m, name: string | undefined, def: string | undefined) => {
-      if (m === '$${') return '${';
-      const val = env[name!];
-      if (val !== undefined && val !== '') return val;
-      if (def !== undefined) return def;
-      throw new StrongboxError('CONFIG', `${file}: ${fieldPath(path)}: environment variable ${name} is not set`);
-    });
+    return v.replace(
+      /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+      (m, name: string | undefined, def: string | undefined) => {
+        if (m === '$${') return '${';
+        const val = env[name!];
+        if (val !== undefined && val !== '') return val;
+        if (def !== undefined) return def;
+        throw new StrongboxError('CONFIG', `${file}: ${fieldPath(path)}: environment variable ${name} is not set`);
+      },
+    );
   }
   if (Array.isArray(v)) return v.map((x, i) => interpolate(x, [...path, i], file, env));
   if (v && typeof v === 'object') {

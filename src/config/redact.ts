@@ -10,7 +10,8 @@ export function redactConfig(cfg: Config): unknown {
     if (typeof v === 'string' && SECRET_KEYS.test(key) && !/Env$|File$|Command$/.test(key)) return REDACTED;
     // A notifier's URL (webhook, Healthchecks ping) is a credential in its path or query: only its origin is shown.
     if (typeof v === 'string' && key === 'url') return redactUrl(v);
-    if (typeof v === 'string' && /^[a-z]+:\/\/[^/]*:[^@/]*@/i.test(v)) return v.replace(/(\/\/[^:/]*:)[^@/]*@/, `$1${REDACTED}@`);
+    if (typeof v === 'string' && /^[a-z]+:\/\/[^/]*:[^@/]*@/i.test(v))
+      return v.replace(/(\/\/[^:/]*:)[^@/]*@/, `$1${REDACTED}@`);
     if (Array.isArray(v)) return v.map((x) => walk(x, key));
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
     return v;

@@ -184,7 +184,9 @@ export class Daemon {
     });
     monitoringRoutes(this.api.app, this.metrics, () => this.health());
     this.listener = await listen(this.api.app.fetch, http.listen, http.tls).catch((e: Error) => {
-      throw new StrongboxError('IO', `cannot listen on ${http.listen} (daemon.http.listen): ${e.message}`, { cause: e });
+      throw new StrongboxError('IO', `cannot listen on ${http.listen} (daemon.http.listen): ${e.message}`, {
+        cause: e,
+      });
     });
     const base = `${this.listener.scheme}://${this.listener.address}`;
     this.o.log.info(`HTTP API on ${base}/api${this.metrics ? `, metrics on ${base}/metrics` : ''}, health on /healthz`);

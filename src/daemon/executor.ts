@@ -131,7 +131,13 @@ export class Executor {
     }
     // Then the mirrors brought up to date (what the backup wrote, what the forget removed).
     const mirrored = (cfg.repositories[app.repository]?.mirrors?.length ?? 0) > 0;
-    if (mirrored && cfg.daemon.housekeeping?.sync !== false && run.snapshot && req.trigger !== 'shutdown' && !this.d.stopping()) {
+    if (
+      mirrored &&
+      cfg.daemon.housekeeping?.sync !== false &&
+      run.snapshot &&
+      req.trigger !== 'shutdown' &&
+      !this.d.stopping()
+    ) {
       await this.housekeep(`${key}#sync`, app.repository, { op: 'sync' }, 'after-backup');
     }
   }

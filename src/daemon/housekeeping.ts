@@ -62,61 +62,68 @@ export async function runHousekeeping(
   // Waits as a backup does for a lock held by hand (a prune started from the command line), then fails.
   const lockWaitMs = SHARED_LOCK_WAIT_MS;
   try {
-    return await withContext({ signal: env.signal, clock: env.clock, emit: env.emit }, async (ctx): Promise<HousekeepingRecord> => {
-      if (what.op === 'forget') {
-        const r = await forget(spec, { app: what.app.id, apps: [what.app], lockWaitMs }, ctx);
-        return { ...base, ...end(), outcome: 'ok', detail: { removed: r.removed.length } };
-      }
-      if (what.op === 'drill') {
-        const r = await drillApp(env.choice, env.cfg, { app: what.app, lockWaitMs }, ctx);
-        const failed = r.checks.filter((c) => !c.ok);
-        const detail = { snapshot: r.snapshot, checks: r.checks.length, failed: failed.length };
+    return await withContext(
+      { signal: env.signal, clock: env.clock, emit: env.emit },
+      async (ctx): Promise<HousekeepingRecord> => {
+        if (what.op === 'forget') {
+          const r = await forget(spec, { app: what.app.id, apps: [what.app], lockWaitMs }, ctx);
+          return { ...base, ...end(), outcome: 'ok', detail: { removed: r.removed.length } };
+        }
+        if (what.op === 'drill') {
+          const r = await drillApp(env.choice, env.cfg, { app: what.app, lockWaitMs }, ctx);
+          const failed = r.checks.filter((c) => !c.ok);
+          const detail = { snapshot: r.snapshot, checks: r.checks.length, failed: failed.length };
+          if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
+          const lines = failed.map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.detail}`);
+          const message = `drill of app ${what.app.id} failed:\n${lines.join('\n')}`;
+          return { ...base, ...end(), outcome: 'failed', detail, error: { code: 'VERIFY_FAILED', message } };
+        }
+        if (what.op === 'sync') {
+          const r = await syncRepo(spec, { lockWaitMs }, ctx);
+          const copied = r.stores.reduce((n, s) => n + Object.values(s.copied).reduce((a, b) => a + b, 0), 0);
+          const detail = {
+            copied,
+            removed: r.stores.reduce((n, s) => n + s.removed, 0),
+            bytesCopied: r.stores.reduce((n, s) => n + s.bytesCopied, 0),
+          };
+          if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
+          const message = `sync of repository ${repository} left ${r.errors.length} object(s) without a good copy:\n${r.errors.slice(0, 5).join('\n')}`;
+          return { ...base, ...end(), outcome: 'failed', detail, error: { code: 'INTEGRITY', message } };
+        }
+        if (what.op === 'prune') {
+          const r = await pruneRepository(spec, { lockWaitMs }, ctx);
+          return {
+            ...base,
+            ...end(),
+            outcome: 'ok',
+            detail: { packsRemoved: r.packsRemoved, packsRepacked: r.packsRepacked, bytesReclaimed: r.bytesReclaimed },
+          };
+        }
+        const readData = what.part
+          ? ({ kind: 'part', ...what.part } as const)
+          : what.percent !== undefined
+            ? ({ kind: 'percent', percent: what.percent } as const)
+            : null;
+        const r = await checkRepo(spec, { readData, lockWaitMs }, ctx);
+        const detail = {
+          errors: r.errors.length,
+          ...(what.part ? { part: `${what.part.n}/${what.part.m}` } : {}),
+          ...(what.percent !== undefined ? { percent: what.percent } : {}),
+        };
         if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
-        const lines = failed.map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.detail}`);
-        const message = `drill of app ${what.app.id} failed:\n${lines.join('\n')}`;
-        return { ...base, ...end(), outcome: 'failed', detail, error: { code: 'VERIFY_FAILED', message } };
-      }
-      if (what.op === 'sync') {
-        const r = await syncRepo(spec, { lockWaitMs }, ctx);
-        const copied = r.stores.reduce((n, s) => n + Object.values(s.copied).reduce((a, b) => a + b, 0), 0);
-        const detail = { copied, removed: r.stores.reduce((n, s) => n + s.removed, 0), bytesCopied: r.stores.reduce((n, s) => n + s.bytesCopied, 0) };
-        if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
-        const message = `sync of repository ${repository} left ${r.errors.length} object(s) without a good copy:\n${r.errors.slice(0, 5).join('\n')}`;
-        return { ...base, ...end(), outcome: 'failed', detail, error: { code: 'INTEGRITY', message } };
-      }
-      if (what.op === 'prune') {
-        const r = await pruneRepository(spec, { lockWaitMs }, ctx);
+        const first = r.errors.slice(0, 5).join('\n');
         return {
           ...base,
           ...end(),
-          outcome: 'ok',
-          detail: { packsRemoved: r.packsRemoved, packsRepacked: r.packsRepacked, bytesReclaimed: r.bytesReclaimed },
+          outcome: 'failed',
+          detail,
+          error: {
+            code: 'INTEGRITY',
+            message: `check of repository ${repository} found ${r.errors.length} error(s):\n${first}`,
+          },
         };
-      }
-      const readData = what.part
-        ? ({ kind: 'part', ...what.part } as const)
-        : what.percent !== undefined
-          ? ({ kind: 'percent', percent: what.percent } as const)
-          : null;
-      const r = await checkRepo(spec, { readData, lockWaitMs }, ctx);
-      const detail = {
-        errors: r.errors.length,
-        ...(what.part ? { part: `${what.part.n}/${what.part.m}` } : {}),
-        ...(what.percent !== undefined ? { percent: what.percent } : {}),
-      };
-      if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
-      const first = r.errors.slice(0, 5).join('\n');
-      return {
-        ...base,
-        ...end(),
-        outcome: 'failed',
-        detail,
-        error: {
-          code: 'INTEGRITY',
-          message: `check of repository ${repository} found ${r.errors.length} error(s):\n${first}`,
-        },
-      };
-    });
+      },
+    );
   } catch (e) {
     const err = isStrongboxError(e)
       ? e

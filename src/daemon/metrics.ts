@@ -89,7 +89,11 @@ export type { Listener };
  * GET /healthz (JSON from `health`) and GET /metrics on `app`: on their own listener (`daemon.metrics`), or beside
  * the API on the daemon's one HTTP listener (`daemon.http`).
  */
-export function monitoringRoutes(app: Hono<any>, metrics: Metrics | undefined, health: () => Record<string, unknown>): void {
+export function monitoringRoutes(
+  app: Hono<any>,
+  metrics: Metrics | undefined,
+  health: () => Record<string, unknown>,
+): void {
   app.get('/healthz', (c) => c.json({ status: 'ok', ...health() }));
   if (!metrics) return;
   app.get('/metrics', async (c) => {

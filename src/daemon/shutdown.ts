@@ -14,7 +14,12 @@ export function shutdownRequest(app: AppConfig): RunRequest {
   if (app.only) return { app, periodicity: 'shutdown', trigger: 'shutdown', only: app.only };
   const { only } = app.shutdown;
   // What the app has: "files" of an app without file trees takes its databases, and the other way round.
-  const take = only === 'files' && !app.files.length && !app.buckets?.length ? 'all' : only === 'db' && !app.databases.length ? 'all' : only;
+  const take =
+    only === 'files' && !app.files.length && !app.buckets?.length
+      ? 'all'
+      : only === 'db' && !app.databases.length
+        ? 'all'
+        : only;
   return { app, periodicity: 'shutdown', trigger: 'shutdown', ...(take !== 'all' ? { only: take } : {}) };
 }
 

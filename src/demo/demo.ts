@@ -43,13 +43,42 @@ async function main(): Promise<void> {
   const target = await mkdtemp(join(tmpdir(), 'strongbox-demo-restore-'));
   try {
     await step('create the repository named in the config', ['-r', join(demoDir, 'repo'), 'init']);
-    await step('back up the app: its SQLite database and its webroot, one snapshot', ['backup', '--app', 'example-site', '--tag', 'demo']);
-    await step('a second backup: unchanged files are not re-read, the dump deduplicates', ['backup', '--app', 'example-site', '--tag', 'demo']);
-    await step('list the app\'s snapshots and their components', ['snapshots', '--app', 'example-site']);
-    await step('restore both elsewhere: files under the target, the database to another path',
-      ['restore', 'latest', '--app', 'example-site', '--target', target, '--target-db', join(target, 'app.db'), '--verify']);
+    await step('back up the app: its SQLite database and its webroot, one snapshot', [
+      'backup',
+      '--app',
+      'example-site',
+      '--tag',
+      'demo',
+    ]);
+    await step('a second backup: unchanged files are not re-read, the dump deduplicates', [
+      'backup',
+      '--app',
+      'example-site',
+      '--tag',
+      'demo',
+    ]);
+    await step("list the app's snapshots and their components", ['snapshots', '--app', 'example-site']);
+    await step('restore both elsewhere: files under the target, the database to another path', [
+      'restore',
+      'latest',
+      '--app',
+      'example-site',
+      '--target',
+      target,
+      '--target-db',
+      join(target, 'app.db'),
+      '--verify',
+    ]);
     const dumpFile = join(target, 'app-dump.sqlite3');
-    await step('download the raw database dump (a plain SQLite file)', ['dump', 'latest', 'app', '--app', 'example-site', '-o', dumpFile]);
+    await step('download the raw database dump (a plain SQLite file)', [
+      'dump',
+      'latest',
+      'app',
+      '--app',
+      'example-site',
+      '-o',
+      dumpFile,
+    ]);
     await step('verify the repository, reading all data', ['-r', join(demoDir, 'repo'), 'check', '--read-data']);
     const diffs = await diffTrees(site, join(target, 'webroot'));
     if (diffs.length) throw new Error(`restored webroot differs from the original:\n${diffs.join('\n')}`);
@@ -59,8 +88,10 @@ async function main(): Promise<void> {
     }
     const rows = execFileSync('sqlite3', ['-batch', db, COUNT_POSTS], { encoding: 'utf8' }).trim();
     console.log(`\nOK: the restored webroot is identical to ${site} (contents, modes, mtimes, symlinks),`);
-    console.log(`and the restored database and the downloaded dump hold the same schema and rows as ${db} (${rows} posts;`
-      + ` sha256 of the dump ${createHash('sha256').update(readFileSync(dumpFile)).digest('hex').slice(0, 16)}…).`);
+    console.log(
+      `and the restored database and the downloaded dump hold the same schema and rows as ${db} (${rows} posts;` +
+        ` sha256 of the dump ${createHash('sha256').update(readFileSync(dumpFile)).digest('hex').slice(0, 16)}…).`,
+    );
   } finally {
     await rm(target, { recursive: true, force: true });
   }

@@ -39,7 +39,10 @@ export async function addUser(
   const name = checkName('user', input.name);
   const scopes = checkScopes(input.scopes ?? DEFAULT_USER_SCOPES);
   if (input.password.length < MIN_PASSWORD)
-    throw new StrongboxError('USAGE', `the password of user ${name} is too short: use at least ${MIN_PASSWORD} characters`);
+    throw new StrongboxError(
+      'USAGE',
+      `the password of user ${name} is too short: use at least ${MIN_PASSWORD} characters`,
+    );
   const hash = await hashPassword(input.password);
   const entry: UserEntry = { name, hash, scopes, createdAt: new Date(clock.now()).toISOString() };
   await updateAuth(path, (a) => {

@@ -37,7 +37,8 @@ export async function testBackend(input: BackendTestInput, ctx: OpContext): Prom
       ...(input.objectBytes !== undefined ? { objectBytes: input.objectBytes } : {}),
       signal: ctx.signal,
       // A dashboard can follow the checks; the CLI prints the table at the end.
-      onCheck: (c: ProbeCheck) => ctx.emit({ type: 'phase', phase: 'backend-test', component: c.name, state: 'finished' }),
+      onCheck: (c: ProbeCheck) =>
+        ctx.emit({ type: 'phase', phase: 'backend-test', component: c.name, state: 'finished' }),
     });
     return { ...report, outcome: report.checks.some((c) => c.state === 'fail') ? 'failed' : 'ok' };
   } finally {

@@ -14,7 +14,11 @@ import { appRepo, type RepoChoice } from './target.js';
  * The apps to back up, in order (one, or every app of the config), and what each backup is told. `allowFuture`
  * accepts a `time` more than a few minutes ahead of the clock (util/time.ts: years 1970–9999 in any case).
  */
-export type AppBackupInput = Omit<AppBackupOptions, 'scope' | 'emit' | 'threads'> & { apps: AppConfig[]; lockWaitMs?: number; allowFuture?: boolean };
+export type AppBackupInput = Omit<AppBackupOptions, 'scope' | 'emit' | 'threads'> & {
+  apps: AppConfig[];
+  lockWaitMs?: number;
+  allowFuture?: boolean;
+};
 
 /** Per app: `ok`, `incomplete` (unreadable files), `hook-failed` (saved, but an after hook failed), or `failed`. */
 export type AppBackupOutcome = 'ok' | 'incomplete' | 'hook-failed' | 'failed';
@@ -35,7 +39,12 @@ export interface AppBackupsResult {
   error: StrongboxError | null;
 }
 
-export async function backupApps(choice: RepoChoice, cfg: Config, input: AppBackupInput, ctx: OpContext): Promise<AppBackupsResult> {
+export async function backupApps(
+  choice: RepoChoice,
+  cfg: Config,
+  input: AppBackupInput,
+  ctx: OpContext,
+): Promise<AppBackupsResult> {
   if (!input.apps.length) throw new StrongboxError('USAGE', 'the config has no apps');
   if (input.time !== undefined) checkSnapshotTime(input.time, ctx.clock.now(), input.allowFuture);
   const { apps: _apps, lockWaitMs: _wait, allowFuture: _future, ...opts } = input;
@@ -44,23 +53,43 @@ export async function backupApps(choice: RepoChoice, cfg: Config, input: AppBack
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     try {
       let degraded: StoreFault[] = [];
-      const result = await withRepository(appRepo(choice, cfg, app), ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS }, async (repo) => {
-        // An app whose parts are backed up on different machines takes here what its `only` says, unless told otherwise.
-        const r = await backupApp(repo, app, { ...opts, only: opts.only ?? app.only, scope: ctx.scope, emit: ctx.emit });
-        degraded = repo.storeFaults();
-        return r;
-      });
+      const result = await withRepository(
+        appRepo(choice, cfg, app),
+        ctx,
+        { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS },
+        async (repo) => {
+          // An app whose parts are backed up on different machines takes here what its `only` says, unless told otherwise.
+          const r = await backupApp(repo, app, {
+            ...opts,
+            only: opts.only ?? app.only,
+            scope: ctx.scope,
+            emit: ctx.emit,
+          });
+          degraded = repo.storeFaults();
+          return r;
+        },
+      );
       const outcome = result.afterHookError ? 'hook-failed' : result.snapshot.incomplete ? 'incomplete' : 'ok';
       reports.push({
-        app: app.id, outcome, result, ...(result.afterHookError ? { error: result.afterHookError } : {}), ...(degraded.length ? { degraded } : {}),
+        app: app.id,
+        outcome,
+        result,
+        ...(result.afterHookError ? { error: result.afterHookError } : {}),
+        ...(degraded.length ? { degraded } : {}),
       });
     } catch (e) {
       if (ctx.signal.aborted) throw abortError(ctx.signal);
       // One app alone: its error is the operation's. Several: each is reported and the next app is tried.
       if (input.apps.length === 1) throw e;
-      const err = isStrongboxError(e) ? e : new StrongboxError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
+      const err = isStrongboxError(e)
+        ? e
+        : new StrongboxError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
       reports.push({ app: app.id, outcome: 'failed', error: err });
-      ctx.emit({ type: 'warning', app: app.id, message: `backup failed: ${err.message.startsWith(`app ${app.id}`) ? err.message : `app ${app.id}: ${err.message}`}` });
+      ctx.emit({
+        type: 'warning',
+        app: app.id,
+        message: `backup failed: ${err.message.startsWith(`app ${app.id}`) ? err.message : `app ${app.id}: ${err.message}`}`,
+      });
     }
   }
   return { outcome: worstOutcome(reports), apps: reports, error: outcomeError(reports) };
@@ -77,14 +106,21 @@ function outcomeError(reports: AppBackupReport[]): StrongboxError | null {
   const failed = reports.filter((r) => r.outcome === 'failed');
   if (failed.length) {
     const worst = failed.map((f) => f.error!).sort((a, b) => exitStatusFor(b) - exitStatusFor(a))[0];
-    return new StrongboxError(worst.code, `${failed.length} of ${reports.length} app backups failed: ${failed.map((f) => f.app).join(', ')}`);
+    return new StrongboxError(
+      worst.code,
+      `${failed.length} of ${reports.length} app backups failed: ${failed.map((f) => f.app).join(', ')}`,
+    );
   }
   const hook = reports.find((r) => r.outcome === 'hook-failed');
-  if (hook) return new StrongboxError('HOOK', `snapshot ${hook.result!.id.slice(0, 8)} was saved, but ${hook.error!.message}`);
+  if (hook)
+    return new StrongboxError('HOOK', `snapshot ${hook.result!.id.slice(0, 8)} was saved, but ${hook.error!.message}`);
   const inc = reports.find((r) => r.outcome === 'incomplete');
   if (inc) {
     const n = inc.result!.snapshot.incomplete!.errors.length;
-    return new StrongboxError('INCOMPLETE', `snapshot ${inc.result!.id.slice(0, 8)} of app ${inc.app} is incomplete: ${n} path(s) could not be read (see warnings above)`);
+    return new StrongboxError(
+      'INCOMPLETE',
+      `snapshot ${inc.result!.id.slice(0, 8)} of app ${inc.app} is incomplete: ${n} path(s) could not be read (see warnings above)`,
+    );
   }
   return null;
 }

@@ -34,7 +34,8 @@ export async function backupPaths(spec: RepoSpec, input: BackupInput, ctx: OpCon
     ctx.emit({ type: 'phase', phase: 'files', state: 'started' });
     const { lockWaitMs: _wait, allowFuture: _future, ...opts } = input;
     const res = await archive(repo, {
-      ...opts, signal: ctx.signal,
+      ...opts,
+      signal: ctx.signal,
       onProgress: (p) => ctx.emit({ type: 'progress', phase: 'files', ...p }),
       onWarning: (path, message) => ctx.emit({ type: 'warning', path, message }),
     });

@@ -28,33 +28,38 @@ export interface CheckOpResult extends CheckResult {
 
 export async function checkRepo(spec: RepoSpec, input: CheckInput, ctx: OpContext): Promise<CheckOpResult> {
   // A shared lock: objects a running prune deletes would otherwise show up as false errors.
-  return withRepository(spec, ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS, index: false }, async (repo) => {
-    ctx.emit({ type: 'phase', phase: 'check', state: 'started' });
-    if (repo.stores.length < 2) {
-      const r = await checkRepository(repo, input.readData);
-      ctx.emit({ type: 'phase', phase: 'check', state: 'finished' });
-      return { ...r, outcome: r.errors.length ? 'errors' : 'ok', location: repo.location };
-    }
-    const stores: StoreCheckResult[] = [];
-    for (const store of repo.stores) {
-      try {
-        const r = await checkRepository(repo.onStore(store), input.readData);
-        stores.push({ ...r, outcome: r.errors.length ? 'errors' : 'ok', location: store.location });
-      } catch (e) {
-        // A store that does not answer is that store's error; the others are still checked.
-        if (!isStrongboxError(e, 'BACKEND')) throw e;
-        const errors = [`the store does not answer: ${e.message}`];
-        const none = { notes: [], snapshots: 0, trees: 0, packs: 0, packsRead: 0, blobsRead: 0 };
-        stores.push({ ...none, errors, outcome: 'errors', location: store.location });
+  return withRepository(
+    spec,
+    ctx,
+    { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS, index: false },
+    async (repo) => {
+      ctx.emit({ type: 'phase', phase: 'check', state: 'started' });
+      if (repo.stores.length < 2) {
+        const r = await checkRepository(repo, input.readData);
+        ctx.emit({ type: 'phase', phase: 'check', state: 'finished' });
+        return { ...r, outcome: r.errors.length ? 'errors' : 'ok', location: repo.location };
       }
-    }
-    ctx.emit({ type: 'phase', phase: 'check', state: 'finished' });
-    const prefixed = (pick: (s: StoreCheckResult) => string[]) =>
-      stores.flatMap((s) => pick(s).map((m) => `${s.location}: ${m}`));
-    const errors = prefixed((s) => s.errors);
-    const outcome = errors.length ? 'errors' as const : 'ok' as const;
-    return { ...stores[0], errors, notes: prefixed((s) => s.notes), outcome, location: repo.location, stores };
-  });
+      const stores: StoreCheckResult[] = [];
+      for (const store of repo.stores) {
+        try {
+          const r = await checkRepository(repo.onStore(store), input.readData);
+          stores.push({ ...r, outcome: r.errors.length ? 'errors' : 'ok', location: store.location });
+        } catch (e) {
+          // A store that does not answer is that store's error; the others are still checked.
+          if (!isStrongboxError(e, 'BACKEND')) throw e;
+          const errors = [`the store does not answer: ${e.message}`];
+          const none = { notes: [], snapshots: 0, trees: 0, packs: 0, packsRead: 0, blobsRead: 0 };
+          stores.push({ ...none, errors, outcome: 'errors', location: store.location });
+        }
+      }
+      ctx.emit({ type: 'phase', phase: 'check', state: 'finished' });
+      const prefixed = (pick: (s: StoreCheckResult) => string[]) =>
+        stores.flatMap((s) => pick(s).map((m) => `${s.location}: ${m}`));
+      const errors = prefixed((s) => s.errors);
+      const outcome = errors.length ? ('errors' as const) : ('ok' as const);
+      return { ...stores[0], errors, notes: prefixed((s) => s.notes), outcome, location: repo.location, stores };
+    },
+  );
 }
 
 /** "10%" or "n/m" as a data subset. */

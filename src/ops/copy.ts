@@ -29,23 +29,34 @@ export interface CopyOpResult extends CopyStats {
 export async function copyRepo(spec: RepoSpec, input: CopyInput, ctx: OpContext): Promise<CopyOpResult> {
   const access = { lock: 'shared' as const, waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS };
   // Shared locks on both: neither may be pruned while blobs are read from one and deduplicated against the other.
-  return withRepository(spec, ctx, access, (src) => withRepository(input.to, ctx, access, async (dst) => {
-    if (src.config.id === dst.config.id) {
-      throw new StrongboxError('USAGE', `${input.to.location} is the same repository as ${src.location}; `
-        + 'copy needs another one (mirrors are kept in step by \'strongbox sync\')');
-    }
-    const selected = await select(src, input);
-    ctx.emit({ type: 'phase', phase: 'copy', state: 'started' });
-    const start = monotonicMs();
-    const stats = await copySnapshots(src, dst, selected, {
-      signal: ctx.signal,
-      onProgress: (done, total) => ctx.emit({
-        type: 'progress', phase: 'copy', unit: 'snapshots', done, total, elapsedMs: monotonicMs() - start,
-      }),
-    });
-    ctx.emit({ type: 'phase', phase: 'copy', state: 'finished' });
-    return { ...stats, outcome: 'ok', from: src.location, to: dst.location };
-  }));
+  return withRepository(spec, ctx, access, (src) =>
+    withRepository(input.to, ctx, access, async (dst) => {
+      if (src.config.id === dst.config.id) {
+        throw new StrongboxError(
+          'USAGE',
+          `${input.to.location} is the same repository as ${src.location}; ` +
+            "copy needs another one (mirrors are kept in step by 'strongbox sync')",
+        );
+      }
+      const selected = await select(src, input);
+      ctx.emit({ type: 'phase', phase: 'copy', state: 'started' });
+      const start = monotonicMs();
+      const stats = await copySnapshots(src, dst, selected, {
+        signal: ctx.signal,
+        onProgress: (done, total) =>
+          ctx.emit({
+            type: 'progress',
+            phase: 'copy',
+            unit: 'snapshots',
+            done,
+            total,
+            elapsedMs: monotonicMs() - start,
+          }),
+      });
+      ctx.emit({ type: 'phase', phase: 'copy', state: 'finished' });
+      return { ...stats, outcome: 'ok', from: src.location, to: dst.location };
+    }),
+  );
 }
 
 /** The snapshots named (each once), or every snapshot the filters select; newest written first. */

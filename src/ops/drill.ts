@@ -55,7 +55,9 @@ export async function drillApp(
     throw new StrongboxError('USAGE', `app ${app.id} has no databases or file trees to drill`);
   const spec = appRepo(choice, cfg, app);
   const whole = (kinds: Set<string>) =>
-    (!app.databases.length || kinds.has('database')) && (!app.files.length || kinds.has('files')) && (!app.buckets?.length || kinds.has('bucket'));
+    (!app.databases.length || kinds.has('database')) &&
+    (!app.files.length || kinds.has('files')) &&
+    (!app.buckets?.length || kinds.has('bucket'));
   const snap = await withRepository(spec, ctx, { lock: 'none' }, (repo) =>
     resolveRef(repo, 'latest', {
       app: app.id,

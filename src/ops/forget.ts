@@ -40,7 +40,8 @@ export async function forget(spec: RepoSpec, input: ForgetInput, ctx: OpContext)
     const now = ctx.clock.now();
     const groups = planForget({ snapshots: all, apps: input.apps, flags: input.policy, now });
     ctx.emit({ type: 'phase', phase: 'forget', state: 'started' });
-    for (const d of groups.flatMap((g) => g.decisions)) if (d.aheadMs) ctx.emit({ type: 'warning', message: retentionWarning(d.ref, now) });
+    for (const d of groups.flatMap((g) => g.decisions))
+      if (d.aheadMs) ctx.emit({ type: 'warning', message: retentionWarning(d.ref, now) });
     const doomed = groups.flatMap((g) => g.decisions.filter((d) => !d.keep).map((d) => d.id));
     const removed: string[] = [];
     // With prune, a damaged repository is found before anything is forgotten: prune would refuse it
@@ -54,7 +55,9 @@ export async function forget(spec: RepoSpec, input: ForgetInput, ctx: OpContext)
       }
     }
     ctx.emit({ type: 'phase', phase: 'forget', state: 'finished' });
-    const pr = input.prune ? await pruneLocked(repo, ctx, { dryRun: input.dryRun, repackUnused: input.repackUnused }) : undefined;
+    const pr = input.prune
+      ? await pruneLocked(repo, ctx, { dryRun: input.dryRun, repackUnused: input.repackUnused })
+      : undefined;
     return { outcome: 'ok', groups, removed, dryRun: !!input.dryRun, ...(pr ? { prune: pr } : {}) };
   });
 }
@@ -81,12 +84,19 @@ export interface PruneSummary {
 }
 
 export async function pruneRepository(spec: RepoSpec, input: PruneInput, ctx: OpContext): Promise<PruneSummary> {
-  return withRepository(spec, ctx, { lock: 'exclusive', waitMs: input.lockWaitMs ?? 0 }, (repo) => pruneLocked(repo, ctx, input));
+  return withRepository(spec, ctx, { lock: 'exclusive', waitMs: input.lockWaitMs ?? 0 }, (repo) =>
+    pruneLocked(repo, ctx, input),
+  );
 }
 
 async function pruneLocked(repo: Repository, ctx: OpContext, input: PruneInput): Promise<PruneSummary> {
   ctx.emit({ type: 'phase', phase: 'prune', state: 'started' });
-  const r = await prune(repo, { dryRun: input.dryRun, repackUnused: input.repackUnused, signal: ctx.signal, onStep: (message) => ctx.emit({ type: 'phase', phase: 'prune', state: 'finished', message }) });
+  const r = await prune(repo, {
+    dryRun: input.dryRun,
+    repackUnused: input.repackUnused,
+    signal: ctx.signal,
+    onStep: (message) => ctx.emit({ type: 'phase', phase: 'prune', state: 'finished', message }),
+  });
   const s = summarizePrune(r);
   ctx.emit({ type: 'phase', phase: 'prune', state: 'finished' });
   return s;
@@ -94,8 +104,15 @@ async function pruneLocked(repo: Repository, ctx: OpContext, input: PruneInput):
 
 function summarizePrune(r: PruneResult): PruneSummary {
   return {
-    outcome: 'ok', dryRun: r.dryRun, packsRemoved: r.plan.remove.length, packsRepacked: r.plan.repack.length, orphanPacks: r.plan.orphans.length,
-    packsWritten: r.packsWritten, bytesRemovable: r.plan.bytesRemovable, bytesWritten: r.bytesWritten,
-    bytesReclaimed: r.plan.bytesRemovable - r.bytesWritten + r.leftoverBytes, leftoverBytes: r.leftoverBytes,
+    outcome: 'ok',
+    dryRun: r.dryRun,
+    packsRemoved: r.plan.remove.length,
+    packsRepacked: r.plan.repack.length,
+    orphanPacks: r.plan.orphans.length,
+    packsWritten: r.packsWritten,
+    bytesRemovable: r.plan.bytesRemovable,
+    bytesWritten: r.bytesWritten,
+    bytesReclaimed: r.plan.bytesRemovable - r.bytesWritten + r.leftoverBytes,
+    leftoverBytes: r.leftoverBytes,
   };
 }

@@ -21,7 +21,13 @@ export async function listKeys(spec: RepoSpec, ctx: OpContext): Promise<{ keys: 
     const keys: KeyInfo[] = [];
     for (const f of await repo.listObjects('key')) {
       const k = parseKeyFile(await repo.load({ type: 'key', name: f.name }), f.name);
-      keys.push({ id: f.name, current: f.name === repo.keyName, host: k.host, username: k.username, created: k.created });
+      keys.push({
+        id: f.name,
+        current: f.name === repo.keyName,
+        host: k.host,
+        username: k.username,
+        created: k.created,
+      });
     }
     return { keys };
   });
@@ -41,8 +47,17 @@ export async function addKey(spec: RepoSpec, newPassword: PasswordSource, ctx: O
 /** Removes the key with this ID prefix (not the one in use). */
 export async function removeKey(spec: RepoSpec, prefix: string, ctx: OpContext): Promise<{ id: string }> {
   return withRepository(spec, ctx, { lock: 'exclusive', index: false }, async (repo) => {
-    const id = resolveIdPrefix('key', prefix, (await repo.listObjects('key')).map((f) => f.name), repo.location);
-    if (id === repo.keyName) throw new StrongboxError('USAGE', `refusing to remove key ${prefix}: it is the key in use (open with another password to remove it)`);
+    const id = resolveIdPrefix(
+      'key',
+      prefix,
+      (await repo.listObjects('key')).map((f) => f.name),
+      repo.location,
+    );
+    if (id === repo.keyName)
+      throw new StrongboxError(
+        'USAGE',
+        `refusing to remove key ${prefix}: it is the key in use (open with another password to remove it)`,
+      );
     await repo.remove({ type: 'key', name: id });
     return { id };
   });
@@ -52,12 +67,23 @@ export async function removeKey(spec: RepoSpec, prefix: string, ctx: OpContext):
  * Removes stale locks (or, with `all`, every lock) and moves unreadable lock files to quarantine; `kept` says
  * why each remaining lock stays and what `all` would remove.
  */
-export async function unlock(spec: RepoSpec, input: { all?: boolean }, ctx: OpContext): Promise<{ removed: number; kept: number; advice: string[] }> {
+export async function unlock(
+  spec: RepoSpec,
+  input: { all?: boolean },
+  ctx: OpContext,
+): Promise<{ removed: number; kept: number; advice: string[] }> {
   return withRepository(spec, ctx, { lock: 'none' }, async (repo) => {
     const r = await unlockRepository(repo, { all: input.all });
-    for (const u of r.unreadable) ctx.emit({ type: 'warning', message: `moved unreadable lock file ${u.name.slice(0, 8)} to quarantine (${u.message})` });
+    for (const u of r.unreadable)
+      ctx.emit({
+        type: 'warning',
+        message: `moved unreadable lock file ${u.name.slice(0, 8)} to quarantine (${u.message})`,
+      });
     for (const l of r.removed) {
-      ctx.emit({ type: 'warning', message: `removed ${input.all ? '' : 'stale '}lock ${l.name.slice(0, 8)} of host ${l.info.host} pid ${l.info.pid} (last refreshed ${l.info.refreshed})` });
+      ctx.emit({
+        type: 'warning',
+        message: `removed ${input.all ? '' : 'stale '}lock ${l.name.slice(0, 8)} of host ${l.info.host} pid ${l.info.pid} (last refreshed ${l.info.refreshed})`,
+      });
     }
     return { removed: r.removed.length + r.unreadable.length, kept: r.kept.length, advice: keptLockAdvice(r.kept) };
   });

@@ -18,26 +18,42 @@ export interface PasswordSource {
 
 export const PASSWORD_COMMAND_TIMEOUT_MS = 60_000;
 
-export async function resolvePassword(src: PasswordSource, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<string> {
+export async function resolvePassword(
+  src: PasswordSource,
+  env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
+): Promise<string> {
   if (src.file) {
     try {
       return firstLine(await readFile(src.file, 'utf8'));
     } catch (e) {
       if (e instanceof StrongboxError) throw e;
-      throw new StrongboxError('NO_PASSWORD', `cannot read password file ${src.file}: ${(e as Error).message}`, { cause: e });
+      throw new StrongboxError('NO_PASSWORD', `cannot read password file ${src.file}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
-  if (src.command) return firstLine(await runPasswordCommand(src.command, src.commandTimeoutMs ?? PASSWORD_COMMAND_TIMEOUT_MS, signal));
+  if (src.command)
+    return firstLine(
+      await runPasswordCommand(src.command, src.commandTimeoutMs ?? PASSWORD_COMMAND_TIMEOUT_MS, signal),
+    );
   const name = src.env ?? 'STRONGBOX_PASSWORD';
   const v = env[name];
   if (v !== undefined && v !== '') return v;
-  throw new StrongboxError('NO_PASSWORD', `no password given: set ${name}, or pass --password-file or --password-command`);
+  throw new StrongboxError(
+    'NO_PASSWORD',
+    `no password given: set ${name}, or pass --password-file or --password-command`,
+  );
 }
 
 /** The command's standard output; its standard error passes through (it may prompt or explain). */
 function runPasswordCommand(command: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const child = spawn('/bin/sh', ['-c', command], {
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
     let out = '';
     let why = '';
     const kill = (reason: string) => {
@@ -48,11 +64,16 @@ function runPasswordCommand(command: string, timeoutMs: number, signal?: AbortSi
         child.kill('SIGKILL');
       }
     };
-    const timer = setTimeout(() => kill(`did not finish within ${Math.round(timeoutMs / 1000)} s and was killed`), timeoutMs);
+    const timer = setTimeout(
+      () => kill(`did not finish within ${Math.round(timeoutMs / 1000)} s and was killed`),
+      timeoutMs,
+    );
     const onAbort = () => kill('was cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => { out += d; });
+    child.stdout.on('data', (d: string) => {
+      out += d;
+    });
     const done = () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -65,7 +86,13 @@ function runPasswordCommand(command: string, timeoutMs: number, signal?: AbortSi
     child.on('exit', (code, sig) => {
       done();
       if (why) return reject(new StrongboxError('NO_PASSWORD', `the password command ${why}`));
-      if (code !== 0) return reject(new StrongboxError('NO_PASSWORD', `the password command ${sig ? `was killed by ${sig}` : `exited with status ${code}`}`));
+      if (code !== 0)
+        return reject(
+          new StrongboxError(
+            'NO_PASSWORD',
+            `the password command ${sig ? `was killed by ${sig}` : `exited with status ${code}`}`,
+          ),
+        );
       // Its output may still be in the pipe; a background child holding the pipe does not keep us waiting.
       const finish = () => {
         child.stdout.destroy();

@@ -39,9 +39,17 @@ export const SHARED_LOCK_WAIT_MS = 30 * 60_000;
  * loaded only once the lock is held: one read before could be stale by then (a prune that ran meanwhile), and a
  * backup deduplicating against it would reference deleted blobs.
  */
-export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
+export async function withRepository<T>(
+  spec: RepoSpec,
+  ctx: OpContext,
+  access: RepoAccess,
+  fn: (repo: Repository) => Promise<T>,
+): Promise<T> {
   const repo = await openRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), {
-    index: false, clock: ctx.clock, warn: (message) => ctx.emit({ type: 'warning', message }), backendOptions: spec.options,
+    index: false,
+    clock: ctx.clock,
+    warn: (message) => ctx.emit({ type: 'warning', message }),
+    backendOptions: spec.options,
     ...(spec.mirrors?.length ? { mirrors: spec.mirrors } : {}),
     signal: ctx.signal,
   }).catch((e: unknown) => {
@@ -56,15 +64,21 @@ export async function withRepository<T>(spec: RepoSpec, ctx: OpContext, access: 
     throw toUserError(e);
   } finally {
     for (const f of repo.storeFaults()) {
-      const message = `store ${f.store} of ${repo.location} failed (${f.reason}): ${f.missed} write(s) or read(s) went `
-        + 'to the other stores only; the repository is degraded until \'strongbox sync\' brings it up to date';
+      const message =
+        `store ${f.store} of ${repo.location} failed (${f.reason}): ${f.missed} write(s) or read(s) went ` +
+        "to the other stores only; the repository is degraded until 'strongbox sync' brings it up to date";
       ctx.emit({ type: 'warning', message });
     }
     await repo.close();
   }
 }
 
-async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, fn: (repo: Repository) => Promise<T>): Promise<T> {
+async function locked<T>(
+  repo: Repository,
+  ctx: OpContext,
+  access: RepoAccess,
+  fn: (repo: Repository) => Promise<T>,
+): Promise<T> {
   throwIfAborted(ctx.signal);
   await access.beforeLock?.(repo);
   if (access.lock === 'none') {
@@ -72,14 +86,21 @@ async function locked<T>(repo: Repository, ctx: OpContext, access: RepoAccess, f
     return fn(repo);
   }
   const lock = await RepoLock.acquire(repo, access.lock === 'exclusive', {
-    waitMs: access.waitMs ?? 0, signal: ctx.signal, warn: (message) => ctx.emit({ type: 'warning', message }),
+    waitMs: access.waitMs ?? 0,
+    signal: ctx.signal,
+    warn: (message) => ctx.emit({ type: 'warning', message }),
   });
   try {
     if (access.lock === 'exclusive') requireEveryStore(repo);
     if (access.index !== false) await repo.loadIndex();
     return await fn(repo);
   } finally {
-    await lock.release().catch((e) => ctx.emit({ type: 'warning', message: `releasing the lock on ${repo.location} failed: ${(e as Error).message}` }));
+    await lock.release().catch((e) =>
+      ctx.emit({
+        type: 'warning',
+        message: `releasing the lock on ${repo.location} failed: ${(e as Error).message}`,
+      }),
+    );
   }
 }
 
@@ -91,25 +112,43 @@ function requireEveryStore(repo: Repository): void {
   const down = repo.storeFaults();
   if (!down.length) return;
   const which = down.map((f) => `store ${f.store} does not answer (${f.reason})`).join('; ');
-  throw new StrongboxError('BACKEND', `${which}: `
-    + `this operation changes every store of ${repo.location}; run it when all are reachable (then 'strongbox sync')`);
+  throw new StrongboxError(
+    'BACKEND',
+    `${which}: ` +
+      `this operation changes every store of ${repo.location}; run it when all are reachable (then 'strongbox sync')`,
+  );
 }
 
 /** Creates a repository; `packSizeMiB` (1–128) sets the target pack size. */
-export async function initRepository(spec: RepoSpec, ctx: OpContext, opts: { packSizeMiB?: number } = {}): Promise<{ id: string; location: string; version: number; mirrors: string[] }> {
+export async function initRepository(
+  spec: RepoSpec,
+  ctx: OpContext,
+  opts: { packSizeMiB?: number } = {},
+): Promise<{ id: string; location: string; version: number; mirrors: string[] }> {
   const init: InitOptions = { clock: ctx.clock };
   if (opts.packSizeMiB !== undefined) {
     const n = opts.packSizeMiB;
-    if (!Number.isInteger(n) || n < 1 || n > 128) throw new StrongboxError('USAGE', `pack size ${n} MiB: give a whole number from 1 to 128`);
+    if (!Number.isInteger(n) || n < 1 || n > 128)
+      throw new StrongboxError('USAGE', `pack size ${n} MiB: give a whole number from 1 to 128`);
     init.packSize = n * 1024 * 1024;
   }
-  const repo = await createRepository(spec.location, () => resolvePassword(spec.password, process.env, ctx.signal), init, spec.options, spec.mirrors, ctx.signal);
+  const repo = await createRepository(
+    spec.location,
+    () => resolvePassword(spec.password, process.env, ctx.signal),
+    init,
+    spec.options,
+    spec.mirrors,
+    ctx.signal,
+  );
   try {
     const down = repo.storeFaults();
     if (down.length) {
       const where = down.map((f) => `${f.store} (${f.reason})`).join(', ');
-      throw new StrongboxError('BACKEND', `the repository was created at ${repo.location}, but not on ${where}; `
-        + 'run \'strongbox sync\' when it is reachable');
+      throw new StrongboxError(
+        'BACKEND',
+        `the repository was created at ${repo.location}, but not on ${where}; ` +
+          "run 'strongbox sync' when it is reachable",
+      );
     }
     const mirrors = (spec.mirrors ?? []).map((m) => m.location);
     return { id: repo.config.id, location: repo.location, version: repo.config.version, mirrors };

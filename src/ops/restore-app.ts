@@ -52,40 +52,98 @@ export interface AppRestoreResult {
   fallbacks?: string[];
 }
 
-export async function restoreAppSnapshot(choice: RepoChoice, cfg: Config, input: AppRestoreInput, ctx: OpContext): Promise<AppRestoreResult> {
+export async function restoreAppSnapshot(
+  choice: RepoChoice,
+  cfg: Config,
+  input: AppRestoreInput,
+  ctx: OpContext,
+): Promise<AppRestoreResult> {
   const { app } = input;
-  return withRepository(appRepo(choice, cfg, app), ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS }, async (repo) => {
-    const from = input.fromApp ?? app.id;
-    const sourceApp = cfg.apps.find((a) => a.id === from);
-    const restoreOpts = {
-      only: input.only, components: input.components, target: input.target, targetDb: input.targetDb, toBucket: input.toBucket,
-      deleteExtraneous: input.deleteExtraneous, yes: input.yes,
-      verify: input.verify, failFast: input.failFast, confirm: input.confirm, scope: ctx.scope, emit: ctx.emit,
-    };
-    const q = { app: from, periodicity: input.periodicity };
-    const snap = await resolveRef(repo, input.snapshot, { ...q, has: (s) => holdsWhatIsTaken(s, input, sourceApp) }).catch(async (e: unknown) => {
-      // No snapshot holds the whole app: its databases and file trees are backed up apart (apps[].only on two machines).
-      const whole = input.snapshot === 'latest' && !input.only && !input.components?.length && !!sourceApp?.databases.length && (!!sourceApp.files.length || !!sourceApp.buckets?.length);
-      if (!whole || !isStrongboxError(e, 'NOT_FOUND')) throw e;
-      const db = await resolveRef(repo, 'latest', { ...q, has: (s) => s.components.some((c) => c.kind === 'database') });
-      const files = await resolveRef(repo, 'latest', { ...q, has: (s) => s.components.some((c) => c.kind === 'files' || c.kind === 'bucket') });
-      ctx.emit({ type: 'phase', phase: 'plan', state: 'finished', message: `no snapshot holds the whole app ${from}: restoring the databases of snapshot ${db.id.slice(0, 8)} (${db.snapshot.time}) and the file trees of snapshot ${files.id.slice(0, 8)} (${files.snapshot.time})` });
-      return { db, files };
-    });
-    if ('db' in snap) {
-      const restored = await restoreAppParts(repo, [{ snap: snap.db, only: 'db' }, { snap: snap.files, only: 'files' }], app, restoreOpts);
-      return { outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete', snapshot: snap.db.id, combined: { db: snap.db.id, files: snap.files.id }, app: app.id, restored };
-    }
-    // Another app's snapshot goes into this one only when asked for by name (fromApp).
-    if (snap.snapshot.app !== undefined && snap.snapshot.app !== from) {
-      throw new StrongboxError('USAGE', `snapshot ${snap.id.slice(0, 8)} belongs to app ${snap.snapshot.app}, not ${from}; to restore it into app ${app.id}, pass --from-app ${snap.snapshot.app}`);
-    }
-    const restored = await restoreApp(repo, snap, app, restoreOpts);
-    return {
-      outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete', snapshot: snap.id, app: app.id, restored,
-      ...(repo.fallbacks.length ? { fallbacks: [...repo.fallbacks] } : {}),
-    };
-  });
+  return withRepository(
+    appRepo(choice, cfg, app),
+    ctx,
+    { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS },
+    async (repo) => {
+      const from = input.fromApp ?? app.id;
+      const sourceApp = cfg.apps.find((a) => a.id === from);
+      const restoreOpts = {
+        only: input.only,
+        components: input.components,
+        target: input.target,
+        targetDb: input.targetDb,
+        toBucket: input.toBucket,
+        deleteExtraneous: input.deleteExtraneous,
+        yes: input.yes,
+        verify: input.verify,
+        failFast: input.failFast,
+        confirm: input.confirm,
+        scope: ctx.scope,
+        emit: ctx.emit,
+      };
+      const q = { app: from, periodicity: input.periodicity };
+      const snap = await resolveRef(repo, input.snapshot, {
+        ...q,
+        has: (s) => holdsWhatIsTaken(s, input, sourceApp),
+      }).catch(async (e: unknown) => {
+        // No snapshot holds the whole app: its databases and file trees are backed up apart (apps[].only on two machines).
+        const whole =
+          input.snapshot === 'latest' &&
+          !input.only &&
+          !input.components?.length &&
+          !!sourceApp?.databases.length &&
+          (!!sourceApp.files.length || !!sourceApp.buckets?.length);
+        if (!whole || !isStrongboxError(e, 'NOT_FOUND')) throw e;
+        const db = await resolveRef(repo, 'latest', {
+          ...q,
+          has: (s) => s.components.some((c) => c.kind === 'database'),
+        });
+        const files = await resolveRef(repo, 'latest', {
+          ...q,
+          has: (s) => s.components.some((c) => c.kind === 'files' || c.kind === 'bucket'),
+        });
+        ctx.emit({
+          type: 'phase',
+          phase: 'plan',
+          state: 'finished',
+          message: `no snapshot holds the whole app ${from}: restoring the databases of snapshot ${db.id.slice(0, 8)} (${db.snapshot.time}) and the file trees of snapshot ${files.id.slice(0, 8)} (${files.snapshot.time})`,
+        });
+        return { db, files };
+      });
+      if ('db' in snap) {
+        const restored = await restoreAppParts(
+          repo,
+          [
+            { snap: snap.db, only: 'db' },
+            { snap: snap.files, only: 'files' },
+          ],
+          app,
+          restoreOpts,
+        );
+        return {
+          outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete',
+          snapshot: snap.db.id,
+          combined: { db: snap.db.id, files: snap.files.id },
+          app: app.id,
+          restored,
+        };
+      }
+      // Another app's snapshot goes into this one only when asked for by name (fromApp).
+      if (snap.snapshot.app !== undefined && snap.snapshot.app !== from) {
+        throw new StrongboxError(
+          'USAGE',
+          `snapshot ${snap.id.slice(0, 8)} belongs to app ${snap.snapshot.app}, not ${from}; to restore it into app ${app.id}, pass --from-app ${snap.snapshot.app}`,
+        );
+      }
+      const restored = await restoreApp(repo, snap, app, restoreOpts);
+      return {
+        outcome: restored.every((r) => r.complete) ? 'ok' : 'incomplete',
+        snapshot: snap.id,
+        app: app.id,
+        restored,
+        ...(repo.fallbacks.length ? { fallbacks: [...repo.fallbacks] } : {}),
+      };
+    },
+  );
 }
 
 /**
@@ -96,6 +154,7 @@ function holdsWhatIsTaken(s: Snapshot, input: AppRestoreInput, sourceApp: AppCon
   if (input.components?.length) return input.components.every((n) => s.components.some((c) => c.name === n));
   const kinds = new Set(s.components.map((c) => c.kind));
   const wantDb = input.only !== 'files' && (input.only === 'db' || !!sourceApp?.databases.length);
-  const wantFiles = input.only !== 'db' && (input.only === 'files' || !!sourceApp?.files.length || !!sourceApp?.buckets?.length);
+  const wantFiles =
+    input.only !== 'db' && (input.only === 'files' || !!sourceApp?.files.length || !!sourceApp?.buckets?.length);
   return (!wantDb || kinds.has('database')) && (!wantFiles || kinds.has('files') || kinds.has('bucket'));
 }

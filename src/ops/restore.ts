@@ -35,24 +35,40 @@ export interface RestoreResult extends RestoreStats {
 export async function restorePaths(spec: RepoSpec, input: RestoreInput, ctx: OpContext): Promise<RestoreResult> {
   const { ref, subpath } = splitSnapshotArg(input.snapshot);
   // A shared lock: a prune must not delete packs while they are read.
-  return withRepository(spec, ctx, { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS }, async (repo) => {
-    const snap = await resolveRef(repo, ref, { periodicity: input.periodicity });
-    const sel = await selectSubpath(repo, snap, subpath);
-    ctx.emit({ type: 'phase', phase: 'restore', state: 'started' });
-    let errors = 0;
-    const { stats, failed } = await restore(repo, sel, {
-      target: input.target, overwrite: input.overwrite, verify: input.verify, failFast: input.failFast, signal: ctx.signal, scope: ctx.scope,
-      onWarning: (path, message) => ctx.emit({ type: 'warning', path, message }),
-      onFailure: ({ path, message, blob, pack }) => {
-        errors++;
-        ctx.emit({ type: 'warning', path, message, blob, pack });
-      },
-      onProgress: (p) => ctx.emit({ type: 'progress', phase: 'restore', dirs: 0, errors, walkDone: true, ...p }),
-    });
-    ctx.emit({ type: 'phase', phase: 'restore', state: 'finished' });
-    return {
-      outcome: failed.length ? 'incomplete' : 'ok', snapshot: snap.id, subpath, target: input.target, verified: !!input.verify, ...stats, failed,
-      ...(repo.fallbacks.length ? { fallbacks: [...repo.fallbacks] } : {}),
-    };
-  });
+  return withRepository(
+    spec,
+    ctx,
+    { lock: 'shared', waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS },
+    async (repo) => {
+      const snap = await resolveRef(repo, ref, { periodicity: input.periodicity });
+      const sel = await selectSubpath(repo, snap, subpath);
+      ctx.emit({ type: 'phase', phase: 'restore', state: 'started' });
+      let errors = 0;
+      const { stats, failed } = await restore(repo, sel, {
+        target: input.target,
+        overwrite: input.overwrite,
+        verify: input.verify,
+        failFast: input.failFast,
+        signal: ctx.signal,
+        scope: ctx.scope,
+        onWarning: (path, message) => ctx.emit({ type: 'warning', path, message }),
+        onFailure: ({ path, message, blob, pack }) => {
+          errors++;
+          ctx.emit({ type: 'warning', path, message, blob, pack });
+        },
+        onProgress: (p) => ctx.emit({ type: 'progress', phase: 'restore', dirs: 0, errors, walkDone: true, ...p }),
+      });
+      ctx.emit({ type: 'phase', phase: 'restore', state: 'finished' });
+      return {
+        outcome: failed.length ? 'incomplete' : 'ok',
+        snapshot: snap.id,
+        subpath,
+        target: input.target,
+        verified: !!input.verify,
+        ...stats,
+        failed,
+        ...(repo.fallbacks.length ? { fallbacks: [...repo.fallbacks] } : {}),
+      };
+    },
+  );
 }

@@ -3,7 +3,13 @@
 import { StrongboxError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
 import {
-  type Component, filesComponent, matchesFilter, type Periodicity, type Snapshot, type SnapshotFilter, type SnapshotRef,
+  type Component,
+  filesComponent,
+  matchesFilter,
+  type Periodicity,
+  type Snapshot,
+  type SnapshotFilter,
+  type SnapshotRef,
 } from '../repository/snapshot.js';
 import { listTree, type LsEntry, lsEntry, selectedPath } from '../restore/list.js';
 import { selectSubpath, splitSnapshotArg } from '../restore/select.js';
@@ -28,8 +34,13 @@ export function snapshotFilter(q: SnapshotQuery): SnapshotFilter {
  * `has` what the caller needs; an ID prefix names one snapshot of any app, so a periodicity with it is refused,
  * not silently ignored.
  */
-export function resolveRef(repo: Repository, ref: string, q: SnapshotQuery & { has?: (s: Snapshot) => boolean } = {}): Promise<SnapshotRef> {
-  if (q.periodicity !== undefined && ref !== 'latest') throw new StrongboxError('USAGE', '--periodicity selects among snapshots for \'latest\'; an ID names one already');
+export function resolveRef(
+  repo: Repository,
+  ref: string,
+  q: SnapshotQuery & { has?: (s: Snapshot) => boolean } = {},
+): Promise<SnapshotRef> {
+  if (q.periodicity !== undefined && ref !== 'latest')
+    throw new StrongboxError('USAGE', "--periodicity selects among snapshots for 'latest'; an ID names one already");
   const filter = snapshotFilter(q);
   return ref === 'latest'
     ? repo.resolveSnapshot(ref, (s) => matchesFilter(s.snapshot, filter) && (q.has?.(s.snapshot) ?? true))
@@ -42,7 +53,11 @@ export interface ListedSnapshot extends Omit<Snapshot, 'components'> {
   components: Record<string, unknown>[];
 }
 
-export async function listSnapshots(spec: RepoSpec, q: SnapshotQuery, ctx: OpContext): Promise<{ snapshots: SnapshotRef[] }> {
+export async function listSnapshots(
+  spec: RepoSpec,
+  q: SnapshotQuery,
+  ctx: OpContext,
+): Promise<{ snapshots: SnapshotRef[] }> {
   return withRepository(spec, ctx, { lock: 'none' }, async (repo) => {
     const filter = snapshotFilter(q);
     return { snapshots: (await repo.listSnapshots()).filter((s) => matchesFilter(s.snapshot, filter)) };
@@ -59,7 +74,11 @@ export function componentSummary(c: Component): Record<string, unknown> {
 export type { LsEntry };
 
 /** The entries below SNAPSHOT[:subpath], depth first. */
-export async function listFiles(spec: RepoSpec, arg: string, ctx: OpContext): Promise<{ snapshot: string; entries: LsEntry[] }> {
+export async function listFiles(
+  spec: RepoSpec,
+  arg: string,
+  ctx: OpContext,
+): Promise<{ snapshot: string; entries: LsEntry[] }> {
   return withRepository(spec, ctx, { lock: 'none', index: true }, async (repo) => {
     const { ref, subpath } = splitSnapshotArg(arg);
     const snap = await repo.resolveSnapshot(ref);
@@ -72,4 +91,3 @@ export async function listFiles(spec: RepoSpec, arg: string, ctx: OpContext): Pr
     return { snapshot: snap.id, entries: out };
   });
 }
-

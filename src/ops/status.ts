@@ -30,7 +30,12 @@ export interface StatusResult {
   repositories: RepositoryStores[];
 }
 
-export async function status(choice: RepoChoice, cfg: Config, apps: AppConfig[], ctx: OpContext): Promise<StatusResult> {
+export async function status(
+  choice: RepoChoice,
+  cfg: Config,
+  apps: AppConfig[],
+  ctx: OpContext,
+): Promise<StatusResult> {
   const lists = new Map<string, SnapshotRef[]>();
   const result: AppStatus[] = [];
   const storage: StatusResult['storage'] = [];
@@ -58,7 +63,10 @@ export async function status(choice: RepoChoice, cfg: Config, apps: AppConfig[],
 }
 
 const NOUNS: Record<string, [string, string]> = {
-  data: ['pack', 'packs'], index: ['index', 'indexes'], key: ['key', 'keys'], snapshot: ['snapshot', 'snapshots'],
+  data: ['pack', 'packs'],
+  index: ['index', 'indexes'],
+  key: ['key', 'keys'],
+  snapshot: ['snapshot', 'snapshots'],
 };
 
 function describeStores(location: string, stores: StoreHealth[]): RepositoryStores {
@@ -68,9 +76,13 @@ function describeStores(location: string, stores: StoreHealth[]): RepositoryStor
     const which = `repository ${location}: ${role} ${s.location}`;
     if (s.state === 'unreachable') problems.push(`${which} does not answer (${s.reason})`);
     if (s.state !== 'behind') continue;
-    const what = Object.entries(s.missing).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${NOUNS[t][n > 1 ? 1 : 0]}`);
+    const what = Object.entries(s.missing)
+      .filter(([, n]) => n > 0)
+      .map(([t, n]) => `${n} ${NOUNS[t][n > 1 ? 1 : 0]}`);
     const ids = s.missingSnapshots.map((id) => id.slice(0, 8)).join(', ');
-    problems.push(`${which} is degraded: it lacks ${what.join(', ')}${ids ? ` (snapshots ${ids})` : ''}; run 'strongbox sync'`);
+    problems.push(
+      `${which} is degraded: it lacks ${what.join(', ')}${ids ? ` (snapshots ${ids})` : ''}; run 'strongbox sync'`,
+    );
   }
   return { location, stores, problems };
 }

@@ -21,23 +21,37 @@ export interface SyncOpResult extends SyncResult {
 
 export async function syncRepo(spec: RepoSpec, input: SyncInput, ctx: OpContext): Promise<SyncOpResult> {
   if (!spec.mirrors?.length) {
-    throw new StrongboxError('USAGE', `the repository at ${spec.location} has no mirrors: `
-      + 'list them under \'mirrors:\' of the repository in strongbox.yaml');
+    throw new StrongboxError(
+      'USAGE',
+      `the repository at ${spec.location} has no mirrors: ` +
+        "list them under 'mirrors:' of the repository in strongbox.yaml",
+    );
   }
   let fresh: Awaited<ReturnType<typeof initializeStores>> = [];
   // Exclusive: sync removes objects, and what it copies must not be pruned under it.
   const access = {
-    lock: 'exclusive' as const, waitMs: input.lockWaitMs ?? 0, index: false,
-    beforeLock: async (repo: Parameters<typeof initializeStores>[0]) => { fresh = await initializeStores(repo); },
+    lock: 'exclusive' as const,
+    waitMs: input.lockWaitMs ?? 0,
+    index: false,
+    beforeLock: async (repo: Parameters<typeof initializeStores>[0]) => {
+      fresh = await initializeStores(repo);
+    },
   };
   return withRepository(spec, ctx, access, async (repo) => {
     ctx.emit({ type: 'phase', phase: 'sync', state: 'started' });
     const start = monotonicMs();
     const r = await syncStores(repo, fresh, {
-      repair: input.repair, signal: ctx.signal,
-      onProgress: (done, total) => ctx.emit({
-        type: 'progress', phase: 'sync', unit: 'objects', done, total, elapsedMs: monotonicMs() - start,
-      }),
+      repair: input.repair,
+      signal: ctx.signal,
+      onProgress: (done, total) =>
+        ctx.emit({
+          type: 'progress',
+          phase: 'sync',
+          unit: 'objects',
+          done,
+          total,
+          elapsedMs: monotonicMs() - start,
+        }),
     });
     ctx.emit({ type: 'phase', phase: 'sync', state: 'finished' });
     return { ...r, outcome: r.errors.length ? 'errors' : 'ok', location: repo.location };

@@ -28,7 +28,7 @@ export async function loadChosenConfig(c: RepoChoice, env: NodeJS.ProcessEnv = p
 /** The config when one was named (-c, STRONGBOX_CONFIG) or ./strongbox.yaml exists; else null. */
 export async function optionalConfig(c: RepoChoice, env: NodeJS.ProcessEnv = process.env): Promise<Config | null> {
   const path = configPath(c.config, env);
-  const named = c.config !== undefined || env.STRONGBOX_CONFIG !== undefined || await exists(path);
+  const named = c.config !== undefined || env.STRONGBOX_CONFIG !== undefined || (await exists(path));
   return named ? (await loadConfig(path)).config : null;
 }
 
@@ -43,7 +43,11 @@ async function exists(path: string): Promise<boolean> {
 
 export function findApp(cfg: Config, id: string): AppConfig {
   const app = cfg.apps.find((a) => a.id === id);
-  if (!app) throw new StrongboxError('USAGE', `no app "${id}" in the config (apps: ${cfg.apps.map((a) => a.id).join(', ') || 'none'})`);
+  if (!app)
+    throw new StrongboxError(
+      'USAGE',
+      `no app "${id}" in the config (apps: ${cfg.apps.map((a) => a.id).join(', ') || 'none'})`,
+    );
   return app;
 }
 
@@ -62,12 +66,19 @@ export async function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.
     const rc = repos.find((r) => r.location === location);
     if (rc) return { location, password: flags, ...optionsOf(rc), ...mirrorsOf(rc) };
     const mirror = repos.flatMap((r) => r.mirrors ?? []).find((m) => m.location === location);
-    const own = mirror && flags.file === undefined && flags.command === undefined
-      && (mirror.passwordFile ?? mirror.passwordCommand ?? mirror.passwordEnv) !== undefined;
-    const password = own ? {
-      file: mirror.passwordFile, command: mirror.passwordCommand, env: mirror.passwordEnv ?? 'STRONGBOX_PASSWORD',
-      commandTimeoutMs: flags.commandTimeoutMs,
-    } : flags;
+    const own =
+      mirror &&
+      flags.file === undefined &&
+      flags.command === undefined &&
+      (mirror.passwordFile ?? mirror.passwordCommand ?? mirror.passwordEnv) !== undefined;
+    const password = own
+      ? {
+          file: mirror.passwordFile,
+          command: mirror.passwordCommand,
+          env: mirror.passwordEnv ?? 'STRONGBOX_PASSWORD',
+          commandTimeoutMs: flags.commandTimeoutMs,
+        }
+      : flags;
     return { location, password, ...(mirror ? optionsOf(mirror) : {}) };
   }
   if (explicitConfig) {
@@ -82,7 +93,10 @@ export async function plainRepo(c: RepoChoice, env: NodeJS.ProcessEnv = process.
  * of a configured repository at that location, if the config names one.
  */
 export async function targetRepo(
-  c: RepoChoice, location: string, password: PasswordSource, env: NodeJS.ProcessEnv = process.env,
+  c: RepoChoice,
+  location: string,
+  password: PasswordSource,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<RepoSpec> {
   const cfg = await optionalConfig(c, env);
   const rc = cfg ? Object.values(cfg.repositories).find((r) => r.location === location) : undefined;
@@ -114,8 +128,14 @@ function configuredRepo(c: RepoChoice, rc: RepositoryConfig): RepoSpec {
     location: c.repo ?? rc.location,
     ...options,
     ...(own ? mirrorsOf(rc) : {}),
-    password: fromFlags ? { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs }
-      : { file: rc.passwordFile, command: rc.passwordCommand, env: rc.passwordEnv ?? 'STRONGBOX_PASSWORD', commandTimeoutMs: c.passwordCommandTimeoutMs },
+    password: fromFlags
+      ? { file: c.passwordFile, command: c.passwordCommand, commandTimeoutMs: c.passwordCommandTimeoutMs }
+      : {
+          file: rc.passwordFile,
+          command: rc.passwordCommand,
+          env: rc.passwordEnv ?? 'STRONGBOX_PASSWORD',
+          commandTimeoutMs: c.passwordCommandTimeoutMs,
+        },
   };
 }
 

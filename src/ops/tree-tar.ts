@@ -42,11 +42,17 @@ export interface TreeTarResult {
 }
 
 /** Writes the tar to `out` (and ends it); paths start with the component's name. */
-export async function tarTree(spec: RepoSpec, input: TreeTarInput, out: Writable, ctx: OpContext): Promise<TreeTarResult> {
+export async function tarTree(
+  spec: RepoSpec,
+  input: TreeTarInput,
+  out: Writable,
+  ctx: OpContext,
+): Promise<TreeTarResult> {
   return withRepository(spec, ctx, { lock: 'shared', waitMs: SHARED_LOCK_WAIT_MS, index: true }, async (repo) => {
     const snap = await repo.resolveSnapshot(input.snapshot);
     const comp = filesComponents(snap.snapshot).find((c) => c.name === input.component);
-    if (!comp) throw new StrongboxError('NOT_FOUND', `snapshot ${snap.id.slice(0, 8)} has no file tree ${input.component}`);
+    if (!comp)
+      throw new StrongboxError('NOT_FOUND', `snapshot ${snap.id.slice(0, 8)} has no file tree ${input.component}`);
     const pack = tar.pack();
     const piped = pipeline(pack, out, { signal: ctx.signal });
     const entries: TarEntry[] = [];
@@ -67,7 +73,10 @@ export async function tarTree(spec: RepoSpec, input: TreeTarInput, out: Writable
         entries,
         skipped,
       };
-      pack.entry({ name: TAR_MANIFEST, mode: 0o644, mtime: new Date(snap.snapshot.time) }, `${JSON.stringify(manifest, null, 2)}\n`);
+      pack.entry(
+        { name: TAR_MANIFEST, mode: 0o644, mtime: new Date(snap.snapshot.time) },
+        `${JSON.stringify(manifest, null, 2)}\n`,
+      );
       pack.finalize();
     } catch (e) {
       pack.destroy(e as Error);
@@ -97,7 +106,13 @@ class TreeWriter {
     for (const n of (await this.repo.loadTree(id)).nodes) {
       throwIfAborted(this.signal);
       const path = `${prefix}/${n.name}`;
-      const base = { name: path, mode: n.mode & 0o7777, mtime: new Date(Number(BigInt(n.mtime) / 1_000_000n)), uid: n.uid, gid: n.gid };
+      const base = {
+        name: path,
+        mode: n.mode & 0o7777,
+        mtime: new Date(Number(BigInt(n.mtime) / 1_000_000n)),
+        uid: n.uid,
+        gid: n.gid,
+      };
       const mtime = base.mtime.toISOString();
       if (n.type === 'dir') {
         await this.entry({ ...base, name: `${path}/`, type: 'directory' });

@@ -45,7 +45,10 @@ export interface BlobSource {
   load(id: string): Promise<BlobResult>;
 }
 
-export const fault = (blob: string, pack: string | null, reason: string): BlobResult => ({ ok: false, fault: { blob, pack, reason } });
+export const fault = (blob: string, pack: string | null, reason: string): BlobResult => ({
+  ok: false,
+  fault: { blob, pack, reason },
+});
 
 /** "blob 1a2b… in pack 3c4d…: reason", the one way a fault is told. */
 export function describeFault(f: BlobFault): string {
@@ -77,12 +80,15 @@ export function repositorySource(repo: Repository, opts: { checkIds?: boolean } 
   const told = new Set<string>();
   // Stores that failed earlier in this command are not asked again (each would cost its retries per blob).
   const stores = repo.liveStores.map((s) => storeSource(repo, s, s.location, opts));
-  return fallbackSource(main, stores, { onRescue: (f, by) => {
-    const key = `${f.pack} ${by.label}`;
-    if (told.has(key)) return;
-    told.add(key);
-    repo.noteFallback(`blobs of pack ${f.pack ?? '?'} were read from ${by.label} (${repo.location}: ${f.reason})`);
-  }, prefix: 'no good copy on any store' });
+  return fallbackSource(main, stores, {
+    onRescue: (f, by) => {
+      const key = `${f.pack} ${by.label}`;
+      if (told.has(key)) return;
+      told.add(key);
+      repo.noteFallback(`blobs of pack ${f.pack ?? '?'} were read from ${by.label} (${repo.location}: ${f.reason})`);
+    },
+    prefix: 'no good copy on any store',
+  });
 }
 
 /** The packs of one store of the repository (`repo.backend` itself, or one of its mirrors' stores). */
@@ -91,8 +97,10 @@ function storeSource(repo: Repository, store: Backend, label: string, opts: { ch
     try {
       const idBuf = Buffer.from(id, 'hex');
       const plain = repo.decodeBlob(idBuf, sealed, ref.compressed, packId);
-      if (plain.length !== ref.rawLength) return fault(id, packId, `length ${plain.length}, the index says ${ref.rawLength}`);
-      if (opts.checkIds && !blobId(repo.key.idKey, plain).equals(idBuf)) return fault(id, packId, 'content does not match its ID');
+      if (plain.length !== ref.rawLength)
+        return fault(id, packId, `length ${plain.length}, the index says ${ref.rawLength}`);
+      if (opts.checkIds && !blobId(repo.key.idKey, plain).equals(idBuf))
+        return fault(id, packId, 'content does not match its ID');
       return { ok: true, data: plain };
     } catch (e) {
       return asFault(e, id, packId);
@@ -114,7 +122,9 @@ function storeSource(repo: Repository, store: Backend, label: string, opts: { ch
         const failed = asFault(e, '', packId);
         return { take: (id) => (failed.ok ? failed : fault(id, packId, failed.fault.reason)) };
       }
-      return { take: (id, ref) => decode(id, packId, ref, buf.subarray(ref.offset - start, ref.offset - start + ref.length)) };
+      return {
+        take: (id, ref) => decode(id, packId, ref, buf.subarray(ref.offset - start, ref.offset - start + ref.length)),
+      };
     },
     async load(id) {
       const loc = repo.index.get(Buffer.from(id, 'hex'));
@@ -137,9 +147,14 @@ export function withFallback(primary: BlobSource, ...fallbacks: BlobSource[]): B
  * withFallback, telling `onRescue` the primary's fault and the source that supplied the blob instead. With `prefix`,
  * a blob no source supplies is described by it and the fallbacks' reasons alone (they cover the primary's).
  */
-function fallbackSource(primary: BlobSource, fallbacks: BlobSource[], opts: {
-  onRescue?: (f: BlobFault, by: BlobSource) => void; prefix?: string;
-} = {}): BlobSource {
+function fallbackSource(
+  primary: BlobSource,
+  fallbacks: BlobSource[],
+  opts: {
+    onRescue?: (f: BlobFault, by: BlobSource) => void;
+    prefix?: string;
+  } = {},
+): BlobSource {
   if (!fallbacks.length) return primary;
   const rescue = async (first: BlobResult, id: string): Promise<BlobResult> => {
     if (first.ok) return first;
@@ -153,7 +168,11 @@ function fallbackSource(primary: BlobSource, fallbacks: BlobSource[], opts: {
       reasons.push(`${f.label}: ${r.fault.reason}`);
     }
     if (opts.prefix) reasons[0] = opts.prefix;
-    return fault(id, first.fault.pack, opts.prefix ? `${reasons[0]}: ${reasons.slice(1).join('; ')}` : reasons.join('; '));
+    return fault(
+      id,
+      first.fault.pack,
+      opts.prefix ? `${reasons[0]}: ${reasons.slice(1).join('; ')}` : reasons.join('; '),
+    );
   };
   return {
     label: [primary, ...fallbacks].map((s) => s.label).join(' + '),

@@ -9,7 +9,8 @@ import type { Repository } from './repository.js';
 import { assertTreeNames } from './tree.js';
 import type { DatabaseComponent, FilesComponent } from './snapshot.js';
 
-export type DataSubset = { kind: 'all' } | { kind: 'percent'; percent: number } | { kind: 'part'; n: number; m: number };
+export type DataSubset =
+  { kind: 'all' } | { kind: 'percent'; percent: number } | { kind: 'part'; n: number; m: number };
 
 export interface CheckResult {
   errors: string[];
@@ -48,13 +49,22 @@ export async function checkRepository(repo: Repository, readData: DataSubset | n
     if (got === undefined) err(`pack ${id} is listed in the index but missing from storage`);
     else if (got !== size) err(`pack ${id} has ${got} bytes, the index implies ${size}`);
   }
-  for (const id of stored.keys()) if (!expected.has(id)) r.notes.push(`pack ${id} is not in any index (unreferenced data, e.g. from an interrupted backup)`);
+  for (const id of stored.keys())
+    if (!expected.has(id))
+      r.notes.push(`pack ${id} is not in any index (unreferenced data, e.g. from an interrupted backup)`);
   // 3. snapshots and trees
   await checkSnapshots(repo, r);
   // Lock files that do not open cannot be valid locks; they block nobody, but are damage all the same.
-  for (const u of (await readAllLocks(repo)).unreadable) err(`${u.message} (not a valid lock; 'strongbox unlock' moves it to quarantine)`);
+  for (const u of (await readAllLocks(repo)).unreadable)
+    err(`${u.message} (not a valid lock; 'strongbox unlock' moves it to quarantine)`);
   // 4. data
-  if (readData) await readPacks(repo, [...expected.keys()].filter((id) => stored.has(id) && chosen(id, readData)), stored, r);
+  if (readData)
+    await readPacks(
+      repo,
+      [...expected.keys()].filter((id) => stored.has(id) && chosen(id, readData)),
+      stored,
+      r,
+    );
   return r;
 }
 
@@ -80,7 +90,9 @@ async function checkSnapshots(repo: Repository, r: CheckResult): Promise<void> {
       return;
     }
     for (const n of tree.nodes) {
-      for (const id of n.content ?? []) if (!repo.index.has(Buffer.from(id, 'hex'))) r.errors.push(`${where}/${n.name}: data blob ${id} is not in the index`);
+      for (const id of n.content ?? [])
+        if (!repo.index.has(Buffer.from(id, 'hex')))
+          r.errors.push(`${where}/${n.name}: data blob ${id} is not in the index`);
       if (n.type === 'dir' && n.subtree) await walk(n.subtree, `${where}/${n.name}`);
     }
   };
@@ -90,7 +102,8 @@ async function checkSnapshots(repo: Repository, r: CheckResult): Promise<void> {
       r.snapshots++;
       for (const c of s.components as { kind: string; name: string }[]) {
         const where = `snapshot ${name.slice(0, 8)}`;
-        if (c.kind === 'files' || c.kind === 'bucket') await walk((c as FilesComponent).tree, s.components.length > 1 ? `${where} ${c.name}` : where);
+        if (c.kind === 'files' || c.kind === 'bucket')
+          await walk((c as FilesComponent).tree, s.components.length > 1 ? `${where} ${c.name}` : where);
         else if (c.kind === 'database') checkStream(repo, c as DatabaseComponent, `${where}: database ${c.name}`, r);
         else r.notes.push(`${where}: component ${c.name} of kind ${c.kind} is not checked by this version`);
       }
@@ -108,7 +121,8 @@ function checkStream(repo: Repository, c: DatabaseComponent, where: string, r: C
     if (!e) r.errors.push(`${where}: data blob ${id} is not in the index`);
     else size += e.rawLength;
   }
-  if (size !== c.size && !r.errors.some((m) => m.startsWith(where))) r.errors.push(`${where}: its blobs hold ${size} bytes, the snapshot records ${c.size}`);
+  if (size !== c.size && !r.errors.some((m) => m.startsWith(where)))
+    r.errors.push(`${where}: its blobs hold ${size} bytes, the snapshot records ${c.size}`);
 }
 
 function chosen(packId: string, s: DataSubset): boolean {

@@ -38,7 +38,11 @@ export function validateChunkerParams(p: ChunkerParams): void {
   const fail = (why: string): never => {
     throw new StrongboxError('USAGE', `invalid chunker parameters min=${p.min} avg=${p.avg} max=${p.max}: ${why}`);
   };
-  for (const [name, v] of [['min', p.min], ['avg', p.avg], ['max', p.max]] as const) {
+  for (const [name, v] of [
+    ['min', p.min],
+    ['avg', p.avg],
+    ['max', p.max],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v <= 0) fail(`${name} must be a positive integer`);
   }
   if (p.min < MIN_LOWER_BOUND) fail(`min must be at least ${MIN_LOWER_BOUND} bytes`);
@@ -116,7 +120,13 @@ export function newScanState(): ScanState {
  * last byte and resets `state`, or returns -1 after recording the scanned bytes in `state` when the chunk
  * does not end within the range.
  */
-export function findBoundary(c: PreparedChunker, data: Uint8Array, start: number, end: number, state: ScanState): number {
+export function findBoundary(
+  c: PreparedChunker,
+  data: Uint8Array,
+  start: number,
+  end: number,
+  state: ScanState,
+): number {
   const G = c.gear;
   const base = start - state.length; // index of the chunk's first byte (may be negative)
   const testFrom = base + c.min - 1; // last byte of a chunk of length min
@@ -174,20 +184,35 @@ function scanBytes(G: Int32Array, data: Uint8Array, i: number, end: number, mask
 }
 
 /** scanBytes for a 4-byte-aligned range whose length is a multiple of 8, two little-endian words per step. */
-function scanWords(G: Int32Array, data: Uint8Array, start: number, end: number, mask: number, state: ScanState): number {
+function scanWords(
+  G: Int32Array,
+  data: Uint8Array,
+  start: number,
+  end: number,
+  mask: number,
+  state: ScanState,
+): number {
   const words = new Uint32Array(data.buffer, data.byteOffset + start, (end - start) >> 2);
   let h = state.hash;
   for (let w = 0, i = start; w < words.length; w += 2, i += 8) {
     let x = words[w];
-    h = ((h << 1) + G[x & 0xff]) | 0; if ((h & mask) === 0) return i + 1;
-    h = ((h << 1) + G[(x >>> 8) & 0xff]) | 0; if ((h & mask) === 0) return i + 2;
-    h = ((h << 1) + G[(x >>> 16) & 0xff]) | 0; if ((h & mask) === 0) return i + 3;
-    h = ((h << 1) + G[x >>> 24]) | 0; if ((h & mask) === 0) return i + 4;
+    h = ((h << 1) + G[x & 0xff]) | 0;
+    if ((h & mask) === 0) return i + 1;
+    h = ((h << 1) + G[(x >>> 8) & 0xff]) | 0;
+    if ((h & mask) === 0) return i + 2;
+    h = ((h << 1) + G[(x >>> 16) & 0xff]) | 0;
+    if ((h & mask) === 0) return i + 3;
+    h = ((h << 1) + G[x >>> 24]) | 0;
+    if ((h & mask) === 0) return i + 4;
     x = words[w + 1];
-    h = ((h << 1) + G[x & 0xff]) | 0; if ((h & mask) === 0) return i + 5;
-    h = ((h << 1) + G[(x >>> 8) & 0xff]) | 0; if ((h & mask) === 0) return i + 6;
-    h = ((h << 1) + G[(x >>> 16) & 0xff]) | 0; if ((h & mask) === 0) return i + 7;
-    h = ((h << 1) + G[x >>> 24]) | 0; if ((h & mask) === 0) return i + 8;
+    h = ((h << 1) + G[x & 0xff]) | 0;
+    if ((h & mask) === 0) return i + 5;
+    h = ((h << 1) + G[(x >>> 8) & 0xff]) | 0;
+    if ((h & mask) === 0) return i + 6;
+    h = ((h << 1) + G[(x >>> 16) & 0xff]) | 0;
+    if ((h & mask) === 0) return i + 7;
+    h = ((h << 1) + G[x >>> 24]) | 0;
+    if ((h & mask) === 0) return i + 8;
   }
   state.hash = h;
   return -1;
@@ -265,7 +290,11 @@ export async function* chunkStream(
 }
 
 /** The chunk lengths of a whole in-memory buffer, in order (for tests and tools). */
-export function chunkBuffer(gear: Uint32Array, data: Uint8Array, params: ChunkerParams = DEFAULT_CHUNKER_PARAMS): number[] {
+export function chunkBuffer(
+  gear: Uint32Array,
+  data: Uint8Array,
+  params: ChunkerParams = DEFAULT_CHUNKER_PARAMS,
+): number[] {
   const prepared = prepareChunker(gear, params);
   const state = newScanState();
   const lengths: number[] = [];

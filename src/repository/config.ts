@@ -38,7 +38,10 @@ function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -59,8 +62,10 @@ export function parseConfig(bytes: Buffer, location: string): RepoConfig {
     throw new StrongboxError('INTEGRITY', `repository at ${location}: config is not a strongbox repository config`);
   }
   if (cfg.version > FORMAT_VERSION) {
-    throw new StrongboxError('REPO_VERSION',
-      `repository at ${location} uses format version ${cfg.version}, newer than this strongbox supports (${FORMAT_VERSION}); upgrade strongbox`);
+    throw new StrongboxError(
+      'REPO_VERSION',
+      `repository at ${location} uses format version ${cfg.version}, newer than this strongbox supports (${FORMAT_VERSION}); upgrade strongbox`,
+    );
   }
   return cfg;
 }
@@ -69,6 +74,9 @@ export function verifyConfig(cfg: RepoConfig, key: MasterKey, location: string):
   const want = macOf(cfg, key);
   const got = Buffer.from(cfg.mac ?? '', 'hex');
   if (got.length !== want.length || !timingSafeEqual(got, want)) {
-    throw new StrongboxError('INTEGRITY', `repository at ${location}: config authentication failed (tampered or corrupt config)`);
+    throw new StrongboxError(
+      'INTEGRITY',
+      `repository at ${location}: config authentication failed (tampered or corrupt config)`,
+    );
   }
 }

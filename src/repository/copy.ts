@@ -69,15 +69,21 @@ interface Run {
  * a second run copies nothing. Data first, then the index, then the snapshot objects (the format's write order).
  */
 export async function copySnapshots(
-  src: Repository, dst: Repository, selected: SnapshotRef[], opts: CopyOptions = {},
+  src: Repository,
+  dst: Repository,
+  selected: SnapshotRef[],
+  opts: CopyOptions = {},
 ): Promise<CopyStats> {
   const done = copiesIn(src, await dst.listSnapshots());
   const stats: CopyStats = { copied: [], skipped: [], blobsAdded: 0, bytesAdded: 0, blobsPresent: 0, blobsRead: 0 };
   // Oldest written first, so a parent is copied (and its copy named) before its children.
-  const todo = sortNewestWritten(selected.filter((s) => {
-    if (done.has(s.id)) stats.skipped.push(s.id);
-    return !done.has(s.id);
-  }), dst.clock.now()).reverse();
+  const todo = sortNewestWritten(
+    selected.filter((s) => {
+      if (done.has(s.id)) stats.skipped.push(s.id);
+      return !done.has(s.id);
+    }),
+    dst.clock.now(),
+  ).reverse();
   if (!todo.length) return stats;
   const map: IdMap = { blobs: new Map(), trees: new Map() };
   const run: Run = { src, dst, packer: new Packer(dst), map, stats, signal: opts.signal };
@@ -121,8 +127,10 @@ async function copyComponent(run: Run, c: Component): Promise<Component> {
   if (c.kind === 'database') return { ...c, content: await copyBlobs(run, c.content) };
   // A kind this program does not know cannot be copied faithfully: its references are unknown.
   const kind = (c as { kind: string }).kind;
-  throw new StrongboxError('USAGE', `a snapshot component of kind "${kind}" cannot be copied by this strongbox: `
-    + 'upgrade it');
+  throw new StrongboxError(
+    'USAGE',
+    `a snapshot component of kind "${kind}" cannot be copied by this strongbox: ` + 'upgrade it',
+  );
 }
 
 async function copyTree(run: Run, id: string): Promise<string> {

@@ -7,7 +7,10 @@ export const MIN_PREFIX = 4;
 /** Throws USAGE unless `prefix` is 4 to 64 lower-case hex characters. */
 export function checkIdPrefix(kind: string, prefix: string): void {
   if (!new RegExp(`^[0-9a-f]{${MIN_PREFIX},64}$`).test(prefix)) {
-    throw new StrongboxError('USAGE', `'${prefix}' is not a ${kind} ID: give at least ${MIN_PREFIX} hex characters of it`);
+    throw new StrongboxError(
+      'USAGE',
+      `'${prefix}' is not a ${kind} ID: give at least ${MIN_PREFIX} hex characters of it`,
+    );
   }
 }
 
@@ -21,8 +24,14 @@ export function resolveIdPrefix(kind: string, prefix: string, names: Iterable<st
   for (const n of names) if (n.startsWith(prefix)) hits.push(n);
   if (hits.length === 0) throw new StrongboxError('NOT_FOUND', `no ${kind} ${prefix} in ${location}`);
   if (hits.length > 1) {
-    const some = hits.slice(0, 3).map((h) => h.slice(0, prefix.length + 4)).join(', ');
-    throw new StrongboxError('USAGE', `${kind} prefix ${prefix} is ambiguous (${hits.length} match: ${some}${hits.length > 3 ? ', …' : ''}); give more characters`);
+    const some = hits
+      .slice(0, 3)
+      .map((h) => h.slice(0, prefix.length + 4))
+      .join(', ');
+    throw new StrongboxError(
+      'USAGE',
+      `${kind} prefix ${prefix} is ambiguous (${hits.length} match: ${some}${hits.length > 3 ? ', …' : ''}); give more characters`,
+    );
   }
   return hits[0];
 }

@@ -63,8 +63,12 @@ export function decodeIndex(b: Buffer, name: string): IndexFile {
     const entries: PackEntry[] = [];
     for (let i = 0; i < n; i++, o += ENTRY) {
       entries.push({
-        type: b[o] as 0 | 1, compressed: (b[o + 1] & 1) === 1, offset: b.readUInt32LE(o + 2),
-        length: b.readUInt32LE(o + 6), rawLength: b.readUInt32LE(o + 10), id: Buffer.from(b.subarray(o + 14, o + 46)),
+        type: b[o] as 0 | 1,
+        compressed: (b[o + 1] & 1) === 1,
+        offset: b.readUInt32LE(o + 2),
+        length: b.readUInt32LE(o + 6),
+        rawLength: b.readUInt32LE(o + 10),
+        id: Buffer.from(b.subarray(o + 14, o + 46)),
       });
     }
     packs.push({ packId, entries });

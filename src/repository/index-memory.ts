@@ -82,8 +82,12 @@ export class BlobIndex {
   private at(i: number): BlobLocation {
     const m = this.meta[i];
     return {
-      packId: this.packIds[this.pack[i]], type: (m & 1) as BlobType, compressed: (m & 2) !== 0,
-      offset: this.offset[i], length: this.length[i], rawLength: this.rawLength[i],
+      packId: this.packIds[this.pack[i]],
+      type: (m & 1) as BlobType,
+      compressed: (m & 2) !== 0,
+      offset: this.offset[i],
+      length: this.length[i],
+      rawLength: this.rawLength[i],
     };
   }
 

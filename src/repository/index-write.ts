@@ -9,7 +9,9 @@ const PACKS_PER_INDEX = 64;
 export async function writeIndexSet(repo: Repository, packs: IndexPack[], old: string[]): Promise<string[]> {
   const written: string[] = [];
   for (let i = 0; i < packs.length; i += PACKS_PER_INDEX) {
-    written.push(await repo.saveObject('index', encodeIndex({ supersedes: [], packs: packs.slice(i, i + PACKS_PER_INDEX) })));
+    written.push(
+      await repo.saveObject('index', encodeIndex({ supersedes: [], packs: packs.slice(i, i + PACKS_PER_INDEX) })),
+    );
   }
   written.push(await repo.saveObject('index', encodeIndex({ supersedes: old, packs: [] })));
   return written;

@@ -36,17 +36,31 @@ async function deriveWrapKey(password: string, salt: Buffer, k: KdfParams): Prom
   return scrypt(password, salt, 32, { N: k.N, r: k.r, p: k.p, maxmem: 256 * k.N * k.r + 1024 * 1024 });
 }
 
-export async function makeKeyFile(master: MasterKey, password: string, clock: Clock, kdf: KdfParams = DEFAULT_KDF): Promise<KeyFile> {
+export async function makeKeyFile(
+  master: MasterKey,
+  password: string,
+  clock: Clock,
+  kdf: KdfParams = DEFAULT_KDF,
+): Promise<KeyFile> {
   const salt = randomBytes(32);
   const wrap = await deriveWrapKey(password, salt, kdf);
-  const plain = Buffer.from(JSON.stringify({
-    encKey: master.encKey.toString('base64'),
-    idKey: master.idKey.toString('base64'),
-    chunkerSeed: master.chunkerSeed.toString('base64'),
-  }));
+  const plain = Buffer.from(
+    JSON.stringify({
+      encKey: master.encKey.toString('base64'),
+      idKey: master.idKey.toString('base64'),
+      chunkerSeed: master.chunkerSeed.toString('base64'),
+    }),
+  );
   return {
-    version: 1, created: new Date(clock.now()).toISOString(), host: hostname(), username: safeUser(),
-    kdf: 'scrypt', N: kdf.N, r: kdf.r, p: kdf.p, salt: salt.toString('base64'),
+    version: 1,
+    created: new Date(clock.now()).toISOString(),
+    host: hostname(),
+    username: safeUser(),
+    kdf: 'scrypt',
+    N: kdf.N,
+    r: kdf.r,
+    p: kdf.p,
+    salt: salt.toString('base64'),
     data: seal(wrap, plain, AAD.key).toString('base64'),
   };
 }
@@ -54,14 +68,28 @@ export async function makeKeyFile(master: MasterKey, password: string, clock: Cl
 /** Returns the master key, or null when the password does not open this key file. */
 export async function openKeyFile(kf: KeyFile, password: string, name: string): Promise<MasterKey | null> {
   const posInt = (v: unknown, max: number) => Number.isInteger(v) && (v as number) > 0 && (v as number) <= max;
-  if (kf.kdf !== 'scrypt' || !posInt(kf.N, 1 << 22) || (kf.N & (kf.N - 1)) !== 0 || kf.N < 2 || !posInt(kf.r, 64) || !posInt(kf.p, 16)) {
-    throw new StrongboxError('INTEGRITY', `key ${name}: damaged key file (unsupported or implausible key derivation parameters)`);
+  if (
+    kf.kdf !== 'scrypt' ||
+    !posInt(kf.N, 1 << 22) ||
+    (kf.N & (kf.N - 1)) !== 0 ||
+    kf.N < 2 ||
+    !posInt(kf.r, 64) ||
+    !posInt(kf.p, 16)
+  ) {
+    throw new StrongboxError(
+      'INTEGRITY',
+      `key ${name}: damaged key file (unsupported or implausible key derivation parameters)`,
+    );
   }
   let wrap: Buffer;
   try {
     wrap = await deriveWrapKey(password, Buffer.from(kf.salt, 'base64'), kf);
   } catch (e) {
-    throw new StrongboxError('INTEGRITY', `key ${name}: damaged key file (key derivation failed: ${(e as Error).message})`, { cause: e });
+    throw new StrongboxError(
+      'INTEGRITY',
+      `key ${name}: damaged key file (key derivation failed: ${(e as Error).message})`,
+      { cause: e },
+    );
   }
   let plain: Buffer;
   try {
@@ -72,7 +100,11 @@ export async function openKeyFile(kf: KeyFile, password: string, name: string): 
   let mk: MasterKey;
   try {
     const j = JSON.parse(plain.toString('utf8')) as Record<string, string>;
-    mk = { encKey: Buffer.from(j.encKey, 'base64'), idKey: Buffer.from(j.idKey, 'base64'), chunkerSeed: Buffer.from(j.chunkerSeed, 'base64') };
+    mk = {
+      encKey: Buffer.from(j.encKey, 'base64'),
+      idKey: Buffer.from(j.idKey, 'base64'),
+      chunkerSeed: Buffer.from(j.chunkerSeed, 'base64'),
+    };
   } catch (e) {
     throw new StrongboxError('INTEGRITY', `key ${name}: the wrapped master key is not valid`, { cause: e });
   }
@@ -85,10 +117,10 @@ export async function openKeyFile(kf: KeyFile, password: string, name: string): 
 export function parseKeyFile(bytes: Buffer, name: string): KeyFile {
   try {
     const kf = JSON.parse(bytes.toString('utf8')) as KeyFile;
-    if (kf.version !== 1 || typeof kf.data !== 'string' || typeof kf.salt !== 'string') throw new Error('missing fields');
+    if (kf.version !== 1 || typeof kf.data !== 'string' || typeof kf.salt !== 'string')
+      throw new Error('missing fields');
     return kf;
   } catch (e) {
     throw new StrongboxError('INTEGRITY', `key ${name}: not a valid key file (${(e as Error).message})`, { cause: e });
   }
 }
-

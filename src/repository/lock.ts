@@ -40,7 +40,11 @@ export class RepoLock {
   private timer: NodeJS.Timeout | null = null;
   private released = false;
 
-  private constructor(private readonly repo: Repository, private name: string, private readonly info: LockInfo) {}
+  private constructor(
+    private readonly repo: Repository,
+    private name: string,
+    private readonly info: LockInfo,
+  ) {}
 
   /** Take a lock, waiting up to `waitMs` for a conflicting one to go, else fail with LOCKED naming the holder. */
   static async acquire(repo: Repository, exclusive: boolean, opts: LockOptions = {}): Promise<RepoLock> {
@@ -60,10 +64,18 @@ export class RepoLock {
     const staleAfter = opts.staleAfterMs ?? STALE_AFTER_MS;
     await removeStaleLocks(repo, staleAfter, opts.warn ?? (() => {}));
     const now = new Date(repo.clock.now()).toISOString();
-    const info: LockInfo = { exclusive, host: hostname(), pid: process.pid, username: safeUser(), time: now, refreshed: now };
+    const info: LockInfo = {
+      exclusive,
+      host: hostname(),
+      pid: process.pid,
+      username: safeUser(),
+      time: now,
+      refreshed: now,
+    };
     const name = await writeLock(repo, info);
     const lock = new RepoLock(repo, name, info);
-    const conflicting = async () => (await readLocks(repo, () => {})).find((l) => l.name !== name && (exclusive || l.info.exclusive));
+    const conflicting = async () =>
+      (await readLocks(repo, () => {})).find((l) => l.name !== name && (exclusive || l.info.exclusive));
     let conflict: StoredLock | undefined;
     try {
       conflict = await conflicting();
@@ -83,11 +95,15 @@ export class RepoLock {
       await lock.release();
       const c = conflict.info;
       const since = new Date(c.time).toISOString().slice(11, 16);
-      throw new StrongboxError('LOCKED',
+      throw new StrongboxError(
+        'LOCKED',
         `repository at ${repo.backend.location} is ${c.exclusive ? 'exclusively ' : ''}locked by host ${c.host} since ${since} (pid ${c.pid}); ` +
-        `if that process is gone, run 'strongbox unlock'`);
+          `if that process is gone, run 'strongbox unlock'`,
+      );
     }
-    lock.timer = setInterval(() => { void lock.refresh(); }, opts.refreshEveryMs ?? REFRESH_EVERY_MS);
+    lock.timer = setInterval(() => {
+      void lock.refresh();
+    }, opts.refreshEveryMs ?? REFRESH_EVERY_MS);
     lock.timer.unref();
     return lock;
   }
@@ -133,20 +149,29 @@ export async function readAllLocks(repo: Repository): Promise<{ locks: StoredLoc
     }
     try {
       const info = JSON.parse(openObject(repo.key.encKey, 'lock', stored, f.name).toString('utf8')) as LockInfo;
-      if (!info || typeof info.host !== 'string' || typeof info.refreshed !== 'string') throw new Error('not a lock record');
+      if (!info || typeof info.host !== 'string' || typeof info.refreshed !== 'string')
+        throw new Error('not a lock record');
       locks.push({ name: f.name, info });
     } catch (e) {
       // Saves are atomic, and every writer seals with the same master key: what does not open is no lock.
-      unreadable.push({ type: 'lock', name: f.name, message: isStrongboxError(e) ? e.message : `lock ${f.name}: ${(e as Error).message}` });
+      unreadable.push({
+        type: 'lock',
+        name: f.name,
+        message: isStrongboxError(e) ? e.message : `lock ${f.name}: ${(e as Error).message}`,
+      });
     }
   }
   return { locks, unreadable };
 }
 
 /** The locks that read and verify; an unreadable lock file is skipped with a warning (it blocks nobody). */
-export async function readLocks(repo: Repository, warn: (m: string) => void = (m) => repo.warn(m)): Promise<StoredLock[]> {
+export async function readLocks(
+  repo: Repository,
+  warn: (m: string) => void = (m) => repo.warn(m),
+): Promise<StoredLock[]> {
   const { locks, unreadable } = await readAllLocks(repo);
-  for (const u of unreadable) warn(`ignoring ${u.message}: it cannot be a valid lock; 'strongbox unlock' moves it to quarantine`);
+  for (const u of unreadable)
+    warn(`ignoring ${u.message}: it cannot be a valid lock; 'strongbox unlock' moves it to quarantine`);
   return locks;
 }
 
@@ -156,11 +181,18 @@ export function isStale(info: LockInfo, nowMs: number, staleAfterMs: number, hos
 }
 
 /** Remove stale locks; with `all`, remove every lock (the `unlock --remove-all` escape hatch). */
-export async function removeStaleLocks(repo: Repository, staleAfterMs: number, warn: (m: string) => void, all = false): Promise<number> {
+export async function removeStaleLocks(
+  repo: Repository,
+  staleAfterMs: number,
+  warn: (m: string) => void,
+  all = false,
+): Promise<number> {
   let n = 0;
   for (const l of await readLocks(repo, warn)) {
     if (all || isStale(l.info, repo.clock.now(), staleAfterMs)) {
-      warn(`removing stale lock ${l.name.slice(0, 8)} of host ${l.info.host} pid ${l.info.pid} (last refreshed ${l.info.refreshed})`);
+      warn(
+        `removing stale lock ${l.name.slice(0, 8)} of host ${l.info.host} pid ${l.info.pid} (last refreshed ${l.info.refreshed})`,
+      );
       await repo.backend.remove({ type: 'lock', name: l.name });
       n++;
     }
@@ -181,7 +213,10 @@ export interface UnlockResult {
  * `unlock`: remove stale locks (with `all`, every lock), and move lock files that cannot be read to
  * quarantine; they cannot be valid, and would otherwise stay behind for ever.
  */
-export async function unlockRepository(repo: Repository, opts: { all?: boolean; staleAfterMs?: number } = {}): Promise<UnlockResult> {
+export async function unlockRepository(
+  repo: Repository,
+  opts: { all?: boolean; staleAfterMs?: number } = {},
+): Promise<UnlockResult> {
   const { locks, unreadable } = await readAllLocks(repo);
   for (const u of unreadable) await quarantine(repo, { type: 'lock', name: u.name });
   const r: UnlockResult = { removed: [], unreadable, kept: [] };
@@ -198,13 +233,16 @@ export async function unlockRepository(repo: Repository, opts: { all?: boolean; 
 export function keptLockAdvice(kept: StoredLock[], host = hostname()): string[] {
   if (!kept.length) return [];
   const lines = kept.map(({ name, info }) => {
-    const why = info.host === host
-      ? `process ${info.pid} on this host is still running`
-      : `it is held by another host, where this host cannot see whether pid ${info.pid} still runs; it becomes stale 30 minutes after its last refresh`;
+    const why =
+      info.host === host
+        ? `process ${info.pid} on this host is still running`
+        : `it is held by another host, where this host cannot see whether pid ${info.pid} still runs; it becomes stale 30 minutes after its last refresh`;
     return `kept ${info.exclusive ? 'exclusive' : 'shared'} lock ${name.slice(0, 8)} of host ${info.host} pid ${info.pid} (last refreshed ${info.refreshed}): ${why}`;
   });
-  lines.push(`if ${kept.length === 1 ? 'that process is' : 'those processes are'} gone, 'strongbox unlock --remove-all' removes ${kept.length === 1 ? 'it' : `these ${kept.length} locks`}`
-    + ' (removing a live lock lets a prune delete data a running backup or restore still needs)');
+  lines.push(
+    `if ${kept.length === 1 ? 'that process is' : 'those processes are'} gone, 'strongbox unlock --remove-all' removes ${kept.length === 1 ? 'it' : `these ${kept.length} locks`}` +
+      ' (removing a live lock lets a prune delete data a running backup or restore still needs)',
+  );
   return lines;
 }
 
@@ -216,4 +254,3 @@ function processExists(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-

@@ -10,9 +10,8 @@ const aadFor: Record<ObjectKind, Buffer> = { index: AAD.index, snapshot: AAD.sna
 
 export function sealObject(encKey: Buffer, kind: ObjectKind, body: Uint8Array): Buffer {
   const z = body.length > 256 ? zstdCompress(body) : null;
-  const plain = z && z.length < body.length
-    ? Buffer.concat([Buffer.from([1]), z])
-    : Buffer.concat([Buffer.from([0]), body]);
+  const plain =
+    z && z.length < body.length ? Buffer.concat([Buffer.from([1]), z]) : Buffer.concat([Buffer.from([0]), body]);
   return seal(encKey, plain, aadFor[kind]);
 }
 

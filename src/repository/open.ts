@@ -12,7 +12,12 @@ export type BackendOptions = Record<string, unknown>;
 export type MirrorLocation = StoreSpec;
 
 /** The repository's backend: the primary alone, or the primary and its mirrors as one mirrored backend. */
-function openStores(location: string, options: BackendOptions | undefined, mirrors: MirrorLocation[] | undefined, signal?: AbortSignal): Promise<Backend> {
+function openStores(
+  location: string,
+  options: BackendOptions | undefined,
+  mirrors: MirrorLocation[] | undefined,
+  signal?: AbortSignal,
+): Promise<Backend> {
   if (!mirrors?.length) return openBackend(location, { options, signal });
   return openMirrored([{ location, ...(options !== undefined ? { options } : {}) }, ...mirrors], { signal });
 }
@@ -21,10 +26,18 @@ function openStores(location: string, options: BackendOptions | undefined, mirro
  * Opens the repository at `location` with the password `password()` gives (asked only once the location is
  * known to hold a repository of a format this program reads), and loads its index unless `index` is false.
  */
-export async function openRepository(location: string, password: () => Promise<string>, opts: {
-  index?: boolean; clock?: Clock; warn?: (message: string) => void; backendOptions?: BackendOptions; mirrors?: MirrorLocation[];
-  signal?: AbortSignal;
-} = {}): Promise<Repository> {
+export async function openRepository(
+  location: string,
+  password: () => Promise<string>,
+  opts: {
+    index?: boolean;
+    clock?: Clock;
+    warn?: (message: string) => void;
+    backendOptions?: BackendOptions;
+    mirrors?: MirrorLocation[];
+    signal?: AbortSignal;
+  } = {},
+): Promise<Repository> {
   const backend = await openStores(location, opts.backendOptions, opts.mirrors, opts.signal);
   try {
     await Repository.readConfig(backend);
@@ -39,7 +52,11 @@ export async function openRepository(location: string, password: () => Promise<s
 
 /** Creates a repository at `location` (and on each of its mirrors). */
 export async function createRepository(
-  location: string, password: () => Promise<string>, opts: InitOptions = {}, backendOptions?: BackendOptions, mirrors?: MirrorLocation[],
+  location: string,
+  password: () => Promise<string>,
+  opts: InitOptions = {},
+  backendOptions?: BackendOptions,
+  mirrors?: MirrorLocation[],
   signal?: AbortSignal,
 ): Promise<Repository> {
   const backend = await openStores(location, backendOptions, mirrors, signal);

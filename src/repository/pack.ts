@@ -70,19 +70,26 @@ export function readPackHeader(tail: Buffer, packSize: number, encKey: Buffer, p
   const what = `pack ${packId}`;
   if (tail.length < 4) throw new StrongboxError('INTEGRITY', `${what}: too short to hold a header`);
   const hlen = tail.readUInt32LE(tail.length - 4);
-  if (hlen + 4 > tail.length || hlen + 4 > packSize) throw new StrongboxError('INTEGRITY', `${what}: header length ${hlen} is out of range`);
+  if (hlen + 4 > tail.length || hlen + 4 > packSize)
+    throw new StrongboxError('INTEGRITY', `${what}: header length ${hlen} is out of range`);
   const header = open(encKey, tail.subarray(tail.length - 4 - hlen, tail.length - 4), AAD.packHeader, `${what} header`);
-  if (header.length % PACK_ENTRY_LEN !== 0) throw new StrongboxError('INTEGRITY', `${what}: header has a partial entry`);
+  if (header.length % PACK_ENTRY_LEN !== 0)
+    throw new StrongboxError('INTEGRITY', `${what}: header has a partial entry`);
   const entries: PackEntry[] = [];
   let offset = 0;
   for (let o = 0; o < header.length; o += PACK_ENTRY_LEN) {
     const length = header.readUInt32LE(o + 2);
     entries.push({
-      type: header[o] as BlobType, compressed: (header[o + 1] & 1) === 1, length,
-      rawLength: header.readUInt32LE(o + 6), id: Buffer.from(header.subarray(o + 10, o + 42)), offset,
+      type: header[o] as BlobType,
+      compressed: (header[o + 1] & 1) === 1,
+      length,
+      rawLength: header.readUInt32LE(o + 6),
+      id: Buffer.from(header.subarray(o + 10, o + 42)),
+      offset,
     });
     offset += length;
   }
-  if (offset + hlen + 4 !== packSize) throw new StrongboxError('INTEGRITY', `${what}: header does not account for the pack's size`);
+  if (offset + hlen + 4 !== packSize)
+    throw new StrongboxError('INTEGRITY', `${what}: header does not account for the pack's size`);
   return entries;
 }

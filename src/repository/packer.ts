@@ -37,7 +37,11 @@ export class Packer {
    * pack buffer). With `ignoreIndex`, blobs the repository index already lists are stored again (prune copies
    * live blobs out of packs it is about to delete).
    */
-  constructor(private readonly repo: Repository, uploadConcurrency?: number, private readonly opts: { ignoreIndex?: boolean } = {}) {
+  constructor(
+    private readonly repo: Repository,
+    uploadConcurrency?: number,
+    private readonly opts: { ignoreIndex?: boolean } = {},
+  ) {
     this.slots = new Semaphore(Math.max(1, uploadConcurrency ?? repo.backend.capabilities.connections));
     // A pack is finished when the next blob would not fit: packs end up between packSize - max chunk and
     // packSize (+ header room); a blob larger than that gets a buffer of its own.
@@ -53,16 +57,29 @@ export class Packer {
    * Queue an already sealed blob; false (and dropped) when it is a duplicate. Synchronous unless a pack has
    * to be finished first or after it (then a promise): the common case allocates no promise.
    */
-  addSealed(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number, compressed: boolean): boolean | Promise<boolean> {
+  addSealed(
+    type: BlobType,
+    id: Buffer,
+    sealed: Uint8Array,
+    rawLength: number,
+    compressed: boolean,
+  ): boolean | Promise<boolean> {
     this.throwIfFailed();
     if (this.has(id)) return false;
     this.pending.add(id.toString('hex'));
     return this.place(type, id, sealed, rawLength, compressed);
   }
 
-  private place(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number, compressed: boolean): true | Promise<true> {
+  private place(
+    type: BlobType,
+    id: Buffer,
+    sealed: Uint8Array,
+    rawLength: number,
+    compressed: boolean,
+  ): true | Promise<true> {
     const current = this.writers[type];
-    if (current && !current.fits(sealed.length)) return this.finishPack(type).then(() => this.place(type, id, sealed, rawLength, compressed));
+    if (current && !current.fits(sealed.length))
+      return this.finishPack(type).then(() => this.place(type, id, sealed, rawLength, compressed));
     const w = (this.writers[type] ??= new PackWriter(this.takeBuffer(type, sealed.length)));
     w.add(type, id, sealed, rawLength, compressed);
     this.stats.blobsAdded++;
@@ -111,7 +128,8 @@ export class Packer {
     }
     this.throwIfFailed();
     const { id, bytes } = w.finish(this.repo.key.encKey);
-    const p = this.repo.save({ type: 'data', name: id }, bytes)
+    const p = this.repo
+      .save({ type: 'data', name: id }, bytes)
       .then(async () => {
         for (const e of w.entries) {
           this.repo.index.add(e.id, { ...e, packId: id });
@@ -121,7 +139,9 @@ export class Packer {
         this.stats.packs++;
         if (this.saved.length >= INDEX_EVERY_PACKS) await this.writeIndex();
       })
-      .catch((e) => { this.failure ??= e; })
+      .catch((e) => {
+        this.failure ??= e;
+      })
       .finally(() => {
         if (w.buf.length === this.bufferSize) this.freeBuffers.push(w.buf);
         this.slots.release();
@@ -154,7 +174,9 @@ export class Packer {
   private throwIfFailed(): void {
     if (this.failure) {
       const e = this.failure;
-      throw e instanceof StrongboxError ? e : new StrongboxError('BACKEND', `saving a pack failed: ${(e as Error).message}`, { cause: e });
+      throw e instanceof StrongboxError
+        ? e
+        : new StrongboxError('BACKEND', `saving a pack failed: ${(e as Error).message}`, { cause: e });
     }
   }
 }

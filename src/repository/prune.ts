@@ -32,7 +32,13 @@ export interface PrunePlan {
 
 /** Pure: a pack with nothing used goes; one whose unused share is at least `repackUnused` (0–1) is repacked. */
 export function planPrune(packs: PackUse[], orphans: { id: string; size: number }[], repackUnused: number): PrunePlan {
-  const plan: PrunePlan = { remove: [], repack: [], keep: [], orphans: orphans.map((o) => o.id), bytesRemovable: orphans.reduce((a, o) => a + o.size, 0) };
+  const plan: PrunePlan = {
+    remove: [],
+    repack: [],
+    keep: [],
+    orphans: orphans.map((o) => o.id),
+    bytesRemovable: orphans.reduce((a, o) => a + o.size, 0),
+  };
   for (const p of packs) {
     if (p.used.length === 0) {
       plan.remove.push(p.packId);
@@ -50,7 +56,10 @@ export async function usedBlobs(repo: Repository): Promise<Set<string>> {
   const used = new Set<string>();
   const need = (id: string, what: string) => {
     if (!repo.index.has(Buffer.from(id, 'hex'))) {
-      throw new StrongboxError('INTEGRITY', `${what} references blob ${id}, which is not in the index: not pruning a damaged repository; run 'strongbox check'`);
+      throw new StrongboxError(
+        'INTEGRITY',
+        `${what} references blob ${id}, which is not in the index: not pruning a damaged repository; run 'strongbox check'`,
+      );
     }
     used.add(id);
   };
@@ -65,15 +74,19 @@ export async function usedBlobs(repo: Repository): Promise<Set<string>> {
   const { snapshots, damaged } = await repo.readSnapshots();
   if (damaged.length) {
     // What a damaged snapshot references is unknown: pruning now could delete the data it still needs.
-    throw new StrongboxError('INTEGRITY', `${damaged.map((d) => d.message).join('; ')}: not pruning a damaged repository;`
-      + ` run 'strongbox repair snapshots', which moves unreadable snapshots to quarantine`);
+    throw new StrongboxError(
+      'INTEGRITY',
+      `${damaged.map((d) => d.message).join('; ')}: not pruning a damaged repository;` +
+        ` run 'strongbox repair snapshots', which moves unreadable snapshots to quarantine`,
+    );
   }
   for (const s of snapshots) {
     // Every tree a component holds (file trees, buckets) and every blob list (dumps), whatever the kind: a kind
     // this version does not know may still reference data (format doc, "Snapshots").
     for (const c of s.snapshot.components as { kind: string; name: string; tree?: unknown; content?: unknown }[]) {
       if (typeof c.tree === 'string') await walk(c.tree, `snapshot ${s.id.slice(0, 8)} ${c.kind} ${c.name}`);
-      if (Array.isArray(c.content)) for (const id of c.content as string[]) need(id, `snapshot ${s.id.slice(0, 8)} ${c.kind} ${c.name}`);
+      if (Array.isArray(c.content))
+        for (const id of c.content as string[]) need(id, `snapshot ${s.id.slice(0, 8)} ${c.kind} ${c.name}`);
     }
   }
   return used;
@@ -89,19 +102,30 @@ export interface PruneResult {
   dryRun: boolean;
 }
 
-export async function prune(repo: Repository, opts: { repackUnused?: number; dryRun?: boolean; signal?: AbortSignal; onStep?: (m: string) => void } = {}): Promise<PruneResult> {
+export async function prune(
+  repo: Repository,
+  opts: { repackUnused?: number; dryRun?: boolean; signal?: AbortSignal; onStep?: (m: string) => void } = {},
+): Promise<PruneResult> {
   const step = opts.onStep ?? (() => {});
   const indexes = await repo.readIndexes();
   // Packs only a damaged index lists would look unreferenced, and be deleted.
   const bad = indexes.damaged[0];
-  if (bad) throw new StrongboxError('INTEGRITY', `${bad.message}: not pruning a damaged repository; run 'strongbox repair index'`);
+  if (bad)
+    throw new StrongboxError(
+      'INTEGRITY',
+      `${bad.message}: not pruning a damaged repository; run 'strongbox repair index'`,
+    );
   const indexNames = [...indexes.live.map((i) => i.name), ...indexes.superseded];
   const listed = new Map<string, IndexPack>();
   for (const { idx } of indexes.live) for (const p of idx.packs) if (!listed.has(p.packId)) listed.set(p.packId, p);
   const stored = new Map<string, number>();
   for await (const f of repo.backend.list('data')) stored.set(f.name, f.size);
   for (const id of listed.keys()) {
-    if (!stored.has(id)) throw new StrongboxError('INTEGRITY', `pack ${id} is listed in the index but missing from storage: not pruning a damaged repository; run 'strongbox check'`);
+    if (!stored.has(id))
+      throw new StrongboxError(
+        'INTEGRITY',
+        `pack ${id} is listed in the index but missing from storage: not pruning a damaged repository; run 'strongbox check'`,
+      );
   }
   const used = await usedBlobs(repo);
   const uses: PackUse[] = [...listed.values()].map((p) => {
@@ -110,11 +134,24 @@ export async function prune(repo: Repository, opts: { repackUnused?: number; dry
       return used.has(hex) && repo.index.get(e.id)?.packId === p.packId;
     });
     const bytes = (es: IndexPack['entries']) => es.reduce((a, e) => a + e.length + PACK_ENTRY_LEN, 0);
-    return { packId: p.packId, size: stored.get(p.packId)!, used: mine, usedBytes: bytes(mine), totalBytes: bytes(p.entries) + SEAL_OVERHEAD + 4 };
+    return {
+      packId: p.packId,
+      size: stored.get(p.packId)!,
+      used: mine,
+      usedBytes: bytes(mine),
+      totalBytes: bytes(p.entries) + SEAL_OVERHEAD + 4,
+    };
   });
   const orphans = [...stored].filter(([id]) => !listed.has(id)).map(([id, size]) => ({ id, size }));
   const plan = planPrune(uses, orphans, opts.repackUnused ?? 0.5);
-  const result: PruneResult = { plan, packsWritten: 0, bytesWritten: 0, indexesRemoved: 0, leftoverBytes: 0, dryRun: !!opts.dryRun };
+  const result: PruneResult = {
+    plan,
+    packsWritten: 0,
+    bytesWritten: 0,
+    indexesRemoved: 0,
+    leftoverBytes: 0,
+    dryRun: !!opts.dryRun,
+  };
   if (opts.dryRun) return result;
   // Partial uploads of killed backups: no writer runs while prune holds the exclusive lock.
   result.leftoverBytes = (await repo.backend.removeLeftovers?.()) ?? 0;
@@ -139,7 +176,11 @@ export async function prune(repo: Repository, opts: { repackUnused?: number; dry
   // 2. Index the kept packs anew, then supersede every old index in one last object. Cancelled before this,
   // prune leaves only unreferenced new packs, which the next prune removes; after it, it finishes.
   throwIfAborted(opts.signal);
-  await writeIndexSet(repo, plan.keep.map((u) => listed.get(u.packId)!), indexNames);
+  await writeIndexSet(
+    repo,
+    plan.keep.map((u) => listed.get(u.packId)!),
+    indexNames,
+  );
   // 3. Only now delete: old indexes, then the packs nothing points at any more.
   for (const name of indexNames) {
     await repo.backend.remove({ type: 'index', name });

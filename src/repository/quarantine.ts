@@ -5,7 +5,10 @@ import type { Repository } from './repository.js';
 
 /** The quarantine name of an object moved at `nowMs`: "<type>-<name>-<UTC time, compact>". */
 export function quarantineName(h: Handle, nowMs: number): string {
-  const t = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const t = new Date(nowMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${h.type}-${h.name}-${t}`;
 }
 

@@ -30,8 +30,11 @@ export interface SnapshotRepairPlan {
 export async function planSnapshotRepair(repo: Repository): Promise<SnapshotRepairPlan> {
   if (repo.damagedIndexes.length) {
     // Blobs a damaged index lists would look missing, and files that 'repair index' can save would be dropped.
-    throw new StrongboxError('INTEGRITY', `${repo.damagedIndexes.length} index object(s) cannot be read`
-      + ` (${repo.damagedIndexes.map((d) => d.name.slice(0, 8)).join(', ')}): run 'strongbox repair index' first`);
+    throw new StrongboxError(
+      'INTEGRITY',
+      `${repo.damagedIndexes.length} index object(s) cannot be read` +
+        ` (${repo.damagedIndexes.map((d) => d.name.slice(0, 8)).join(', ')}): run 'strongbox repair index' first`,
+    );
   }
   const { snapshots, damaged } = await repo.readSnapshots();
   const plan: SnapshotRepairPlan = { unreadable: damaged, rewrite: [], newTrees: new Map(), intact: 0 };
@@ -64,7 +67,10 @@ export async function planSnapshotRepair(repo: Repository): Promise<SnapshotRepa
 /** Rewrites trees bottom-up; a result is memoized per tree ID (paths inside it are relative to it). */
 class TreeFixer {
   private readonly memo = new Map<string, { id: string; removed: string[] } | null>();
-  constructor(private readonly repo: Repository, private readonly newTrees: Map<string, Buffer>) {}
+  constructor(
+    private readonly repo: Repository,
+    private readonly newTrees: Map<string, Buffer>,
+  ) {}
 
   /** The repaired tree's ID and what it lost ("/a/b" below it), or null when the tree itself is unreadable. */
   async fix(treeId: string): Promise<{ id: string; removed: string[] } | null> {

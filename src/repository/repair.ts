@@ -9,7 +9,12 @@ import { quarantine } from './quarantine.js';
 import type { DamagedObject, Repository, Warn } from './repository.js';
 import { mapLimit } from '../util/concurrency.js';
 
-export { applySnapshotRepair, planSnapshotRepair, type SnapshotRepairPlan, type SnapshotRewrite } from './repair-snapshots.js';
+export {
+  applySnapshotRepair,
+  planSnapshotRepair,
+  type SnapshotRepairPlan,
+  type SnapshotRewrite,
+} from './repair-snapshots.js';
 
 export interface IndexRepairPlan {
   /** Every pack whose header reads and verifies, with its entries: the content of the new index. */

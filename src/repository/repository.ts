@@ -1,7 +1,14 @@
 // An opened repository: config, master key, blob index, and typed access to blobs and sealed objects.
 // Everything above (archiver, restorer, check, commands) goes through this.
 import { randomBytes } from 'node:crypto';
-import { type Backend, BackendError, FILE_TYPES, type FileInfo, type FileType, type Handle } from '../backends/backend.js';
+import {
+  type Backend,
+  BackendError,
+  FILE_TYPES,
+  type FileInfo,
+  type FileType,
+  type Handle,
+} from '../backends/backend.js';
 import { type FallbackNote, isMirrorBackend, type StoreFault } from '../backends/mirror/mirror.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isStrongboxError, StrongboxError, systemReason } from '../errors.js';
@@ -71,10 +78,14 @@ export class Repository {
     readonly clock: Clock,
   ) {
     const remote = backend.localPath === undefined && backend.capabilities.persistent;
-    this.treePacks = remote && config.packSize <= 32 * 1024 * 1024 ? new TreePackCache((packId) => this.load({ type: 'data', name: packId })) : null;
+    this.treePacks =
+      remote && config.packSize <= 32 * 1024 * 1024
+        ? new TreePackCache((packId) => this.load({ type: 'data', name: packId }))
+        : null;
     if (isMirrorBackend(backend)) {
       backend.onFallback = (n) => this.noteFallback(describeFallback(n));
-      backend.onDamaged = (h, reasons) => this.warn(`${h.type} ${h.name} is damaged on every store: ${reasons.join('; ')}`);
+      backend.onDamaged = (h, reasons) =>
+        this.warn(`${h.type} ${h.name} is damaged on every store: ${reasons.join('; ')}`);
     }
   }
 
@@ -142,7 +153,11 @@ export class Repository {
   }
 
   /** Read the config (refusing newer formats), then find the key file the password opens. */
-  static async open(backend: Backend, password: string, opts: { clock?: Clock; warn?: Warn } = {}): Promise<Repository> {
+  static async open(
+    backend: Backend,
+    password: string,
+    opts: { clock?: Clock; warn?: Warn } = {},
+  ): Promise<Repository> {
     const cfg = await Repository.readConfig(backend);
     const names: string[] = [];
     for await (const f of backend.list('key')) names.push(f.name);
@@ -165,12 +180,18 @@ export class Repository {
       }
     }
     if (names.length > 0 && damaged.length === names.length) {
-      throw new StrongboxError('INTEGRITY', `every key file in the repository at ${backend.location} is damaged: ${damaged.join('; ')}`);
+      throw new StrongboxError(
+        'INTEGRITY',
+        `every key file in the repository at ${backend.location} is damaged: ${damaged.join('; ')}`,
+      );
     }
     const tried = names.map((n) => `key ${n.slice(0, 8)}`).join(', ');
-    throw new StrongboxError('WRONG_PASSWORD', `no key in the repository at ${backend.location} opens with the given password`
-      + ` (tried ${names.length}: ${tried || 'none'}): the password is wrong, or a key file is damaged`
-      + (damaged.length ? `; damaged: ${damaged.join('; ')}` : ''));
+    throw new StrongboxError(
+      'WRONG_PASSWORD',
+      `no key in the repository at ${backend.location} opens with the given password` +
+        ` (tried ${names.length}: ${tried || 'none'}): the password is wrong, or a key file is damaged` +
+        (damaged.length ? `; damaged: ${damaged.join('; ')}` : ''),
+    );
   }
 
   static async readConfig(backend: Backend): Promise<RepoConfig> {
@@ -183,7 +204,9 @@ export class Repository {
         const why = e instanceof BackendError && e.detail ? ` (${e.detail})` : `; create one with 'strongbox init'`;
         throw new StrongboxError('REPO_NOT_FOUND', `no repository at ${backend.location}${why}`, { cause: e });
       }
-      throw new StrongboxError('BACKEND', `reading the config of ${backend.location} failed: ${(e as Error).message}`, { cause: e });
+      throw new StrongboxError('BACKEND', `reading the config of ${backend.location} failed: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     return parseConfig(bytes, backend.location);
   }
@@ -210,7 +233,11 @@ export class Repository {
    * an interrupted prune or repair), and those that fail to decrypt or verify. The one reader of indexes;
    * loading, check and prune each decide what a damaged one means for them.
    */
-  async readIndexes(): Promise<{ live: { name: string; idx: IndexFile }[]; superseded: string[]; damaged: DamagedObject[] }> {
+  async readIndexes(): Promise<{
+    live: { name: string; idx: IndexFile }[];
+    superseded: string[];
+    damaged: DamagedObject[];
+  }> {
     const names: string[] = [];
     for await (const f of this.backend.list('index')) names.push(f.name);
     const damaged: DamagedObject[] = [];
@@ -254,7 +281,9 @@ export class Repository {
           reasons.push(`${store.location}: ${e2.message}`);
         }
       }
-      throw new StrongboxError('INTEGRITY', `${what} has no good copy on any store: ${reasons.join('; ')}`, { cause: e });
+      throw new StrongboxError('INTEGRITY', `${what} has no good copy on any store: ${reasons.join('; ')}`, {
+        cause: e,
+      });
     }
   }
 
@@ -263,11 +292,16 @@ export class Repository {
     const loc = this.index.get(id);
     if (!loc) throw new StrongboxError('INTEGRITY', `blob ${hex} is not in the index (missing data)`);
     // Tree packs whole from the cache on the repository's own store; a fallback read from one store is ranged.
-    const sealed = loc.type === BLOB_TREE && this.treePacks && store === this.backend
-      ? await this.treePacks.slice(loc.packId, loc.offset, loc.length)
-      : await this.loadFrom(store, { type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
+    const sealed =
+      loc.type === BLOB_TREE && this.treePacks && store === this.backend
+        ? await this.treePacks.slice(loc.packId, loc.offset, loc.length)
+        : await this.loadFrom(store, { type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
     const plain = this.decodeBlob(id, sealed, loc.compressed, loc.packId);
-    if (plain.length !== loc.rawLength) throw new StrongboxError('INTEGRITY', `blob ${hex} in pack ${loc.packId}: length ${plain.length}, index says ${loc.rawLength}`);
+    if (plain.length !== loc.rawLength)
+      throw new StrongboxError(
+        'INTEGRITY',
+        `blob ${hex} in pack ${loc.packId}: length ${plain.length}, index says ${loc.rawLength}`,
+      );
     if (verify && !blobId(this.key.idKey, plain).equals(id)) {
       throw new StrongboxError('INTEGRITY', `blob ${hex} in pack ${loc.packId}: content does not match its ID`);
     }
@@ -280,7 +314,9 @@ export class Repository {
     try {
       return zstdDecompress(plain);
     } catch (e) {
-      throw new StrongboxError('INTEGRITY', `blob ${id.toString('hex')} in pack ${packId}: does not decompress`, { cause: e });
+      throw new StrongboxError('INTEGRITY', `blob ${id.toString('hex')} in pack ${packId}: does not decompress`, {
+        cause: e,
+      });
     }
   }
 
@@ -357,7 +393,13 @@ export class Repository {
         return null;
       }
     });
-    return { snapshots: sortNewestWritten(refs.filter((r) => r !== null), this.clock.now()), damaged };
+    return {
+      snapshots: sortNewestWritten(
+        refs.filter((r) => r !== null),
+        this.clock.now(),
+      ),
+      damaged,
+    };
   }
 
   /** All snapshots that read and verify, newest written first; each damaged one is skipped with a warning. */
@@ -404,7 +446,8 @@ export class Repository {
     }
     const id = resolveIdPrefix('snapshot', ref, await this.snapshotNames(), this.backend.location);
     const s = { id, snapshot: await this.loadSnapshot(id) };
-    if (filter && !filter(s)) throw new StrongboxError('NOT_FOUND', `snapshot ${ref} in ${this.backend.location} does not match the selection`);
+    if (filter && !filter(s))
+      throw new StrongboxError('NOT_FOUND', `snapshot ${ref} in ${this.backend.location} does not match the selection`);
     return s;
   }
 
@@ -502,7 +545,10 @@ async function checkConfigWon(backend: Backend, mine: Buffer, delayMs: number): 
   await sleep(delayMs);
   const stored = await backend.load({ type: 'config', name: 'config' });
   if (!stored.equals(mine)) {
-    throw new StrongboxError('REPO_EXISTS', `another process created a repository at ${backend.location} at the same time; use that one`);
+    throw new StrongboxError(
+      'REPO_EXISTS',
+      `another process created a repository at ${backend.location} at the same time; use that one`,
+    );
   }
 }
 
@@ -526,6 +572,9 @@ function checkPackSizeFits(backend: Backend, packSize: number): void {
   const max = backend.capabilities.maxObjectSize;
   if (max === undefined || packSize + MiB <= max) return;
   const fits = Math.floor(max / MiB) - 1;
-  throw new StrongboxError('USAGE', `pack size ${packSize / MiB} MiB is too large for ${backend.location}: it takes objects of at most `
-    + `${(max / MiB).toFixed(0)} MiB and a pack may be 1 MiB over its target; give --pack-size-mib ${fits} or less`);
+  throw new StrongboxError(
+    'USAGE',
+    `pack size ${packSize / MiB} MiB is too large for ${backend.location}: it takes objects of at most ` +
+      `${(max / MiB).toFixed(0)} MiB and a pack may be 1 MiB over its target; give --pack-size-mib ${fits} or less`,
+  );
 }

@@ -30,7 +30,11 @@ export class SealPool {
   private failure: unknown = null;
   private room: (() => void)[] = [];
 
-  constructor(encKey: Uint8Array, threads = Math.max(1, Math.min(availableParallelism(), 8)), private readonly limit = 2 * threads + 2) {
+  constructor(
+    encKey: Uint8Array,
+    threads = Math.max(1, Math.min(availableParallelism(), 8)),
+    private readonly limit = 2 * threads + 2,
+  ) {
     for (let i = 0; i < threads; i++) {
       const w = new Worker(workerUrl(), { workerData: { encKey } });
       w.on('message', (r: SealResult) => {
@@ -59,7 +63,10 @@ export class SealPool {
     const n = this.next++;
     const p = new Promise<SealResult>((resolve, reject) => this.waiting.set(n, { resolve, reject }));
     const job: SealJob = { n, id, data };
-    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer);
+    const whole =
+      data.byteOffset === 0 &&
+      data.byteLength === data.buffer.byteLength &&
+      !(data.buffer instanceof SharedArrayBuffer);
     this.workers[n % this.workers.length].postMessage(job, whole ? [data.buffer as ArrayBuffer] : []);
     return p;
   }

@@ -66,7 +66,10 @@ export type Component = FilesComponent | DatabaseComponent | BucketComponent;
 
 /** Every component that holds a tree (file trees and buckets): what check, prune and repair walk. */
 export function treeComponents(s: Snapshot): (FilesComponent | BucketComponent)[] {
-  return s.components.filter((c): c is FilesComponent | BucketComponent => (c.kind === 'files' || c.kind === 'bucket') && typeof c.tree === 'string');
+  return s.components.filter(
+    (c): c is FilesComponent | BucketComponent =>
+      (c.kind === 'files' || c.kind === 'bucket') && typeof c.tree === 'string',
+  );
 }
 
 export function bucketComponents(s: Snapshot): BucketComponent[] {
@@ -118,7 +121,10 @@ export function labelled(base: Snapshot, periodicity: Periodicity | 'all', note?
 
 export function parsePeriodicity(v: string, allowAll: boolean): Periodicity | 'all' {
   if ((PERIODICITIES as readonly string[]).includes(v) || (allowAll && v === 'all')) return v as Periodicity | 'all';
-  throw new StrongboxError('USAGE', `--periodicity ${v}: use one of ${PERIODICITIES.join(', ')}${allowAll ? ', all' : ''}`);
+  throw new StrongboxError(
+    'USAGE',
+    `--periodicity ${v}: use one of ${PERIODICITIES.join(', ')}${allowAll ? ', all' : ''}`,
+  );
 }
 
 export interface Snapshot {
@@ -189,9 +195,11 @@ export interface SnapshotFilter {
 
 export function matchesFilter(s: Snapshot, f: SnapshotFilter): boolean {
   const t = Date.parse(s.time);
-  return (f.app === undefined || s.app === f.app)
-    && (f.periodicity === undefined || (s.periodicity ?? 'manual') === f.periodicity)
-    && (f.tags ?? []).every((tag) => s.tags.includes(tag))
-    && (f.since === undefined || t >= f.since)
-    && (f.until === undefined || t <= f.until);
+  return (
+    (f.app === undefined || s.app === f.app) &&
+    (f.periodicity === undefined || (s.periodicity ?? 'manual') === f.periodicity) &&
+    (f.tags ?? []).every((tag) => s.tags.includes(tag)) &&
+    (f.since === undefined || t >= f.since) &&
+    (f.until === undefined || t <= f.until)
+  );
 }

@@ -35,9 +35,13 @@ export async function storeHealth(repo: Repository): Promise<StoreHealth[]> {
   const stores = repo.stores;
   // A store that already failed in this command is not asked again (its retries took long enough once).
   const known = new Map(repo.storeFaults().map((f) => [f.store, f.reason]));
-  const listings = await Promise.all(stores.map((s) => (known.has(s.location)
-    ? Promise.resolve(new Error(known.get(s.location)))
-    : listStore(s).catch((e: unknown) => e as Error))));
+  const listings = await Promise.all(
+    stores.map((s) =>
+      known.has(s.location)
+        ? Promise.resolve(new Error(known.get(s.location)))
+        : listStore(s).catch((e: unknown) => e as Error),
+    ),
+  );
   const ok = listings.filter((l): l is StoreListing => !(l instanceof Error));
   return stores.map((s, i) => {
     const l = listings[i];

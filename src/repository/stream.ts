@@ -30,7 +30,12 @@ const MAX_QUEUED = 16;
  * encrypted by `pool` (or inline without one). Backpressure: reading waits while the pool is full or a
  * full pack is being saved.
  */
-export async function saveStream(repo: Repository, packer: Packer, input: AsyncIterable<Uint8Array>, pool?: SealPool): Promise<StoredStream> {
+export async function saveStream(
+  repo: Repository,
+  packer: Packer,
+  input: AsyncIterable<Uint8Array>,
+  pool?: SealPool,
+): Promise<StoredStream> {
   const chunker = new Chunker(gearTableFromSeed(repo.key.chunkerSeed), repo.config.chunker);
   const hash = createHash('sha256');
   const out: StoredStream = { content: [], size: 0, sha256: '', blobsNew: 0 };
@@ -53,8 +58,16 @@ export async function saveStream(repo: Repository, packer: Packer, input: AsyncI
     while (queued.size >= MAX_QUEUED) await Promise.race(queued.values());
     await pool.hasRoom();
     const raw = chunk.length; // the chunk's memory moves to the worker
-    const p = pool.seal(id, chunk).then((r) => add(id, r.sealed, raw, r.compressed)).catch((e) => { failure ??= e; });
-    queued.set(hex, p.finally(() => queued.delete(hex)));
+    const p = pool
+      .seal(id, chunk)
+      .then((r) => add(id, r.sealed, raw, r.compressed))
+      .catch((e) => {
+        failure ??= e;
+      });
+    queued.set(
+      hex,
+      p.finally(() => queued.delete(hex)),
+    );
   };
   for await (const piece of input) {
     const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
@@ -72,7 +85,11 @@ export async function saveStream(repo: Repository, packer: Packer, input: AsyncI
 }
 
 /** The stored bytes again, blob by blob (a few loaded ahead), checked against the recorded size and SHA-256. */
-export function readStream(source: BlobSource, stored: Pick<StoredStream, 'content' | 'size' | 'sha256'>, what: string): Readable {
+export function readStream(
+  source: BlobSource,
+  stored: Pick<StoredStream, 'content' | 'size' | 'sha256'>,
+  what: string,
+): Readable {
   async function* blobs(): AsyncGenerator<Buffer> {
     const hash = createHash('sha256');
     let size = 0;
@@ -97,7 +114,11 @@ export type StreamFault = BlobFault | { blob?: undefined; pack?: undefined; reas
  * ID), then the recorded size and SHA-256. Returns what is wrong, every fault rather than the first; empty when
  * the stream can be fed to a tool. Memory stays at a few blobs.
  */
-export async function verifyStream(source: BlobSource, stored: Pick<StoredStream, 'content' | 'size' | 'sha256'>, signal?: AbortSignal): Promise<StreamFault[]> {
+export async function verifyStream(
+  source: BlobSource,
+  stored: Pick<StoredStream, 'content' | 'size' | 'sha256'>,
+  signal?: AbortSignal,
+): Promise<StreamFault[]> {
   const hash = createHash('sha256');
   let size = 0;
   const faults: StreamFault[] = [];

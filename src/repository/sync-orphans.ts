@@ -18,7 +18,9 @@ export interface OrphanSnapshot {
  * `live` are the live index objects of all stores; the repository's in-memory index is filled from them.
  */
 export async function orphanSnapshots(
-  repo: Repository, listings: StoreListing[], live: { idx: IndexFile }[],
+  repo: Repository,
+  listings: StoreListing[],
+  live: { idx: IndexFile }[],
 ): Promise<OrphanSnapshot[]> {
   const all = new Set(listings.flatMap((l) => [...l.snapshot.keys()]));
   const candidates = [...all].filter((id) => listings.some((l) => !l.snapshot.has(id)));

@@ -65,10 +65,13 @@ export async function initializeStores(repo: Repository): Promise<Backend[]> {
     }
     if (mine?.equals(config)) continue;
     if (mine) {
-      throw new StrongboxError('CONFIG', `the store ${store.location} holds another repository than ${repo.location}, `
-        + 'or a damaged config (its config differs from the primary\'s): a mirror must be empty or a copy of the same '
-        + 'repository; compare the two configs (strongbox cat config, with -r on each) and, if the mirror\'s is '
-        + 'damaged, replace it with the primary\'s');
+      throw new StrongboxError(
+        'CONFIG',
+        `the store ${store.location} holds another repository than ${repo.location}, ` +
+          "or a damaged config (its config differs from the primary's): a mirror must be empty or a copy of the same " +
+          "repository; compare the two configs (strongbox cat config, with -r on each) and, if the mirror's is " +
+          "damaged, replace it with the primary's",
+      );
     }
     try {
       await store.create();
@@ -113,24 +116,30 @@ export async function syncStores(repo: Repository, fresh: Backend[], opts: SyncO
     errors.push(`${o} is damaged on every store that holds it (${where.join(', ')}): no good copy to repair it from`);
   }
   const results: StoreSyncResult[] = stores.map((s, i) => ({
-    location: s.location, initialized: fresh.includes(s), copied: { data: 0, index: 0, key: 0, snapshot: 0 },
-    bytesCopied: 0, repaired: repaired[i], removed: 0,
+    location: s.location,
+    initialized: fresh.includes(s),
+    copied: { data: 0, index: 0, key: 0, snapshot: 0 },
+    bytesCopied: 0,
+    repaired: repaired[i],
+    removed: 0,
   }));
   const total = plan.reduce((a, p) => a + p.copy.length + p.remove.length, 0);
   let done = 0;
   const tick = () => opts.onProgress?.(++done, total);
   // Write order on every store: packs, then indexes, keys, snapshots; then removals (indexes before packs).
   for (const type of SYNCED_TYPES) {
-    await Promise.all(stores.map((store, i) => {
-      const todo = plan[i].copy.filter((c) => c.type === type);
-      // Each copy holds a whole object (a pack of up to 128 MiB) in memory: a few at a time per store.
-      return mapLimit(todo, Math.min(COPIES_IN_FLIGHT, store.capabilities.connections), async (c) => {
-        throwIfAborted(opts.signal);
-        const why = await copyOne(repo, store, c, listings, results[i]);
-        if (why) errors.push(`${store.location}: ${why}`);
-        tick();
-      });
-    }));
+    await Promise.all(
+      stores.map((store, i) => {
+        const todo = plan[i].copy.filter((c) => c.type === type);
+        // Each copy holds a whole object (a pack of up to 128 MiB) in memory: a few at a time per store.
+        return mapLimit(todo, Math.min(COPIES_IN_FLIGHT, store.capabilities.connections), async (c) => {
+          throwIfAborted(opts.signal);
+          const why = await copyOne(repo, store, c, listings, results[i]);
+          if (why) errors.push(`${store.location}: ${why}`);
+          tick();
+        });
+      }),
+    );
   }
   for (const [i, store] of stores.entries()) {
     for (const r of plan[i].remove) {
@@ -163,8 +172,13 @@ async function setAside(repo: Repository, id: string, listings: StoreListing[]):
 }
 
 /** Copy one object to `store` from a copy that verifies, and check the stored size; the failure, or null. */
-async function copyOne(repo: Repository, store: Backend, c: StoreActions['copy'][number], listings: StoreListing[],
-  result: StoreSyncResult): Promise<string | null> {
+async function copyOne(
+  repo: Repository,
+  store: Backend,
+  c: StoreActions['copy'][number],
+  listings: StoreListing[],
+  result: StoreSyncResult,
+): Promise<string | null> {
   const h = { type: c.type, name: c.name };
   try {
     const bytes = await goodCopy(repo, h, listings, store);
@@ -180,7 +194,6 @@ async function copyOne(repo: Repository, store: Backend, c: StoreActions['copy']
     return e.message;
   }
 }
-
 
 /** The object's bytes from the first store (primary first) whose copy verifies; never from `target`. */
 async function goodCopy(repo: Repository, h: Handle, listings: StoreListing[], target: Backend): Promise<Buffer> {

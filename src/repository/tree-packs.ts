@@ -22,14 +22,18 @@ export class TreePackCache {
     if (p === undefined) {
       p = this.loadPack(packId);
       this.packs.set(packId, p);
-      p.then((b) => this.account(packId, b.length), () => this.packs.delete(packId));
+      p.then(
+        (b) => this.account(packId, b.length),
+        () => this.packs.delete(packId),
+      );
     } else {
       // Most recently used last.
       this.packs.delete(packId);
       this.packs.set(packId, p);
     }
     const pack = await p;
-    if (offset + length > pack.length) throw new RangeError(`range ${offset}+${length} is outside pack ${packId} (${pack.length} bytes)`);
+    if (offset + length > pack.length)
+      throw new RangeError(`range ${offset}+${length} is outside pack ${packId} (${pack.length} bytes)`);
     return pack.subarray(offset, offset + length);
   }
 

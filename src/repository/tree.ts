@@ -56,9 +56,18 @@ export interface Tree {
 
 /** Throws UNSAFE_PATH for names that could escape a directory: empty, ".", "..", or containing "/" or NUL. */
 export function assertSafeName(name: unknown, where: string): asserts name is string {
-  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw new StrongboxError('UNSAFE_PATH',
-      `refusing tree entry ${JSON.stringify(name)} in ${where}: names must not be empty, ".", "..", or contain "/" or NUL`);
+  if (
+    typeof name !== 'string' ||
+    name === '' ||
+    name === '.' ||
+    name === '..' ||
+    name.includes('/') ||
+    name.includes('\0')
+  ) {
+    throw new StrongboxError(
+      'UNSAFE_PATH',
+      `refusing tree entry ${JSON.stringify(name)} in ${where}: names must not be empty, ".", "..", or contain "/" or NUL`,
+    );
   }
 }
 
@@ -107,7 +116,10 @@ function decodeBytes(b64: unknown, field: string, name: string): Buffer {
   // One spelling per name: non-canonical base64 or bytes that are valid UTF-8 (which belong in the plain field)
   // would let two nodes name the same entry in different ways.
   if (!raw || raw.toString('base64') !== b64 || isUtf8(raw)) {
-    throw new StrongboxError('UNSAFE_PATH', `refusing tree entry ${JSON.stringify(name)}: ${field} is not canonical base64 of bytes that are not UTF-8`);
+    throw new StrongboxError(
+      'UNSAFE_PATH',
+      `refusing tree entry ${JSON.stringify(name)}: ${field} is not canonical base64 of bytes that are not UTF-8`,
+    );
   }
   return raw;
 }
@@ -118,7 +130,10 @@ export function assertSafeNode(n: TreeNode, where: string): void {
   if (n.nameBytes === undefined) return;
   const raw = nodeName(n).raw!;
   if (raw.includes(0x2f) || raw.includes(0)) {
-    throw new StrongboxError('UNSAFE_PATH', `refusing tree entry ${JSON.stringify(n.name)} in ${where}: its nameBytes contain "/" or NUL`);
+    throw new StrongboxError(
+      'UNSAFE_PATH',
+      `refusing tree entry ${JSON.stringify(n.name)} in ${where}: its nameBytes contain "/" or NUL`,
+    );
   }
 }
 
@@ -133,8 +148,11 @@ export function assertTreeNames(tree: Tree, where: string): void {
     assertSafeNode(n, where);
     const cur = nodeName(n);
     if (prev !== null && compareEntryNames(prev, cur) >= 0) {
-      throw new StrongboxError('UNSAFE_PATH', `refusing ${where}: entry ${JSON.stringify(n.name)} is a duplicate or not sorted`
-        + ` after ${JSON.stringify(prev.str)} (trees list each name once, in byte order)`);
+      throw new StrongboxError(
+        'UNSAFE_PATH',
+        `refusing ${where}: entry ${JSON.stringify(n.name)} is a duplicate or not sorted` +
+          ` after ${JSON.stringify(prev.str)} (trees list each name once, in byte order)`,
+      );
     }
     prev = cur;
   }

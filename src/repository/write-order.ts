@@ -58,22 +58,27 @@ export function written(s: SnapshotRef): Written {
 /** "snapshot 1a2b3c4d of host web-1 is dated 9999-12-31T23:59:59.000Z, 7974y 12d ahead of this host's clock". */
 function aheadText(s: SnapshotRef, now: number): string {
   const t = Date.parse(s.snapshot.time);
-  return `snapshot ${s.id.slice(0, 8)} of host ${s.snapshot.host} is dated ${new Date(t).toISOString()}, `
-    + `${formatAge(t - now)} ahead of this host's clock`;
+  return (
+    `snapshot ${s.id.slice(0, 8)} of host ${s.snapshot.host} is dated ${new Date(t).toISOString()}, ` +
+    `${formatAge(t - now)} ahead of this host's clock`
+  );
 }
 
 const CHECK = "check that host's clock, or whether the time was given with --time";
 
 function futureWarning(s: SnapshotRef, now: number, chosen: SnapshotRef | undefined): string {
-  const tail = chosen?.id === s.id
-    ? `; it was written last${s.snapshot.seq !== undefined ? ` (seq ${s.snapshot.seq})` : ''}, so it is used`
-      + ' as the newest'
-    : `; snapshot ${chosen?.id.slice(0, 8)} was written after it and is used as the newest`;
+  const tail =
+    chosen?.id === s.id
+      ? `; it was written last${s.snapshot.seq !== undefined ? ` (seq ${s.snapshot.seq})` : ''}, so it is used` +
+        ' as the newest'
+      : `; snapshot ${chosen?.id.slice(0, 8)} was written after it and is used as the newest`;
   return `${aheadText(s, now)}${tail} (${CHECK})`;
 }
 
 /** The warning forget gives for a snapshot dated ahead of `now`: retention buckets go by that time. */
 export function retentionWarning(s: SnapshotRef, now: number): string {
-  return `${aheadText(s, now)}; retention places it by that time, and keeps the snapshot written last in any case`
-    + ` (${CHECK})`;
+  return (
+    `${aheadText(s, now)}; retention places it by that time, and keeps the snapshot written last in any case` +
+    ` (${CHECK})`
+  );
 }

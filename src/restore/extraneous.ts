@@ -20,7 +20,12 @@ export interface ExtraneousOptions {
 }
 
 /** Returns how many entries (files, links, whole directories) were removed. */
-export async function removeExtraneous(repo: Repository, sel: Selection, target: string, opts: ExtraneousOptions): Promise<number> {
+export async function removeExtraneous(
+  repo: Repository,
+  sel: Selection,
+  target: string,
+  opts: ExtraneousOptions,
+): Promise<number> {
   if (sel.kind !== 'tree') return 0;
   const keep = makeExcluder(opts.keep);
   const dev = lstatSync(target).dev;

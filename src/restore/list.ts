@@ -27,9 +27,15 @@ export async function listTree(repo: Repository, tree: string, prefix: FsPath, o
 
 export function lsEntry(path: FsPath, n: TreeNode): LsEntry {
   const nsToIso = (ns: string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
-  const where = typeof path === 'string' ? { path } : { path: path.toString('utf8'), pathBytes: path.toString('base64') };
-  const link = n.linktarget === undefined && n.linktargetBytes === undefined ? {}
-    : { linktarget: n.linktarget ?? '', ...(n.linktargetBytes !== undefined ? { linktargetBytes: n.linktargetBytes } : {}) };
+  const where =
+    typeof path === 'string' ? { path } : { path: path.toString('utf8'), pathBytes: path.toString('base64') };
+  const link =
+    n.linktarget === undefined && n.linktargetBytes === undefined
+      ? {}
+      : {
+          linktarget: n.linktarget ?? '',
+          ...(n.linktargetBytes !== undefined ? { linktargetBytes: n.linktargetBytes } : {}),
+        };
   return { ...where, type: n.type, size: n.size, mode: n.mode, mtime: nsToIso(n.mtime), ...link };
 }
 

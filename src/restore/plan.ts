@@ -37,7 +37,15 @@ export interface RestorePlan {
 }
 
 export async function planRestore(repo: Repository, sel: Selection, target: string): Promise<RestorePlan> {
-  const plan: RestorePlan = { dirs: [{ path: target, node: null }], symlinks: [], files: [], hardlinks: [], special: [], packs: [], unplaced: [] };
+  const plan: RestorePlan = {
+    dirs: [{ path: target, node: null }],
+    symlinks: [],
+    files: [],
+    hardlinks: [],
+    special: [],
+    packs: [],
+    unplaced: [],
+  };
   const firstOfInode = new Map<string, PlannedFile>();
   const packs = new Map<string, PackPlan>();
   const addNode = async (n: TreeNode, path: FsPath): Promise<void> => {
@@ -60,13 +68,26 @@ export async function planRestore(repo: Repository, sel: Selection, target: stri
         const loc = repo.index.get(Buffer.from(id, 'hex'));
         if (!loc) {
           // Its length is unknown, so nothing after it could be placed: the file fails (the restore goes on).
-          plan.unplaced.push({ file: f, fault: { blob: id, pack: null, reason: "not in the index (missing data; run 'strongbox check')" } });
+          plan.unplaced.push({
+            file: f,
+            fault: { blob: id, pack: null, reason: "not in the index (missing data; run 'strongbox check')" },
+          });
           break;
         }
         let p = packs.get(loc.packId);
         if (!p) packs.set(loc.packId, (p = { packId: loc.packId, blobs: new Map() }));
         let b = p.blobs.get(id);
-        if (!b) p.blobs.set(id, (b = { offset: loc.offset, length: loc.length, compressed: loc.compressed, rawLength: loc.rawLength, targets: [] }));
+        if (!b)
+          p.blobs.set(
+            id,
+            (b = {
+              offset: loc.offset,
+              length: loc.length,
+              compressed: loc.compressed,
+              rawLength: loc.rawLength,
+              targets: [],
+            }),
+          );
         b.targets.push({ file: f, offset });
         offset += loc.rawLength;
       }

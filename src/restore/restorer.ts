@@ -5,8 +5,21 @@
 // restore goes on past it and names it. File I/O is synchronous: page-cache writes take microseconds, while
 // each promise-based call would cost a thread-pool round trip; pack reads stay asynchronous and prefetched.
 import {
-  closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, lchownSync, lstatSync,
-  mkdirSync, openSync, readSync, rmSync, symlinkSync, chmodSync, writeSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  ftruncateSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  symlinkSync,
+  chmodSync,
+  writeSync,
 } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { isInside, makeDirs } from '../util/local-paths.js';
@@ -83,7 +96,10 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 /** Restores `sel` into `opts.target`; files whose data cannot be had are listed in `failed`, not thrown. */
 export async function restore(repo: Repository, sel: Selection, opts: RestoreOptions): Promise<RestoreReport> {
   if (repo.localPath !== undefined && (await isInside(opts.target, repo.localPath))) {
-    throw new StrongboxError('USAGE', `restore target ${opts.target} is inside the repository at ${repo.localPath}; choose a directory outside it`);
+    throw new StrongboxError(
+      'USAGE',
+      `restore target ${opts.target} is inside the repository at ${repo.localPath}; choose a directory outside it`,
+    );
   }
   await prepareTarget(opts.target, !!opts.overwrite);
   const times = nanosecondTimes();
@@ -109,7 +125,10 @@ async function prepareTarget(target: string, overwrite: boolean): Promise<void> 
     const st = await lstat(target);
     if (!st.isDirectory()) throw new StrongboxError('USAGE', `restore target ${target} exists and is not a directory`);
     if (!overwrite && (await readdir(target)).length > 0) {
-      throw new StrongboxError('TARGET_NOT_EMPTY', `restore target ${target} is not empty; choose an empty directory or pass --overwrite`);
+      throw new StrongboxError(
+        'TARGET_NOT_EMPTY',
+        `restore target ${target} is not empty; choose an empty directory or pass --overwrite`,
+      );
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
@@ -146,7 +165,11 @@ class Applier {
   private lastReport = 0;
   private readonly bytesTotal: number;
 
-  constructor(private readonly repo: Repository, private readonly plan: RestorePlan, private readonly opts: RestoreOptions) {
+  constructor(
+    private readonly repo: Repository,
+    private readonly plan: RestorePlan,
+    private readonly opts: RestoreOptions,
+  ) {
     this.bytesTotal = plan.files.reduce((a, f) => a + f.node.size, 0);
     this.source = opts.source ?? repositorySource(repo, { checkIds: opts.verify });
     this.staging = new Staging(!!opts.overwrite);
@@ -157,7 +180,10 @@ class Applier {
     if (!this.opts.onProgress || (!force && now - this.lastReport < 250)) return;
     this.lastReport = now;
     this.opts.onProgress({
-      files: this.plan.files.length, filesDone: this.stats.files, bytesTotal: this.bytesTotal, bytesDone: this.stats.bytes,
+      files: this.plan.files.length,
+      filesDone: this.stats.files,
+      bytesTotal: this.bytesTotal,
+      bytesDone: this.stats.bytes,
       elapsedMs: Math.round(now - this.t0),
     });
   }
@@ -234,7 +260,8 @@ class Applier {
   /** All blobs are in: metadata on the descriptor, then the rename that makes the file appear. */
   private finish(f: PlannedFile, h: OpenFile): void {
     if (f.node.sparse) ftruncateSync(h.fd, h.written);
-    if (h.written !== f.node.size) this.opts.onWarning?.(displayPath(f.path), `restored ${h.written} bytes, the tree recorded ${f.node.size}`);
+    if (h.written !== f.node.size)
+      this.opts.onWarning?.(displayPath(f.path), `restored ${h.written} bytes, the tree recorded ${f.node.size}`);
     this.meta(f.node, f.path, h.fd, false);
     closeSync(h.fd);
     this.open.delete(f);
@@ -263,7 +290,8 @@ class Applier {
     const message = `not restored: ${describeFault(fault)}`;
     const where = typeof path === 'string' ? {} : { pathBytes: path.toString('base64') };
     const failure = { path: displayPath(path), ...where, blob: fault.blob, pack: fault.pack, message };
-    if (this.opts.failFast) throw new StrongboxError('INTEGRITY', `${failure.path}: ${message} (--fail-fast: the restore stopped here)`);
+    if (this.opts.failFast)
+      throw new StrongboxError('INTEGRITY', `${failure.path}: ${message} (--fail-fast: the restore stopped here)`);
     this.failures.push(failure);
     this.opts.onFailure?.(failure);
   }
@@ -280,7 +308,10 @@ class Applier {
     for (const l of this.plan.hardlinks) {
       const fault = this.failed.get(l.to);
       if (fault) {
-        this.failure(l.path, { ...fault, reason: `${fault.reason} (a hard link to ${displayPath(l.to.path)}, not restored either)` });
+        this.failure(l.path, {
+          ...fault,
+          reason: `${fault.reason} (a hard link to ${displayPath(l.to.path)}, not restored either)`,
+        });
         continue;
       }
       this.staging.link(l.to.path, l.path);
@@ -300,11 +331,15 @@ class Applier {
           const buf = Buffer.allocUnsafe(len);
           const n = readSync(fd, buf, 0, len, pos);
           if (n !== len || !blobId(this.repo.key.idKey, buf).equals(Buffer.from(id, 'hex'))) {
-            throw new StrongboxError('VERIFY_FAILED', `verify: ${displayPath(f.path)} differs from the snapshot at byte offset ${pos}`);
+            throw new StrongboxError(
+              'VERIFY_FAILED',
+              `verify: ${displayPath(f.path)} differs from the snapshot at byte offset ${pos}`,
+            );
           }
           pos += len;
         }
-        if (fstatSync(fd).size !== pos) throw new StrongboxError('VERIFY_FAILED', `verify: ${displayPath(f.path)} has the wrong size`);
+        if (fstatSync(fd).size !== pos)
+          throw new StrongboxError('VERIFY_FAILED', `verify: ${displayPath(f.path)} has the wrong size`);
       } finally {
         closeSync(fd);
       }
@@ -313,7 +348,8 @@ class Applier {
 
   /** Deepest first: restoring children changes a directory's mtime. */
   directoryMetadata(): void {
-    for (let i = this.plan.dirs.length - 1; i >= 1; i--) this.meta(this.plan.dirs[i].node!, this.plan.dirs[i].path, null, false);
+    for (let i = this.plan.dirs.length - 1; i >= 1; i--)
+      this.meta(this.plan.dirs[i].node!, this.plan.dirs[i].path, null, false);
   }
 
   /** However the restore ended: every file still being written is closed and its temporary file removed. */
@@ -324,7 +360,8 @@ class Applier {
   private makeDir(path: FsPath): void {
     try {
       if (lstatSync(path).isDirectory()) return;
-      if (!this.opts.overwrite) throw new StrongboxError('TARGET_NOT_EMPTY', `${displayPath(path)} exists; pass --overwrite to replace it`);
+      if (!this.opts.overwrite)
+        throw new StrongboxError('TARGET_NOT_EMPTY', `${displayPath(path)} exists; pass --overwrite to replace it`);
       rmSync(path, { force: true, recursive: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;

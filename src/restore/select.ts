@@ -13,7 +13,12 @@ export function splitSnapshotArg(arg: string): { ref: string; subpath: string } 
 /** The root to restore: a directory's tree ID (its children are restored), or a single node. */
 export type Selection = { kind: 'tree'; tree: string } | { kind: 'node'; node: TreeNode };
 
-export async function selectSubpath(repo: Repository, snap: SnapshotRef, subpath: string, comp: FilesComponent | undefined = filesComponent(snap.snapshot)): Promise<Selection> {
+export async function selectSubpath(
+  repo: Repository,
+  snap: SnapshotRef,
+  subpath: string,
+  comp: FilesComponent | undefined = filesComponent(snap.snapshot),
+): Promise<Selection> {
   if (!comp) throw new StrongboxError('NOT_FOUND', `snapshot ${snap.id.slice(0, 8)} has no file tree component`);
   const parts = subpath.split('/').filter((p) => p !== '' && p !== '.');
   let tree = comp.tree;
@@ -21,13 +26,21 @@ export async function selectSubpath(repo: Repository, snap: SnapshotRef, subpath
     if (parts[i] === '..') throw new StrongboxError('USAGE', `subpath ${subpath} must not contain '..'`);
     const t = await repo.loadTree(tree);
     const node = findNode(t.nodes, parts[i], `/${parts.slice(0, i + 1).join('/')}`);
-    if (!node) throw new StrongboxError('NOT_FOUND', `path /${parts.slice(0, i + 1).join('/')} is not in snapshot ${snap.id.slice(0, 8)}`);
+    if (!node)
+      throw new StrongboxError(
+        'NOT_FOUND',
+        `path /${parts.slice(0, i + 1).join('/')} is not in snapshot ${snap.id.slice(0, 8)}`,
+      );
     assertSafeNode(node, `snapshot ${snap.id.slice(0, 8)}`);
     if (i === parts.length - 1) {
       if (node.type === 'dir' && node.subtree) return { kind: 'tree', tree: node.subtree };
       return { kind: 'node', node };
     }
-    if (node.type !== 'dir' || !node.subtree) throw new StrongboxError('NOT_FOUND', `/${parts.slice(0, i + 1).join('/')} in snapshot ${snap.id.slice(0, 8)} is not a directory`);
+    if (node.type !== 'dir' || !node.subtree)
+      throw new StrongboxError(
+        'NOT_FOUND',
+        `/${parts.slice(0, i + 1).join('/')} in snapshot ${snap.id.slice(0, 8)} is not a directory`,
+      );
     tree = node.subtree;
   }
   return { kind: 'tree', tree };
@@ -42,7 +55,10 @@ function findNode(nodes: TreeNode[], name: string, where: string): TreeNode | un
   if (exact) return exact;
   const lossy = nodes.filter((n) => n.nameBytes !== undefined && n.name === name);
   if (lossy.length > 1) {
-    throw new StrongboxError('USAGE', `${where} matches ${lossy.length} entries whose names are not UTF-8; restore their parent directory instead`);
+    throw new StrongboxError(
+      'USAGE',
+      `${where} matches ${lossy.length} entries whose names are not UTF-8; restore their parent directory instead`,
+    );
   }
   return lossy[0];
 }

@@ -3,7 +3,14 @@
 
 export type BucketRule = 'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'bimonthly' | 'yearly';
 
-interface Local { y: number; m: number; d: number; h: number; min: number; s: number }
+interface Local {
+  y: number;
+  m: number;
+  d: number;
+  h: number;
+  min: number;
+  s: number;
+}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -11,7 +18,14 @@ function local(ms: number, timeZone: string): Local {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(timeZone, f);
   }
@@ -36,16 +50,22 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 export function bucketOf(rule: BucketRule, ms: number, timeZone: string): string {
   const t = local(ms, timeZone);
   switch (rule) {
-    case 'last': return `${t.y}-${pad(t.m)}-${pad(t.d)} ${pad(t.h)}:${pad(t.min)}:${pad(t.s)}`;
-    case 'hourly': return `${t.y}-${pad(t.m)}-${pad(t.d)} ${pad(t.h)}`;
-    case 'daily': return `${t.y}-${pad(t.m)}-${pad(t.d)}`;
+    case 'last':
+      return `${t.y}-${pad(t.m)}-${pad(t.d)} ${pad(t.h)}:${pad(t.min)}:${pad(t.s)}`;
+    case 'hourly':
+      return `${t.y}-${pad(t.m)}-${pad(t.d)} ${pad(t.h)}`;
+    case 'daily':
+      return `${t.y}-${pad(t.m)}-${pad(t.d)}`;
     case 'weekly': {
       const w = isoWeek(t.y, t.m, t.d);
       return `${w.year}-W${pad(w.week)}`;
     }
-    case 'monthly': return `${t.y}-${pad(t.m)}`;
-    case 'bimonthly': return `${t.y}-B${Math.floor((t.m - 1) / 2) + 1}`;
-    case 'yearly': return `${t.y}`;
+    case 'monthly':
+      return `${t.y}-${pad(t.m)}`;
+    case 'bimonthly':
+      return `${t.y}-B${Math.floor((t.m - 1) / 2) + 1}`;
+    case 'yearly':
+      return `${t.y}`;
   }
 }
 

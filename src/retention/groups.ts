@@ -7,7 +7,14 @@ import { recordedTrigger, type SnapshotRef, type Trigger } from '../repository/s
 import { written } from '../repository/write-order.js';
 import { aheadOf } from '../util/time.js';
 import { type Decision, planRetention } from './plan.js';
-import { DEFAULT_ON_DEMAND, DEFAULT_SHUTDOWN, defaultScheduledPolicy, describePolicy, isEmptyPolicy, type Policy } from './policy.js';
+import {
+  DEFAULT_ON_DEMAND,
+  DEFAULT_SHUTDOWN,
+  defaultScheduledPolicy,
+  describePolicy,
+  isEmptyPolicy,
+  type Policy,
+} from './policy.js';
 
 export interface GroupPlan {
   /** "app shop, scheduled" or "host web-1, paths /var/www". */
@@ -32,27 +39,31 @@ export interface ForgetInput {
   now: number;
 }
 
-
 /**
  * What a snapshot holds ("database main + files web"): a `backup --only db` and a full backup are different
  * groups, so frequent partial backups never take the buckets that keep full ones.
  */
 const contentsOf = (s: SnapshotRef): string =>
-  (s.snapshot.components ?? []).map((c) => `${c.kind === 'database' || c.kind === 'bucket' ? c.kind : 'files'} ${c.name}`).sort().join(' + ');
+  (s.snapshot.components ?? [])
+    .map((c) => `${c.kind === 'database' || c.kind === 'bucket' ? c.kind : 'files'} ${c.name}`)
+    .sort()
+    .join(' + ');
 
 export function planForget(input: ForgetInput): GroupPlan[] {
   const groups = new Map<string, SnapshotRef[]>();
   for (const s of input.snapshots) {
-    const key = s.snapshot.app !== undefined
-      ? JSON.stringify(['app', s.snapshot.app, recordedTrigger(s.snapshot), contentsOf(s)])
-      : JSON.stringify(['paths', s.snapshot.host, [...s.snapshot.paths].sort()]);
+    const key =
+      s.snapshot.app !== undefined
+        ? JSON.stringify(['app', s.snapshot.app, recordedTrigger(s.snapshot), contentsOf(s)])
+        : JSON.stringify(['paths', s.snapshot.host, [...s.snapshot.paths].sort()]);
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   // An app's trigger with one kind of contents keeps its short name; several are told apart by contents.
   const perTrigger = new Map<string, number>();
   for (const key of groups.keys()) {
     const k = JSON.parse(key) as unknown[];
-    if (k[0] === 'app') perTrigger.set(JSON.stringify(k.slice(0, 3)), (perTrigger.get(JSON.stringify(k.slice(0, 3))) ?? 0) + 1);
+    if (k[0] === 'app')
+      perTrigger.set(JSON.stringify(k.slice(0, 3)), (perTrigger.get(JSON.stringify(k.slice(0, 3))) ?? 0) + 1);
   }
   const flags = input.flags && !isEmptyPolicy(input.flags) ? input.flags : undefined;
   const plans: GroupPlan[] = [];
@@ -73,15 +84,25 @@ export function planForget(input: ForgetInput): GroupPlan[] {
       name = `host ${k[1]}, paths ${k[2].join(' ')}`;
     }
     const decisions = policy
-      ? planRetention(refs.map((r) => ({ ...written(r), periodicity: r.snapshot.periodicity })), policy, input.now, timeZone)
+      ? planRetention(
+          refs.map((r) => ({ ...written(r), periodicity: r.snapshot.periodicity })),
+          policy,
+          input.now,
+          timeZone,
+        )
       : refs.map((r) => ({ id: r.id, time: Date.parse(r.snapshot.time), keep: true, label: 'no policy' }));
     const byId = new Map(refs.map((r) => [r.id, r]));
     plans.push({
-      name, policy, timeZone, ...(k[0] === 'app' ? { app: k[1], trigger: k[2] } : {}),
-      decisions: decisions.map((d) => {
-        const ahead = aheadOf(d.time, input.now);
-        return { ...d, ref: byId.get(d.id)!, ...(ahead ? { aheadMs: ahead } : {}) };
-      }).sort((a, b) => b.time - a.time),
+      name,
+      policy,
+      timeZone,
+      ...(k[0] === 'app' ? { app: k[1], trigger: k[2] } : {}),
+      decisions: decisions
+        .map((d) => {
+          const ahead = aheadOf(d.time, input.now);
+          return { ...d, ref: byId.get(d.id)!, ...(ahead ? { aheadMs: ahead } : {}) };
+        })
+        .sort((a, b) => b.time - a.time),
     });
   }
   return plans;
@@ -93,7 +114,8 @@ export function appPolicy(app: AppConfig | undefined, trigger: Trigger, refs: Sn
   if (trigger === 'on-demand') return r?.onDemand ?? DEFAULT_ON_DEMAND;
   if (trigger === 'shutdown') return r?.shutdown ?? DEFAULT_SHUTDOWN;
   if (r?.scheduled) return r.scheduled;
-  const takes = (p: 'hourly' | 'bimonthly') => !!app?.periodicities.includes(p) || refs.some((s) => s.snapshot.periodicity === p);
+  const takes = (p: 'hourly' | 'bimonthly') =>
+    !!app?.periodicities.includes(p) || refs.some((s) => s.snapshot.periodicity === p);
   return defaultScheduledPolicy({ hourly: takes('hourly'), bimonthly: takes('bimonthly') });
 }
 

@@ -43,7 +43,8 @@ export function planRetention(items: Item[], policy: Policy, now: number, timeZo
       if (!policy.within) continue;
       const since = now - withinMs(policy.within);
       let n = 0;
-      for (const s of sorted) if (s.time > since && !kept.has(s.id)) kept.set(s.id, { rule, n: ++n, label: `within ${policy.within}` });
+      for (const s of sorted)
+        if (s.time > since && !kept.has(s.id)) kept.set(s.id, { rule, n: ++n, label: `within ${policy.within}` });
       continue;
     }
     const count = policy[rule] ?? 0;

@@ -16,7 +16,16 @@ export interface Policy {
 }
 
 /** The order rules are applied in; a snapshot kept by an earlier rule is not counted by a later one. */
-export const RULE_ORDER: ('within' | BucketRule)[] = ['within', 'last', 'hourly', 'daily', 'weekly', 'monthly', 'bimonthly', 'yearly'];
+export const RULE_ORDER: ('within' | BucketRule)[] = [
+  'within',
+  'last',
+  'hourly',
+  'daily',
+  'weekly',
+  'monthly',
+  'bimonthly',
+  'yearly',
+];
 
 /** A `within` duration in milliseconds (the one duration grammar: 30d, 12h, 2w, 6mo, 1y). */
 export function withinMs(s: string): number {
@@ -28,12 +37,22 @@ export function isEmptyPolicy(p: Policy): boolean {
 }
 
 export function describePolicy(p: Policy): string {
-  return RULE_ORDER.filter((r) => (r === 'within' ? p.within : p[r])).map((r) => (r === 'within' ? `within ${p.within}` : `${r} ${p[r]}`)).join(', ') || 'nothing';
+  return (
+    RULE_ORDER.filter((r) => (r === 'within' ? p.within : p[r]))
+      .map((r) => (r === 'within' ? `within ${p.within}` : `${r} ${p[r]}`))
+      .join(', ') || 'nothing'
+  );
 }
 
 /** The seed's grandfather-father-son policy for scheduled snapshots; hourly and bimonthly only when taken. */
 export function defaultScheduledPolicy(takes: { hourly: boolean; bimonthly: boolean }): Policy {
-  return { daily: 7, weekly: 4, monthly: 12, ...(takes.hourly ? { hourly: 24 } : {}), ...(takes.bimonthly ? { bimonthly: 6 } : {}) };
+  return {
+    daily: 7,
+    weekly: 4,
+    monthly: 12,
+    ...(takes.hourly ? { hourly: 24 } : {}),
+    ...(takes.bimonthly ? { bimonthly: 6 } : {}),
+  };
 }
 
 /** On-demand snapshots: everything younger than 30 days, and of the older ones the 3 newest. */

@@ -72,7 +72,10 @@ export function restoreBody(env: ActionEnv, r: RestoreAction): RunBody {
       startedAt: new Date(started).toISOString(),
       user: env.user,
     } as const;
-    const end = () => ({ endedAt: new Date(env.clock.now()).toISOString(), durationMs: Math.round(monotonicMs() - t0) });
+    const end = () => ({
+      endedAt: new Date(env.clock.now()).toISOString(),
+      durationMs: Math.round(monotonicMs() - t0),
+    });
     try {
       const res = await withContext({ signal, clock: env.clock, emit }, (ctx) =>
         restoreAppSnapshot(

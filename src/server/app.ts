@@ -80,7 +80,10 @@ export function createApi(o: ServerOptions): Api {
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
       const res = err.getResponse();
-      return c.json(errorBody(res.status === 400 ? 'VALIDATION' : 'HTTP', err.message || res.statusText), res.status as 400);
+      return c.json(
+        errorBody(res.status === 400 ? 'VALIDATION' : 'HTTP', err.message || res.statusText),
+        res.status as 400,
+      );
     }
     const e = toUserError(err);
     if (e instanceof StrongboxError && e.code !== 'INTERNAL') {

@@ -57,10 +57,7 @@ export function needs(need: Exclude<Need, 'public'>): MiddlewareHandler<GuardEnv
       );
     }
     if (need !== 'any' && !allows(p.scopes, need)) {
-      return c.json(
-        errorBody('FORBIDDEN', `this needs the ${need} scope; ${p.label} has ${p.scopes.join(', ')}`),
-        403,
-      );
+      return c.json(errorBody('FORBIDDEN', `this needs the ${need} scope; ${p.label} has ${p.scopes.join(', ')}`), 403);
     }
     const refusal = csrfRefusal(c);
     if (refusal) return c.json(errorBody('CSRF', refusal), 403);

@@ -10,7 +10,10 @@ export interface LimitRule {
 /** Keys held before the old ones are swept. */
 const MAX_KEYS = 10_000;
 
-export const LOGIN_LIMITS = { perUser: { max: 5, windowMs: 15 * 60_000 }, perAddress: { max: 20, windowMs: 15 * 60_000 } };
+export const LOGIN_LIMITS = {
+  perUser: { max: 5, windowMs: 15 * 60_000 },
+  perAddress: { max: 20, windowMs: 15 * 60_000 },
+};
 
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
@@ -42,6 +45,7 @@ export class FailureLimiter {
   /** Forgets the keys whose failures all left the window (names tried once do not pile up). */
   private sweep(): void {
     const now = this.clock.now();
-    for (const [k, list] of this.failures) if (now - list[list.length - 1] >= this.rule.windowMs) this.failures.delete(k);
+    for (const [k, list] of this.failures)
+      if (now - list[list.length - 1] >= this.rule.windowMs) this.failures.delete(k);
   }
 }

@@ -109,7 +109,9 @@ export const TokenSchema = z
   .object({ name: z.string(), scopes: scopesSchema, createdAt: z.string(), createdBy: z.string().optional() })
   .openapi('Token');
 
-export const LoginSchema = z.strictObject({ user: principalName, password: z.string().min(1).max(1024) }).openapi('Login');
+export const LoginSchema = z
+  .strictObject({ user: principalName, password: z.string().min(1).max(1024) })
+  .openapi('Login');
 export const NewTokenSchema = z.strictObject({ name: principalName, scopes: scopesSchema }).openapi('NewToken');
 
 // Schemas shared with the CLI (ops/inputs.ts) may be made before zod is extended for OpenAPI: used as they are, not
@@ -140,7 +142,11 @@ export const CheckRequestSchema = z.strictObject({ readData: readDataSchema.opti
 export const EmptySchema = z.strictObject({}).openapi('Empty');
 
 const pathParam = (n: string, description: string) =>
-  z.string().min(1).max(100).openapi({ param: { name: n, in: 'path' }, description });
+  z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: n, in: 'path' }, description });
 export const AppParam = z.object({ app: pathParam('app', "an app's id") });
 export const RepoParam = z.object({ name: pathParam('name', "a repository's name in the config") });
 export const RunParam = z.object({ id: pathParam('id', "a run's ID") });

@@ -21,10 +21,13 @@ export function openSource(db: DatabaseConfig, appId: string, opts: OpenSourceOp
   const scope = opts.scope ?? new Scope();
   const override = opts.override ?? {};
   switch (db.engine) {
-    case 'postgres': return postgresSource(db, label, override, scope);
+    case 'postgres':
+      return postgresSource(db, label, override, scope);
     case 'mysql':
-    case 'mariadb': return mysqlSource({ ...db, engine: db.engine }, label, override, scope);
-    case 'sqlite': return sqliteSource(db.path, label, scope);
+    case 'mariadb':
+      return mysqlSource({ ...db, engine: db.engine }, label, override, scope);
+    case 'sqlite':
+      return sqliteSource(db.path, label, scope);
   }
 }
 
@@ -34,7 +37,12 @@ export interface TargetDb {
   override: ConnOverride;
 }
 
-const SCHEMES: Record<string, string[]> = { postgres: ['postgres:', 'postgresql:'], mysql: ['mysql:', 'mariadb:'], mariadb: ['mysql:', 'mariadb:'], sqlite: [] };
+const SCHEMES: Record<string, string[]> = {
+  postgres: ['postgres:', 'postgresql:'],
+  mysql: ['mysql:', 'mariadb:'],
+  mariadb: ['mysql:', 'mariadb:'],
+  sqlite: [],
+};
 
 /**
  * A --target-db value for a component of `engine`: a plain name on the configured server, or a URL such as
@@ -50,16 +58,29 @@ export function parseTargetDb(value: string, engine: string): TargetDb {
     url = new URL(value);
   } catch {
     // The value may hold a password (which is refused below, once the URL parses): never echo it.
-    throw new StrongboxError('USAGE', `--target-db ${value.replace(/^([a-z]+:\/\/)[^/@]*@/i, '$1…@')} is not a valid URL`);
+    throw new StrongboxError(
+      'USAGE',
+      `--target-db ${value.replace(/^([a-z]+:\/\/)[^/@]*@/i, '$1…@')} is not a valid URL`,
+    );
   }
   if (!SCHEMES[engine]?.includes(url.protocol)) {
-    throw new StrongboxError('USAGE', `--target-db ${url.protocol}// URL does not fit a ${engine} database (use ${SCHEMES[engine].map((s) => `${s}//`).join(' or ')})`);
+    throw new StrongboxError(
+      'USAGE',
+      `--target-db ${url.protocol}// URL does not fit a ${engine} database (use ${SCHEMES[engine].map((s) => `${s}//`).join(' or ')})`,
+    );
   }
   if (url.password) {
-    throw new StrongboxError('USAGE', '--target-db must not contain a password (it would be visible in ps and shell history); set STRONGBOX_TARGET_DB_PASSWORD instead');
+    throw new StrongboxError(
+      'USAGE',
+      '--target-db must not contain a password (it would be visible in ps and shell history); set STRONGBOX_TARGET_DB_PASSWORD instead',
+    );
   }
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!name || name.includes('/')) throw new StrongboxError('USAGE', `--target-db ${value} must name one database after the host, e.g. ${url.protocol}//user@host/name`);
+  if (!name || name.includes('/'))
+    throw new StrongboxError(
+      'USAGE',
+      `--target-db ${value} must name one database after the host, e.g. ${url.protocol}//user@host/name`,
+    );
   const override: ConnOverride = {};
   if (url.hostname) override.host = url.hostname.replace(/^\[|\]$/g, '');
   if (url.port) override.port = Number(url.port);

@@ -35,26 +35,39 @@ export interface ConnOverride {
   user?: string;
 }
 
-export function serverConn(cfg: ServerDbConfig, label: string, override: ConnOverride = {}, env: NodeJS.ProcessEnv = process.env): ServerConn {
+export function serverConn(
+  cfg: ServerDbConfig,
+  label: string,
+  override: ConnOverride = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConn {
   return {
     host: override.host ?? cfg.host,
     port: override.port ?? cfg.port,
     user: override.user ?? cfg.user,
-    password: env.STRONGBOX_TARGET_DB_PASSWORD && Object.keys(override).length ? env.STRONGBOX_TARGET_DB_PASSWORD : passwordOf(cfg, label, env),
+    password:
+      env.STRONGBOX_TARGET_DB_PASSWORD && Object.keys(override).length
+        ? env.STRONGBOX_TARGET_DB_PASSWORD
+        : passwordOf(cfg, label, env),
   };
 }
 
 function passwordOf(cfg: ServerDbConfig, label: string, env: NodeJS.ProcessEnv): string | undefined {
   if (cfg.passwordEnv) {
     const v = env[cfg.passwordEnv];
-    if (v === undefined) throw new StrongboxError('CONFIG', `${label}: environment variable ${cfg.passwordEnv} (passwordEnv) is not set`);
+    if (v === undefined)
+      throw new StrongboxError('CONFIG', `${label}: environment variable ${cfg.passwordEnv} (passwordEnv) is not set`);
     return v;
   }
   if (cfg.passwordFile) {
     try {
       return readFileSync(cfg.passwordFile, 'utf8').split(/\r?\n/)[0];
     } catch (e) {
-      throw new StrongboxError('CONFIG', `${label}: cannot read passwordFile ${cfg.passwordFile}: ${(e as Error).message}`, { cause: e });
+      throw new StrongboxError(
+        'CONFIG',
+        `${label}: cannot read passwordFile ${cfg.passwordFile}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
   }
   return undefined;

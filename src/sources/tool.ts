@@ -42,7 +42,12 @@ export { childEnv, OWN_SECRETS } from '../util/child-env.js';
 
 /** The executable `cmd` names (a path, or a name looked up on PATH), or null when there is none. */
 function findExecutable(cmd: string): string | null {
-  const candidates = cmd.includes('/') ? [cmd] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, cmd));
+  const candidates = cmd.includes('/')
+    ? [cmd]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, cmd));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -63,12 +68,14 @@ let stdbuf: string | null | undefined;
 function usableStdbuf(): string | null {
   if (stdbuf !== undefined) return stdbuf;
   const found = findExecutable('stdbuf');
-  stdbuf = found && spawnSync(found, ['-o', '1M', 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0 ? found : null;
+  stdbuf =
+    found && spawnSync(found, ['-o', '1M', 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0 ? found : null;
   return stdbuf;
 }
 
 function start(t: ToolSpec, stdin: 'ignore' | 'pipe'): { child: ChildProcess; exit: Promise<Exit> } {
-  if (t.scope.signal.aborted) throw new StrongboxError('INTERRUPTED', `${t.label}: not starting ${t.cmd}: the operation was cancelled`);
+  if (t.scope.signal.aborted)
+    throw new StrongboxError('INTERRUPTED', `${t.label}: not starting ${t.cmd}: the operation was cancelled`);
   const env = childEnv(t.env);
   // A missing tool is run unwrapped, so that it fails as ENOENT and is reported as not installed.
   const wrapper = t.bufferStdout && findExecutable(t.cmd) ? usableStdbuf() : null;
@@ -95,7 +102,9 @@ function failure(t: ToolSpec, r: Exit): StrongboxError | null {
   if (r.error) {
     if (r.error.code === 'ENOENT') {
       const where = t.cmd.includes('/') ? `${t.cmd} does not exist` : `${t.cmd} is not installed or not on PATH`;
-      return new StrongboxError('SOURCE', `${t.label}: ${where}${t.installHint ? ` (${t.installHint})` : ''}`, { cause: r.error });
+      return new StrongboxError('SOURCE', `${t.label}: ${where}${t.installHint ? ` (${t.installHint})` : ''}`, {
+        cause: r.error,
+      });
     }
     return new StrongboxError('SOURCE', `${t.label}: cannot run ${t.cmd}: ${r.error.message}`, { cause: r.error });
   }
@@ -110,7 +119,9 @@ export async function runTool(t: ToolSpec, input?: string): Promise<string> {
   const { child, exit } = start(t, input === undefined ? 'ignore' : 'pipe');
   let out = '';
   child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => { out += d; });
+  child.stdout!.on('data', (d: string) => {
+    out += d;
+  });
   if (input !== undefined) {
     child.stdin!.on('error', () => {}); // a tool that exits early is reported through its exit status
     child.stdin!.end(input);
@@ -142,9 +153,15 @@ export async function* streamTool(t: ToolSpec): AsyncGenerator<Buffer> {
  * Writes `input` into a tool's stdin; resolves when all is written (or the tool exited early, which its exit
  * status reports). Rejects with the input's own error when reading `input` fails.
  */
-async function pump(input: AsyncIterable<Buffer>, stdin: NodeJS.WritableStream & { destroyed: boolean }, exit: Promise<Exit>): Promise<void> {
+async function pump(
+  input: AsyncIterable<Buffer>,
+  stdin: NodeJS.WritableStream & { destroyed: boolean },
+  exit: Promise<Exit>,
+): Promise<void> {
   let exited = false;
-  void exit.then(() => { exited = true; });
+  void exit.then(() => {
+    exited = true;
+  });
   stdin.on('error', () => {}); // EPIPE when the tool exits early: its exit status says why
   for await (const b of input) {
     if (exited || stdin.destroyed) break;
@@ -195,7 +212,9 @@ export async function feedPipe(first: ToolSpec, second: ToolSpec, input: AsyncIt
     await Promise.all([a.exit, b.exit]);
   };
   let bDone: Exit | null = null;
-  void b.exit.then((r) => { bDone = r; });
+  void b.exit.then((r) => {
+    bDone = r;
+  });
   try {
     // The second tool stopping early (psql on an SQL error) stops the feeding too: the first would block
     // forever on its full output pipe.
@@ -206,14 +225,20 @@ export async function feedPipe(first: ToolSpec, second: ToolSpec, input: AsyncIt
   }
   if (bDone) {
     await abort();
-    throw failure(second, bDone) ?? new StrongboxError('SOURCE', `${second.label}: ${second.cmd} ended before its input did`);
+    throw (
+      failure(second, bDone) ??
+      new StrongboxError('SOURCE', `${second.label}: ${second.cmd} ended before its input did`)
+    );
   }
   a.child.stdin!.end();
   const ra = await Promise.race([a.exit, b.exit.then(() => null)]);
   if (ra === null) {
     // The second tool ended while the first was still writing: its error is the one that explains.
     await abort();
-    throw failure(second, await b.exit) ?? new StrongboxError('SOURCE', `${second.label}: ${second.cmd} ended before its input did`);
+    throw (
+      failure(second, await b.exit) ??
+      new StrongboxError('SOURCE', `${second.label}: ${second.cmd} ended before its input did`)
+    );
   }
   const errA = failure(first, ra);
   if (errA) {

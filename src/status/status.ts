@@ -10,7 +10,11 @@ import { type ClockSkew, clockSkews } from './skew.js';
 
 const HOUR = 3_600_000;
 export const INTERVAL_MS: Partial<Record<Periodicity, number>> = {
-  hourly: HOUR, daily: 24 * HOUR, weekly: 7 * 24 * HOUR, monthly: 31 * 24 * HOUR, bimonthly: 62 * 24 * HOUR,
+  hourly: HOUR,
+  daily: 24 * HOUR,
+  weekly: 7 * 24 * HOUR,
+  monthly: 31 * 24 * HOUR,
+  bimonthly: 62 * 24 * HOUR,
 };
 
 /** `ahead`: the newest snapshot is dated ahead of this host's clock, so its age says nothing. */
@@ -56,15 +60,29 @@ export function graceMs(p: Periodicity, configured?: string): number {
   return p === 'hourly' ? i / 2 : i / 4;
 }
 
-export function appStatus(app: Pick<AppConfig, 'id' | 'periodicities' | 'status'>, snapshots: SnapshotRef[], now: number): AppStatus {
+export function appStatus(
+  app: Pick<AppConfig, 'id' | 'periodicities' | 'status'>,
+  snapshots: SnapshotRef[],
+  now: number,
+): AppStatus {
   const mine = snapshots.filter((s) => s.snapshot.app === app.id);
   const clocks = clockSkews(mine, now);
-  const out: AppStatus = { app: app.id, healthy: true, periodicities: [], ...(clocks.length ? { clocks } : {}), problems: [] };
+  const out: AppStatus = {
+    app: app.id,
+    healthy: true,
+    periodicities: [],
+    ...(clocks.length ? { clocks } : {}),
+    problems: [],
+  };
   for (const p of PERIODICITIES) {
     // A shutdown backup is listed too, but it has no interval: it cannot be overdue.
-    const scheduled = INTERVAL_MS[p] !== undefined && app.periodicities.includes(p as (typeof app.periodicities)[number]);
+    const scheduled =
+      INTERVAL_MS[p] !== undefined && app.periodicities.includes(p as (typeof app.periodicities)[number]);
     // The newest written, not the latest claimed time: one dated in the future must not stand for the last run.
-    const list = sortNewestWritten(mine.filter((s) => (s.snapshot.periodicity ?? 'manual') === p), now);
+    const list = sortNewestWritten(
+      mine.filter((s) => (s.snapshot.periodicity ?? 'manual') === p),
+      now,
+    );
     if (!scheduled && !list.length) continue;
     const st: PeriodicityStatus = { periodicity: p, scheduled, state: scheduled ? 'ok' : 'info', count: list.length };
     if (scheduled) st.maxAgeMs = INTERVAL_MS[p]! + graceMs(p, app.status.grace);
@@ -72,8 +90,13 @@ export function appStatus(app: Pick<AppConfig, 'id' | 'periodicities' | 'status'
     if (n) {
       const s = n.snapshot.summary;
       st.newest = {
-        id: n.id, time: n.snapshot.time, ageMs: now - Date.parse(n.snapshot.time), incomplete: !!n.snapshot.incomplete,
-        bytes: (s?.bytes ?? 0) + (s?.databaseBytes ?? 0), added: s?.dataAdded ?? 0, stored: s?.dataAddedPacked ?? 0,
+        id: n.id,
+        time: n.snapshot.time,
+        ageMs: now - Date.parse(n.snapshot.time),
+        incomplete: !!n.snapshot.incomplete,
+        bytes: (s?.bytes ?? 0) + (s?.databaseBytes ?? 0),
+        added: s?.dataAdded ?? 0,
+        stored: s?.dataAddedPacked ?? 0,
       };
     }
     if (scheduled && !n) {
@@ -82,23 +105,32 @@ export function appStatus(app: Pick<AppConfig, 'id' | 'periodicities' | 'status'
     } else if (n && aheadOf(Date.parse(n.snapshot.time), now)) {
       st.state = 'ahead';
       if (scheduled) {
-        out.problems.push(`app ${app.id}: the newest ${p} snapshot ${n.id.slice(0, 8)} of host ${n.snapshot.host} is dated ${n.snapshot.time}, `
-          + `${formatAge(-st.newest!.ageMs)} ahead of this host's clock, so whether it is overdue cannot be told (check the clocks)`);
+        out.problems.push(
+          `app ${app.id}: the newest ${p} snapshot ${n.id.slice(0, 8)} of host ${n.snapshot.host} is dated ${n.snapshot.time}, ` +
+            `${formatAge(-st.newest!.ageMs)} ahead of this host's clock, so whether it is overdue cannot be told (check the clocks)`,
+        );
       }
     } else if (scheduled && st.newest!.ageMs > st.maxAgeMs!) {
       st.state = 'overdue';
-      out.problems.push(`app ${app.id}: the newest ${p} snapshot is ${formatAge(st.newest!.ageMs)} old (allowed ${formatAge(st.maxAgeMs!)})`);
+      out.problems.push(
+        `app ${app.id}: the newest ${p} snapshot is ${formatAge(st.newest!.ageMs)} old (allowed ${formatAge(st.maxAgeMs!)})`,
+      );
     }
     if (st.newest?.incomplete) {
       // Shown for every periodicity; unhealthy only for the scheduled ones (a monitored job's last run).
       st.state = 'incomplete';
-      if (scheduled) out.problems.push(`app ${app.id}: the newest ${p} snapshot ${n!.id.slice(0, 8)} is incomplete (some files could not be read)`);
+      if (scheduled)
+        out.problems.push(
+          `app ${app.id}: the newest ${p} snapshot ${n!.id.slice(0, 8)} is incomplete (some files could not be read)`,
+        );
     }
     out.periodicities.push(st);
   }
   for (const c of clocks) {
-    out.problems.push(`app ${app.id}: host ${c.host}'s clock looks ${formatAge(c.aheadMs)} ahead: its snapshot ${c.id.slice(0, 8)} is dated ${c.time}, `
-      + `but the repository's storage wrote it at ${c.storedAt} (fix that host's clock; snapshots it dates ahead look newer than they are)`);
+    out.problems.push(
+      `app ${app.id}: host ${c.host}'s clock looks ${formatAge(c.aheadMs)} ahead: its snapshot ${c.id.slice(0, 8)} is dated ${c.time}, ` +
+        `but the repository's storage wrote it at ${c.storedAt} (fix that host's clock; snapshots it dates ahead look newer than they are)`,
+    );
   }
   out.healthy = out.problems.length === 0;
   return out;

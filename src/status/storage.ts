@@ -10,6 +10,8 @@ const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(0)} MiB`;
 export function storageWarning(location: string, bytes: number, warnBytes: number): string | undefined {
   if (bytes < APPROACHING * warnBytes) return undefined;
   const state = bytes > warnBytes ? 'is over' : 'approaches';
-  return `the repository at ${location} holds ${mib(bytes)} and ${state} the ${mib(warnBytes)} its store should stay under `
-    + '(the option warnSizeMiB): forget and prune old snapshots, or move older backups to another repository';
+  return (
+    `the repository at ${location} holds ${mib(bytes)} and ${state} the ${mib(warnBytes)} its store should stay under ` +
+    '(the option warnSizeMiB): forget and prune old snapshots, or move older backups to another repository'
+  );
 }

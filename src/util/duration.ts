@@ -12,10 +12,18 @@ const DAY = 24 * HOUR;
  * would mean minutes to some readers and months to others.
  */
 export const DURATION_UNITS: Record<string, number> = {
-  s: SECOND, min: 60 * SECOND, h: HOUR, H: HOUR, d: DAY, w: 7 * DAY, mo: 31 * DAY, y: 365 * DAY,
+  s: SECOND,
+  min: 60 * SECOND,
+  h: HOUR,
+  H: HOUR,
+  d: DAY,
+  w: 7 * DAY,
+  mo: 31 * DAY,
+  y: 365 * DAY,
 };
 
-export const DURATION_HELP = 'a number and a unit: s, min, h, d, w, mo (31 days) or y (365 days), e.g. 90s, 10min, 6h, 30d, 1d12h';
+export const DURATION_HELP =
+  'a number and a unit: s, min, h, d, w, mo (31 days) or y (365 days), e.g. 90s, 10min, 6h, 30d, 1d12h';
 
 const PART = /(\d+)(min|mo|s|h|H|d|w|y)/y;
 
@@ -42,7 +50,9 @@ export function parseDuration(text: string, what: string, opts: { positive?: boo
   const ms = tryParseDuration(text);
   const code = opts.code ?? 'USAGE';
   if (ms === null) {
-    const hint = /^\d+m$/.test(text.trim()) ? ` ("m" is ambiguous: write ${text.trim()}in for minutes or ${text.trim()}o for months)` : '';
+    const hint = /^\d+m$/.test(text.trim())
+      ? ` ("m" is ambiguous: write ${text.trim()}in for minutes or ${text.trim()}o for months)`
+      : '';
     throw new StrongboxError(code, `${what} "${text}" is not a duration${hint}: use ${DURATION_HELP}`);
   }
   if (opts.positive && ms <= 0) throw new StrongboxError(code, `${what} "${text}" must be longer than zero`);
@@ -51,7 +61,13 @@ export function parseDuration(text: string, what: string, opts: { positive?: boo
 
 /** A duration in the grammar's own words, largest units first ("1d12h", "10min", "0s"). */
 export function formatDuration(ms: number): string {
-  const order: [string, number][] = [['y', DURATION_UNITS.y], ['d', DAY], ['h', HOUR], ['min', 60 * SECOND], ['s', SECOND]];
+  const order: [string, number][] = [
+    ['y', DURATION_UNITS.y],
+    ['d', DAY],
+    ['h', HOUR],
+    ['min', 60 * SECOND],
+    ['s', SECOND],
+  ];
   let rest = Math.round(ms / SECOND) * SECOND;
   const parts: string[] = [];
   for (const [u, n] of order) {

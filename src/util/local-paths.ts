@@ -16,7 +16,10 @@ export async function makeDirs(path: string, mode?: number): Promise<void> {
   }
   const missing: string[] = [];
   for (let p = path; ; p = dirname(p)) {
-    const exists = await stat(p).then(() => true, () => false);
+    const exists = await stat(p).then(
+      () => true,
+      () => false,
+    );
     if (exists || dirname(p) === p) break;
     missing.unshift(p);
   }

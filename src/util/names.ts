@@ -52,7 +52,8 @@ function sequenceLength(b: Buffer, i: number): number {
   for (let k = 1; k < n; k++) if ((b[i + k] & 0xc0) !== 0x80) return 0;
   const c1 = b[i + 1];
   // Overlong forms, UTF-16 surrogates and code points above U+10FFFF are not valid UTF-8.
-  if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f) || (c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return 0;
+  if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f) || (c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f))
+    return 0;
   return n;
 }
 
@@ -60,8 +61,15 @@ const SHORT: Record<number, string> = { 0x09: '\\t', 0x0a: '\\n', 0x0d: '\\r', 0
 
 /** Characters that could fake a line or reorder what a terminal shows: C1 controls, bidi and line separators. */
 function invisible(cp: number): boolean {
-  return (cp >= 0x80 && cp <= 0x9f) || cp === 0x200e || cp === 0x200f || (cp >= 0x202a && cp <= 0x202e)
-    || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x2028 || cp === 0x2029;
+  return (
+    (cp >= 0x80 && cp <= 0x9f) ||
+    cp === 0x200e ||
+    cp === 0x200f ||
+    (cp >= 0x202a && cp <= 0x202e) ||
+    (cp >= 0x2066 && cp <= 0x2069) ||
+    cp === 0x2028 ||
+    cp === 0x2029
+  );
 }
 
 /**
@@ -92,5 +100,7 @@ export function escapeName(name: string | Buffer): string {
 
 /** A path for warnings and error messages: as it is when plain UTF-8 text, escaped otherwise. */
 export function displayPath(p: FsPath): string {
-  return typeof p === 'string' && !/[\p{Cc}\\\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(p) ? p : escapeName(p);
+  return typeof p === 'string' && !/[\p{Cc}\\\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(p)
+    ? p
+    : escapeName(p);
 }

@@ -47,8 +47,11 @@ export function checkSnapshotTime(ms: number, now: number, allowFuture = false):
   checkRange(ms, what);
   if (!allowFuture && aheadOf(ms, now)) {
     const clock = new Date(now).toISOString();
-    throw new StrongboxError('USAGE', `${what} is in the future (this host's clock says ${clock}); `
-      + 'give a time that has passed, or add --allow-future if this one is meant');
+    throw new StrongboxError(
+      'USAGE',
+      `${what} is in the future (this host's clock says ${clock}); ` +
+        'give a time that has passed, or add --allow-future if this one is meant',
+    );
   }
 }
 

@@ -28,9 +28,14 @@ export async function describeTree(root: string, opts: { mtimes?: boolean } = {}
       const st = await lstat(p, { bigint: true });
       const e: TreeEntry = {
         type: st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other',
-        mode: Number(st.mode) & 0o7777, size: st.isFile() ? Number(st.size) : 0, mtimeNs: opts.mtimes === false ? '' : st.mtimeNs.toString(),
+        mode: Number(st.mode) & 0o7777,
+        size: st.isFile() ? Number(st.size) : 0,
+        mtimeNs: opts.mtimes === false ? '' : st.mtimeNs.toString(),
       };
-      if (e.type === 'symlink') { e.link = escapeName(await readlink(p, { encoding: 'buffer' })); e.mode = 0; }
+      if (e.type === 'symlink') {
+        e.link = escapeName(await readlink(p, { encoding: 'buffer' }));
+        e.mode = 0;
+      }
       if (e.type === 'file') {
         e.hash = await hashFile(p, Number(st.size));
         if (st.nlink > 1n) {
@@ -53,7 +58,8 @@ export async function diffTrees(a: string, b: string, opts: { mtimes?: boolean }
   for (const [p, e] of x) {
     const f = y.get(p);
     if (!f) diffs.push(`missing in ${b}: ${p}`);
-    else if (JSON.stringify(e) !== JSON.stringify(f)) diffs.push(`differs: ${p}: ${JSON.stringify(e)} vs ${JSON.stringify(f)}`);
+    else if (JSON.stringify(e) !== JSON.stringify(f))
+      diffs.push(`differs: ${p}: ${JSON.stringify(e)} vs ${JSON.stringify(f)}`);
   }
   for (const p of y.keys()) if (!x.has(p)) diffs.push(`extra in ${b}: ${p}`);
   return diffs;
@@ -61,9 +67,15 @@ export async function diffTrees(a: string, b: string, opts: { mtimes?: boolean }
 
 /** SHA-256 of a file: read whole when small (one call instead of a stream's several), streamed when large. */
 async function hashFile(p: FsPath, size: number): Promise<string> {
-  if (size <= 4 << 20) return createHash('sha256').update(await readFile(p)).digest('hex');
+  if (size <= 4 << 20)
+    return createHash('sha256')
+      .update(await readFile(p))
+      .digest('hex');
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
-    createReadStream(p).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
+    createReadStream(p)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
   });
 }

@@ -28,7 +28,9 @@ function load(): Addon | null {
 
 /** Whether times are set to the nanosecond; when not, the reason (the addon was not built). */
 export function nanosecondTimes(): { exact: true } | { exact: false; reason: string } {
-  return load() ? { exact: true } : { exact: false, reason: `native/utimens is not built (${loadError}); run npm install with a C compiler` };
+  return load()
+    ? { exact: true }
+    : { exact: false, reason: `native/utimens is not built (${loadError}); run npm install with a C compiler` };
 }
 
 /** Seconds and nanoseconds of a time in nanoseconds since the epoch (floor division: times before 1970 work). */

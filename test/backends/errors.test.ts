@@ -41,7 +41,9 @@ describe('backend error classification', () => {
   it('names the object, the location and the cause in wrapped errors', () => {
     const cause = errno('EACCES');
     const err = toBackendError(cause, 'save', { type: 'lock', name: 'cafe' }, '/srv/repo');
-    expect(err.message).toBe('cannot save lock/cafe at /srv/repo: EACCES, permission denied: run as a user that may access it, or change its permissions');
+    expect(err.message).toBe(
+      'cannot save lock/cafe at /srv/repo: EACCES, permission denied: run as a user that may access it, or change its permissions',
+    );
     expect(err.cause).toBe(cause);
     expect(toBackendError(errno('ENOENT'), 'load', { type: 'config', name: 'config' }, '/srv/repo').message).toBe(
       'config not found in repository at /srv/repo',

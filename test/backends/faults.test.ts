@@ -11,7 +11,9 @@ const data = { type: 'data' as const, name: hexName('pack') };
 
 describe('withFaults', () => {
   it('fails the next N matching calls, then passes calls through', async () => {
-    const b = withFaults(createMemoryBackend(), { faults: [{ op: 'save', type: 'data', count: 2, kind: 'permanent' }] });
+    const b = withFaults(createMemoryBackend(), {
+      faults: [{ op: 'save', type: 'data', count: 2, kind: 'permanent' }],
+    });
     await b.save(snap, bytes(1));
     for (let i = 0; i < 2; i++) expect(b.isPermanent(await rejection(b.save(data, bytes(1))))).toBe(true);
     await b.save(data, bytes(1));
@@ -31,7 +33,13 @@ describe('withFaults', () => {
       const b = withFaults(createMemoryBackend(), { random: { probability: 0.3, seed, ops: ['stat'] } });
       await b.save(snap, bytes(1));
       const out: boolean[] = [];
-      for (let i = 0; i < 50; i++) out.push(await b.stat(snap).then(() => true, () => false));
+      for (let i = 0; i < 50; i++)
+        out.push(
+          await b.stat(snap).then(
+            () => true,
+            () => false,
+          ),
+        );
       return out;
     }
     const a = await pattern(42);

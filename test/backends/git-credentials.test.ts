@@ -31,8 +31,11 @@ describe.skipIf(!haveGit())('git backend: credentials, environment, cancellation
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const port = (server.address() as { port: number }).port;
-      const b = openGitBackend(`http://127.0.0.1:${port}/me/backups.git`, { tokenEnv: 'MY_GIT_TOKEN', cacheDir: place.cache('a') },
-        { ...process.env, MY_GIT_TOKEN: TOKEN, GIT_CURL_VERBOSE: '1', GIT_TRACE_CURL: '1' });
+      const b = openGitBackend(
+        `http://127.0.0.1:${port}/me/backups.git`,
+        { tokenEnv: 'MY_GIT_TOKEN', cacheDir: place.cache('a') },
+        { ...process.env, MY_GIT_TOKEN: TOKEN, GIT_CURL_VERBOSE: '1', GIT_TRACE_CURL: '1' },
+      );
       const err = await rejection(collect(b.list('snapshot')));
       await b.close();
       expect(seen.length).toBeGreaterThan(0);
@@ -51,16 +54,26 @@ describe.skipIf(!haveGit())('git backend: credentials, environment, cancellation
   });
 
   it('refuses to open when the variable tokenEnv names is not set, naming the variable', () => {
-    expect(() => openGitBackend('https://example.invalid/r.git', { tokenEnv: 'NOT_SET_HERE' }, {})).toThrow(/NOT_SET_HERE, which is not set/);
+    expect(() => openGitBackend('https://example.invalid/r.git', { tokenEnv: 'NOT_SET_HERE' }, {})).toThrow(
+      /NOT_SET_HERE, which is not set/,
+    );
   });
 
-  it('gives git\'s children no strongbox secret, no prompt, and the configured author', async () => {
+  it("gives git's children no strongbox secret, no prompt, and the configured author", async () => {
     const dump = join(place.dir, 'env.txt');
     const ssh = join(place.dir, 'fake-ssh');
     await writeFile(ssh, `#!/bin/sh\nenv > ${dump}\nexit 1\n`);
     await chmod(ssh, 0o755);
-    const b = openGitBackend('ssh://nobody@127.0.0.1:1/r.git', { cacheDir: place.cache('a'), authorName: 'Backup Bot' },
-      { ...process.env, GIT_SSH_COMMAND: ssh, STRONGBOX_PASSWORD: 'repo-secret', STRONGBOX_NEW_PASSWORD: 'other-secret' });
+    const b = openGitBackend(
+      'ssh://nobody@127.0.0.1:1/r.git',
+      { cacheDir: place.cache('a'), authorName: 'Backup Bot' },
+      {
+        ...process.env,
+        GIT_SSH_COMMAND: ssh,
+        STRONGBOX_PASSWORD: 'repo-secret',
+        STRONGBOX_NEW_PASSWORD: 'other-secret',
+      },
+    );
     await rejection(collect(b.list('lock')));
     await b.close();
     const env = await readFile(dump, 'utf8');
@@ -82,8 +95,11 @@ describe.skipIf(!haveGit())('git backend: credentials, environment, cancellation
     const ssh = join(place.dir, 'stalling-ssh');
     await writeFile(ssh, '#!/bin/sh\nexec sleep 5\n');
     await chmod(ssh, 0o755);
-    const b = openGitBackend('ssh://nobody@127.0.0.1:1/r.git', { cacheDir: place.cache('a'), timeoutSeconds: 1 },
-      { ...process.env, GIT_SSH_COMMAND: ssh });
+    const b = openGitBackend(
+      'ssh://nobody@127.0.0.1:1/r.git',
+      { cacheDir: place.cache('a'), timeoutSeconds: 1 },
+      { ...process.env, GIT_SSH_COMMAND: ssh },
+    );
     const err = await rejection(collect(b.list('lock')));
     await b.close();
     expect(b.isPermanent(err)).toBe(false);

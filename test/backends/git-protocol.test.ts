@@ -35,7 +35,7 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     await place.cleanup();
   });
 
-  it('replays a save on the other host\'s newer tip: both land, in one line of history', async () => {
+  it("replays a save on the other host's newer tip: both land, in one line of history", async () => {
     const a = host('a');
     const b = host('b');
     expect(await collect(a.list('data'))).toEqual([]); // a knows the (empty) tip
@@ -50,7 +50,11 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
   it('lands every save of two hosts writing at once', async () => {
     const a = host('a');
     const b = host('b');
-    const saves = Array.from({ length: 40 }, (_, i) => ({ h: data(`many-${i}`), bytes: bytes(1000 + i, i + 1), on: i % 2 ? a : b }));
+    const saves = Array.from({ length: 40 }, (_, i) => ({
+      h: data(`many-${i}`),
+      bytes: bytes(1000 + i, i + 1),
+      on: i % 2 ? a : b,
+    }));
     await Promise.all(saves.map((s) => s.on.save(s.h, s.bytes)));
     const c = host('c');
     expect((await collect(c.list('data'))).map((f) => f.name).sort()).toEqual(saves.map((s) => s.h.name).sort());
@@ -62,7 +66,10 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     const b = host('b');
     await collect(a.list('lock'));
     await collect(b.list('lock'));
-    const results = await Promise.allSettled([a.save(lock('L'), bytes(10, 1), { exclusive: true }), b.save(lock('L'), bytes(10, 2), { exclusive: true })]);
+    const results = await Promise.allSettled([
+      a.save(lock('L'), bytes(10, 1), { exclusive: true }),
+      b.save(lock('L'), bytes(10, 2), { exclusive: true }),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(a.isAlreadyExists(lost.reason), String(lost.reason)).toBe(true);
@@ -83,10 +90,12 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     await a.close();
     const commits = commitsOf(remote);
     expect(commits).toHaveLength(1);
-    expect(pathsOf(remote).sort()).toEqual([...[3, 4].map((i) => dataPath(data(`d${i}`))), `locks/${lock('m').name}`].sort());
+    expect(pathsOf(remote).sort()).toEqual(
+      [...[3, 4].map((i) => dataPath(data(`d${i}`))), `locks/${lock('m').name}`].sort(),
+    );
   });
 
-  it('a host whose tip predates another host\'s history rewrite replays only its own change: removed objects stay removed', async () => {
+  it("a host whose tip predates another host's history rewrite replays only its own change: removed objects stay removed", async () => {
     const a = host('a');
     const b = host('b');
     await a.save(data('old'), bytes(10, 1));
@@ -97,7 +106,9 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     await b.save(data('new'), bytes(10, 3));
     expect(pathsOf(remote).sort()).toEqual([dataPath(data('kept')), dataPath(data('new'))].sort());
     expect(commitsOf(remote)).toHaveLength(2);
-    expect((await collect(b.list('data'))).map((f) => f.name).sort()).toEqual([data('kept').name, data('new').name].sort());
+    expect((await collect(b.list('data'))).map((f) => f.name).sort()).toEqual(
+      [data('kept').name, data('new').name].sort(),
+    );
   });
 
   it('sees objects another host saved since its last listing when loading them', async () => {
@@ -112,7 +123,8 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     const work = join(place.dir, 'work');
     execFileSync('git', ['clone', '--quiet', remote, work]);
     await writeFile(join(work, 'README.md'), 'backups\n');
-    const g = (args: string[]) => execFileSync('git', ['-C', work, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);
+    const g = (args: string[]) =>
+      execFileSync('git', ['-C', work, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);
     g(['add', 'README.md']);
     g(['commit', '--quiet', '-m', 'readme']);
     g(['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
@@ -143,7 +155,7 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     expect(String(err)).toMatch(/no git repository there/);
   });
 
-  it('cleans what killed processes left in the cache: their refs and old index files, not a live process\'s', async () => {
+  it("cleans what killed processes left in the cache: their refs and old index files, not a live process's", async () => {
     const a = host('a');
     await a.save(data('x'), bytes(3));
     const cache = place.cache('a');
@@ -168,12 +180,17 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
   it('fails only the saves of a push the server refuses; saves queued behind it still land', async () => {
     const armed = join(place.dir, 'refuse-next');
     const busy = join(place.dir, 'hook-running');
-    await writeFile(join(remote, 'hooks', 'pre-receive'),
-      `#!/bin/sh\ncat >/dev/null\nif [ -e ${armed} ]; then rm ${armed}; touch ${busy}; sleep 1; echo refused >&2; exit 1; fi\nexit 0\n`);
+    await writeFile(
+      join(remote, 'hooks', 'pre-receive'),
+      `#!/bin/sh\ncat >/dev/null\nif [ -e ${armed} ]; then rm ${armed}; touch ${busy}; sleep 1; echo refused >&2; exit 1; fi\nexit 0\n`,
+    );
     await chmod(join(remote, 'hooks', 'pre-receive'), 0o755);
     await writeFile(armed, '');
     const a = host('a');
-    const first = a.save(data('refused'), bytes(10, 1)).then(() => 'saved', (e: unknown) => e);
+    const first = a.save(data('refused'), bytes(10, 1)).then(
+      () => 'saved',
+      (e: unknown) => e,
+    );
     while (!existsSync(busy)) await new Promise((r) => setTimeout(r, 10));
     const second = a.save(data('queued-behind'), bytes(10, 2)); // queued while the refused push is under way
     expect(a.isPermanent(await first)).toBe(true);

@@ -14,7 +14,11 @@ describe.skipIf(!haveGit())('git blob reader (cat-file --batch)', () => {
   let repo: string;
   let scope: Scope;
   const store = (data: Buffer) =>
-    execFileSync('git', ['hash-object', '-w', '--stdin'], { input: data, env: { ...process.env, GIT_DIR: repo }, encoding: 'utf8' }).trim();
+    execFileSync('git', ['hash-object', '-w', '--stdin'], {
+      input: data,
+      env: { ...process.env, GIT_DIR: repo },
+      encoding: 'utf8',
+    }).trim();
 
   beforeEach(async () => {
     place = await gitPlace();

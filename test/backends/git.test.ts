@@ -52,7 +52,8 @@ if (haveGit()) {
     const server = await startGitHttp(dirname(bare), TOKEN);
     servers.push(server);
     const env = { ...process.env, SB_TEST_GIT_TOKEN: TOKEN };
-    const open = (cache: string) => openGitBackend(server.url(basename(bare)), { tokenEnv: 'SB_TEST_GIT_TOKEN', cacheDir: place.cache(cache) }, env);
+    const open = (cache: string) =>
+      openGitBackend(server.url(basename(bare)), { tokenEnv: 'SB_TEST_GIT_TOKEN', cacheDir: place.cache(cache) }, env);
     return {
       backend: open('a'),
       reopen: async () => open('b'),

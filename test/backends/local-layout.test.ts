@@ -27,7 +27,8 @@ afterEach(async () => {
 
 const pack: Handle = { type: 'data', name: hexName('pack') };
 const packPath = (): string => path.join(repo, 'data', pack.name.slice(0, 2), pack.name);
-const tempFiles = async (dir: string): Promise<string[]> => (await fs.readdir(dir)).filter((n) => n.startsWith('.tmp-'));
+const tempFiles = async (dir: string): Promise<string[]> =>
+  (await fs.readdir(dir)).filter((n) => n.startsWith('.tmp-'));
 
 async function fileHandlePrototype(): Promise<{ sync(): Promise<void> }> {
   const fh = await fs.open(path.join(repo, '..'), 'r');
@@ -37,7 +38,8 @@ async function fileHandlePrototype(): Promise<{ sync(): Promise<void> }> {
 
 describe('local backend layout', () => {
   it('creates the type directories and creates data shards lazily', async () => {
-    for (const dir of ['keys', 'data', 'index', 'snapshots', 'locks']) expect((await fs.stat(path.join(repo, dir))).isDirectory()).toBe(true);
+    for (const dir of ['keys', 'data', 'index', 'snapshots', 'locks'])
+      expect((await fs.stat(path.join(repo, dir))).isDirectory()).toBe(true);
     expect(await fs.readdir(path.join(repo, 'data'))).toEqual([]);
   });
 

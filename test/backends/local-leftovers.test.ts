@@ -33,7 +33,11 @@ describe('local backend: removeLeftovers', () => {
     await fs.utimes(temps.oldLock, hourAgo, hourAgo);
 
     expect(await backend.removeLeftovers!()).toBe(40);
-    const exists = async (f: string) => fs.access(f).then(() => true, () => false);
+    const exists = async (f: string) =>
+      fs.access(f).then(
+        () => true,
+        () => false,
+      );
     expect(await exists(temps.shard)).toBe(false);
     expect(await exists(temps.index)).toBe(false);
     expect(await exists(temps.snapshot)).toBe(false);

@@ -17,9 +17,19 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A store whose every call fails, as one whose server is down. */
 function downStore(location: string): Backend {
-  const fail = async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }); };
+  const fail = async () => {
+    throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  };
   const b = createMemoryBackend(location);
-  return { ...b, location, save: fail, load: fail, stat: fail, remove: fail, list: () => ({ [Symbol.asyncIterator]: () => ({ next: fail }) }) };
+  return {
+    ...b,
+    location,
+    save: fail,
+    load: fail,
+    stat: fail,
+    remove: fail,
+    list: () => ({ [Symbol.asyncIterator]: () => ({ next: fail }) }),
+  };
 }
 
 describe('mirrored backend', () => {
@@ -60,7 +70,9 @@ describe('mirrored backend', () => {
     await b.save(h, Buffer.from('index bytes!'));
     // The primary's copy, for the repository to reject as it would without a mirror; the damage is reported.
     expect((await m.load(h)).toString()).toBe('index bytez');
-    expect(damage).toEqual([['memory:primary: content does not match its name', 'memory:mirror: content does not match its name']]);
+    expect(damage).toEqual([
+      ['memory:primary: content does not match its name', 'memory:mirror: content does not match its name'],
+    ]);
   });
 
   it('a store that fails is recorded once and skipped; the write lands on the others', async () => {

@@ -49,7 +49,9 @@ describe('openBackend', () => {
     const b = await openBackend('sftp:backup@example.invalid:/srv/repo');
     expect(b.location).toBe('sftp:backup@example.invalid:/srv/repo');
     expect(b.capabilities).toMatchObject({ atomicCreate: true, persistent: true });
-    expect(Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/ssh2/'))).toBe(false);
+    expect(Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/ssh2/'))).toBe(
+      false,
+    );
   });
 
   it('opens git: locations without running git, and refuses ones that would put a credential in argv', async () => {
@@ -68,11 +70,13 @@ describe('openBackend', () => {
     await expect(openBackend('local:')).rejects.toThrow(/needs a path/);
   });
 
-  it('checks options against the driver\'s schema before loading it, as a CONFIG error naming the location', async () => {
+  it("checks options against the driver's schema before loading it, as a CONFIG error naming the location", async () => {
     const local = await openBackend('memory:x', { options: { region: 'eu-west-1' } }).catch((e: unknown) => e);
     expect(isStrongboxError(local, 'CONFIG')).toBe(true);
     expect(String(local)).toMatch(/options for the memory repository at memory:x/);
-    const s3 = await openBackend('s3:bucket/p', { options: { connections: 0, storageClass: 'CHEAP' } }).catch((e: unknown) => e);
+    const s3 = await openBackend('s3:bucket/p', { options: { connections: 0, storageClass: 'CHEAP' } }).catch(
+      (e: unknown) => e,
+    );
     expect(isStrongboxError(s3, 'CONFIG')).toBe(true);
     expect(String(s3)).toMatch(/storageClass: .*connections: /);
   });

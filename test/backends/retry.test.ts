@@ -26,11 +26,20 @@ function setup(faults: Fault[], opts: RetryOptions = {}) {
 
 describe('withRetry', () => {
   it('retries transient failures until the operation succeeds', async () => {
-    const t = setup([{ op: 'save', count: 2 }, { op: 'load', count: 3 }]);
+    const t = setup([
+      { op: 'save', count: 2 },
+      { op: 'load', count: 3 },
+    ]);
     await t.backend.save(h, bytes(10));
     expect((await t.backend.load(h)).equals(bytes(10))).toBe(true);
     expect(t.faulty.stats.calls).toMatchObject({ save: 3, load: 4 });
-    expect(t.retries.map((r) => [r.op, r.attempt])).toEqual([['save', 1], ['save', 2], ['load', 1], ['load', 2], ['load', 3]]);
+    expect(t.retries.map((r) => [r.op, r.attempt])).toEqual([
+      ['save', 1],
+      ['save', 2],
+      ['load', 1],
+      ['load', 2],
+      ['load', 3],
+    ]);
     expect(t.retries[0].handle).toEqual(h);
   });
 

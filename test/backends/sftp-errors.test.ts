@@ -24,7 +24,10 @@ function descendants(pid: number): number[] {
   } catch {
     return []; // ps exits 1 when there are none
   }
-  const kids = out.split('\n').map(Number).filter((n) => n > 0);
+  const kids = out
+    .split('\n')
+    .map(Number)
+    .filter((n) => n > 0);
   return kids.flatMap((k) => [k, ...descendants(k)]);
 }
 
@@ -43,17 +46,31 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     await sshd?.stop();
   });
 
-  function open(opts: SftpOptions = {}, env: NodeJS.ProcessEnv = {}, location = sshd.location(join(repo, 'r'))): Backend {
-    const b = createSftpBackend(location, { knownHostsFile: sshd.knownHosts, identityFile: sshd.identity, ...opts }, env);
+  function open(
+    opts: SftpOptions = {},
+    env: NodeJS.ProcessEnv = {},
+    location = sshd.location(join(repo, 'r')),
+  ): Backend {
+    const b = createSftpBackend(
+      location,
+      { knownHostsFile: sshd.knownHosts, identityFile: sshd.identity, ...opts },
+      env,
+    );
     opened.push(b);
     return b;
   }
 
   /** The error of `op` through the retry wrapper, and how many retries it took (0 for a permanent error). */
-  async function failure(b: Backend, op: (b: Backend) => Promise<unknown> = (x) => x.stat(cfg)): Promise<{ err: BackendError; retries: number }> {
+  async function failure(
+    b: Backend,
+    op: (b: Backend) => Promise<unknown> = (x) => x.stat(cfg),
+  ): Promise<{ err: BackendError; retries: number }> {
     let retries = 0;
     const r = withRetry(b, { retries: 2, sleep: async () => {}, onRetry: () => retries++ });
-    const err = await op(r).then(() => undefined, (e: unknown) => e);
+    const err = await op(r).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BackendError);
     return { err: err as BackendError, retries };
   }
@@ -100,7 +117,10 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
       for (let i = 0; ; i++) {
         try {
           if (existsSync(sock)) {
-            execFileSync('ssh-add', ['-q', sshd.identity], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'pipe' });
+            execFileSync('ssh-add', ['-q', sshd.identity], {
+              env: { ...process.env, SSH_AUTH_SOCK: sock },
+              stdio: 'pipe',
+            });
             break;
           }
         } catch (e) {
@@ -121,9 +141,13 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
   it('says an encrypted key needs a passphrase, or that the passphrase is wrong, never showing it', async () => {
     const none = await failure(open({ identityFile: sshd.encryptedIdentity }));
     expect(none.err.kind).toBe('permanent');
-    expect(none.err.message).toContain(`identity file ${sshd.encryptedIdentity} was not used: it is encrypted and no passphrase was given`);
+    expect(none.err.message).toContain(
+      `identity file ${sshd.encryptedIdentity} was not used: it is encrypted and no passphrase was given`,
+    );
     expect(none.err.message).toContain('STRONGBOX_SFTP_PASSPHRASE');
-    const wrong = await failure(open({ identityFile: sshd.encryptedIdentity }, { STRONGBOX_SFTP_PASSPHRASE: 'not-it-9137' }));
+    const wrong = await failure(
+      open({ identityFile: sshd.encryptedIdentity }, { STRONGBOX_SFTP_PASSPHRASE: 'not-it-9137' }),
+    );
     expect(wrong.err.message).toContain('it does not open with the given passphrase');
     expect(wrong.err.message).not.toContain('not-it-9137');
   });
@@ -149,7 +173,9 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
   it('gives up on a server that accepts the connection but never answers, within the timeout, and retries', async () => {
     const sockets: Socket[] = [];
     const silent: Server = createServer((s) => sockets.push(s));
-    const port = await new Promise<number>((res) => silent.listen(0, '127.0.0.1', () => res((silent.address() as { port: number }).port)));
+    const port = await new Promise<number>((res) =>
+      silent.listen(0, '127.0.0.1', () => res((silent.address() as { port: number }).port)),
+    );
     try {
       const started = performance.now();
       const { err, retries } = await failure(open({ timeoutSeconds: 1 }, {}, `sftp://u@127.0.0.1:${port}//srv`));
@@ -162,17 +188,22 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     }
   });
 
-  it.skipIf(process.getuid?.() !== 0)('fails a save into a directory the user may not write with a permanent error naming the object', async () => {
-    const root = join(repo, 'shared');
-    await open({}, {}, sshd.location(root)).create();
-    // The repository belongs to nobody, except snapshots/, which stays root's.
-    for (const d of ['', ...(await readdir(root))]) if (d !== 'snapshots') await chown(join(root, d), 65534, 65534);
-    const b = open({}, {}, sshd.location(root, 'nobody'));
-    await b.save({ type: 'key', name: 'k1' }, bytes(10));
-    const { err, retries } = await failure(b, (x) => x.save({ type: 'snapshot', name: 's1' }, bytes(10)));
-    expect([err.kind, retries]).toEqual(['permanent', 0]);
-    expect(err.message).toMatch(new RegExp(`cannot save snapshot/s1 at sftp://nobody@127.0.0.1:${sshd.port}/.*: Permission denied`));
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    'fails a save into a directory the user may not write with a permanent error naming the object',
+    async () => {
+      const root = join(repo, 'shared');
+      await open({}, {}, sshd.location(root)).create();
+      // The repository belongs to nobody, except snapshots/, which stays root's.
+      for (const d of ['', ...(await readdir(root))]) if (d !== 'snapshots') await chown(join(root, d), 65534, 65534);
+      const b = open({}, {}, sshd.location(root, 'nobody'));
+      await b.save({ type: 'key', name: 'k1' }, bytes(10));
+      const { err, retries } = await failure(b, (x) => x.save({ type: 'snapshot', name: 's1' }, bytes(10)));
+      expect([err.kind, retries]).toEqual(['permanent', 0]);
+      expect(err.message).toMatch(
+        new RegExp(`cannot save snapshot/s1 at sftp://nobody@127.0.0.1:${sshd.port}/.*: Permission denied`),
+      );
+    },
+  );
 
   it('drops a connection whose requests get no answer within the timeout, and the retry reconnects', async () => {
     const b = open({ timeoutSeconds: 1 });
@@ -182,9 +213,15 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     for (const pid of sessions) process.kill(pid, 'SIGSTOP');
     let resumed = false;
     try {
-      const err = (await b.stat(cfg).then(() => undefined, (e: unknown) => e)) as BackendError;
+      const err = (await b.stat(cfg).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as BackendError;
       expect(err).toBeInstanceOf(BackendError);
-      expect([err.kind, err.message]).toEqual(['transient', expect.stringMatching(/got no answer within 1 s; the connection was dropped/)]);
+      expect([err.kind, err.message]).toEqual([
+        'transient',
+        expect.stringMatching(/got no answer within 1 s; the connection was dropped/),
+      ]);
       for (const pid of sessions) process.kill(pid, 'SIGCONT');
       resumed = true;
       const { err: missing, retries } = await failure(b);
@@ -194,7 +231,7 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     }
   });
 
-  it.skipIf(process.getuid?.() !== 0)('fails at once when the server\'s disk is full, saying so', async ({ skip }) => {
+  it.skipIf(process.getuid?.() !== 0)("fails at once when the server's disk is full, saying so", async ({ skip }) => {
     const mnt = join(repo, 'small');
     await mkdir(mnt);
     try {
@@ -208,7 +245,9 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
       await b.create();
       const { err, retries } = await failure(b, (x) => x.save({ type: 'data', name: 'ab02' }, bytes(2 * 1024 * 1024)));
       expect([err.kind, retries]).toEqual(['permanent', 0]);
-      expect(err.message).toMatch(/cannot save data\/ab02 at sftp:.*: the server's disk is full \(\d+ bytes free in .*, 2097152 needed\)/);
+      expect(err.message).toMatch(
+        /cannot save data\/ab02 at sftp:.*: the server's disk is full \(\d+ bytes free in .*, 2097152 needed\)/,
+      );
       await b.close();
       expect(await readdir(join(mnt, 'repo', 'data', 'ab'))).toEqual([]); // the partial temp file is gone
     } finally {
@@ -216,7 +255,7 @@ describe.skipIf(!haveSshd())('sftp backend failures', () => {
     }
   });
 
-  it('lists the server\'s modification time (whole seconds) when asked', async () => {
+  it("lists the server's modification time (whole seconds) when asked", async () => {
     const b = open();
     await b.create();
     await b.save({ type: 'snapshot', name: 'mt1' }, bytes(3));

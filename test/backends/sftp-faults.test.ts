@@ -20,7 +20,11 @@ describe.skipIf(!haveSshd())('SFTP through a faulty network', () => {
     sshd = await startSshd();
     // Every connection breaks, by reset and by stall in turn, somewhere after the SSH handshake (~5 KB) and within
     // its first 16 MiB: uploads and downloads of 3 MiB objects are cut, and each retry runs on a new connection.
-    proxy = await startTcpFaultProxy(sshd.port, { reset: 0, stall: 0, maxBytes: 16 * MiB, minBytes: 8192, plan: ['reset', 'stall'] }, 20261201);
+    proxy = await startTcpFaultProxy(
+      sshd.port,
+      { reset: 0, stall: 0, maxBytes: 16 * MiB, minBytes: 8192, plan: ['reset', 'stall'] },
+      20261201,
+    );
     const known = join(sshd.dir, 'proxy_known_hosts');
     await writeFile(known, (await readFile(sshd.knownHosts, 'utf8')).replaceAll(`]:${sshd.port} `, `]:${proxy.port} `));
     const location = sshd.location(join(sshd.dir, 'faulty-repo')).replace(`:${sshd.port}/`, `:${proxy.port}/`);
@@ -62,7 +66,10 @@ describe.skipIf(!haveSshd())('SFTP through a faulty network', () => {
       expect((await backend.load(o.h, { offset, length: 50 })).equals(o.data.subarray(offset, offset + 50))).toBe(true);
     }
     for (const type of ['data', 'index', 'snapshot', 'lock'] as FileType[]) {
-      const want = objects.filter((o) => o.h.type === type).map((o) => o.h.name).sort();
+      const want = objects
+        .filter((o) => o.h.type === type)
+        .map((o) => o.h.name)
+        .sort();
       expect((await collect(backend.list(type))).map((f) => f.name).sort()).toEqual(want);
     }
     for (const o of objects.slice(0, 12)) await backend.remove(o.h);

@@ -14,7 +14,12 @@ if (haveSshd()) {
   backendConformanceSuite('sftp', async () => {
     const sshd = await (server ??= startSshd());
     const dir = await mkdtemp(join(sshd.dir, 'repo-'));
-    const open = () => createSftpBackend(sshd.location(join(dir, 'repo')), { knownHostsFile: sshd.knownHosts, identityFile: sshd.identity }, {});
+    const open = () =>
+      createSftpBackend(
+        sshd.location(join(dir, 'repo')),
+        { knownHostsFile: sshd.knownHosts, identityFile: sshd.identity },
+        {},
+      );
     return {
       backend: open(),
       reopen: async () => open(),

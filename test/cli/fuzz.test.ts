@@ -21,9 +21,33 @@ const fastKdf = { N: 1024, r: 8, p: 1 };
 
 /** Values at the edges of what options parse: numbers, durations, percentages, subsets, IDs, paths, odd text. */
 const BOUNDARY = [
-  '', ' ', '0', '-1', '1.5', '129', '99999999999999999999', '1e309', 'NaN', '0x10', 'abc', '101%', '-5%', '1/0',
-  '3/2', '1m', '-1h', '999999y', 'latest:/nope', ':', 'f', '../x', '--', 'x'.repeat(5000), '2026-13-45',
-  '9999-12-31T23:59:59Z', '-5000-01-01',
+  '',
+  ' ',
+  '0',
+  '-1',
+  '1.5',
+  '129',
+  '99999999999999999999',
+  '1e309',
+  'NaN',
+  '0x10',
+  'abc',
+  '101%',
+  '-5%',
+  '1/0',
+  '3/2',
+  '1m',
+  '-1h',
+  '999999y',
+  'latest:/nope',
+  ':',
+  'f',
+  '../x',
+  '--',
+  'x'.repeat(5000),
+  '2026-13-45',
+  '9999-12-31T23:59:59Z',
+  '-5000-01-01',
 ];
 
 /** Random strings from a seeded generator (the same every run): printable ASCII and some Unicode. */
@@ -62,7 +86,9 @@ const SHELL_OPTIONS = new Set(['--password-command', '--to-password-command']);
 /** Options a fixed value is enough for (naming a file to read or write). */
 const EXIT_STATUSES = new Set([0, ...Object.values(ERROR_CODES).map((c) => c.exit)]);
 
-interface Case { args: string[] }
+interface Case {
+  args: string[];
+}
 
 function leafCommands(c: Command, path: string[] = []): { path: string[]; cmd: Command }[] {
   const subs = c.commands.filter((s) => s.name() !== 'help');
@@ -81,7 +107,8 @@ function cases(): Case[] {
       if (!opt.required && !opt.optional) continue; // a flag without a value
       const flag = opt.long ?? opt.short!;
       const values = SHELL_OPTIONS.has(flag) ? ['false', 'exit 3', ''] : [...BOUNDARY, ...random];
-      for (const v of values) out.push({ args: [...path, ...base.filter((a, i) => a !== flag && base[i - 1] !== flag), flag, v] });
+      for (const v of values)
+        out.push({ args: [...path, ...base.filter((a, i) => a !== flag && base[i - 1] !== flag), flag, v] });
     }
     // Positional arguments: each one fuzzed in turn, the others from the base.
     const positionals = cmd.registeredArguments;
@@ -89,9 +116,15 @@ function cases(): Case[] {
       for (const v of [...BOUNDARY, ...random]) {
         const args = base.filter((a) => !a.startsWith('-')).slice(0, positionals.length);
         const opts = base.filter((a, i) => a.startsWith('-') || base[i - 1]?.startsWith('-'));
-        const pos = positionals.map((p, i) => (i === k ? v : args[i] ?? (p.required ? 'latest' : undefined))).filter((x): x is string => x !== undefined);
+        const pos = positionals
+          .map((p, i) => (i === k ? v : (args[i] ?? (p.required ? 'latest' : undefined))))
+          .filter((x): x is string => x !== undefined);
         // A backup of random paths must not walk this machine, nor a store test write outside the scratch directory.
-        if ((path[0] === 'backup' || path[0] === 'backend') && (v.includes('..') || v.startsWith('/') || v === '' || v === ' ')) continue;
+        if (
+          (path[0] === 'backup' || path[0] === 'backend') &&
+          (v.includes('..') || v.startsWith('/') || v === '' || v === ' ')
+        )
+          continue;
         out.push({ args: [...path, ...pos, ...opts] });
       }
     });
@@ -100,7 +133,9 @@ function cases(): Case[] {
   for (const opt of program.options) {
     if (!opt.required && !opt.optional) continue;
     const flag = opt.long!;
-    const values = SHELL_OPTIONS.has(flag) ? ['false', 'exit 3', '', 'printf ""', 'printf "wrong\\n"'] : [...BOUNDARY, ...random];
+    const values = SHELL_OPTIONS.has(flag)
+      ? ['false', 'exit 3', '', 'printf ""', 'printf "wrong\\n"']
+      : [...BOUNDARY, ...random];
     for (const v of values) out.push({ args: [flag, v, 'snapshots'] });
   }
   return out;
@@ -116,10 +151,18 @@ describe('CLI fuzz: every command and option with boundary and random values', (
     dir = mkdtempSync(join(tmpdir(), 'sb-fuzz-'));
     mkdirSync(join(dir, 'data'));
     writeFileSync(join(dir, 'data', 'a.txt'), 'hello\n');
-    writeFileSync(join(dir, 'strongbox.yaml'), [
-      'repositories:', `  main: { location: ${join(dir, 'repo')}, passwordEnv: SB_FUZZ_PW }`,
-      'apps:', '  - id: site', '    repository: main', `    files: [{ name: web, path: ${join(dir, 'data')} }]`, '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'strongbox.yaml'),
+      [
+        'repositories:',
+        `  main: { location: ${join(dir, 'repo')}, passwordEnv: SB_FUZZ_PW }`,
+        'apps:',
+        '  - id: site',
+        '    repository: main',
+        `    files: [{ name: web, path: ${join(dir, 'data')} }]`,
+        '',
+      ].join('\n'),
+    );
     const repo = await createRepository(join(dir, 'repo'), async () => PASSWORD, { kdf: fastKdf });
     await repo.close();
     // Where copy copies to (its base arguments name it): another repository, so copy gets past its checks.
@@ -128,7 +171,11 @@ describe('CLI fuzz: every command and option with boundary and random values', (
     process.env.STRONGBOX_PASSWORD = PASSWORD;
     process.env.SB_FUZZ_PW = PASSWORD;
     delete process.env.STRONGBOX_CONFIG;
-    await backupPaths({ location: join(dir, 'repo'), password: { env: 'SB_FUZZ_PW' } }, { paths: [join(dir, 'data')] }, newContext());
+    await backupPaths(
+      { location: join(dir, 'repo'), password: { env: 'SB_FUZZ_PW' } },
+      { paths: [join(dir, 'data')] },
+      newContext(),
+    );
     process.chdir(dir);
   });
 
@@ -153,10 +200,19 @@ describe('CLI fuzz: every command and option with boundary and random values', (
       const key = c.args[0]!.startsWith('-') ? `global ${c.args[0]}` : c.args[0]!;
       time.set(key, (time.get(key) ?? 0) + performance.now() - t0);
       const text = err.join('\n');
-      if (/internal error/.test(text) || !EXIT_STATUSES.has(code)) failures.push(`strongbox ${args.map((a) => JSON.stringify(a.slice(0, 60))).join(' ')} → ${code}: ${text.slice(0, 300)}`);
+      if (/internal error/.test(text) || !EXIT_STATUSES.has(code))
+        failures.push(
+          `strongbox ${args.map((a) => JSON.stringify(a.slice(0, 60))).join(' ')} → ${code}: ${text.slice(0, 300)}`,
+        );
     }
     console.log(`CLI fuzz: ${all.length} runs, ${failures.length} failures`);
-    console.log([...time].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k}: ${(v / 1000).toFixed(1)} s`).join('\n'));
+    console.log(
+      [...time]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([k, v]) => `${k}: ${(v / 1000).toFixed(1)} s`)
+        .join('\n'),
+    );
     expect(all.length).toBeGreaterThan(1000);
     expect(failures).toEqual([]);
   }, 600_000);
@@ -171,6 +227,7 @@ describe('CLI fuzz: every command and option with boundary and random values', (
       expect(err.join('\n')).toMatch(/pack-size-mib|pack size/);
       expect(existsSync(join(loc, 'config'))).toBe(false);
     }
-    for (const v of ['1', '128']) expect(await runCli(['-r', join(dir, `ps-ok-${v}`), 'init', '--pack-size-mib', v], io)).toBe(0);
+    for (const v of ['1', '128'])
+      expect(await runCli(['-r', join(dir, `ps-ok-${v}`), 'init', '--pack-size-mib', v], io)).toBe(0);
   });
 });

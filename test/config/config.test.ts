@@ -51,34 +51,74 @@ describe('strongbox.yaml', () => {
   it('accepts the documented example and fills defaults', () => {
     const cfg = parseConfig(EXAMPLE, 'example.yaml', {});
     expect(cfg.apps[0].databases.map((d) => d.engine)).toEqual(['postgres', 'sqlite']);
-    expect(cfg.apps[0].files[0]).toEqual({ name: 'webroot', path: '/var/www/shop', exclude: ['.git/', 'var/cache/'], offloaded: [] });
-    expect(cfg.apps[0].hooks).toEqual({ before: ['php artisan down'], after: ['php artisan up'], timeoutSeconds: 600, env: [] });
+    expect(cfg.apps[0].files[0]).toEqual({
+      name: 'webroot',
+      path: '/var/www/shop',
+      exclude: ['.git/', 'var/cache/'],
+      offloaded: [],
+    });
+    expect(cfg.apps[0].hooks).toEqual({
+      before: ['php artisan down'],
+      after: ['php artisan up'],
+      timeoutSeconds: 600,
+      env: [],
+    });
   });
 
   it('accepts an sftp repository with its options, checked by the sftp driver', () => {
-    const text = EXAMPLE.replace('location: /var/backups/strongbox ', 'location: sftp://backup@host:2222//srv/repo\n    options: { identityFile: ~/.ssh/id_backup, knownHostsFile: /etc/strongbox/known_hosts, passphraseEnv: KEY_PASS, connections: 3 }\n   ');
+    const text = EXAMPLE.replace(
+      'location: /var/backups/strongbox ',
+      'location: sftp://backup@host:2222//srv/repo\n    options: { identityFile: ~/.ssh/id_backup, knownHostsFile: /etc/strongbox/known_hosts, passphraseEnv: KEY_PASS, connections: 3 }\n   ',
+    );
     const repo = parseConfig(text, 'f', {}).repositories.main;
     expect(repo.options).toEqual({
-      identityFile: '~/.ssh/id_backup', knownHostsFile: '/etc/strongbox/known_hosts', passphraseEnv: 'KEY_PASS', connections: 3,
+      identityFile: '~/.ssh/id_backup',
+      knownHostsFile: '/etc/strongbox/known_hosts',
+      passphraseEnv: 'KEY_PASS',
+      connections: 3,
     });
     expect(() => checkBackendOptions(repo.location, repo.options)).not.toThrow();
     // An unknown option (a passphrase written in the file) is refused, naming it.
-    expect(() => checkBackendOptions(repo.location, { passphrase: 'hunter2' })).toThrow(/invalid options for the sftp repository.*passphrase/);
+    expect(() => checkBackendOptions(repo.location, { passphrase: 'hunter2' })).toThrow(
+      /invalid options for the sftp repository.*passphrase/,
+    );
   });
 
   it('the example shipped in examples/ is valid', () => {
     const text = readFileSync(join(__dirname, '../../examples/strongbox.yaml'), 'utf8');
-    expect(parseConfig(text, 'examples/strongbox.yaml', { STRONGBOX_EXAMPLE_ROOT: '/tmp/x' }).apps.length).toBeGreaterThan(0);
+    expect(
+      parseConfig(text, 'examples/strongbox.yaml', { STRONGBOX_EXAMPLE_ROOT: '/tmp/x' }).apps.length,
+    ).toBeGreaterThan(0);
   });
 
   it.each([
     ['a wrong type', EXAMPLE.replace('port: 5432', 'port: "five"'), /apps\[0\]\.databases\[0\]\.port/],
     ['an unknown engine', EXAMPLE.replace('engine: postgres ', 'engine: oracle '), /apps\[0\]\.databases\[0\]\.engine/],
-    ['an unknown field (a password written in the file)', EXAMPLE.replace('user: shop', 'user: shop\n        password: hunter2'), /apps\[0\]\.databases\[0\].*password/],
-    ['a relative path', EXAMPLE.replace('path: /var/www/shop\n', 'path: www/shop\n'), /apps\[0\]\.files\[0\]\.path: must be an absolute path/],
-    ['an unknown repository', EXAMPLE.replace('repository: main', 'repository: backup'), /apps\[0\]\.repository: no repository named "backup"/],
-    ['a duplicate component name', EXAMPLE.replace('name: sessions', 'name: main'), /apps\[0\]\.databases\[1\]\.name: component name "main" is used twice/],
-    ['a duplicate app id', `${EXAMPLE}  - id: shop\n    repository: main\n`, /apps\[1\]\.id: app id "shop" is used twice/],
+    [
+      'an unknown field (a password written in the file)',
+      EXAMPLE.replace('user: shop', 'user: shop\n        password: hunter2'),
+      /apps\[0\]\.databases\[0\].*password/,
+    ],
+    [
+      'a relative path',
+      EXAMPLE.replace('path: /var/www/shop\n', 'path: www/shop\n'),
+      /apps\[0\]\.files\[0\]\.path: must be an absolute path/,
+    ],
+    [
+      'an unknown repository',
+      EXAMPLE.replace('repository: main', 'repository: backup'),
+      /apps\[0\]\.repository: no repository named "backup"/,
+    ],
+    [
+      'a duplicate component name',
+      EXAMPLE.replace('name: sessions', 'name: main'),
+      /apps\[0\]\.databases\[1\]\.name: component name "main" is used twice/,
+    ],
+    [
+      'a duplicate app id',
+      `${EXAMPLE}  - id: shop\n    repository: main\n`,
+      /apps\[1\]\.id: app id "shop" is used twice/,
+    ],
   ])('refuses %s, naming the file and the field', (_, text, pattern) => {
     const msg = configError(text);
     expect(msg).toMatch(/^\/etc\/strongbox\.yaml: /);
@@ -90,22 +130,28 @@ describe('strongbox.yaml', () => {
   });
 
   it('interpolates ${VAR} and ${VAR:-default}; $${ is a literal', () => {
-    expect(interpolate({ a: ['${A}', 'x-${B:-dflt}', '$${A}'] }, [], 'f', { A: 'one' })).toEqual({ a: ['one', 'x-dflt', '${A}'] });
+    expect(interpolate({ a: ['${A}', 'x-${B:-dflt}', '$${A}'] }, [], 'f', { A: 'one' })).toEqual({
+      a: ['one', 'x-dflt', '${A}'],
+    });
   });
 
   it('an unset variable is an error naming the field, never an empty value', () => {
-    expect(configError(EXAMPLE.replace('host: 127.0.0.1', 'host: ${DB_HOST}'))).toMatch(/apps\[0\]\.databases\[0\]\.host: environment variable DB_HOST is not set/);
+    expect(configError(EXAMPLE.replace('host: 127.0.0.1', 'host: ${DB_HOST}'))).toMatch(
+      /apps\[0\]\.databases\[0\]\.host: environment variable DB_HOST is not set/,
+    );
   });
 
   it('redacts secrets and passwords inside URLs when printing', () => {
-    const cfg = parseConfig(EXAMPLE.replace('location: /var/backups/strongbox', 'location: ${LOC}'), 'f', { LOC: 'sftp://u:s3cret@host/x' });
+    const cfg = parseConfig(EXAMPLE.replace('location: /var/backups/strongbox', 'location: ${LOC}'), 'f', {
+      LOC: 'sftp://u:s3cret@host/x',
+    });
     const shown = JSON.stringify(redactConfig(cfg));
     expect(shown).not.toContain('s3cret');
     expect(shown).toContain(REDACTED);
     expect(shown).toContain('SHOP_DB_PASSWORD'); // the name of the variable is not a secret
   });
 
-  it('shows only the origin of a notifier\'s URL (a Healthchecks UUID or a webhook token is a credential)', () => {
+  it("shows only the origin of a notifier's URL (a Healthchecks UUID or a webhook token is a credential)", () => {
     const notify = `daemon:\n  notify:\n    webhooks: [{ url: "https://hooks.example.com/T000/B000/XXXXSECRET?k=v" }]\n    pings: [{ url: "https://hc-ping.com/5f2c-uuid-secret" }]\n`;
     const shown = JSON.stringify(redactConfig(parseConfig(EXAMPLE + notify, 'f', {})));
     expect(shown).not.toMatch(/XXXXSECRET|uuid-secret/);
@@ -140,24 +186,28 @@ describe('strongbox config check', () => {
     }
   });
 
-  it('checks each repository\'s backend options without contacting the storage, naming the repository and the option', async () => {
+  it("checks each repository's backend options without contacting the storage, naming the repository and the option", async () => {
     const tmp = await tempDir('sb-config-');
     try {
       const file = join(tmp.path, 's3.yaml');
-      const text = (opts: string) => `repositories:\n  offsite:\n    location: s3:https://127.0.0.1:1/b/p\n    options: { ${opts} }\n`;
+      const text = (opts: string) =>
+        `repositories:\n  offsite:\n    location: s3:https://127.0.0.1:1/b/p\n    options: { ${opts} }\n`;
       await writeFile(file, text('region: eu-west-1, storageClass: STANDARD_IA'));
       expect((await sb(['--config', file, 'config', 'check'])).code).toBe(0);
       await writeFile(file, text('storageClass: COLD, regoin: x'));
       const r = await sb(['--config', file, 'config', 'check']);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/repositories\.offsite: invalid options for the s3 repository at s3:https:\/\/127\.0\.0\.1:1\/b\/p: .*storageClass.*regoin/);
+      expect(r.stderr).toMatch(
+        /repositories\.offsite: invalid options for the s3 repository at s3:https:\/\/127\.0\.0\.1:1\/b\/p: .*storageClass.*regoin/,
+      );
     } finally {
       await tmp.cleanup();
     }
   });
 
   it('hook commands are not interpolated: the shell expands variables when it runs them, so secrets never become part of the command', () => {
-    const text = 'repositories:\n  r: { location: /x }\napps:\n  - id: a\n    repository: r\n    hooks:\n      before: [\'curl -H "Bearer ${TOKEN}" https://example.com/down\']\n';
+    const text =
+      'repositories:\n  r: { location: /x }\napps:\n  - id: a\n    repository: r\n    hooks:\n      before: [\'curl -H "Bearer ${TOKEN}" https://example.com/down\']\n';
     const cfg = parseConfig(text, 'hooks.yaml', { TOKEN: 'secret-token' });
     expect(cfg.apps[0].hooks.before).toEqual(['curl -H "Bearer ${TOKEN}" https://example.com/down']);
   });

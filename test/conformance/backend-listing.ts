@@ -29,7 +29,7 @@ export function listingTests(ctx: SuiteContext): void {
       for (const type of FILE_TYPES) expect((await collect(b.list(type))).sort(byName)).toEqual(expected.get(type));
     });
 
-    it('gives each object\'s storage time only when asked, and then as a time of this write or none', async () => {
+    it("gives each object's storage time only when asked, and then as a time of this write or none", async () => {
       const b = ctx.backend;
       const now = Date.now();
       for (const type of ['snapshot', 'data', 'config'] as const) {
@@ -78,7 +78,10 @@ export function listingTests(ctx: SuiteContext): void {
 
     it('lands 100 saves made concurrently', async () => {
       const b = ctx.backend;
-      const objects = Array.from({ length: 100 }, (_, i) => ({ name: hexName(`many-${i}`), data: bytes(i * 97, i + 1) }));
+      const objects = Array.from({ length: 100 }, (_, i) => ({
+        name: hexName(`many-${i}`),
+        data: bytes(i * 97, i + 1),
+      }));
       await Promise.all(objects.map((o) => b.save({ type: 'data', name: o.name }, o.data)));
       const listed = (await collect(b.list('data'))).sort(byName);
       expect(listed).toEqual(objects.map((o) => ({ name: o.name, size: o.data.length })).sort(byName));

@@ -26,7 +26,13 @@ export function objectTests(ctx: SuiteContext): void {
       const h = { type: 'data' as const, name: hexName('ranges') };
       const data = bytes(2 * MiB + 3, 7);
       await b.save(h, data);
-      for (const [offset, length] of [[0, 10], [MiB - 5, 4096], [data.length - 100, 100], [0, data.length], [data.length - 1, 1]]) {
+      for (const [offset, length] of [
+        [0, 10],
+        [MiB - 5, 4096],
+        [data.length - 100, 100],
+        [0, data.length],
+        [data.length - 1, 1],
+      ]) {
         const got = await b.load(h, { offset, length });
         expect(got.length).toBe(length);
         expect(got.equals(data.subarray(offset, offset + length))).toBe(true);
@@ -44,7 +50,11 @@ export function objectTests(ctx: SuiteContext): void {
       const b = ctx.backend;
       const h = snap(hexName('short'));
       await b.save(h, bytes(100));
-      for (const range of [{ offset: 90, length: 11 }, { offset: 101, length: 0 }, { offset: 200, length: 5 }]) {
+      for (const range of [
+        { offset: 90, length: 11 },
+        { offset: 101, length: 0 },
+        { offset: 200, length: 5 },
+      ]) {
         const err = await rejection(b.load(h, range));
         expect(b.isPermanent(err)).toBe(true);
         expect(b.isNotFound(err)).toBe(false);
@@ -56,7 +66,11 @@ export function objectTests(ctx: SuiteContext): void {
       const b = ctx.backend;
       const h = snap(hexName('bad-range'));
       await b.save(h, bytes(100));
-      for (const range of [{ offset: -1, length: 5 }, { offset: 0, length: -1 }, { offset: 1.5, length: 2 }]) {
+      for (const range of [
+        { offset: -1, length: 5 },
+        { offset: 0, length: -1 },
+        { offset: 1.5, length: 2 },
+      ]) {
         expect(b.isPermanent(await rejection(b.load(h, range)))).toBe(true);
       }
     });
@@ -83,7 +97,10 @@ export function objectTests(ctx: SuiteContext): void {
 
     it('refuses an exclusive save over an existing object and keeps the original', async () => {
       const b = ctx.backend;
-      for (const h of [{ type: 'config' as const, name: 'config' }, { type: 'lock' as const, name: hexName('lock') }]) {
+      for (const h of [
+        { type: 'config' as const, name: 'config' },
+        { type: 'lock' as const, name: hexName('lock') },
+      ]) {
         await b.save(h, bytes(300, 1), { exclusive: true });
         const err = await rejection(b.save(h, bytes(200, 2), { exclusive: true }));
         expect(b.isAlreadyExists(err)).toBe(true);
@@ -97,7 +114,9 @@ export function objectTests(ctx: SuiteContext): void {
       const b = ctx.backend;
       if (!b.capabilities.atomicCreate) skip('backend does not promise atomic create');
       const h = { type: 'lock' as const, name: hexName('race') };
-      const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => b.save(h, bytes(100, i + 1), { exclusive: true })));
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => b.save(h, bytes(100, i + 1), { exclusive: true })),
+      );
       const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
       expect(winners).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect(b.isAlreadyExists(r.reason)).toBe(true);
@@ -131,7 +150,8 @@ export function objectTests(ctx: SuiteContext): void {
       const name = hexName('shared-name');
       const types = FILE_TYPES.filter((t) => t !== 'config');
       for (const [i, type] of types.entries()) await b.save({ type, name }, bytes(10 + i, i));
-      for (const [i, type] of types.entries()) expect((await b.load({ type, name })).equals(bytes(10 + i, i))).toBe(true);
+      for (const [i, type] of types.entries())
+        expect((await b.load({ type, name })).equals(bytes(10 + i, i))).toBe(true);
     });
 
     it('rejects invalid object names with a permanent error', async () => {

@@ -19,7 +19,12 @@ export function dumpTests(ctx: SourceSuiteContext): void {
       const { db, tables, source } = await ctx.seeded();
       const dump = await source.dump();
       await sizeOf(dump.stream);
-      expect(dump.meta).toMatchObject({ engine: h.engine, format: h.format, database: h.metaDatabase(db), rowCounts: h.rowCounts });
+      expect(dump.meta).toMatchObject({
+        engine: h.engine,
+        format: h.format,
+        database: h.metaDatabase(db),
+        rowCounts: h.rowCounts,
+      });
       expect(dump.meta.tool).toMatch(h.tool);
       expect(dump.meta.toolVersion).toMatch(/^\d+\.\d+/);
       if (h.server) expect(dump.meta.serverVersion).toMatch(/^\d+\.\d+/);
@@ -66,7 +71,16 @@ export function dumpTests(ctx: SourceSuiteContext): void {
       const attempts: [string, () => Promise<unknown>][] = [['dump', () => source.dump()]];
       if (h.server) {
         attempts.push(['targetState', () => source.targetState('anything')]);
-        attempts.push(['restore', () => source.restore((async function* () { yield Buffer.from('never read'); })(), 'anything')]);
+        attempts.push([
+          'restore',
+          () =>
+            source.restore(
+              (async function* () {
+                yield Buffer.from('never read');
+              })(),
+              'anything',
+            ),
+        ]);
       }
       for (const [what, attempt] of attempts) {
         const err = await rejection(attempt());

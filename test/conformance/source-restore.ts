@@ -20,7 +20,8 @@ async function* failingAfter(input: AsyncIterable<Buffer>, limit: number, error:
 }
 
 /** Rows changed, deleted and added: the target holds the dumped tables, with other contents. */
-const CHANGE_ROWS = "UPDATE items SET note = 'changed in the target' WHERE id <= 10; DELETE FROM items WHERE id > 150; INSERT INTO items (id, note) VALUES (1000, 'only in the target');";
+const CHANGE_ROWS =
+  "UPDATE items SET note = 'changed in the target' WHERE id <= 10; DELETE FROM items WHERE id > 150; INSERT INTO items (id, note) VALUES (1000, 'only in the target');";
 
 export function restoreTests(ctx: SourceSuiteContext): void {
   const { h } = ctx;
@@ -57,7 +58,10 @@ export function restoreTests(ctx: SourceSuiteContext): void {
         const { db, source } = await ctx.seeded();
         const other = ctx.target();
         await h.seed(other);
-        await h.exec(other, 'CREATE TABLE stray (id INTEGER); INSERT INTO stray VALUES (1); CREATE VIEW stray_view AS SELECT id FROM items;');
+        await h.exec(
+          other,
+          'CREATE TABLE stray (id INTEGER); INSERT INTO stray VALUES (1); CREATE VIEW stray_view AS SELECT id FROM items;',
+        );
         await source.restore((await source.dump()).stream, other);
         expect(await h.fingerprint(other)).toBe(await h.fingerprint(db));
       });

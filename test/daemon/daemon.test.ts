@@ -50,12 +50,19 @@ describe('a month of the daemon on a simulated clock', () => {
   it('takes daily, weekly, monthly and bimonthly backups exactly at their times (hourly: see the day above)', async () => {
     f = await daemonFixture(at('2026-03-01T00:00:00Z'), { periodicities: ['daily', 'weekly', 'monthly', 'bimonthly'] });
     const cfg = await loadChosenConfig({ config: f.configPath });
-    await backupApps({ config: f.configPath }, cfg, { apps: cfg.apps, periodicity: 'all' }, newContext({ clock: f.clock }));
+    await backupApps(
+      { config: f.configPath },
+      cfg,
+      { apps: cfg.apps, periodicity: 'all' },
+      newContext({ clock: f.clock }),
+    );
     const d = await f.start();
     await d.idle();
     await f.advance(d, at('2026-04-01T00:00:00Z'), 30 * MIN);
     const times = (p: string) => f!.runs.filter((r) => r.periodicity === p).map((r) => r.slot!.slice(0, 16));
-    expect(times('daily')).toEqual(Array.from({ length: 31 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}T02:30`));
+    expect(times('daily')).toEqual(
+      Array.from({ length: 31 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}T02:30`),
+    );
     expect(times('weekly')).toEqual(['01', '08', '15', '22', '29'].map((d) => `2026-03-${d}T03:30`));
     expect(times('monthly')).toEqual(['2026-03-01T04:30']);
     expect(times('bimonthly')).toEqual(['2026-03-01T05:30']);

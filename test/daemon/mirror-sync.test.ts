@@ -32,7 +32,10 @@ describe('the daemon with a mirrored repository', () => {
     const blocker = join(f.dir, 'blocker');
     await writeFile(blocker, 'not a directory');
     const mirror = join(blocker, 'mirror');
-    await f.writeConfig({}, { notify: { webhooks: [{ url: `${http.url}/hook` }] }, metrics: { listen: '127.0.0.1:0' } });
+    await f.writeConfig(
+      {},
+      { notify: { webhooks: [{ url: `${http.url}/hook` }] }, metrics: { listen: '127.0.0.1:0' } },
+    );
     const cfg = parse(await readFile(f.configPath, 'utf8'));
     cfg.repositories.main.mirrors = [{ location: mirror }];
     await writeFile(f.configPath, stringify(cfg));
@@ -56,7 +59,9 @@ describe('the daemon with a mirrored repository', () => {
       expect(second.startedAt).toBe('2026-03-07T02:30:00.000Z');
       // The mirror is back but empty (no layout, no config) until a sync lays it out: this backup missed it too.
       expect(second.degraded).toEqual([mirror]);
-      const syncs = (await readHistory(f.historyPath)).records.filter((r) => isHousekeeping(r) && r.op === 'sync') as HousekeepingRecord[];
+      const syncs = (await readHistory(f.historyPath)).records.filter(
+        (r) => isHousekeeping(r) && r.op === 'sync',
+      ) as HousekeepingRecord[];
       expect(syncs.map((s) => `${s.trigger} ${s.outcome}`)).toEqual(['after-backup failed', 'after-backup ok']);
       expect(Number(syncs[1].detail?.copied)).toBeGreaterThan(0);
       expect(await gauge(d.metricsAddress!, 'strongbox_mirror_degraded')).toBe(0);
@@ -70,7 +75,9 @@ describe('the daemon with a mirrored repository', () => {
       expect(third.startedAt).toBe('2026-03-08T02:30:00.000Z');
       expect(third.degraded).toBeUndefined();
       expect(await gauge(d.metricsAddress!, 'strongbox_mirror_degraded')).toBe(0);
-      expect((await readdir(join(mirror, 'snapshots'))).sort()).toEqual((await readdir(join(f.dir, 'repo', 'snapshots'))).sort());
+      expect((await readdir(join(mirror, 'snapshots'))).sort()).toEqual(
+        (await readdir(join(f.dir, 'repo', 'snapshots'))).sort(),
+      );
     } finally {
       await d.shutdown('SIGTERM');
     }

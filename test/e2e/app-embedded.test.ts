@@ -22,7 +22,14 @@ describe('a SQLite database kept inside a file tree', () => {
     sqliteCreate(db);
     sqlite(db, 'PRAGMA journal_mode=WAL;');
     rows = sqliteItems(db);
-    cfg = await ws.config('strongbox.yaml', [{ id: 'shop', repository: 'main', files: [{ name: 'web', path: web }], databases: [{ name: 'sessions', engine: 'sqlite', path: db }] }]);
+    cfg = await ws.config('strongbox.yaml', [
+      {
+        id: 'shop',
+        repository: 'main',
+        files: [{ name: 'web', path: web }],
+        databases: [{ name: 'sessions', engine: 'sqlite', path: db }],
+      },
+    ]);
     await ws.run(cfg, ['backup', '--app', 'shop']);
   });
   afterAll(async () => ws?.cleanup());

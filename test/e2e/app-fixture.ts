@@ -46,7 +46,9 @@ export async function workspace(prefix: string): Promise<Workspace> {
     run: (config, args, want = 0, env) => sbOk(['-c', config, ...args], want, { env }),
     tryRun: (config, args, env) => sb(['-c', config, ...args], { env }),
     async snapshots(config, app, env) {
-      const list = jsonOut((await ws.run(config, ['--json', 'snapshots', '--app', app], 0, env)).stdout) as ListedSnapshot[];
+      const list = jsonOut(
+        (await ws.run(config, ['--json', 'snapshots', '--app', app], 0, env)).stdout,
+      ) as ListedSnapshot[];
       return list.sort((a, b) => a.time.localeCompare(b.time));
     },
     cleanup: tmp.cleanup,
@@ -72,7 +74,8 @@ export async function toolDir(path: string, tools: string[], scripts: Record<str
 }
 
 /** `--version` runs the real tool at once; other calls go through `body`. */
-const unlessVersion = (tool: string, body: string) => `case "$1" in --version) exec /usr/bin/${tool} "$@";; esac\n${body}`;
+const unlessVersion = (tool: string, body: string) =>
+  `case "$1" in --version) exec /usr/bin/${tool} "$@";; esac\n${body}`;
 
 /** A tool that writes the first `bytes` bytes of the real tool's output, then dies by SIGKILL. */
 export const killedMidStream = (tool: string, bytes: number) =>
@@ -100,7 +103,10 @@ export async function closedPort(): Promise<number> {
 export const FIXED_ROWS = 3000;
 const ITEMS_SQL = `CREATE TABLE items (id integer PRIMARY KEY, name varchar(64) NOT NULL, payload text NOT NULL)`;
 const itemsInsert = (from: number, to: number) =>
-  `INSERT INTO items VALUES ${Array.from({ length: to - from + 1 }, (_, i) => { const id = from + i; return `(${id}, 'item-${id}', '${`row ${id} `.repeat(20)}')`; }).join(', ')}`;
+  `INSERT INTO items VALUES ${Array.from({ length: to - from + 1 }, (_, i) => {
+    const id = from + i;
+    return `(${id}, 'item-${id}', '${`row ${id} `.repeat(20)}')`;
+  }).join(', ')}`;
 
 /** A new PostgreSQL database with FIXED_ROWS rows in `items`. */
 export function pgCreate(db: string): void {
@@ -128,7 +134,11 @@ export const myItems = (db: string) => mySql('SELECT id, name, payload FROM item
 
 /** Run SQL on an SQLite file with the sqlite3 shell; returns its output (tab-separated). */
 export function sqlite(path: string, sql: string): string {
-  return execFileSync('sqlite3', ['-batch', '-bail', '-separator', '\t', path], { input: sql, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).trimEnd();
+  return execFileSync('sqlite3', ['-batch', '-bail', '-separator', '\t', path], {
+    input: sql,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  }).trimEnd();
 }
 
 /**
@@ -138,17 +148,23 @@ export function sqlite(path: string, sql: string): string {
  */
 export function sqliteCreate(path: string, bulkMiB = 0): void {
   const hexKiB = Array.from({ length: 8 }, (_, k) => `hex(sha3(i || '-${k}', 512))`).join(' || '); // 1 KiB of text per row
-  sqlite(path, `PRAGMA journal_mode=WAL; ${ITEMS_SQL}; ${itemsInsert(1, FIXED_ROWS)};
+  sqlite(
+    path,
+    `PRAGMA journal_mode=WAL; ${ITEMS_SQL}; ${itemsInsert(1, FIXED_ROWS)};
     CREATE TABLE bulk (i integer PRIMARY KEY, data text NOT NULL);
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${bulkMiB * 1024}) INSERT INTO bulk SELECT i, ${hexKiB} FROM n WHERE ${bulkMiB} > 0;
-    CREATE TABLE pairs (batch integer NOT NULL, half integer NOT NULL, filler blob NOT NULL, PRIMARY KEY (batch, half));`);
+    CREATE TABLE pairs (batch integer NOT NULL, half integer NOT NULL, filler blob NOT NULL, PRIMARY KEY (batch, half));`,
+  );
 }
 
 export const sqliteItems = (path: string) => sqlite(path, 'SELECT id, name, payload FROM items ORDER BY id;');
 
 /** Rows in `pairs`, and how many batches do not hold exactly their two rows (a torn transaction). */
 export function pairsState(path: string): { rows: number; tornBatches: number } {
-  const [rows, torn] = sqlite(path, `SELECT (SELECT count(*) FROM pairs), (SELECT count(*) FROM (SELECT batch FROM pairs GROUP BY batch HAVING count(*) <> 2));`).split('\t');
+  const [rows, torn] = sqlite(
+    path,
+    `SELECT (SELECT count(*) FROM pairs), (SELECT count(*) FROM (SELECT batch FROM pairs GROUP BY batch HAVING count(*) <> 2));`,
+  ).split('\t');
   return { rows: Number(rows), tornBatches: Number(torn) };
 }
 
@@ -168,14 +184,16 @@ export function startSqliteWriter(path: string): Writer {
   const timer = setInterval(() => {
     if (child.stdin!.writableLength > 64 * 1024) return; // the shell is waiting for a lock: do not pile up
     batch++;
-    child.stdin!.write(`BEGIN IMMEDIATE; INSERT INTO pairs VALUES (${batch}, 0, randomblob(300)); INSERT INTO pairs VALUES (${batch}, 1, randomblob(300)); COMMIT;\n`);
+    child.stdin!.write(
+      `BEGIN IMMEDIATE; INSERT INTO pairs VALUES (${batch}, 0, randomblob(300)); INSERT INTO pairs VALUES (${batch}, 1, randomblob(300)); COMMIT;\n`,
+    );
   }, 3);
   const exited = once(child, 'exit');
   return {
     async stop() {
       clearInterval(timer);
       child.stdin!.end();
-      const [code] = await exited as [number | null];
+      const [code] = (await exited) as [number | null];
       if (code !== 0) throw new Error(`the sqlite writer exited with status ${code}`);
     },
   };

@@ -8,7 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgFingerprint, pgIdent } from '../support/postgres-db.js';
 import { haveServer, MY, mySql, PG, pgSql, uniqueDb } from '../support/servers.js';
 import { CLI, PASSWORD } from './helpers.js';
-import { MY_TOOLS, myCreate, myDrop, myItems, sqliteCreate, toolDir, workspace, type Workspace } from './app-fixture.js';
+import {
+  MY_TOOLS,
+  myCreate,
+  myDrop,
+  myItems,
+  sqliteCreate,
+  toolDir,
+  workspace,
+  type Workspace,
+} from './app-fixture.js';
 
 const skip = !haveServer('postgres');
 
@@ -16,10 +25,19 @@ const skip = !haveServer('postgres');
  * Runs strongbox with `args`, sends SIGTERM once `marker` exists (a slowed tool creates it when it starts),
  * and returns its exit status and stderr.
  */
-async function sigtermWhen(marker: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, STRONGBOX_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function sigtermWhen(
+  marker: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env, STRONGBOX_PASSWORD: PASSWORD },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const closed = new Promise<number | null>((r) => child.on('close', r));
   for (let i = 0; i < 300 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
   expect(existsSync(marker), `${marker} appeared: the slowed tool started`).toBe(true);
@@ -33,17 +51,30 @@ describe.skipIf(skip)('SIGTERM during restore --app --yes into a PostgreSQL data
   let cfg: string;
   let backedUp: string;
   let changed: string;
-  const change = () => pgSql(db, "UPDATE items SET name = 'changed' WHERE id % 7 = 0; CREATE TABLE IF NOT EXISTS stray (x int); INSERT INTO stray VALUES (1);");
+  const change = () =>
+    pgSql(
+      db,
+      "UPDATE items SET name = 'changed' WHERE id % 7 = 0; CREATE TABLE IF NOT EXISTS stray (x int); INSERT INTO stray VALUES (1);",
+    );
 
   beforeAll(async () => {
     ws = await workspace('sb-interrupt-');
     pgSql('postgres', `CREATE DATABASE ${pgIdent(db)}`);
     // Big enough that the restore takes a while: 200,000 rows and a 40 MB value.
-    pgSql(db, `CREATE TABLE items (id int PRIMARY KEY, name text, payload text);
+    pgSql(
+      db,
+      `CREATE TABLE items (id int PRIMARY KEY, name text, payload text);
       INSERT INTO items SELECT i, 'item ' || i, md5(i::text) || md5((i * 7)::text) FROM generate_series(1, 200000) i;
       CREATE TABLE blobs (id int PRIMARY KEY, data bytea);
-      INSERT INTO blobs SELECT 1, decode(string_agg(md5(i::text), ''), 'hex') FROM generate_series(1, 2500000) i;`);
-    cfg = await ws.config('pg.yaml', [{ id: 'shop', repository: 'main', databases: [{ name: 'main', engine: 'postgres', host: PG.host, port: PG.port, user: PG.user, database: db }] }]);
+      INSERT INTO blobs SELECT 1, decode(string_agg(md5(i::text), ''), 'hex') FROM generate_series(1, 2500000) i;`,
+    );
+    cfg = await ws.config('pg.yaml', [
+      {
+        id: 'shop',
+        repository: 'main',
+        databases: [{ name: 'main', engine: 'postgres', host: PG.host, port: PG.port, user: PG.user, database: db }],
+      },
+    ]);
     await ws.run(cfg, ['backup', '--app', 'shop']);
     backedUp = pgFingerprint(db);
     change();
@@ -56,24 +87,30 @@ describe.skipIf(skip)('SIGTERM during restore --app --yes into a PostgreSQL data
     await ws?.cleanup();
   });
 
-  it.each([150, 400, 800, 1300, 2000])('killed after %i ms: the database is wholly old or wholly restored, and the lock is gone', async (delay) => {
-    const child = spawn(process.execPath, [CLI, '-c', cfg, 'restore', 'latest', '--app', 'shop', '--yes'], {
-      env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const closed = new Promise<number | null>((r) => child.on('close', r));
-    await new Promise((r) => setTimeout(r, delay));
-    child.kill('SIGTERM'); // a no-op when the restore already finished
-    const code = await closed;
-    // null: killed before strongbox had even installed its signal handler (nothing started yet).
-    expect([0, 130, null], stderr).toContain(code);
-    const now = pgFingerprint(db);
-    expect([changed, backedUp], `state after a kill at ${delay} ms (exit ${code})`).toContain(now);
-    if (now === backedUp) change();
-    const locks = await ws.run(cfg, ['unlock']);
-    expect(locks.stdout).toMatch(/removed 0 lock/);
-  });
+  it.each([150, 400, 800, 1300, 2000])(
+    'killed after %i ms: the database is wholly old or wholly restored, and the lock is gone',
+    async (delay) => {
+      const child = spawn(process.execPath, [CLI, '-c', cfg, 'restore', 'latest', '--app', 'shop', '--yes'], {
+        env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const closed = new Promise<number | null>((r) => child.on('close', r));
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGTERM'); // a no-op when the restore already finished
+      const code = await closed;
+      // null: killed before strongbox had even installed its signal handler (nothing started yet).
+      expect([0, 130, null], stderr).toContain(code);
+      const now = pgFingerprint(db);
+      expect([changed, backedUp], `state after a kill at ${delay} ms (exit ${code})`).toContain(now);
+      if (now === backedUp) change();
+      const locks = await ws.run(cfg, ['unlock']);
+      expect(locks.stdout).toMatch(/removed 0 lock/);
+    },
+  );
 });
 
 // MySQL/MariaDB cannot replace a database in one transaction: between the drop and the end of the load the
@@ -93,7 +130,15 @@ describe.skipIf(!haveServer('mariadb'))('SIGTERM while a MariaDB database is bei
     const bin = await toolDir(join(ws.dir, 'bin'), MY_TOOLS, {
       mariadb: `case "$*" in *--binary-mode*) if [ ! -e '${marker}' ]; then touch '${marker}'; sleep 20; fi;; esac\nexec /usr/bin/mariadb "$@"`,
     });
-    cfg = await ws.config('my.yaml', [{ id: 'forum', repository: 'main', databases: [{ name: 'main', engine: 'mariadb', host: MY.host, port: MY.port, user: MY.user, database: db, binDir: bin }] }]);
+    cfg = await ws.config('my.yaml', [
+      {
+        id: 'forum',
+        repository: 'main',
+        databases: [
+          { name: 'main', engine: 'mariadb', host: MY.host, port: MY.port, user: MY.user, database: db, binDir: bin },
+        ],
+      },
+    ]);
     await ws.run(cfg, ['backup', '--app', 'forum']);
     mySql(before, db);
   }, 120_000);
@@ -107,7 +152,10 @@ describe.skipIf(!haveServer('mariadb'))('SIGTERM while a MariaDB database is bei
     const previous = myItems(db);
     const { code, stderr } = await sigtermWhen(marker, ['-c', cfg, 'restore', 'latest', '--app', 'forum', '--yes']);
     expect(code, stderr).toBe(130);
-    const m = /its previous contents are in (\S+) \(to put them back: mariadb \S+ < \S+, after dropping and creating the database again\)/.exec(stderr);
+    const m =
+      /its previous contents are in (\S+) \(to put them back: mariadb \S+ < \S+, after dropping and creating the database again\)/.exec(
+        stderr,
+      );
     expect(m, stderr).not.toBeNull();
     const copy = m![1];
     try {
@@ -143,10 +191,14 @@ describe('SIGTERM during an app backup', () => {
     });
     env = { STRONGBOX_SQLITE3: join(bin, 'sqlite3') };
     const record = `echo "$STRONGBOX_HOOK outcome=\${STRONGBOX_OUTCOME:-none}" >> '${hookLog}'`;
-    cfg = await ws.config('hooks.yaml', [{
-      id: 'blog', repository: 'main', databases: [{ name: 'main', engine: 'sqlite', path: db }],
-      hooks: { before: [record], after: ['exit 3', record] },
-    }]);
+    cfg = await ws.config('hooks.yaml', [
+      {
+        id: 'blog',
+        repository: 'main',
+        databases: [{ name: 'main', engine: 'sqlite', path: db }],
+        hooks: { before: [record], after: ['exit 3', record] },
+      },
+    ]);
   });
   afterAll(async () => ws?.cleanup());
 

@@ -10,15 +10,26 @@ const skip = !haveServer('postgres');
 /** Ends the lock holder: killing psql alone would leave its server session asleep, still holding the lock. */
 function release(holder: ChildProcess, db: string): void {
   holder.kill('SIGKILL');
-  pgSql('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`);
+  pgSql(
+    'postgres',
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`,
+  );
 }
 
 /** A session that takes an ACCESS EXCLUSIVE lock on `items` and keeps it until released. */
 async function holdLock(db: string): Promise<ChildProcess> {
-  const p = spawn('psql', ['-X', '-q', '-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', db], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const p = spawn('psql', ['-X', '-q', '-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', db], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   p.stdin.write('BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);\n');
   for (let i = 0; i < 100; i++) {
-    if (pgSql('postgres', `SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = '${db}' AND l.mode = 'AccessExclusiveLock' AND l.granted`) !== '0') return p;
+    if (
+      pgSql(
+        'postgres',
+        `SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = '${db}' AND l.mode = 'AccessExclusiveLock' AND l.granted`,
+      ) !== '0'
+    )
+      return p;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the lock was never taken');
@@ -31,7 +42,23 @@ describe.skipIf(skip)('an application holding a lock on a table', () => {
   beforeAll(async () => {
     ws = await workspace('sb-locks-');
     pgCreate(db);
-    cfg = await ws.config('pg.yaml', [{ id: 'shop', repository: 'main', databases: [{ name: 'main', engine: 'postgres', host: PG.host, port: PG.port, user: PG.user, database: db, lockTimeoutSeconds: 2 }] }]);
+    cfg = await ws.config('pg.yaml', [
+      {
+        id: 'shop',
+        repository: 'main',
+        databases: [
+          {
+            name: 'main',
+            engine: 'postgres',
+            host: PG.host,
+            port: PG.port,
+            user: PG.user,
+            database: db,
+            lockTimeoutSeconds: 2,
+          },
+        ],
+      },
+    ]);
     await ws.run(cfg, ['backup', '--app', 'shop']);
   });
   afterAll(async () => {
@@ -66,6 +93,11 @@ describe.skipIf(skip)('an application holding a lock on a table', () => {
       release(holder, db);
     }
     expect(pgItems(db)).toBe(rows);
-    expect(pgSql('postgres', `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND application_name LIKE 'strongbox-restore-%'`)).toBe('0');
+    expect(
+      pgSql(
+        'postgres',
+        `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND application_name LIKE 'strongbox-restore-%'`,
+      ),
+    ).toBe('0');
   });
 });

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sbOk, tempDir, jsonOut } from './helpers.js';
 
-const bytes = (...parts: string[]) => Buffer.concat(parts.map((p) => (p.startsWith('0x') ? Buffer.from(p.slice(2), 'hex') : Buffer.from(p))));
+const bytes = (...parts: string[]) =>
+  Buffer.concat(parts.map((p) => (p.startsWith('0x') ? Buffer.from(p.slice(2), 'hex') : Buffer.from(p))));
 
 describe('an app file tree with non-UTF-8 names and oneFileSystem: true', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -25,9 +26,22 @@ describe('an app file tree with non-UTF-8 names and oneFileSystem: true', () => 
     mnt = join(web, 'mnt');
     writeFileSync(join(mnt, 'elsewhere.txt'), 'on the tmpfs');
     cfg = join(tmp.path, 'strongbox.yaml');
-    writeFileSync(cfg, [
-      'repositories:', '  main:', `    location: ${join(tmp.path, 'repo')}`, 'apps:', '  - id: site', '    repository: main', '    files:',
-      '      - name: web', `        path: ${web}`, '        oneFileSystem: true', ''].join('\n'));
+    writeFileSync(
+      cfg,
+      [
+        'repositories:',
+        '  main:',
+        `    location: ${join(tmp.path, 'repo')}`,
+        'apps:',
+        '  - id: site',
+        '    repository: main',
+        '    files:',
+        '      - name: web',
+        `        path: ${web}`,
+        '        oneFileSystem: true',
+        '',
+      ].join('\n'),
+    );
     await sbOk(['-r', join(tmp.path, 'repo'), 'init']);
     await sbOk(['-c', cfg, 'backup', '--app', 'site']);
   });
@@ -37,9 +51,15 @@ describe('an app file tree with non-UTF-8 names and oneFileSystem: true', () => 
   });
 
   it('records the non-UTF-8 names exactly and the mount point as an empty directory', async () => {
-    const list = jsonOut((await sbOk(['-r', join(tmp.path, 'repo'), '--json', 'ls', 'latest'])).stdout) as { path: string; pathBytes?: string }[];
-    const exact = list.map((e) => (e.pathBytes ? Buffer.from(e.pathBytes, 'base64') : Buffer.from(e.path)).toString('hex'));
-    for (const p of [bytes(web, '/keep', '0xff', '.txt'), bytes(web, '/d', '0x80', '/in.txt'), bytes(web, '/mnt')]) expect(exact).toContain(p.toString('hex'));
+    const list = jsonOut((await sbOk(['-r', join(tmp.path, 'repo'), '--json', 'ls', 'latest'])).stdout) as {
+      path: string;
+      pathBytes?: string;
+    }[];
+    const exact = list.map((e) =>
+      (e.pathBytes ? Buffer.from(e.pathBytes, 'base64') : Buffer.from(e.path)).toString('hex'),
+    );
+    for (const p of [bytes(web, '/keep', '0xff', '.txt'), bytes(web, '/d', '0x80', '/in.txt'), bytes(web, '/mnt')])
+      expect(exact).toContain(p.toString('hex'));
     expect(list.filter((e) => e.path.startsWith(`${mnt}/`))).toEqual([]);
   });
 

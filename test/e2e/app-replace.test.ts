@@ -25,9 +25,23 @@ describe('restore --app --yes replaces a file tree', () => {
     await writeFile(join(web, 'cache', 'page.html'), 'cached');
     await writeFile(join(web, 'media', 'photo.jpg'), 'in the bucket');
     cfg = join(tmp.path, 'strongbox.yaml');
-    await writeFile(cfg, [
-      'repositories:', '  main:', `    location: ${join(tmp.path, 'repo')}`, 'apps:', '  - id: site', '    repository: main', '    files:',
-      '      - name: web', `        path: ${web}`, '        exclude: ["cache/"]', '        offloaded: ["media/"]', ''].join('\n'));
+    await writeFile(
+      cfg,
+      [
+        'repositories:',
+        '  main:',
+        `    location: ${join(tmp.path, 'repo')}`,
+        'apps:',
+        '  - id: site',
+        '    repository: main',
+        '    files:',
+        '      - name: web',
+        `        path: ${web}`,
+        '        exclude: ["cache/"]',
+        '        offloaded: ["media/"]',
+        '',
+      ].join('\n'),
+    );
     await sbOk(['-r', join(tmp.path, 'repo'), 'init']);
     await sbOk(['-c', cfg, 'backup', '--app', 'site']);
   });
@@ -64,23 +78,29 @@ describe('restore --app --yes replaces a file tree', () => {
     expect(await readFile(join(web, 'media', 'photo.jpg'), 'utf8')).toBe('in the bucket');
   });
 
-  it.runIf(canMount)('never removes anything on another filesystem mounted inside the tree (needs root to mount a tmpfs)', async () => {
-    const mnt = join(web, 'uploads', 'bucket');
-    await mkdir(mnt, { recursive: true });
-    execFileSync('mount', ['-t', 'tmpfs', 'none', mnt]);
-    mounted.push(mnt);
-    await writeFile(join(mnt, 'user-file.png'), 'precious');
-    const res = await sbOk(['-c', cfg, 'restore', 'latest', '--app', 'site', '--yes']);
-    expect(await readFile(join(mnt, 'user-file.png'), 'utf8')).toBe('precious');
-    expect(res.stderr).toMatch(/bucket: on another filesystem \(a mount\): left alone/);
-  });
+  it.runIf(canMount)(
+    'never removes anything on another filesystem mounted inside the tree (needs root to mount a tmpfs)',
+    async () => {
+      const mnt = join(web, 'uploads', 'bucket');
+      await mkdir(mnt, { recursive: true });
+      execFileSync('mount', ['-t', 'tmpfs', 'none', mnt]);
+      mounted.push(mnt);
+      await writeFile(join(mnt, 'user-file.png'), 'precious');
+      const res = await sbOk(['-c', cfg, 'restore', 'latest', '--app', 'site', '--yes']);
+      expect(await readFile(join(mnt, 'user-file.png'), 'utf8')).toBe('precious');
+      expect(res.stderr).toMatch(/bucket: on another filesystem \(a mount\): left alone/);
+    },
+  );
 
   it('never removes a repository that lies inside the tree (left out of the backup, kept by the restore)', async () => {
     // An operator keeps a second repository under the webroot: the backup leaves it out, so to the replacing
     // restore it is "added since the snapshot" -- and removing it would delete backups.
     const inner = join(web, 'private', 'backups');
     const innerCfg = join(tmp.path, 'inner.yaml');
-    await writeFile(innerCfg, (await readFile(cfg, 'utf8')).replace(`location: ${join(tmp.path, 'repo')}`, `location: ${inner}`));
+    await writeFile(
+      innerCfg,
+      (await readFile(cfg, 'utf8')).replace(`location: ${join(tmp.path, 'repo')}`, `location: ${inner}`),
+    );
     await sbOk(['-r', inner, 'init']);
     const b = await sbOk(['-c', innerCfg, 'backup', '--app', 'site']);
     expect(b.stderr).toMatch(/is inside the backed-up path; it is left out/);

@@ -10,7 +10,11 @@ import { fileBlobs, flipMiddle, stagingLeftovers, type StoredBlob } from './dama
 import { jsonOut } from './helpers.js';
 import { randomBytesFor } from './proc.js';
 
-const jsonLines = (stdout: string) => stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+const jsonLines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
 
 describe('app restore past damaged data', () => {
   let ws: Workspace;
@@ -36,7 +40,14 @@ describe('app restore past damaged data', () => {
     for (let i = 0; i < 5; i++) await writeFile(join(web, 'assets', `style-${i}.css`), `body { margin: ${i}px }\n`);
     await writeFile(join(web, 'assets', 'video.bin'), randomBytesFor('app-integrity:video', 3 * 1024 * 1024));
     sqliteCreate(db);
-    cfg = await ws.config('strongbox.yaml', [{ id: 'site', repository: 'main', files: [{ name: 'web', path: web }], databases: [{ name: 'main', engine: 'sqlite', path: db }] }]);
+    cfg = await ws.config('strongbox.yaml', [
+      {
+        id: 'site',
+        repository: 'main',
+        files: [{ name: 'web', path: web }],
+        databases: [{ name: 'main', engine: 'sqlite', path: db }],
+      },
+    ]);
     await ws.run(cfg, ['-q', 'backup', '--app', 'site']);
     // sqlite3 as the restore runs it: every call logged, then the real tool.
     const bin = join(ws.dir, 'bin');
@@ -50,7 +61,12 @@ describe('app restore past damaged data', () => {
 
   it('(control) an undamaged restore feeds the dump to sqlite3 through a staged copy, which the log shows', async () => {
     const target = existingDb('control.db');
-    await ws.run(cfg, ['-q', 'restore', 'latest', '--app', 'site', '--only', 'db', '--target-db', target, '--yes'], 0, env);
+    await ws.run(
+      cfg,
+      ['-q', 'restore', 'latest', '--app', 'site', '--only', 'db', '--target-db', target, '--yes'],
+      0,
+      env,
+    );
     expect(sqliteItems(target)).toBe(sqliteItems(db));
     expect(await toolCalls()).toMatch(/strongbox-restore.*integrity_check/);
   });
@@ -66,7 +82,11 @@ describe('app restore past damaged data', () => {
 
     const target = join(ws.dir, 'restored');
     const targetDb = existingDb('target.db');
-    const r = await ws.tryRun(cfg, ['--json', 'restore', 'latest', '--app', 'site', '--target', target, '--target-db', targetDb, '--yes'], env);
+    const r = await ws.tryRun(
+      cfg,
+      ['--json', 'restore', 'latest', '--app', 'site', '--target', target, '--target-db', targetDb, '--yes'],
+      env,
+    );
     expect(r.code, r.stderr).toBe(3);
 
     // The tree: all but the damaged file, exact; nothing staged left behind.
@@ -81,11 +101,25 @@ describe('app restore past damaged data', () => {
     const summary = jsonOut(r.stdout);
     expect(summary.outcome).toBe('incomplete');
     const files = summary.restored.find((c: { kind: string }) => c.kind === 'files');
-    expect(files).toMatchObject({ name: 'web', complete: false, failed: [{ path: join(here, 'assets/video.bin'), blob: video.blob, pack: video.pack }] });
+    expect(files).toMatchObject({
+      name: 'web',
+      complete: false,
+      failed: [{ path: join(here, 'assets/video.bin'), blob: video.blob, pack: video.pack }],
+    });
     const database = summary.restored.find((c: { kind: string }) => c.kind === 'database');
-    expect(database).toMatchObject({ name: 'main', complete: false, replaced: false, failed: [{ blob: dump.blob, pack: dump.pack }] });
+    expect(database).toMatchObject({
+      name: 'main',
+      complete: false,
+      replaced: false,
+      failed: [{ blob: dump.blob, pack: dump.pack }],
+    });
     const warnings = jsonLines(r.stdout).filter((l) => l.type === 'warning' && l.blob);
-    expect(warnings.map((w) => [w.component, w.blob, w.pack]).sort()).toEqual([['main', dump.blob, dump.pack], ['web', video.blob, video.pack]].sort());
+    expect(warnings.map((w) => [w.component, w.blob, w.pack]).sort()).toEqual(
+      [
+        ['main', dump.blob, dump.pack],
+        ['web', video.blob, video.pack],
+      ].sort(),
+    );
     expect(r.stderr).toMatch(new RegExp(`database main was not loaded .*pack ${dump.pack.slice(0, 8)}`));
     expect(r.stderr).toContain(join(here, 'assets/video.bin'));
   });

@@ -10,8 +10,19 @@ import { ERROR_CODES } from '../../src/errors.js';
 import { describeTree, diffTrees } from '../../src/util/treediff.js';
 import { haveServer, PG, pgSql, uniqueDb } from '../support/servers.js';
 import {
-  FIXED_ROWS, type ListedSnapshot, pairsState, pgCreate, pgDrop, pgItems, sqlite, sqliteCreate, sqliteItems, startSqliteWriter,
-  workspace, type Workspace, type Writer,
+  FIXED_ROWS,
+  type ListedSnapshot,
+  pairsState,
+  pgCreate,
+  pgDrop,
+  pgItems,
+  sqlite,
+  sqliteCreate,
+  sqliteItems,
+  startSqliteWriter,
+  workspace,
+  type Workspace,
+  type Writer,
 } from './app-fixture.js';
 import { type Fixture, makeTree, mutateTree } from './tree-fixture.js';
 
@@ -23,8 +34,15 @@ interface BackupJson {
 }
 
 const SEED = 31337;
-const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
-const dbComponent = (s: ListedSnapshot) => s.components.find((c) => c.kind === 'database') as Extract<ListedSnapshot['components'][number], { kind: 'database' }>;
+const sha256 = async (path: string) =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+const dbComponent = (s: ListedSnapshot) =>
+  s.components.find((c) => c.kind === 'database') as Extract<
+    ListedSnapshot['components'][number],
+    { kind: 'database' }
+  >;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('an app with a SQLite database that another process keeps writing, and a file tree', () => {
@@ -49,7 +67,12 @@ describe('an app with a SQLite database that another process keeps writing, and 
     await writeFile(join(ws.dir, 'srv', 'docs', 'README.md'), '# docs\n');
     sqliteCreate(db, 16);
     cfg = await ws.config('strongbox.yaml', [
-      { id: 'site', repository: 'main', files: [{ name: 'web', path: web }], databases: [{ name: 'main', engine: 'sqlite', path: db }] },
+      {
+        id: 'site',
+        repository: 'main',
+        files: [{ name: 'web', path: web }],
+        databases: [{ name: 'main', engine: 'sqlite', path: db }],
+      },
       { id: 'docs', repository: 'main', files: [{ name: 'docs', path: join(ws.dir, 'srv', 'docs') }] },
     ]);
   });
@@ -83,8 +106,16 @@ describe('an app with a SQLite database that another process keeps writing, and 
   it('snapshots --app lists each snapshot with its database and file tree components', async () => {
     for (const s of snaps) {
       expect(s.app).toBe('site');
-      expect(s.components.map((c) => [c.name, c.kind])).toEqual([['main', 'database'], ['web', 'files']]);
-      expect(dbComponent(s)).toMatchObject({ engine: 'sqlite', format: 'sqlite3-database', rowCounts: 'exact', tables: { items: FIXED_ROWS } });
+      expect(s.components.map((c) => [c.name, c.kind])).toEqual([
+        ['main', 'database'],
+        ['web', 'files'],
+      ]);
+      expect(dbComponent(s)).toMatchObject({
+        engine: 'sqlite',
+        format: 'sqlite3-database',
+        rowCounts: 'exact',
+        tables: { items: FIXED_ROWS },
+      });
     }
     const table = (await ws.run(cfg, ['snapshots', '--app', 'site'])).stdout;
     expect(table).toMatch(/db:main\(sqlite, [\d.]+ [KM]iB\) files:web/);
@@ -117,9 +148,9 @@ describe('an app with a SQLite database that another process keeps writing, and 
     expect({ sha: await sha256(db), mtime: (await stat(db)).mtimeMs }).toEqual(dbBefore);
   });
 
-  it('with --yes the configured targets get the snapshot\'s contents back (changed and deleted files, lost rows)', async () => {
+  it("with --yes the configured targets get the snapshot's contents back (changed and deleted files, lost rows)", async () => {
     await mutateTree(web, fx, SEED);
-    sqlite(db, 'DELETE FROM items WHERE id <= 100; INSERT INTO pairs VALUES (-1, 0, x\'00\');');
+    sqlite(db, "DELETE FROM items WHERE id <= 100; INSERT INTO pairs VALUES (-1, 0, x'00');");
     await ws.run(cfg, ['restore', 'latest', '--app', 'site', '--yes']);
     const diffs = await diffTrees(join(elsewhere(), 'web'), web); // the same snapshot, restored to an empty directory
     expect(diffs.filter((d) => !d.startsWith('extra in'))).toEqual([]); // entries added since: see the next test
@@ -154,7 +185,10 @@ describe('an app with a SQLite database that another process keeps writing, and 
     const docs = await ws.snapshots(cfg, 'docs');
     expect({ site: site.length, docs: docs.length }).toEqual({ site: before.site + 1, docs: before.docs + 1 });
     expect(docs.at(-1)!.components.map((c) => [c.name, c.kind])).toEqual([['docs', 'files']]);
-    expect(site.at(-1)!.components.map((c) => [c.name, c.kind])).toEqual([['main', 'database'], ['web', 'files']]);
+    expect(site.at(-1)!.components.map((c) => [c.name, c.kind])).toEqual([
+      ['main', 'database'],
+      ['web', 'files'],
+    ]);
   });
 });
 
@@ -164,14 +198,19 @@ describe.skipIf(!haveServer('postgres'))('a PostgreSQL app restored with --targe
   let ws: Workspace;
   let cfg: string;
   const url = () => `postgresql://${PG.user}@${PG.host}:${PG.port}/${newDb}`;
-  const exists = (name: string) => pgSql('postgres', `SELECT count(*) FROM pg_database WHERE datname = '${name}'`) === '1';
+  const exists = (name: string) =>
+    pgSql('postgres', `SELECT count(*) FROM pg_database WHERE datname = '${name}'`) === '1';
 
   beforeAll(async () => {
     pgCreate(db);
     ws = await workspace('sb-app-roundtrip-pg-');
-    cfg = await ws.config('strongbox.yaml', [{
-      id: 'shop', repository: 'main', databases: [{ name: 'main', engine: 'postgres', host: PG.host, port: PG.port, user: PG.user, database: db }],
-    }]);
+    cfg = await ws.config('strongbox.yaml', [
+      {
+        id: 'shop',
+        repository: 'main',
+        databases: [{ name: 'main', engine: 'postgres', host: PG.host, port: PG.port, user: PG.user, database: db }],
+      },
+    ]);
     await ws.run(cfg, ['backup', '--app', 'shop']);
   });
   afterAll(async () => {

@@ -7,7 +7,20 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveServer, MY, mySql, PG, uniqueDb } from '../support/servers.js';
-import { MY_TOOLS, myCreate, myDrop, myItems, PG_TOOLS, pgCreate, pgDrop, pgItems, sleepsFirst, toolDir, workspace, type Workspace } from './app-fixture.js';
+import {
+  MY_TOOLS,
+  myCreate,
+  myDrop,
+  myItems,
+  PG_TOOLS,
+  pgCreate,
+  pgDrop,
+  pgItems,
+  sleepsFirst,
+  toolDir,
+  workspace,
+  type Workspace,
+} from './app-fixture.js';
 import type { RunResult } from './helpers.js';
 
 /** Long, random, and unique to this run: if it shows up anywhere, it came from us. */
@@ -32,7 +45,13 @@ function watchArgv(onSeen: (argv: string) => void = () => {}): { stop: () => str
     }
   };
   const timer = setInterval(scan, 20);
-  return { stop: () => { clearInterval(timer); scan(); return [...seen]; } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      scan();
+      return [...seen];
+    },
+  };
 }
 
 /** Neither the password nor a recognisable part of it (its first half) is in `text`. */
@@ -56,14 +75,33 @@ describe.skipIf(!haveServer('mariadb'))('a MariaDB password (user with a passwor
 
   beforeAll(async () => {
     myCreate(db);
-    mySql(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'; GRANT ALL ON \`${db}\`.* TO '${user}'@'%'; GRANT ALL ON \`${copy}\`.* TO '${user}'@'%';`);
+    mySql(
+      `CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'; GRANT ALL ON \`${db}\`.* TO '${user}'@'%'; GRANT ALL ON \`${copy}\`.* TO '${user}'@'%';`,
+    );
     ws = await workspace('sb-app-secrets-my-');
     // mariadb-dump, and the client when it is fed a dump, wait half a second first, so their argv is seen.
-    const bin = await toolDir(join(ws.dir, 'bin'), MY_TOOLS, { 'mariadb-dump': sleepsFirst('mariadb-dump', 0.5), mariadb: sleepsFirst('mariadb', 0.5, '--binary-mode') });
-    cfg = await ws.config('strongbox.yaml', [{
-      id: 'forum', repository: 'main',
-      databases: [{ name: 'main', engine: 'mariadb', host: MY.host, port: MY.port, user, passwordEnv: 'FORUM_DB_PASSWORD', database: db, binDir: bin }],
-    }]);
+    const bin = await toolDir(join(ws.dir, 'bin'), MY_TOOLS, {
+      'mariadb-dump': sleepsFirst('mariadb-dump', 0.5),
+      mariadb: sleepsFirst('mariadb', 0.5, '--binary-mode'),
+    });
+    cfg = await ws.config('strongbox.yaml', [
+      {
+        id: 'forum',
+        repository: 'main',
+        databases: [
+          {
+            name: 'main',
+            engine: 'mariadb',
+            host: MY.host,
+            port: MY.port,
+            user,
+            passwordEnv: 'FORUM_DB_PASSWORD',
+            database: db,
+            binDir: bin,
+          },
+        ],
+      },
+    ]);
     tmp = join(ws.dir, 'tmp'); // the tools' options files go here, so the test can see them come and go
     await mkdir(tmp);
     env = { FORUM_DB_PASSWORD: password, TMPDIR: tmp };
@@ -97,7 +135,9 @@ describe.skipIf(!haveServer('mariadb'))('a MariaDB password (user with a passwor
     const watch = watchArgv();
     const res = await ws.run(cfg, ['restore', 'latest', '--app', 'forum', '--target-db', copy], 0, env);
     const seen = watch.stop();
-    expect(seen.filter((a) => a.includes('bin/mariadb --defaults-extra-file=') && a.includes('--binary-mode'))).not.toEqual([]);
+    expect(
+      seen.filter((a) => a.includes('bin/mariadb --defaults-extra-file=') && a.includes('--binary-mode')),
+    ).not.toEqual([]);
     expectNoPassword(seen.join('\n'), password);
     expectNoPassword(output(res), password);
     expect(myItems(copy)).toBe(myItems(db));
@@ -109,10 +149,23 @@ describe.skipIf(!haveServer('mariadb'))('a MariaDB password (user with a passwor
     expect(denied.code).toBe(4);
     expect(denied.stderr).toMatch(/Access denied/);
     expectNoPassword(output(denied), wrongPassword);
-    const other = await ws.config('other-db.yaml', [{
-      id: 'forum', repository: 'main',
-      databases: [{ name: 'main', engine: 'mariadb', host: MY.host, port: MY.port, user, passwordEnv: 'FORUM_DB_PASSWORD', database: 'mysql' }],
-    }]);
+    const other = await ws.config('other-db.yaml', [
+      {
+        id: 'forum',
+        repository: 'main',
+        databases: [
+          {
+            name: 'main',
+            engine: 'mariadb',
+            host: MY.host,
+            port: MY.port,
+            user,
+            passwordEnv: 'FORUM_DB_PASSWORD',
+            database: 'mysql',
+          },
+        ],
+      },
+    ]);
     const forbidden = await ws.tryRun(other, ['backup', '--app', 'forum'], env);
     expect(forbidden.code).toBe(4);
     expectNoPassword(output(forbidden), password);
@@ -120,7 +173,12 @@ describe.skipIf(!haveServer('mariadb'))('a MariaDB password (user with a passwor
   });
 
   it('config check, snapshots and dump output do not show it', async () => {
-    for (const args of [['config', 'check'], ['--json', 'config', 'check'], ['--json', 'snapshots', '--app', 'forum'], ['dump', 'latest', 'main', '--app', 'forum']]) {
+    for (const args of [
+      ['config', 'check'],
+      ['--json', 'config', 'check'],
+      ['--json', 'snapshots', '--app', 'forum'],
+      ['dump', 'latest', 'main', '--app', 'forum'],
+    ]) {
       expectNoPassword(output(await ws.run(cfg, args, 0, env)), password);
     }
   });
@@ -137,11 +195,28 @@ describe.skipIf(!haveServer('postgres'))('a PostgreSQL password (passwordEnv)', 
   beforeAll(async () => {
     pgCreate(db);
     ws = await workspace('sb-app-secrets-pg-');
-    const bin = await toolDir(join(ws.dir, 'bin'), PG_TOOLS, { pg_dump: sleepsFirst('pg_dump', 0.5), pg_restore: sleepsFirst('pg_restore', 0.5) });
-    cfg = await ws.config('strongbox.yaml', [{
-      id: 'shop', repository: 'main',
-      databases: [{ name: 'main', engine: 'postgres', host: PG.host, port: PG.port, user: PG.user, passwordEnv: 'SHOP_DB_PASSWORD', database: db, binDir: bin }],
-    }]);
+    const bin = await toolDir(join(ws.dir, 'bin'), PG_TOOLS, {
+      pg_dump: sleepsFirst('pg_dump', 0.5),
+      pg_restore: sleepsFirst('pg_restore', 0.5),
+    });
+    cfg = await ws.config('strongbox.yaml', [
+      {
+        id: 'shop',
+        repository: 'main',
+        databases: [
+          {
+            name: 'main',
+            engine: 'postgres',
+            host: PG.host,
+            port: PG.port,
+            user: PG.user,
+            passwordEnv: 'SHOP_DB_PASSWORD',
+            database: db,
+            binDir: bin,
+          },
+        ],
+      },
+    ]);
   });
   afterAll(async () => {
     pgDrop(db, copy);
@@ -161,10 +236,23 @@ describe.skipIf(!haveServer('postgres'))('a PostgreSQL password (passwordEnv)', 
   });
 
   it('a failing dump (the database does not exist) does not print it', async () => {
-    const gone = await ws.config('gone.yaml', [{
-      id: 'shop', repository: 'main',
-      databases: [{ name: 'main', engine: 'postgres', host: PG.host, port: PG.port, user: PG.user, passwordEnv: 'SHOP_DB_PASSWORD', database: `${db}_gone` }],
-    }]);
+    const gone = await ws.config('gone.yaml', [
+      {
+        id: 'shop',
+        repository: 'main',
+        databases: [
+          {
+            name: 'main',
+            engine: 'postgres',
+            host: PG.host,
+            port: PG.port,
+            user: PG.user,
+            passwordEnv: 'SHOP_DB_PASSWORD',
+            database: `${db}_gone`,
+          },
+        ],
+      },
+    ]);
     const res = await ws.tryRun(gone, ['backup', '--app', 'shop'], env);
     expect(res.code).toBe(4);
     expect(res.stderr).toMatch(/database ".*_gone" does not exist/);
@@ -172,6 +260,10 @@ describe.skipIf(!haveServer('postgres'))('a PostgreSQL password (passwordEnv)', 
   });
 
   it('config check does not show it', async () => {
-    for (const args of [['config', 'check'], ['--json', 'config', 'check']]) expectNoPassword(output(await ws.run(cfg, args, 0, env)), password);
+    for (const args of [
+      ['config', 'check'],
+      ['--json', 'config', 'check'],
+    ])
+      expectNoPassword(output(await ws.run(cfg, args, 0, env)), password);
   });
 });

@@ -71,13 +71,24 @@ describe('nothing readable at rest', () => {
     const found: string[] = [];
     for (const o of objects) {
       const bytes = await readFile(o.abs);
-      for (const n of needles([basename(tmp.path)])) if (bytes.includes(n.bytes)) found.push(`${o.rel} contains ${n.label}`);
+      for (const n of needles([basename(tmp.path)]))
+        if (bytes.includes(n.bytes)) found.push(`${o.rel} contains ${n.label}`);
     }
     expect(found).toEqual([]);
   });
 
   it('packs, indexes and snapshots hold no plaintext structure (JSON keys, index magic) or the machine name', async () => {
-    const structural = ['"nodes"', '"paths"', '"content"', '"subtree"', '"summary"', '"components"', '"host"', 'SBIX', ...MACHINE];
+    const structural = [
+      '"nodes"',
+      '"paths"',
+      '"content"',
+      '"subtree"',
+      '"summary"',
+      '"components"',
+      '"host"',
+      'SBIX',
+      ...MACHINE,
+    ];
     const found: string[] = [];
     for (const o of objects.filter((x) => ['data', 'index', 'snapshot'].includes(x.type))) {
       const bytes = await readFile(o.abs);
@@ -92,7 +103,9 @@ describe('nothing readable at rest', () => {
     const locks = join(repo, 'locks');
     let lock: Buffer | null = null;
     let exited = false;
-    void run.done.then(() => { exited = true; });
+    void run.done.then(() => {
+      exited = true;
+    });
     while (!lock && !exited) {
       for (const name of await readdir(locks)) {
         if (name.startsWith('.')) continue;

@@ -18,15 +18,25 @@ interface Report {
 }
 
 const CHECKS = [
-  'create the layout', 'write, read back, stat', 'list after write', 'ranged read', 'read of a missing object',
-  'exclusive create refuses an existing object', 'exclusive create is atomic', 'remove, then stat and list', 'latency', 'throughput',
+  'create the layout',
+  'write, read back, stat',
+  'list after write',
+  'ranged read',
+  'read of a missing object',
+  'exclusive create refuses an existing object',
+  'exclusive create is atomic',
+  'remove, then stat and list',
+  'latency',
+  'throughput',
 ];
 
 /** `atomic`: what a store that declares no atomic create gets for it (a warning: locks re-check after a delay). */
 function expectAllPass(r: Report, location: string, atomic = 'pass'): void {
   expect(r.location).toBe(location);
   expect(r.scratch.startsWith(`${location}/strongbox-backend-test-`)).toBe(true);
-  expect(r.checks.map((c) => `${c.name}: ${c.state}`)).toEqual(CHECKS.map((c) => `${c}: ${c === 'exclusive create is atomic' ? atomic : 'pass'}`));
+  expect(r.checks.map((c) => `${c.name}: ${c.state}`)).toEqual(
+    CHECKS.map((c) => `${c}: ${c === 'exclusive create is atomic' ? atomic : 'pass'}`),
+  );
   expect(r.outcome).toBe('ok');
   expect(r.latency.save.count).toBe(20);
   expect(r.throughput.bytes).toBe(2 << 20);
@@ -81,7 +91,9 @@ afterAll(() => s3?.stop());
 describe.skipIf(!s3)('strongbox backend test on the S3-protocol server', () => {
   it('passes every check (an exclusive create that is not atomic, as declared, is a warning) and removes every object it wrote', async () => {
     const location = s3!.freshLocation('probe');
-    const r = JSON.parse((await sbOk(['--json', 'backend', 'test', location, '--size-mib', '2'], 0, { env: s3!.env })).stdout) as Report & {
+    const r = JSON.parse(
+      (await sbOk(['--json', 'backend', 'test', location, '--size-mib', '2'], 0, { env: s3!.env })).stdout,
+    ) as Report & {
       capabilities: { atomicCreate: boolean };
     };
     expectAllPass(r, location, r.capabilities.atomicCreate ? 'pass' : 'warn');
@@ -101,7 +113,9 @@ describe.skipIf(!haveSshd())('strongbox backend test on an sftp: store', () => {
   it('passes every check, removes its objects, and names the empty directories it leaves', async () => {
     const dir = join(sshd.dir, 'store');
     const location = sshd.location(dir);
-    const r = JSON.parse((await sbOk(['--json', 'backend', 'test', location, '--size-mib', '2'], 0, { env: sshd.env() })).stdout) as Report;
+    const r = JSON.parse(
+      (await sbOk(['--json', 'backend', 'test', location, '--size-mib', '2'], 0, { env: sshd.env() })).stdout,
+    ) as Report;
     expectAllPass(r, location);
     expect(r.leftovers).toEqual([`the empty layout directories under ${r.scratch}`]);
     const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());

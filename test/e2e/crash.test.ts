@@ -13,8 +13,30 @@ const SEED = 20260301;
 const ROUNDS = 5 * SOAK;
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const WORDS = ['invoice', 'customer', 'order', 'shipping', 'the', 'a', 'of', 'and', 'payment', 'refund', 'cart',
-  'session', 'token', 'price', 'total', 'tax', 'address', 'street', 'city', 'country', 'product', 'review'];
+const WORDS = [
+  'invoice',
+  'customer',
+  'order',
+  'shipping',
+  'the',
+  'a',
+  'of',
+  'and',
+  'payment',
+  'refund',
+  'cart',
+  'session',
+  'token',
+  'price',
+  'total',
+  'tax',
+  'address',
+  'street',
+  'city',
+  'country',
+  'product',
+  'review',
+];
 
 /** Deterministic English-ish text of about `n` bytes (compressible, so zstd runs). */
 function text(rand: () => number, n: number): string {
@@ -80,8 +102,10 @@ async function repoState(repo: string): Promise<string> {
   const files = await listRepoFiles(repo);
   const count = (pred: (o: StoredObject) => boolean) => files.filter(pred).length;
   const tmp = (o: StoredObject) => o.name.startsWith('.');
-  return `packs ${count((o) => o.type === 'data' && !tmp(o))}, indexes ${count((o) => o.type === 'index' && !tmp(o))}, ` +
-    `snapshots ${count((o) => o.type === 'snapshot' && !tmp(o))}, locks ${count((o) => o.type === 'lock' && !tmp(o))}, temp files ${count(tmp)}`;
+  return (
+    `packs ${count((o) => o.type === 'data' && !tmp(o))}, indexes ${count((o) => o.type === 'index' && !tmp(o))}, ` +
+    `snapshots ${count((o) => o.type === 'snapshot' && !tmp(o))}, locks ${count((o) => o.type === 'lock' && !tmp(o))}, temp files ${count(tmp)}`
+  );
 }
 
 interface SnapshotJson {
@@ -167,7 +191,9 @@ describe('interrupted backups', () => {
       const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
       const res = await run.done;
       clearTimeout(timer);
-      log.push(`${tag}${host.length ? ' (no parent)' : ''}: kill after ${delay} ms -> ${res.signal ?? `exit ${res.code}`}; ${await repoState(repo)}`);
+      log.push(
+        `${tag}${host.length ? ' (no parent)' : ''}: kill after ${delay} ms -> ${res.signal ?? `exit ${res.code}`}; ${await repoState(repo)}`,
+      );
       if (res.signal === 'SIGKILL') killed++;
       // A backup that was not killed must have succeeded; one that was may have left a stale lock behind,
       // and must never have been refused because of the previous round's lock.
@@ -184,22 +210,28 @@ describe('interrupted backups', () => {
 
   // Unlike SIGKILL, these can be handled: the lock must not outlive the process (on shared storage another
   // host cannot tell the holder is dead, and would wait 30 minutes for the lock to go stale).
-  it.each(['SIGINT', 'SIGTERM'] as const)('a backup stopped with %s exits 130, releases its lock and leaves a clean repository', async (signal) => {
-    const locks = join(repo, 'locks');
-    const before = new Set(await readdir(locks)); // a lock left by an earlier test is not this run's
-    const run = spawnSb(['-r', repo, '-q', 'backup', '--host', `interrupted-${signal}`, srcDir]);
-    let exited = false;
-    void run.done.then(() => { exited = true; });
-    while (!exited && !(await readdir(locks)).some((n) => !n.startsWith('.') && !before.has(n))) await new Promise((res) => setTimeout(res, 10));
-    await new Promise((res) => setTimeout(res, 200));
-    run.child.kill(signal);
-    const res = await run.done;
-    expect(res.code, `signal ${res.signal}, stderr: ${res.stderr}`).toBe(130);
-    expect(await readdir(locks)).toEqual([]);
-    await r(['check']);
-  });
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'a backup stopped with %s exits 130, releases its lock and leaves a clean repository',
+    async (signal) => {
+      const locks = join(repo, 'locks');
+      const before = new Set(await readdir(locks)); // a lock left by an earlier test is not this run's
+      const run = spawnSb(['-r', repo, '-q', 'backup', '--host', `interrupted-${signal}`, srcDir]);
+      let exited = false;
+      void run.done.then(() => {
+        exited = true;
+      });
+      while (!exited && !(await readdir(locks)).some((n) => !n.startsWith('.') && !before.has(n)))
+        await new Promise((res) => setTimeout(res, 10));
+      await new Promise((res) => setTimeout(res, 200));
+      run.child.kill(signal);
+      const res = await run.done;
+      expect(res.code, `signal ${res.signal}, stderr: ${res.stderr}`).toBe(130);
+      expect(await readdir(locks)).toEqual([]);
+      await r(['check']);
+    },
+  );
 
-  it('accepts a backup after the kills (the dead process\'s lock is stale), checks with --read-data and restores it exactly', async () => {
+  it("accepts a backup after the kills (the dead process's lock is stale), checks with --read-data and restores it exactly", async () => {
     await mutate(src, srcDir, ROUNDS);
     const tag = `round-${ROUNDS}`;
     expected.set(tag, await describeTree(srcDir));

@@ -7,7 +7,12 @@ import { Repository } from '../../src/repository/repository.js';
 import { nodeName, type TreeNode } from '../../src/repository/tree.js';
 import { PASSWORD } from './helpers.js';
 
-export interface StoredBlob { blob: string; pack: string; offset: number; length: number }
+export interface StoredBlob {
+  blob: string;
+  pack: string;
+  offset: number;
+  length: number;
+}
 
 /**
  * Every file of the latest snapshot (its path as backed up) with the blobs it is made of, in order; a database

@@ -24,9 +24,12 @@ const isRoot = process.getuid?.() === 0;
 /** Run the CLI as user nobody (uid/gid 65534), so file permissions apply even though the tests run as root. */
 function sbAsNobody(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args],
+    execFile(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args],
       { cwd: ROOT, env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD, HOME: '/nonexistent' } },
-      (err, stdout, stderr) => res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      (err, stdout, stderr) => res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -73,14 +76,18 @@ describe('errors and exit statuses', () => {
   });
 
   it('a failing --password-command is reported without its text or its output (they may hold secrets)', async () => {
-    const res = await r(['--password-command', 'printf "S3CRET\\n"; exit 1', 'snapshots'], 12, { STRONGBOX_PASSWORD: '' });
+    const res = await r(['--password-command', 'printf "S3CRET\\n"; exit 1', 'snapshots'], 12, {
+      STRONGBOX_PASSWORD: '',
+    });
     expect(res.stderr).toMatch(/the password command exited with status 1/);
     expect(res.stderr + res.stdout).not.toContain('S3CRET');
   });
 
   it('a --password-command that hangs is killed after --password-command-timeout and exits 12', async () => {
     const t0 = Date.now();
-    const res = await r(['--password-command', 'sleep 1000', '--password-command-timeout', '1s', 'snapshots'], 12, { STRONGBOX_PASSWORD: '' });
+    const res = await r(['--password-command', 'sleep 1000', '--password-command-timeout', '1s', 'snapshots'], 12, {
+      STRONGBOX_PASSWORD: '',
+    });
     expect(res.stderr).toMatch(/password command did not finish within 1 s and was killed/);
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
@@ -181,35 +188,40 @@ describe('errors and exit statuses', () => {
     }
   });
 
-  it.skipIf(!hasSetpriv || !isRoot)('a backup that cannot read some files exits 3, saves an incomplete snapshot naming them, and the rest restores', async () => {
-    const shared = await tempDir('sb-errors-nobody-');
-    try {
-      await chmod(shared.path, 0o777);
-      const nsrc = join(shared.path, 'src');
-      await mkdir(join(nsrc, 'locked-dir'), { recursive: true });
-      await writeFile(join(nsrc, 'ok.txt'), 'readable\n');
-      await writeFile(join(nsrc, 'secret.txt'), 'unreadable\n');
-      await writeFile(join(nsrc, 'locked-dir/inside.txt'), 'unlisted\n');
-      await chmod(join(nsrc, 'secret.txt'), 0o000);
-      await chmod(join(nsrc, 'locked-dir'), 0o000);
-      const nrepo = join(shared.path, 'repo');
-      expect((await sbAsNobody(['-r', nrepo, 'init'])).code).toBe(0);
-      const res = await sbAsNobody(['-r', nrepo, 'backup', nsrc]);
-      expect(res.code).toBe(3);
-      expect(res.stderr).toMatch(/secret\.txt/);
-      expect(res.stderr).toMatch(/incomplete/);
-      const [snap] = jsonOut((await sbOk(['-r', nrepo, '--json', 'snapshots'])).stdout) as { incomplete?: { errors: { path: string; message: string }[] } }[];
-      const paths = snap.incomplete!.errors.map((e) => e.path);
-      expect(paths).toContain(join(nsrc, 'secret.txt'));
-      expect(paths).toContain(join(nsrc, 'locked-dir'));
-      expect(snap.incomplete!.errors.every((e) => /EACCES|permission denied/i.test(e.message))).toBe(true);
-      expect((await sbOk(['-r', nrepo, 'snapshots'])).stdout).toMatch(/incomplete/);
-      const out = join(shared.path, 'out');
-      await sbOk(['-r', nrepo, 'restore', `latest:${nsrc}`, '--target', out]);
-      expect(await readFile(join(out, 'ok.txt'), 'utf8')).toBe('readable\n');
-      await expect(readFile(join(out, 'secret.txt'))).rejects.toThrow(/ENOENT/);
-    } finally {
-      await shared.cleanup();
-    }
-  });
+  it.skipIf(!hasSetpriv || !isRoot)(
+    'a backup that cannot read some files exits 3, saves an incomplete snapshot naming them, and the rest restores',
+    async () => {
+      const shared = await tempDir('sb-errors-nobody-');
+      try {
+        await chmod(shared.path, 0o777);
+        const nsrc = join(shared.path, 'src');
+        await mkdir(join(nsrc, 'locked-dir'), { recursive: true });
+        await writeFile(join(nsrc, 'ok.txt'), 'readable\n');
+        await writeFile(join(nsrc, 'secret.txt'), 'unreadable\n');
+        await writeFile(join(nsrc, 'locked-dir/inside.txt'), 'unlisted\n');
+        await chmod(join(nsrc, 'secret.txt'), 0o000);
+        await chmod(join(nsrc, 'locked-dir'), 0o000);
+        const nrepo = join(shared.path, 'repo');
+        expect((await sbAsNobody(['-r', nrepo, 'init'])).code).toBe(0);
+        const res = await sbAsNobody(['-r', nrepo, 'backup', nsrc]);
+        expect(res.code).toBe(3);
+        expect(res.stderr).toMatch(/secret\.txt/);
+        expect(res.stderr).toMatch(/incomplete/);
+        const [snap] = jsonOut((await sbOk(['-r', nrepo, '--json', 'snapshots'])).stdout) as {
+          incomplete?: { errors: { path: string; message: string }[] };
+        }[];
+        const paths = snap.incomplete!.errors.map((e) => e.path);
+        expect(paths).toContain(join(nsrc, 'secret.txt'));
+        expect(paths).toContain(join(nsrc, 'locked-dir'));
+        expect(snap.incomplete!.errors.every((e) => /EACCES|permission denied/i.test(e.message))).toBe(true);
+        expect((await sbOk(['-r', nrepo, 'snapshots'])).stdout).toMatch(/incomplete/);
+        const out = join(shared.path, 'out');
+        await sbOk(['-r', nrepo, 'restore', `latest:${nsrc}`, '--target', out]);
+        expect(await readFile(join(out, 'ok.txt'), 'utf8')).toBe('readable\n');
+        await expect(readFile(join(out, 'secret.txt'))).rejects.toThrow(/ENOENT/);
+      } finally {
+        await shared.cleanup();
+      }
+    },
+  );
 });

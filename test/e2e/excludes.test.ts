@@ -7,11 +7,22 @@ import { describeTree } from '../../src/util/treediff.js';
 import { sbOk, tempDir, jsonOut } from './helpers.js';
 
 const TREE = [
-  'top.txt', 'keep.txt', 'app.log', 'important.log', 'notes.md',
-  'sub/top.txt', 'sub/debug.log', 'sub/x.txt',
-  'cache/blob.bin', 'cache/deeper/more.bin', 'sub/cache/c.bin', 'sub/nested/cache/d.bin',
+  'top.txt',
+  'keep.txt',
+  'app.log',
+  'important.log',
+  'notes.md',
+  'sub/top.txt',
+  'sub/debug.log',
+  'sub/x.txt',
+  'cache/blob.bin',
+  'cache/deeper/more.bin',
+  'sub/cache/c.bin',
+  'sub/nested/cache/d.bin',
   'not-a-cache-dir/cache', // a *file* named cache: "cache/" only matches directories
-  'tmp/scratch.txt', 'secret/key.pem', 'secret/public.txt',
+  'tmp/scratch.txt',
+  'secret/key.pem',
+  'secret/public.txt',
 ];
 
 describe('excludes', () => {
@@ -53,7 +64,15 @@ describe('excludes', () => {
   it("--exclude 'cache/' drops directories named cache at any depth, and --exclude '*.log' every .log file", async () => {
     const { listed, restored } = await backupAndList(['--exclude', 'cache/', '--exclude', '*.log'], 'cli');
     expect(restored).toEqual(listed);
-    for (const gone of ['cache', 'cache/blob.bin', 'sub/cache', 'sub/nested/cache', 'app.log', 'important.log', 'sub/debug.log']) {
+    for (const gone of [
+      'cache',
+      'cache/blob.bin',
+      'sub/cache',
+      'sub/nested/cache',
+      'app.log',
+      'important.log',
+      'sub/debug.log',
+    ]) {
       expect(listed).not.toContain(gone);
     }
     for (const kept of ['top.txt', 'sub/top.txt', 'sub/x.txt', 'sub/nested', 'not-a-cache-dir/cache', 'notes.md']) {
@@ -73,8 +92,10 @@ describe('excludes', () => {
     await writeFile(file, '# scratch space\ntmp/\n\n*.pem\n*.log\n!important.log\n');
     const { listed, restored } = await backupAndList(['--exclude-file', file], 'file');
     expect(restored).toEqual(listed);
-    for (const gone of ['tmp', 'tmp/scratch.txt', 'secret/key.pem', 'app.log', 'sub/debug.log']) expect(listed).not.toContain(gone);
-    for (const kept of ['important.log', 'secret/public.txt', 'cache/blob.bin', 'keep.txt']) expect(listed).toContain(kept);
+    for (const gone of ['tmp', 'tmp/scratch.txt', 'secret/key.pem', 'app.log', 'sub/debug.log'])
+      expect(listed).not.toContain(gone);
+    for (const kept of ['important.log', 'secret/public.txt', 'cache/blob.bin', 'keep.txt'])
+      expect(listed).toContain(kept);
   });
 
   it('--exclude and --exclude-file combine', async () => {

@@ -9,7 +9,11 @@ import { openBackend } from '../../src/backends/index.js';
 import { Repository } from '../../src/repository/repository.js';
 import { jsonOut, PASSWORD, sb, sbOk, tempDir } from './helpers.js';
 
-interface JsonSnapshot { id: string; time: string; seq?: number }
+interface JsonSnapshot {
+  id: string;
+  time: string;
+  seq?: number;
+}
 
 describe('a snapshot dated in the future', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -45,7 +49,9 @@ describe('a snapshot dated in the future', () => {
   });
 
   it('with --allow-future: the snapshot written last is latest, parent and kept; the 9999 one is named in warnings', async () => {
-    const future = jsonOut((await r(['--json', 'backup', dir, '--time', '9999-12-31T23:59:59Z', '--allow-future'])).stdout) as { id: string };
+    const future = jsonOut(
+      (await r(['--json', 'backup', dir, '--time', '9999-12-31T23:59:59Z', '--allow-future'])).stdout,
+    ) as { id: string };
     await writeFile(join(dir, 'file.txt'), 'new content\n');
     const today = jsonOut((await r(['--json', 'backup', dir])).stdout) as { id: string; parent: string | null };
     const forget = await r(['forget', '--keep-last', '1', '--prune', '--explain']);
@@ -56,7 +62,9 @@ describe('a snapshot dated in the future', () => {
     const { res, content } = await restoreLatest('out');
     expect(content).toBe('new content\n');
     expect(res.stdout).toContain(`restored snapshot ${today.id.slice(0, 8)}`);
-    expect(res.stderr).toContain(`snapshot ${future.id.slice(0, 8)} of host ${hostname()} is dated 9999-12-31T23:59:59.000Z`);
+    expect(res.stderr).toContain(
+      `snapshot ${future.id.slice(0, 8)} of host ${hostname()} is dated 9999-12-31T23:59:59.000Z`,
+    );
     const ls = JSON.parse((await r(['--json', 'ls', 'latest'])).stdout) as { path: string; size: number }[];
     expect(ls.find((e) => e.path === join(dir, 'file.txt'))?.size).toBe('new content\n'.length);
     // The next backup takes today's snapshot as its parent, not the one claiming the later time.
@@ -85,7 +93,9 @@ describe('a snapshot dated in the future', () => {
       expect(res.stderr, `--time ${t}`).toContain(`--time ${t}`);
     }
     expect(await snapshots()).toEqual([]);
-    const past = jsonOut((await r(['--json', 'backup', dir, '--time', '1970-01-01T00:00:00Z'])).stdout) as { id: string };
+    const past = jsonOut((await r(['--json', 'backup', dir, '--time', '1970-01-01T00:00:00Z'])).stdout) as {
+      id: string;
+    };
     expect((await snapshots()).find((s) => s.id === past.id)?.time).toBe('1970-01-01T00:00:00.000Z');
   });
 });

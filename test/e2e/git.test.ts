@@ -21,7 +21,10 @@ const MiB = 1024 * 1024;
 /** The process IDs of git push commands whose parent is `pid` (every git command line holds "push.gpgSign"). */
 function pushesOf(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid), '-f', 'git .* push --porcelain'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid), '-f', 'git .* push --porcelain'], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -97,7 +100,10 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
     for (let i = 0; i < 12; i++) await writeFile(join(big, `blob-${i}.bin`), randomBytesFor(`git-e2e:${i}`, 2 * MiB));
     // Its own process group, so that the kill takes git push and git-receive-pack with it, as a crash would.
     const child = spawn(process.execPath, [CLI, '-r', repo, '-q', 'backup', src], {
-      cwd: ROOT, env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD, ...env }, stdio: 'ignore', detached: true,
+      cwd: ROOT,
+      env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD, ...env },
+      stdio: 'ignore',
+      detached: true,
     });
     const exited = new Promise<NodeJS.Signals | null>((res) => child.once('exit', (_c, s) => res(s)));
     let pushing = false;
@@ -125,7 +131,8 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
 
   it('a backup stopped with SIGINT mid-push exits 130 and leaves no lock on the remote, and a clean repository', async () => {
     await mkdir(join(src, 'more'), { recursive: true });
-    for (let i = 0; i < 4; i++) await writeFile(join(src, 'more', `blob-${i}.bin`), randomBytesFor(`git-e2e:sigint:${i}`, 2 * MiB));
+    for (let i = 0; i < 4; i++)
+      await writeFile(join(src, 'more', `blob-${i}.bin`), randomBytesFor(`git-e2e:sigint:${i}`, 2 * MiB));
     const run = spawnSb(['-r', repo, '-q', 'backup', src], env);
     let pushing = false;
     for (let i = 0; i < 20_000 && run.child.exitCode === null; i++) {
@@ -148,7 +155,10 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
     await writeFile(join(src, 'churn.bin'), randomBytesFor('git-e2e-churn-2', 3 * MiB));
     await r(['-q', 'backup', src]);
     const child = spawn(process.execPath, [CLI, '-r', repo, '-q', 'forget', '--keep-last', '1', '--prune'], {
-      cwd: ROOT, env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD, ...env }, stdio: 'ignore', detached: true,
+      cwd: ROOT,
+      env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD, ...env },
+      stdio: 'ignore',
+      detached: true,
     });
     const exited = new Promise<NodeJS.Signals | null>((res) => child.once('exit', (_c, s) => res(s)));
     let pushing = false;
@@ -171,15 +181,18 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
   });
 
   it('two hosts (two caches) backing up at once both land: both snapshots listed, restorable, and check clean', async () => {
-    const trees = await Promise.all(['h1', 'h2'].map(async (h, i) => {
-      const dir = join(tmp.path, `host-${h}`);
-      await mkdir(dir);
-      await makeTree(dir, 20261210 + i);
-      return dir;
-    }));
+    const trees = await Promise.all(
+      ['h1', 'h2'].map(async (h, i) => {
+        const dir = join(tmp.path, `host-${h}`);
+        await mkdir(dir);
+        await makeTree(dir, 20261210 + i);
+        return dir;
+      }),
+    );
     const hostEnv = (h: string) => ({ XDG_CACHE_HOME: join(tmp.path, `cache-${h}`) });
-    const runs = await Promise.all(['h1', 'h2'].map((h, i) =>
-      sbOk(['-r', repo, '--json', 'backup', '--host', h, trees[i]], 0, { env: hostEnv(h) })));
+    const runs = await Promise.all(
+      ['h1', 'h2'].map((h, i) => sbOk(['-r', repo, '--json', 'backup', '--host', h, trees[i]], 0, { env: hostEnv(h) })),
+    );
     const ids = runs.map((res) => jsonOut(res.stdout).id as string);
     const listed = jsonOut((await r(['--json', 'snapshots'])).stdout) as { id: string }[];
     for (const id of ids) expect(listed.map((x) => x.id)).toContain(id);
@@ -196,14 +209,20 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
     await mkdir(site);
     await writeFile(join(site, 'index.html'), '<h1>shop</h1>\n');
     const cfg = join(tmp.path, 'strongbox.yaml');
-    const write = (warnSizeMiB: number) => writeFile(cfg, JSON.stringify({
-      repositories: { main: { location: repo, options: { warnSizeMiB } } },
-      apps: [{ id: 'shop', repository: 'main', periodicities: ['daily'], files: [{ name: 'web', path: site }] }],
-    }));
+    const write = (warnSizeMiB: number) =>
+      writeFile(
+        cfg,
+        JSON.stringify({
+          repositories: { main: { location: repo, options: { warnSizeMiB } } },
+          apps: [{ id: 'shop', repository: 'main', periodicities: ['daily'], files: [{ name: 'web', path: site }] }],
+        }),
+      );
     await write(1);
     await sbOk(['-c', cfg, '-q', 'backup', '--app', 'shop', '--periodicity', 'daily'], 0, { env });
     const warned = await sbOk(['-c', cfg, 'status'], 0, { env });
-    expect(warned.stderr).toMatch(new RegExp(`warning: the repository at ${repo}#main holds \\d+ MiB and is over the 1 MiB`));
+    expect(warned.stderr).toMatch(
+      new RegExp(`warning: the repository at ${repo}#main holds \\d+ MiB and is over the 1 MiB`),
+    );
     await write(100_000);
     const quiet = await sbOk(['-c', cfg, 'status'], 0, { env });
     expect(quiet.stderr).not.toMatch(/warnSizeMiB/);
@@ -211,38 +230,48 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
   });
 });
 
-describe.skipIf(!haveGit() || !haveSshd())('a git: repository over ssh:// through the CLI, options from strongbox.yaml', () => {
-  let sshd: SshServer;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+describe.skipIf(!haveGit() || !haveSshd())(
+  'a git: repository over ssh:// through the CLI, options from strongbox.yaml',
+  () => {
+    let sshd: SshServer;
+    let tmp: Awaited<ReturnType<typeof tempDir>>;
 
-  beforeAll(async () => {
-    sshd = await startSshd();
-    tmp = await tempDir('sb-git-ssh-e2e-');
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-    await tmp?.cleanup();
-  });
+    beforeAll(async () => {
+      sshd = await startSshd();
+      tmp = await tempDir('sb-git-ssh-e2e-');
+    });
+    afterAll(async () => {
+      await sshd?.stop();
+      await tmp?.cleanup();
+    });
 
-  it('initialises, backs up and restores byte-exact, the key and known_hosts taken from the repository options', async () => {
-    const src = join(tmp.path, 'src');
-    await mkdir(src);
-    await makeTree(src, 20261203);
-    const bare = join(sshd.dir, 'backups.git');
-    execFileSync('git', ['init', '--quiet', '--bare', bare]);
-    const cfg = join(tmp.path, 'strongbox.yaml');
-    await writeFile(cfg, JSON.stringify({ repositories: { main: {
-      location: `git:ssh://${sshd.user}@127.0.0.1:${sshd.port}${bare}#backups`,
-      options: { identityFile: sshd.identity, knownHostsFile: sshd.knownHosts, authorName: 'web-1 backups' },
-    } } }));
-    const env = { XDG_CACHE_HOME: join(tmp.path, 'cache'), SSH_AUTH_SOCK: '', GIT_SSH_COMMAND: '' };
-    const c = (args: string[]) => sbOk(['-c', cfg, ...args], 0, { env });
-    await c(['-q', 'init']);
-    const snap = jsonOut((await c(['--json', 'backup', src])).stdout);
-    const target = join(tmp.path, 'restore');
-    await c(['restore', snap.id, '--target', target]);
-    expect(await diffTrees(src, join(target, src))).toEqual([]);
-    expect(commitsOf(bare, 'backups').length).toBeGreaterThan(1);
-    expect(gitIn(bare, ['log', '-1', '--format=%an', 'backups'])).toBe('web-1 backups');
-  });
-});
+    it('initialises, backs up and restores byte-exact, the key and known_hosts taken from the repository options', async () => {
+      const src = join(tmp.path, 'src');
+      await mkdir(src);
+      await makeTree(src, 20261203);
+      const bare = join(sshd.dir, 'backups.git');
+      execFileSync('git', ['init', '--quiet', '--bare', bare]);
+      const cfg = join(tmp.path, 'strongbox.yaml');
+      await writeFile(
+        cfg,
+        JSON.stringify({
+          repositories: {
+            main: {
+              location: `git:ssh://${sshd.user}@127.0.0.1:${sshd.port}${bare}#backups`,
+              options: { identityFile: sshd.identity, knownHostsFile: sshd.knownHosts, authorName: 'web-1 backups' },
+            },
+          },
+        }),
+      );
+      const env = { XDG_CACHE_HOME: join(tmp.path, 'cache'), SSH_AUTH_SOCK: '', GIT_SSH_COMMAND: '' };
+      const c = (args: string[]) => sbOk(['-c', cfg, ...args], 0, { env });
+      await c(['-q', 'init']);
+      const snap = jsonOut((await c(['--json', 'backup', src])).stdout);
+      const target = join(tmp.path, 'restore');
+      await c(['restore', snap.id, '--target', target]);
+      expect(await diffTrees(src, join(target, src))).toEqual([]);
+      expect(commitsOf(bare, 'backups').length).toBeGreaterThan(1);
+      expect(gitIn(bare, ['log', '-1', '--format=%an', 'backups'])).toBe('web-1 backups');
+    });
+  },
+);

@@ -17,7 +17,10 @@ export interface RunResult {
 }
 
 /** Run `strongbox ARGS` (the built CLI) with the test password in the environment. */
-export function sb(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } & SpawnOptions = {}): Promise<RunResult> {
+export function sb(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } & SpawnOptions = {},
+): Promise<RunResult> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? ROOT,
@@ -37,7 +40,10 @@ export function sb(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string
 /** Like sb, but fails the test with the output when the exit status is not `want`. */
 export async function sbOk(args: string[], want = 0, opts: Parameters<typeof sb>[1] = {}): Promise<RunResult> {
   const r = await sb(args, opts);
-  if (r.code !== want) throw new Error(`strongbox ${args.join(' ')} exited ${r.code} (want ${want})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.code !== want)
+    throw new Error(
+      `strongbox ${args.join(' ')} exited ${r.code} (want ${want})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+    );
   return r;
 }
 
@@ -78,7 +84,9 @@ export function jsonOut<T = any>(stdout: string): T {
  * this environment does not allow it (not root), except under CI, where that fails the test.
  */
 export function mountTmpfs(dir: string, options?: string): boolean {
-  const r = spawnSync('mount', ['-t', 'tmpfs', ...(options ? ['-o', options] : []), 'tmpfs', dir], { encoding: 'utf8' });
+  const r = spawnSync('mount', ['-t', 'tmpfs', ...(options ? ['-o', options] : []), 'tmpfs', dir], {
+    encoding: 'utf8',
+  });
   if (r.status === 0) return true;
   const why = `cannot mount a tmpfs at ${dir}: ${r.stderr || r.error?.message}`;
   if (process.env.CI === 'true') throw new Error(why);

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng, sbOk, tempDir, jsonOut } from './helpers.js';
 import { bytesFor } from './tree-fixture.js';
 
-interface CheckJson { errors: string[]; notes: string[]; snapshots: number; trees: number; packs: number; packsRead: number; blobsRead: number }
+interface CheckJson {
+  errors: string[];
+  notes: string[];
+  snapshots: number;
+  trees: number;
+  packs: number;
+  packsRead: number;
+  blobsRead: number;
+}
 
 describe('inspection commands on a healthy repository', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -33,7 +41,8 @@ describe('inspection commands on a healthy repository', () => {
     f0Size = (await readFile(join(src, 'f0'))).length;
     await writeFile(join(src, 'copy-of-f0'), await readFile(join(src, 'f0'))); // deduplicated
     // small packs, so that the repository has several and data subsets are meaningful
-    repoId = (jsonOut((await sbOk(['-r', repo, '--json', 'init', '--pack-size-mib', '1'])).stdout) as { id: string }).id;
+    repoId = (jsonOut((await sbOk(['-r', repo, '--json', 'init', '--pack-size-mib', '1'])).stdout) as { id: string })
+      .id;
     ids.push((await json<{ id: string }>(['backup', '--tag', 'first', src])).id);
     await writeFile(join(src, 'later.txt'), 'added later\n');
     ids.push((await json<{ id: string }>(['backup', '--tag', 'second', '--host', 'web-1', src])).id);
@@ -48,7 +57,9 @@ describe('inspection commands on a healthy repository', () => {
     expect(rowOf(ids[1])).toBeGreaterThan(1);
     expect(out).toMatch(/2 snapshot\(s\)/);
     expect(lines[rowOf(ids[1])]).toMatch(/web-1 .*second/);
-    const list = await json<{ id: string; tags: string[]; paths: string[]; summary: { files: number } }[]>(['snapshots']);
+    const list = await json<{ id: string; tags: string[]; paths: string[]; summary: { files: number } }[]>([
+      'snapshots',
+    ]);
     expect(list.map((s) => s.id)).toEqual([ids[1], ids[0]]);
     expect(list[1].tags).toEqual(['first']);
     expect(list[0].paths).toEqual([src]);
@@ -63,7 +74,13 @@ describe('inspection commands on a healthy repository', () => {
   });
 
   it('cat snapshot latest prints the newest snapshot with its ID, parent, tree and summary', async () => {
-    const s = await json<{ id: string; parent: string; tags: string[]; components: { kind: string; tree: string; paths: string[] }[]; summary: { bytes: number } }>(['cat', 'snapshot', 'latest']);
+    const s = await json<{
+      id: string;
+      parent: string;
+      tags: string[];
+      components: { kind: string; tree: string; paths: string[] }[];
+      summary: { bytes: number };
+    }>(['cat', 'snapshot', 'latest']);
     expect(s.id).toBe(ids[1]);
     expect(s.tags).toEqual(['second']);
     expect(s.parent).toBeNull(); // recorded for host web-1: the first snapshot (this host) is not its parent
@@ -82,7 +99,14 @@ describe('inspection commands on a healthy repository', () => {
   });
 
   it('stats --json counts snapshots, packs and blobs; duplicate content is stored once', async () => {
-    const s = await json<{ snapshots: number; packs: number; blobs: number; storedBytes: number; rawBytes: number; indexBytes: number }>(['stats']);
+    const s = await json<{
+      snapshots: number;
+      packs: number;
+      blobs: number;
+      storedBytes: number;
+      rawBytes: number;
+      indexBytes: number;
+    }>(['stats']);
     expect(s.snapshots).toBe(2);
     expect(s.packs).toBeGreaterThan(1);
     expect(s.blobs).toBeGreaterThan(6);
@@ -123,7 +147,10 @@ describe('inspection commands on a healthy repository', () => {
     expect((await r(['check', '--read-data-subset', '50%'])).stdout).toMatch(/read \d+ packs, \d+ blobs: no errors/);
   });
 
-  it.each(['0%', '101%', '0/2', '3/2', 'half'])('check --read-data-subset %s is a usage error (exit 2)', async (subset) => {
-    await r(['check', '--read-data-subset', subset], 2);
-  });
+  it.each(['0%', '101%', '0/2', '3/2', 'half'])(
+    'check --read-data-subset %s is a usage error (exit 2)',
+    async (subset) => {
+      await r(['check', '--read-data-subset', subset], 2);
+    },
+  );
 });

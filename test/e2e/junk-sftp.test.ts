@@ -54,7 +54,10 @@ describe.skipIf(!haveSshd())('junk objects in an sftp: repository', () => {
     await tmp?.cleanup();
   });
 
-  it.each([['random bytes', randomBytes(700)], ['an empty file', Buffer.alloc(0)]])(
+  it.each([
+    ['random bytes', randomBytes(700)],
+    ['an empty file', Buffer.alloc(0)],
+  ])(
     '%s in snapshots/: listed around, intact restore works, check names it, repair snapshots quarantines it',
     async (_what, bytes) => {
       const { path, loc, junk } = await withJunk('snapshots', bytes);

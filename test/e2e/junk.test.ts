@@ -12,7 +12,10 @@ import { randomBytesFor } from './proc.js';
 
 const KiB = 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const JUNK: [string, Buffer][] = [['random bytes', randomBytes(700)], ['an empty file', Buffer.alloc(0)]];
+const JUNK: [string, Buffer][] = [
+  ['random bytes', randomBytes(700)],
+  ['an empty file', Buffer.alloc(0)],
+];
 
 describe('junk objects in a repository', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -50,7 +53,7 @@ describe('junk objects in a repository', () => {
     await sbOk(['-r', pristine, '-q', 'backup', src]);
     await writeFile(join(src, 'b.bin'), randomBytesFor('junk:b', 300 * KiB));
     await sbOk(['-r', pristine, '-q', 'backup', src]);
-    ids = (jsonOut((await sbOk(["-r", pristine, "--json", "snapshots"])).stdout) as { id: string }[]).map((s) => s.id);
+    ids = (jsonOut((await sbOk(['-r', pristine, '--json', 'snapshots'])).stdout) as { id: string }[]).map((s) => s.id);
     expect(ids).toHaveLength(2);
   });
   afterAll(async () => tmp?.cleanup());
@@ -179,10 +182,16 @@ describe('junk objects in a repository', () => {
     const repo = await copyRepo();
     // The pack holding b.bin's data: the one data pack the first snapshot does not use.
     // Oldest first (the first backup wrote its index first): the order of hashed names says nothing.
-    const indexes = (await readdir(join(repo, 'index'))).map((n) => ({ n, t: statSync(join(repo, 'index', n)).mtimeMs }))
-      .sort((x, y) => x.t - y.t).map((x) => x.n);
-    const packsOf = async (name: string) => (JSON.parse((await sbOk(['-r', repo, 'cat', 'index', name])).stdout) as
-      { packs: { id: string; blobs: { type: string }[] }[] }).packs;
+    const indexes = (await readdir(join(repo, 'index')))
+      .map((n) => ({ n, t: statSync(join(repo, 'index', n)).mtimeMs }))
+      .sort((x, y) => x.t - y.t)
+      .map((x) => x.n);
+    const packsOf = async (name: string) =>
+      (
+        JSON.parse((await sbOk(['-r', repo, 'cat', 'index', name])).stdout) as {
+          packs: { id: string; blobs: { type: string }[] }[];
+        }
+      ).packs;
     const all = (await Promise.all(indexes.map(packsOf))).flat();
     const first = (await packsOf(indexes[0])).map((p) => p.id);
     const second = all.filter((p) => !first.includes(p.id) && p.blobs.every((b) => b.type === 'data'));
@@ -205,7 +214,11 @@ describe('junk objects in a repository', () => {
     expect(res.rewritten.length).toBeGreaterThanOrEqual(1);
     expect(res.rewritten.flatMap((w) => w.removed).some((p) => p.endsWith('/b.bin'))).toBe(true);
     await sbOk(['-r', repo, 'check', '--read-data']);
-    const list = JSON.parse((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as { id: string; tags: string[]; repaired?: { original: string } }[];
+    const list = JSON.parse((await sbOk(['-r', repo, '--json', 'snapshots'])).stdout) as {
+      id: string;
+      tags: string[];
+      repaired?: { original: string };
+    }[];
     const repaired = list.filter((s) => s.tags.includes('repaired'));
     expect(repaired.map((s) => s.repaired?.original).sort()).toEqual(res.rewritten.map((w) => w.id).sort());
     // The repaired snapshot restores what is left; the original is in quarantine/.

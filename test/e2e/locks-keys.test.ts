@@ -14,13 +14,20 @@ import { PASSWORD, sbOk, tempDir, jsonOut } from './helpers.js';
 
 const SECOND = 'a second, different password';
 
-interface KeyRow { id: string; current: boolean; host: string; username: string; created: string }
+interface KeyRow {
+  id: string;
+  current: boolean;
+  host: string;
+  username: string;
+  created: string;
+}
 
 describe('keys', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let repo: string;
   const r = (args: string[], want = 0, env?: NodeJS.ProcessEnv) => sbOk(['-r', repo, ...args], want, { env });
-  const keys = async (pw = PASSWORD) => jsonOut((await r(['--json', 'key', 'list'], 0, { STRONGBOX_PASSWORD: pw })).stdout) as KeyRow[];
+  const keys = async (pw = PASSWORD) =>
+    jsonOut((await r(['--json', 'key', 'list'], 0, { STRONGBOX_PASSWORD: pw })).stdout) as KeyRow[];
 
   beforeAll(async () => {
     tmp = await tempDir('sb-keys-');
@@ -37,7 +44,9 @@ describe('keys', () => {
   });
 
   it('key add takes the new password from STRONGBOX_NEW_PASSWORD, and that password then opens the repository', async () => {
-    const added = jsonOut((await r(['--json', 'key', 'add'], 0, { STRONGBOX_NEW_PASSWORD: SECOND })).stdout) as { id: string };
+    const added = jsonOut((await r(['--json', 'key', 'add'], 0, { STRONGBOX_NEW_PASSWORD: SECOND })).stdout) as {
+      id: string;
+    };
     await r(['snapshots'], 0, { STRONGBOX_PASSWORD: SECOND });
     const seenByNew = await keys(SECOND);
     expect(seenByNew).toHaveLength(2);
@@ -90,11 +99,23 @@ describe('locks', () => {
   let src: string;
   let lib: Repository;
   const r = (args: string[], want = 0) => sbOk(['-r', repo, ...args], want);
-  const lockFiles = async () => (await readdir(join(repo, 'locks')).catch(() => [] as string[]));
+  const lockFiles = async () => await readdir(join(repo, 'locks')).catch(() => [] as string[]);
   const writeLock = async (info: Partial<LockInfo>) => {
     const now = new Date().toISOString();
-    const full: LockInfo = { exclusive: false, host: hostname(), pid: process.pid, username: 'test', time: now, refreshed: now, ...info };
-    await lib.save({ type: 'lock', name: randomBytes(32).toString('hex') }, sealObject(lib.key.encKey, 'lock', Buffer.from(JSON.stringify(full))), true);
+    const full: LockInfo = {
+      exclusive: false,
+      host: hostname(),
+      pid: process.pid,
+      username: 'test',
+      time: now,
+      refreshed: now,
+      ...info,
+    };
+    await lib.save(
+      { type: 'lock', name: randomBytes(32).toString('hex') },
+      sealObject(lib.key.encKey, 'lock', Buffer.from(JSON.stringify(full))),
+      true,
+    );
   };
 
   beforeAll(async () => {
@@ -180,7 +201,9 @@ describe('locks', () => {
     const lock = await RepoLock.acquire(lib, false);
     try {
       await r(['backup', src]);
-      const added = jsonOut((await sbOk(['-r', repo, '--json', 'key', 'add'], 0, { env: { STRONGBOX_NEW_PASSWORD: SECOND } })).stdout) as { id: string };
+      const added = jsonOut(
+        (await sbOk(['-r', repo, '--json', 'key', 'add'], 0, { env: { STRONGBOX_NEW_PASSWORD: SECOND } })).stdout,
+      ) as { id: string };
       const res = await r(['key', 'remove', added.id], 11);
       expect(res.stderr).toMatch(/locked by host/);
       expect((await lockFiles()).length).toBe(1);
@@ -207,7 +230,10 @@ describe('locks', () => {
       await r(['snapshots']);
       await r(['ls', 'latest']);
       await r(['check', '--retry-lock', '0s'], 11);
-      const refused = await r(['restore', 'latest', '--target', join(tmp.path, 'out-refused'), '--retry-lock', '0s'], 11);
+      const refused = await r(
+        ['restore', 'latest', '--target', join(tmp.path, 'out-refused'), '--retry-lock', '0s'],
+        11,
+      );
       expect(refused.stderr).toMatch(/exclusively locked/);
       const waiting = r(['restore', 'latest', '--target', join(tmp.path, 'out')]);
       await new Promise((res) => setTimeout(res, 1000));

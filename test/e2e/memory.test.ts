@@ -29,7 +29,10 @@ function expectOk(what: string, m: Measured): void {
 function hashFile(p: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
-    createReadStream(p).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
+    createReadStream(p)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
   });
 }
 
@@ -77,7 +80,9 @@ describe(`peak RSS stays under ${LIMIT_MIB} MiB`, () => {
       execFileSync('sh', ['-c', `head -c 1G /dev/urandom > '${file}'`]);
       await sbOk(['-r', repo, 'init']);
     }, 600_000);
-    afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
 
     it('backs it up', async () => {
       const m = await measuredSb(['-r', repo, '-q', 'backup', file], stats());
@@ -111,7 +116,9 @@ describe(`peak RSS stays under ${LIMIT_MIB} MiB`, () => {
       console.log(`generated 100,000 files in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       await sbOk(['-r', repo, 'init']);
     }, 600_000);
-    afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
 
     it('backs them up', async () => {
       const m = await measuredSb(['-r', repo, '-q', 'backup', src], stats());

@@ -21,7 +21,10 @@ afterAll(() => s3?.stop());
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-interface BackupJson { id: string; degraded: { store: string; reason: string }[] | null }
+interface BackupJson {
+  id: string;
+  degraded: { store: string; reason: string }[] | null;
+}
 
 describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mirror)', () => {
   let sshd: SshServer;
@@ -34,9 +37,14 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
   let env: NodeJS.ProcessEnv;
   const r = (args: string[], want = 0) => sbOk(['-c', config, ...args], want, { env });
   // The proxy reads the rates object it was given: changed in place, every request fails (503) or none does.
-  const mirrorDown = (down: boolean) => { proxy.rates.error = down ? 1 : 0; };
-  const packs = async () => (await readdir(join(primaryDir, 'data'), { recursive: true, withFileTypes: true }))
-    .filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  const mirrorDown = (down: boolean) => {
+    proxy.rates.error = down ? 1 : 0;
+  };
+  const packs = async () =>
+    (await readdir(join(primaryDir, 'data'), { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
 
   beforeAll(async () => {
     sshd = await startSshd();
@@ -47,19 +55,22 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     primaryDir = join(sshd.dir, 'repo');
     mirror = s3!.freshLocation('mirror').replace(`:${s3!.port}/`, `:${proxy.port}/`);
     config = join(tmp.path, 'strongbox.yaml');
-    await writeFile(config, [
-      'repositories:',
-      '  main:',
-      `    location: ${sshd.location(primaryDir)}`,
-      '    mirrors:',
-      `      - location: ${mirror}`,
-      '        options: { timeout: 2s, connectTimeout: 2s }',
-      'apps:',
-      '  - id: site',
-      '    repository: main',
-      `    files: [{ name: web, path: ${src} }]`,
-      '',
-    ].join('\n'));
+    await writeFile(
+      config,
+      [
+        'repositories:',
+        '  main:',
+        `    location: ${sshd.location(primaryDir)}`,
+        '    mirrors:',
+        `      - location: ${mirror}`,
+        '        options: { timeout: 2s, connectTimeout: 2s }',
+        'apps:',
+        '  - id: site',
+        '    repository: main',
+        `    files: [{ name: web, path: ${src} }]`,
+        '',
+      ].join('\n'),
+    );
     env = { ...sshd.env(), ...s3!.env };
   });
   afterAll(async () => {
@@ -121,7 +132,7 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     expect(check.stores.map((s: { outcome: string }) => s.outcome)).toEqual(['ok', 'ok']);
   }, 300_000);
 
-  it('with 30% of the primary\'s packs deleted, every snapshot restores byte-exact and the fallbacks are named', async () => {
+  it("with 30% of the primary's packs deleted, every snapshot restores byte-exact and the fallbacks are named", async () => {
     const gone = (await packs()).filter((_, i) => i % 10 < 3);
     expect(gone.length).toBeGreaterThan(3);
     for (const p of gone) await rm(p);
@@ -137,7 +148,9 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
       const out = join(tmp.path, `restore-${s.id}`);
       warnings += (await r(['restore', s.id, '--target', out])).stderr;
       const diffs = await diffTrees(src, join(out, src));
-      expect(diffs.map((d) => d.replace(/^missing in .*?: /, 'missing: ')).sort()).toEqual(added[i].map((f) => `missing: ${f}`));
+      expect(diffs.map((d) => d.replace(/^missing in .*?: /, 'missing: ')).sort()).toEqual(
+        added[i].map((f) => `missing: ${f}`),
+      );
     }
     // Every deleted pack holds blobs of some snapshot: each is named where a restore read it from the mirror.
     for (const p of gone) expect(warnings).toContain(`data ${p.split('/').pop()!} was read from ${mirror} (`);
@@ -149,7 +162,7 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     expect(after.stores.map((s: { outcome: string }) => s.outcome)).toEqual(['ok', 'ok']);
   }, 300_000);
 
-  it('with bytes flipped in 30% of the primary\'s packs, the newest snapshot restores byte-exact; check --repair mends them', async () => {
+  it("with bytes flipped in 30% of the primary's packs, the newest snapshot restores byte-exact; check --repair mends them", async () => {
     const hit = (await packs()).filter((_, i) => i % 10 >= 7);
     // One byte in the middle of each pack: inside some blob, which then fails authentication on the primary.
     for (const p of hit) {
@@ -176,24 +189,42 @@ describe.skipIf(!s3)('a mirrored repository through the CLI (sftp primary, S3 mi
     const target = join(tmp.path, 'laptop');
     const pw = { LAPTOP_PW: 'the laptop copy has its own key' };
     await sbOk(['-r', target, 'init'], 0, { env: { STRONGBOX_PASSWORD: pw.LAPTOP_PW } });
-    const first = jsonOut((await sbOk(['-c', config, '--json', 'copy', '--app', 'site', '--to', target, '--to-password-env', 'LAPTOP_PW'], 0,
-      { env: { ...env, ...pw } })).stdout);
+    const first = jsonOut(
+      (
+        await sbOk(
+          ['-c', config, '--json', 'copy', '--app', 'site', '--to', target, '--to-password-env', 'LAPTOP_PW'],
+          0,
+          { env: { ...env, ...pw } },
+        )
+      ).stdout,
+    );
     expect(first.copied).toHaveLength(3);
-    const second = jsonOut((await sbOk(['-c', config, '--json', 'copy', '--app', 'site', '--to', target, '--to-password-env', 'LAPTOP_PW'], 0,
-      { env: { ...env, ...pw } })).stdout);
+    const second = jsonOut(
+      (
+        await sbOk(
+          ['-c', config, '--json', 'copy', '--app', 'site', '--to', target, '--to-password-env', 'LAPTOP_PW'],
+          0,
+          { env: { ...env, ...pw } },
+        )
+      ).stdout,
+    );
     expect(second).toMatchObject({ copied: [], blobsAdded: 0, blobsRead: 0 });
     expect(second.skipped).toHaveLength(3);
-    await sbOk(['-r', target, 'restore', 'latest', '--target', join(tmp.path, 'restore-laptop')], 0, { env: { STRONGBOX_PASSWORD: pw.LAPTOP_PW } });
+    await sbOk(['-r', target, 'restore', 'latest', '--target', join(tmp.path, 'restore-laptop')], 0, {
+      env: { STRONGBOX_PASSWORD: pw.LAPTOP_PW },
+    });
     expect(await diffTrees(src, join(tmp.path, 'restore-laptop', src))).toEqual([]);
   }, 300_000);
 
-  it('with the primary\'s server stopped, snapshots and restore work from the mirror', async () => {
+  it("with the primary's server stopped, snapshots and restore work from the mirror", async () => {
     await sshd.stop();
     const list = JSON.parse((await r(['--json', 'snapshots'])).stdout) as { id: string }[];
     expect(list.length).toBe(3);
     const res = await r(['restore', 'latest', '--target', join(tmp.path, 'restore-primary-gone')]);
     expect(await diffTrees(src, join(tmp.path, 'restore-primary-gone', src))).toEqual([]);
-    expect(res.stderr).toMatch(/store sftp:\S+ of sftp:\S+ failed .*: \d+ write\(s\) or read\(s\) went to the other stores only/);
+    expect(res.stderr).toMatch(
+      /store sftp:\S+ of sftp:\S+ failed .*: \d+ write\(s\) or read\(s\) went to the other stores only/,
+    );
     const st = await sb(['-c', config, 'status'], { env });
     expect(st.code).toBe(6);
     expect(st.stderr).toContain('does not answer');

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, PASSWORD, mountTmpfs, sbOk, tempDir, jsonOut } from './helpers.js';
 
-interface LsJson { path: string; type: string }
+interface LsJson {
+  path: string;
+  type: string;
+}
 
 describe('--one-file-system', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -57,8 +60,12 @@ describe('backup summary when a file cannot be read', () => {
   let src: string;
   let repo: string;
   /** The CLI as the user nobody: root reads any file, whatever its mode. */
-  const asNobody = (args: string[]) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '-r', repo, ...args],
-    { encoding: 'utf8', env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD } });
+  const asNobody = (args: string[]) =>
+    spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '-r', repo, ...args],
+      { encoding: 'utf8', env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD } },
+    );
 
   beforeAll(async () => {
     tmp = await tempDir('sb-counts-');
@@ -72,14 +79,18 @@ describe('backup summary when a file cannot be read', () => {
     mkdirSync(repo);
     chownSync(repo, 65534, 65534);
     const init = asNobody(['init']);
-    if (init.status !== 0) throw new Error(`init as nobody failed (setpriv needed): ${init.stderr}${init.error?.message ?? ''}`);
+    if (init.status !== 0)
+      throw new Error(`init as nobody failed (setpriv needed): ${init.stderr}${init.error?.message ?? ''}`);
   });
   afterAll(async () => tmp?.cleanup());
 
   it('counts only the stored file as new; the unreadable one is an error, and the snapshot is incomplete', () => {
     const res = asNobody(['--json', 'backup', src]);
     expect(res.status, res.stderr).not.toBe(0);
-    const out = jsonOut(res.stdout) as { summary: { files: number; filesNew: number; filesChanged: number; bytes: number }; incomplete: { errors: { path: string }[] } };
+    const out = jsonOut(res.stdout) as {
+      summary: { files: number; filesNew: number; filesChanged: number; bytes: number };
+      incomplete: { errors: { path: string }[] };
+    };
     expect(out.incomplete.errors.map((e) => e.path)).toEqual([join(src, 'secret.txt')]);
     expect(out.summary).toMatchObject({ files: 1, filesNew: 1, filesChanged: 0, bytes: 5 });
     const text = asNobody(['backup', src]);

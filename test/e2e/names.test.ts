@@ -7,7 +7,8 @@ import { diffTrees } from '../../src/util/treediff.js';
 import { sbOk, tempDir, jsonOut } from './helpers.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1'); // one byte per char: '\xff' is the byte 0xff
-const cat = (...parts: (string | Buffer)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+const cat = (...parts: (string | Buffer)[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
 
 /** Every entry under `root` by its raw relative path (hex, so the map keys are exact bytes), with what it holds. */
 function rawTree(root: string): Map<string, string> {
@@ -17,8 +18,11 @@ function rawTree(root: string): Map<string, string> {
       const p = cat(dir, '/', name);
       const r = rel.length ? cat(rel, '/', name) : name;
       const st = lstatSync(p);
-      const what = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? `link:${readlinkSync(p, { encoding: 'buffer' }).toString('hex')}`
-        : `file:${readFileSync(p).toString('hex')}`;
+      const what = st.isDirectory()
+        ? 'dir'
+        : st.isSymbolicLink()
+          ? `link:${readlinkSync(p, { encoding: 'buffer' }).toString('hex')}`
+          : `file:${readFileSync(p).toString('hex')}`;
       out.set(r.toString('hex'), what);
       if (st.isDirectory()) walk(p, r);
     }
@@ -27,7 +31,13 @@ function rawTree(root: string): Map<string, string> {
   return out;
 }
 
-interface LsJson { path: string; pathBytes?: string; type: string; linktarget?: string; linktargetBytes?: string }
+interface LsJson {
+  path: string;
+  pathBytes?: string;
+  type: string;
+  linktarget?: string;
+  linktargetBytes?: string;
+}
 
 describe('names that are not UTF-8, and names with control characters', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -97,8 +107,12 @@ describe('names that are not UTF-8, and names with control characters', () => {
     const nl = list.find((e) => e.path === `${src}/new\nline.txt`);
     expect(nl).toBeDefined();
     expect(nl!.pathBytes).toBeUndefined();
-    expect(list.filter((e) => e.path === `${src}/x\uFFFD`).map((e) => Buffer.from(e.pathBytes!, 'base64').toString('hex')).sort())
-      .toEqual([cat(src, '/x', b('\xfe')).toString('hex'), cat(src, '/x', b('\xff')).toString('hex')]);
+    expect(
+      list
+        .filter((e) => e.path === `${src}/x\uFFFD`)
+        .map((e) => Buffer.from(e.pathBytes!, 'base64').toString('hex'))
+        .sort(),
+    ).toEqual([cat(src, '/x', b('\xfe')).toString('hex'), cat(src, '/x', b('\xff')).toString('hex')]);
     const link = list.find((e) => e.path === `${src}/link`)!;
     expect(Buffer.from(link.linktargetBytes!, 'base64')).toEqual(cat('target-', b('\xfe\xff')));
     expect(list.find((e) => e.path === `${src}/café.txt`)?.pathBytes).toBeUndefined();
@@ -106,11 +120,18 @@ describe('names that are not UTF-8, and names with control characters', () => {
 
   it('a subpath names a non-UTF-8 entry by its lossy form when that is unambiguous, and refuses when it is not', async () => {
     const one = jsonOut((await r(['--json', 'ls', `latest:${src}/e/bad\uFFFD\uFFFDname.txt`])).stdout) as LsJson[];
-    expect(one.map((e) => Buffer.from(e.pathBytes!, 'base64'))).toEqual([cat(src, '/e/bad', b('\xff\xfe'), 'name.txt')]);
+    expect(one.map((e) => Buffer.from(e.pathBytes!, 'base64'))).toEqual([
+      cat(src, '/e/bad', b('\xff\xfe'), 'name.txt'),
+    ]);
     const target = join(tmp.path, 'restore-sub');
     await r(['restore', `latest:${src}/dir\uFFFD`, '--target', target]);
-    expect([...rawTree(target).keys()].sort()).toEqual([cat('also', b('\xff')).toString('hex'), Buffer.from('inner.txt').toString('hex')].sort());
-    const amb = await sbOk(['-r', repo, 'restore', `latest:${src}/x\uFFFD`, '--target', join(tmp.path, 'restore-amb')], 2);
+    expect([...rawTree(target).keys()].sort()).toEqual(
+      [cat('also', b('\xff')).toString('hex'), Buffer.from('inner.txt').toString('hex')].sort(),
+    );
+    const amb = await sbOk(
+      ['-r', repo, 'restore', `latest:${src}/x\uFFFD`, '--target', join(tmp.path, 'restore-amb')],
+      2,
+    );
     expect(amb.stderr).toMatch(/matches 2 entries whose names are not UTF-8/);
   });
 

@@ -30,7 +30,10 @@ async function npm(args: string[], cwd: string): Promise<string> {
 
 /** Copy what a fresh clone holds (tracked and new, not ignored files) from the checkout to `dest`. */
 async function copyCheckout(dest: string): Promise<void> {
-  const { stdout } = await exec('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, maxBuffer: 64 << 20 });
+  const { stdout } = await exec('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    maxBuffer: 64 << 20,
+  });
   for (const rel of stdout.split('\0').filter(Boolean)) {
     const from = join(ROOT, rel);
     if (!existsSync(from) && !isSymlink(from)) continue; // deleted in the worktree, not yet committed
@@ -52,7 +55,11 @@ function isSymlink(p: string): boolean {
 /** Run an installed program directly (its shebang and mode decide whether it starts). */
 function run(cmd: string, args: string[], cwd: string): Promise<RunResult> {
   return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { cwd, env: cleanEnv({ STRONGBOX_PASSWORD: PASSWORD }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd,
+      env: cleanEnv({ STRONGBOX_PASSWORD: PASSWORD }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -64,7 +71,8 @@ function run(cmd: string, args: string[], cwd: string): Promise<RunResult> {
 
 async function runOk(cmd: string, args: string[], cwd: string): Promise<RunResult> {
   const r = await run(cmd, args, cwd);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r;
 }
 
@@ -100,12 +108,20 @@ describe('npm pack + npm install -g', () => {
     const lines = stdout.split('\n').filter(Boolean);
     const names = lines.map((l) => l.split(/\s+/).pop()!);
     for (const f of [
-      'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'schema/strongbox.schema.json', 'README.md', 'package.json',
-      'native/utimens/binding.gyp', 'native/utimens/utimens.c',
+      'dist/cli/main.js',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'schema/strongbox.schema.json',
+      'README.md',
+      'package.json',
+      'native/utimens/binding.gyp',
+      'native/utimens/utimens.c',
     ]) {
       expect(names).toContain(`package/${f}`);
     }
-    expect(names.filter((n) => /^package\/(src|test|bench|scripts|examples|dist\/demo)\//.test(n) || n.endsWith('.map'))).toEqual([]);
+    expect(
+      names.filter((n) => /^package\/(src|test|bench|scripts|examples|dist\/demo)\//.test(n) || n.endsWith('.map')),
+    ).toEqual([]);
     const main = lines.find((l) => l.endsWith('package/dist/cli/main.js'))!;
     expect(main.slice(0, 10)).toMatch(/^-rwx/);
   });
@@ -128,7 +144,10 @@ describe('npm pack + npm install -g', () => {
     await runOk(bin, ['-r', repo, 'backup', data], tmp.path);
     const snaps = JSON.parse((await runOk(bin, ['-r', repo, '--json', 'snapshots'], tmp.path)).stdout) as unknown[];
     expect(snaps).toHaveLength(1);
-    const stats = JSON.parse((await runOk(bin, ['-r', repo, '--json', 'stats'], tmp.path)).stdout) as Record<string, number>;
+    const stats = JSON.parse((await runOk(bin, ['-r', repo, '--json', 'stats'], tmp.path)).stdout) as Record<
+      string,
+      number
+    >;
     expect(stats.storedBytes).toBeLessThan(text.length / 4);
     const target = join(tmp.path, 'restored');
     await runOk(bin, ['-r', repo, 'restore', 'latest', '--target', target, '--verify'], tmp.path);
@@ -139,18 +158,23 @@ describe('npm pack + npm install -g', () => {
 
   it('the installed package is importable as a library, with its types where exports say', async () => {
     const pkgDir = join(prefix, 'lib', 'node_modules', 'strongbox');
-    const pkg = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as { exports: { '.': { types: string } } };
+    const pkg = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as {
+      exports: { '.': { types: string } };
+    };
     expect(existsSync(join(pkgDir, pkg.exports['.'].types))).toBe(true);
     // A module beside node_modules resolves 'strongbox' through the package's exports, as a dependent would.
     const probe = join(prefix, 'lib', 'probe.mjs');
-    await writeFile(probe, [
-      "import { VERSION, initRepository, listSnapshots, newContext, loadConfig, StrongboxError } from 'strongbox';",
-      "process.env.SB_PROBE_PW = 'pw';",
-      "const spec = { location: 'memory:probe', password: { env: 'SB_PROBE_PW' } };",
-      "await initRepository(spec, newContext());",
-      "const { snapshots } = await listSnapshots(spec, {}, newContext());",
-      "console.log(JSON.stringify({ VERSION, snapshots: snapshots.length, loadConfig: typeof loadConfig, error: typeof StrongboxError }));",
-    ].join('\n'));
+    await writeFile(
+      probe,
+      [
+        "import { VERSION, initRepository, listSnapshots, newContext, loadConfig, StrongboxError } from 'strongbox';",
+        "process.env.SB_PROBE_PW = 'pw';",
+        "const spec = { location: 'memory:probe', password: { env: 'SB_PROBE_PW' } };",
+        'await initRepository(spec, newContext());',
+        'const { snapshots } = await listSnapshots(spec, {}, newContext());',
+        'console.log(JSON.stringify({ VERSION, snapshots: snapshots.length, loadConfig: typeof loadConfig, error: typeof StrongboxError }));',
+      ].join('\n'),
+    );
     const r = await runOk(process.execPath, [probe], tmp.path);
     expect(JSON.parse(r.stdout)).toEqual({ VERSION, snapshots: 0, loadConfig: 'function', error: 'function' });
   });

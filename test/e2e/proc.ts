@@ -37,7 +37,10 @@ export const TIME_BIN = '/usr/bin/time';
 export function ensureGnuTime(): void {
   if (existsSync(TIME_BIN)) return;
   execFileSync('apt-get', ['update'], { stdio: 'ignore' });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'time'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'time'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 export interface Measured extends RunResult {
@@ -81,7 +84,13 @@ export interface StoredObject {
   name: string;
 }
 
-const TYPE_OF_DIR: Record<string, string> = { keys: 'key', data: 'data', index: 'index', snapshots: 'snapshot', locks: 'lock' };
+const TYPE_OF_DIR: Record<string, string> = {
+  keys: 'key',
+  data: 'data',
+  index: 'index',
+  snapshots: 'snapshot',
+  locks: 'lock',
+};
 
 /** Every file below a repository directory (temporary files included), with its object type. */
 export async function listRepoFiles(repo: string): Promise<StoredObject[]> {
@@ -93,7 +102,7 @@ export async function listRepoFiles(repo: string): Promise<StoredObject[]> {
       else {
         const rel = relative(repo, abs);
         const top = rel.split('/')[0];
-        out.push({ rel, abs, type: rel === 'config' ? 'config' : TYPE_OF_DIR[top] ?? 'unknown', name: e.name });
+        out.push({ rel, abs, type: rel === 'config' ? 'config' : (TYPE_OF_DIR[top] ?? 'unknown'), name: e.name });
       }
     }
   };
@@ -106,4 +115,3 @@ export function randomBytesFor(seed: string, n: number): Buffer {
   const key = createHash('sha256').update(`strongbox-test:${seed}`).digest();
   return createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(n));
 }
-

@@ -31,9 +31,14 @@ interface Backed {
 async function makeSource(dir: string, name: string, rand: () => number): Promise<void> {
   for (let d = 0; d < 3; d++) {
     await mkdir(join(dir, `section-${d}`), { recursive: true });
-    for (let f = 0; f < 12; f++) await writeFile(join(dir, `section-${d}`, `page-${f}.txt`), text(rand, 1 * KiB + Math.floor(rand() * 20 * KiB)));
+    for (let f = 0; f < 12; f++)
+      await writeFile(join(dir, `section-${d}`, `page-${f}.txt`), text(rand, 1 * KiB + Math.floor(rand() * 20 * KiB)));
   }
-  for (let b = 0; b < 4; b++) await writeFile(join(dir, `media-${b}.bin`), randomBytesFor(`${name}:media:${b}:0`, 50 * KiB + Math.floor(rand() * 200 * KiB)));
+  for (let b = 0; b < 4; b++)
+    await writeFile(
+      join(dir, `media-${b}.bin`),
+      randomBytesFor(`${name}:media:${b}:0`, 50 * KiB + Math.floor(rand() * 200 * KiB)),
+    );
 }
 
 /**
@@ -42,8 +47,13 @@ async function makeSource(dir: string, name: string, rand: () => number): Promis
  * up three runs before, by a snapshot `--keep-last 2` has forgotten.
  */
 async function mutate(dir: string, name: string, rand: () => number, run: number): Promise<void> {
-  for (let d = 0; d < 3; d++) for (let f = 0; f < 12; f++) if (rand() < 0.2) await appendFile(join(dir, `section-${d}`, `page-${f}.txt`), text(rand, 300));
-  await writeFile(join(dir, `media-${run % 4}.bin`), randomBytesFor(`${name}:media:${run % 4}:${run}`, 50 * KiB + Math.floor(rand() * 200 * KiB)));
+  for (let d = 0; d < 3; d++)
+    for (let f = 0; f < 12; f++)
+      if (rand() < 0.2) await appendFile(join(dir, `section-${d}`, `page-${f}.txt`), text(rand, 300));
+  await writeFile(
+    join(dir, `media-${run % 4}.bin`),
+    randomBytesFor(`${name}:media:${run % 4}:${run}`, 50 * KiB + Math.floor(rand() * 200 * KiB)),
+  );
   await writeFile(join(dir, `section-${run % 3}`, `new-${run}.txt`), text(rand, 4 * KiB));
   await writeFile(join(dir, 'release.bin'), randomBytesFor(`${name}:release:${run % 3}`, 300 * KiB));
 }
@@ -51,12 +61,16 @@ async function mutate(dir: string, name: string, rand: () => number, run: number
 function text(rand: () => number, n: number): string {
   const words = ['post', 'comment', 'author', 'the', 'of', 'price', 'stock', 'tag', 'draft', 'page'];
   let s = '';
-  while (s.length < n) s += `${Math.floor(rand() * 1e6)} ${words[Math.floor(rand() * words.length)]} ${words[Math.floor(rand() * words.length)]}\n`;
+  while (s.length < n)
+    s += `${Math.floor(rand() * 1e6)} ${words[Math.floor(rand() * words.length)]} ${words[Math.floor(rand() * words.length)]}\n`;
   return s;
 }
 
 /** Take a lock on the repository from this test process, standing in for another strongbox process. */
-async function holdLock(repoDir: string, exclusive: boolean): Promise<{ release: () => Promise<void>; names: Set<string> }> {
+async function holdLock(
+  repoDir: string,
+  exclusive: boolean,
+): Promise<{ release: () => Promise<void>; names: Set<string> }> {
   const repo = await Repository.open(await openBackend(repoDir), PASSWORD);
   const lock = await RepoLock.acquire(repo, exclusive);
   return { release: () => lock.release(), names: new Set(await readdir(join(repoDir, 'locks'))) };
@@ -74,7 +88,10 @@ function lockTries(repoDir: string, ignore: Set<string>, n: number): Promise<voi
     const w = watch(dir, (_ev, name) => {
       if (!name || name.startsWith('.') || ignore.has(name) || existsSync(join(dir, name))) return;
       given.add(name);
-      if (given.size >= n) { w.close(); res(); }
+      if (given.size >= n) {
+        w.close();
+        res();
+      }
     });
   });
 }
@@ -146,25 +163,38 @@ describe('prune and backups together', () => {
     let backupsDone = false;
     const forgetLoop = async () => {
       while (!backupsDone) {
-        const result = await timed('forget', () => sb(['-r', repo, '--json', 'forget', '--keep-last', '2', '--prune', '--retry-lock', '2min']));
-        const pruned = result.code === 0 ? (jsonOut(result.stdout) as { prune: { packsRemoved: number } }).prune.packsRemoved : 0;
+        const result = await timed('forget', () =>
+          sb(['-r', repo, '--json', 'forget', '--keep-last', '2', '--prune', '--retry-lock', '2min']),
+        );
+        const pruned =
+          result.code === 0 ? (jsonOut(result.stdout) as { prune: { packsRemoved: number } }).prune.packsRemoved : 0;
         forgets.push({ result, pruned });
         await new Promise((res) => setTimeout(res, 100));
       }
     };
     const t0 = performance.now();
-    const loops = Promise.all(SOURCES.map(backupLoop)).finally(() => { backupsDone = true; });
+    const loops = Promise.all(SOURCES.map(backupLoop)).finally(() => {
+      backupsDone = true;
+    });
     await Promise.all([loops, forgetLoop()]);
     // A backup still running when a forget ended, having started well before (node's start-up takes a few
     // hundred ms), cannot have held its shared lock alongside the forget's exclusive one: it waited for it.
-    const waited = spans.filter((b) => b.kind === 'backup' && spans.some((f) => f.kind === 'forget' && b.start + 500 < f.end && f.end < b.end)).length;
-    log.push(`loops: ${backed.length} backups, ${forgets.length} forget --prune runs (${forgets.filter((f) => f.pruned > 0).length} removed packs) `
-      + `in ${Math.round(performance.now() - t0)} ms; ${waited} backups waited for a forget`);
+    const waited = spans.filter(
+      (b) => b.kind === 'backup' && spans.some((f) => f.kind === 'forget' && b.start + 500 < f.end && f.end < b.end),
+    ).length;
+    log.push(
+      `loops: ${backed.length} backups, ${forgets.length} forget --prune runs (${forgets.filter((f) => f.pruned > 0).length} removed packs) ` +
+        `in ${Math.round(performance.now() - t0)} ms; ${waited} backups waited for a forget`,
+    );
 
     // A backup waits for a prune (30 minutes by default) and a forget waits for backups (--retry-lock 2m):
     // nobody is refused, and nobody fails. (Soft, so a failure here still lets the data be checked below.)
-    const failed = [...backed.map((b) => ['backup', b.result] as const), ...forgets.map((f) => ['forget', f.result] as const)]
-      .filter(([, r]) => r.code !== 0).map(([what, r]) => `${what} exited ${r.code}: ${r.stderr.trim()}`);
+    const failed = [
+      ...backed.map((b) => ['backup', b.result] as const),
+      ...forgets.map((f) => ['forget', f.result] as const),
+    ]
+      .filter(([, r]) => r.code !== 0)
+      .map(([what, r]) => `${what} exited ${r.code}: ${r.stderr.trim()}`);
     log.push(...failed);
     expect.soft(failed).toEqual([]);
     expect(waited).toBeGreaterThan(0);
@@ -179,7 +209,8 @@ describe('prune and backups together', () => {
       expect(b, `snapshot ${s.id} is none of the backups this test made`).toBeDefined();
       const target = await fresh('restore');
       const res = await sb(['-r', repo, 'restore', `${s.id}:${b!.source}`, '--target', target, '--verify']);
-      const diffs = res.code === 0 ? await diffTrees(b!.copy, target) : [`restore exited ${res.code}: ${res.stderr.trim()}`];
+      const diffs =
+        res.code === 0 ? await diffTrees(b!.copy, target) : [`restore exited ${res.code}: ${res.stderr.trim()}`];
       if (diffs.length) damaged.push(`snapshot ${s.id.slice(0, 8)}: ${diffs.slice(0, 3).join('; ')}`);
       await rm(target, { recursive: true, force: true });
     }
@@ -193,7 +224,8 @@ describe('prune and backups together', () => {
     const src = await fresh('src');
     await sbOk(['-r', repo, 'init', '--pack-size-mib', '1']);
     await writeFile(join(src, 'index.html'), '<h1>shop</h1>\n');
-    const deploy = (version: string) => writeFile(join(src, 'release.bin'), randomBytesFor(`release:${version}`, 400 * KiB));
+    const deploy = (version: string) =>
+      writeFile(join(src, 'release.bin'), randomBytesFor(`release:${version}`, 400 * KiB));
     await deploy('v1');
     await sbOk(['-r', repo, 'backup', '--time', '2026-03-01T00:00:00Z', src]);
     await deploy('v2');
@@ -203,7 +235,9 @@ describe('prune and backups together', () => {
     const lock = await holdLock(repo, true); // a forget that is still running
     const backup = spawnSb(['-r', repo, '--json', 'backup', src]);
     let backupDone = false;
-    void backup.done.then(() => { backupDone = true; });
+    void backup.done.then(() => {
+      backupDone = true;
+    });
     await lockTries(repo, lock.names, 5);
     await lock.release();
     const forget = await sbOk(['-r', repo, '--json', 'forget', '--keep-last', '1', '--prune']);

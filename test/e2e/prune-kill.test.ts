@@ -24,7 +24,10 @@ async function writeFiles(dir: string, rand: () => number, round: number, share:
     await mkdir(join(dir, `dir-${d}`), { recursive: true });
     for (let f = 0; f < 40; f++) {
       if (round > 0 && rand() >= share) continue;
-      await writeFile(join(dir, `dir-${d}`, `f-${f}.bin`), randomBytesFor(`${SEED}:${round}:${d}:${f}`, 16 * KiB + Math.floor(rand() * 80 * KiB)));
+      await writeFile(
+        join(dir, `dir-${d}`, `f-${f}.bin`),
+        randomBytesFor(`${SEED}:${round}:${d}:${f}`, 16 * KiB + Math.floor(rand() * 80 * KiB)),
+      );
     }
   }
 }
@@ -33,12 +36,17 @@ async function writeFiles(dir: string, rand: () => number, round: number, share:
  * A moment to kill a prune at: `ms` after its lock appears (node's start-up time varies more than the
  * prune's work takes), or when storage shows the nth event of a kind ('last': every old index is gone).
  */
-type Trigger = { label: string; ms: number } | { label: string; on: 'index saved' | 'old index deleted' | 'pack deleted'; nth: number | 'last' };
+type Trigger =
+  | { label: string; ms: number }
+  | { label: string; on: 'index saved' | 'old index deleted' | 'pack deleted'; nth: number | 'last' };
 
 /** Calls `fn` once, when a lock object (not a temporary file) appears in `repo`. */
 function onLock(repo: string, fn: () => void): () => void {
   const w = watch(join(repo, 'locks'), (_ev, name) => {
-    if (name && !name.startsWith('.')) { w.close(); fn(); }
+    if (name && !name.startsWith('.')) {
+      w.close();
+      fn();
+    }
   });
   return () => w.close();
 }
@@ -91,7 +99,9 @@ describe('interrupted prunes', () => {
     lockMs = await locked;
     expect(res.code, res.stderr).toBe(0);
     const report = jsonOut(res.stdout) as { packsRepacked: number; packsRemoved: number; packsWritten: number };
-    log.push(`uninterrupted prune: lock after ${Math.round(lockMs)} ms, done after ${Math.round(fullMs)} ms, ${JSON.stringify(report)}`);
+    log.push(
+      `uninterrupted prune: lock after ${Math.round(lockMs)} ms, done after ${Math.round(fullMs)} ms, ${JSON.stringify(report)}`,
+    );
     // The long path must run: packs are repacked into new ones, not only deleted.
     expect(report.packsRepacked).toBeGreaterThan(0);
     expect(report.packsWritten).toBeGreaterThan(0);
@@ -103,34 +113,49 @@ describe('interrupted prunes', () => {
   });
 
   /** Start a prune and SIGKILL it at the trigger; resolves with how it ended. */
-  async function pruneKilledAt(repo: string, t: Trigger): Promise<{ code: number | null; killed: boolean; detail: string }> {
+  async function pruneKilledAt(
+    repo: string,
+    t: Trigger,
+  ): Promise<{ code: number | null; killed: boolean; detail: string }> {
     // Packs live in shard directories (data/ab/ab12…): watch each one that holds packs now.
-    const dirs = 'on' in t && t.on === 'pack deleted'
-      ? (await readdir(join(repo, 'data'))).map((shard) => join(repo, 'data', shard))
-      : [join(repo, 'index')];
+    const dirs =
+      'on' in t && t.on === 'pack deleted'
+        ? (await readdir(join(repo, 'data'))).map((shard) => join(repo, 'data', shard))
+        : [join(repo, 'index')];
     const before = new Set((await Promise.all(dirs.map((d) => readdir(d)))).flat());
     const run = spawnSb(['-r', repo, 'prune', '--repack-unused', '10%']);
     const kill = () => run.child.kill('SIGKILL');
     let stop = () => {};
     if ('ms' in t) {
       let timer: NodeJS.Timeout | undefined;
-      const unwatch = onLock(repo, () => { timer = setTimeout(kill, t.ms); });
-      stop = () => { unwatch(); clearTimeout(timer); };
+      const unwatch = onLock(repo, () => {
+        timer = setTimeout(kill, t.ms);
+      });
+      stop = () => {
+        unwatch();
+        clearTimeout(timer);
+      };
     } else {
       const seen = new Set<string>();
-      const watchers = dirs.map((dir) => watch(dir, (_ev, name) => {
-        if (!name || name.startsWith('.') || seen.has(name)) return;
-        const exists = existsSync(join(dir, name));
-        if (t.on === 'index saved' ? !before.has(name) && exists : before.has(name) && !exists) {
-          seen.add(name);
-          if (seen.size === (t.nth === 'last' ? before.size : t.nth)) kill();
-        }
-      }));
+      const watchers = dirs.map((dir) =>
+        watch(dir, (_ev, name) => {
+          if (!name || name.startsWith('.') || seen.has(name)) return;
+          const exists = existsSync(join(dir, name));
+          if (t.on === 'index saved' ? !before.has(name) && exists : before.has(name) && !exists) {
+            seen.add(name);
+            if (seen.size === (t.nth === 'last' ? before.size : t.nth)) kill();
+          }
+        }),
+      );
       stop = () => watchers.forEach((w) => w.close());
     }
     const res = await run.done;
     stop();
-    return { code: res.code, killed: res.signal === 'SIGKILL', detail: res.signal ?? `exit ${res.code}: ${res.stderr.trim()}` };
+    return {
+      code: res.code,
+      killed: res.signal === 'SIGKILL',
+      detail: res.signal ?? `exit ${res.code}: ${res.stderr.trim()}`,
+    };
   }
 
   /** check --read-data must find no errors; its notes (unreferenced packs, superseded indexes) are allowed. */
@@ -204,8 +229,10 @@ describe('interrupted prunes', () => {
         await sbOk(['-r', repo, 'prune']);
         expect(await readdir(join(repo, 'locks'))).toEqual([]);
       }
-      log.push(`${t.label}: ${detail}; ${afterKill} (unpruned: ${unprunedCounts}); check notes: ${superseded} superseded indexes, `
-        + `${unreferenced} unreferenced packs; after the next prune: ${await counts(repo)}`);
+      log.push(
+        `${t.label}: ${detail}; ${afterKill} (unpruned: ${unprunedCounts}); check notes: ${superseded} superseded indexes, ` +
+          `${unreferenced} unreferenced packs; after the next prune: ${await counts(repo)}`,
+      );
       await rm(repo, { recursive: true, force: true });
     }
     // Most kills must land while the prune runs, and some after its superseding index.

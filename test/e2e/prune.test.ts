@@ -36,18 +36,27 @@ interface Round {
 async function makeSource(dir: string, rand: () => number): Promise<void> {
   for (let d = 0; d < 8; d++) {
     await mkdir(join(dir, `dir-${d}`), { recursive: true });
-    for (let f = 0; f < 20; f++) await writeFile(join(dir, `dir-${d}`, `page-${f}.txt`), text(rand, 2 * KiB + Math.floor(rand() * 30 * KiB)));
+    for (let f = 0; f < 20; f++)
+      await writeFile(join(dir, `dir-${d}`, `page-${f}.txt`), text(rand, 2 * KiB + Math.floor(rand() * 30 * KiB)));
   }
-  for (let b = 0; b < 3; b++) await writeFile(join(dir, `blob-${b}.bin`), randomBytesFor(`${SEED}:0:${b}`, 600 * KiB + Math.floor(rand() * 800 * KiB)));
+  for (let b = 0; b < 3; b++)
+    await writeFile(
+      join(dir, `blob-${b}.bin`),
+      randomBytesFor(`${SEED}:0:${b}`, 600 * KiB + Math.floor(rand() * 800 * KiB)),
+    );
 }
 
 /** Between rounds: a quarter of the text files grow, one random file is replaced whole, one file goes and one comes. */
 async function mutate(dir: string, rand: () => number, round: number): Promise<void> {
   for (let d = 0; d < 8; d++) {
-    for (let f = 0; f < 20; f++) if (rand() < 0.25) await appendFile(join(dir, `dir-${d}`, `page-${f}.txt`), text(rand, 500));
+    for (let f = 0; f < 20; f++)
+      if (rand() < 0.25) await appendFile(join(dir, `dir-${d}`, `page-${f}.txt`), text(rand, 500));
   }
   const b = (round - 1) % 3;
-  await writeFile(join(dir, `blob-${b}.bin`), randomBytesFor(`${SEED}:${round}:${b}`, 600 * KiB + Math.floor(rand() * 800 * KiB)));
+  await writeFile(
+    join(dir, `blob-${b}.bin`),
+    randomBytesFor(`${SEED}:${round}:${b}`, 600 * KiB + Math.floor(rand() * 800 * KiB)),
+  );
   await rm(join(dir, `dir-${round % 8}`, `page-${round}.txt`));
   await writeFile(join(dir, `dir-${(round + 3) % 8}`, `new-${round}.txt`), text(rand, 8 * KiB));
 }
@@ -55,7 +64,8 @@ async function mutate(dir: string, rand: () => number, round: number): Promise<v
 function text(rand: () => number, n: number): string {
   const words = ['order', 'invoice', 'the', 'of', 'customer', 'refund', 'cart', 'total', 'street', 'review'];
   let s = '';
-  while (s.length < n) s += `${Math.floor(rand() * 1e6)} ${words[Math.floor(rand() * words.length)]} ${words[Math.floor(rand() * words.length)]}\n`;
+  while (s.length < n)
+    s += `${Math.floor(rand() * 1e6)} ${words[Math.floor(rand() * words.length)]} ${words[Math.floor(rand() * words.length)]}\n`;
   return s;
 }
 
@@ -68,16 +78,21 @@ async function repoBytes(repo: string): Promise<number> {
 
 /** Every stored file with its size and mtime: two equal listings mean nothing was written or deleted. */
 async function repoListing(repo: string): Promise<string[]> {
-  return Promise.all((await listRepoFiles(repo)).map(async (f) => {
-    const st = await lstat(f.abs);
-    return `${f.rel} ${st.size} ${st.mtimeMs}`;
-  }));
+  return Promise.all(
+    (await listRepoFiles(repo)).map(async (f) => {
+      const st = await lstat(f.abs);
+      return `${f.rel} ${st.size} ${st.mtimeMs}`;
+    }),
+  );
 }
 
 /** The oldest stored object of a type: the first backup's, which every later snapshot shares data with. */
 async function oldest(repo: string, type: 'index' | 'data'): Promise<string> {
-  const files = await Promise.all((await listRepoFiles(repo)).filter((f) => f.type === type)
-    .map(async (f) => ({ abs: f.abs, mtime: (await lstat(f.abs)).mtimeMs })));
+  const files = await Promise.all(
+    (await listRepoFiles(repo))
+      .filter((f) => f.type === type)
+      .map(async (f) => ({ abs: f.abs, mtime: (await lstat(f.abs)).mtimeMs })),
+  );
   return files.sort((a, b) => a.mtime - b.mtime)[0].abs;
 }
 
@@ -135,13 +150,16 @@ describe('forget --prune', () => {
       const res = await r(repo, ['--json', 'backup', '--time', time, '--tag', `round-${round}`, src]);
       rounds.push({ id: (jsonOut(res.stdout) as { id: string }).id, copy });
     }
-    for (const c of contents.values()) if ([...c.rounds].every((n) => n < ROUNDS - KEEP)) forgottenRandomBytes += c.size;
+    for (const c of contents.values())
+      if ([...c.rounds].every((n) => n < ROUNDS - KEEP)) forgottenRandomBytes += c.size;
     execFileSync('cp', ['-a', repo, pristine]);
   });
   afterAll(async () => {
     if (pruneReport) {
-      console.log(`prune test: ${JSON.stringify(pruneReport)}; repository ${await repoBytes(pristine)} -> ${await repoBytes(repo)} bytes; `
-        + `random data only forgotten snapshots held: ${forgottenRandomBytes} bytes`);
+      console.log(
+        `prune test: ${JSON.stringify(pruneReport)}; repository ${await repoBytes(pristine)} -> ${await repoBytes(repo)} bytes; ` +
+          `random data only forgotten snapshots held: ${forgottenRandomBytes} bytes`,
+      );
     }
     await tmp?.cleanup();
   });
@@ -189,7 +207,10 @@ describe('forget --prune', () => {
     expect(existsSync(join(shard, '.tmp-0011223344556677'))).toBe(false);
     expect(existsSync(join(dir, 'index', '.tmp-8899aabbccddeeff'))).toBe(false);
     await checkPasses(dir);
-    const again = jsonOut((await r(dir, ['--json', 'prune'])).stdout) as PruneJson & { leftoverBytes: number; packsWritten: number };
+    const again = jsonOut((await r(dir, ['--json', 'prune'])).stdout) as PruneJson & {
+      leftoverBytes: number;
+      packsWritten: number;
+    };
     expect(again.leftoverBytes).toBe(0);
   });
 
@@ -202,7 +223,9 @@ describe('forget --prune', () => {
     await r(copy, ['forget', '--keep-last', String(KEEP)]);
     const forgotten = await repoListing(copy);
     expect(forgotten.length).toBe(untouched.length - (ROUNDS - KEEP));
-    const dry = jsonOut((await r(copy, ['--json', 'prune', '--dry-run', '--repack-unused', '10%'])).stdout) as PruneJson;
+    const dry = jsonOut(
+      (await r(copy, ['--json', 'prune', '--dry-run', '--repack-unused', '10%'])).stdout,
+    ) as PruneJson;
     expect(await repoListing(copy)).toEqual(forgotten);
     expect(dry.dryRun).toBe(true);
     const plan = (p: PruneJson) => [p.packsRemoved, p.packsRepacked, p.orphanPacks, p.bytesRemovable];
@@ -212,7 +235,11 @@ describe('forget --prune', () => {
 
   it.each([
     ['an index file was deleted by hand', 'index', /is not in the index: not pruning a damaged repository/],
-    ['a pack was deleted by hand', 'data', /is listed in the index but missing from storage: not pruning a damaged repository/],
+    [
+      'a pack was deleted by hand',
+      'data',
+      /is listed in the index but missing from storage: not pruning a damaged repository/,
+    ],
   ] as const)('prune refuses when %s: exit 1, nothing deleted, nothing written', async (what, type, message) => {
     const copy = clone(`damaged-${type}`);
     await unlink(await oldest(copy, type));

@@ -12,7 +12,11 @@ import { randomBytesFor } from './proc.js';
 
 const MiB = 1024 * 1024;
 
-const jsonLines = (stdout: string) => stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+const jsonLines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
 
 describe('restore past damaged data', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -27,9 +31,13 @@ describe('restore past damaged data', () => {
   };
   /** The files that hold any of `bad` (blob IDs), as paths under `target`. */
   const holding = (target: string, bad: (b: StoredBlob) => boolean) =>
-    [...blobs].filter(([, bs]) => bs.some(bad)).map(([p]) => join(target, p)).sort();
+    [...blobs]
+      .filter(([, bs]) => bs.some(bad))
+      .map(([p]) => join(target, p))
+      .sort();
   /** diffTrees lines a restore into `target` must show: exactly the files left out, missing. */
-  const missing = (target: string, paths: string[]) => paths.map((p) => `missing in ${join(target, src)}: ${p.slice(join(target, src).length + 1)}`).sort();
+  const missing = (target: string, paths: string[]) =>
+    paths.map((p) => `missing in ${join(target, src)}: ${p.slice(join(target, src).length + 1)}`).sort();
 
   beforeAll(async () => {
     tmp = await tempDir('sb-restore-integrity-');
@@ -54,7 +62,7 @@ describe('restore past damaged data', () => {
     return bs[Math.floor(bs.length / 2)];
   };
 
-  it('a flipped byte in a large file\'s blob: every other file exact, the damaged one absent, exit 3, file/pack/blob named (JSON)', async () => {
+  it("a flipped byte in a large file's blob: every other file exact, the damaged one absent, exit 3, file/pack/blob named (JSON)", async () => {
     const repo = copyRepo();
     const bad = middleOfBig();
     await flipMiddle(repo, bad);
@@ -89,7 +97,8 @@ describe('restore past damaged data', () => {
     const failedPaths = holding(target, (b) => b.pack === gone);
     expect(failedPaths).toContain(join(target, src, 'big.bin'));
     expect((await diffTrees(src, join(target, src))).sort()).toEqual(missing(target, failedPaths));
-    for (const p of failedPaths) expect(r.stderr).toMatch(new RegExp(`warning: ${p}: not restored: blob [0-9a-f]{64} in pack ${gone}: .*missing`));
+    for (const p of failedPaths)
+      expect(r.stderr).toMatch(new RegExp(`warning: ${p}: not restored: blob [0-9a-f]{64} in pack ${gone}: .*missing`));
     expect(r.stderr).toMatch(/incomplete: \d+ files were not restored/);
     expect(await stagingLeftovers(target)).toEqual([]);
   });

@@ -10,11 +10,27 @@ import { Repository } from '../../src/repository/repository.js';
 import { encodeTree, type TreeNode } from '../../src/repository/tree.js';
 import { PASSWORD, sb, sbOk, tempDir, jsonOut } from './helpers.js';
 
-type Spec = { name: string; type: 'file'; inode?: string } | { name: string; type: 'dir'; children: Spec[] } | { name: string; type: 'symlink'; target: string };
+type Spec =
+  | { name: string; type: 'file'; inode?: string }
+  | { name: string; type: 'dir'; children: Spec[] }
+  | { name: string; type: 'symlink'; target: string };
 
 function node(name: string, type: TreeNode['type'], extra: Partial<TreeNode> = {}): TreeNode {
   const t = '1600000000000000000';
-  return { name, type, mode: type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, mtime: t, ctime: t, size: 0, inode: '1', dev: '1', links: 1, ...extra };
+  return {
+    name,
+    type,
+    mode: type === 'dir' ? 0o755 : 0o644,
+    uid: 0,
+    gid: 0,
+    mtime: t,
+    ctime: t,
+    size: 0,
+    inode: '1',
+    dev: '1',
+    links: 1,
+    ...extra,
+  };
 }
 
 /** Store a snapshot whose tree is exactly `specs` (names unchecked, as an attacker could write it). */
@@ -27,17 +43,34 @@ async function craftSnapshot(repoPath: string, specs: Spec[], opts: { dirMode?: 
   const store = async (list: Spec[]): Promise<string> => {
     const nodes: TreeNode[] = [];
     for (const s of list) {
-      if (s.type === 'file') nodes.push(node(s.name, 'file', { size: evil.length, content: [dataId], ...(s.inode ? { inode: s.inode, links: 2 } : {}) }));
+      if (s.type === 'file')
+        nodes.push(
+          node(s.name, 'file', {
+            size: evil.length,
+            content: [dataId],
+            ...(s.inode ? { inode: s.inode, links: 2 } : {}),
+          }),
+        );
       else if (s.type === 'symlink') nodes.push(node(s.name, 'symlink', { linktarget: s.target }));
-      else nodes.push(node(s.name, 'dir', { subtree: await store(s.children), ...(opts.dirMode ? { mode: opts.dirMode } : {}) }));
+      else
+        nodes.push(
+          node(s.name, 'dir', { subtree: await store(s.children), ...(opts.dirMode ? { mode: opts.dirMode } : {}) }),
+        );
     }
     return (await packer.addPlain(BLOB_TREE, encodeTree({ nodes }))).toString('hex');
   };
   const root = await store(specs);
   await packer.flush();
   return repo.saveSnapshot({
-    version: 1, time: new Date().toISOString(), host: 'crafted', username: 'mallory', paths: ['/crafted'], tags: [],
-    parent: null, program: 'test', components: [{ name: 'files', kind: 'files', tree: root, paths: ['/crafted'] }],
+    version: 1,
+    time: new Date().toISOString(),
+    host: 'crafted',
+    username: 'mallory',
+    paths: ['/crafted'],
+    tags: [],
+    parent: null,
+    program: 'test',
+    components: [{ name: 'files', kind: 'files', tree: root, paths: ['/crafted'] }],
   });
 }
 
@@ -142,11 +175,32 @@ describe('restore safety', () => {
   const hostile: [string, Spec[]][] = [
     ['a directory named ".."', [{ name: '..', type: 'dir', children: [{ name: 'evil.txt', type: 'file' }] }]],
     ['a file named "../evil.txt"', [{ name: '../evil.txt', type: 'file' }]],
-    ['a file named "a/b"', [{ name: 'a', type: 'dir', children: [] }, { name: 'a/b', type: 'file' }]],
+    [
+      'a file named "a/b"',
+      [
+        { name: 'a', type: 'dir', children: [] },
+        { name: 'a/b', type: 'file' },
+      ],
+    ],
     ['a directory named "."', [{ name: '.', type: 'dir', children: [{ name: 'evil.txt', type: 'file' }] }]],
     ['a file with an empty name', [{ name: '', type: 'file' }]],
     ['a name with a NUL byte', [{ name: 'x\0y', type: 'file' }]],
-    ['".." nested below a harmless directory', [{ name: 'ok', type: 'dir', children: [{ name: '..', type: 'dir', children: [{ name: '..', type: 'dir', children: [{ name: 'evil.txt', type: 'file' }] }] }] }]],
+    [
+      '".." nested below a harmless directory',
+      [
+        {
+          name: 'ok',
+          type: 'dir',
+          children: [
+            {
+              name: '..',
+              type: 'dir',
+              children: [{ name: '..', type: 'dir', children: [{ name: 'evil.txt', type: 'file' }] }],
+            },
+          ],
+        },
+      ],
+    ],
   ];
 
   it.each(hostile)('refuses a snapshot whose tree holds %s and writes nothing outside the target', async (_, specs) => {
@@ -184,10 +238,14 @@ describe('restore safety', () => {
     const { outer, target } = await arena();
     const before = await lstat(join(outer, 'victim-dir'));
     const files: Spec[] = Array.from({ length: 12 }, (_, i) => ({ name: `evil-${i}.txt`, type: 'file' as const }));
-    const id = await craftSnapshot(repo, [
-      { name: 'd', type: 'dir', children: files },
-      { name: 'd', type: 'symlink', target: join(outer, 'victim-dir') },
-    ], { dirMode: 0o777 });
+    const id = await craftSnapshot(
+      repo,
+      [
+        { name: 'd', type: 'dir', children: files },
+        { name: 'd', type: 'symlink', target: join(outer, 'victim-dir') },
+      ],
+      { dirMode: 0o777 },
+    );
     await sb(['-r', repo, 'restore', id, '--target', target, '--overwrite']);
     await outsideUnchanged(outer);
     const after = await lstat(join(outer, 'victim-dir'));

@@ -96,7 +96,12 @@ describe.each(SEEDS)('round trip of a generated tree (seed %i)', (seed) => {
   });
 
   it('ls --json lists every path of the source with its type and size', async () => {
-    const listed = jsonOut((await r(['--json', 'ls', `latest:${src}`])).stdout) as { path: string; type: string; size: number; linktarget?: string }[];
+    const listed = jsonOut((await r(['--json', 'ls', `latest:${src}`])).stdout) as {
+      path: string;
+      type: string;
+      size: number;
+      linktarget?: string;
+    }[];
     const want = await describeTree(src);
     expect(listed.map((e) => e.path).sort()).toEqual([...want.keys()].map((k) => `${src}/${k}`).sort());
     for (const e of listed) {
@@ -159,7 +164,10 @@ describe('mtimes', () => {
       await sbOk(['-r', repo, 'restore', `latest:${src}`, '--target', out]);
       const names = [...times.map((_, i) => `f${i}`), 'link', 'dir'];
       const statY = (root: string) =>
-        execFileSync('stat', ['--format=%n %y', ...names], { cwd: root, env: { ...process.env, TZ: 'UTC' } }).toString();
+        execFileSync('stat', ['--format=%n %y', ...names], {
+          cwd: root,
+          env: { ...process.env, TZ: 'UTC' },
+        }).toString();
       expect(statY(out)).toBe(statY(src));
       expect(statY(out)).toContain('f2 2023-11-14 22:13:20.000000001 +0000');
       expect(statY(out)).toContain('link 2017-07-14 02:40:00.987654321 +0000');
@@ -171,31 +179,34 @@ describe('mtimes', () => {
 });
 
 describe('metadata beyond what diffTrees compares', () => {
-  it.skipIf(process.getuid?.() !== 0)('as root, restores numeric owners of files, directories and symlinks, and symlink mtimes', async () => {
-    const tmp = await tempDir('sb-owners-');
-    try {
-      const src = join(tmp.path, 'src');
-      await mkdir(join(src, 'd'), { recursive: true });
-      await writeFile(join(src, 'd/f'), 'owned\n');
-      await symlink('d/f', join(src, 'l'));
-      await lchown(join(src, 'd/f'), 1234, 5678);
-      await lchown(join(src, 'd'), 1000, 1001);
-      await lchown(join(src, 'l'), 4321, 8765);
-      await lutimes(join(src, 'l'), 1_555_555_555.5, 1_555_555_555.5);
-      const repo = join(tmp.path, 'repo');
-      await sbOk(['-r', repo, 'init']);
-      await sbOk(['-r', repo, 'backup', src]);
-      const out = join(tmp.path, 'out');
-      await sbOk(['-r', repo, 'restore', `latest:${src}`, '--target', out]);
-      for (const p of ['d/f', 'd', 'l']) {
-        const [a, b] = await Promise.all([lstat(join(src, p)), lstat(join(out, p))]);
-        expect({ p, uid: b.uid, gid: b.gid }).toEqual({ p, uid: a.uid, gid: a.gid });
+  it.skipIf(process.getuid?.() !== 0)(
+    'as root, restores numeric owners of files, directories and symlinks, and symlink mtimes',
+    async () => {
+      const tmp = await tempDir('sb-owners-');
+      try {
+        const src = join(tmp.path, 'src');
+        await mkdir(join(src, 'd'), { recursive: true });
+        await writeFile(join(src, 'd/f'), 'owned\n');
+        await symlink('d/f', join(src, 'l'));
+        await lchown(join(src, 'd/f'), 1234, 5678);
+        await lchown(join(src, 'd'), 1000, 1001);
+        await lchown(join(src, 'l'), 4321, 8765);
+        await lutimes(join(src, 'l'), 1_555_555_555.5, 1_555_555_555.5);
+        const repo = join(tmp.path, 'repo');
+        await sbOk(['-r', repo, 'init']);
+        await sbOk(['-r', repo, 'backup', src]);
+        const out = join(tmp.path, 'out');
+        await sbOk(['-r', repo, 'restore', `latest:${src}`, '--target', out]);
+        for (const p of ['d/f', 'd', 'l']) {
+          const [a, b] = await Promise.all([lstat(join(src, p)), lstat(join(out, p))]);
+          expect({ p, uid: b.uid, gid: b.gid }).toEqual({ p, uid: a.uid, gid: a.gid });
+        }
+        expect((await lstat(join(out, 'l'))).mtimeMs).toBe(1_555_555_555_500);
+      } finally {
+        await tmp.cleanup();
       }
-      expect((await lstat(join(out, 'l'))).mtimeMs).toBe(1_555_555_555_500);
-    } finally {
-      await tmp.cleanup();
-    }
-  });
+    },
+  );
 
   it('a file whose name is not valid UTF-8 is never silently dropped: restored byte-exact, or the backup exits 3 naming it', async () => {
     const tmp = await tempDir('sb-rawname-');
@@ -234,7 +245,10 @@ describe('special files', () => {
       const repo = join(tmp.path, 'repo');
       await sbOk(['-r', repo, 'init']);
       await sbOk(['-r', repo, 'backup', src]);
-      const listed = jsonOut((await sbOk(['-r', repo, '--json', 'ls', `latest:${src}`])).stdout) as { path: string; type: string }[];
+      const listed = jsonOut((await sbOk(['-r', repo, '--json', 'ls', `latest:${src}`])).stdout) as {
+        path: string;
+        type: string;
+      }[];
       expect(listed).toContainEqual(expect.objectContaining({ path: `${src}/pipe`, type: 'fifo' }));
       const res = await sbOk(['-r', repo, 'restore', `latest:${src}`, '--target', join(tmp.path, 'out')]);
       expect(await readFile(join(tmp.path, 'out/regular.txt'), 'utf8')).toBe('regular\n');

@@ -95,10 +95,15 @@ describe('strongbox user, token and serve', () => {
       expect(((await res.json()) as { apps: { id: string }[] }).apps.map((a) => a.id)).toEqual(['shop']);
       // A backup asked for over the API shows in `strongbox runs` with who asked.
       const ci = (await cli(['token', 'add', 'deploy', '--scope', 'read,backup'])).stdout.trim();
-      const started = await fetch(`${s.base}/api/apps/shop/backup`, { method: 'POST', headers: { authorization: `Bearer ${ci}` } });
+      const started = await fetch(`${s.base}/api/apps/shop/backup`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ci}` },
+      });
       expect(started.status).toBe(202);
       const { run } = (await started.json()) as { run: { id: string } };
-      const events = await (await fetch(`${s.base}/api/runs/${run.id}/events`, { headers: { authorization: `Bearer ${ci}` } })).text();
+      const events = await (
+        await fetch(`${s.base}/api/runs/${run.id}/events`, { headers: { authorization: `Bearer ${ci}` } })
+      ).text();
       expect(events).toMatch(/event: summary/);
       const runs = await cli(['runs']);
       expect(runs.stdout).toMatch(/shop\s+manual\s+api\s+ok\b.*token:deploy/);
@@ -114,18 +119,41 @@ describe('strongbox user, token and serve', () => {
   it('serve over TLS: HTTPS with the given certificate, and Secure session cookies', async () => {
     const cert = join(tmp.path, 'cert.pem');
     const key = join(tmp.path, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
-      '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const s = await startServe(['--tls-cert', cert, '--tls-key', key]);
     try {
       expect(s.base).toMatch(/^https:/);
       const ca = await readFile(cert);
       const body = JSON.stringify({ user: 'alice', password: USER_PW });
       const res = await new Promise<{ status: number; cookies: string[] }>((resolve, reject) => {
-        const req = request(`${s.base}/api/login`, { method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (r) => {
-          r.resume();
-          r.on('end', () => resolve({ status: r.statusCode!, cookies: r.headers['set-cookie'] ?? [] }));
-        });
+        const req = request(
+          `${s.base}/api/login`,
+          { method: 'POST', ca, headers: { 'content-type': 'application/json' } },
+          (r) => {
+            r.resume();
+            r.on('end', () => resolve({ status: r.statusCode!, cookies: r.headers['set-cookie'] ?? [] }));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });

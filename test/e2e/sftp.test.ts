@@ -18,7 +18,8 @@ describe.skipIf(!haveSshd())('an sftp: repository through the CLI', () => {
   let src: string;
   let repoDir: string;
   let repo: string;
-  const r = (args: string[], want = 0, env: NodeJS.ProcessEnv = {}) => sbOk(['-r', repo, ...args], want, { env: { ...sshd.env(), ...env } });
+  const r = (args: string[], want = 0, env: NodeJS.ProcessEnv = {}) =>
+    sbOk(['-r', repo, ...args], want, { env: { ...sshd.env(), ...env } });
 
   beforeAll(async () => {
     sshd = await startSshd();
@@ -37,7 +38,15 @@ describe.skipIf(!haveSshd())('an sftp: repository through the CLI', () => {
   it('initialises, backs up, and a second backup of an unchanged tree stores nothing new', async () => {
     const init = JSON.parse((await r(['--json', 'init', '--pack-size-mib', '1'])).stdout);
     expect(init.location).toBe(repo);
-    expect((await readdir(repoDir)).sort()).toEqual(['config', 'data', 'index', 'keys', 'locks', 'quarantine', 'snapshots']);
+    expect((await readdir(repoDir)).sort()).toEqual([
+      'config',
+      'data',
+      'index',
+      'keys',
+      'locks',
+      'quarantine',
+      'snapshots',
+    ]);
     const first = jsonOut((await r(['--json', 'backup', src])).stdout);
     expect(first.summary.filesNew).toBe(first.summary.files);
     const second = jsonOut((await r(['--json', 'backup', src])).stdout);
@@ -70,7 +79,9 @@ describe.skipIf(!haveSshd())('an sftp: repository through the CLI', () => {
     const run = spawnSb(['-r', repo, '-q', 'backup', src], sshd.env());
     // Kill once a few new packs (or their temp files) have reached the server.
     for (;;) {
-      const now = (await readdir(join(repoDir, 'data'), { recursive: true })).filter((n) => !before.has(n) && n.includes('/'));
+      const now = (await readdir(join(repoDir, 'data'), { recursive: true })).filter(
+        (n) => !before.has(n) && n.includes('/'),
+      );
       if (now.length >= 4 || run.child.exitCode !== null) break;
       await new Promise((res) => setTimeout(res, 20));
     }
@@ -91,11 +102,23 @@ describe.skipIf(!haveSshd())('an sftp: repository through the CLI', () => {
 
   it('takes identity and known_hosts from the repository options in the config file', async () => {
     const cfg = join(tmp.path, 'strongbox.yaml');
-    await writeFile(cfg, [
-      'repositories:', '  main:', `    location: "${repo}"`, '    options:',
-      `      identityFile: ${sshd.encryptedIdentity}`, `      knownHostsFile: ${sshd.knownHosts}`, '      passphraseEnv: SFTP_KEY_PASS', '      connections: 3', '',
-    ].join('\n'));
-    const res = await sbOk(['-c', cfg, '--json', 'snapshots'], 0, { env: { SSH_AUTH_SOCK: '', SFTP_KEY_PASS: sshd.passphrase } });
+    await writeFile(
+      cfg,
+      [
+        'repositories:',
+        '  main:',
+        `    location: "${repo}"`,
+        '    options:',
+        `      identityFile: ${sshd.encryptedIdentity}`,
+        `      knownHostsFile: ${sshd.knownHosts}`,
+        '      passphraseEnv: SFTP_KEY_PASS',
+        '      connections: 3',
+        '',
+      ].join('\n'),
+    );
+    const res = await sbOk(['-c', cfg, '--json', 'snapshots'], 0, {
+      env: { SSH_AUTH_SOCK: '', SFTP_KEY_PASS: sshd.passphrase },
+    });
     expect(jsonOut(res.stdout)).toHaveLength(1);
   });
 
@@ -121,11 +144,16 @@ describe.skipIf(!haveSshd())('an sftp: repository through the CLI', () => {
     });
 
     it('a refused key at login: exit 1, permission denied', async () => {
-      expect(await fails(['snapshots'], { STRONGBOX_SFTP_IDENTITY_FILE: sshd.unauthorizedIdentity })).toContain('permission denied');
+      expect(await fails(['snapshots'], { STRONGBOX_SFTP_IDENTITY_FILE: sshd.unauthorizedIdentity })).toContain(
+        'permission denied',
+      );
     });
 
     it('a wrong passphrase: exit 1, without the passphrase', async () => {
-      const err = await fails(['snapshots'], { STRONGBOX_SFTP_IDENTITY_FILE: sshd.encryptedIdentity, STRONGBOX_SFTP_PASSPHRASE: 'wrong-secret-5521' });
+      const err = await fails(['snapshots'], {
+        STRONGBOX_SFTP_IDENTITY_FILE: sshd.encryptedIdentity,
+        STRONGBOX_SFTP_PASSPHRASE: 'wrong-secret-5521',
+      });
       expect(err).toContain('does not open with the given passphrase');
       expect(err).not.toContain('wrong-secret-5521');
     });

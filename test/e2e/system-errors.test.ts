@@ -81,15 +81,25 @@ describe('system errors become messages', () => {
     // As the user nobody, the root-owned repository cannot take a lock.
     execFileSync('chmod', ['a+rx', tmp.path]);
     execFileSync('chmod', ['-R', 'a+rX', repo, src]);
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '-r', repo, 'snapshots'], {
-      encoding: 'utf8', env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD },
-    });
+    const r = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '-r', repo, 'snapshots'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD },
+      },
+    );
     if (r.error) throw r.error;
     // `snapshots` takes no lock; a backup does.
     expect(r.status, r.stderr).toBe(0);
-    const b = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '-r', repo, 'backup', src], {
-      encoding: 'utf8', env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD },
-    });
+    const b = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '-r', repo, 'backup', src],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD },
+      },
+    );
     expect(b.status, b.stderr).toBe(1);
     expectMessage(b, /EACCES/, /permission denied/, repo);
   });
@@ -116,7 +126,10 @@ describe('system errors become messages', () => {
     const r = await sbOk(['-r', inner, 'backup', home]);
     expect(r.stderr).toMatch(/the repository .*backups is inside the backed-up path; it is left out/);
     const list = jsonOut((await sbOk(['-r', inner, '--json', 'ls', `latest:${home}`])).stdout) as { path: string }[];
-    const rel = list.map((e) => e.path.slice(home.length + 1)).filter(Boolean).sort();
+    const rel = list
+      .map((e) => e.path.slice(home.length + 1))
+      .filter(Boolean)
+      .sort();
     expect(rel).toEqual(['notes.txt']);
     // Leaving it out is deliberate, not a read failure: the snapshot is complete.
     const snaps = jsonOut((await sbOk(['-r', inner, '--json', 'snapshots'])).stdout) as { incomplete?: boolean }[];

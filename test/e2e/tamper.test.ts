@@ -55,7 +55,11 @@ describe('tampering with stored objects', () => {
     pristine = join(tmp.path, 'pristine');
     const rand = prng(77);
     await mkdir(join(src, 'docs'), { recursive: true });
-    for (let i = 0; i < 20; i++) await writeFile(join(src, 'docs', `note-${i}.txt`), `note ${i} ${'lorem ipsum '.repeat(10 + Math.floor(rand() * 500))}`);
+    for (let i = 0; i < 20; i++)
+      await writeFile(
+        join(src, 'docs', `note-${i}.txt`),
+        `note ${i} ${'lorem ipsum '.repeat(10 + Math.floor(rand() * 500))}`,
+      );
     await writeFile(join(src, 'photo.jpg'), randomBytesFor('tamper:photo', 1536 * KiB));
     await sbOk(['-r', pristine, 'init', '--pack-size-mib', '1']);
     await sbOk(['-r', pristine, '-q', 'backup', src]);
@@ -87,25 +91,33 @@ describe('tampering with stored objects', () => {
    * time, and run `check --read-data` (for config and keys, `snapshots` too). Memoized per type.
    */
   function flipEach(type: string): Promise<FlipOutcome> {
-    if (!outcomes.has(type)) outcomes.set(type, (async () => {
-      const out: FlipOutcome = { accepted: [], unnamed: [] };
-      for (const o of objects.filter((x) => x.type === type)) {
-        const size = (await stat(o.abs)).size;
-        for (const pos of [...new Set([0, Math.floor(size / 2), size - 1])]) {
-          const copy = await copyRepo();
-          await flipByte(join(copy, o.rel), pos);
-          const commands = type === 'config' || type === 'key' ? [['check', '--read-data'], ['snapshots']] : [['check', '--read-data']];
-          for (const cmd of commands) {
-            const r = await sb(['-r', copy, ...cmd]);
-            const what = `${cmd.join(' ')} with byte ${pos}/${size} of ${o.rel} flipped`;
-            if (r.code === 0) out.accepted.push(`${what}: exited 0\n${r.stdout}${r.stderr}`);
-            else if (!namePattern(o).test(r.stderr)) out.unnamed.push(`${what}: exit ${r.code}, but the error does not name it: ${r.stderr.trim()}`);
+    if (!outcomes.has(type))
+      outcomes.set(
+        type,
+        (async () => {
+          const out: FlipOutcome = { accepted: [], unnamed: [] };
+          for (const o of objects.filter((x) => x.type === type)) {
+            const size = (await stat(o.abs)).size;
+            for (const pos of [...new Set([0, Math.floor(size / 2), size - 1])]) {
+              const copy = await copyRepo();
+              await flipByte(join(copy, o.rel), pos);
+              const commands =
+                type === 'config' || type === 'key'
+                  ? [['check', '--read-data'], ['snapshots']]
+                  : [['check', '--read-data']];
+              for (const cmd of commands) {
+                const r = await sb(['-r', copy, ...cmd]);
+                const what = `${cmd.join(' ')} with byte ${pos}/${size} of ${o.rel} flipped`;
+                if (r.code === 0) out.accepted.push(`${what}: exited 0\n${r.stdout}${r.stderr}`);
+                else if (!namePattern(o).test(r.stderr))
+                  out.unnamed.push(`${what}: exit ${r.code}, but the error does not name it: ${r.stderr.trim()}`);
+              }
+              await rm(copy, { recursive: true, force: true });
+            }
           }
-          await rm(copy, { recursive: true, force: true });
-        }
-      }
-      return out;
-    })());
+          return out;
+        })(),
+      );
     return outcomes.get(type)!;
   }
 
@@ -122,21 +134,35 @@ describe('tampering with stored objects', () => {
   // Single bit flips that keep the key file valid JSON but make its scrypt parameters unusable:
   // "N": 32768 -> 32769 ('8' ^ 1), and "r" -> "s" (the cost parameter r goes missing).
   it.each([
-    ['N is not a power of two', (k: Record<string, unknown>) => { k.N = 32769; }],
-    ['r is missing', (k: Record<string, unknown>) => { k.s = k.r; delete k.r; }],
-  ])('a key file whose scrypt parameters are corrupted (%s) is refused naming the key, not as an internal error', async (_, edit) => {
-    const o = objects.find((x) => x.type === 'key')!;
-    const copy = await copyRepo();
-    const file = join(copy, o.rel);
-    const k = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    edit(k);
-    await chmod(file, 0o644);
-    await writeFile(file, JSON.stringify(k, null, 2));
-    const r = await sb(['-r', copy, 'snapshots']);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).not.toMatch(/internal error/);
-    expect(r.stderr).toMatch(namePattern(o));
-  });
+    [
+      'N is not a power of two',
+      (k: Record<string, unknown>) => {
+        k.N = 32769;
+      },
+    ],
+    [
+      'r is missing',
+      (k: Record<string, unknown>) => {
+        k.s = k.r;
+        delete k.r;
+      },
+    ],
+  ])(
+    'a key file whose scrypt parameters are corrupted (%s) is refused naming the key, not as an internal error',
+    async (_, edit) => {
+      const o = objects.find((x) => x.type === 'key')!;
+      const copy = await copyRepo();
+      const file = join(copy, o.rel);
+      const k = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      edit(k);
+      await chmod(file, 0o644);
+      await writeFile(file, JSON.stringify(k, null, 2));
+      const r = await sb(['-r', copy, 'snapshots']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(r.stderr).toMatch(namePattern(o));
+    },
+  );
 
   it('a deleted pack is named by check (without --read-data)', async () => {
     for (const o of objects.filter((x) => x.type === 'data')) {
@@ -165,9 +191,17 @@ describe('tampering with stored objects', () => {
     const ls = jsonOut((await sbOk(['-r', copy, '--json', 'ls', 'latest'])).stdout) as { path: string }[];
     expect(ls.some((e) => e.path.endsWith('/photo.jpg'))).toBe(true);
     const indexes = objects.filter((o) => o.type === 'index');
-    const packs = (await Promise.all(indexes.map(async (i) =>
-      (jsonOut((await sbOk(['-r', copy, 'cat', 'index', i.name])).stdout) as IndexJson).packs))).flat();
-    const big = packs.flatMap((p) => p.blobs.map((b) => ({ pack: p.id, ...b }))).filter((b) => b.type === 'data').sort((a, b) => b.length - a.length)[0];
+    const packs = (
+      await Promise.all(
+        indexes.map(
+          async (i) => (jsonOut((await sbOk(['-r', copy, 'cat', 'index', i.name])).stdout) as IndexJson).packs,
+        ),
+      )
+    ).flat();
+    const big = packs
+      .flatMap((p) => p.blobs.map((b) => ({ pack: p.id, ...b })))
+      .filter((b) => b.type === 'data')
+      .sort((a, b) => b.length - a.length)[0];
     await flipByte(join(copy, 'data', big.pack.slice(0, 2), big.pack), big.offset + Math.floor(big.length / 2));
 
     const target = join(tmp.path, 'restore-corrupt');
@@ -179,6 +213,7 @@ describe('tampering with stored objects', () => {
     const got = await readFile(join(target, src, 'photo.jpg')).catch(() => null);
     if (got && got.length === want.length) expect(got.equals(want), 'photo.jpg restored with wrong content').toBe(true);
     const archive = await readFile(join(target, src, 'archive.bin')).catch(() => null);
-    if (archive && archive.length === 1280 * KiB) expect(archive.equals(await readFile(join(src, 'archive.bin')))).toBe(true);
+    if (archive && archive.length === 1280 * KiB)
+      expect(archive.equals(await readFile(join(src, 'archive.bin')))).toBe(true);
   });
 });

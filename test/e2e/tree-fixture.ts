@@ -1,6 +1,19 @@
 // Deterministic awkward file trees for the round-trip tests: odd names, every node type, hardlinks,
 // a sparse file, varied modes and sizes, fixed mtimes. Same seed, same tree (up to inode numbers).
-import { chmod, link, lutimes, mkdir, open, readdir, rm, symlink, truncate, utimes, writeFile, lstat } from 'node:fs/promises';
+import {
+  chmod,
+  link,
+  lutimes,
+  mkdir,
+  open,
+  readdir,
+  rm,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+  lstat,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { prng } from './helpers.js';
 
@@ -9,8 +22,19 @@ const MiB = 1024 * KiB;
 
 /** Names that break naive quoting, parsing or path handling. */
 export const ODD_NAMES = [
-  'Ünïcödé façade.txt', '😀 emoji 🎉.bin', 'with  two spaces ', '-rf', '--help', 'new\nline', 'tab\there',
-  'back\\slash', 'colon:latest', `quote'"`, '*star?[x]', '#hash', 'é'.repeat(100), // 200 bytes of UTF-8
+  'Ünïcödé façade.txt',
+  '😀 emoji 🎉.bin',
+  'with  two spaces ',
+  '-rf',
+  '--help',
+  'new\nline',
+  'tab\there',
+  'back\\slash',
+  'colon:latest',
+  `quote'"`,
+  '*star?[x]',
+  '#hash',
+  'é'.repeat(100), // 200 bytes of UTF-8
 ];
 
 export interface Fixture {
@@ -31,7 +55,11 @@ export function bytesFor(rand: () => number, n: number): Buffer {
     if (rand() < 0.5) {
       for (let j = 0; j + 4 <= run; j += 4) b.writeUInt32LE((rand() * 0x100000000) >>> 0, i + j);
     } else {
-      b.write(`line ${i} of compressible text ${Math.floor(rand() * 10)}\n`.repeat(Math.ceil(run / 30)).slice(0, run), i, 'latin1');
+      b.write(
+        `line ${i} of compressible text ${Math.floor(rand() * 10)}\n`.repeat(Math.ceil(run / 30)).slice(0, run),
+        i,
+        'latin1',
+      );
     }
     i += run;
   }
@@ -62,11 +90,17 @@ export async function makeTree(root: string, seed: number): Promise<Fixture> {
     files.push(rel);
   };
   for (const name of ODD_NAMES) await add(join(pickDir(), name), sizeFor(rand));
-  for (let i = 0; i < 12 + Math.floor(rand() * 8); i++) await add(join(pickDir(), `file-${seed}-${i}.dat`), sizeFor(rand));
+  for (let i = 0; i < 12 + Math.floor(rand() * 8); i++)
+    await add(join(pickDir(), `file-${seed}-${i}.dat`), sizeFor(rand));
   await add('empty.txt', 0);
   await add('big-1.bin', 2 * MiB + Math.floor(rand() * MiB));
   await add('a/b/top.txt', 100);
-  const modes: [string, number][] = [['mode-600', 0o600], ['mode-755', 0o755], ['mode-400', 0o400], ['a/mode-644', 0o644]];
+  const modes: [string, number][] = [
+    ['mode-600', 0o600],
+    ['mode-755', 0o755],
+    ['mode-400', 0o400],
+    ['a/mode-644', 0o644],
+  ];
   for (const [rel, mode] of modes) {
     await add(rel, 1 + Math.floor(rand() * 1000));
     await chmod(join(root, rel), mode);
@@ -85,7 +119,10 @@ export async function makeTree(root: string, seed: number): Promise<Fixture> {
   await link(join(root, 'a/hl-one'), join(root, 'hl-three'));
   await add('pair-1', 1 + Math.floor(rand() * 2 * MiB));
   await link(join(root, 'pair-1'), join(root, 'pair-2'));
-  const hardlinks = [['a/hl-one', 'a/b/c/hl-two', 'hl-three'], ['pair-1', 'pair-2']];
+  const hardlinks = [
+    ['a/hl-one', 'a/b/c/hl-two', 'hl-three'],
+    ['pair-1', 'pair-2'],
+  ];
   // symlinks: relative, absolute, dangling, to a directory, with an odd target
   await symlink('../empty.txt', join(root, 'a/rel-link'));
   await symlink('/etc/hostname', join(root, 'abs-link'));
@@ -132,7 +169,9 @@ export async function mutateTree(root: string, fx: Fixture, seed: number): Promi
     touched.add(rel);
     if (parentToo) touched.add(dirname(rel) === '.' ? '' : dirname(rel));
   };
-  const candidates = fx.files.filter((f) => f !== fx.sparse && !fx.hardlinks.flat().includes(f) && !f.startsWith('deep/'));
+  const candidates = fx.files.filter(
+    (f) => f !== fx.sparse && !fx.hardlinks.flat().includes(f) && !f.startsWith('deep/'),
+  );
   await writeFile(join(root, candidates[0]), bytesFor(rand, 3 * MiB)); // grows across chunks
   touch(candidates[0]);
   await writeFile(join(root, candidates[1]), 'now short');

@@ -17,7 +17,10 @@ import { diffTrees } from '../../src/util/treediff.js';
 import { tempDir } from '../e2e/helpers.js';
 
 process.env.SB_CANCEL_PW = 'cancel-test';
-const spec = (name: string): RepoSpec => ({ location: `memory:${name}-${process.pid}`, password: { env: 'SB_CANCEL_PW' } });
+const spec = (name: string): RepoSpec => ({
+  location: `memory:${name}-${process.pid}`,
+  password: { env: 'SB_CANCEL_PW' },
+});
 
 describe('cancelling one of two concurrent backups in one process', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -42,10 +45,14 @@ describe('cancelling one of two concurrent backups in one process', () => {
     const controller = new AbortController();
     const events: OpEvent[] = [];
     const ctxA = newContext({ signal: controller.signal, emit: (e) => events.push(e) });
-    const a = backupPaths(spec('a'), { paths: [big] }, ctxA).then(() => null, (e: unknown) => e);
+    const a = backupPaths(spec('a'), { paths: [big] }, ctxA).then(
+      () => null,
+      (e: unknown) => e,
+    );
     const b = backupPaths(spec('b'), { paths: [small] }, newContext());
     // Abort once the big backup is really under way (files being read).
-    while (!events.some((e) => e.type === 'progress' && e.phase === 'files' && e.bytesDone > 0)) await new Promise((r) => setTimeout(r, 20));
+    while (!events.some((e) => e.type === 'progress' && e.phase === 'files' && e.bytesDone > 0))
+      await new Promise((r) => setTimeout(r, 20));
     const t0 = performance.now();
     controller.abort();
     const err = await a;

@@ -41,7 +41,7 @@ describe('copy to another repository', () => {
   });
   afterAll(async () => tmp?.cleanup());
 
-  it('copies every snapshot; the newest restores byte-exact from the target with the target\'s password', async () => {
+  it("copies every snapshot; the newest restores byte-exact from the target with the target's password", async () => {
     const r = await copyRepo(from, { to, snapshots: [] }, newContext());
     expect(r.copied).toHaveLength(2);
     expect(r.blobsAdded).toBeGreaterThan(0);
@@ -63,7 +63,7 @@ describe('copy to another repository', () => {
     expect(r.blobsRead).toBe(0);
   });
 
-  it('a new snapshot is copied reading only the blobs its parent\'s copy does not name', async () => {
+  it("a new snapshot is copied reading only the blobs its parent's copy does not name", async () => {
     await writeFile(join(src, 'f-1.bin'), randomBytesFor('copy:1:v2', 200 * 1024));
     const b = await backupPaths(from, { paths: [src] }, newContext());
     const r = await copyRepo(from, { to, snapshots: [b.id.slice(0, 8)] }, newContext());

@@ -27,8 +27,15 @@ describe.skipIf(!haveGit())('cancelling an operation on a git: repository', () =
   it('ends as INTERRUPTED when aborted while the repository is being opened', async () => {
     const controller = new AbortController();
     const ctx = newContext({ signal: controller.signal });
-    const spec = { location: 'git:ssh://nobody@127.0.0.1:1/r.git', password: { env: 'SB_GIT_CANCEL_PW' }, options: { cacheDir: join(tmp.path, 'cache') } };
-    const running = listSnapshots(spec, {}, ctx).then(() => null, (e: unknown) => e);
+    const spec = {
+      location: 'git:ssh://nobody@127.0.0.1:1/r.git',
+      password: { env: 'SB_GIT_CANCEL_PW' },
+      options: { cacheDir: join(tmp.path, 'cache') },
+    };
+    const running = listSnapshots(spec, {}, ctx).then(
+      () => null,
+      (e: unknown) => e,
+    );
     setTimeout(() => controller.abort(), 300);
     const err = await running;
     ctx.scope.close();

@@ -38,7 +38,11 @@ const packsOf = async (dir: string) => [...(await objects(dir)).keys()].filter((
 
 function collect(): { ctx: ReturnType<typeof newContext>; warnings: string[] } {
   const warnings: string[] = [];
-  const ctx = newContext({ emit: (e: OpEvent) => { if (e.type === 'warning') warnings.push(e.message); } });
+  const ctx = newContext({
+    emit: (e: OpEvent) => {
+      if (e.type === 'warning') warnings.push(e.message);
+    },
+  });
   return { ctx, warnings };
 }
 
@@ -95,7 +99,7 @@ describe('a repository with a mirror (local directories)', () => {
     expect((await packsOf(primary)).length).toBeGreaterThanOrEqual(6);
   });
 
-  it('with 30% of the primary\'s packs deleted, the snapshot restores byte-exact and names each pack read from the mirror', async () => {
+  it("with 30% of the primary's packs deleted, the snapshot restores byte-exact and names each pack read from the mirror", async () => {
     const packs = await packsOf(primary);
     const gone = packs.filter((_, i) => i % 3 === 0);
     for (const p of gone) await rm(join(primary, p));
@@ -103,31 +107,43 @@ describe('a repository with a mirror (local directories)', () => {
     expect(warnings.filter((w) => w.includes('was read from')).length).toBeGreaterThanOrEqual(gone.length);
     for (const p of gone) {
       const name = p.split('/').pop()!;
-      expect(warnings.some((w) => w.includes(name) && w.includes(mirror) && w.includes('missing')), `${name} in ${warnings.join('\n')}`).toBe(true);
+      expect(
+        warnings.some((w) => w.includes(name) && w.includes(mirror) && w.includes('missing')),
+        `${name} in ${warnings.join('\n')}`,
+      ).toBe(true);
     }
   });
 
-  it('with bytes flipped in the primary\'s packs, the snapshot restores byte-exact and says which blobs came from the mirror', async () => {
+  it("with bytes flipped in the primary's packs, the snapshot restores byte-exact and says which blobs came from the mirror", async () => {
     const packs = await packsOf(primary);
     const hit = packs.filter((_, i) => i % 2 === 1);
     for (const p of hit) await flipByte(join(primary, p), 100);
     const warnings = await restoreExact('restore-flipped');
     for (const p of hit) {
       const name = p.split('/').pop()!;
-      expect(warnings.some((w) => w.includes(name) && w.includes(mirror)), `${name} in ${warnings.join('\n')}`).toBe(true);
+      expect(
+        warnings.some((w) => w.includes(name) && w.includes(mirror)),
+        `${name} in ${warnings.join('\n')}`,
+      ).toBe(true);
     }
   });
 
-  it('check reports per store; sync --repair rewrites the primary\'s damaged and missing packs; then both check clean', async () => {
+  it("check reports per store; sync --repair rewrites the primary's damaged and missing packs; then both check clean", async () => {
     const before = await checkRepo(spec, { readData: { kind: 'all' } }, newContext());
     expect(before.outcome).toBe('errors');
-    expect(before.stores!.map((s) => [s.location, s.outcome])).toEqual([[primary, 'errors'], [mirror, 'ok']]);
+    expect(before.stores!.map((s) => [s.location, s.outcome])).toEqual([
+      [primary, 'errors'],
+      [mirror, 'ok'],
+    ]);
     const s = await syncRepo(spec, { repair: true }, newContext());
     expect(s.outcome).toBe('ok');
     expect(s.stores[0].copied.data).toBeGreaterThan(0);
     expect(s.stores[0].repaired.length).toBeGreaterThan(0);
     const after = await checkRepo(spec, { readData: { kind: 'all' } }, newContext());
-    expect(after.stores!.map((x) => [x.location, x.outcome])).toEqual([[primary, 'ok'], [mirror, 'ok']]);
+    expect(after.stores!.map((x) => [x.location, x.outcome])).toEqual([
+      [primary, 'ok'],
+      [mirror, 'ok'],
+    ]);
     expect((await objects(primary)).size).toBe((await objects(mirror)).size);
   });
 
@@ -208,8 +224,10 @@ describe('a repository with a mirror (local directories)', () => {
 
   it('init refuses a mirror that already holds a repository, naming that store', async () => {
     const fresh = join(tmp.path, 'fresh-primary');
-    const err = await initRepository({ location: fresh, password: spec.password, mirrors: [{ location: mirror }] }, newContext())
-      .catch((e: unknown) => e);
+    const err = await initRepository(
+      { location: fresh, password: spec.password, mirrors: [{ location: mirror }] },
+      newContext(),
+    ).catch((e: unknown) => e);
     expect(isStrongboxError(err, 'REPO_EXISTS'), String(err)).toBe(true);
     expect((err as Error).message).toBe(`a repository already exists at ${mirror}`);
   });
@@ -218,7 +236,9 @@ describe('a repository with a mirror (local directories)', () => {
     const before = (await listSnapshots(spec, {}, newContext())).snapshots.length;
     await rename(mirror, `${mirror}.away`);
     await writeFile(mirror, 'not a directory');
-    const err = await forget(spec, { apps: [], policy: { last: 1 }, dryRun: false }, newContext()).catch((e: unknown) => e);
+    const err = await forget(spec, { apps: [], policy: { last: 1 }, dryRun: false }, newContext()).catch(
+      (e: unknown) => e,
+    );
     await rm(mirror);
     await rename(`${mirror}.away`, mirror);
     expect(isStrongboxError(err, 'BACKEND'), String(err)).toBe(true);
@@ -230,7 +250,9 @@ describe('a repository with a mirror (local directories)', () => {
 describe('sync after a forget and prune that ran without the mirror', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
 
-  beforeAll(async () => { tmp = await tempDir('sb-ops-mirror-forget-'); });
+  beforeAll(async () => {
+    tmp = await tempDir('sb-ops-mirror-forget-');
+  });
   afterAll(async () => tmp?.cleanup());
 
   it('drops what prune removed and sets the forgotten snapshots aside on the mirror instead of copying them back broken', async () => {
@@ -248,7 +270,11 @@ describe('sync after a forget and prune that ran without the mirror', () => {
       ids.push((await backupPaths(spec, { paths: [src] }, newContext())).id);
     }
     // The primary alone, as `strongbox -r PRIMARY forget --prune` without the config would.
-    await forget({ location: primary, password }, { apps: [], policy: { last: 1 }, prune: true, repackUnused: 0 }, newContext());
+    await forget(
+      { location: primary, password },
+      { apps: [], policy: { last: 1 }, prune: true, repackUnused: 0 },
+      newContext(),
+    );
     const s = await syncRepo(spec, {}, newContext());
     expect(s.outcome).toBe('ok');
     expect(s.quarantined.map((q) => q.id).sort()).toEqual(ids.slice(0, 2).sort());
@@ -256,7 +282,10 @@ describe('sync after a forget and prune that ran without the mirror', () => {
     expect(s.stores[1].removed).toBeGreaterThan(0);
     expect(s.stores[0].copied).toEqual({ data: 0, index: 0, key: 0, snapshot: 0 });
     const after = await checkRepo(spec, { readData: { kind: 'all' } }, newContext());
-    expect(after.stores!.map((x) => [x.outcome, x.snapshots])).toEqual([['ok', 1], ['ok', 1]]);
+    expect(after.stores!.map((x) => [x.outcome, x.snapshots])).toEqual([
+      ['ok', 1],
+      ['ok', 1],
+    ]);
     const keys = async (d: string) => [...(await objects(d)).keys()].filter((k) => !k.startsWith('quarantine/')).sort();
     expect(await keys(mirror)).toEqual(await keys(primary));
     expect([...(await objects(mirror)).keys()].filter((k) => k.startsWith('quarantine/snapshot-'))).toHaveLength(2);

@@ -34,7 +34,8 @@ describe('restore read path', () => {
     await mkdir(src);
     // Sorted first, so its blobs are in the first packs read: a staged file is open when the abort comes.
     await writeFile(join(src, 'a-big.bin'), randomBytesFor('ops-restore:big', 6 * MiB));
-    for (let i = 0; i < 10; i++) await writeFile(join(src, `b-${i}.bin`), randomBytesFor(`ops-restore:${i}`, 512 * 1024));
+    for (let i = 0; i < 10; i++)
+      await writeFile(join(src, `b-${i}.bin`), randomBytesFor(`ops-restore:${i}`, 512 * 1024));
     spec = { location: join(tmp.path, 'repo'), password: { env: 'SB_RESTORE_INTEGRITY_PW' } };
     await initRepository(spec, newContext(), { packSizeMiB: 1 });
     await backupPaths(spec, { paths: [src] }, newContext());
@@ -46,11 +47,22 @@ describe('restore read path', () => {
     const target = join(tmp.path, 'aborted');
     // Progress is reported before each pack is read: aborted at the first report, the restore still writes the
     // first pack (a-big.bin is staged then, not yet whole) and stops before the second.
-    const ctx = newContext({ signal: controller.signal, emit: (e) => { if (e.type === 'progress') controller.abort(); } });
+    const ctx = newContext({
+      signal: controller.signal,
+      emit: (e) => {
+        if (e.type === 'progress') controller.abort();
+      },
+    });
     const staged: (string | Buffer)[] = [];
     const track = ctx.scope.trackFile.bind(ctx.scope);
-    ctx.scope.trackFile = (p) => { staged.push(p); track(p); };
-    const err = await restorePaths(spec, { snapshot: 'latest', target }, ctx).then(() => null, (e: unknown) => e);
+    ctx.scope.trackFile = (p) => {
+      staged.push(p);
+      track(p);
+    };
+    const err = await restorePaths(spec, { snapshot: 'latest', target }, ctx).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(staged.length).toBeGreaterThan(0);
     for (const p of staged) await expect(stat(p)).rejects.toThrow(/ENOENT/);
     ctx.scope.close();
@@ -74,7 +86,10 @@ describe('restore read path', () => {
       const alone = await restore(primary, sel, { target: join(tmp.path, 'alone') });
       expect(alone.failed.map((f) => f.path)).toEqual([join(tmp.path, 'alone', 'a-big.bin')]);
       const target = join(tmp.path, 'mirrored');
-      const both = await restore(primary, sel, { target, source: withFallback(repositorySource(primary), repositorySource(mirror)) });
+      const both = await restore(primary, sel, {
+        target,
+        source: withFallback(repositorySource(primary), repositorySource(mirror)),
+      });
       expect(both.failed).toEqual([]);
       expect(await diffTrees(src, target)).toEqual([]);
     } finally {

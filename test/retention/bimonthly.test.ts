@@ -56,16 +56,35 @@ describe('bimonthly periods', () => {
 describe('bimonthly in a time zone', () => {
   // 2024-02-29T12:00Z is 1 March 01:00 in Auckland (UTC+13); 2024-03-01T05:00Z is 29 February 21:00 in Los Angeles.
   it.each([
-    ['Pacific/Auckland', ['2024-02-20T12:00', '2024-02-29T12:00', '2024-03-10T12:00'], ['2024-03-10T12:00:00Z', '2024-02-20T12:00:00Z']],
-    ['UTC', ['2024-02-20T12:00', '2024-02-29T12:00', '2024-03-10T12:00'], ['2024-03-10T12:00:00Z', '2024-02-29T12:00:00Z']],
-    ['America/Los_Angeles', ['2024-02-20T12:00', '2024-03-01T05:00', '2024-03-10T12:00'], ['2024-03-10T12:00:00Z', '2024-03-01T05:00:00Z']],
-    ['UTC', ['2024-02-20T12:00', '2024-03-01T05:00', '2024-03-10T12:00'], ['2024-03-10T12:00:00Z', '2024-02-20T12:00:00Z']],
+    [
+      'Pacific/Auckland',
+      ['2024-02-20T12:00', '2024-02-29T12:00', '2024-03-10T12:00'],
+      ['2024-03-10T12:00:00Z', '2024-02-20T12:00:00Z'],
+    ],
+    [
+      'UTC',
+      ['2024-02-20T12:00', '2024-02-29T12:00', '2024-03-10T12:00'],
+      ['2024-03-10T12:00:00Z', '2024-02-29T12:00:00Z'],
+    ],
+    [
+      'America/Los_Angeles',
+      ['2024-02-20T12:00', '2024-03-01T05:00', '2024-03-10T12:00'],
+      ['2024-03-10T12:00:00Z', '2024-03-01T05:00:00Z'],
+    ],
+    [
+      'UTC',
+      ['2024-02-20T12:00', '2024-03-01T05:00', '2024-03-10T12:00'],
+      ['2024-03-10T12:00:00Z', '2024-02-20T12:00:00Z'],
+    ],
   ])('in %s, of %j bimonthly 2 keeps %j', (timeZone, times, want) => {
     const plan = planRetention(snapshots(...times), { bimonthly: 2 }, at('2024-03-11T00:00'), timeZone);
-    expect(kept(plan)).toEqual([[want[0], 'bimonthly 1/2'], [want[1], 'bimonthly 2/2']]);
+    expect(kept(plan)).toEqual([
+      [want[0], 'bimonthly 1/2'],
+      [want[1], 'bimonthly 2/2'],
+    ]);
   });
 
-  it('puts New Year\'s Eve evening in Los Angeles (already 1 January in UTC) in the old year\'s Nov–Dec', () => {
+  it("puts New Year's Eve evening in Los Angeles (already 1 January in UTC) in the old year's Nov–Dec", () => {
     const times = snapshots('2024-12-10T12:00', '2024-12-20T12:00', '2025-01-01T06:00');
     const now = at('2025-01-02T00:00');
     expect(kept(planRetention(times, { bimonthly: 2 }, now, 'America/Los_Angeles'))).toEqual([
@@ -129,7 +148,11 @@ describe('bimonthly and the oldest snapshot', () => {
   });
 
   it('adds nothing when the oldest snapshot is already the newest of its period', () => {
-    const plan = planRetention(snapshots('2024-01-15T02:00', '2024-03-15T02:00', '2024-05-15T02:00'), { bimonthly: 6 }, at('2024-05-16T00:00'));
+    const plan = planRetention(
+      snapshots('2024-01-15T02:00', '2024-03-15T02:00', '2024-05-15T02:00'),
+      { bimonthly: 6 },
+      at('2024-05-16T00:00'),
+    );
     expect(kept(plan)).toEqual([
       ['2024-05-15T02:00:00Z', 'bimonthly 1/6'],
       ['2024-03-15T02:00:00Z', 'bimonthly 2/6'],
@@ -139,7 +162,14 @@ describe('bimonthly and the oldest snapshot', () => {
 
   it('does not keep the oldest when the rule found all the periods it may keep', () => {
     const plan = planRetention(daily('2024-01-01', '2024-12-31'), { bimonthly: 6 }, at('2025-01-01T00:00'));
-    expect(kept(plan).map(([, label]) => label)).toEqual(['bimonthly 1/6', 'bimonthly 2/6', 'bimonthly 3/6', 'bimonthly 4/6', 'bimonthly 5/6', 'bimonthly 6/6']);
+    expect(kept(plan).map(([, label]) => label)).toEqual([
+      'bimonthly 1/6',
+      'bimonthly 2/6',
+      'bimonthly 3/6',
+      'bimonthly 4/6',
+      'bimonthly 5/6',
+      'bimonthly 6/6',
+    ]);
     expect(plan.find((d) => d.time === at('2024-01-01T02:00'))!.keep).toBe(false);
   });
 });

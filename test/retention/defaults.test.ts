@@ -13,7 +13,11 @@ describe('scheduled snapshots', () => {
   it('leave 23 snapshots of a year of daily backups: the last 7 days, 4 Sundays before them, 12 month-ends', () => {
     // 16 June 2024 to Sunday 15 June 2025, daily at 02:00 UTC.
     const year = series('2024-06-16T02:00', DAY, 365);
-    const plan = planRetention(year, defaultScheduledPolicy({ hourly: false, bimonthly: false }), at('2025-06-15T03:00'));
+    const plan = planRetention(
+      year,
+      defaultScheduledPolicy({ hourly: false, bimonthly: false }),
+      at('2025-06-15T03:00'),
+    );
     expect(kept(plan)).toEqual([
       ['2025-06-15T02:00:00Z', 'daily 1/7'], // also the newest of ISO week 24 and of June 2025
       ['2025-06-14T02:00:00Z', 'daily 2/7'],
@@ -43,15 +47,35 @@ describe('scheduled snapshots', () => {
   });
 
   it('add 24 hourly and 6 bimonthly when hourly and bimonthly snapshots are taken', () => {
-    expect(defaultScheduledPolicy({ hourly: true, bimonthly: true })).toEqual({ hourly: 24, daily: 7, weekly: 4, monthly: 12, bimonthly: 6 });
-    expect(defaultScheduledPolicy({ hourly: true, bimonthly: false })).toEqual({ hourly: 24, daily: 7, weekly: 4, monthly: 12 });
-    expect(defaultScheduledPolicy({ hourly: false, bimonthly: true })).toEqual({ daily: 7, weekly: 4, monthly: 12, bimonthly: 6 });
+    expect(defaultScheduledPolicy({ hourly: true, bimonthly: true })).toEqual({
+      hourly: 24,
+      daily: 7,
+      weekly: 4,
+      monthly: 12,
+      bimonthly: 6,
+    });
+    expect(defaultScheduledPolicy({ hourly: true, bimonthly: false })).toEqual({
+      hourly: 24,
+      daily: 7,
+      weekly: 4,
+      monthly: 12,
+    });
+    expect(defaultScheduledPolicy({ hourly: false, bimonthly: true })).toEqual({
+      daily: 7,
+      weekly: 4,
+      monthly: 12,
+      bimonthly: 6,
+    });
   });
 
   it('leave 53 snapshots of two years of hourly backups, bimonthly reaching back past the monthly keeps', () => {
     // Hourly at :30 from 1 January 2024 to Wednesday 31 December 2025.
     const twoYears = series('2024-01-01T00:30', HOUR, 731 * 24);
-    const plan = planRetention(twoYears, defaultScheduledPolicy({ hourly: true, bimonthly: true }), at('2026-01-01T00:00'));
+    const plan = planRetention(
+      twoYears,
+      defaultScheduledPolicy({ hourly: true, bimonthly: true }),
+      at('2026-01-01T00:00'),
+    );
     expect(countByRule(plan)).toEqual({ hourly: 24, daily: 7, weekly: 4, monthly: 12, bimonthly: 6 });
     const labels = Object.fromEntries(plan.filter((d) => d.keep).map((d) => [isoUtc(d.time), d.label]));
     expect(labels['2025-12-31T00:30:00Z']).toBe('hourly 24/24');
@@ -82,10 +106,19 @@ describe('on-demand snapshots', () => {
   it('keep everything of the last 30 days and the 3 newest before that', () => {
     const now = at('2025-03-01T12:00');
     // Every 2.5 days for 90 days, plus one exactly 30 days old (no longer "within") and one a second younger.
-    const items = [...series('2024-12-01T09:00', 2.5 * DAY, 36), { id: 'edge', time: now - 30 * DAY }, { id: 'inside', time: now - 30 * DAY + 1000 }];
+    const items = [
+      ...series('2024-12-01T09:00', 2.5 * DAY, 36),
+      { id: 'edge', time: now - 30 * DAY },
+      { id: 'inside', time: now - 30 * DAY + 1000 },
+    ];
     const plan = planRetention(items, DEFAULT_ON_DEMAND, now);
     const young = items.filter((s) => s.time > now - 30 * DAY);
-    expect(plan.filter((d) => d.rule === 'within').map((d) => d.id).sort()).toEqual(young.map((s) => s.id).sort());
+    expect(
+      plan
+        .filter((d) => d.rule === 'within')
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual(young.map((s) => s.id).sort());
     expect(plan.filter((d) => d.rule === 'within').every((d) => d.label === 'within 30d')).toBe(true);
     expect(kept(plan).filter(([, label]) => label.startsWith('last'))).toEqual([
       ['2025-01-30T12:00:00Z', 'last 1/3'], // exactly 30 days old
@@ -96,7 +129,11 @@ describe('on-demand snapshots', () => {
   });
 
   it('keep all of a history with fewer than 3 older snapshots', () => {
-    const plan = planRetention(snapshots('2024-11-01T09:00', '2024-12-01T09:00', '2025-02-20T09:00'), DEFAULT_ON_DEMAND, at('2025-03-01T00:00'));
+    const plan = planRetention(
+      snapshots('2024-11-01T09:00', '2024-12-01T09:00', '2025-02-20T09:00'),
+      DEFAULT_ON_DEMAND,
+      at('2025-03-01T00:00'),
+    );
     expect(kept(plan)).toEqual([
       ['2025-02-20T09:00:00Z', 'within 30d'],
       ['2024-12-01T09:00:00Z', 'last 1/3'],
@@ -108,9 +145,17 @@ describe('on-demand snapshots', () => {
 describe('shutdown snapshots', () => {
   it('are kept 5 newest', () => {
     expect(DEFAULT_SHUTDOWN).toEqual({ last: 5 });
-    const plan = planRetention(series('2025-01-01T18:00', 3 * DAY + 7 * HOUR, 12), DEFAULT_SHUTDOWN, at('2025-03-01T00:00'));
+    const plan = planRetention(
+      series('2025-01-01T18:00', 3 * DAY + 7 * HOUR, 12),
+      DEFAULT_SHUTDOWN,
+      at('2025-03-01T00:00'),
+    );
     expect(plan.map((d) => [d.id, d.label])).toEqual([
-      ['s0011', 'last 1/5'], ['s0010', 'last 2/5'], ['s0009', 'last 3/5'], ['s0008', 'last 4/5'], ['s0007', 'last 5/5'],
+      ['s0011', 'last 1/5'],
+      ['s0010', 'last 2/5'],
+      ['s0009', 'last 3/5'],
+      ['s0008', 'last 4/5'],
+      ['s0007', 'last 5/5'],
       ...['s0006', 's0005', 's0004', 's0003', 's0002', 's0001', 's0000'].map((id) => [id, 'remove']),
     ]);
   });

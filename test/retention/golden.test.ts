@@ -24,7 +24,9 @@ interface Fixture {
 }
 
 const DIR = fileURLToPath(new URL('./fixtures', import.meta.url));
-const fixtures: Fixture[] = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
+const fixtures: Fixture[] = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
   .map((f) => fromBorg(JSON.parse(readFileSync(join(DIR, f), 'utf8'))));
 
 /** The fixture's policy in strongbox's duration grammar: borg writes a month (31 days) as "m", strongbox as "mo". */
@@ -45,11 +47,14 @@ function newestOf(items: Item[]): Item {
 /** One line per snapshot the engine and borg disagree on, with its times and both verdicts. */
 function differences(f: Fixture, plan: Decision[]): string[] {
   const expected = new Set([...f.borgKept, newestOf(f.snapshots).id]);
-  return plan.filter((d) => d.keep !== expected.has(d.id)).map((d) => {
-    const borg = f.borgReasons[d.id] ?? (expected.has(d.id) ? 'prune, but it is the newest: keep' : 'prune');
-    const when = f.timeZone === 'UTC' ? isoUtc(d.time) : `${isoUtc(d.time)} (${localTime(d.time, f.timeZone)} ${f.timeZone})`;
-    return `${d.id} at ${when}: engine ${d.keep ? `keeps (${d.label})` : 'removes'}, borg ${borg}`;
-  });
+  return plan
+    .filter((d) => d.keep !== expected.has(d.id))
+    .map((d) => {
+      const borg = f.borgReasons[d.id] ?? (expected.has(d.id) ? 'prune, but it is the newest: keep' : 'prune');
+      const when =
+        f.timeZone === 'UTC' ? isoUtc(d.time) : `${isoUtc(d.time)} (${localTime(d.time, f.timeZone)} ${f.timeZone})`;
+      return `${d.id} at ${when}: engine ${d.keep ? `keeps (${d.label})` : 'removes'}, borg ${borg}`;
+    });
 }
 
 describe('retention matches borg prune', () => {
@@ -57,11 +62,27 @@ describe('retention matches borg prune', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(40);
     expect(new Set(fixtures.map((f) => f.borgVersion.replace(/\.\d+$/, '')))).toEqual(new Set(['1.2']));
     const reasons = fixtures.flatMap((f) => Object.values(f.borgReasons));
-    for (const r of ['within #', 'secondly #', 'hourly #', 'daily #', 'weekly #', 'monthly #', 'yearly #', '[oldest]']) {
-      expect(reasons.some((x) => x.includes(r)), `some archive kept as ${r}`).toBe(true);
+    for (const r of [
+      'within #',
+      'secondly #',
+      'hourly #',
+      'daily #',
+      'weekly #',
+      'monthly #',
+      'yearly #',
+      '[oldest]',
+    ]) {
+      expect(
+        reasons.some((x) => x.includes(r)),
+        `some archive kept as ${r}`,
+      ).toBe(true);
     }
-    for (const zone of ['Europe/London', 'America/New_York']) expect(fixtures.some((f) => f.timeZone === zone)).toBe(true);
-    expect(fixtures.some((f) => !f.borgKept.includes(newestOf(f.snapshots).id)), 'a case where borg drops the newest').toBe(true);
+    for (const zone of ['Europe/London', 'America/New_York'])
+      expect(fixtures.some((f) => f.timeZone === zone)).toBe(true);
+    expect(
+      fixtures.some((f) => !f.borgKept.includes(newestOf(f.snapshots).id)),
+      'a case where borg drops the newest',
+    ).toBe(true);
   });
 
   describe.each(fixtures)('$name', (f) => {
@@ -72,7 +93,11 @@ describe('retention matches borg prune', () => {
     });
 
     it('gives each snapshot borg keeps the rule and place borg gives it', () => {
-      const engine = Object.fromEntries(plan().filter((d) => d.keep && d.rule !== 'newest').map((d) => [d.id, asBorgReason(d)]));
+      const engine = Object.fromEntries(
+        plan()
+          .filter((d) => d.keep && d.rule !== 'newest')
+          .map((d) => [d.id, asBorgReason(d)]),
+      );
       expect(engine, `${f.about}\n${f.borgCommand}`).toEqual(f.borgReasons);
     });
   });

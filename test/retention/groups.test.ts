@@ -6,15 +6,37 @@ import type { Component, Periodicity, SnapshotRef } from '../../src/repository/s
 import type { AppConfig } from '../../src/config/schema.js';
 
 const HOUR = 3600_000;
-const db: Component = { name: 'main', kind: 'database', engine: 'postgres', format: 'pg_dump-custom', tool: 'pg_dump', toolVersion: '15', database: 'shop', content: [], size: 0, sha256: '', durationMs: 0 };
+const db: Component = {
+  name: 'main',
+  kind: 'database',
+  engine: 'postgres',
+  format: 'pg_dump-custom',
+  tool: 'pg_dump',
+  toolVersion: '15',
+  database: 'shop',
+  content: [],
+  size: 0,
+  sha256: '',
+  durationMs: 0,
+};
 const files: Component = { name: 'web', kind: 'files', tree: 'ff', paths: ['/var/www/shop'] };
 
 function snap(id: string, time: number, periodicity: Periodicity, components: Component[]): SnapshotRef {
   return {
     id,
     snapshot: {
-      version: 1, time: new Date(time).toISOString(), host: 'web-1', username: 'root', app: 'shop', periodicity, trigger: 'scheduled',
-      paths: [], tags: [], parent: null, program: 'test', components,
+      version: 1,
+      time: new Date(time).toISOString(),
+      host: 'web-1',
+      username: 'root',
+      app: 'shop',
+      periodicity,
+      trigger: 'scheduled',
+      paths: [],
+      tags: [],
+      parent: null,
+      program: 'test',
+      components,
     },
   };
 }
@@ -28,17 +50,26 @@ describe('planForget groups', () => {
     refs.push(snap(`h${h}`, t + 30 * 60_000, 'hourly', [db]));
     if (h % 24 === 2) refs.push(snap(`d${h}`, t, 'daily', [db, files]));
   }
-  const app = { id: 'shop', periodicities: ['hourly', 'daily'], retention: { timeZone: 'UTC' } } as unknown as AppConfig;
+  const app = {
+    id: 'shop',
+    periodicities: ['hourly', 'daily'],
+    retention: { timeZone: 'UTC' },
+  } as unknown as AppConfig;
   const now = start + 60 * 24 * HOUR;
   const plans = planForget({ snapshots: refs, apps: [app], now });
   const group = (name: string) => plans.find((p) => p.name === `app shop, scheduled, ${name}`)!;
 
   it('keeps database-only and full snapshots apart, and names the groups by what they hold', () => {
-    expect(plans.map((p) => p.name).sort()).toEqual(['app shop, scheduled, database main', 'app shop, scheduled, database main + files web']);
+    expect(plans.map((p) => p.name).sort()).toEqual([
+      'app shop, scheduled, database main',
+      'app shop, scheduled, database main + files web',
+    ]);
   });
 
   it('keeps the full backups as if the hourly database-only ones did not exist: 7 daily, 4 weekly, and the rest', () => {
-    const full = group('database main + files web').decisions.filter((d) => d.keep).map((d) => d.label);
+    const full = group('database main + files web')
+      .decisions.filter((d) => d.keep)
+      .map((d) => d.label);
     expect(full.filter((l) => /^daily/.test(l))).toHaveLength(7);
     expect(full.filter((l) => /^weekly/.test(l))).toHaveLength(4);
     // Exactly what the full backups would keep if they were the app's only snapshots.

@@ -15,7 +15,10 @@ export function at(iso: string): number {
 /** `count` snapshots `step` ms apart from `first`, with IDs s0000, s0001, … in time order. */
 export function series(first: string, step: number, count: number, prefix = 's'): Item[] {
   const start = at(first);
-  return Array.from({ length: count }, (_, i) => ({ id: `${prefix}${String(i).padStart(4, '0')}`, time: start + i * step }));
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}${String(i).padStart(4, '0')}`,
+    time: start + i * step,
+  }));
 }
 
 /** Snapshots at the given times, IDs in time order. */
@@ -31,7 +34,14 @@ export function isoUtc(ms: number): string {
 /** Wall-clock time in a zone, "2024-03-31 01:30:00". */
 export function localTime(ms: number, timeZone: string): string {
   return new Intl.DateTimeFormat('sv-SE', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
   }).format(ms);
 }
 

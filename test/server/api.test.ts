@@ -65,11 +65,26 @@ describe('back up now with a token', () => {
 
     // The run is in the history with who asked for it, and the stream of an ended run is its summary alone.
     const r = (await (await f.req(`/api/runs/${run.id}`, { token })).json()) as Record<string, unknown>;
-    expect(r).toMatchObject({ id: run.id, kind: 'backup', state: 'ended', outcome: 'ok', user: 'token:t-read-backup', trigger: 'api', snapshot });
+    expect(r).toMatchObject({
+      id: run.id,
+      kind: 'backup',
+      state: 'ended',
+      outcome: 'ok',
+      user: 'token:t-read-backup',
+      trigger: 'api',
+      snapshot,
+    });
     const again = await followRun(token, run.id);
     expect(again.map((e) => e.event)).toEqual(['summary']);
-    const lines = (await readFile(f.historyPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.find((l) => l.id === run.id)).toMatchObject({ trigger: 'api', user: 'token:t-read-backup', outcome: 'ok' });
+    const lines = (await readFile(f.historyPath, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.id === run.id)).toMatchObject({
+      trigger: 'api',
+      user: 'token:t-read-backup',
+      outcome: 'ok',
+    });
   });
 
   it('labels a daily snapshot by its place among those its policy keeps', async () => {
@@ -117,7 +132,9 @@ describe('downloads', () => {
     expect(execFileSync('sqlite3', [file, 'SELECT count(*) FROM orders'], { encoding: 'utf8' })).toBe('2\n');
     expect((await f.req('/api/apps/shop/snapshots/latest/dumps/nope', { token })).status).toBe(404);
     expect((await f.req('/api/apps/shop/snapshots/ffffffff/dumps/db', { token })).status).toBe(404);
-    expect((await f.req('/api/apps/shop/snapshots/latest/dumps/db', { token: await f.token('read') })).status).toBe(403);
+    expect((await f.req('/api/apps/shop/snapshots/latest/dumps/db', { token: await f.token('read') })).status).toBe(
+      403,
+    );
   });
 
   it('a file tree as a tar that GNU tar extracts, with a manifest of SHA-256s last', async () => {
@@ -143,14 +160,22 @@ describe('downloads', () => {
     const files = manifest.entries.filter((e) => e.type === 'file');
     expect(files.map((e) => e.path).sort()).toEqual(['web/index.html', 'web/media/logo.svg']);
     for (const e of files)
-      expect(createHash('sha256').update(await readFile(join(out, e.path))).digest('hex'), e.path).toBe(e.sha256);
+      expect(
+        createHash('sha256')
+          .update(await readFile(join(out, e.path)))
+          .digest('hex'),
+        e.path,
+      ).toBe(e.sha256);
     expect((await f.req('/api/apps/shop/snapshots/latest/trees/db', { token })).status).toBe(404);
     // Both downloads are in the run history with who took them (recorded once each stream ended, which the client
     // may see first: read until both are there).
     let downloads: Record<string, any>[] = [];
     for (let i = 0; i < 200 && downloads.length < 2; i++) {
       if (i) await new Promise((r) => setTimeout(r, 10));
-      const lines = (await readFile(f.historyPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const lines = (await readFile(f.historyPath, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       downloads = lines.filter((l) => l.op === 'download');
     }
     expect(downloads.map((l) => [l.detail.kind, l.detail.component, l.user, l.outcome])).toEqual([
@@ -251,8 +276,7 @@ describe('sessions', () => {
     const clock = fixedClock(Date.parse('2026-05-01T12:00:00Z'));
     const g = await apiFixture({ clock });
     try {
-      const login = (password: string) =>
-        g.req('/api/login', { method: 'POST', json: { user: 'alice', password } });
+      const login = (password: string) => g.req('/api/login', { method: 'POST', json: { user: 'alice', password } });
       for (let i = 0; i < 5; i++) expect((await login('not-the-password')).status).toBe(401);
       const limited = await login(USER_PASSWORD);
       expect(limited.status).toBe(429);
@@ -309,13 +333,19 @@ describe('restore', () => {
     const events = await readEvents(await f.req(`/api/runs/${run.id}/events`, { token }));
     expect(events.at(-1)).toMatchObject({ event: 'summary', data: { outcome: 'ok', result: { op: 'restore' } } });
     expect(await readFile(join(dir, 'web', 'media', 'logo.svg'), 'utf8')).toBe('<svg/>\n');
-    expect(execFileSync('sqlite3', [db, 'SELECT item FROM orders ORDER BY id'], { encoding: 'utf8' })).toBe('tea\ncake\n');
+    expect(execFileSync('sqlite3', [db, 'SELECT item FROM orders ORDER BY id'], { encoding: 'utf8' })).toBe(
+      'tea\ncake\n',
+    );
   });
 
   it("into another app: its places, with that app's ID typed", async () => {
     const token = await f.token('read', 'restore');
     const body = { parts: 'files', into: 'staging' };
-    const refused = await f.req('/api/apps/shop/restore', { method: 'POST', token, json: { ...body, confirm: 'shop' } });
+    const refused = await f.req('/api/apps/shop/restore', {
+      method: 'POST',
+      token,
+      json: { ...body, confirm: 'shop' },
+    });
     expect(refused.status).toBe(400);
     const res = await f.req('/api/apps/shop/restore', { method: 'POST', token, json: { ...body, confirm: 'staging' } });
     expect(res.status).toBe(202);
@@ -341,7 +371,9 @@ describe('admin', () => {
     const fr = (await forget.json()) as { run: { id: string } };
     const fe = await readEvents(await f.req(`/api/runs/${fr.run.id}/events`, { token }));
     expect(fe.at(-1)!.data).toMatchObject({ outcome: 'ok', result: { op: 'forget', removed: 0 } });
-    const { runs } = (await (await f.req('/api/runs?limit=2', { token })).json()) as { runs: Record<string, unknown>[] };
+    const { runs } = (await (await f.req('/api/runs?limit=2', { token })).json()) as {
+      runs: Record<string, unknown>[];
+    };
     expect(runs.map((r) => [r.kind, r.user])).toEqual([
       ['forget', 'token:t-admin'],
       ['check', 'token:t-admin'],
@@ -350,7 +382,11 @@ describe('admin', () => {
 
   it('tokens: made over the API (shown once), listed without secrets, revoked at once', async () => {
     const admin = await f.token('admin');
-    const res = await f.req('/api/tokens', { method: 'POST', token: admin, json: { name: 'deploy', scopes: ['backup'] } });
+    const res = await f.req('/api/tokens', {
+      method: 'POST',
+      token: admin,
+      json: { name: 'deploy', scopes: ['backup'] },
+    });
     expect(res.status).toBe(201);
     const made = (await res.json()) as { token: string; createdBy: string };
     expect(made.token).toMatch(/^sbx_/);

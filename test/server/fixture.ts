@@ -48,7 +48,9 @@ export async function apiFixture(
   await writeFile(join(site, 'media', 'logo.svg'), '<svg/>\n');
   await writeFile(join(stagingSite, 'index.html'), '<h1>staging</h1>\n');
   const db = join(tmp.path, 'shop.db');
-  execFileSync('sqlite3', [db], { input: "CREATE TABLE orders (id INTEGER, item TEXT); INSERT INTO orders VALUES (1, 'tea'), (2, 'cake');" });
+  execFileSync('sqlite3', [db], {
+    input: "CREATE TABLE orders (id INTEGER, item TEXT); INSERT INTO orders VALUES (1, 'tea'), (2, 'cake');",
+  });
   const location = `memory:api-${process.pid}-${++n}`;
   await initRepository({ location, password: { env: 'SB_API_PW' } }, newContext());
   const configPath = join(tmp.path, 'strongbox.yaml');
@@ -107,7 +109,11 @@ export async function apiFixture(
       const headers = new Headers(rest.headers);
       if (token) headers.set('authorization', `Bearer ${token}`);
       if (json !== undefined) headers.set('content-type', 'application/json');
-      return fetch(`${base}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+      return fetch(`${base}${path}`, {
+        ...rest,
+        headers,
+        ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+      });
     },
     async close() {
       await server.close();
@@ -119,17 +125,19 @@ export async function apiFixture(
 /** Reads a run's event stream to its end: every SSE message as { event, data }. */
 export async function readEvents(res: Response): Promise<{ event: string; data: any }[]> {
   const text = await res.text();
-  return text
-    .split('\n\n')
-    // Comment lines (": keep-alive") carry no event.
-    .filter((block) => block.split('\n').some((l) => l.startsWith('data: ')))
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-      const data = block
-        .split('\n')
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice(6))
-        .join('\n');
-      return { event, data: JSON.parse(data) };
-    });
+  return (
+    text
+      .split('\n\n')
+      // Comment lines (": keep-alive") carry no event.
+      .filter((block) => block.split('\n').some((l) => l.startsWith('data: ')))
+      .map((block) => {
+        const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
+        return { event, data: JSON.parse(data) };
+      })
+  );
 }

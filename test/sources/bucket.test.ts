@@ -8,7 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
@@ -57,7 +64,8 @@ process.env.SB_WRONG_SECRET = 'sEcReT-that-must-not-appear';
 const rnd = () => randomBytes(4).toString('hex');
 
 function config(repo: string, source: string, opts: { key?: string; secret?: string; name?: string } = {}): Config {
-  return parseConfig(`
+  return parseConfig(
+    `
 repositories: { main: { location: '${repo}', passwordEnv: SB_BUCKET_PW } }
 apps:
   - id: shop
@@ -66,7 +74,9 @@ apps:
       - name: ${opts.name ?? 'media'}
         source: '${source}'
         options: { accessKeyIdEnv: ${opts.key ?? 'SB_MEDIA_KEY'}, secretAccessKeyEnv: ${opts.secret ?? 'SB_MEDIA_SECRET'}, region: us-east-1, connections: 16 }
-`, 'test.yaml');
+`,
+    'test.yaml',
+  );
 }
 
 async function newRepo(): Promise<string> {
@@ -84,20 +94,38 @@ async function newBucket(): Promise<string> {
 const backup = (cfg: Config, events: OpEvent[] = []) =>
   withContext({ emit: (e) => events.push(e) }, (ctx) => backupApps({}, cfg, { apps: cfg.apps }, ctx));
 
-interface Obj { key: string; body: Buffer; contentType?: string; metadata?: Record<string, string> }
+interface Obj {
+  key: string;
+  body: Buffer;
+  contentType?: string;
+  metadata?: Record<string, string>;
+}
 
 async function put(bucket: string, objs: Obj[]): Promise<void> {
-  await mapLimit(objs, 32, (o) => client.send(new PutObjectCommand({
-    Bucket: bucket, Key: o.key, Body: o.body, ...(o.contentType ? { ContentType: o.contentType } : {}), ...(o.metadata ? { Metadata: o.metadata } : {}),
-  })));
+  await mapLimit(objs, 32, (o) =>
+    client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: o.key,
+        Body: o.body,
+        ...(o.contentType ? { ContentType: o.contentType } : {}),
+        ...(o.metadata ? { Metadata: o.metadata } : {}),
+      }),
+    ),
+  );
 }
 
 /** Every object below `prefix`: key (relative) → size, MD5 of the bytes (GET), content type and user metadata (HEAD). */
-async function contents(bucket: string, prefix: string): Promise<Map<string, { md5: string; contentType?: string; metadata: Record<string, string> }>> {
+async function contents(
+  bucket: string,
+  prefix: string,
+): Promise<Map<string, { md5: string; contentType?: string; metadata: Record<string, string> }>> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+    );
     for (const o of page.Contents ?? []) keys.push(o.Key!);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -105,7 +133,11 @@ async function contents(bucket: string, prefix: string): Promise<Map<string, { m
   await mapLimit(keys, 16, async (k) => {
     const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: k }));
     const body = Buffer.from(await res.Body!.transformToByteArray());
-    out.set(k.slice(prefix.length), { md5: createHash('md5').update(body).digest('hex'), contentType: res.ContentType, metadata: res.Metadata ?? {} });
+    out.set(k.slice(prefix.length), {
+      md5: createHash('md5').update(body).digest('hex'),
+      contentType: res.ContentType,
+      metadata: res.Metadata ?? {},
+    });
   });
   return out;
 }
@@ -117,8 +149,12 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     tmp = await tempDir('sb-bucket-');
     proxy = await startCountingProxy(server!.port);
     client = new S3Client({
-      endpoint: server!.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      endpoint: server!.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
   });
 
@@ -139,7 +175,14 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     const first = await backup(cfg);
     expect(first.outcome).toBe('ok');
     const snap1 = first.apps[0].result!.snapshot;
-    expect(snap1.components).toEqual([expect.objectContaining({ name: 'media', kind: 'bucket', objects: 10_000, location: `s3:${proxy.endpoint}/${bucket}/assets` })]);
+    expect(snap1.components).toEqual([
+      expect.objectContaining({
+        name: 'media',
+        kind: 'bucket',
+        objects: 10_000,
+        location: `s3:${proxy.endpoint}/${bucket}/assets`,
+      }),
+    ]);
     expect(proxy.requests.slice(before).filter((r) => r.method === 'GET' && r.key !== '')).toHaveLength(10_000);
 
     // 10 changed, 5 deleted, 5 added.
@@ -148,7 +191,12 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     await put(bucket, changed);
     const deleted = objs.filter((_, i) => i % 2000 === 11);
     await mapLimit(deleted, 5, (o) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.key })));
-    const added: Obj[] = Array.from({ length: 5 }, (_, i) => ({ key: `assets/new/${i}.txt`, body: randomBytes(50), contentType: 'text/plain', metadata: { batch: '2' } }));
+    const added: Obj[] = Array.from({ length: 5 }, (_, i) => ({
+      key: `assets/new/${i}.txt`,
+      body: randomBytes(50),
+      contentType: 'text/plain',
+      metadata: { batch: '2' },
+    }));
     await put(bucket, added);
     expect([changed.length, deleted.length, added.length]).toEqual([10, 5, 5]);
 
@@ -156,17 +204,34 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     const second = await backup(cfg);
     const sent = proxy.requests.slice(mark);
     expect(second.outcome).toBe('ok');
-    const gets = sent.filter((r) => r.method === 'GET' && r.key !== '').map((r) => r.key).sort();
+    const gets = sent
+      .filter((r) => r.method === 'GET' && r.key !== '')
+      .map((r) => r.key)
+      .sort();
     expect(gets).toEqual([...changed, ...added].map((o) => o.key).sort());
     expect(sent.filter((r) => r.method === 'HEAD')).toHaveLength(0);
     const snap2 = second.apps[0].result!;
     expect(snap2.parent).toBe(first.apps[0].result!.id);
-    expect(snap2.snapshot.summary).toMatchObject({ files: 9_995 + 5, filesNew: 5, filesChanged: 10, filesUnmodified: 9_985 });
-    console.log(`10,000 objects: first backup ${snap1.summary!.durationMs} ms, second (15 changed) ${snap2.snapshot.summary!.durationMs} ms`);
+    expect(snap2.snapshot.summary).toMatchObject({
+      files: 9_995 + 5,
+      filesNew: 5,
+      filesChanged: 10,
+      filesUnmodified: 9_985,
+    });
+    console.log(
+      `10,000 objects: first backup ${snap1.summary!.durationMs} ms, second (15 changed) ${snap2.snapshot.summary!.durationMs} ms`,
+    );
 
     // Into another bucket and prefix: the same keys, bytes, content types and user metadata.
     const other = await newBucket();
-    const restored = await withContext({}, (ctx) => restoreAppSnapshot({}, cfg, { app: cfg.apps[0], snapshot: 'latest', toBucket: `s3:${proxy.endpoint}/${other}/copy` }, ctx));
+    const restored = await withContext({}, (ctx) =>
+      restoreAppSnapshot(
+        {},
+        cfg,
+        { app: cfg.apps[0], snapshot: 'latest', toBucket: `s3:${proxy.endpoint}/${other}/copy` },
+        ctx,
+      ),
+    );
     expect(restored.outcome).toBe('ok');
     expect(restored.restored[0]).toMatchObject({ kind: 'bucket', objects: 10_000, complete: true });
     const want = await contents(bucket, 'assets/');
@@ -174,13 +239,35 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     expect(want.size).toBe(10_000);
     expect(sorted(got)).toEqual(sorted(want));
     expect(want.get('new/0.txt')).toMatchObject({ contentType: 'text/plain', metadata: { batch: '2' } });
-    expect(want.get('00/0.bin')).toMatchObject({ contentType: 'image/jpeg', metadata: { owner: 'user-0', 'uploaded-by': 'cms' } });
+    expect(want.get('00/0.bin')).toMatchObject({
+      contentType: 'image/jpeg',
+      metadata: { owner: 'user-0', 'uploaded-by': 'cms' },
+    });
   }, 600_000);
 
   it('round-trips keys that are not paths, into a bucket and into a directory with a manifest', async () => {
     const bucket = await newBucket();
-    const keys = ['a//b', '../x', './y', 'dir/', 'dir/x', 'a', 'a/b', 'ünïcødé/ファイル.txt', 'with space/file name.jpg', '100%/a&b', 'trailing/..', '/leading', 'x//z'];
-    const objs = keys.map((k, i) => ({ key: `p/${k}`, body: Buffer.from(`object ${i}: ${k}`), contentType: `x-test/${i}`, metadata: { n: String(i) } }));
+    const keys = [
+      'a//b',
+      '../x',
+      './y',
+      'dir/',
+      'dir/x',
+      'a',
+      'a/b',
+      'ünïcødé/ファイル.txt',
+      'with space/file name.jpg',
+      '100%/a&b',
+      'trailing/..',
+      '/leading',
+      'x//z',
+    ];
+    const objs = keys.map((k, i) => ({
+      key: `p/${k}`,
+      body: Buffer.from(`object ${i}: ${k}`),
+      contentType: `x-test/${i}`,
+      metadata: { n: String(i) },
+    }));
     await put(bucket, objs);
     const stored = await contents(bucket, 'p/');
     // The test server keeps these keys as they are (test/support/s3rver-main.mjs), as S3 does.
@@ -192,13 +279,32 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     expect(taken.outcome).toBe('ok');
 
     const other = await newBucket();
-    await withContext({}, (ctx) => restoreAppSnapshot({}, cfg, { app: cfg.apps[0], snapshot: 'latest', toBucket: `s3:${proxy.endpoint}/${other}` }, ctx));
+    await withContext({}, (ctx) =>
+      restoreAppSnapshot(
+        {},
+        cfg,
+        { app: cfg.apps[0], snapshot: 'latest', toBucket: `s3:${proxy.endpoint}/${other}` },
+        ctx,
+      ),
+    );
     expect(sorted(await contents(other, ''))).toEqual(sorted(stored));
 
     const dir = join(tmp.path, `odd-${rnd()}`);
-    const r = await withContext({}, (ctx) => restoreAppSnapshot({}, cfg, { app: cfg.apps[0], snapshot: 'latest', target: dir }, ctx));
-    expect(r.restored[0]).toMatchObject({ kind: 'bucket', target: join(dir, 'media'), manifest: join(dir, 'media.manifest.jsonl'), complete: true });
-    const manifest = (await readFile(join(dir, 'media.manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { path: string; key: string; contentType: string; metadata: Record<string, string> });
+    const r = await withContext({}, (ctx) =>
+      restoreAppSnapshot({}, cfg, { app: cfg.apps[0], snapshot: 'latest', target: dir }, ctx),
+    );
+    expect(r.restored[0]).toMatchObject({
+      kind: 'bucket',
+      target: join(dir, 'media'),
+      manifest: join(dir, 'media.manifest.jsonl'),
+      complete: true,
+    });
+    const manifest = (await readFile(join(dir, 'media.manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { path: string; key: string; contentType: string; metadata: Record<string, string> },
+      );
     expect(manifest.map((m) => m.key).sort()).toEqual([...keys].sort());
     for (const m of manifest) {
       const i = keys.indexOf(m.key);
@@ -212,14 +318,21 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     // `dump` of the component: a tar holding the same manifest and files, which tar(1) extracts.
     const tarFile = join(tmp.path, `odd-${rnd()}.tar`);
     const spec = { location: repo, password: { env: 'SB_BUCKET_PW' } };
-    await withContext({}, (ctx) => dumpComponent(spec, { snapshot: 'latest', component: 'media', output: tarFile }, ctx));
+    await withContext({}, (ctx) =>
+      dumpComponent(spec, { snapshot: 'latest', component: 'media', output: tarFile }, ctx),
+    );
     const x = join(tmp.path, `x-${rnd()}`);
     await mkdir(x);
     execFileSync('tar', ['-xf', tarFile, '-C', x]);
-    expect(await readFile(join(x, 'media.manifest.jsonl'), 'utf8')).toBe(await readFile(join(dir, 'media.manifest.jsonl'), 'utf8'));
-    for (const m of manifest) expect(await readFile(join(x, 'media', m.path), 'utf8')).toBe(`object ${keys.indexOf(m.key)}: ${m.key}`);
+    expect(await readFile(join(x, 'media.manifest.jsonl'), 'utf8')).toBe(
+      await readFile(join(dir, 'media.manifest.jsonl'), 'utf8'),
+    );
+    for (const m of manifest)
+      expect(await readFile(join(x, 'media', m.path), 'utf8')).toBe(`object ${keys.indexOf(m.key)}: ${m.key}`);
 
-    const check = await withContext({}, (ctx) => checkRepo({ location: repo, password: { env: 'SB_BUCKET_PW' } }, { readData: { kind: 'all' } }, ctx));
+    const check = await withContext({}, (ctx) =>
+      checkRepo({ location: repo, password: { env: 'SB_BUCKET_PW' } }, { readData: { kind: 'all' } }, ctx),
+    );
     expect(check.errors).toEqual([]);
   }, 120_000);
 
@@ -227,20 +340,31 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
     const bucket = await newBucket();
     await put(bucket, [{ key: 'x', body: Buffer.from('x') }]);
     const repo = await newRepo();
-    const bad = await backup(config(repo, `s3:${proxy.endpoint}/${bucket}`, { key: 'SB_WRONG_KEY', secret: 'SB_WRONG_SECRET' })).catch((e: unknown) => e);
+    const bad = await backup(
+      config(repo, `s3:${proxy.endpoint}/${bucket}`, { key: 'SB_WRONG_KEY', secret: 'SB_WRONG_SECRET' }),
+    ).catch((e: unknown) => e);
     expect(isStrongboxError(bad, 'SOURCE'), String(bad)).toBe(true);
     expect(exitStatusFor(bad)).toBe(4);
-    expect((bad as Error).message).toMatch(new RegExp(`^app shop, files media: .*s3:${proxy.endpoint}/${bucket}.*credentials were refused`));
+    expect((bad as Error).message).toMatch(
+      new RegExp(`^app shop, files media: .*s3:${proxy.endpoint}/${bucket}.*credentials were refused`),
+    );
     expect((bad as Error).message).not.toContain(process.env.SB_WRONG_SECRET);
 
-    const missing = await backup(config(repo, `s3:${proxy.endpoint}/no-such-bucket-${rnd()}/p`)).catch((e: unknown) => e);
+    const missing = await backup(config(repo, `s3:${proxy.endpoint}/no-such-bucket-${rnd()}/p`)).catch(
+      (e: unknown) => e,
+    );
     expect(isStrongboxError(missing, 'SOURCE'), String(missing)).toBe(true);
-    expect((missing as Error).message).toMatch(/^app shop, files media: bucket "no-such-bucket-[0-9a-f]+" of s3:http:\/\/127\.0\.0\.1:\d+\/no-such-bucket-[0-9a-f]+\/p does not exist$/);
+    expect((missing as Error).message).toMatch(
+      /^app shop, files media: bucket "no-such-bucket-[0-9a-f]+" of s3:http:\/\/127\.0\.0\.1:\d+\/no-such-bucket-[0-9a-f]+\/p does not exist$/,
+    );
   }, 60_000);
 
   it('an object that cannot be read makes the snapshot incomplete (exit 3), naming it; the rest is backed up', async () => {
     const bucket = await newBucket();
-    await put(bucket, ['a.txt', 'secret/b.txt', 'c.txt'].map((key) => ({ key, body: Buffer.from(key) })));
+    await put(
+      bucket,
+      ['a.txt', 'secret/b.txt', 'c.txt'].map((key) => ({ key, body: Buffer.from(key) })),
+    );
     const repo = await newRepo();
     proxy.deny = (r) => r.bucket === bucket && r.key === 'secret/b.txt';
     try {
@@ -250,7 +374,9 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
       expect(isStrongboxError(res.error, 'INCOMPLETE')).toBe(true);
       expect(exitStatusFor(res.error)).toBe(3);
       const snap = res.apps[0].result!.snapshot;
-      expect(snap.incomplete!.errors).toEqual([{ path: `s3:${proxy.endpoint}/${bucket}/secret/b.txt`, message: expect.stringMatching(/access denied/) }]);
+      expect(snap.incomplete!.errors).toEqual([
+        { path: `s3:${proxy.endpoint}/${bucket}/secret/b.txt`, message: expect.stringMatching(/access denied/) },
+      ]);
       expect(snap.components[0]).toMatchObject({ kind: 'bucket', objects: 2 });
       expect(events.some((e) => e.type === 'warning' && e.path?.endsWith('/secret/b.txt'))).toBe(true);
     } finally {
@@ -260,23 +386,36 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
 
   it('restores into the configured bucket only with consent, and deletes what the snapshot lacks only when asked', async () => {
     const bucket = await newBucket();
-    await put(bucket, [{ key: 'm/a', body: Buffer.from('a1') }, { key: 'm/b', body: Buffer.from('b1') }]);
+    await put(bucket, [
+      { key: 'm/a', body: Buffer.from('a1') },
+      { key: 'm/b', body: Buffer.from('b1') },
+    ]);
     const repo = await newRepo();
     const cfg = config(repo, `s3:${proxy.endpoint}/${bucket}/m`);
     await backup(cfg);
-    await put(bucket, [{ key: 'm/a', body: Buffer.from('a2 changed') }, { key: 'm/extra', body: Buffer.from('new') }]);
+    await put(bucket, [
+      { key: 'm/a', body: Buffer.from('a2 changed') },
+      { key: 'm/extra', body: Buffer.from('new') },
+    ]);
     const restore = (o: { yes?: boolean; deleteExtraneous?: boolean }) =>
       withContext({}, (ctx) => restoreAppSnapshot({}, cfg, { app: cfg.apps[0], snapshot: 'latest', ...o }, ctx));
 
     const refused = await restore({}).catch((e: unknown) => e);
     expect(isStrongboxError(refused, 'TARGET_NOT_EMPTY'), String(refused)).toBe(true);
-    expect((refused as StrongboxError).message).toContain(`bucket s3:${proxy.endpoint}/${bucket}/m already holds data; pass --yes`);
+    expect((refused as StrongboxError).message).toContain(
+      `bucket s3:${proxy.endpoint}/${bucket}/m already holds data; pass --yes`,
+    );
 
     const mark = proxy.requests.length;
     const r = await restore({ yes: true });
     expect(r.restored[0]).toMatchObject({ kind: 'bucket', objects: 2, unchanged: 1, removed: 0 });
     // Only the object that differs is uploaded again.
-    expect(proxy.requests.slice(mark).filter((q) => q.method === 'PUT').map((q) => q.key)).toEqual(['m/a']);
+    expect(
+      proxy.requests
+        .slice(mark)
+        .filter((q) => q.method === 'PUT')
+        .map((q) => q.key),
+    ).toEqual(['m/a']);
     expect([...(await contents(bucket, 'm/')).keys()].sort()).toEqual(['a', 'b', 'extra']);
     expect((await contents(bucket, 'm/')).get('a')!.md5).toBe(createHash('md5').update('a1').digest('hex'));
 
@@ -289,7 +428,10 @@ describe.skipIf(!server)('an app whose files entry is a bucket (s3rver)', () => 
 
   it('through the CLI: exit 0, then 3 for an unreadable object, 4 for bad credentials; config check shows the entry', async () => {
     const bucket = await newBucket();
-    await put(bucket, [{ key: 'a.jpg', body: Buffer.from('a'), contentType: 'image/jpeg' }, { key: 'locked/b.jpg', body: Buffer.from('b') }]);
+    await put(bucket, [
+      { key: 'a.jpg', body: Buffer.from('a'), contentType: 'image/jpeg' },
+      { key: 'locked/b.jpg', body: Buffer.from('b') },
+    ]);
     const repo = join(tmp.path, `cli-repo-${rnd()}`);
     const yaml = (key: string) => `repositories: { main: { location: '${repo}', passwordEnv: SB_BUCKET_PW } }
 apps:
@@ -302,10 +444,17 @@ apps:
     const bad = join(tmp.path, `cli-${rnd()}.yaml`);
     await writeFile(good, yaml('SB_MEDIA_KEY'));
     await writeFile(bad, yaml('SB_WRONG_KEY'));
-    const env = { SB_BUCKET_PW: process.env.SB_BUCKET_PW, SB_MEDIA_KEY: process.env.SB_MEDIA_KEY, SB_MEDIA_SECRET: process.env.SB_MEDIA_SECRET, SB_WRONG_KEY: 'AKIANOTAKEY' };
+    const env = {
+      SB_BUCKET_PW: process.env.SB_BUCKET_PW,
+      SB_MEDIA_KEY: process.env.SB_MEDIA_KEY,
+      SB_MEDIA_SECRET: process.env.SB_MEDIA_SECRET,
+      SB_WRONG_KEY: 'AKIANOTAKEY',
+    };
     expect((await sb(['-r', repo, 'init'], { env: { STRONGBOX_PASSWORD: process.env.SB_BUCKET_PW } })).code).toBe(0);
     const checked = await sb(['-c', good, '--json', 'config', 'check'], { env });
-    expect(JSON.parse(checked.stdout).config.apps[0].files).toEqual([expect.objectContaining({ name: 'media', source: `s3:${proxy.endpoint}/${bucket}` })]);
+    expect(JSON.parse(checked.stdout).config.apps[0].files).toEqual([
+      expect.objectContaining({ name: 'media', source: `s3:${proxy.endpoint}/${bucket}` }),
+    ]);
 
     const ok = await sb(['-c', good, 'backup', '--app', 'shop'], { env });
     expect(ok.code, ok.stderr).toBe(0);
@@ -338,9 +487,16 @@ apps:
     await backup(cfg);
     // A copy onto itself with new metadata: same bytes and ETag, a new last-modified time.
     await new Promise((r) => setTimeout(r, 1100));
-    await client.send(new CopyObjectCommand({
-      Bucket: bucket, Key: 'm/a.jpg', CopySource: `${bucket}/m/a.jpg`, MetadataDirective: 'REPLACE', ContentType: 'image/webp', Metadata: { v: '2' },
-    }));
+    await client.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: 'm/a.jpg',
+        CopySource: `${bucket}/m/a.jpg`,
+        MetadataDirective: 'REPLACE',
+        ContentType: 'image/webp',
+        Metadata: { v: '2' },
+      }),
+    );
     // S3 gives such a copy a new last-modified time; s3rver keeps its file's mtime, so it is given one here.
     const now = new Date();
     await utimes(join(server!.dir, bucket, 'm', 'a.jpg._S3rver_object'), now, now);
@@ -349,14 +505,25 @@ apps:
     const sent = proxy.requests.slice(mark);
     expect(sent.filter((r) => r.method === 'HEAD').map((r) => r.key)).toEqual(['m/a.jpg']);
     expect(sent.filter((r) => r.method === 'GET' && r.key !== '')).toEqual([]);
-    expect(second.apps[0].result!.snapshot.summary).toMatchObject({ filesChanged: 1, filesUnmodified: 1, dataAdded: expect.any(Number) });
+    expect(second.apps[0].result!.snapshot.summary).toMatchObject({
+      filesChanged: 1,
+      filesUnmodified: 1,
+      dataAdded: expect.any(Number),
+    });
 
     // The first snapshot forgotten and the repository pruned: the second one's objects are all still there.
     await withContext({}, (ctx) => forget(spec, { apps: cfg.apps, policy: { last: 1 }, prune: true }, ctx));
     const check = await withContext({}, (ctx) => checkRepo(spec, { readData: { kind: 'all' } }, ctx));
     expect(check.errors).toEqual([]);
     const other = await newBucket();
-    const r = await withContext({}, (ctx) => restoreAppSnapshot({}, cfg, { app: cfg.apps[0], snapshot: 'latest', toBucket: `s3:${proxy.endpoint}/${other}` }, ctx));
+    const r = await withContext({}, (ctx) =>
+      restoreAppSnapshot(
+        {},
+        cfg,
+        { app: cfg.apps[0], snapshot: 'latest', toBucket: `s3:${proxy.endpoint}/${other}` },
+        ctx,
+      ),
+    );
     expect(r.outcome).toBe('ok');
     expect(sorted(await contents(other, ''))).toEqual(sorted(await contents(bucket, 'm/')));
     expect((await contents(other, '')).get('a.jpg')).toMatchObject({ contentType: 'image/webp', metadata: { v: '2' } });
@@ -364,7 +531,10 @@ apps:
 
   it('a restore leaves out, and names, an object whose data is damaged in the repository (incomplete); --fail-fast stops', async () => {
     const bucket = await newBucket();
-    await put(bucket, [{ key: 'good.bin', body: randomBytes(5000) }, { key: 'bad.bin', body: randomBytes(5000) }]);
+    await put(bucket, [
+      { key: 'good.bin', body: randomBytes(5000) },
+      { key: 'bad.bin', body: randomBytes(5000) },
+    ]);
     const repoPath = join(tmp.path, `damaged-${rnd()}`);
     await withContext({}, (ctx) => initRepository({ location: repoPath, password: { env: 'SB_BUCKET_PW' } }, ctx));
     const cfg = config(repoPath, `s3:${proxy.endpoint}/${bucket}`);
@@ -380,11 +550,30 @@ apps:
       await repo.close();
     }
     const other = await newBucket();
-    const restore = (failFast?: boolean) => withContext({}, (ctx) =>
-      restoreAppSnapshot({}, cfg, { app: cfg.apps[0], snapshot: 'latest', toBucket: `s3:${proxy.endpoint}/${other}`, failFast, yes: true }, ctx));
+    const restore = (failFast?: boolean) =>
+      withContext({}, (ctx) =>
+        restoreAppSnapshot(
+          {},
+          cfg,
+          { app: cfg.apps[0], snapshot: 'latest', toBucket: `s3:${proxy.endpoint}/${other}`, failFast, yes: true },
+          ctx,
+        ),
+      );
     const r = await restore();
     expect(r.outcome).toBe('incomplete');
-    expect(r.restored[0]).toMatchObject({ kind: 'bucket', complete: false, objects: 1, failed: [{ path: 'bad.bin', message: expect.stringMatching(/^object "bad.bin" not restored to s3:.*: blob [0-9a-f]{64} in pack [0-9a-f]{64}/) }] });
+    expect(r.restored[0]).toMatchObject({
+      kind: 'bucket',
+      complete: false,
+      objects: 1,
+      failed: [
+        {
+          path: 'bad.bin',
+          message: expect.stringMatching(
+            /^object "bad.bin" not restored to s3:.*: blob [0-9a-f]{64} in pack [0-9a-f]{64}/,
+          ),
+        },
+      ],
+    });
     expect([...(await contents(other, '')).keys()]).toEqual(['good.bin']);
     const stopped = await restore(true).catch((e: unknown) => e);
     expect(isStrongboxError(stopped, 'INTEGRITY'), String(stopped)).toBe(true);
@@ -394,18 +583,30 @@ apps:
   it('uploads a large object in parts (multipart), with its attributes, and the same bytes', async () => {
     const bucket = await newBucket();
     const big = randomBytes(12 * 1024 * 1024 + 123);
-    await put(bucket, [{ key: 'big/video.mp4', body: big, contentType: 'video/mp4', metadata: { take: '7' } }, { key: 'small.txt', body: Buffer.from('s') }]);
+    await put(bucket, [
+      { key: 'big/video.mp4', body: big, contentType: 'video/mp4', metadata: { take: '7' } },
+      { key: 'small.txt', body: Buffer.from('s') },
+    ]);
     const repoPath = join(tmp.path, `multipart-${rnd()}`);
     await withContext({}, (ctx) => initRepository({ location: repoPath, password: { env: 'SB_BUCKET_PW' } }, ctx));
     await backup(config(repoPath, `s3:${proxy.endpoint}/${bucket}`));
     const other = await newBucket();
     const repo = await Repository.open(await openBackend(repoPath), process.env.SB_BUCKET_PW!);
-    const target = await openBucketSource(`s3:${proxy.endpoint}/${other}/copy`, s3OptionsSchema.parse({ accessKeyIdEnv: 'SB_MEDIA_KEY', secretAccessKeyEnv: 'SB_MEDIA_SECRET' }), 'test');
+    const target = await openBucketSource(
+      `s3:${proxy.endpoint}/${other}/copy`,
+      s3OptionsSchema.parse({ accessKeyIdEnv: 'SB_MEDIA_KEY', secretAccessKeyEnv: 'SB_MEDIA_SECRET' }),
+      'test',
+    );
     try {
       await repo.loadIndex();
       const comp = (await repo.listSnapshots())[0].snapshot.components[0] as BucketComponent;
       const mark = proxy.requests.length;
-      const r = await restoreToBucket(repo, repositorySource(repo), comp, target, { keep: [], signal: new AbortController().signal, multipartAbove: 6 << 20, partSize: 5 << 20 });
+      const r = await restoreToBucket(repo, repositorySource(repo), comp, target, {
+        keep: [],
+        signal: new AbortController().signal,
+        multipartAbove: 6 << 20,
+        partSize: 5 << 20,
+      });
       expect(r).toMatchObject({ objects: 2, failed: [] });
       // Create, three parts (5 + 5 + 2 MiB), complete; the small object in one PUT.
       const uploads = proxy.requests.slice(mark).filter((q) => q.method === 'POST' || q.method === 'PUT');
@@ -416,6 +617,9 @@ apps:
       await repo.close();
     }
     expect(sorted(await contents(other, 'copy/'))).toEqual(sorted(await contents(bucket, '')));
-    expect((await contents(other, 'copy/')).get('big/video.mp4')).toMatchObject({ contentType: 'video/mp4', metadata: { take: '7' } });
+    expect((await contents(other, 'copy/')).get('big/video.mp4')).toMatchObject({
+      contentType: 'video/mp4',
+      metadata: { take: '7' },
+    });
   }, 120_000);
 });

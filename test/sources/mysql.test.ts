@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStrongboxError } from '../../src/errors.js';
 import { openSource } from '../../src/sources/index.js';
 import { sourceConformanceSuite } from '../conformance/source-suite.js';
-import { mariadbHarness, myChecksums, myConfig, myDrop, myFingerprint, myIdent, myLiteral, myQuery } from '../support/mariadb-db.js';
+import {
+  mariadbHarness,
+  myChecksums,
+  myConfig,
+  myDrop,
+  myFingerprint,
+  myIdent,
+  myLiteral,
+  myQuery,
+} from '../support/mariadb-db.js';
 import { haveServer, uniqueDb } from '../support/servers.js';
 import { tempDir } from '../e2e/helpers.js';
 
@@ -64,8 +73,10 @@ const TRICKY = `
   INSERT INTO big VALUES (1, REPEAT(UNHEX('00FF7F80'), ${(50 * MiB) / 4}));
 `;
 
-const ROWS = "SELECT id, HEX(name), HEX(legacy), feeling, flags, doc, HEX(raw), price, bits + 0 FROM things ORDER BY id";
-const COUNTERS = (db: string) => `SELECT table_name, auto_increment FROM information_schema.tables WHERE table_schema = ${myLiteral(db)} AND auto_increment IS NOT NULL ORDER BY 1`;
+const ROWS =
+  'SELECT id, HEX(name), HEX(legacy), feeling, flags, doc, HEX(raw), price, bits + 0 FROM things ORDER BY id';
+const COUNTERS = (db: string) =>
+  `SELECT table_name, auto_increment FROM information_schema.tables WHERE table_schema = ${myLiteral(db)} AND auto_increment IS NOT NULL ORDER BY 1`;
 
 describe.skipIf(skip)('mariadb source: tricky content restored into a different database', () => {
   const original = uniqueDb('sbtricky');
@@ -98,10 +109,21 @@ describe.skipIf(skip)('mariadb source: tricky content restored into a different 
 
   it('keeps a BLOB with all 256 byte values, NULL apart from the empty string, utf8mb4 and latin1 text', () => {
     expect(myQuery('SELECT HEX(raw) FROM things WHERE id = 1', copy)).toBe(ALL_BYTES.toString('hex').toUpperCase());
-    expect(myQuery("SELECT SUM(name IS NULL), SUM(name = ''), SUM(raw = ''), SUM(legacy = '') FROM things", copy)).toBe('1\t1\t1\t1');
-    expect(myQuery('SELECT name, legacy, HEX(legacy) FROM things WHERE id = 1', copy)).toBe('Zürich ＡＢＣ שלום 👩‍👩‍👧 🦄\tcafé\t636166E9');
-    expect(myQuery("SELECT LOCATE(CHAR(0), name) > 0, feeling, flags FROM things WHERE id = 4", copy)).toBe('1\tmeh\tb');
-    expect(myQuery("SELECT JSON_VALUE(doc, '$.nested.deep[1]'), JSON_VALUE(doc, '$.emoji'), feeling, flags FROM things WHERE id = 1", copy)).toBe('2.50\t🦊\thappy ☺\ta,c d');
+    expect(myQuery("SELECT SUM(name IS NULL), SUM(name = ''), SUM(raw = ''), SUM(legacy = '') FROM things", copy)).toBe(
+      '1\t1\t1\t1',
+    );
+    expect(myQuery('SELECT name, legacy, HEX(legacy) FROM things WHERE id = 1', copy)).toBe(
+      'Zürich ＡＢＣ שלום 👩‍👩‍👧 🦄\tcafé\t636166E9',
+    );
+    expect(myQuery('SELECT LOCATE(CHAR(0), name) > 0, feeling, flags FROM things WHERE id = 4', copy)).toBe(
+      '1\tmeh\tb',
+    );
+    expect(
+      myQuery(
+        "SELECT JSON_VALUE(doc, '$.nested.deep[1]'), JSON_VALUE(doc, '$.emoji'), feeling, flags FROM things WHERE id = 1",
+        copy,
+      ),
+    ).toBe('2.50\t🦊\thappy ☺\ta,c d');
   });
 
   it('keeps every AUTO_INCREMENT counter, also past deleted rows', () => {
@@ -119,15 +141,22 @@ describe.skipIf(skip)('mariadb source: tricky content restored into a different 
 
   it('gives the copy the same definitions: tables, view, function, procedure, trigger, event', () => {
     const fp = myFingerprint(original);
-    for (const name of ['VIEW `feelings`', 'FUNCTION `shout`', 'PROCEDURE `add_thing`', 'things_audit', 'purge_audit']) expect(fp).toContain(name);
+    for (const name of ['VIEW `feelings`', 'FUNCTION `shout`', 'PROCEDURE `add_thing`', 'things_audit', 'purge_audit'])
+      expect(fp).toContain(name);
     expect(myFingerprint(copy)).toBe(fp);
   });
 
   // Last: this writes to the copy.
   it('runs the procedure, function and trigger in the copy, continuing the counter', () => {
-    expect(myQuery("CALL add_thing('from the copy', @id); SELECT @id, shout('hi');", copy)).toBe('9007199254740000\tHI!');
-    expect(myQuery('SELECT thing_id, what FROM audit ORDER BY id DESC LIMIT 1', copy)).toBe('9007199254740000\tadded from the copy');
-    expect(myQuery('SELECT feeling, n FROM feelings ORDER BY feeling', copy)).toBe('NULL\t2\nsad\t1\nmeh\t1\nhappy ☺\t1');
+    expect(myQuery("CALL add_thing('from the copy', @id); SELECT @id, shout('hi');", copy)).toBe(
+      '9007199254740000\tHI!',
+    );
+    expect(myQuery('SELECT thing_id, what FROM audit ORDER BY id DESC LIMIT 1', copy)).toBe(
+      '9007199254740000\tadded from the copy',
+    );
+    expect(myQuery('SELECT feeling, n FROM feelings ORDER BY feeling', copy)).toBe(
+      'NULL\t2\nsad\t1\nmeh\t1\nhappy ☺\t1',
+    );
   });
 });
 
@@ -141,7 +170,9 @@ describe.skipIf(skip)('mariadb source: a replacing restore whose load fails part
     for (const t of ['mariadb-dump', 'mysqldump', 'mysql']) await symlink(`/usr/bin/${t}`, join(bin.path, t));
     // The first load (the restore) dies after a few KB, as a server dropping the connection would make it;
     // later loads (putting the old contents back) run normally.
-    await writeFile(join(bin.path, 'mariadb'), `#!/bin/sh
+    await writeFile(
+      join(bin.path, 'mariadb'),
+      `#!/bin/sh
 case "$*" in *--binary-mode*)
   if [ ! -e '${join(bin.path, 'failed-once')}' ]; then
     touch '${join(bin.path, 'failed-once')}'
@@ -150,10 +181,18 @@ case "$*" in *--binary-mode*)
   fi;;
 esac
 exec /usr/bin/mariadb "$@"
-`, { mode: 0o755 });
-    for (const [db, note] of [[origin, 'from the backup'], [target, 'in the target now']]) {
+`,
+      { mode: 0o755 },
+    );
+    for (const [db, note] of [
+      [origin, 'from the backup'],
+      [target, 'in the target now'],
+    ]) {
       myQuery(`CREATE DATABASE ${myIdent(db)}`);
-      myQuery(`CREATE TABLE items (id INT PRIMARY KEY, note TEXT); INSERT INTO items SELECT seq, CONCAT(${myLiteral(note)}, ' ', seq) FROM seq_1_to_2000;`, db);
+      myQuery(
+        `CREATE TABLE items (id INT PRIMARY KEY, note TEXT); INSERT INTO items SELECT seq, CONCAT(${myLiteral(note)}, ' ', seq) FROM seq_1_to_2000;`,
+        db,
+      );
     }
     myQuery('CREATE TABLE only_in_target (x INT); INSERT INTO only_in_target VALUES (1);', target);
   });
@@ -166,18 +205,28 @@ exec /usr/bin/mariadb "$@"
   it('puts the previous contents back and says so (exit SOURCE), instead of leaving the target half loaded', async () => {
     const before = myFingerprint(target);
     const dump = await openSource(myConfig(origin), 'putback').dump();
-    const err = await openSource(myConfig(target, { binDir: bin.path }), 'putback').restore(dump.stream, target).then(() => null, (e) => e);
+    const err = await openSource(myConfig(target, { binDir: bin.path }), 'putback')
+      .restore(dump.stream, target)
+      .then(
+        () => null,
+        (e) => e,
+      );
     expect(isStrongboxError(err, 'SOURCE'), String(err)).toBe(true);
-    expect(err.message).toMatch(/app putback, database main: mariadb exited with status 1: .*Lost connection.*; the database was put back as it was before the restore/);
+    expect(err.message).toMatch(
+      /app putback, database main: mariadb exited with status 1: .*Lost connection.*; the database was put back as it was before the restore/,
+    );
     expect(myFingerprint(target)).toBe(before);
   });
 });
 
-describe.skipIf(skip)('mariadb source: the database\'s own character set and collation', () => {
+describe.skipIf(skip)("mariadb source: the database's own character set and collation", () => {
   const original = uniqueDb('sbmylatin');
   const copy = `${original}_copy`;
   const replaced = `${original}_replaced`;
-  const defaults = (db: string) => myQuery(`SELECT CONCAT(default_character_set_name, ' ', default_collation_name) FROM information_schema.schemata WHERE schema_name = ${myLiteral(db)}`);
+  const defaults = (db: string) =>
+    myQuery(
+      `SELECT CONCAT(default_character_set_name, ' ', default_collation_name) FROM information_schema.schemata WHERE schema_name = ${myLiteral(db)}`,
+    );
 
   beforeAll(() => {
     // Not the server's default (utf8mb4): a restore that created the copy with the default would differ.
@@ -211,7 +260,11 @@ describe.skipIf(skip)('mariadb source: the database\'s own character set and col
     const dump = await source.dump();
     const err = await source.restore(dump.stream, replaced, { ...dump.meta, defaults: foreign }).catch((e) => e);
     expect(isStrongboxError(err, 'SOURCE'), String(err)).toBe(true);
-    expect(err.message).toMatch(new RegExp(`cannot create database ${replaced} with the backed-up database's character set utf8mb4 and collation utf8mb4_0900_ai_ci: this server does not have that collation\\. Nothing was changed`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `cannot create database ${replaced} with the backed-up database's character set utf8mb4 and collation utf8mb4_0900_ai_ci: this server does not have that collation\\. Nothing was changed`,
+      ),
+    );
     expect(myChecksums(replaced)).toEqual(before);
     expect(defaults(replaced)).toBe('latin1 latin1_german1_ci');
 

@@ -6,10 +6,16 @@ import { PG_RESTORE_DEFAULTS, scriptArgs } from '../../src/sources/postgres/post
 describe('scriptArgs', () => {
   it.each([
     [PG_RESTORE_DEFAULTS, ['--no-owner']],
-    [['--no-owner', '-j', '4', '--no-acl'], ['--no-owner', '--no-acl']],
+    [
+      ['--no-owner', '-j', '4', '--no-acl'],
+      ['--no-owner', '--no-acl'],
+    ],
     [['--jobs=4', '-j8', '--no-owner'], ['--no-owner']],
     [['-d', 'other', '--dbname=x', '-dfoo', '--no-comments'], ['--no-comments']],
-    [['-c', '-1', '-e', '--if-exists', '--schema', 'public'], ['--schema', 'public']],
+    [
+      ['-c', '-1', '-e', '--if-exists', '--schema', 'public'],
+      ['--schema', 'public'],
+    ],
   ])('%j → %j', (input, want) => {
     expect(scriptArgs(input)).toEqual(want);
   });

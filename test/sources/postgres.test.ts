@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DumpMeta } from '../../src/sources/source.js';
 import { openSource } from '../../src/sources/index.js';
 import { sourceConformanceSuite } from '../conformance/source-suite.js';
-import { pgConfig, pgDrop, pgIdent, pgLargeObjects, pgSchema, pgSequences, pgTableDigests, postgresHarness } from '../support/postgres-db.js';
+import {
+  pgConfig,
+  pgDrop,
+  pgIdent,
+  pgLargeObjects,
+  pgSchema,
+  pgSequences,
+  pgTableDigests,
+  postgresHarness,
+} from '../support/postgres-db.js';
 import { haveServer, pgSql, uniqueDb } from '../support/servers.js';
 
 const skip = !haveServer('postgres');
@@ -80,24 +89,47 @@ describe.skipIf(skip)('postgres source: tricky content restored into a different
   });
 
   it('names every table of every schema in the dump metadata', () => {
-    expect(Object.keys(meta.tables!)).toEqual(expect.arrayContaining(['public.things', 'archive.things', 'public.measurements', 'public.big', 'public.attachments']));
+    expect(Object.keys(meta.tables!)).toEqual(
+      expect.arrayContaining([
+        'public.things',
+        'archive.things',
+        'public.measurements',
+        'public.big',
+        'public.attachments',
+      ]),
+    );
   });
 
   it('restores every table, partition and materialized view with the same rows', () => {
     const digests = pgTableDigests(original);
-    expect(Object.keys(digests)).toEqual(expect.arrayContaining(['public.things', 'archive.things', 'archive.moods', 'public.measurements_2024', 'public.big']));
+    expect(Object.keys(digests)).toEqual(
+      expect.arrayContaining([
+        'public.things',
+        'archive.things',
+        'archive.moods',
+        'public.measurements_2024',
+        'public.big',
+      ]),
+    );
     expect(pgTableDigests(copy)).toEqual(digests);
   });
 
   it('keeps bytea with all 256 byte values, NULL apart from the empty string, and array NULLs', () => {
-    expect(pgSql(copy, 'SELECT encode(raw, \'hex\') FROM things WHERE id = 1')).toBe(ALL_BYTES.toString('hex'));
-    expect(pgSql(copy, "SELECT count(*) FILTER (WHERE name IS NULL), count(*) FILTER (WHERE name = ''), count(*) FILTER (WHERE raw = ''::bytea) FROM things")).toBe('1\t1\t1');
-    expect(pgSql(copy, 'SELECT array_position(tags, NULL), cardinality(tags), nums[2] IS NULL FROM things WHERE id = 1')).toBe('2\t7\tt');
+    expect(pgSql(copy, "SELECT encode(raw, 'hex') FROM things WHERE id = 1")).toBe(ALL_BYTES.toString('hex'));
+    expect(
+      pgSql(
+        copy,
+        "SELECT count(*) FILTER (WHERE name IS NULL), count(*) FILTER (WHERE name = ''), count(*) FILTER (WHERE raw = ''::bytea) FROM things",
+      ),
+    ).toBe('1\t1\t1');
+    expect(
+      pgSql(copy, 'SELECT array_position(tags, NULL), cardinality(tags), nums[2] IS NULL FROM things WHERE id = 1'),
+    ).toBe('2\t7\tt');
     expect(pgSql(copy, "SELECT doc->'nested'->'deep'->>1, doc->>'emoji' FROM things WHERE id = 1")).toBe('2.50\t🦄');
   });
 
   it('keeps the order of enum values added later', () => {
-    expect(pgSql(copy, 'SELECT string_agg(feeling::text, \',\' ORDER BY feeling) FROM things')).toBe('sad,meh,happy 😀');
+    expect(pgSql(copy, "SELECT string_agg(feeling::text, ',' ORDER BY feeling) FROM things")).toBe('sad,meh,happy 😀');
   });
 
   it('keeps the 50 MiB row byte for byte', () => {
@@ -126,9 +158,13 @@ describe.skipIf(skip)('postgres source: tricky content restored into a different
 
   // Last: these write to the copy.
   it('runs the function and trigger in the copy, and sequences continue where the original would', () => {
-    expect(pgSql(copy, "INSERT INTO audit (note) VALUES ('third') RETURNING id, note")).toBe('9007199254740021\tTHIRD (stamped)');
+    expect(pgSql(copy, "INSERT INTO audit (note) VALUES ('third') RETURNING id, note")).toBe(
+      '9007199254740021\tTHIRD (stamped)',
+    );
     expect(pgSql(copy, "SELECT nextval('fresh_seq'), nextval('fresh_seq')")).toBe('1000\t1001');
-    expect(pgSql(copy, 'SELECT feeling, n FROM archive.summary ORDER BY feeling')).toBe(pgSql(original, 'SELECT feeling, n FROM archive.summary ORDER BY feeling'));
+    expect(pgSql(copy, 'SELECT feeling, n FROM archive.summary ORDER BY feeling')).toBe(
+      pgSql(original, 'SELECT feeling, n FROM archive.summary ORDER BY feeling'),
+    );
   });
 
   it('with restoreArgs asking for parallel jobs, spools the dump to a private file and restores the same tables and large objects', async () => {
@@ -145,14 +181,21 @@ describe.skipIf(skip)('postgres source: tricky content restored into a different
   });
 });
 
-describe.skipIf(skip)('postgres source: the database\'s own encoding and locale', () => {
+describe.skipIf(skip)("postgres source: the database's own encoding and locale", () => {
   const original = uniqueDb('sblatin');
   const copy = `${original}_copy`;
-  const settings = (db: string) => pgSql('postgres', `SELECT pg_encoding_to_char(encoding) || ' ' || datcollate || ' ' || datctype FROM pg_database WHERE datname = '${db}'`);
+  const settings = (db: string) =>
+    pgSql(
+      'postgres',
+      `SELECT pg_encoding_to_char(encoding) || ' ' || datcollate || ' ' || datctype FROM pg_database WHERE datname = '${db}'`,
+    );
 
   beforeAll(() => {
     // Not the server's default (UTF8, C.UTF-8): a restore that created the copy with the defaults would differ.
-    pgSql('postgres', `CREATE DATABASE ${pgIdent(original)} TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'`);
+    pgSql(
+      'postgres',
+      `CREATE DATABASE ${pgIdent(original)} TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'`,
+    );
     pgSql(original, "CREATE TABLE t (s text); INSERT INTO t VALUES ('café'), ('Zürich'), ('ÿ');");
   });
   afterAll(() => {
@@ -172,9 +215,16 @@ describe.skipIf(skip)('postgres source: the database\'s own encoding and locale'
   it('an ICU locale provider and its locale come back too (PostgreSQL 15+)', async () => {
     const icu = `${original}_icu`;
     const icuCopy = `${icu}_copy`;
-    const provider = (db: string) => pgSql('postgres', `SELECT datlocprovider::text || ' ' || COALESCE(daticulocale, '') FROM pg_database WHERE datname = '${db}'`);
+    const provider = (db: string) =>
+      pgSql(
+        'postgres',
+        `SELECT datlocprovider::text || ' ' || COALESCE(daticulocale, '') FROM pg_database WHERE datname = '${db}'`,
+      );
     try {
-      pgSql('postgres', `CREATE DATABASE ${pgIdent(icu)} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'de-DE'`);
+      pgSql(
+        'postgres',
+        `CREATE DATABASE ${pgIdent(icu)} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'de-DE'`,
+      );
       pgSql(icu, "CREATE TABLE w (s text); INSERT INTO w VALUES ('Äpfel'), ('Zebra'), ('apfel');");
       const source = openSource(pgConfig(icu), 'icu');
       const dump = await source.dump();
@@ -182,7 +232,7 @@ describe.skipIf(skip)('postgres source: the database\'s own encoding and locale'
       await source.restore(dump.stream, icuCopy, dump.meta);
       expect(provider(icuCopy)).toBe('i de-DE');
       // German ICU order, not the bytewise C.UTF-8 order the server's default would give ('Zebra' before 'apfel').
-      expect(pgSql(icuCopy, 'SELECT string_agg(s, \',\' ORDER BY s) FROM w')).toBe('apfel,Äpfel,Zebra');
+      expect(pgSql(icuCopy, "SELECT string_agg(s, ',' ORDER BY s) FROM w")).toBe('apfel,Äpfel,Zebra');
     } finally {
       pgDrop(icu);
       pgDrop(icuCopy);
@@ -192,9 +242,14 @@ describe.skipIf(skip)('postgres source: the database\'s own encoding and locale'
   it('when this server cannot create them, the error names them and says what to do, and no database is left', async () => {
     const source = openSource(pgConfig(original), 'latin');
     const dump = await source.dump();
-    const meta: DumpMeta = { ...dump.meta, defaults: { encoding: 'LATIN1', collate: 'xx_NOWHERE.ISO-8859-1', ctype: 'C' } };
+    const meta: DumpMeta = {
+      ...dump.meta,
+      defaults: { encoding: 'LATIN1', collate: 'xx_NOWHERE.ISO-8859-1', ctype: 'C' },
+    };
     const err = await source.restore(dump.stream, `${copy}_x`, meta).catch((e) => e);
-    expect(err.message).toMatch(/cannot create database \S+_x with the backed-up database's encoding LATIN1, collate xx_NOWHERE\.ISO-8859-1, ctype C .*create it yourself/);
+    expect(err.message).toMatch(
+      /cannot create database \S+_x with the backed-up database's encoding LATIN1, collate xx_NOWHERE\.ISO-8859-1, ctype C .*create it yourself/,
+    );
     expect(settings(`${copy}_x`)).toBe('');
   });
 });

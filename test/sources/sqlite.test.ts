@@ -15,19 +15,26 @@ sourceConformanceSuite('sqlite', sqliteHarness());
 
 describe('sqlite source', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => { tmp = await tempDir('sb-sqlite-'); });
+  beforeAll(async () => {
+    tmp = await tempDir('sb-sqlite-');
+  });
   afterAll(async () => tmp?.cleanup());
 
   it('copies a database consistently while another process writes to it, and restores it into another file', async () => {
     const db = join(tmp.path, 'app.db');
-    sql(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, pair INTEGER, body BLOB, note TEXT); INSERT INTO t(pair, body, note) VALUES (0, randomblob(1000000), 'ünïcode 🚀'), (0, x'00ff', NULL);");
+    sql(
+      db,
+      "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, pair INTEGER, body BLOB, note TEXT); INSERT INTO t(pair, body, note) VALUES (0, randomblob(1000000), 'ünïcode 🚀'), (0, x'00ff', NULL);",
+    );
     // The writer adds rows two at a time in one transaction: a consistent copy always holds an even count.
     const writer = spawn('sqlite3', ['-batch', db], { stdio: ['pipe', 'ignore', 'pipe'] });
     writer.stdin.on('error', () => {}); // killed at the end while the feeder may still write
     let stop = false;
     const feed = (async () => {
       for (let i = 1; !stop; i++) {
-        const ok = writer.stdin.write(`PRAGMA busy_timeout=5000; BEGIN; INSERT INTO t(pair, body) VALUES (${i}, randomblob(20000)); INSERT INTO t(pair, body) VALUES (${i}, randomblob(20000)); COMMIT;\n`);
+        const ok = writer.stdin.write(
+          `PRAGMA busy_timeout=5000; BEGIN; INSERT INTO t(pair, body) VALUES (${i}, randomblob(20000)); INSERT INTO t(pair, body) VALUES (${i}, randomblob(20000)); COMMIT;\n`,
+        );
         if (!ok) await new Promise((r) => writer.stdin.once('drain', r));
         if (i % 10 === 0) await new Promise((r) => setTimeout(r, 2));
       }
@@ -50,12 +57,17 @@ describe('sqlite source', () => {
     await closed;
     for (const [k, parts] of dumps.entries()) {
       const target = join(tmp.path, `restored-${k}.db`);
-      await sqliteSource(target).restore((async function* () { yield* parts; })(), target);
+      await sqliteSource(target).restore(
+        (async function* () {
+          yield* parts;
+        })(),
+        target,
+      );
       expect(sql(target, 'PRAGMA integrity_check;')).toBe('ok');
       const count = Number(sql(target, 'SELECT count(*) FROM t;'));
       expect(count % 2).toBe(0);
       expect(count).toBeGreaterThanOrEqual(2);
-      expect(sql(target, "SELECT note, length(body) FROM t WHERE id = 1;")).toBe('ünïcode 🚀|1000000');
+      expect(sql(target, 'SELECT note, length(body) FROM t WHERE id = 1;')).toBe('ünïcode 🚀|1000000');
       expect(sql(target, 'SELECT hex(body) FROM t WHERE id = 2;')).toBe('00FF');
     }
   });
@@ -74,11 +86,20 @@ describe('sqlite source', () => {
   it('a restore of bytes that are not a database fails and leaves the target untouched', async () => {
     const c = join(tmp.path, 'c.db');
     sql(c, "CREATE TABLE x(v TEXT); INSERT INTO x VALUES ('keep me');");
-    await expect(sqliteSource(c).restore((async function* () { yield Buffer.alloc(8192, 7); })(), c)).rejects.toThrow(/sqlite3 exited with status|integrity_check/);
+    await expect(
+      sqliteSource(c).restore(
+        (async function* () {
+          yield Buffer.alloc(8192, 7);
+        })(),
+        c,
+      ),
+    ).rejects.toThrow(/sqlite3 exited with status|integrity_check/);
     expect(sql(c, 'SELECT v FROM x;')).toBe('keep me');
   });
 
   it('a missing database file is an error naming it', async () => {
-    await expect(sqliteSource('/nonexistent/app.db', 'app shop, database sessions').dump()).rejects.toThrow(/app shop, database sessions: database file \/nonexistent\/app\.db does not exist/);
+    await expect(sqliteSource('/nonexistent/app.db', 'app shop, database sessions').dump()).rejects.toThrow(
+      /app shop, database sessions: database file \/nonexistent\/app\.db does not exist/,
+    );
   });
 });

@@ -17,10 +17,15 @@ describe('parseTargetDb', () => {
     expect(parseTargetDb('/tmp/x.db', 'sqlite')).toEqual({ name: '/tmp/x.db', override: {} });
   });
 
-  it('takes host, port, user and name from a URL of the engine\'s scheme', () => {
-    expect(parseTargetDb('postgresql://restorer@db.internal:5433/shop_copy', 'postgres'))
-      .toEqual({ name: 'shop_copy', override: { host: 'db.internal', port: 5433, user: 'restorer' } });
-    expect(parseTargetDb('mysql://root@[::1]:3307/forum', 'mariadb')).toEqual({ name: 'forum', override: { host: '::1', port: 3307, user: 'root' } });
+  it("takes host, port, user and name from a URL of the engine's scheme", () => {
+    expect(parseTargetDb('postgresql://restorer@db.internal:5433/shop_copy', 'postgres')).toEqual({
+      name: 'shop_copy',
+      override: { host: 'db.internal', port: 5433, user: 'restorer' },
+    });
+    expect(parseTargetDb('mysql://root@[::1]:3307/forum', 'mariadb')).toEqual({
+      name: 'forum',
+      override: { host: '::1', port: 3307, user: 'root' },
+    });
   });
 
   it('refuses a password in the URL, a scheme of another engine, and a URL without one database name', () => {

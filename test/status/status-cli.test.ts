@@ -20,17 +20,23 @@ describe('strongbox status', () => {
     const repo = join(tmp.path, 'repo');
     await sbOk(['-r', repo, 'init']);
     const app = (id: string, periodicities: string[]) => ({
-      id, repository: 'main', periodicities, files: [{ name: 'web', path: join(tmp.path, id) }],
+      id,
+      repository: 'main',
+      periodicities,
+      files: [{ name: 'web', path: join(tmp.path, id) }],
     });
     for (const id of ['shop', 'blog']) {
       await mkdir(join(tmp.path, id));
       await writeFile(join(tmp.path, id, 'index.html'), `<h1>${id}</h1>\n`);
     }
     cfg = join(tmp.path, 'strongbox.yaml');
-    await writeFile(cfg, JSON.stringify({
-      repositories: { main: { location: repo } },
-      apps: [app('shop', ['daily']), app('blog', ['daily', 'weekly'])],
-    }));
+    await writeFile(
+      cfg,
+      JSON.stringify({
+        repositories: { main: { location: repo } },
+        apps: [app('shop', ['daily']), app('blog', ['daily', 'weekly'])],
+      }),
+    );
   });
   afterEach(async () => tmp?.cleanup());
 
@@ -69,15 +75,27 @@ describe('strongbox status', () => {
     await run(['status', '--app', 'shop']);
   });
 
-  it('--json gives each app\'s health, periodicities and problems (and still exits 6 when unhealthy)', async () => {
+  it("--json gives each app's health, periodicities and problems (and still exits 6 when unhealthy)", async () => {
     await run(['-q', 'backup', '--app', 'shop', '--periodicity', 'all', '--time', daysAgo(2)]);
     const r = await run(['--json', 'status', '--app', 'shop'], 6);
     const [shop] = jsonOut(r.stdout) as AppStatus[];
-    expect(shop).toMatchObject({ app: 'shop', healthy: false, problems: [expect.stringMatching(/newest daily snapshot is 2d 0h old/)] });
+    expect(shop).toMatchObject({
+      app: 'shop',
+      healthy: false,
+      problems: [expect.stringMatching(/newest daily snapshot is 2d 0h old/)],
+    });
     expect(shop.periodicities.map((p) => [p.periodicity, p.scheduled, p.state])).toEqual([
-      ['hourly', false, 'info'], ['daily', true, 'overdue'], ['weekly', false, 'info'], ['monthly', false, 'info'], ['bimonthly', false, 'info'],
+      ['hourly', false, 'info'],
+      ['daily', true, 'overdue'],
+      ['weekly', false, 'info'],
+      ['monthly', false, 'info'],
+      ['bimonthly', false, 'info'],
     ]);
-    expect(shop.periodicities[1]).toMatchObject({ count: 1, maxAgeMs: 30 * 3_600_000, newest: { incomplete: false, bytes: 14 } });
+    expect(shop.periodicities[1]).toMatchObject({
+      count: 1,
+      maxAgeMs: 30 * 3_600_000,
+      newest: { incomplete: false, bytes: 14 },
+    });
   });
 
   it('refuses an app the config does not have (exit 2)', async () => {

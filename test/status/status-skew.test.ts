@@ -22,10 +22,20 @@ describe('strongbox status and clocks', () => {
     await mkdir(join(tmp.path, 'shop'));
     await writeFile(join(tmp.path, 'shop', 'index.html'), '<h1>shop</h1>\n');
     cfg = join(tmp.path, 'strongbox.yaml');
-    await writeFile(cfg, JSON.stringify({
-      repositories: { main: { location: repo } },
-      apps: [{ id: 'shop', repository: 'main', periodicities: ['daily'], files: [{ name: 'web', path: join(tmp.path, 'shop') }] }],
-    }));
+    await writeFile(
+      cfg,
+      JSON.stringify({
+        repositories: { main: { location: repo } },
+        apps: [
+          {
+            id: 'shop',
+            repository: 'main',
+            periodicities: ['daily'],
+            files: [{ name: 'web', path: join(tmp.path, 'shop') }],
+          },
+        ],
+      }),
+    );
   });
   afterEach(async () => tmp?.cleanup());
 
@@ -39,7 +49,11 @@ describe('strongbox status and clocks', () => {
     const [shop] = JSON.parse((await run(['--json', 'status', '--app', 'shop'], 6)).stdout) as AppStatus[];
     expect(shop.clocks).toEqual([expect.objectContaining({ host: hostname(), id: name })]);
     expect(shop.clocks![0].aheadMs).toBeGreaterThan(2 * HOUR - 60_000);
-    expect(shop.problems).toEqual([expect.stringMatching(new RegExp(`host ${hostname()}'s clock looks 2h 0m ahead: its snapshot ${name.slice(0, 8)}`))]);
+    expect(shop.problems).toEqual([
+      expect.stringMatching(
+        new RegExp(`host ${hostname()}'s clock looks 2h 0m ahead: its snapshot ${name.slice(0, 8)}`),
+      ),
+    ]);
   });
 
   it('a healthy repository reports no clock problem', async () => {
@@ -54,6 +68,10 @@ describe('strongbox status and clocks', () => {
     await run(['-q', 'backup', '--app', 'shop', '--periodicity', 'daily', '--time', future, '--allow-future']);
     const r = await run(['status', '--app', 'shop'], 6);
     expect(r.stdout).toMatch(/^daily\s+yes\s+ahead\s+1\s/m);
-    expect(r.stderr).toMatch(new RegExp(`problem: app shop: the newest daily snapshot [0-9a-f]{8} of host ${hostname()} is dated ${future.replace(/\./g, '\\.')}, (47h \\d+m|2d 0h) ahead`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `problem: app shop: the newest daily snapshot [0-9a-f]{8} of host ${hostname()} is dated ${future.replace(/\./g, '\\.')}, (47h \\d+m|2d 0h) ahead`,
+      ),
+    );
   });
 });

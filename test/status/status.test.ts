@@ -28,18 +28,42 @@ function snap(periodicity: Periodicity | undefined, ageMs: number, extra: Partia
   return {
     id,
     snapshot: {
-      version: 1, time: new Date(NOW - ageMs).toISOString(), host: 'web-1', username: 'backup', app: 'shop',
-      ...(periodicity ? { periodicity } : {}), paths: ['/srv/shop'], tags: [], parent: null, program: 'strongbox test', components: [],
+      version: 1,
+      time: new Date(NOW - ageMs).toISOString(),
+      host: 'web-1',
+      username: 'backup',
+      app: 'shop',
+      ...(periodicity ? { periodicity } : {}),
+      paths: ['/srv/shop'],
+      tags: [],
+      parent: null,
+      program: 'strongbox test',
+      components: [],
       summary: {
-        files: 3, dirs: 1, bytes: 1000, filesNew: 3, filesChanged: 0, filesUnmodified: 0, dataBlobs: 3, treeBlobs: 1,
-        dataAdded: 400, dataAddedPacked: 300, durationMs: 10, databases: 1, databaseBytes: 500,
+        files: 3,
+        dirs: 1,
+        bytes: 1000,
+        filesNew: 3,
+        filesChanged: 0,
+        filesUnmodified: 0,
+        dataBlobs: 3,
+        treeBlobs: 1,
+        dataAdded: 400,
+        dataAddedPacked: 300,
+        durationMs: 10,
+        databases: 1,
+        databaseBytes: 500,
       },
       ...extra,
     },
   };
 }
 
-const app = (periodicities: (Scheduled | 'shutdown')[], grace?: string) => ({ id: 'shop', periodicities, status: grace ? { grace } : {} });
+const app = (periodicities: (Scheduled | 'shutdown')[], grace?: string) => ({
+  id: 'shop',
+  periodicities,
+  status: grace ? { grace } : {},
+});
 
 function entry(s: AppStatus, p: Periodicity): PeriodicityStatus {
   const e = s.periodicities.find((x) => x.periodicity === p);
@@ -70,7 +94,9 @@ describe.each(SCHEDULED)('a scheduled %s periodicity', (p) => {
     const s = check([snap(p, ALLOWED[p] + 1000)]);
     expect(entry(s, p).state).toBe('overdue');
     expect(s.healthy).toBe(false);
-    expect(s.problems).toEqual([expect.stringMatching(new RegExp(`^app shop: the newest ${p} snapshot is .+ old \\(allowed .+\\)$`))]);
+    expect(s.problems).toEqual([
+      expect.stringMatching(new RegExp(`^app shop: the newest ${p} snapshot is .+ old \\(allowed .+\\)$`)),
+    ]);
   });
 
   it('is missing when never taken', () => {
@@ -85,7 +111,9 @@ describe.each(SCHEDULED)('a scheduled %s periodicity', (p) => {
     const s = check([snap(p, HOUR / 2), bad]);
     expect(entry(s, p)).toMatchObject({ state: 'incomplete', newest: { id: bad.id, incomplete: true } });
     expect(s.healthy).toBe(false);
-    expect(s.problems).toEqual([`app shop: the newest ${p} snapshot ${bad.id.slice(0, 8)} is incomplete (some files could not be read)`]);
+    expect(s.problems).toEqual([
+      `app shop: the newest ${p} snapshot ${bad.id.slice(0, 8)} is incomplete (some files could not be read)`,
+    ]);
   });
 
   it('is judged by its newest snapshot only: an older incomplete or overdue one does not matter', () => {
@@ -97,7 +125,12 @@ describe.each(SCHEDULED)('a scheduled %s periodicity', (p) => {
 
 describe('periodicities the app does not schedule', () => {
   it('are reported as info, however old, and never make the app unhealthy', () => {
-    const refs = [snap('weekly', 400 * DAY), snap('hourly', 90 * DAY), snap('shutdown', 30 * DAY), snap('manual', 200 * DAY)];
+    const refs = [
+      snap('weekly', 400 * DAY),
+      snap('hourly', 90 * DAY),
+      snap('shutdown', 30 * DAY),
+      snap('manual', 200 * DAY),
+    ];
     const s = appStatus(app(['daily']), [snap('daily', HOUR), ...refs], NOW);
     for (const p of ['hourly', 'weekly', 'shutdown', 'manual'] as const) {
       expect(entry(s, p)).toMatchObject({ scheduled: false, state: 'info', count: 1 });
@@ -107,13 +140,20 @@ describe('periodicities the app does not schedule', () => {
   });
 
   it('an incomplete newest manual or shutdown snapshot is shown as incomplete but does not make the app unhealthy', () => {
-    const s = appStatus(app(['daily']), [snap('daily', HOUR), snap('manual', MIN, { incomplete: { errors: [{ path: '/x', message: 'EACCES' }] } })], NOW);
+    const s = appStatus(
+      app(['daily']),
+      [snap('daily', HOUR), snap('manual', MIN, { incomplete: { errors: [{ path: '/x', message: 'EACCES' }] } })],
+      NOW,
+    );
     expect(entry(s, 'manual')).toMatchObject({ scheduled: false, state: 'incomplete' });
     expect(s).toMatchObject({ healthy: true, problems: [] });
   });
 
   it('a listed shutdown periodicity (the daemon takes it when stopped) is never missing or overdue: it has no interval', () => {
-    expect(appStatus(app(['daily', 'shutdown']), [snap('daily', HOUR)], NOW)).toMatchObject({ healthy: true, problems: [] });
+    expect(appStatus(app(['daily', 'shutdown']), [snap('daily', HOUR)], NOW)).toMatchObject({
+      healthy: true,
+      problems: [],
+    });
     const s = appStatus(app(['daily', 'shutdown']), [snap('daily', HOUR), snap('shutdown', 400 * DAY)], NOW);
     expect(entry(s, 'shutdown')).toMatchObject({ scheduled: false, state: 'info', count: 1 });
     expect(s).toMatchObject({ healthy: true, problems: [] });
@@ -136,20 +176,34 @@ describe('periodicities the app does not schedule', () => {
 
 describe('a custom grace (status.grace in the config)', () => {
   it('replaces the default for every scheduled periodicity', () => {
-    const s = appStatus(app([...SCHEDULED], '6h'), SCHEDULED.map((p) => snap(p, MIN)), NOW);
+    const s = appStatus(
+      app([...SCHEDULED], '6h'),
+      SCHEDULED.map((p) => snap(p, MIN)),
+      NOW,
+    );
     expect(Object.fromEntries(s.periodicities.map((x) => [x.periodicity, x.maxAgeMs]))).toEqual({
-      hourly: 7 * HOUR, daily: 30 * HOUR, weekly: 7 * DAY + 6 * HOUR, monthly: 31 * DAY + 6 * HOUR, bimonthly: 62 * DAY + 6 * HOUR,
+      hourly: 7 * HOUR,
+      daily: 30 * HOUR,
+      weekly: 7 * DAY + 6 * HOUR,
+      monthly: 31 * DAY + 6 * HOUR,
+      bimonthly: 62 * DAY + 6 * HOUR,
     });
   });
 
   it('takes minutes, hours and days: 30m for hourly allows 90 minutes, 2d for weekly allows 9 days', () => {
-    expect(entry(appStatus(app(['hourly'], '30min'), [snap('hourly', MIN)], NOW), 'hourly').maxAgeMs).toBe(HOUR + 30 * MIN);
+    expect(entry(appStatus(app(['hourly'], '30min'), [snap('hourly', MIN)], NOW), 'hourly').maxAgeMs).toBe(
+      HOUR + 30 * MIN,
+    );
     expect(entry(appStatus(app(['weekly'], '2d'), [snap('weekly', MIN)], NOW), 'weekly').maxAgeMs).toBe(9 * DAY);
   });
 
   it('takes the one duration grammar (1w, 1d12h) and refuses an ambiguous "m", naming the field', () => {
-    expect(entry(appStatus(app(['daily'], '1d12h'), [snap('daily', MIN)], NOW), 'daily').maxAgeMs).toBe(DAY + 36 * HOUR);
-    expect(() => appStatus(app(['daily'], '30m'), [snap('daily', MIN)], NOW)).toThrow(/status\.grace "30m" is not a duration \("m" is ambiguous: write 30min for minutes or 30mo for months\)/);
+    expect(entry(appStatus(app(['daily'], '1d12h'), [snap('daily', MIN)], NOW), 'daily').maxAgeMs).toBe(
+      DAY + 36 * HOUR,
+    );
+    expect(() => appStatus(app(['daily'], '30m'), [snap('daily', MIN)], NOW)).toThrow(
+      /status\.grace "30m" is not a duration \("m" is ambiguous: write 30min for minutes or 30mo for months\)/,
+    );
   });
 
   it('can be shorter than the default: a weekly snapshot 7 days 7 hours old is overdue with 6h', () => {
@@ -173,19 +227,31 @@ describe('a custom grace (status.grace in the config)', () => {
 describe('the report', () => {
   it('lists periodicities in the fixed order hourly … bimonthly, shutdown, manual', () => {
     const refs = (['manual', 'bimonthly', 'shutdown', 'daily', 'hourly'] as const).map((p) => snap(p, MIN));
-    expect(appStatus(app(['weekly']), refs, NOW).periodicities.map((x) => x.periodicity))
-      .toEqual(['hourly', 'daily', 'weekly', 'bimonthly', 'shutdown', 'manual']);
+    expect(appStatus(app(['weekly']), refs, NOW).periodicities.map((x) => x.periodicity)).toEqual([
+      'hourly',
+      'daily',
+      'weekly',
+      'bimonthly',
+      'shutdown',
+      'manual',
+    ]);
   });
 
-  it('gives the newest snapshot\'s age, size (files + dumps), data added and what that took in storage', () => {
+  it("gives the newest snapshot's age, size (files + dumps), data added and what that took in storage", () => {
     const newest = snap('daily', 2 * HOUR);
     const s = appStatus(app(['daily']), [snap('daily', 26 * HOUR), newest], NOW);
     expect(entry(s, 'daily').newest).toEqual({
-      id: newest.id, time: newest.snapshot.time, ageMs: 2 * HOUR, incomplete: false, bytes: 1500, added: 400, stored: 300,
+      id: newest.id,
+      time: newest.snapshot.time,
+      ageMs: 2 * HOUR,
+      incomplete: false,
+      bytes: 1500,
+      added: 400,
+      stored: 300,
     });
   });
 
-  it('ignores other apps\' snapshots', () => {
+  it("ignores other apps' snapshots", () => {
     const other = snap('daily', MIN, { app: 'blog' });
     const s = appStatus(app(['daily']), [other], NOW);
     expect(entry(s, 'daily')).toMatchObject({ state: 'missing', count: 0 });

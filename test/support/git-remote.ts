@@ -43,13 +43,19 @@ export async function gitPlace(prefix = 'sb-git-'): Promise<GitPlace> {
 
 /** Runs git in the bare repository `repo` and returns its output, trimmed. */
 export function gitIn(repo: string, args: string[]): string {
-  return execFileSync('git', args, { env: { ...process.env, GIT_DIR: repo }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).trim();
+  return execFileSync('git', args, {
+    env: { ...process.env, GIT_DIR: repo },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  }).trim();
 }
 
 /** The commits of `branch` in `repo`, newest first (empty when the branch does not exist). */
 export function commitsOf(repo: string, branch = 'main'): string[] {
   try {
-    return gitIn(repo, ['rev-list', `refs/heads/${branch}`]).split('\n').filter(Boolean);
+    return gitIn(repo, ['rev-list', `refs/heads/${branch}`])
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -57,5 +63,7 @@ export function commitsOf(repo: string, branch = 'main'): string[] {
 
 /** Every path in the tip of `branch`. */
 export function pathsOf(repo: string, branch = 'main'): string[] {
-  return gitIn(repo, ['ls-tree', '-r', '--name-only', '--full-tree', `refs/heads/${branch}`]).split('\n').filter(Boolean);
+  return gitIn(repo, ['ls-tree', '-r', '--name-only', '--full-tree', `refs/heads/${branch}`])
+    .split('\n')
+    .filter(Boolean);
 }

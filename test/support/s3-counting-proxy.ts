@@ -21,7 +21,8 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-const DENIED = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+const DENIED =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
 
 export async function startCountingProxy(targetPort: number): Promise<CountingProxy> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -30,12 +31,14 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
     endpoint: '',
     requests,
     deny: () => false,
-    objectGets: (bucket) => requests.filter((r) => r.method === 'GET' && r.key !== '' && (bucket === undefined || r.bucket === bucket)),
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-      agent.destroy();
-    }),
+    objectGets: (bucket) =>
+      requests.filter((r) => r.method === 'GET' && r.key !== '' && (bucket === undefined || r.bucket === bucket)),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+        agent.destroy();
+      }),
   };
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
@@ -55,10 +58,13 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
       res.end(DENIED);
       return;
     }
-    const up = http.request({ host: '127.0.0.1', port: targetPort, method: req.method, path: url, headers: req.headers, agent }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
-    });
+    const up = http.request(
+      { host: '127.0.0.1', port: targetPort, method: req.method, path: url, headers: req.headers, agent },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 /** s3rver-main.mjs beside this file; from the benchmark's build (bench/.work/build/test/support), the checkout's copy. */
 function findMain(): string {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    for (const p of [path.join(dir, 's3rver-main.mjs'), path.join(dir, 'test', 'support', 's3rver-main.mjs')]) if (existsSync(p)) return p;
+    for (const p of [path.join(dir, 's3rver-main.mjs'), path.join(dir, 'test', 'support', 's3rver-main.mjs')])
+      if (existsSync(p)) return p;
   }
   throw new Error('cannot find test/support/s3rver-main.mjs');
 }
@@ -48,15 +49,35 @@ export async function startS3rver(opts: { tls?: boolean } = {}): Promise<S3Serve
   if (opts.tls) {
     const key = path.join(dir, 'tls-key.pem');
     caFile = path.join(dir, 'tls-cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', caFile, '-days', '2',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        caFile,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     Object.assign(tlsEnv, { S3RVER_TLS_KEY: key, S3RVER_TLS_CERT: caFile });
   }
   const store = path.join(dir, 'buckets');
   await fs.mkdir(store);
   // s3rver's ListObjectsV2 continuation tokens use DES, which OpenSSL 3 keeps in its legacy provider.
   const child = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, store], {
-    stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...tlsEnv },
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...tlsEnv },
   });
   let port: number;
   try {

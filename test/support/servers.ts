@@ -19,9 +19,24 @@ const cache = new Map<string, boolean>();
 /** True when the server answers; false (with a loud warning) when not and not in CI; throws in CI. */
 export function haveServer(kind: 'postgres' | 'mariadb'): boolean {
   if (!cache.has(kind)) {
-    cache.set(kind, kind === 'postgres'
-      ? reachable('psql', ['-X', '-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', 'postgres', '-c', 'SELECT 1'])
-      : reachable('mariadb', ['-h', MY.host, '-P', String(MY.port), '-u', MY.user, '-e', 'SELECT 1']));
+    cache.set(
+      kind,
+      kind === 'postgres'
+        ? reachable('psql', [
+            '-X',
+            '-h',
+            PG.host,
+            '-p',
+            String(PG.port),
+            '-U',
+            PG.user,
+            '-d',
+            'postgres',
+            '-c',
+            'SELECT 1',
+          ])
+        : reachable('mariadb', ['-h', MY.host, '-P', String(MY.port), '-u', MY.user, '-e', 'SELECT 1']),
+    );
   }
   const ok = cache.get(kind)!;
   if (!ok) {
@@ -34,14 +49,48 @@ export function haveServer(kind: 'postgres' | 'mariadb'): boolean {
 
 /** Run SQL on the PostgreSQL test server; returns psql's unaligned, tab-separated output. */
 export function pgSql(db: string, sql: string): string {
-  return execFileSync('psql', ['-X', '-A', '-t', '-q', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', db],
-    { input: sql, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 }).trimEnd();
+  return execFileSync(
+    'psql',
+    [
+      '-X',
+      '-A',
+      '-t',
+      '-q',
+      '-F',
+      '\t',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-h',
+      PG.host,
+      '-p',
+      String(PG.port),
+      '-U',
+      PG.user,
+      '-d',
+      db,
+    ],
+    { input: sql, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
+  ).trimEnd();
 }
 
 /** Run SQL on the MariaDB test server (batch mode, raw, no column names). */
 export function mySql(sql: string, db?: string): string {
-  return execFileSync('mariadb', ['-h', MY.host, '-P', String(MY.port), '-u', MY.user, '--batch', '--raw', '--skip-column-names', ...(db ? [db] : [])],
-    { input: sql, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 }).trimEnd();
+  return execFileSync(
+    'mariadb',
+    [
+      '-h',
+      MY.host,
+      '-P',
+      String(MY.port),
+      '-u',
+      MY.user,
+      '--batch',
+      '--raw',
+      '--skip-column-names',
+      ...(db ? [db] : []),
+    ],
+    { input: sql, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
+  ).trimEnd();
 }
 
 /** A database name unique to this test run. */

@@ -47,7 +47,9 @@ export function haveSshd(): boolean {
 }
 
 function keygen(file: string, passphrase = '', type = 'ed25519'): void {
-  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', passphrase, '-C', 'strongbox-test', '-f', file], { stdio: 'ignore' });
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', passphrase, '-C', 'strongbox-test', '-f', file], {
+    stdio: 'ignore',
+  });
 }
 
 function freePort(): Promise<number> {
@@ -63,10 +65,22 @@ function freePort(): Promise<number> {
 
 function config(dir: string, port: number): string {
   return [
-    `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_ed25519')}`, `PidFile ${join(dir, 'sshd.pid')}`,
-    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'StrictModes no', 'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no', 'PubkeyAuthentication yes', 'PermitRootLogin prohibit-password', 'UsePAM no',
-    'Subsystem sftp internal-sftp', 'LogLevel VERBOSE', 'MaxStartups 100', 'MaxSessions 100', '',
+    `Port ${port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${join(dir, 'host_ed25519')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'StrictModes no',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PubkeyAuthentication yes',
+    'PermitRootLogin prohibit-password',
+    'UsePAM no',
+    'Subsystem sftp internal-sftp',
+    'LogLevel VERBOSE',
+    'MaxStartups 100',
+    'MaxSessions 100',
+    '',
   ].join('\n');
 }
 
@@ -99,18 +113,25 @@ export async function startSshd(): Promise<SshServer> {
   const passphrase = 'test passphrase 4711';
   keygen(join(dir, 'id_encrypted'), passphrase);
   keygen(join(dir, 'id_unauthorized'));
-  const pub = async (name: string) => (await readFile(join(dir, `${name}.pub`), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
-  await writeFile(join(dir, 'authorized_keys'), `${await pub('id_ed25519')}\n${await pub('id_encrypted')}\n`, { mode: 0o644 });
+  const pub = async (name: string) =>
+    (await readFile(join(dir, `${name}.pub`), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+  await writeFile(join(dir, 'authorized_keys'), `${await pub('id_ed25519')}\n${await pub('id_encrypted')}\n`, {
+    mode: 0o644,
+  });
   const port = await freePort();
   const name = `[127.0.0.1]:${port}`;
   await writeFile(join(dir, 'known_hosts'), `${name} ${await pub('host_ed25519')}\n`);
   await writeFile(join(dir, 'wrong_known_hosts'), `${name} ${await pub('other_host_ed25519')}\n`);
   await writeFile(join(dir, 'sshd_config'), config(dir, port));
-  const fingerprint = execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(/\s+/)[1];
+  const fingerprint = execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'host_ed25519.pub')], {
+    encoding: 'utf8',
+  }).split(/\s+/)[1];
 
   const child = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    log += d;
+  });
   await waitListening(child, () => log).catch(async (e) => {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
@@ -118,7 +139,13 @@ export async function startSshd(): Promise<SshServer> {
   });
   const user = userInfo().username;
   const server: SshServer = {
-    host: '127.0.0.1', port, user, dir, fingerprint, passphrase, pid: child.pid!,
+    host: '127.0.0.1',
+    port,
+    user,
+    dir,
+    fingerprint,
+    passphrase,
+    pid: child.pid!,
     knownHosts: join(dir, 'known_hosts'),
     wrongKnownHosts: join(dir, 'wrong_known_hosts'),
     identity: join(dir, 'id_ed25519'),
@@ -126,7 +153,9 @@ export async function startSshd(): Promise<SshServer> {
     unauthorizedIdentity: join(dir, 'id_unauthorized'),
     location: (path, u = user) => `sftp://${u}@127.0.0.1:${port}/${path.startsWith('/') ? path : `/${path}`}`,
     env: () => ({
-      STRONGBOX_SFTP_KNOWN_HOSTS: server.knownHosts, STRONGBOX_SFTP_IDENTITY_FILE: server.identity, SSH_AUTH_SOCK: '',
+      STRONGBOX_SFTP_KNOWN_HOSTS: server.knownHosts,
+      STRONGBOX_SFTP_IDENTITY_FILE: server.identity,
+      SSH_AUTH_SOCK: '',
     }),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

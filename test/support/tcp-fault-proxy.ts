@@ -35,8 +35,13 @@ export async function startTcpFaultProxy(target: number, rates: TcpFaultRates, s
     sockets.add(client).add(upstream);
     const roll = random();
     const at = (rates.minBytes ?? 0) + Math.floor(random() * rates.maxBytes);
-    const fault = rates.plan ? rates.plan[(counts.connections - 1) % rates.plan.length]
-      : roll < rates.reset ? 'reset' : roll < rates.reset + rates.stall ? 'stall' : 'none';
+    const fault = rates.plan
+      ? rates.plan[(counts.connections - 1) % rates.plan.length]
+      : roll < rates.reset
+        ? 'reset'
+        : roll < rates.reset + rates.stall
+          ? 'stall'
+          : 'none';
     let passed = 0;
     let stalled = false;
     const kill = () => {

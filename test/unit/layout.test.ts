@@ -6,6 +6,8 @@ import { expect, it } from 'vitest';
 import { ROOT } from '../e2e/helpers.js';
 
 it('src/ holds no test files', () => {
-  const tests = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => /\.(test|spec)\.[cm]?[jt]s$/.test(f));
+  const tests = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+    /\.(test|spec)\.[cm]?[jt]s$/.test(f),
+  );
   expect(tests).toEqual([]);
 });

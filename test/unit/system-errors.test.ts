@@ -1,7 +1,14 @@
 // The one translation of system errors into messages (src/errors.ts): every errno a local disk gives names the path,
 // the call and what to do, as an IO error (exit 7); anything else passes through unchanged.
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, exitStatusFor, fromSystemError, StrongboxError, systemReason, toUserError } from '../../src/errors.js';
+import {
+  ERROR_CODES,
+  exitStatusFor,
+  fromSystemError,
+  StrongboxError,
+  systemReason,
+  toUserError,
+} from '../../src/errors.js';
 
 function sysErr(code: string, syscall: string, path?: string): NodeJS.ErrnoException {
   const e = new Error(`${code}: something, ${syscall}${path ? ` '${path}'` : ''}`) as NodeJS.ErrnoException;
@@ -31,8 +38,12 @@ describe('system errors', () => {
   });
 
   it('an fd-based error without a path still names the call; an unknown errno keeps the system text', () => {
-    expect(fromSystemError(sysErr('ENOSPC', 'write'))!.message).toBe('write failed (ENOSPC): no space left on the device: free some space or choose another location');
-    expect(fromSystemError(sysErr('EXDEV', 'rename', '/a'))!.message).toMatch(/^rename \/a failed \(EXDEV\): something, rename/);
+    expect(fromSystemError(sysErr('ENOSPC', 'write'))!.message).toBe(
+      'write failed (ENOSPC): no space left on the device: free some space or choose another location',
+    );
+    expect(fromSystemError(sysErr('EXDEV', 'rename', '/a'))!.message).toMatch(
+      /^rename \/a failed \(EXDEV\): something, rename/,
+    );
   });
 
   it('leaves alone what is not a system error, and StrongboxErrors as they are', () => {
@@ -48,7 +59,9 @@ describe('system errors', () => {
   });
 
   it('systemReason gives code and advice for a known errno, else the message', () => {
-    expect(systemReason(sysErr('EACCES', 'open', '/x'))).toBe('EACCES, permission denied: run as a user that may access it, or change its permissions');
+    expect(systemReason(sysErr('EACCES', 'open', '/x'))).toBe(
+      'EACCES, permission denied: run as a user that may access it, or change its permissions',
+    );
     expect(systemReason(new Error('plain'))).toBe('plain');
   });
 });

@@ -31,35 +31,47 @@ export function defaultCacheDir(key: string, env: NodeJS.ProcessEnv): string {
  * `signal` is the operation's: its abort kills every git command at once and fails the saves not yet pushed;
  * close() still sends the queued removals (the released lock's), with commands of its own.
  */
-export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Backend {
+export function openGitBackend(
+  rest: string,
+  options: GitOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
+): Backend {
   const target = parseGitLocation(rest, options.branch);
   const location = target.display;
   const gitDir = options.cacheDir ?? defaultCacheDir(`${target.url}#${target.branch}`, env);
   const closing = new AbortController();
   const scope = new Scope(signal === undefined ? closing.signal : AbortSignal.any([closing.signal, signal]));
-  const mux = buildsSshCommand(options) && target.localPath === undefined && !/^https?:/i.test(target.url) ? sshControlDir() : undefined;
+  const mux =
+    buildsSshCommand(options) && target.localPath === undefined && !/^https?:/i.test(target.url)
+      ? sshControlDir()
+      : undefined;
   const setup = gitEnvironment(options, env, location, mux?.socket);
   const git = createGitRunner(gitDir, setup.env, scope, setup.config);
   const reader = createBlobReader(git);
   const ref = `refs/strongbox/${process.pid}-${randomBytes(6).toString('hex')}`;
   const maxObject = (options.maxFileMiB ?? DEFAULT_MAX_FILE_MIB) * MiB;
   const store = new GitStore(git, target, {
-    gitDir, ref, location, timeoutMs: (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    gitDir,
+    ref,
+    location,
+    timeoutMs: (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
     exists: (path) => alreadyExists(handleOf(path), location),
   });
 
   let ready: Promise<void> | undefined;
   /** The cache exists (made on first use) and the refs of this host's dead processes are gone. */
-  const prepare = () => (ready ??= (async () => {
-    try {
-      await mkdir(gitDir, { recursive: true, mode: 0o700 });
-      await git.run(['init', '--quiet', '--bare']);
-      await cleanCache(git, gitDir);
-    } catch (err) {
-      ready = undefined;
-      throw gitError(err, 'prepare the cache repository', `${location} (cache ${gitDir})`);
-    }
-  })());
+  const prepare = () =>
+    (ready ??= (async () => {
+      try {
+        await mkdir(gitDir, { recursive: true, mode: 0o700 });
+        await git.run(['init', '--quiet', '--bare']);
+        await cleanCache(git, gitDir);
+      } catch (err) {
+        ready = undefined;
+        throw gitError(err, 'prepare the cache repository', `${location} (cache ${gitDir})`);
+      }
+    })());
   let closed = false;
 
   const handleOf = (path: string): Handle => {
@@ -71,7 +83,9 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
 
   async function find(h: Handle): Promise<{ oid: string; size: number }> {
     await prepare();
-    const e = await store.lookup(objectPath(h), true).catch((err) => { throw gitError(err, 'fetch', location); });
+    const e = await store.lookup(objectPath(h), true).catch((err) => {
+      throw gitError(err, 'fetch', location);
+    });
     if (e === undefined) throw notFound(h, location);
     return e;
   }
@@ -79,8 +93,13 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
   const backend: Backend = {
     location,
     capabilities: {
-      atomicCreate: true, consistentListing: true, connections: 4, rangeReads: false, persistent: true,
-      maxObjectSize: maxObject, warnSize: (options.warnSizeMiB ?? DEFAULT_WARN_SIZE_MIB) * MiB,
+      atomicCreate: true,
+      consistentListing: true,
+      connections: 4,
+      rangeReads: false,
+      persistent: true,
+      maxObjectSize: maxObject,
+      warnSize: (options.warnSizeMiB ?? DEFAULT_WARN_SIZE_MIB) * MiB,
     },
 
     async create() {
@@ -97,8 +116,11 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
     async save(h, data, opts = {}) {
       checkHandle(h, location);
       if (data.byteLength > maxObject) {
-        throw new BackendError('permanent', `cannot save ${h.type}/${h.name} (${(data.byteLength / MiB).toFixed(1)} MiB) to ${location}: `
-          + `objects may be at most ${maxObject / MiB} MiB there (option maxFileMiB; GitHub refuses files over 100 MB)`);
+        throw new BackendError(
+          'permanent',
+          `cannot save ${h.type}/${h.name} (${(data.byteLength / MiB).toFixed(1)} MiB) to ${location}: ` +
+            `objects may be at most ${maxObject / MiB} MiB there (option maxFileMiB; GitHub refuses files over 100 MB)`,
+        );
       }
       if (closed) throw new BackendError('permanent', `the backend for ${location} is closed`);
       await prepare();
@@ -146,7 +168,8 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
         const name = path.slice(path.lastIndexOf('/') + 1);
         // Only the layout's own paths: data/<2 hex>/<name>, <dir>/<name>; anything else was put there by hand.
         const depth = path.split('/').length;
-        if (type === 'data' ? depth !== 3 || path.split('/')[1] !== name.slice(0, 2) : type !== 'config' && depth !== 2) continue;
+        if (type === 'data' ? depth !== 3 || path.split('/')[1] !== name.slice(0, 2) : type !== 'config' && depth !== 2)
+          continue;
         if (name.startsWith('.')) continue;
         yield { name, size: e.size };
       }
@@ -175,7 +198,13 @@ export function openGitBackend(rest: string, options: GitOptions, env: NodeJS.Pr
         store.finishCancelled(runner, new BackendError('permanent', `the operation on ${location} was cancelled`));
       };
       try {
-        if (ready !== undefined && (await ready.then(() => true, () => false))) {
+        if (
+          ready !== undefined &&
+          (await ready.then(
+            () => true,
+            () => false,
+          ))
+        ) {
           if (scope.signal.aborted) afterCancel();
           await store.flush().catch(async (err: unknown) => {
             if (last !== undefined || !scope.signal.aborted) throw err;

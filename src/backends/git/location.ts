@@ -14,8 +14,9 @@ export interface GitTarget {
 }
 
 export const DEFAULT_BRANCH = 'main';
-export const GIT_SYNTAX = 'git:/path/to/bare.git, git:file:///path, git:ssh://user@host[:port]/path, git:user@host:path '
-  + 'or git:https://host/path, each with an optional #branch';
+export const GIT_SYNTAX =
+  'git:/path/to/bare.git, git:file:///path, git:ssh://user@host[:port]/path, git:user@host:path ' +
+  'or git:https://host/path, each with an optional #branch';
 
 /** A branch name git accepts for refs/heads/<name> (the usual subset; git check-ref-format has the last word). */
 function validBranch(b: string): boolean {
@@ -50,11 +51,15 @@ export function parseGitLocation(rest: string, branchOption?: string): GitTarget
       throw usage(rest, `git cannot push to a ${scheme}:// URL`);
     }
     if ((scheme === 'http' || scheme === 'https') && (parsed.username !== '' || parsed.password !== '')) {
-      throw usage(rest.replace(/\/\/[^/@]*@/, '//…@'), 'a user name or token in an http(s) URL would be visible to '
-        + 'other users and in logs; give the token through an environment variable named by the option tokenEnv '
-        + '(and the user name with the option username)');
+      throw usage(
+        rest.replace(/\/\/[^/@]*@/, '//…@'),
+        'a user name or token in an http(s) URL would be visible to ' +
+          'other users and in logs; give the token through an environment variable named by the option tokenEnv ' +
+          '(and the user name with the option username)',
+      );
     }
-    if (parsed.password !== '') throw usage(rest.replace(/\/\/[^/@]*@/, '//…@'), 'a password in the URL is refused; log in with a key');
+    if (parsed.password !== '')
+      throw usage(rest.replace(/\/\/[^/@]*@/, '//…@'), 'a password in the URL is refused; log in with a key');
     if (scheme === 'file') localPath = decodeURIComponent(parsed.pathname);
   } else if (url.startsWith('/')) {
     localPath = url;

@@ -5,20 +5,40 @@ import { z } from 'zod';
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
 
 export const gitOptionsSchema = z.strictObject({
-  branch: z.string().min(1).optional().describe('branch holding the repository (default main; or #branch in the location)'),
-  cacheDir: z.string().min(1).optional()
+  branch: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('branch holding the repository (default main; or #branch in the location)'),
+  cacheDir: z
+    .string()
+    .min(1)
+    .optional()
     .describe('local cache repository (default $XDG_CACHE_HOME/strongbox/git/<hash of the location>)'),
   tokenEnv: envName.optional().describe('variable holding the https token (GitHub, GitLab, Bitbucket access token)'),
   username: z.string().min(1).optional().describe('user name sent with the token (default x-access-token)'),
   identityFile: z.string().min(1).optional().describe('ssh private key (default: your ssh configuration)'),
   knownHostsFile: z.string().min(1).optional().describe("known_hosts file holding the ssh server's key"),
-  maxFileMiB: z.number().int().min(10).max(4096).optional()
+  maxFileMiB: z
+    .number()
+    .int()
+    .min(10)
+    .max(4096)
+    .optional()
     .describe('largest object the provider takes (default 50: GitHub warns above 50 MB, refuses above 100 MB)'),
-  warnSizeMiB: z.number().int().positive().optional()
+  warnSizeMiB: z
+    .number()
+    .int()
+    .positive()
+    .optional()
     .describe('status warns when the repository holds more than this (default 1024: GitHub advises under 1 GB)'),
   authorName: z.string().min(1).optional().describe('author and committer of the commits (default strongbox)'),
   authorEmail: z.string().min(1).optional().describe('their e-mail address (default strongbox@localhost)'),
-  timeoutSeconds: z.number().int().positive().optional()
+  timeoutSeconds: z
+    .number()
+    .int()
+    .positive()
+    .optional()
     .describe('how long one fetch or push may take before it is killed and retried (default 600)'),
 });
 

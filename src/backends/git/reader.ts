@@ -51,7 +51,12 @@ export function createBlobReader(git: GitRunner): BlobReader {
       chunks = [Buffer.concat(chunks, have)];
       nl = chunks[0].indexOf(0x0a);
     }
-    return nl < 0 ? undefined : take(nl + 1).toString('utf8').trimEnd().split(' ');
+    return nl < 0
+      ? undefined
+      : take(nl + 1)
+          .toString('utf8')
+          .trimEnd()
+          .split(' ');
   };
 
   /** Takes every complete answer off the front of what was received. */
@@ -69,7 +74,9 @@ export function createBlobReader(git: GitRunner): BlobReader {
         const size = Number(header[2]);
         if (header[0] !== p.oid || header[1] !== 'blob' || !Number.isSafeInteger(size)) {
           child?.kill('SIGKILL');
-          return fail(new GitFailure('cat-file', null, `unexpected answer for ${p.oid}: ${header.join(' ').slice(0, 100)}`));
+          return fail(
+            new GitFailure('cat-file', null, `unexpected answer for ${p.oid}: ${header.join(' ').slice(0, 100)}`),
+          );
         }
         awaited = size;
       }
@@ -96,10 +103,16 @@ export function createBlobReader(git: GitRunner): BlobReader {
       have += d.length;
       drain();
     });
-    c.stderr.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4096); });
+    c.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-4096);
+    });
     c.stdin.on('error', () => {}); // reported by the exit below
-    c.once('error', (err) => { if (child === c) fail(err); });
-    c.once('close', (code) => { if (child === c) fail(new GitFailure('cat-file', code, stderr, false, '', git.aborted)); });
+    c.once('error', (err) => {
+      if (child === c) fail(err);
+    });
+    c.once('close', (code) => {
+      if (child === c) fail(new GitFailure('cat-file', code, stderr, false, '', git.aborted));
+    });
     return c;
   };
 

@@ -9,19 +9,40 @@ import type { Scope } from '../../util/scope.js';
  * clean-up needs no repack; no automatic gc or maintenance, no hooks, no signing, no prompts.
  */
 const BASE_CONFIG = [
-  'core.compression=0', 'core.looseCompression=0', 'core.bigFileThreshold=1m', 'pack.compression=0',
-  'gc.auto=0', 'maintenance.auto=false', 'fetch.unpackLimit=2000000000', 'fetch.prune=false',
-  'fetch.recurseSubmodules=false', 'fetch.writeCommitGraph=false', 'core.hooksPath=/dev/null',
-  'commit.gpgSign=false', 'push.gpgSign=false', 'credential.interactive=false',
+  'core.compression=0',
+  'core.looseCompression=0',
+  'core.bigFileThreshold=1m',
+  'pack.compression=0',
+  'gc.auto=0',
+  'maintenance.auto=false',
+  'fetch.unpackLimit=2000000000',
+  'fetch.prune=false',
+  'fetch.recurseSubmodules=false',
+  'fetch.writeCommitGraph=false',
+  'core.hooksPath=/dev/null',
+  'commit.gpgSign=false',
+  'push.gpgSign=false',
+  'credential.interactive=false',
 ];
 
 /** A git command that failed: its exit status (null when killed) and the last of what it said on stderr. */
 export class GitFailure extends Error {
-  constructor(readonly command: string, readonly status: number | null, readonly stderr: string, readonly timedOut = false,
-    readonly stdout = '', readonly cancelled = false) {
+  constructor(
+    readonly command: string,
+    readonly status: number | null,
+    readonly stderr: string,
+    readonly timedOut = false,
+    readonly stdout = '',
+    readonly cancelled = false,
+  ) {
     const said = stderr.trim().split('\n').slice(-4).join(' | ').slice(-800);
-    super(cancelled ? `git ${command} was stopped: the operation was cancelled`
-      : timedOut ? `git ${command} timed out` : `git ${command} ${status === null ? 'was killed' : `exited with status ${status}`}${said ? `: ${said}` : ''}`);
+    super(
+      cancelled
+        ? `git ${command} was stopped: the operation was cancelled`
+        : timedOut
+          ? `git ${command} timed out`
+          : `git ${command} ${status === null ? 'was killed' : `exited with status ${status}`}${said ? `: ${said}` : ''}`,
+    );
     this.name = 'GitFailure';
   }
 }
@@ -54,7 +75,12 @@ export function redact(text: string): string {
 /**
  * `env` is the complete environment (childEnv already applied); `config` adds -c settings (the credential helper).
  */
-export function createGitRunner(gitDir: string, env: NodeJS.ProcessEnv, scope: Scope, config: string[] = []): GitRunner {
+export function createGitRunner(
+  gitDir: string,
+  env: NodeJS.ProcessEnv,
+  scope: Scope,
+  config: string[] = [],
+): GitRunner {
   const configArgs = [...BASE_CONFIG, ...config].flatMap((c) => ['-c', c]);
   return {
     get aborted() {
@@ -62,7 +88,10 @@ export function createGitRunner(gitDir: string, env: NodeJS.ProcessEnv, scope: S
     },
     start(args) {
       if (scope.signal.aborted) throw new GitFailure(args[0], null, '', false, '', true);
-      const child = spawn('git', [...configArgs, ...args], { env: { ...env, GIT_DIR: gitDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('git', [...configArgs, ...args], {
+        env: { ...env, GIT_DIR: gitDir },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       scope.track(child);
       return child;
     },
@@ -71,7 +100,8 @@ export function createGitRunner(gitDir: string, env: NodeJS.ProcessEnv, scope: S
         const name = args[0];
         if (scope.signal.aborted) return reject(new GitFailure(name, null, '', false, '', true));
         const child = spawn('git', [...configArgs, ...args], {
-          env: { ...env, GIT_DIR: gitDir, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'],
+          env: { ...env, GIT_DIR: gitDir, ...opts.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
         });
         scope.track(child);
         const out: Buffer[] = [];
@@ -82,10 +112,13 @@ export function createGitRunner(gitDir: string, env: NodeJS.ProcessEnv, scope: S
           stderr += d;
           if (stderr.length > 2 * STDERR_KEEP) stderr = stderr.slice(-STDERR_KEEP);
         });
-        const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, opts.timeoutMs);
+        const timer =
+          opts.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGKILL');
+              }, opts.timeoutMs);
         child.once('error', (err) => {
           clearTimeout(timer);
           reject(err);
@@ -94,7 +127,17 @@ export function createGitRunner(gitDir: string, env: NodeJS.ProcessEnv, scope: S
           clearTimeout(timer);
           const stdout = Buffer.concat(out);
           if (code === 0 && !timedOut) resolve(stdout);
-          else reject(new GitFailure(name, code, redact(stderr), timedOut, redact(stdout.toString('utf8')), scope.signal.aborted));
+          else
+            reject(
+              new GitFailure(
+                name,
+                code,
+                redact(stderr),
+                timedOut,
+                redact(stdout.toString('utf8')),
+                scope.signal.aborted,
+              ),
+            );
         });
         child.stdin.on('error', () => {}); // a command that exits early is reported by its status
         child.stdin.end(opts.input ?? '');

@@ -39,7 +39,8 @@ const MAX_ATTEMPTS = 30;
  * A push that lost the race: the lease was stale (another host pushed since our fetch), or the server found the
  * branch taken or locked by a push landing at the same moment.
  */
-const STALE = /\[rejected\] \((stale info|fetch first|non-fast-forward)\)|cannot lock ref|failed to update ref|reference already exists/;
+const STALE =
+  /\[rejected\] \((stale info|fetch first|non-fast-forward)\)|cannot lock ref|failed to update ref|reference already exists/;
 
 export class GitStore {
   private tip: string | null = null;
@@ -54,7 +55,11 @@ export class GitStore {
   /** Set once this process rewrote history, for the cache's clean-up. */
   rewrites = 0;
 
-  constructor(private git: GitRunner, private readonly target: GitTarget, private readonly s: StoreSettings) {}
+  constructor(
+    private git: GitRunner,
+    private readonly target: GitTarget,
+    private readonly s: StoreSettings,
+  ) {}
 
   /**
    * After the operation was cancelled: fails the saves still queued, and sends what remains (removals: a released
@@ -149,13 +154,17 @@ export class GitStore {
     const { url, branch, localPath } = this.target;
     if (localPath !== undefined && !existsSync(localPath)) return this.setTip(null); // create() makes it
     try {
-      await this.git.run(['fetch', '--quiet', '--no-write-fetch-head', '--no-tags', url, `+refs/heads/${branch}:${this.s.ref}`],
-        { timeoutMs: this.s.timeoutMs });
+      await this.git.run(
+        ['fetch', '--quiet', '--no-write-fetch-head', '--no-tags', url, `+refs/heads/${branch}:${this.s.ref}`],
+        { timeoutMs: this.s.timeoutMs },
+      );
     } catch (err) {
       if (err instanceof GitFailure && /couldn't find remote ref/i.test(err.stderr)) return this.setTip(null);
       throw gitError(err, 'fetch', this.s.location);
     }
-    const [tip, tree] = (await this.git.run(['rev-parse', this.s.ref, `${this.s.ref}^{tree}`])).toString('utf8').split('\n');
+    const [tip, tree] = (await this.git.run(['rev-parse', this.s.ref, `${this.s.ref}^{tree}`]))
+      .toString('utf8')
+      .split('\n');
     await this.setTip(tip, tree);
   }
 
@@ -235,8 +244,17 @@ export class GitStore {
     const commit = (await this.git.run(['commit-tree', tree, ...parent, '-m', message])).toString('utf8').trim();
     const { url, branch } = this.target;
     try {
-      await this.git.run(['push', '--porcelain', '--quiet', `--force-with-lease=refs/heads/${branch}:${this.tip ?? ''}`, url,
-        `${commit}:refs/heads/${branch}`], { timeoutMs: this.s.timeoutMs });
+      await this.git.run(
+        [
+          'push',
+          '--porcelain',
+          '--quiet',
+          `--force-with-lease=refs/heads/${branch}:${this.tip ?? ''}`,
+          url,
+          `${commit}:refs/heads/${branch}`,
+        ],
+        { timeoutMs: this.s.timeoutMs },
+      );
     } catch (err) {
       if (err instanceof GitFailure && (STALE.test(err.stdout) || STALE.test(err.stderr))) return false;
       throw err;

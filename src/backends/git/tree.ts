@@ -34,12 +34,19 @@ const ZERO = '0'.repeat(40);
  * The tree of `base` (or an empty tree) with `changes` applied (a blob to store, or null to remove), built in an
  * index file of this call's own, so that processes sharing the cache never touch each other's.
  */
-export async function buildTree(git: GitRunner, gitDir: string, base: string | null, changes: [string, Entry | null][]): Promise<string> {
+export async function buildTree(
+  git: GitRunner,
+  gitDir: string,
+  base: string | null,
+  changes: [string, Entry | null][],
+): Promise<string> {
   const index = join(gitDir, `strongbox-index-${randomBytes(8).toString('hex')}`);
   const env = { GIT_INDEX_FILE: index };
   try {
     await git.run(base === null ? ['read-tree', '--empty'] : ['read-tree', base], { env });
-    const info = changes.map(([path, e]) => (e === null ? `0 ${ZERO}\t${path}` : `100644 ${e.oid}\t${path}`)).join('\n');
+    const info = changes
+      .map(([path, e]) => (e === null ? `0 ${ZERO}\t${path}` : `100644 ${e.oid}\t${path}`))
+      .join('\n');
     await git.run(['update-index', '--index-info'], { env, input: `${info}\n` });
     return (await git.run(['write-tree'], { env })).toString('utf8').trim();
   } finally {

@@ -5,7 +5,16 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { systemClock } from '../../clock.js';
-import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type ListOptions, type SaveOptions } from '../backend.js';
+import {
+  BackendError,
+  handleToString,
+  type Backend,
+  type FileInfo,
+  type FileType,
+  type Handle,
+  type ListOptions,
+  type SaveOptions,
+} from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
 import { TYPE_DIRS } from '../layout.js';
 import { isAlreadyExistsError, isNotFoundError, isPermanentError, toBackendError } from '../errors.js';
@@ -120,7 +129,8 @@ export function createLocalBackend(dir: string): Backend {
     async create(): Promise<void> {
       try {
         await makeDirs(root, DIR_MODE);
-        for (const sub of Object.values(DIRS)) await fs.mkdir(path.join(root, sub), { recursive: true, mode: DIR_MODE });
+        for (const sub of Object.values(DIRS))
+          await fs.mkdir(path.join(root, sub), { recursive: true, mode: DIR_MODE });
         await syncDir(root);
       } catch (err) {
         throw toBackendError(err, 'create', 'the repository layout', location);
@@ -155,11 +165,13 @@ export function createLocalBackend(dir: string): Backend {
       checkType(type, location);
       if (type === 'config') {
         const info = await statIfExists(path.join(root, 'config'), type);
-        if (info?.isFile()) yield { name: 'config', size: info.size, ...(opts?.modTime ? { modTime: info.mtimeMs } : {}) };
+        if (info?.isFile())
+          yield { name: 'config', size: info.size, ...(opts?.modTime ? { modTime: info.mtimeMs } : {}) };
       } else if (type === 'data') {
         const dataDir = path.join(root, 'data');
         for (const shard of await readdirIfExists(dataDir, type)) {
-          if (shard.isDirectory() && !shard.name.startsWith('.')) yield* listDir(path.join(dataDir, shard.name), type, opts);
+          if (shard.isDirectory() && !shard.name.startsWith('.'))
+            yield* listDir(path.join(dataDir, shard.name), type, opts);
         }
       } else {
         yield* listDir(path.join(root, DIRS[type]), type, opts);
@@ -189,7 +201,8 @@ export function createLocalBackend(dir: string): Backend {
       };
       const dataDir = path.join(root, 'data');
       await sweep(dataDir);
-      for (const shard of await readdirIfExists(dataDir, 'data')) if (shard.isDirectory()) await sweep(path.join(dataDir, shard.name));
+      for (const shard of await readdirIfExists(dataDir, 'data'))
+        if (shard.isDirectory()) await sweep(path.join(dataDir, shard.name));
       for (const d of ['index', 'snapshots', 'keys']) await sweep(path.join(root, d));
       // Other processes write lock files while we hold ours (that is how they find the repository locked), so
       // only temp files too old to belong to a write still in progress are swept there.

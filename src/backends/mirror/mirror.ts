@@ -3,8 +3,15 @@
 import { createHash } from 'node:crypto';
 import { StrongboxError, systemReason } from '../../errors.js';
 import {
-  type Backend, type BackendCapabilities, BackendError, type FileInfo, type FileType, type Handle, handleToString,
-  type ListOptions, type SaveOptions,
+  type Backend,
+  type BackendCapabilities,
+  BackendError,
+  type FileInfo,
+  type FileType,
+  type Handle,
+  handleToString,
+  type ListOptions,
+  type SaveOptions,
 } from '../backend.js';
 import { isAlreadyExistsError, isNotFoundError, isPermanentError } from '../errors.js';
 
@@ -82,7 +89,9 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
 
   /** Run `fn` on every live store at once; a failing store is marked down unless `tolerate` accepts its error. */
   async function onAll(
-    what: string, fn: (s: Backend) => Promise<void>, tolerate?: (e: unknown) => boolean,
+    what: string,
+    fn: (s: Backend) => Promise<void>,
+    tolerate?: (e: unknown) => boolean,
   ): Promise<void> {
     const targets = live();
     const results = await Promise.allSettled(targets.map(fn));
@@ -99,8 +108,14 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
         targets.forEach((s) => down.delete(s));
         throw errors[0];
       }
-      throw errors.length === 1 ? errors[0] : new BackendError('transient', `${what} failed on every store: `
-        + targets.map((s, i) => `${s.location}: ${reasonOf(errors[i])}`).join('; '), { cause: errors[0] });
+      throw errors.length === 1
+        ? errors[0]
+        : new BackendError(
+            'transient',
+            `${what} failed on every store: ` +
+              targets.map((s, i) => `${s.location}: ${reasonOf(errors[i])}`).join('; '),
+            { cause: errors[0] },
+          );
     }
   }
 
@@ -188,7 +203,8 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
       if (notFound === undefined) {
         throw new BackendError('transient', `cannot stat ${handleToString(h)}: no store answers`);
       }
-      throw notFound instanceof BackendError && notFound.kind === 'not-found' ? notFound
+      throw notFound instanceof BackendError && notFound.kind === 'not-found'
+        ? notFound
         : new BackendError('not-found', `${handleToString(h)} not found on any store`, { cause: notFound });
     },
 
@@ -223,7 +239,7 @@ export function createMirrorBackend(stores: Backend[]): MirrorBackend {
 
     isNotFound: isNotFoundError,
     isAlreadyExists: isAlreadyExistsError,
-    isPermanent: (e) => isPermanentError(e) || e instanceof StrongboxError && e.code === 'INTEGRITY',
+    isPermanent: (e) => isPermanentError(e) || (e instanceof StrongboxError && e.code === 'INTEGRITY'),
 
     async close() {
       await Promise.all(stores.map((s) => s.close().catch(() => {})));

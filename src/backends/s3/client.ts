@@ -12,7 +12,12 @@ function ms(text: string): number {
 }
 
 /** A client with the SDK's own retries off: callers retry transient errors themselves (backoff with jitter). */
-export function makeClient(o: S3Options, endpoint: string | undefined, env: NodeJS.ProcessEnv, location: string): S3Client {
+export function makeClient(
+  o: S3Options,
+  endpoint: string | undefined,
+  env: NodeJS.ProcessEnv,
+  location: string,
+): S3Client {
   // The SDK warns on stderr that its releases from 2027 on need Node 22; strongbox pins a release that runs on 20,
   // and a process warning in the middle of a backup's output helps nobody. Set to anything else to see it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

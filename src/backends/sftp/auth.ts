@@ -39,7 +39,9 @@ async function passphrase(opts: ResolvedSftpOptions, env: NodeJS.ProcessEnv): Pr
 
 /** Parse one identity file; an encrypted key is unlocked with the passphrase, asked for only then. */
 async function loadKey(
-  file: string, parseKey: ParseKey, ask: () => Promise<string | undefined>,
+  file: string,
+  parseKey: ParseKey,
+  ask: () => Promise<string | undefined>,
 ): Promise<ParsedKey | string> {
   const data = await readFile(file);
   let key = parseKey(data);
@@ -58,7 +60,10 @@ async function loadKey(
  * file that is missing is skipped; a configured one that is missing or unreadable is an error.
  */
 export async function loginPlan(
-  user: string, opts: ResolvedSftpOptions, parseKey: ParseKey, env: NodeJS.ProcessEnv,
+  user: string,
+  opts: ResolvedSftpOptions,
+  parseKey: ParseKey,
+  env: NodeJS.ProcessEnv,
 ): Promise<LoginPlan> {
   const plan: LoginPlan = { methods: [], tried: [], notes: [] };
   if (opts.agent) {
@@ -91,6 +96,7 @@ export async function loginPlan(
 }
 
 function hint(opts: ResolvedSftpOptions): string {
-  return opts.passphraseCommand ? ' (from the sftp passphraseCommand option)'
+  return opts.passphraseCommand
+    ? ' (from the sftp passphraseCommand option)'
     : ` (the passphrase comes from ${opts.passphraseEnv} or the sftp passphraseCommand option)`;
 }

@@ -18,8 +18,14 @@ export interface Session {
 
 /** The server host key algorithms ssh2 1.x can verify. */
 const SUPPORTED_HOST_KEYS = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256',
-  'ssh-rsa', 'ssh-dss',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+  'ssh-dss',
 ];
 /**
  * The handshake's timeout, at most: a host that drops packets is retried several times, and each attempt should
@@ -58,7 +64,10 @@ type SshError = Error & { level?: string; code?: string | number };
 
 /** Turn an ssh2 connection failure into a BackendError that says what to do. */
 function connectError(
-  t: SftpTarget, err: SshError, plan: LoginPlan | undefined, refusal: string | undefined,
+  t: SftpTarget,
+  err: SshError,
+  plan: LoginPlan | undefined,
+  refusal: string | undefined,
 ): BackendError {
   if (err instanceof BackendError) return err;
   const at = `${t.user}@${t.host} port ${t.port}`;
@@ -66,9 +75,12 @@ function connectError(
   if (err.level === 'client-authentication') {
     const tried = plan && plan.tried.length > 0 ? plan.tried.join(', ') : 'nothing (no SSH agent, no identity file)';
     const notes = plan && plan.notes.length > 0 ? `; ${plan.notes.join('; ')}` : '';
-    return new BackendError('permanent', `cannot log in to ${at}: permission denied (tried ${tried}${notes}); `
-      + 'put the public key in the server\'s ~/.ssh/authorized_keys for that user, or set the sftp identityFile option',
-    { cause: err });
+    return new BackendError(
+      'permanent',
+      `cannot log in to ${at}: permission denied (tried ${tried}${notes}); ` +
+        "put the public key in the server's ~/.ssh/authorized_keys for that user, or set the sftp identityFile option",
+      { cause: err },
+    );
   }
   const code = typeof err.code === 'string' ? err.code : undefined;
   const fails = (kind: 'permanent' | 'transient', why: string) =>
@@ -83,7 +95,10 @@ function connectError(
 
 /** Open a connection and its SFTP channel; `onClose` is called once when the connection ends later. */
 export async function openSession(
-  t: SftpTarget, opts: ResolvedSftpOptions, env: NodeJS.ProcessEnv, onClose: () => void,
+  t: SftpTarget,
+  opts: ResolvedSftpOptions,
+  env: NodeJS.ProcessEnv,
+  onClose: () => void,
 ): Promise<Session> {
   const ssh2 = await loadSsh2();
   const known = await readKnownHosts(opts.knownHostsFiles, t.knownHostsName);

@@ -17,7 +17,9 @@ export const SFTP_STATUS = {
 } as const;
 
 const PERMANENT_STATUS = new Set<number>([
-  SFTP_STATUS.PERMISSION_DENIED, SFTP_STATUS.BAD_MESSAGE, SFTP_STATUS.OP_UNSUPPORTED,
+  SFTP_STATUS.PERMISSION_DENIED,
+  SFTP_STATUS.BAD_MESSAGE,
+  SFTP_STATUS.OP_UNSUPPORTED,
 ]);
 
 export function sftpStatus(err: unknown): number | undefined {
@@ -48,7 +50,11 @@ export function sftpError(err: unknown, op: string, what: Handle | string, locat
     const why = `the SFTP server lacks an OpenSSH extension strongbox needs (${reason})`;
     return new BackendError('permanent', `cannot ${op} ${subject} at ${location}: ${why}`, { cause: err });
   }
-  const kind = status === SFTP_STATUS.NO_SUCH_FILE ? 'not-found'
-    : status !== undefined && PERMANENT_STATUS.has(status) ? 'permanent' : 'transient';
+  const kind =
+    status === SFTP_STATUS.NO_SUCH_FILE
+      ? 'not-found'
+      : status !== undefined && PERMANENT_STATUS.has(status)
+        ? 'permanent'
+        : 'transient';
   return new BackendError(kind, `cannot ${op} ${subject} at ${location}: ${reason}`, { cause: err });
 }

@@ -36,7 +36,8 @@ export function remoteFiles(remote: Remote) {
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const offsets = Array.from({ length: Math.ceil(buf.length / CHUNK) }, (_, i) => i * CHUNK);
     await mapLimit(offsets, IN_FLIGHT, (off) =>
-      remote.call<void>(`write ${p}`, (s, cb) => s.write(fh, buf, off, Math.min(CHUNK, buf.length - off), off, cb)));
+      remote.call<void>(`write ${p}`, (s, cb) => s.write(fh, buf, off, Math.min(CHUNK, buf.length - off), off, cb)),
+    );
     try {
       await remote.call<void>(`fsync ${p}`, (s, cb) => s.ext_openssh_fsync(fh, cb as Callback<unknown>));
     } catch (err) {

@@ -22,7 +22,11 @@ export type HostKeyVerdict =
 
 /** Match one OpenSSH host pattern ("*" and "?" wildcards) against a lowercase name. */
 function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(name);
 }
 
@@ -111,7 +115,10 @@ export function hostKeyAlgorithms(types: string[], supported: readonly string[])
  * replace a changed one (`file` is the known_hosts file new keys go to).
  */
 export function hostKeyMessage(
-  t: SftpTarget, verdict: Exclude<HostKeyVerdict, { status: 'known' }>, blob: Buffer, file: string,
+  t: SftpTarget,
+  verdict: Exclude<HostKeyVerdict, { status: 'known' }>,
+  blob: Buffer,
+  file: string,
 ): string {
   const type = blobKeyType(blob);
   const label = keyTypeLabel(type);
@@ -121,18 +128,24 @@ export function hostKeyMessage(
   const accept = `ssh-keyscan${t.port === 22 ? '' : ` -p ${t.port}`} -t ${type} ${t.host} >> ${file}`;
   switch (verdict.status) {
     case 'unknown':
-      return `the host key of ${t.knownHostsName} is not known: it sent ${shown}, which no known_hosts file lists; `
-        + `check it ${check}, then accept it with: ${accept}`;
+      return (
+        `the host key of ${t.knownHostsName} is not known: it sent ${shown}, which no known_hosts file lists; ` +
+        `check it ${check}, then accept it with: ${accept}`
+      );
     case 'revoked':
-      return `the host key of ${t.knownHostsName} (${shown}) is marked @revoked in ${verdict.entry.file} `
-        + `line ${verdict.entry.line}; refusing to connect`;
+      return (
+        `the host key of ${t.knownHostsName} (${shown}) is marked @revoked in ${verdict.entry.file} ` +
+        `line ${verdict.entry.line}; refusing to connect`
+      );
     case 'changed': {
       const where = verdict.recorded.map((k) => `${k.file} line ${k.line}`).join(', ');
-      return `the host key of ${t.knownHostsName} has CHANGED: it sent ${shown}, not the key recorded in ${where}. `
-        + 'Someone may be intercepting the connection, or the server was reinstalled. '
-        + 'Only if you are sure the new key is right, '
-        + `remove the old one with: ssh-keygen -R '${t.knownHostsName}' -f ${verdict.recorded[0].file}; `
-        + `then check the new key ${check} and accept it with: ${accept}`;
+      return (
+        `the host key of ${t.knownHostsName} has CHANGED: it sent ${shown}, not the key recorded in ${where}. ` +
+        'Someone may be intercepting the connection, or the server was reinstalled. ' +
+        'Only if you are sure the new key is right, ' +
+        `remove the old one with: ssh-keygen -R '${t.knownHostsName}' -f ${verdict.recorded[0].file}; ` +
+        `then check the new key ${check} and accept it with: ${accept}`
+      );
     }
   }
 }

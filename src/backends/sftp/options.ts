@@ -7,16 +7,39 @@ import { z } from 'zod';
 
 /** The repository's `options` for an sftp: location in strongbox.yaml (docs/usage/backends/sftp.md). */
 export const sftpOptionsSchema = z.strictObject({
-  identityFile: z.string().min(1).optional()
+  identityFile: z
+    .string()
+    .min(1)
+    .optional()
     .describe('private key to log in with (default: the SSH agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)'),
-  knownHostsFile: z.string().min(1).optional().describe("known_hosts file holding the server's key (default ~/.ssh/known_hosts)"),
-  passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional()
+  knownHostsFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("known_hosts file holding the server's key (default ~/.ssh/known_hosts)"),
+  passphraseEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+    .optional()
     .describe("variable holding the identity file's passphrase (default STRONGBOX_SFTP_PASSPHRASE)"),
   passphraseCommand: z.string().min(1).optional().describe("command that prints the identity file's passphrase"),
-  connections: z.number().int().min(1).max(64).optional()
-    .describe('how many operations (object reads, writes, listings) run at once over the one SSH connection (default 5)'),
-  timeoutSeconds: z.number().int().positive().optional()
-    .describe('how long one request may take before the connection is dropped and retried (default 60; the handshake gets at most 20)'),
+  connections: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      'how many operations (object reads, writes, listings) run at once over the one SSH connection (default 5)',
+    ),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'how long one request may take before the connection is dropped and retried (default 60; the handshake gets at most 20)',
+    ),
 });
 
 export interface SftpOptions {
@@ -68,8 +91,8 @@ export function resolveSftpOptions(opts: SftpOptions = {}, env: NodeJS.ProcessEn
   const knownHosts = opts.knownHostsFile ?? (env.STRONGBOX_SFTP_KNOWN_HOSTS || undefined);
   const userKnownHosts = knownHosts !== undefined ? expandHome(knownHosts) : path.join(sshDir, 'known_hosts');
   return {
-    identityFiles: identity !== undefined
-      ? [expandHome(identity)] : DEFAULT_IDENTITIES.map((f) => path.join(sshDir, f)),
+    identityFiles:
+      identity !== undefined ? [expandHome(identity)] : DEFAULT_IDENTITIES.map((f) => path.join(sshDir, f)),
     identityExplicit: identity !== undefined,
     agent: env.SSH_AUTH_SOCK || undefined,
     knownHostsFiles: [userKnownHosts, SYSTEM_KNOWN_HOSTS],

@@ -31,9 +31,12 @@ export function createRemote(target: SftpTarget, opts: ResolvedSftpOptions, env:
         if (current === p) current = undefined;
       });
       current = p;
-      p.then((s) => promiseOf.set(s, p), () => {
-        if (current === p) current = undefined;
-      });
+      p.then(
+        (s) => promiseOf.set(s, p),
+        () => {
+          if (current === p) current = undefined;
+        },
+      );
     }
     return current;
   }

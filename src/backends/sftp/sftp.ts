@@ -5,7 +5,14 @@ import { randomBytes } from 'node:crypto';
 import type { FileEntryWithStats, Stats } from 'ssh2';
 import { systemClock } from '../../clock.js';
 import {
-  BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type ListOptions, type SaveOptions,
+  BackendError,
+  handleToString,
+  type Backend,
+  type FileInfo,
+  type FileType,
+  type Handle,
+  type ListOptions,
+  type SaveOptions,
 } from '../backend.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_PREFIX, type Range } from '../checks.js';
 import { alreadyExists, isAlreadyExistsError, isNotFoundError, isPermanentError } from '../errors.js';
@@ -16,7 +23,12 @@ import { resolveSftpOptions, type SftpOptions } from './options.js';
 import { createRemote } from './remote.js';
 
 const DIRS: Record<Exclude<FileType, 'config'>, string> = {
-  key: 'keys', data: 'data', index: 'index', snapshot: 'snapshots', lock: 'locks', quarantine: 'quarantine',
+  key: 'keys',
+  data: 'data',
+  index: 'index',
+  snapshot: 'snapshots',
+  lock: 'locks',
+  quarantine: 'quarantine',
 };
 /** Directories listed at once by list('data'). */
 const LIST_BATCH = 8;
@@ -28,7 +40,9 @@ const LOCK_TEMP_MIN_AGE_MS = 10 * 60_000;
  * connection is reopened by the next one (the retry wrapper retries the transient failure it caused).
  */
 export function createSftpBackend(
-  location: string, options: SftpOptions = {}, env: NodeJS.ProcessEnv = process.env,
+  location: string,
+  options: SftpOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
 ): Backend {
   const target = parseSftpLocation(location);
   const resolved = resolveSftpOptions(options, env);
@@ -67,7 +81,14 @@ export function createSftpBackend(
     try {
       await remote.call<void>(`link ${file}`, (s, cb) => s.ext_openssh_hardlink(tmp, file, cb));
     } catch (err) {
-      if (isUnsupportedExtension(err) || !(await stat(file).then(() => true, () => false))) throw err;
+      if (
+        isUnsupportedExtension(err) ||
+        !(await stat(file).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw err;
       throw alreadyExists(h, location, err);
     }
   }
@@ -84,8 +105,12 @@ export function createSftpBackend(
       .catch(() => undefined);
     const free = vfs === undefined ? Infinity : vfs.f_bavail * vfs.f_frsize;
     if (free >= need) return undefined;
-    return new BackendError('permanent', `cannot save ${handleToString(h)} at ${location}: the server's disk is full `
-      + `(${free} bytes free in ${dir}, ${need} needed)`, { cause: err });
+    return new BackendError(
+      'permanent',
+      `cannot save ${handleToString(h)} at ${location}: the server's disk is full ` +
+        `(${free} bytes free in ${dir}, ${need} needed)`,
+      { cause: err },
+    );
   }
 
   async function save(h: Handle, data: Uint8Array, opts: SaveOptions = {}): Promise<void> {
@@ -144,22 +169,28 @@ export function createSftpBackend(
   /** The server's clock, to the second, when asked (it is what spots a writer whose own clock is off). */
   async function* list(type: FileType, opts?: ListOptions): AsyncIterable<FileInfo> {
     checkType(type, location);
-    const info = (name: string, attrs: Stats): FileInfo =>
-      ({ name, size: attrs.size, ...(opts?.modTime ? { modTime: attrs.mtime * 1000 } : {}) });
+    const info = (name: string, attrs: Stats): FileInfo => ({
+      name,
+      size: attrs.size,
+      ...(opts?.modTime ? { modTime: attrs.mtime * 1000 } : {}),
+    });
     if (type === 'config') {
-      const st = await remote.slot(() => stat(pathOf({ type, name: 'config' }))).catch((err: unknown) => {
-        if (isNoSuchFile(err)) return undefined;
-        throw sftpError(err, 'list', 'config', location);
-      });
+      const st = await remote
+        .slot(() => stat(pathOf({ type, name: 'config' })))
+        .catch((err: unknown) => {
+          if (isNoSuchFile(err)) return undefined;
+          throw sftpError(err, 'list', 'config', location);
+        });
       if (st?.isFile()) yield info('config', st);
       return;
     }
     const isObject = (e: FileEntryWithStats) => e.attrs.isFile() && !e.filename.startsWith('.');
-    const dirs = type === 'data'
-      ? (await filesIn(joinRemote(root, 'data'), type))
-        .filter((e) => e.attrs.isDirectory() && !e.filename.startsWith('.'))
-        .map((e) => joinRemote(root, 'data', e.filename))
-      : [joinRemote(root, DIRS[type])];
+    const dirs =
+      type === 'data'
+        ? (await filesIn(joinRemote(root, 'data'), type))
+            .filter((e) => e.attrs.isDirectory() && !e.filename.startsWith('.'))
+            .map((e) => joinRemote(root, 'data', e.filename))
+        : [joinRemote(root, DIRS[type])];
     // Shard directories are read a few at a time: one by one, a repository's 256 would cost 256 round trips.
     for (let i = 0; i < dirs.length; i += LIST_BATCH) {
       for (const entries of await Promise.all(dirs.slice(i, i + LIST_BATCH).map((d) => filesIn(d, type)))) {
@@ -174,9 +205,11 @@ export function createSftpBackend(
       for (const e of await filesIn(dir, 'data')) {
         if (!e.attrs.isFile() || !e.filename.startsWith(TEMP_PREFIX)) continue;
         if (systemClock.now() - e.attrs.mtime * 1000 < minAgeMs) continue;
-        await remote.slot(() => unlink(joinRemote(dir, e.filename))).catch((err: unknown) => {
-          if (!isNoSuchFile(err)) throw sftpError(err, 'remove', `temp file ${e.filename}`, location);
-        });
+        await remote
+          .slot(() => unlink(joinRemote(dir, e.filename)))
+          .catch((err: unknown) => {
+            if (!isNoSuchFile(err)) throw sftpError(err, 'remove', `temp file ${e.filename}`, location);
+          });
         freed += e.attrs.size;
       }
     };
@@ -195,7 +228,13 @@ export function createSftpBackend(
   return {
     location,
     // Exclusive create is a hard link (atomic on the server's filesystem), and a directory listing is consistent.
-    capabilities: { atomicCreate: true, rangeReads: true, persistent: true, consistentListing: true, connections: resolved.connections },
+    capabilities: {
+      atomicCreate: true,
+      rangeReads: true,
+      persistent: true,
+      consistentListing: true,
+      connections: resolved.connections,
+    },
 
     async create(): Promise<void> {
       await remote.slot(async () => {

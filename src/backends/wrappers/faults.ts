@@ -1,7 +1,15 @@
 // A fault-injecting decorator for tests (after kopia's): planned or seeded-random failures of chosen
 // operations, failures after the operation took effect (lost replies), and silent corruption on save.
 
-import { BackendError, handleToString, type Backend, type FileInfo, type FileType, type Handle, type ListOptions } from '../backend.js';
+import {
+  BackendError,
+  handleToString,
+  type Backend,
+  type FileInfo,
+  type FileType,
+  type Handle,
+  type ListOptions,
+} from '../backend.js';
 
 export type FaultOp = 'create' | 'save' | 'load' | 'stat' | 'list' | 'remove';
 export type FaultKind = 'transient' | 'permanent';
@@ -67,7 +75,8 @@ export function withFaults(backend: Backend, plan: FaultPlan = {}): FaultyBacken
       throw err;
     }
     const r = plan.random;
-    if (r && rnd && (r.ops ?? [op]).includes(op) && rnd() < r.probability) throw injected(r.kind ?? 'transient', op, what);
+    if (r && rnd && (r.ops ?? [op]).includes(op) && rnd() < r.probability)
+      throw injected(r.kind ?? 'transient', op, what);
     return undefined;
   }
 
@@ -113,7 +122,8 @@ export function withFaults(backend: Backend, plan: FaultPlan = {}): FaultyBacken
     list,
     remove: (h) => call('remove', h, () => backend.remove(h)),
     isNotFound: (err) => (err instanceof BackendError ? err.kind === 'not-found' : backend.isNotFound(err)),
-    isAlreadyExists: (err) => (err instanceof BackendError ? err.kind === 'already-exists' : backend.isAlreadyExists(err)),
+    isAlreadyExists: (err) =>
+      err instanceof BackendError ? err.kind === 'already-exists' : backend.isAlreadyExists(err),
     isPermanent: (err) => (err instanceof BackendError ? err.kind !== 'transient' : backend.isPermanent(err)),
     ...(backend.removeLeftovers ? { removeLeftovers: () => backend.removeLeftovers!() } : {}),
     close: () => backend.close(),

@@ -37,37 +37,46 @@ export async function runCopy(g: GlobalOptions, ids: string[], o: CopyCmdOptions
   if (o.to === undefined || o.to.trim() === '') {
     throw new StrongboxError('USAGE', 'copy needs --to LOCATION (the repository to copy into)');
   }
-  const periodicity = o.periodicity === undefined ? undefined : parsePeriodicity(o.periodicity, false) as Periodicity;
+  const periodicity = o.periodicity === undefined ? undefined : (parsePeriodicity(o.periodicity, false) as Periodicity);
   const c = choice(g);
   const to = await targetRepo(c, o.to, targetPassword(o, c.passwordCommandTimeoutMs));
   // The source: -r (or STRONGBOX_REPOSITORY), else the app's configured repository, else the config's only one.
   const fromApp = o.app !== undefined && g.repo === undefined && process.env.STRONGBOX_REPOSITORY === undefined;
-  const spec = fromApp ? await (async () => {
-    const cfg = await loadChosenConfig(c);
-    return appRepo(c, cfg, findApp(cfg, o.app!));
-  })() : await plainRepo(c);
+  const spec = fromApp
+    ? await (async () => {
+        const cfg = await loadChosenConfig(c);
+        return appRepo(c, cfg, findApp(cfg, o.app!));
+      })()
+    : await plainRepo(c);
   const input = { to, app: o.app, periodicity, snapshots: ids, lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS) };
   const r = await runOp(g, io, (ctx) => copyRepo(spec, input, ctx), { stream: true });
   if (g.json) printSummary(io, { ...r });
   else if (!g.quiet) {
     for (const x of r.copied) io.out(`snapshot ${shortId(x.source)} copied as ${shortId(x.target)}`);
-    io.out(`copied ${r.copied.length} snapshot(s) to ${r.to} (${r.skipped.length} copied before); `
-      + `stored ${r.blobsAdded} new blobs `
-      + `(${bytes(r.bytesAdded)}), ${r.blobsPresent} were there already`);
+    io.out(
+      `copied ${r.copied.length} snapshot(s) to ${r.to} (${r.skipped.length} copied before); ` +
+        `stored ${r.blobsAdded} new blobs ` +
+        `(${bytes(r.bytesAdded)}), ${r.blobsPresent} were there already`,
+    );
   }
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
-  program.command('copy')
-    .description('copy snapshots into another repository, re-encrypted with its key; only data it lacks is stored, '
-      + 'and snapshots copied before are skipped')
+  program
+    .command('copy')
+    .description(
+      'copy snapshots into another repository, re-encrypted with its key; only data it lacks is stored, ' +
+        'and snapshots copied before are skipped',
+    )
     .argument('[snapshots...]', 'snapshot IDs (prefixes) or latest; default: every snapshot the filters select')
     .option('--to <location>', 'the repository to copy into (it must exist: strongbox init)')
-    .option('--to-password-file <file>', 'read the target repository\'s password from a file')
-    .option('--to-password-env <var>', 'the environment variable holding the target repository\'s password')
-    .option('--to-password-command <cmd>', 'run a command that prints the target repository\'s password')
-    .option('--app <id>', 'only this app\'s snapshots (from its configured repository unless -r is given)')
+    .option('--to-password-file <file>', "read the target repository's password from a file")
+    .option('--to-password-env <var>', "the environment variable holding the target repository's password")
+    .option('--to-password-command <cmd>', "run a command that prints the target repository's password")
+    .option('--app <id>', "only this app's snapshots (from its configured repository unless -r is given)")
     .option('--periodicity <p>', 'only snapshots of this periodicity')
     .option('--retry-lock <duration>', 'wait this long for a running forget/prune on either repository (default 30min)')
-    .action(async (ids: string[], o: CopyCmdOptions) => { await runCopy(globals(), ids, o, io); });
+    .action(async (ids: string[], o: CopyCmdOptions) => {
+      await runCopy(globals(), ids, o, io);
+    });
 }

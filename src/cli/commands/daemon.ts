@@ -22,7 +22,10 @@ export async function runDaemon(g: GlobalOptions, o: DaemonCmdOptions, io: Io): 
   // --json (global) asks for machine-readable output: the log as JSON lines, unless --log-format says otherwise.
   const format = parseLogFormat(o.logFormat ?? (g.json ? 'json' : undefined));
   // The daemon's modules (croner, pino, the notifiers, prom-client) load only for this command.
-  const [{ makeLog }, { Daemon }] = await Promise.all([import('../../daemon/log.js'), import('../../daemon/daemon.js')]);
+  const [{ makeLog }, { Daemon }] = await Promise.all([
+    import('../../daemon/log.js'),
+    import('../../daemon/daemon.js'),
+  ]);
   const log = makeLog(format, io.out, systemClock, !!o.verbose);
   const d = await Daemon.start({ configPath: configPath(g.config), log });
   let signals = 0;

@@ -36,8 +36,13 @@ function flagPolicy(o: ForgetCmdOptions): Policy | undefined {
   };
   if (o.keepWithin !== undefined) withinMs(o.keepWithin);
   const p: Policy = {
-    within: o.keepWithin, last: n('--keep-last', o.keepLast), hourly: n('--keep-hourly', o.keepHourly), daily: n('--keep-daily', o.keepDaily),
-    weekly: n('--keep-weekly', o.keepWeekly), monthly: n('--keep-monthly', o.keepMonthly), bimonthly: n('--keep-bimonthly', o.keepBimonthly),
+    within: o.keepWithin,
+    last: n('--keep-last', o.keepLast),
+    hourly: n('--keep-hourly', o.keepHourly),
+    daily: n('--keep-daily', o.keepDaily),
+    weekly: n('--keep-weekly', o.keepWeekly),
+    monthly: n('--keep-monthly', o.keepMonthly),
+    bimonthly: n('--keep-bimonthly', o.keepBimonthly),
     yearly: n('--keep-yearly', o.keepYearly),
   };
   const set = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as Policy;
@@ -47,7 +52,8 @@ function flagPolicy(o: ForgetCmdOptions): Policy | undefined {
 function parsePercent(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const m = /^(\d+(?:\.\d+)?)%?$/.exec(v);
-  if (!m || Number(m[1]) > 100) throw new StrongboxError('USAGE', `--repack-unused ${v}: give a percentage from 0 to 100`);
+  if (!m || Number(m[1]) > 100)
+    throw new StrongboxError('USAGE', `--repack-unused ${v}: give a percentage from 0 to 100`);
   return Number(m[1]) / 100;
 }
 
@@ -69,7 +75,13 @@ export async function runForget(g: GlobalOptions, o: ForgetCmdOptions, io: Io): 
   const input = { app: o.app, apps, policy, dryRun: o.dryRun, prune: o.prune, repackUnused, lockWaitMs };
   const r = await runOp(g, io, (ctx) => forget(spec, input, ctx), { stream: true });
   if (g.json) {
-    printSummary(io, { outcome: r.outcome, groups: r.groups.map(jsonGroup), removed: r.removed, dryRun: r.dryRun, prune: r.prune });
+    printSummary(io, {
+      outcome: r.outcome,
+      groups: r.groups.map(jsonGroup),
+      removed: r.removed,
+      dryRun: r.dryRun,
+      prune: r.prune,
+    });
     return;
   }
   if (g.quiet) return;
@@ -80,25 +92,53 @@ export async function runForget(g: GlobalOptions, o: ForgetCmdOptions, io: Io): 
 function report(io: Io, r: ForgetResult, o: ForgetCmdOptions): void {
   for (const gr of r.groups) {
     const kept = gr.decisions.filter((d) => d.keep).length;
-    io.out(`${gr.name}: policy ${gr.policy ? describePolicy(gr.policy) : 'none (give --keep-* rules)'}${gr.timeZone !== 'UTC' ? ` (${gr.timeZone})` : ''}: keep ${kept}, remove ${gr.decisions.length - kept}`);
-    const rows = gr.decisions.filter((d) => o.explain || o.dryRun || !d.keep)
-      .map((d) => [shortId(d.id), `${d.ref.snapshot.time.replace('T', ' ').slice(0, 19)}${d.aheadMs ? ` (ahead ${formatAge(d.aheadMs)})` : ''}`, d.ref.snapshot.periodicity ?? 'manual', d.keep ? 'keep' : 'remove', d.keep ? d.label : '']);
+    io.out(
+      `${gr.name}: policy ${gr.policy ? describePolicy(gr.policy) : 'none (give --keep-* rules)'}${gr.timeZone !== 'UTC' ? ` (${gr.timeZone})` : ''}: keep ${kept}, remove ${gr.decisions.length - kept}`,
+    );
+    const rows = gr.decisions
+      .filter((d) => o.explain || o.dryRun || !d.keep)
+      .map((d) => [
+        shortId(d.id),
+        `${d.ref.snapshot.time.replace('T', ' ').slice(0, 19)}${d.aheadMs ? ` (ahead ${formatAge(d.aheadMs)})` : ''}`,
+        d.ref.snapshot.periodicity ?? 'manual',
+        d.keep ? 'keep' : 'remove',
+        d.keep ? d.label : '',
+      ]);
     if (rows.length) io.out(table(['ID', 'Time', 'Periodicity', 'Action', 'Kept as'], rows));
   }
   if (!r.dryRun) io.out(`removed ${r.removed.length} snapshot(s)`);
 }
 
 const jsonGroup = (gr: GroupPlan) => ({
-  name: gr.name, app: gr.app, trigger: gr.trigger, policy: gr.policy, timeZone: gr.timeZone,
-  snapshots: gr.decisions.map((d) => ({ id: d.id, time: d.ref.snapshot.time, aheadMs: d.aheadMs, seq: d.ref.snapshot.seq, periodicity: d.ref.snapshot.periodicity, keep: d.keep, rule: d.rule, label: d.label })),
+  name: gr.name,
+  app: gr.app,
+  trigger: gr.trigger,
+  policy: gr.policy,
+  timeZone: gr.timeZone,
+  snapshots: gr.decisions.map((d) => ({
+    id: d.id,
+    time: d.ref.snapshot.time,
+    aheadMs: d.aheadMs,
+    seq: d.ref.snapshot.seq,
+    periodicity: d.ref.snapshot.periodicity,
+    keep: d.keep,
+    rule: d.rule,
+    label: d.label,
+  })),
 });
 
 function reportPrune(io: Io, j: PruneSummary): void {
-  io.out(`${j.dryRun ? 'would remove' : 'removed'} ${j.packsRemoved} unused pack(s) and ${j.orphanPacks} unreferenced pack(s), repack${j.dryRun ? '' : 'ed'} ${j.packsRepacked};`
-    + ` ${j.dryRun ? 'would reclaim' : 'reclaimed'} ${bytes(Math.max(0, j.bytesReclaimed))}`);
+  io.out(
+    `${j.dryRun ? 'would remove' : 'removed'} ${j.packsRemoved} unused pack(s) and ${j.orphanPacks} unreferenced pack(s), repack${j.dryRun ? '' : 'ed'} ${j.packsRepacked};` +
+      ` ${j.dryRun ? 'would reclaim' : 'reclaimed'} ${bytes(Math.max(0, j.bytesReclaimed))}`,
+  );
 }
 
-export async function runPrune(g: GlobalOptions, o: { dryRun?: boolean; repackUnused?: string; retryLock?: string }, io: Io): Promise<void> {
+export async function runPrune(
+  g: GlobalOptions,
+  o: { dryRun?: boolean; repackUnused?: string; retryLock?: string },
+  io: Io,
+): Promise<void> {
   const input = { dryRun: o.dryRun, repackUnused: parsePercent(o.repackUnused), lockWaitMs: lockWait(o.retryLock, 0) };
   const spec = await plainRepo(choice(g));
   const r = await runOp(g, io, (ctx) => pruneRepository(spec, input, ctx), { stream: true });
@@ -107,7 +147,8 @@ export async function runPrune(g: GlobalOptions, o: { dryRun?: boolean; repackUn
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
-  const f = program.command('forget')
+  const f = program
+    .command('forget')
     .description('apply retention policies: remove the snapshots no rule keeps (the data stays until prune)')
     .option('--app <id>', "only this app's snapshots, with its configured policies")
     .option('-n, --dry-run', 'show what would be removed, remove nothing')
@@ -116,13 +157,23 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
     .option('--repack-unused <pct>', 'with --prune: repack packs at least this unused (default 50%)')
     .option('--retry-lock <duration>', 'wait this long (e.g. 10min) for running backups to release the repository');
   for (const r of ['within', 'last', 'hourly', 'daily', 'weekly', 'monthly', 'bimonthly', 'yearly']) {
-    f.option(`--keep-${r} <${r === 'within' ? 'duration' : 'n'}>`, r === 'within' ? 'keep everything younger than this (30d, 12h, 2w, 6mo, 1y)' : `keep the newest snapshot of the last N ${r === 'last' ? 'snapshots' : `${r} buckets`}`);
+    f.option(
+      `--keep-${r} <${r === 'within' ? 'duration' : 'n'}>`,
+      r === 'within'
+        ? 'keep everything younger than this (30d, 12h, 2w, 6mo, 1y)'
+        : `keep the newest snapshot of the last N ${r === 'last' ? 'snapshots' : `${r} buckets`}`,
+    );
   }
-  f.action(async (o: ForgetCmdOptions) => { await runForget(globals(), o, io); });
-  program.command('prune')
+  f.action(async (o: ForgetCmdOptions) => {
+    await runForget(globals(), o, io);
+  });
+  program
+    .command('prune')
     .description('remove data no snapshot references, and repack mostly unused packs; reports bytes reclaimed')
     .option('-n, --dry-run', 'show what would be removed')
     .option('--repack-unused <pct>', 'repack packs at least this unused (default 50%)')
     .option('--retry-lock <duration>', 'wait this long (e.g. 10min) for running backups to release the repository')
-    .action(async (o: { dryRun?: boolean; repackUnused?: string; retryLock?: string }) => { await runPrune(globals(), o, io); });
+    .action(async (o: { dryRun?: boolean; repackUnused?: string; retryLock?: string }) => {
+      await runPrune(globals(), o, io);
+    });
 }

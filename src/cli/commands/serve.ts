@@ -18,7 +18,10 @@ export async function runServe(g: GlobalOptions, o: ServeCmdOptions, io: Io): Pr
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
     throw new StrongboxError('USAGE', '--tls-cert and --tls-key go together');
   // The server (Hono) and the logger load only for this command: every other command starts without them.
-  const [{ makeLog }, { startServer }] = await Promise.all([import('../../daemon/log.js'), import('../../server/serve.js')]);
+  const [{ makeLog }, { startServer }] = await Promise.all([
+    import('../../daemon/log.js'),
+    import('../../server/serve.js'),
+  ]);
   const log = makeLog(parseLogFormat(o.logFormat ?? (g.json ? 'json' : undefined)), io.out, systemClock);
   const server = await startServer({
     configPath: configPath(g.config),

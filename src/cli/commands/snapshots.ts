@@ -16,7 +16,13 @@ export interface SnapshotsCmdOptions {
 }
 
 export function snapshotQuery(o: SnapshotsCmdOptions): SnapshotQuery {
-  return { app: o.app, tags: o.tag, since: parseTime('--since', o.since), until: parseTime('--until', o.until), periodicity: periodicityOf(o) };
+  return {
+    app: o.app,
+    tags: o.tag,
+    since: parseTime('--since', o.since),
+    until: parseTime('--until', o.until),
+    periodicity: periodicityOf(o),
+  };
 }
 
 export async function runSnapshots(g: GlobalOptions, io: Io, o: SnapshotsCmdOptions = {}): Promise<void> {
@@ -28,14 +34,35 @@ export async function runSnapshots(g: GlobalOptions, io: Io, o: SnapshotsCmdOpti
   } else spec = await plainRepo(choice(g));
   const { snapshots: list } = await runOp(g, io, (ctx) => listSnapshots(spec, q, ctx));
   if (g.json) {
-    printJson(io, list.map((s) => ({ id: s.id, ...s.snapshot, components: s.snapshot.components.map(componentSummary) })));
+    printJson(
+      io,
+      list.map((s) => ({ id: s.id, ...s.snapshot, components: s.snapshot.components.map(componentSummary) })),
+    );
     return;
   }
-  const rows = [...list].reverse().map(({ id, snapshot: s }) => [
-    shortId(id), s.time.replace('T', ' ').slice(0, 19), s.host, s.app ?? '', s.periodicity ?? '', s.tags.join(','),
-    s.app ? s.components.map((c) => (c.kind === 'database' ? `db:${c.name}(${c.engine}, ${bytes(c.size)})` : c.kind === 'bucket' ? `bucket:${c.name}(${c.objects} objects, ${bytes(c.size)})` : `files:${c.name}`)).join(' ') : s.paths.join(' '),
-    s.summary ? bytes(s.summary.bytes + (s.summary.databaseBytes ?? 0)) : '', [s.incomplete ? 'incomplete' : '', s.note ?? ''].filter(Boolean).join('; '),
-  ]);
+  const rows = [...list]
+    .reverse()
+    .map(({ id, snapshot: s }) => [
+      shortId(id),
+      s.time.replace('T', ' ').slice(0, 19),
+      s.host,
+      s.app ?? '',
+      s.periodicity ?? '',
+      s.tags.join(','),
+      s.app
+        ? s.components
+            .map((c) =>
+              c.kind === 'database'
+                ? `db:${c.name}(${c.engine}, ${bytes(c.size)})`
+                : c.kind === 'bucket'
+                  ? `bucket:${c.name}(${c.objects} objects, ${bytes(c.size)})`
+                  : `files:${c.name}`,
+            )
+            .join(' ')
+        : s.paths.join(' '),
+      s.summary ? bytes(s.summary.bytes + (s.summary.databaseBytes ?? 0)) : '',
+      [s.incomplete ? 'incomplete' : '', s.note ?? ''].filter(Boolean).join('; '),
+    ]);
   io.out(table(['ID', 'Time', 'Host', 'App', 'Periodicity', 'Tags', 'Components / paths', 'Size', 'Note'], rows));
   io.out(`${list.length} snapshot(s)`);
 }
@@ -48,13 +75,22 @@ export async function runLs(g: GlobalOptions, arg: string, io: Io): Promise<void
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
-  program.command('snapshots').description('list snapshots')
+  program
+    .command('snapshots')
+    .description('list snapshots')
     .option('--app <id>', "only this application's snapshots (the repository comes from the config)")
     .option('--periodicity <p>', 'only snapshots of this periodicity')
     .option('--tag <tag>', 'only snapshots with this tag (repeatable: all must match)', collect)
     .option('--since <time>', 'only snapshots taken at or after this time')
     .option('--until <time>', 'only snapshots taken at or before this time')
-    .action(async (o: SnapshotsCmdOptions) => { await runSnapshots(globals(), io, o); });
-  program.command('ls').description('list the files in a snapshot').argument('<snapshot>', "ID prefix or 'latest', optionally :subpath")
-    .action(async (arg: string) => { await runLs(globals(), arg, io); });
+    .action(async (o: SnapshotsCmdOptions) => {
+      await runSnapshots(globals(), io, o);
+    });
+  program
+    .command('ls')
+    .description('list the files in a snapshot')
+    .argument('<snapshot>', "ID prefix or 'latest', optionally :subpath")
+    .action(async (arg: string) => {
+      await runLs(globals(), arg, io);
+    });
 }

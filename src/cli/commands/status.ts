@@ -18,20 +18,45 @@ export async function runStatus(g: GlobalOptions, o: { app?: string }, io: Io): 
   else {
     for (const repo of r.repositories) {
       io.out(`repository ${repo.location}: ${repo.problems.length ? 'DEGRADED' : 'every store up to date'}`);
-      io.out(table(['Store', 'Role', 'State', 'Lacks'], repo.stores.map((s, i) => [
-        s.location, i === 0 ? 'primary' : 'mirror', s.state,
-        s.state === 'unreachable' ? '—' : Object.entries(s.missing).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`).join(', ') || '—',
-      ])));
+      io.out(
+        table(
+          ['Store', 'Role', 'State', 'Lacks'],
+          repo.stores.map((s, i) => [
+            s.location,
+            i === 0 ? 'primary' : 'mirror',
+            s.state,
+            s.state === 'unreachable'
+              ? '—'
+              : Object.entries(s.missing)
+                  .filter(([, n]) => n > 0)
+                  .map(([t, n]) => `${n} ${t}`)
+                  .join(', ') || '—',
+          ]),
+        ),
+      );
       for (const m of repo.problems) io.err(`problem: ${m}`);
     }
     for (const a of r.apps) {
       io.out(`app ${a.app}: ${a.healthy ? 'healthy' : 'UNHEALTHY'}`);
       const rows = a.periodicities.map((p) => [
-        p.periodicity, p.scheduled ? 'yes' : 'no', p.state, String(p.count), p.newest ? shortId(p.newest.id) : '—', p.newest ? p.newest.time.replace('T', ' ').slice(0, 19) : '—',
-        p.newest ? age(p.newest.ageMs) : '—', p.maxAgeMs ? formatAge(p.maxAgeMs) : '—', p.newest ? bytes(p.newest.bytes) : '—',
+        p.periodicity,
+        p.scheduled ? 'yes' : 'no',
+        p.state,
+        String(p.count),
+        p.newest ? shortId(p.newest.id) : '—',
+        p.newest ? p.newest.time.replace('T', ' ').slice(0, 19) : '—',
+        p.newest ? age(p.newest.ageMs) : '—',
+        p.maxAgeMs ? formatAge(p.maxAgeMs) : '—',
+        p.newest ? bytes(p.newest.bytes) : '—',
         p.newest ? `${bytes(p.newest.added)} (${bytes(p.newest.stored)} stored)` : '—',
       ]);
-      if (rows.length) io.out(table(['Periodicity', 'Scheduled', 'State', 'Count', 'Newest', 'Time', 'Age', 'Allowed', 'Size', 'Added'], rows));
+      if (rows.length)
+        io.out(
+          table(
+            ['Periodicity', 'Scheduled', 'State', 'Count', 'Newest', 'Time', 'Age', 'Allowed', 'Size', 'Added'],
+            rows,
+          ),
+        );
       for (const m of a.problems) io.err(`problem: ${m}`);
     }
   }
@@ -43,9 +68,14 @@ export async function runStatus(g: GlobalOptions, o: { app?: string }, io: Io): 
 const age = (ms: number) => (ms < 0 ? `-${formatAge(-ms)}` : formatAge(ms));
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
-  program.command('status')
-    .description('backup health per app and periodicity, and of each store of a mirrored repository; exit status 6 when a scheduled '
-      + 'periodicity is overdue, the newest snapshot is incomplete, or a mirror is degraded')
+  program
+    .command('status')
+    .description(
+      'backup health per app and periodicity, and of each store of a mirrored repository; exit status 6 when a scheduled ' +
+        'periodicity is overdue, the newest snapshot is incomplete, or a mirror is degraded',
+    )
     .option('--app <id>', 'only this app')
-    .action(async (o: { app?: string }) => { await runStatus(globals(), o, io); });
+    .action(async (o: { app?: string }) => {
+      await runStatus(globals(), o, io);
+    });
 }

@@ -53,7 +53,8 @@ export async function runUserAdd(g: GlobalOptions, name: string, o: UserAddOptio
 }
 
 export async function runTokenAdd(g: GlobalOptions, name: string, o: { scope?: string[] }, io: Io): Promise<void> {
-  if (!o.scope?.length) throw new StrongboxError('USAGE', 'give the token its scopes: --scope read,backup (read, backup, restore, admin)');
+  if (!o.scope?.length)
+    throw new StrongboxError('USAGE', 'give the token its scopes: --scope read,backup (read, backup, restore, admin)');
   const { token, entry } = await addToken(authPath(g), { name, scopes: parseScopes(o.scope) }, systemClock);
   if (g.json) printJson(io, { ...entry, token });
   else {
@@ -66,22 +67,36 @@ async function runList(g: GlobalOptions, what: 'users' | 'tokens', io: Io): Prom
   const a = await listAccess(authPath(g));
   const rows = what === 'users' ? a.users : a.tokens;
   if (g.json) return printJson(io, rows);
-  io.out(table(['Name', 'Scopes', 'Created'], rows.map((r) => [r.name, r.scopes.join(','), r.createdAt])));
+  io.out(
+    table(
+      ['Name', 'Scopes', 'Created'],
+      rows.map((r) => [r.name, r.scopes.join(','), r.createdAt]),
+    ),
+  );
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
   const user = program.command('user').description('the users of the HTTP API (strongbox serve)');
   user
     .command('add')
-    .description(`add a user; the password is asked for on the terminal, or read from ${USER_PASSWORD_ENV} or --password-file`)
+    .description(
+      `add a user; the password is asked for on the terminal, or read from ${USER_PASSWORD_ENV} or --password-file`,
+    )
     .argument('<name>', 'the user name')
-    .option('--scope <scopes>', 'read, backup, restore, admin (repeatable or comma-separated; default read,backup,restore)', collect)
+    .option(
+      '--scope <scopes>',
+      'read, backup, restore, admin (repeatable or comma-separated; default read,backup,restore)',
+      collect,
+    )
     .option('--password-file <file>', 'read the password from this file (first line)')
     .option('--replace', 'set a new password (and scopes) for an existing user')
     .action(async (name: string, o: UserAddOptions) => {
       await runUserAdd(globals(), name, o, io);
     });
-  user.command('list').description('list the users').action(async () => runList(globals(), 'users', io));
+  user
+    .command('list')
+    .description('list the users')
+    .action(async () => runList(globals(), 'users', io));
   user
     .command('remove')
     .description('remove a user (their sessions end at their next request)')
@@ -99,7 +114,10 @@ export function register(program: Command, io: Io, globals: () => GlobalOptions)
     .action(async (name: string, o: { scope?: string[] }) => {
       await runTokenAdd(globals(), name, o, io);
     });
-  token.command('list').description('list the tokens (never their secrets)').action(async () => runList(globals(), 'tokens', io));
+  token
+    .command('list')
+    .description('list the tokens (never their secrets)')
+    .action(async () => runList(globals(), 'tokens', io));
   token
     .command('remove')
     .description('revoke a token at once')

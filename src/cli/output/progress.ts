@@ -11,7 +11,9 @@ export function progressPrinter(stream: NodeJS.WriteStream): { update: (p: Backu
       const eta = p.walkDone && rate > 0 ? ` ETA ${duration(((p.bytesTotal - p.bytesDone) / rate) * 1000)}` : '';
       const total = p.walkDone ? ` / ${bytes(p.bytesTotal)}` : '';
       const errs = p.errors ? `, ${p.errors} errors` : '';
-      stream.write(`\r\x1b[K[${duration(p.elapsedMs)}] ${p.filesDone}/${p.files} files, ${bytes(p.bytesDone)}${total}, ${bytes(rate)}/s${eta}${errs}`);
+      stream.write(
+        `\r\x1b[K[${duration(p.elapsedMs)}] ${p.filesDone}/${p.files} files, ${bytes(p.bytesDone)}${total}, ${bytes(rate)}/s${eta}${errs}`,
+      );
       shown = true;
     },
     done: () => {

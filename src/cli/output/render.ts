@@ -29,7 +29,9 @@ export function renderer(g: GlobalOptions, io: Io, opts: { stream?: boolean } = 
           const eta = e.walkDone && rate > 0 ? ` ETA ${duration(((e.bytesTotal - e.bytesDone) / rate) * 1000)}` : '';
           const total = e.walkDone ? ` / ${bytes(e.bytesTotal)}` : '';
           const errs = e.errors ? `, ${e.errors} errors` : '';
-          io.progress(`[${duration(e.elapsedMs)}] ${e.filesDone}/${e.files} files, ${bytes(e.bytesDone)}${total}, ${bytes(rate)}/s${eta}${errs}`);
+          io.progress(
+            `[${duration(e.elapsedMs)}] ${e.filesDone}/${e.files} files, ${bytes(e.bytesDone)}${total}, ${bytes(rate)}/s${eta}${errs}`,
+          );
           shown = true;
           return;
         }

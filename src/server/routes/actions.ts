@@ -54,7 +54,7 @@ const backup = action('backup', '/api/apps/{app}/backup', 'back up the app now',
 const restore = action(
   'restore',
   '/api/apps/{app}/restore',
-  "restore a snapshot of the app (into it, another app, or scratch targets)",
+  'restore a snapshot of the app (into it, another app, or scratch targets)',
   AppParam,
   RestoreRequestSchema,
 );
@@ -66,7 +66,10 @@ const check = action('admin', '/api/repositories/{name}/check', 'verify the repo
 function knownRepository(cfg: Config, name: string): string {
   if (!(name in cfg.repositories)) throw new StrongboxError('NOT_FOUND', `no repository "${name}" in the config`);
   if (!cfg.apps.some((a) => a.repository === name))
-    throw new StrongboxError('USAGE', `repository "${name}" has no app in the config; maintain it from the command line`);
+    throw new StrongboxError(
+      'USAGE',
+      `repository "${name}" has no app in the config; maintain it from the command line`,
+    );
   return name;
 }
 
@@ -85,7 +88,9 @@ export function mountActions(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
       user: c.get('principal')!.label,
     };
     const run = d.runs.start({ id: env.id, user: env.user, ...what }, body(env), opts);
-    d.log.info(`${what.kind} of ${what.app ?? `repository ${what.repository}`} started by ${env.user}`, { run: run.id });
+    d.log.info(`${what.kind} of ${what.app ?? `repository ${what.repository}`} started by ${env.user}`, {
+      run: run.id,
+    });
     return c.json({ run }, 202);
   };
 

@@ -21,7 +21,10 @@ const listApps = guarded('read', {
   tags: ['apps'],
   summary: 'every app with its health per periodicity, next runs and sizes',
   responses: {
-    200: { content: { 'application/json': { schema: z.object({ apps: z.array(AppSchema) }) } }, description: 'the apps' },
+    200: {
+      content: { 'application/json': { schema: z.object({ apps: z.array(AppSchema) }) } },
+      description: 'the apps',
+    },
     401: r401,
     403: r403,
   },
@@ -71,12 +74,20 @@ async function viewsOf(d: ApiDeps, cfg: Config, ids: string[], signal: AbortSign
     const ctx = newContext({ signal, clock: d.clock });
     try {
       const st = await status(d.choice, cfg, group, ctx);
-      group.forEach((a, i) => views.set(a.id, appView(a, st.apps[i], (p) => d.nextRun(a.id, p))));
+      group.forEach((a, i) =>
+        views.set(
+          a.id,
+          appView(a, st.apps[i], (p) => d.nextRun(a.id, p)),
+        ),
+      );
     } catch (e) {
       if (signal.aborted) throw e;
       const reason = `cannot read repository ${repository}: ${(e as Error).message}`;
       for (const a of group)
-        views.set(a.id, appView(a, { app: a.id, healthy: false, periodicities: [], problems: [reason] }, () => null));
+        views.set(
+          a.id,
+          appView(a, { app: a.id, healthy: false, periodicities: [], problems: [reason] }, () => null),
+        );
     } finally {
       ctx.scope.close();
     }
@@ -87,7 +98,17 @@ async function viewsOf(d: ApiDeps, cfg: Config, ids: string[], signal: AbortSign
 export function mountApps(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
   app.openapi(listApps, async (c) => {
     const cfg = d.config();
-    return c.json({ apps: await viewsOf(d, cfg, cfg.apps.map((a) => a.id), c.req.raw.signal) }, 200);
+    return c.json(
+      {
+        apps: await viewsOf(
+          d,
+          cfg,
+          cfg.apps.map((a) => a.id),
+          c.req.raw.signal,
+        ),
+      },
+      200,
+    );
   });
 
   app.openapi(getApp, async (c) => {

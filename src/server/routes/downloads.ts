@@ -25,8 +25,16 @@ import { guarded, refusals } from './common.js';
 const { 401: r401, 403: r403, 404: r404 } = refusals;
 
 const DumpParams = AppParam.extend({
-  snapshot: z.string().min(1).max(64).openapi({ param: { name: 'snapshot', in: 'path' }, description: "an ID (prefix) or 'latest'" }),
-  component: z.string().min(1).max(64).openapi({ param: { name: 'component', in: 'path' } }),
+  snapshot: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'snapshot', in: 'path' }, description: "an ID (prefix) or 'latest'" }),
+  component: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'component', in: 'path' } }),
 });
 
 const dumpRoute = guarded('restore', {
@@ -118,9 +126,16 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
     const a = findApp(cfg, knownApp(cfg, p.app));
     const spec = appRepo(d.choice, cfg, a);
     const { snapshots } = await listSnapshots(spec, { app: a.id }, ctx);
-    const holding = snapshots.filter((s) => s.snapshot.components.some((x) => x.kind === kind && x.name === p.component));
+    const holding = snapshots.filter((s) =>
+      s.snapshot.components.some((x) => x.kind === kind && x.name === p.component),
+    );
     const matching = holding.filter((s) => s.id.startsWith(p.snapshot.toLowerCase()));
-    const snap = p.snapshot === 'latest' ? sortNewestWritten(holding, d.clock.now())[0] : matching.length === 1 ? matching[0] : undefined;
+    const snap =
+      p.snapshot === 'latest'
+        ? sortNewestWritten(holding, d.clock.now())[0]
+        : matching.length === 1
+          ? matching[0]
+          : undefined;
     if (!snap)
       throw new StrongboxError(
         'NOT_FOUND',
@@ -137,9 +152,17 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
     });
     const comp = databaseComponents(snap.snapshot).find((x) => x.name === p.component)!;
     const out = new PassThrough();
-    const what = { app: a.id, repository: a.repository, snapshot: snap.id, component: p.component, kind: 'dump' } as const;
+    const what = {
+      app: a.id,
+      repository: a.repository,
+      snapshot: snap.id,
+      component: p.component,
+      kind: 'dump',
+    } as const;
     // The dump's own stream is not ended by the operation (it may be stdout): `audited` ends it.
-    audited(c, what, ctx, out, () => dumpComponent(spec, { snapshot: snap.id, component: p.component, stdout: out }, ctx));
+    audited(c, what, ctx, out, () =>
+      dumpComponent(spec, { snapshot: snap.id, component: p.component, stdout: out }, ctx),
+    );
     const file = `${a.id}-${p.component}-${snap.id.slice(0, 8)}.${dumpExtension(comp)}`;
     return new Response(Readable.toWeb(out) as ReadableStream, {
       status: 200,
@@ -159,7 +182,13 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
       throw e;
     });
     const out = new PassThrough();
-    const what = { app: a.id, repository: a.repository, snapshot: snap.id, component: p.component, kind: 'tree' } as const;
+    const what = {
+      app: a.id,
+      repository: a.repository,
+      snapshot: snap.id,
+      component: p.component,
+      kind: 'tree',
+    } as const;
     audited(c, what, ctx, out, () => tarTree(spec, { snapshot: snap.id, component: p.component }, out, ctx));
     return new Response(Readable.toWeb(out) as ReadableStream, {
       status: 200,

@@ -39,13 +39,20 @@ export interface BucketArchive {
 }
 
 /** Archives every object of `bucket` through `packer` (the caller flushes it and records the snapshot). */
-export async function archiveBucket(repo: Repository, packer: Packer, bucket: Bucket, opts: BucketArchiveOptions): Promise<BucketArchive> {
+export async function archiveBucket(
+  repo: Repository,
+  packer: Packer,
+  bucket: Bucket,
+  opts: BucketArchiveOptions,
+): Promise<BucketArchive> {
   const t0 = monotonicMs();
   const counters = new Counters();
   const errors: BucketArchive['errors'] = [];
   const out = { downloaded: 0, headed: 0, reused: 0 };
   roomForRequests(opts.signal, bucket.connections);
-  const ticker = opts.onProgress ? setInterval(() => opts.onProgress!(counters.snapshot(monotonicMs() - t0)), 250) : null;
+  const ticker = opts.onProgress
+    ? setInterval(() => opts.onProgress!(counters.snapshot(monotonicMs() - t0)), 250)
+    : null;
   try {
     const parent = await parentObjects(repo, opts.parentTree);
     const excluder = makeExcluder(opts.excludes ?? []);
@@ -78,11 +85,21 @@ export async function archiveBucket(repo: Repository, packer: Packer, bucket: Bu
 }
 
 async function objectNode(
-  repo: Repository, packer: Packer, bucket: Bucket, o: ListedObject, prev: TreeNode | undefined, opts: BucketArchiveOptions,
-  out: { downloaded: number; headed: number; reused: number }, c: Counters, errors: BucketArchive['errors'],
+  repo: Repository,
+  packer: Packer,
+  bucket: Bucket,
+  o: ListedObject,
+  prev: TreeNode | undefined,
+  opts: BucketArchiveOptions,
+  out: { downloaded: number; headed: number; reused: number },
+  c: Counters,
+  errors: BucketArchive['errors'],
 ): Promise<TreeNode | null> {
-  const sameContent = prev?.object !== undefined && prev.size === o.size && prev.object.etag === o.etag
-    && (prev.content ?? []).every((id) => packer.has(Buffer.from(id, 'hex')));
+  const sameContent =
+    prev?.object !== undefined &&
+    prev.size === o.size &&
+    prev.object.etag === o.etag &&
+    (prev.content ?? []).every((id) => packer.has(Buffer.from(id, 'hex')));
   try {
     if (sameContent && prev.object!.lastModified === o.lastModified.toISOString()) {
       out.reused++;
@@ -105,7 +122,10 @@ async function objectNode(
     throwIfAborted(opts.signal);
     // Deleted since the listing: a bucket in use changes all the time, and the object is simply not there now.
     if (isMissing(e)) {
-      opts.onWarning?.(o.key, `${bucket.location}: object ${JSON.stringify(o.key)} was deleted during the backup; left out`);
+      opts.onWarning?.(
+        o.key,
+        `${bucket.location}: object ${JSON.stringify(o.key)} was deleted during the backup; left out`,
+      );
       return null;
     }
     const message = (e as Error).message ?? String(e);
@@ -118,12 +138,20 @@ async function objectNode(
 }
 
 /** GET and store the object; a connection cut while its body streams is retried like a failed request. */
-async function download(repo: Repository, packer: Packer, bucket: Bucket, key: string, opts: BucketArchiveOptions, c: Counters): Promise<TreeNode> {
+async function download(
+  repo: Repository,
+  packer: Packer,
+  bucket: Bucket,
+  key: string,
+  opts: BucketArchiveOptions,
+  c: Counters,
+): Promise<TreeNode> {
   for (let attempt = 1; ; attempt++) {
     const got = await bucket.get(key, opts.signal);
     try {
       const stored = await saveStream(repo, packer, got.body, opts.sealPool);
-      if (stored.size !== got.size) throw Object.assign(new Error(`read ${stored.size} of ${got.size} bytes`), { code: 'ECONNRESET' });
+      if (stored.size !== got.size)
+        throw Object.assign(new Error(`read ${stored.size} of ${got.size} bytes`), { code: 'ECONNRESET' });
       c.dataBlobs += stored.blobsNew;
       return { ...objectBase(got.attrs, stored.size), content: stored.content };
     } catch (e) {
@@ -137,7 +165,20 @@ async function download(repo: Repository, packer: Packer, bucket: Bucket, key: s
 /** A file node for an object, without its name (set from the key when the trees are written). */
 function objectBase(attrs: ObjectAttrs, size: number): TreeNode {
   const ns = (BigInt(Date.parse(attrs.lastModified)) * 1_000_000n).toString();
-  return { name: '', type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: ns, ctime: ns, size, inode: '0', dev: '0', links: 1, object: attrs };
+  return {
+    name: '',
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    mtime: ns,
+    ctime: ns,
+    size,
+    inode: '0',
+    dev: '0',
+    links: 1,
+    object: attrs,
+  };
 }
 
 /** The parent tree's objects by key. */
@@ -171,7 +212,20 @@ async function saveDir(packer: Packer, dir: KeyDir<TreeNode>, c: Counters): Prom
     const s = await saveDir(packer, sub, c);
     if (s.mtime > newest) newest = s.mtime;
     const t = s.mtime.toString();
-    nodes.push({ name, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: t, ctime: t, size: 0, inode: '0', dev: '0', links: 1, subtree: s.id });
+    nodes.push({
+      name,
+      type: 'dir',
+      mode: 0o755,
+      uid: 0,
+      gid: 0,
+      mtime: t,
+      ctime: t,
+      size: 0,
+      inode: '0',
+      dev: '0',
+      links: 1,
+      subtree: s.id,
+    });
   }
   for (const [name, { value }] of dir.objects) {
     if (BigInt(value.mtime) > newest) newest = BigInt(value.mtime);

@@ -22,14 +22,21 @@ export function bucketOptions(cfg: Pick<BucketConfig, 'name' | 'source' | 'optio
   }
   const parsed = s3OptionsSchema.safeParse(cfg.options ?? {});
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`)
+      .join('; ');
     throw new StrongboxError('CONFIG', `${label}: invalid options for ${cfg.source}: ${issues}`);
   }
   return parsed.data;
 }
 
 /** Opens the bucket (the SDK is imported now); no request is made until first use. */
-export async function openBucketSource(source: string, options: S3Options, label: string, env?: NodeJS.ProcessEnv): Promise<Bucket> {
+export async function openBucketSource(
+  source: string,
+  options: S3Options,
+  label: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<Bucket> {
   return (await import('./s3.js')).openBucket(source, options, label, env);
 }
 

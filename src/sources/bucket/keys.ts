@@ -46,6 +46,7 @@ export function keyTree<T>(entries: Iterable<{ key: string; value: T }>): KeyDir
     files.push({ dir, name: escapeSegment(segs[segs.length - 1]), key: e.key, value: e.value });
   }
   // Names are settled once every directory exists: whether "a" needs its marker depends on keys seen later.
-  for (const f of files) f.dir.objects.set(f.dir.dirs.has(f.name) ? `${f.name}%` : f.name, { key: f.key, value: f.value });
+  for (const f of files)
+    f.dir.objects.set(f.dir.dirs.has(f.name) ? `${f.name}%` : f.name, { key: f.key, value: f.value });
   return root;
 }

@@ -71,7 +71,13 @@ const PART_SIZE = 16 * 1024 * 1024;
 const BUFFERED = 16 * 1024 * 1024;
 
 /** PUTs every object of the snapshot into `bucket`; an object whose data cannot be had is named in `failed`, never half written. */
-export async function restoreToBucket(repo: Repository, blobs: BlobSource, comp: BucketComponent, bucket: Bucket, opts: BucketRestoreOptions): Promise<BucketRestoreResult> {
+export async function restoreToBucket(
+  repo: Repository,
+  blobs: BlobSource,
+  comp: BucketComponent,
+  bucket: Bucket,
+  opts: BucketRestoreOptions,
+): Promise<BucketRestoreResult> {
   roomForRequests(opts.signal, bucket.connections);
   const objects = await snapshotObjects(repo, comp);
   const present = new Map<string, { size: number; etag: string }>();
@@ -93,7 +99,12 @@ export async function restoreToBucket(repo: Repository, blobs: BlobSource, comp:
     } catch (e) {
       throwIfAborted(opts.signal);
       if (!(e instanceof ObjectFault)) throw e;
-      const f: RestoreFailure = { path: a.key, blob: e.fault.blob, pack: e.fault.pack, message: `object ${JSON.stringify(a.key)} not restored to ${bucket.location}: ${describeFault(e.fault)}` };
+      const f: RestoreFailure = {
+        path: a.key,
+        blob: e.fault.blob,
+        pack: e.fault.pack,
+        message: `object ${JSON.stringify(a.key)} not restored to ${bucket.location}: ${describeFault(e.fault)}`,
+      };
       if (opts.failFast) throw new StrongboxError('INTEGRITY', `${f.message} (--fail-fast: the restore stopped here)`);
       res.failed.push(f);
       opts.onFailure?.(f);
@@ -118,7 +129,14 @@ class ObjectFault extends Error {
   }
 }
 
-async function putObject(blobs: BlobSource, bucket: Bucket, node: SnapshotObject['node'], signal: AbortSignal, multipartAbove: number, partSize = PART_SIZE): Promise<void> {
+async function putObject(
+  blobs: BlobSource,
+  bucket: Bucket,
+  node: SnapshotObject['node'],
+  signal: AbortSignal,
+  multipartAbove: number,
+  partSize = PART_SIZE,
+): Promise<void> {
   const ids = node.content ?? [];
   if (node.size > multipartAbove) {
     // S3 takes at most 10,000 parts; each part is held in memory while it is sent (and sent again if it fails).
@@ -134,11 +152,22 @@ async function putObject(blobs: BlobSource, bucket: Bucket, node: SnapshotObject
       parts.push(r.data);
     }
     whole = Buffer.concat(parts);
-    if (whole.length !== node.size) throw new ObjectFault({ blob: ids[0] ?? '', pack: null, reason: `its blobs hold ${whole.length} bytes, not ${node.size}` });
+    if (whole.length !== node.size)
+      throw new ObjectFault({
+        blob: ids[0] ?? '',
+        pack: null,
+        reason: `its blobs hold ${whole.length} bytes, not ${node.size}`,
+      });
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      await bucket.put(node.object.key, whole ? Readable.from([whole]) : Readable.from(streamBlobs(blobs, ids, node.size)), node.size, node.object, signal);
+      await bucket.put(
+        node.object.key,
+        whole ? Readable.from([whole]) : Readable.from(streamBlobs(blobs, ids, node.size)),
+        node.size,
+        node.object,
+        signal,
+      );
       return;
     } catch (e) {
       const cause = (e as { cause?: unknown }).cause ?? e;
@@ -157,7 +186,8 @@ async function* streamBlobs(blobs: BlobSource, ids: string[], size: number): Asy
     n += r.data.length;
     yield blobOrThrow(r);
   }
-  if (n !== size) throw new ObjectFault({ blob: ids[0] ?? '', pack: null, reason: `its blobs hold ${n} bytes, not ${size}` });
+  if (n !== size)
+    throw new ObjectFault({ blob: ids[0] ?? '', pack: null, reason: `its blobs hold ${n} bytes, not ${size}` });
 }
 
 /** One line of a manifest: the object's path (below the component's directory), exact key, size and attributes. */
@@ -198,14 +228,36 @@ export interface DirRestoreResult {
  * The objects as plain files under `dir` (keys split at "/", names escaped as in the tree), and beside it
  * `<dir>.manifest.jsonl`: one JSON line per object with its path under `dir`, exact key and attributes.
  */
-export async function restoreToDir(repo: Repository, blobs: BlobSource, comp: BucketComponent, dir: string, opts: {
-  overwrite: boolean; verify?: boolean; failFast?: boolean; signal: AbortSignal; scope: Scope;
-  onWarning?: (path: string, message: string) => void; onFailure?: (f: RestoreFailure) => void;
-}): Promise<DirRestoreResult> {
-  const { stats, failed } = await restore(repo, { kind: 'tree', tree: comp.tree }, {
-    target: dir, overwrite: opts.overwrite, verify: opts.verify, failFast: opts.failFast, source: blobs, signal: opts.signal, scope: opts.scope,
-    onWarning: opts.onWarning, onFailure: opts.onFailure,
-  });
+export async function restoreToDir(
+  repo: Repository,
+  blobs: BlobSource,
+  comp: BucketComponent,
+  dir: string,
+  opts: {
+    overwrite: boolean;
+    verify?: boolean;
+    failFast?: boolean;
+    signal: AbortSignal;
+    scope: Scope;
+    onWarning?: (path: string, message: string) => void;
+    onFailure?: (f: RestoreFailure) => void;
+  },
+): Promise<DirRestoreResult> {
+  const { stats, failed } = await restore(
+    repo,
+    { kind: 'tree', tree: comp.tree },
+    {
+      target: dir,
+      overwrite: opts.overwrite,
+      verify: opts.verify,
+      failFast: opts.failFast,
+      source: blobs,
+      signal: opts.signal,
+      scope: opts.scope,
+      onWarning: opts.onWarning,
+      onFailure: opts.onFailure,
+    },
+  );
   const manifest = `${dir.replace(/\/+$/, '')}.manifest.jsonl`;
   const out = createWriteStream(manifest);
   for (const o of await snapshotObjects(repo, comp)) {

@@ -2,8 +2,16 @@
 // client, options and error advice. Imported only when an app has a bucket, so the AWS SDK loads only then.
 import type { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand,
-  HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client, UploadPartCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { makeClient } from '../../backends/s3/client.js';
 import { toS3Error } from '../../backends/s3/errors.js';
@@ -38,7 +46,10 @@ export interface Bucket {
   /** Every object below the prefix, page by page. */
   list(): AsyncIterable<ListedObject>;
   /** The object's bytes (read them to the end) and attributes. */
-  get(key: string, signal?: AbortSignal): Promise<{ body: AsyncIterable<Uint8Array>; size: number; attrs: ObjectAttrs }>;
+  get(
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<{ body: AsyncIterable<Uint8Array>; size: number; attrs: ObjectAttrs }>;
   head(key: string, signal?: AbortSignal): Promise<{ size: number; attrs: ObjectAttrs }>;
   put(key: string, body: Readable, size: number, attrs: ObjectAttrs, signal?: AbortSignal): Promise<void>;
   /** A multipart upload from `parts` (each but the last at least 5 MiB); aborted on any failure, so nothing half-made stays. */
@@ -48,7 +59,12 @@ export interface Bucket {
 }
 
 /** Opens the bucket `source` names (s3:…); `label` names the app and component in every message. */
-export function openBucket(source: string, options: S3Options, label: string, env: NodeJS.ProcessEnv = process.env): Bucket {
+export function openBucket(
+  source: string,
+  options: S3Options,
+  label: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Bucket {
   const loc = parseS3Location(source.replace(/^s3:/, ''));
   const endpoint = options.endpoint ?? loc.endpoint;
   const location = loc.display;
@@ -87,55 +103,97 @@ export function openBucket(source: string, options: S3Options, label: string, en
     async *list() {
       let ContinuationToken: string | undefined;
       do {
-        const page = await send('list', 'list', `the objects of bucket "${Bucket}"`, () => client.send(new ListObjectsV2Command({
-          Bucket, ...(root ? { Prefix: root } : {}), ...(ContinuationToken ? { ContinuationToken } : {}),
-        })));
+        const page = await send('list', 'list', `the objects of bucket "${Bucket}"`, () =>
+          client.send(
+            new ListObjectsV2Command({
+              Bucket,
+              ...(root ? { Prefix: root } : {}),
+              ...(ContinuationToken ? { ContinuationToken } : {}),
+            }),
+          ),
+        );
         for (const o of page.Contents ?? []) {
-          yield { key: o.Key!.slice(root.length), size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified ?? new Date(0) };
+          yield {
+            key: o.Key!.slice(root.length),
+            size: o.Size ?? 0,
+            etag: unquote(o.ETag),
+            lastModified: o.LastModified ?? new Date(0),
+          };
         }
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
     },
     async get(key, signal) {
-      const res = await send('get', 'read', `object ${JSON.stringify(key)}`, () => client.send(new GetObjectCommand({ Bucket, Key: root + key }), { abortSignal: signal }));
+      const res = await send('get', 'read', `object ${JSON.stringify(key)}`, () =>
+        client.send(new GetObjectCommand({ Bucket, Key: root + key }), { abortSignal: signal }),
+      );
       return { body: res.Body as AsyncIterable<Uint8Array>, size: res.ContentLength ?? 0, attrs: attrsOf(key, res) };
     },
     async head(key, signal) {
-      const res = await send('head', 'read', `object ${JSON.stringify(key)}`, () => client.send(new HeadObjectCommand({ Bucket, Key: root + key }), { abortSignal: signal }));
+      const res = await send('head', 'read', `object ${JSON.stringify(key)}`, () =>
+        client.send(new HeadObjectCommand({ Bucket, Key: root + key }), { abortSignal: signal }),
+      );
       return { size: res.ContentLength ?? 0, attrs: attrsOf(key, res) };
     },
     async put(key, body, size, a, signal) {
       // One attempt: the body is a stream that cannot be replayed (the caller retries with a fresh one).
       counts.put++;
       try {
-        await client.send(new PutObjectCommand({ Bucket, Key: root + key, Body: body, ContentLength: size, ...headers(a) }), { abortSignal: signal });
+        await client.send(
+          new PutObjectCommand({ Bucket, Key: root + key, Body: body, ContentLength: size, ...headers(a) }),
+          { abortSignal: signal },
+        );
       } catch (e) {
         fail(e, 'write', `object ${JSON.stringify(key)}`);
       }
     },
     async putParts(key, parts, a, signal) {
       const what = `object ${JSON.stringify(key)}`;
-      const { UploadId } = await send('put', 'write', what, () => client.send(new CreateMultipartUploadCommand({ Bucket, Key: root + key, ...headers(a) }), { abortSignal: signal }));
+      const { UploadId } = await send('put', 'write', what, () =>
+        client.send(new CreateMultipartUploadCommand({ Bucket, Key: root + key, ...headers(a) }), {
+          abortSignal: signal,
+        }),
+      );
       const done: { PartNumber: number; ETag: string }[] = [];
       try {
         for await (const Body of parts) {
           const PartNumber = done.length + 1;
           // A part is a Buffer: a failed attempt is sent again whole.
-          const r = await send('put', 'write', what, () => client.send(new UploadPartCommand({
-            Bucket, Key: root + key, UploadId, PartNumber, Body, ContentLength: Body.length,
-          }), { abortSignal: signal }));
+          const r = await send('put', 'write', what, () =>
+            client.send(
+              new UploadPartCommand({
+                Bucket,
+                Key: root + key,
+                UploadId,
+                PartNumber,
+                Body,
+                ContentLength: Body.length,
+              }),
+              { abortSignal: signal },
+            ),
+          );
           done.push({ PartNumber, ETag: r.ETag! });
         }
-        await send('put', 'write', what, () => client.send(new CompleteMultipartUploadCommand({
-          Bucket, Key: root + key, UploadId, MultipartUpload: { Parts: done },
-        }), { abortSignal: signal }));
+        await send('put', 'write', what, () =>
+          client.send(
+            new CompleteMultipartUploadCommand({
+              Bucket,
+              Key: root + key,
+              UploadId,
+              MultipartUpload: { Parts: done },
+            }),
+            { abortSignal: signal },
+          ),
+        );
       } catch (e) {
         await client.send(new AbortMultipartUploadCommand({ Bucket, Key: root + key, UploadId })).catch(() => {});
         throw e;
       }
     },
     async remove(key, signal) {
-      await send('delete', 'delete', `object ${JSON.stringify(key)}`, () => client.send(new DeleteObjectCommand({ Bucket, Key: root + key }), { abortSignal: signal }));
+      await send('delete', 'delete', `object ${JSON.stringify(key)}`, () =>
+        client.send(new DeleteObjectCommand({ Bucket, Key: root + key }), { abortSignal: signal }),
+      );
     },
     close: () => client.destroy(),
   };
@@ -178,7 +236,9 @@ interface ObjectHeaders {
 function attrsOf(key: string, r: ObjectHeaders): ObjectAttrs {
   const expires = r.ExpiresString ?? (r.Expires ? r.Expires.toUTCString() : undefined);
   return {
-    key, etag: unquote(r.ETag), lastModified: (r.LastModified ?? new Date(0)).toISOString(),
+    key,
+    etag: unquote(r.ETag),
+    lastModified: (r.LastModified ?? new Date(0)).toISOString(),
     ...(r.ContentType !== undefined ? { contentType: r.ContentType } : {}),
     ...(r.CacheControl !== undefined ? { cacheControl: r.CacheControl } : {}),
     ...(r.ContentDisposition !== undefined ? { contentDisposition: r.ContentDisposition } : {}),

@@ -13,19 +13,42 @@ import { manifestLine, snapshotObjects } from './restore.js';
  * Writes the tar to `out` (ended when done, unless `end` is false). Every blob is verified as it is read; a bad one stops the dump with an
  * INTEGRITY error naming it (a caller writing a file removes the partial one).
  */
-export async function writeBucketTar(repo: Repository, blobs: BlobSource, comp: BucketComponent, out: Writable, signal: AbortSignal, end = true): Promise<{ objects: number; bytes: number }> {
+export async function writeBucketTar(
+  repo: Repository,
+  blobs: BlobSource,
+  comp: BucketComponent,
+  out: Writable,
+  signal: AbortSignal,
+  end = true,
+): Promise<{ objects: number; bytes: number }> {
   const tar = await import('tar-stream');
   const pack = tar.pack();
   const done = pipeline(pack, out, { signal, end });
   done.catch(() => {}); // awaited below; a failure while entries are written surfaces through it
   const objects = await snapshotObjects(repo, comp);
   const manifest = Buffer.from(objects.map((o) => manifestLine(o)).join(''));
-  const now = new Date(Date.parse(objects.reduce((a, o) => (o.node.object.lastModified > a ? o.node.object.lastModified : a), '1970-01-01T00:00:00.000Z')));
+  const now = new Date(
+    Date.parse(
+      objects.reduce(
+        (a, o) => (o.node.object.lastModified > a ? o.node.object.lastModified : a),
+        '1970-01-01T00:00:00.000Z',
+      ),
+    ),
+  );
   await add(pack, { name: `${comp.name}.manifest.jsonl`, size: manifest.length, mode: 0o644, mtime: now }, [manifest]);
   let bytes = 0;
   for (const { path, node } of objects) {
     throwIfAborted(signal);
-    await add(pack, { name: `${comp.name}/${path}`, size: node.size, mode: 0o644, mtime: new Date(Date.parse(node.object.lastModified)) }, loadAll(blobs, node.content ?? []));
+    await add(
+      pack,
+      {
+        name: `${comp.name}/${path}`,
+        size: node.size,
+        mode: 0o644,
+        mtime: new Date(Date.parse(node.object.lastModified)),
+      },
+      loadAll(blobs, node.content ?? []),
+    );
     bytes += node.size;
   }
   pack.finalize();
@@ -33,17 +56,22 @@ export async function writeBucketTar(repo: Repository, blobs: BlobSource, comp: 
   return { objects: objects.length, bytes };
 }
 
-type Pack = Awaited<ReturnType<typeof import('tar-stream')['pack']>>;
+type Pack = Awaited<ReturnType<(typeof import('tar-stream'))['pack']>>;
 
 /** One entry, its data written with backpressure; resolves once the pack has taken all of it. */
-async function add(pack: Pack, header: Parameters<Pack['entry']>[0], data: Iterable<Buffer> | AsyncIterable<Buffer>): Promise<void> {
+async function add(
+  pack: Pack,
+  header: Parameters<Pack['entry']>[0],
+  data: Iterable<Buffer> | AsyncIterable<Buffer>,
+): Promise<void> {
   let settle!: (err?: Error | null) => void;
   const taken = new Promise<void>((resolve, reject) => {
     settle = (err) => (err ? reject(err) : resolve());
   });
   const entry = pack.entry(header, (err) => settle(err));
   try {
-    for await (const chunk of data) if (!entry.write(chunk)) await once(entry as unknown as NodeJS.EventEmitter, 'drain');
+    for await (const chunk of data)
+      if (!entry.write(chunk)) await once(entry as unknown as NodeJS.EventEmitter, 'drain');
   } catch (e) {
     entry.destroy(e as Error);
     pack.destroy(e as Error);

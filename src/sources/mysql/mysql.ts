@@ -9,11 +9,34 @@ import { type ConnOverride, type ServerDbConfig, type ServerConn, serverConn, to
 import type { Dump, DumpMeta, Source, TargetState } from '../source.js';
 import { Scope, type TempDir } from '../../util/scope.js';
 import { feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
-import { characterSetExists, charsetClause, collationExists, createDatabase, databaseDefaults, databaseState, DEFAULT_CHARSET,
-  dropAndCreate, dropDatabase, dropIfExistsAndCreate, exactRowCounts, SERVER_VERSION, setLockWaitTimeout, tableRowEstimates } from './sql.js';
+import {
+  characterSetExists,
+  charsetClause,
+  collationExists,
+  createDatabase,
+  databaseDefaults,
+  databaseState,
+  DEFAULT_CHARSET,
+  dropAndCreate,
+  dropDatabase,
+  dropIfExistsAndCreate,
+  exactRowCounts,
+  SERVER_VERSION,
+  setLockWaitTimeout,
+  tableRowEstimates,
+} from './sql.js';
 
 // A row larger than the client's default packet limit (16 MiB) would break the dump and the restore.
-export const MYSQLDUMP_DEFAULTS = ['--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', '--default-character-set=utf8mb4', '--no-tablespaces', '--max-allowed-packet=1G'];
+export const MYSQLDUMP_DEFAULTS = [
+  '--single-transaction',
+  '--routines',
+  '--triggers',
+  '--events',
+  '--hex-blob',
+  '--default-character-set=utf8mb4',
+  '--no-tablespaces',
+  '--max-allowed-packet=1G',
+];
 
 const INSTALL = 'Debian: apt-get install mariadb-client';
 /** An option-file value: quoted, with the escapes the client's option parser understands. */
@@ -42,18 +65,36 @@ async function withOptionsFile<T>(conn: ServerConn, scope: Scope, fn: (file: str
 /** A load error, with a hint when the cause is likely a row above the server's packet limit. */
 function explainLoadError(e: unknown): Error {
   if (isStrongboxError(e, 'SOURCE') && /server has gone away|2006|max_allowed_packet/i.test(e.message)) {
-    return new StrongboxError('SOURCE', `${e.message} (a row may be larger than the server's max_allowed_packet allows: raise it, e.g. SET GLOBAL max_allowed_packet = 1073741824)`, { cause: e });
+    return new StrongboxError(
+      'SOURCE',
+      `${e.message} (a row may be larger than the server's max_allowed_packet allows: raise it, e.g. SET GLOBAL max_allowed_packet = 1073741824)`,
+      { cause: e },
+    );
   }
   return e as Error;
 }
 
-export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' }, label: string, override: ConnOverride = {}, scope = new Scope()): Source {
+export function mysqlSource(
+  cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' },
+  label: string,
+  override: ConnOverride = {},
+  scope = new Scope(),
+): Source {
   const conn = serverConn(cfg, label, override);
-  const names = cfg.engine === 'mariadb' ? { dump: 'mariadb-dump', client: 'mariadb' } : { dump: 'mysqldump', client: 'mysql' };
-  const fallback = cfg.engine === 'mariadb' ? { dump: 'mysqldump', client: 'mysql' } : { dump: 'mariadb-dump', client: 'mariadb' };
+  const names =
+    cfg.engine === 'mariadb' ? { dump: 'mariadb-dump', client: 'mariadb' } : { dump: 'mysqldump', client: 'mysql' };
+  const fallback =
+    cfg.engine === 'mariadb' ? { dump: 'mysqldump', client: 'mysql' } : { dump: 'mariadb-dump', client: 'mariadb' };
   // The MYSQL_PWD and MYSQL_HOST of the calling shell must not override the options file.
   const env = { MYSQL_PWD: undefined, MYSQL_HOST: undefined, MYSQL_TCP_PORT: undefined };
-  const spec = (cmd: string, file: string, args: string[]): ToolSpec => ({ cmd: toolPath(cfg, cmd), args: [`--defaults-extra-file=${file}`, ...args], env, label, installHint: INSTALL, scope });
+  const spec = (cmd: string, file: string, args: string[]): ToolSpec => ({
+    cmd: toolPath(cfg, cmd),
+    args: [`--defaults-extra-file=${file}`, ...args],
+    env,
+    label,
+    installHint: INSTALL,
+    scope,
+  });
   // DROP DATABASE or a load blocked by the application's metadata locks fails after a while instead of hanging.
   const lockWait = `--init-command=${setLockWaitTimeout(cfg.lockTimeoutSeconds ?? 300)}`;
 
@@ -69,17 +110,44 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
         if (!isStrongboxError(e, 'SOURCE') || !/not installed|does not exist/.test(e.message)) throw e;
       }
     }
-    throw new StrongboxError('SOURCE', `${label}: neither ${names.client} nor ${fallback.client} is installed ${cfg.binDir ? `in ${cfg.binDir}` : 'or on PATH'} (${INSTALL})`);
+    throw new StrongboxError(
+      'SOURCE',
+      `${label}: neither ${names.client} nor ${fallback.client} is installed ${cfg.binDir ? `in ${cfg.binDir}` : 'or on PATH'} (${INSTALL})`,
+    );
   };
   const query = async (file: string, sql: string, db?: string): Promise<string[][]> => {
-    const out = await runTool(spec((await tools()).client, file, ['--batch', '--skip-column-names', '--raw', lockWait, ...(db ? ['--database', db] : []), '-e', sql]));
-    return out.split('\n').filter(Boolean).map((l) => l.split('\t'));
+    const out = await runTool(
+      spec((await tools()).client, file, [
+        '--batch',
+        '--skip-column-names',
+        '--raw',
+        lockWait,
+        ...(db ? ['--database', db] : []),
+        '-e',
+        sql,
+      ]),
+    );
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
   };
   const load = async (file: string, db: string, sqlFile: string): Promise<void> => {
     const t = await tools();
-    const args = ['--default-character-set=utf8mb4', '--binary-mode', '--max-allowed-packet=1G', lockWait,
-      ...(t.mariadbClient ? ['--skip-print-query-on-error'] : []), ...(cfg.restoreArgs ?? []), '--database', db];
-    await feedTool(spec(t.client, file, args), createReadStream(sqlFile, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
+    const args = [
+      '--default-character-set=utf8mb4',
+      '--binary-mode',
+      '--max-allowed-packet=1G',
+      lockWait,
+      ...(t.mariadbClient ? ['--skip-print-query-on-error'] : []),
+      ...(cfg.restoreArgs ?? []),
+      '--database',
+      db,
+    ];
+    await feedTool(
+      spec(t.client, file, args),
+      createReadStream(sqlFile, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>,
+    );
   };
   const state = async (file: string, db: string): Promise<TargetState> => {
     const [[schemas, objects]] = await query(file, databaseState(db));
@@ -92,9 +160,12 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
       ? await query(file, collationExists(d.collation, d.characterSet))
       : await query(file, characterSetExists(d.characterSet));
     if (n !== '0') return;
-    throw new StrongboxError('SOURCE', `${label}: cannot create database ${db} with the backed-up database's character set ${d.characterSet}`
-      + `${d.collation ? ` and collation ${d.collation}` : ''}: this server does not have ${d.collation ? 'that collation' : 'it'}. Nothing was changed. `
-      + 'Create an empty database with settings this server has (an empty database is restored into as it is), and restore into it (--target-db)');
+    throw new StrongboxError(
+      'SOURCE',
+      `${label}: cannot create database ${db} with the backed-up database's character set ${d.characterSet}` +
+        `${d.collation ? ` and collation ${d.collation}` : ''}: this server does not have ${d.collation ? 'that collation' : 'it'}. Nothing was changed. ` +
+        'Create an empty database with settings this server has (an empty database is restored into as it is), and restore into it (--target-db)',
+    );
   };
 
   const source: Source = {
@@ -105,7 +176,11 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
 
     async dump(): Promise<Dump> {
       const t = await tools();
-      const toolVersion = versionOf((await runTool({ cmd: toolPath(cfg, t.dump), args: ['--version'], label, installHint: INSTALL, scope })).replace(/^.*?Distrib\s*/s, ''));
+      const toolVersion = versionOf(
+        (
+          await runTool({ cmd: toolPath(cfg, t.dump), args: ['--version'], label, installHint: INSTALL, scope })
+        ).replace(/^.*?Distrib\s*/s, ''),
+      );
       const { serverVersion, tables, defaults } = await withOptionsFile(conn, scope, async (file) => {
         const [[version]] = await query(file, SERVER_VERSION);
         const counts = await query(file, tableRowEstimates(cfg.database));
@@ -118,26 +193,41 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
         stream: (async function* () {
           const opts = await optionsFile(conn, scope);
           try {
-            yield* streamTool({ ...spec(t.dump, opts.file, [...MYSQLDUMP_DEFAULTS, ...cfg.dumpArgs, cfg.database]), bufferStdout: true });
+            yield* streamTool({
+              ...spec(t.dump, opts.file, [...MYSQLDUMP_DEFAULTS, ...cfg.dumpArgs, cfg.database]),
+              bufferStdout: true,
+            });
           } finally {
             await opts.dispose();
           }
         })(),
         meta: {
-          engine: cfg.engine, format: 'mysqldump-sql', tool: t.dump, toolVersion, serverVersion, database: cfg.database, tables, rowCounts: 'estimate',
+          engine: cfg.engine,
+          format: 'mysqldump-sql',
+          tool: t.dump,
+          toolVersion,
+          serverVersion,
+          database: cfg.database,
+          tables,
+          rowCounts: 'estimate',
           defaults,
         },
       };
     },
 
     targetState: (db) => withOptionsFile(conn, scope, (file) => state(file, db)),
-    countRows: (db) => withOptionsFile(conn, scope, async (file) => {
-      const names = (await query(file, tableRowEstimates(db))).map(([n]) => n);
-      if (!names.length) return {};
-      return Object.fromEntries((await query(file, exactRowCounts(db, names))).map(([n, c]) => [n, Number(c)]));
-    }),
-    query: (db, sql) => withOptionsFile(conn, scope, async (file) => (await query(file, sql, db)).map((r) => r.join('\t')).join('\n')),
-    drop: (db) => withOptionsFile(conn, scope, async (file) => { await query(file, dropDatabase(db)); }),
+    countRows: (db) =>
+      withOptionsFile(conn, scope, async (file) => {
+        const names = (await query(file, tableRowEstimates(db))).map(([n]) => n);
+        if (!names.length) return {};
+        return Object.fromEntries((await query(file, exactRowCounts(db, names))).map(([n, c]) => [n, Number(c)]));
+      }),
+    query: (db, sql) =>
+      withOptionsFile(conn, scope, async (file) => (await query(file, sql, db)).map((r) => r.join('\t')).join('\n')),
+    drop: (db) =>
+      withOptionsFile(conn, scope, async (file) => {
+        await query(file, dropDatabase(db));
+      }),
 
     async restore(input: AsyncIterable<Buffer>, db: string, meta?: DumpMeta): Promise<void> {
       const t = await tools();
@@ -161,13 +251,19 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
             // first, to be put back, with its own character set and collation, if anything after the drop fails.
             const [row] = await query(file, databaseDefaults(db));
             previous = charsetClause(row && { characterSet: row[0], collation: row[1] }) ?? previous;
-            before = await scope.spool(streamTool({ ...spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db]), bufferStdout: true }), 'mysafety', 'before-restore.sql');
+            before = await scope.spool(
+              streamTool({ ...spec(t.dump, file, [...MYSQLDUMP_DEFAULTS, db]), bufferStdout: true }),
+              'mysafety',
+              'before-restore.sql',
+            );
           }
           // From the drop until the load ends (or the old contents are back), the safety copy is the only copy
           // of the target's previous contents: an interruption leaves it in place and says where it is.
-          const disarm = before?.keepOnAbort(`the restore into ${source.describeTarget(db)} was interrupted while the database was `
-            + `being replaced, so it may be incomplete; its previous contents are in ${before.file} (to put them back: `
-            + `${t.client} ${db} < ${before.file}, after dropping and creating the database again)`);
+          const disarm = before?.keepOnAbort(
+            `the restore into ${source.describeTarget(db)} was interrupted while the database was ` +
+              `being replaced, so it may be incomplete; its previous contents are in ${before.file} (to put them back: ` +
+              `${t.client} ${db} < ${before.file}, after dropping and creating the database again)`,
+          );
           try {
             if (now === 'non-empty') await query(file, dropAndCreate(db, backedUp ?? previous));
             else if (now === 'missing') await query(file, createDatabase(db, backedUp ?? previous));
@@ -184,9 +280,17 @@ export function mysqlSource(cfg: ServerDbConfig & { engine: 'mysql' | 'mariadb' 
                 await load(file, db, before.file);
               } catch (e2) {
                 before.keep();
-                throw new StrongboxError('SOURCE', `${why.message}; putting back the previous contents failed too (${(e2 as Error).message}): they are in ${before.file}`, { cause: e });
+                throw new StrongboxError(
+                  'SOURCE',
+                  `${why.message}; putting back the previous contents failed too (${(e2 as Error).message}): they are in ${before.file}`,
+                  { cause: e },
+                );
               }
-              throw new StrongboxError('SOURCE', `${why.message}; the database was put back as it was before the restore`, { cause: e });
+              throw new StrongboxError(
+                'SOURCE',
+                `${why.message}; the database was put back as it was before the restore`,
+                { cause: e },
+              );
             }
             if (now === 'missing') await query(file, dropDatabase(db)).catch(() => {});
             throw why;

@@ -14,29 +14,29 @@ export const SERVER_VERSION = 'SELECT VERSION()';
 
 /** Asks every base table of database `db` with its estimated row count, by name. */
 export const tableRowEstimates = (db: string) =>
-  'SELECT table_name, COALESCE(table_rows, 0) FROM information_schema.tables '
-  + `WHERE table_schema = ${literal(db)} AND table_type = 'BASE TABLE' ORDER BY 1`;
+  'SELECT table_name, COALESCE(table_rows, 0) FROM information_schema.tables ' +
+  `WHERE table_schema = ${literal(db)} AND table_type = 'BASE TABLE' ORDER BY 1`;
 
 /** Asks the exact row count of each of `tables` of database `db`, one row (name, count) each. */
-export const exactRowCounts = (db: string, tables: string[]) => tables
-  .map((t) => `SELECT ${literal(t)}, count(*) FROM ${ident(db)}.${ident(t)}`).join(' UNION ALL ');
+export const exactRowCounts = (db: string, tables: string[]) =>
+  tables.map((t) => `SELECT ${literal(t)}, count(*) FROM ${ident(db)}.${ident(t)}`).join(' UNION ALL ');
 
 /** Asks database `db`'s default character set and collation (no row: missing, or not visible to this user). */
 export const databaseDefaults = (db: string) =>
-  'SELECT default_character_set_name, default_collation_name '
-  + `FROM information_schema.schemata WHERE schema_name = ${literal(db)}`;
+  'SELECT default_character_set_name, default_collation_name ' +
+  `FROM information_schema.schemata WHERE schema_name = ${literal(db)}`;
 
 /** Asks whether database `db` exists (0 or 1), and how many tables, routines and events it holds. */
 export const databaseState = (db: string) =>
-  `SELECT (SELECT count(*) FROM information_schema.schemata WHERE schema_name = ${literal(db)}),\n      `
-  + `(SELECT count(*) FROM information_schema.tables WHERE table_schema = ${literal(db)}) `
-  + `+ (SELECT count(*) FROM information_schema.routines WHERE routine_schema = ${literal(db)})\n      `
-  + `+ (SELECT count(*) FROM information_schema.events WHERE event_schema = ${literal(db)})`;
+  `SELECT (SELECT count(*) FROM information_schema.schemata WHERE schema_name = ${literal(db)}),\n      ` +
+  `(SELECT count(*) FROM information_schema.tables WHERE table_schema = ${literal(db)}) ` +
+  `+ (SELECT count(*) FROM information_schema.routines WHERE routine_schema = ${literal(db)})\n      ` +
+  `+ (SELECT count(*) FROM information_schema.events WHERE event_schema = ${literal(db)})`;
 
 /** Asks whether this server has `collation` for `characterSet` (a count). */
 export const collationExists = (collation: string, characterSet: string) =>
-  'SELECT count(*) FROM information_schema.collations '
-  + `WHERE collation_name = ${literal(collation)} AND character_set_name = ${literal(characterSet)}`;
+  'SELECT count(*) FROM information_schema.collations ' +
+  `WHERE collation_name = ${literal(collation)} AND character_set_name = ${literal(characterSet)}`;
 
 /** Asks whether this server has `characterSet` (a count). */
 export const characterSetExists = (characterSet: string) =>

@@ -7,8 +7,21 @@ import { Scope } from '../../util/scope.js';
 import { type ConnOverride, major, type ServerDbConfig, serverConn, toolPath } from '../server.js';
 import type { Dump, DumpMeta, Source, TargetState } from '../source.js';
 import { feedPipe, feedTool, runTool, streamTool, type ToolSpec, versionOf } from '../tool.js';
-import { CLEAR_DATABASE, createFromTemplate0, databaseDefaults, databaseExists, databaseOptions, dropDatabase,
-  exactRowCounts, SERVER_VERSION, SERVER_VERSION_NUM, TABLE_NAMES, TABLE_ROW_ESTIMATES, terminateSessions, USER_OBJECT_COUNT } from './sql.js';
+import {
+  CLEAR_DATABASE,
+  createFromTemplate0,
+  databaseDefaults,
+  databaseExists,
+  databaseOptions,
+  dropDatabase,
+  exactRowCounts,
+  SERVER_VERSION,
+  SERVER_VERSION_NUM,
+  TABLE_NAMES,
+  TABLE_ROW_ESTIMATES,
+  terminateSessions,
+  USER_OBJECT_COUNT,
+} from './sql.js';
 
 const INSTALL = 'Debian: apt-get install postgresql-client, or set binDir to the directory of a matching version';
 export const PG_RESTORE_DEFAULTS = ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error'];
@@ -36,19 +49,57 @@ export function scriptArgs(args: string[]): string[] {
   return out;
 }
 
-export function postgresSource(cfg: ServerDbConfig, label: string, override: ConnOverride = {}, scope = new Scope()): Source {
+export function postgresSource(
+  cfg: ServerDbConfig,
+  label: string,
+  override: ConnOverride = {},
+  scope = new Scope(),
+): Source {
   const conn = serverConn(cfg, label, override);
   const lockSeconds = cfg.lockTimeoutSeconds ?? 300;
   const env: Record<string, string | undefined> = {
-    PGHOST: conn.host, PGPORT: String(conn.port), PGUSER: conn.user, PGPASSWORD: conn.password,
-    PGCONNECT_TIMEOUT: '10', PGAPPNAME: 'strongbox', PGDATABASE: undefined, PGSERVICE: undefined,
+    PGHOST: conn.host,
+    PGPORT: String(conn.port),
+    PGUSER: conn.user,
+    PGPASSWORD: conn.password,
+    PGCONNECT_TIMEOUT: '10',
+    PGAPPNAME: 'strongbox',
+    PGDATABASE: undefined,
+    PGSERVICE: undefined,
     // A restore (or query) blocked by the application's locks fails after a while instead of hanging.
     PGOPTIONS: `-c lock_timeout=${lockSeconds}s`,
   };
-  const spec = (tool: string, args: string[]): ToolSpec => ({ cmd: toolPath(cfg, tool), args, env, label, installHint: INSTALL, scope });
+  const spec = (tool: string, args: string[]): ToolSpec => ({
+    cmd: toolPath(cfg, tool),
+    args,
+    env,
+    label,
+    installHint: INSTALL,
+    scope,
+  });
   const psql = (db: string, sql: string) =>
-    runTool(spec('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', '-F', '\t', '-d', conninfo(db), '-c', sql]));
-  const rows = async (db: string, sql: string) => (await psql(db, sql)).split('\n').filter(Boolean).map((l) => l.split('\t'));
+    runTool(
+      spec('psql', [
+        '-X',
+        '-A',
+        '-t',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '--no-password',
+        '-F',
+        '\t',
+        '-d',
+        conninfo(db),
+        '-c',
+        sql,
+      ]),
+    );
+  const rows = async (db: string, sql: string) =>
+    (await psql(db, sql))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
 
   /** Statements about databases themselves run in a maintenance database every role can usually reach. */
   const maintenance = async (sql: string): Promise<string[][]> => {
@@ -73,23 +124,48 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
       const toolVersion = versionOf(await runTool(spec('pg_dump', ['--version'])));
       const serverVersion = (await rows(cfg.database, SERVER_VERSION))[0][0].split(' ')[0];
       if (major(toolVersion) < major(serverVersion)) {
-        throw new StrongboxError('SOURCE', `${label}: pg_dump ${toolVersion} is older than the server (PostgreSQL ${serverVersion}) and cannot dump it; install postgresql-client-${major(serverVersion)} and set binDir, e.g. /usr/lib/postgresql/${major(serverVersion)}/bin`);
+        throw new StrongboxError(
+          'SOURCE',
+          `${label}: pg_dump ${toolVersion} is older than the server (PostgreSQL ${serverVersion}) and cannot dump it; install postgresql-client-${major(serverVersion)} and set binDir, e.g. /usr/lib/postgresql/${major(serverVersion)}/bin`,
+        );
       }
       // The locale provider (libc, icu, builtin) and its locale exist from PostgreSQL 15.
-      const [[encoding, collate, ctype, prov, locale]] = await rows(cfg.database, databaseDefaults(major(serverVersion)));
+      const [[encoding, collate, ctype, prov, locale]] = await rows(
+        cfg.database,
+        databaseDefaults(major(serverVersion)),
+      );
       const localeProvider = ({ c: 'libc', i: 'icu', b: 'builtin' } as Record<string, string>)[prov ?? ''];
       const counts = await rows(cfg.database, TABLE_ROW_ESTIMATES);
       const stream = streamTool({
-        ...spec('pg_dump', ['--format=custom', '--compress=0', '--no-password', `--lock-wait-timeout=${lockSeconds * 1000}`,
-          ...cfg.dumpArgs, '--dbname', conninfo(cfg.database)]),
+        ...spec('pg_dump', [
+          '--format=custom',
+          '--compress=0',
+          '--no-password',
+          `--lock-wait-timeout=${lockSeconds * 1000}`,
+          ...cfg.dumpArgs,
+          '--dbname',
+          conninfo(cfg.database),
+        ]),
         bufferStdout: true,
       });
       return {
         stream,
         meta: {
-          engine: 'postgres', format: 'pg_dump-custom', tool: 'pg_dump', toolVersion, serverVersion,
-          database: cfg.database, tables: Object.fromEntries(counts.map(([t, n]) => [t, Number(n)])), rowCounts: 'estimate',
-          defaults: { encoding, collate, ctype, ...(localeProvider ? { localeProvider } : {}), ...(localeProvider && locale ? { locale } : {}) },
+          engine: 'postgres',
+          format: 'pg_dump-custom',
+          tool: 'pg_dump',
+          toolVersion,
+          serverVersion,
+          database: cfg.database,
+          tables: Object.fromEntries(counts.map(([t, n]) => [t, Number(n)])),
+          rowCounts: 'estimate',
+          defaults: {
+            encoding,
+            collate,
+            ctype,
+            ...(localeProvider ? { localeProvider } : {}),
+            ...(localeProvider && locale ? { locale } : {}),
+          },
         },
       };
     },
@@ -153,8 +229,12 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
       // privilege, say) keep their own message.
       if (!opts.length || !/locale|encoding|collat|provider/i.test((e as Error).message)) throw e;
       const what = `encoding ${encoding ?? '?'}, collate ${collate ?? '?'}, ctype ${ctype ?? '?'}${withProvider ? `, locale provider ${provider}${locale ? ` (${locale})` : ''}` : ''}`;
-      throw new StrongboxError('SOURCE', `${label}: cannot create database ${db} with the backed-up database's ${what} `
-        + `(${(e as Error).message}); create it yourself with settings this server has (an empty database is restored into as it is), then restore again`, { cause: e });
+      throw new StrongboxError(
+        'SOURCE',
+        `${label}: cannot create database ${db} with the backed-up database's ${what} ` +
+          `(${(e as Error).message}); create it yourself with settings this server has (an empty database is restored into as it is), then restore again`,
+        { cause: e },
+      );
     }
   }
 
@@ -185,24 +265,37 @@ export function postgresSource(cfg: ServerDbConfig, label: string, override: Con
     const args = scriptArgs(cfg.restoreArgs ?? PG_RESTORE_DEFAULTS);
     await feedPipe(
       spec('pg_restore', ['--file=-', ...args]),
-      spec('psql', ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', conninfo(db), '-c', CLEAR_DATABASE, '-f', '-']),
+      spec('psql', [
+        '-X',
+        '-q',
+        '--no-password',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '--single-transaction',
+        '-d',
+        conninfo(db),
+        '-c',
+        CLEAR_DATABASE,
+        '-f',
+        '-',
+      ]),
       input,
     );
   }
 
   async function restoreInto(input: AsyncIterable<Buffer>, db: string): Promise<void> {
-      const args = ['--no-password', '--dbname', conninfo(db), ...(cfg.restoreArgs ?? PG_RESTORE_DEFAULTS)];
-      if (!args.some((a) => a === '-j' || a.startsWith('--jobs') || /^-j\d+$/.test(a))) {
-        await feedTool(spec('pg_restore', args), input);
-        return;
-      }
-      // Parallel restore needs a seekable archive: only then is the dump spooled to a private temp file.
-      const dump = await scope.spool(input, 'pgrestore', 'dump.pgcustom');
-      try {
-        await runTool(spec('pg_restore', [...args, dump.file]));
-      } finally {
-        await dump.dispose();
-      }
+    const args = ['--no-password', '--dbname', conninfo(db), ...(cfg.restoreArgs ?? PG_RESTORE_DEFAULTS)];
+    if (!args.some((a) => a === '-j' || a.startsWith('--jobs') || /^-j\d+$/.test(a))) {
+      await feedTool(spec('pg_restore', args), input);
+      return;
+    }
+    // Parallel restore needs a seekable archive: only then is the dump spooled to a private temp file.
+    const dump = await scope.spool(input, 'pgrestore', 'dump.pgcustom');
+    try {
+      await runTool(spec('pg_restore', [...args, dump.file]));
+    } finally {
+      await dump.dispose();
+    }
   }
   return source;
 }

@@ -7,8 +7,8 @@ export const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Matches the namespace `n` of a user schema: not the system catalogs, TOAST or temporary schemas. */
-const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') "
-  + "AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'";
+const USER_SCHEMAS =
+  "n.nspname NOT IN ('pg_catalog', 'information_schema') " + "AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'";
 
 /** Asks the server's version string ("15.4 (Debian 15.4-1)"). */
 export const SERVER_VERSION = "SELECT current_setting('server_version')";
@@ -21,32 +21,43 @@ export const SERVER_VERSION_NUM = 'SHOW server_version_num';
  * provider and locale; 17 renamed the locale column.
  */
 export function databaseDefaults(serverMajor: number): string {
-  const provider = serverMajor >= 17 ? ", datlocprovider, COALESCE(datlocale, '')"
-    : serverMajor >= 15 ? ", datlocprovider, COALESCE(daticulocale, '')" : '';
-  return `SELECT pg_encoding_to_char(encoding), datcollate, datctype${provider} `
-    + 'FROM pg_database WHERE datname = current_database()';
+  const provider =
+    serverMajor >= 17
+      ? ", datlocprovider, COALESCE(datlocale, '')"
+      : serverMajor >= 15
+        ? ", datlocprovider, COALESCE(daticulocale, '')"
+        : '';
+  return (
+    `SELECT pg_encoding_to_char(encoding), datcollate, datctype${provider} ` +
+    'FROM pg_database WHERE datname = current_database()'
+  );
 }
 
 /** Asks every user table ("schema.table") with its estimated row count, by name. */
-export const TABLE_ROW_ESTIMATES = "SELECT n.nspname || '.' || c.relname, COALESCE(s.n_live_tup, 0) FROM pg_class c "
-  + 'JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid '
-  + `WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY 1`;
+export const TABLE_ROW_ESTIMATES =
+  "SELECT n.nspname || '.' || c.relname, COALESCE(s.n_live_tup, 0) FROM pg_class c " +
+  'JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid ' +
+  `WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY 1`;
 
 /** Asks every user table's schema and name, in the order of TABLE_ROW_ESTIMATES. */
-export const TABLE_NAMES = 'SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace '
-  + `WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY n.nspname || '.' || c.relname`;
+export const TABLE_NAMES =
+  'SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ' +
+  `WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY n.nspname || '.' || c.relname`;
 
 /** Asks the exact row count of each table, named "schema.table" as TABLE_ROW_ESTIMATES names it. */
-export const exactRowCounts = (tables: [string, string][]) => tables
-  .map(([schema, table]) => `SELECT ${literal(`${schema}.${table}`)}, count(*) FROM ${ident(schema)}.${ident(table)}`).join(' UNION ALL ');
+export const exactRowCounts = (tables: [string, string][]) =>
+  tables
+    .map(([schema, table]) => `SELECT ${literal(`${schema}.${table}`)}, count(*) FROM ${ident(schema)}.${ident(table)}`)
+    .join(' UNION ALL ');
 
 /** Asks whether database `db` exists (a count, 0 or 1). */
 export const databaseExists = (db: string) => `SELECT count(*) FROM pg_database WHERE datname = ${literal(db)}`;
 
 /** Asks how many user relations, large objects and functions the current database holds. */
-export const USER_OBJECT_COUNT = 'SELECT (SELECT count(*) FROM pg_class c '
-  + 'JOIN pg_namespace n ON n.oid = c.relnamespace '
-  + `WHERE ${USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f'))
+export const USER_OBJECT_COUNT =
+  'SELECT (SELECT count(*) FROM pg_class c ' +
+  'JOIN pg_namespace n ON n.oid = c.relnamespace ' +
+  `WHERE ${USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f'))
         + (SELECT count(*) FROM pg_largeobject_metadata)
         + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${USER_SCHEMAS})`;
 

@@ -7,8 +7,8 @@ export const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Asks the names of the database's own tables (not SQLite's internal ones), sorted. */
-export const TABLE_NAMES = "SELECT name FROM sqlite_schema WHERE type = 'table' "
-  + "AND name NOT LIKE 'sqlite_%' ORDER BY name;";
+export const TABLE_NAMES =
+  "SELECT name FROM sqlite_schema WHERE type = 'table' " + "AND name NOT LIKE 'sqlite_%' ORDER BY name;";
 
 /** Asks the exact row count of each table in `tables`, one row (name, count) each. */
 export const rowCounts = (tables: string[]) =>

@@ -14,7 +14,13 @@ import { INTEGRITY_CHECK, rowCounts, TABLE_NAMES, vacuumInto } from './sql.js';
 /** The sqlite3 shell, run through the tool runner like every other tool (tracked, without our secrets). */
 function sqlite(scope: Scope, args: string[], what: string): Promise<string> {
   const cmd = process.env.STRONGBOX_SQLITE3 ?? 'sqlite3';
-  return runTool({ cmd, args: ['-batch', '-bail', ...args], label: what, scope, installHint: 'Debian: apt-get install sqlite3' });
+  return runTool({
+    cmd,
+    args: ['-batch', '-bail', ...args],
+    label: what,
+    scope,
+    installHint: 'Debian: apt-get install sqlite3',
+  });
 }
 
 /** Exact row counts of every table (cheap on a private copy, and consistent with it). */
@@ -22,7 +28,12 @@ async function tableCounts(scope: Scope, db: string, label: string): Promise<Rec
   const names = (await sqlite(scope, [db, TABLE_NAMES], label)).split('\n').filter(Boolean);
   if (!names.length) return {};
   const rows = (await sqlite(scope, ['-separator', '\t', db, rowCounts(names)], label)).split('\n').filter(Boolean);
-  return Object.fromEntries(rows.map((r) => { const i = r.lastIndexOf('\t'); return [r.slice(0, i), Number(r.slice(i + 1))]; }));
+  return Object.fromEntries(
+    rows.map((r) => {
+      const i = r.lastIndexOf('\t');
+      return [r.slice(0, i), Number(r.slice(i + 1))];
+    }),
+  );
 }
 
 export function sqliteSource(path: string, label = `sqlite ${path}`, scope = new Scope()): Source {
@@ -56,10 +67,22 @@ export function sqliteSource(path: string, label = `sqlite ${path}`, scope = new
           await dir.dispose();
         }
       })();
-      return { stream, meta: { engine: 'sqlite', format: 'sqlite3-database', tool: 'sqlite3 VACUUM INTO', toolVersion: version, database: basename(path), tables, rowCounts: 'exact' } };
+      return {
+        stream,
+        meta: {
+          engine: 'sqlite',
+          format: 'sqlite3-database',
+          tool: 'sqlite3 VACUUM INTO',
+          toolVersion: version,
+          database: basename(path),
+          tables,
+          rowCounts: 'exact',
+        },
+      };
     },
     countRows: (target) => tableCounts(scope, target, `${label}: ${target}`),
-    query: async (target, sql) => (await sqlite(scope, ['-separator', '\t', target, sql], `${label}: ${target}`)).trimEnd(),
+    query: async (target, sql) =>
+      (await sqlite(scope, ['-separator', '\t', target, sql], `${label}: ${target}`)).trimEnd(),
     async drop(target: string): Promise<void> {
       for (const f of [target, `${target}-wal`, `${target}-shm`, `${target}-journal`]) await rm(f, { force: true });
     },
@@ -80,7 +103,11 @@ export function sqliteSource(path: string, label = `sqlite ${path}`, scope = new
         await fh.sync();
         await fh.close();
         const check = (await sqlite(scope, [tmp, INTEGRITY_CHECK], `${label}: restored copy`)).trim();
-        if (check !== 'ok') throw new StrongboxError('INTEGRITY', `${label}: the restored database fails PRAGMA integrity_check: ${check.slice(0, 200)}`);
+        if (check !== 'ok')
+          throw new StrongboxError(
+            'INTEGRITY',
+            `${label}: the restored database fails PRAGMA integrity_check: ${check.slice(0, 200)}`,
+          );
         await keepOwnership(target, tmp);
         // A write-ahead log or hot journal left by the old database would be replayed onto the new one:
         // removed last, just before the rename, so a failure before it leaves the old database whole.

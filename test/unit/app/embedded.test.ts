@@ -3,12 +3,21 @@ import { makeExcluder } from '../../../src/archiver/excludes.js';
 import type { AppConfig } from '../../../src/config/schema.js';
 import { embeddedDatabaseExcludes } from '../../../src/app/embedded.js';
 
-const app = (...paths: string[]) => ({ databases: paths.map((path, i) => ({ name: `db${i}`, engine: 'sqlite', path })) }) as unknown as Pick<AppConfig, 'databases'>;
+const app = (...paths: string[]) =>
+  ({ databases: paths.map((path, i) => ({ name: `db${i}`, engine: 'sqlite', path })) }) as unknown as Pick<
+    AppConfig,
+    'databases'
+  >;
 
 describe('embeddedDatabaseExcludes', () => {
   it('leaves out a SQLite file inside the tree and its -wal, -shm and -journal, anchored at the tree root', () => {
     const patterns = embeddedDatabaseExcludes(app('/var/www/shop/var/sessions.db'), '/var/www/shop');
-    expect(patterns).toEqual(['/var/sessions.db', '/var/sessions.db-wal', '/var/sessions.db-shm', '/var/sessions.db-journal']);
+    expect(patterns).toEqual([
+      '/var/sessions.db',
+      '/var/sessions.db-wal',
+      '/var/sessions.db-shm',
+      '/var/sessions.db-journal',
+    ]);
     const ex = makeExcluder(patterns);
     expect(ex.excluded('var/sessions.db', false)).toBe(true);
     expect(ex.excluded('var/sessions.db-wal', false)).toBe(true);
@@ -17,11 +26,13 @@ describe('embeddedDatabaseExcludes', () => {
   });
 
   it('ignores databases outside the tree, other engines, and the tree root itself', () => {
-    const cfg = { databases: [
-      { name: 'a', engine: 'sqlite', path: '/srv/data/app.db' },
-      { name: 'b', engine: 'postgres', database: 'shop' },
-      { name: 'c', engine: 'sqlite', path: '/var/www/shop-old/x.db' },
-    ] } as unknown as Pick<AppConfig, 'databases'>;
+    const cfg = {
+      databases: [
+        { name: 'a', engine: 'sqlite', path: '/srv/data/app.db' },
+        { name: 'b', engine: 'postgres', database: 'shop' },
+        { name: 'c', engine: 'sqlite', path: '/var/www/shop-old/x.db' },
+      ],
+    } as unknown as Pick<AppConfig, 'databases'>;
     expect(embeddedDatabaseExcludes(cfg, '/var/www/shop')).toEqual([]);
   });
 

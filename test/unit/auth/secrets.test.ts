@@ -1,7 +1,14 @@
 // Password hashes and tokens: scrypt with its parameters in the string, verified in constant time; a malformed
 // or dummy hash never matches; tokens are random and only their digest is compared.
 import { describe, expect, it } from 'vitest';
-import { DUMMY_HASH, hashPassword, newToken, sameSecret, tokenDigest, verifyPassword } from '../../../src/auth/secrets.js';
+import {
+  DUMMY_HASH,
+  hashPassword,
+  newToken,
+  sameSecret,
+  tokenDigest,
+  verifyPassword,
+} from '../../../src/auth/secrets.js';
 import { allows, parseScopes } from '../../../src/auth/scopes.js';
 
 describe('passwords', () => {

@@ -20,9 +20,16 @@ describe('probeBackend', () => {
     const b = createMemoryBackend('memory:probe');
     const r = await probeBackend(b, 'memory:probe', 'memory:', small);
     expect(r.checks.map((c) => [c.name, c.state])).toEqual([
-      ['create the layout', 'pass'], ['write, read back, stat', 'pass'], ['list after write', 'pass'], ['ranged read', 'pass'],
-      ['read of a missing object', 'pass'], ['exclusive create refuses an existing object', 'pass'], ['exclusive create is atomic', 'pass'],
-      ['remove, then stat and list', 'pass'], ['latency', 'pass'], ['throughput', 'pass'],
+      ['create the layout', 'pass'],
+      ['write, read back, stat', 'pass'],
+      ['list after write', 'pass'],
+      ['ranged read', 'pass'],
+      ['read of a missing object', 'pass'],
+      ['exclusive create refuses an existing object', 'pass'],
+      ['exclusive create is atomic', 'pass'],
+      ['remove, then stat and list', 'pass'],
+      ['latency', 'pass'],
+      ['throughput', 'pass'],
     ]);
     expect(r.latency.save.count).toBe(5);
     expect(r.throughput).toMatchObject({ bytes: 2 << 20, objects: 2 });
@@ -38,7 +45,10 @@ describe('probeBackend', () => {
       capabilities: { ...inner.capabilities, atomicCreate: true },
       async save(h: Handle, data: Uint8Array, opts?: SaveOptions) {
         if (opts?.exclusive) {
-          const exists = await inner.stat(h).then(() => true, () => false);
+          const exists = await inner.stat(h).then(
+            () => true,
+            () => false,
+          );
           await new Promise((r) => setTimeout(r, 5)); // the window between the check and the write
           if (exists) return inner.save(h, data, opts);
           return inner.save(h, data);
@@ -49,9 +59,16 @@ describe('probeBackend', () => {
     const r = await probeBackend(racy, 'memory:racy', 'memory:', small);
     const atomic = r.checks.find((c) => c.name === 'exclusive create is atomic')!;
     expect(atomic.state).toBe('fail');
-    expect(atomic.detail).toMatch(/^[2-8] of 8 racing exclusive creates succeeded, though the backend declares atomic create$/);
+    expect(atomic.detail).toMatch(
+      /^[2-8] of 8 racing exclusive creates succeeded, though the backend declares atomic create$/,
+    );
     // Declared honestly, the same store only gets a warning: the engine's lock protocol copes with it.
-    const honest = await probeBackend({ ...racy, capabilities: { ...racy.capabilities, atomicCreate: false } }, 'memory:racy', 'memory:', small);
+    const honest = await probeBackend(
+      { ...racy, capabilities: { ...racy.capabilities, atomicCreate: false } },
+      'memory:racy',
+      'memory:',
+      small,
+    );
     expect(honest.checks.find((c) => c.name === 'exclusive create is atomic')!.state).toBe('warn');
   });
 
@@ -69,13 +86,19 @@ describe('probeBackend', () => {
       },
     };
     const r = await probeBackend(lagging, 'memory:lag', 'memory:', small);
-    expect(r.checks.find((c) => c.name === 'list after write')).toMatchObject({ state: 'fail', detail: expect.stringContaining('declares consistent listing') });
+    expect(r.checks.find((c) => c.name === 'list after write')).toMatchObject({
+      state: 'fail',
+      detail: expect.stringContaining('declares consistent listing'),
+    });
   });
 
   it('fails the round trip and throughput checks for a store that corrupts what it stores, and goes on with the others', async () => {
     const b = withFaults(createMemoryBackend('memory:corrupt'), { corrupt: { mode: 'flip' } });
     const r = await probeBackend(b, 'memory:corrupt', 'memory:', small);
-    expect(r.checks.find((c) => c.name === 'write, read back, stat')).toMatchObject({ state: 'fail', detail: 'the object read back differs from what was written' });
+    expect(r.checks.find((c) => c.name === 'write, read back, stat')).toMatchObject({
+      state: 'fail',
+      detail: 'the object read back differs from what was written',
+    });
     expect(r.checks).toHaveLength(10);
   });
 

@@ -37,7 +37,7 @@ function referenceLengths(gear: Uint32Array, data: Uint8Array, p: ChunkerParams)
   const maskS = spreadMask(bits + 2);
   const maskL = spreadMask(bits - 2);
   const lengths: number[] = [];
-  for (let s = 0; s < data.length; ) {
+  for (let s = 0; s < data.length;) {
     let found = 0;
     for (let len = p.min; len < p.max && s + len <= data.length && !found; len++) {
       let h = 0;
@@ -74,7 +74,9 @@ function randomSizes(limit: number): (i: number) => number {
 function digests(data: Buffer, params: ChunkerParams): string[] {
   let pos = 0;
   return chunkBuffer(GEAR, data, params).map((len) => {
-    const d = createHash('sha256').update(data.subarray(pos, pos + len)).digest('hex');
+    const d = createHash('sha256')
+      .update(data.subarray(pos, pos + len))
+      .digest('hex');
     pos += len;
     return d;
   });

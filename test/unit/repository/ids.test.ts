@@ -30,6 +30,8 @@ describe('resolveIdPrefix', () => {
   });
 
   it('an ambiguous prefix names the matches and asks for more characters', () => {
-    expect(() => resolveIdPrefix('snapshot', 'abcd', NAMES, 'memory:')).toThrow(/ambiguous \(2 match: abcd1234, abcd5678\); give more characters/);
+    expect(() => resolveIdPrefix('snapshot', 'abcd', NAMES, 'memory:')).toThrow(
+      /ambiguous \(2 match: abcd1234, abcd5678\); give more characters/,
+    );
   });
 });

@@ -7,23 +7,35 @@ describe('BlobIndex', () => {
   it('stores and finds 50,000 blobs across growth, first location wins', () => {
     const idx = new BlobIndex(16);
     const ids = Array.from({ length: 50_000 }, () => randomBytes(32));
-    ids.forEach((id, i) => idx.add(id, { packId: `p${i % 7}`, type: i % 2 ? BLOB_TREE : BLOB_DATA, compressed: i % 3 === 0, offset: i, length: i + 1, rawLength: i + 2 }));
+    ids.forEach((id, i) =>
+      idx.add(id, {
+        packId: `p${i % 7}`,
+        type: i % 2 ? BLOB_TREE : BLOB_DATA,
+        compressed: i % 3 === 0,
+        offset: i,
+        length: i + 1,
+        rawLength: i + 2,
+      }),
+    );
     expect(idx.size).toBe(50_000);
     ids.forEach((id, i) => {
       const l = idx.get(id)!;
       expect(l.packId).toBe(`p${i % 7}`);
       expect([l.offset, l.length, l.rawLength, l.type, l.compressed]).toEqual([i, i + 1, i + 2, i % 2, i % 3 === 0]);
     });
-    expect(idx.add(ids[5], { packId: 'other', type: BLOB_DATA, compressed: false, offset: 0, length: 1, rawLength: 1 })).toBe(false);
+    expect(
+      idx.add(ids[5], { packId: 'other', type: BLOB_DATA, compressed: false, offset: 0, length: 1, rawLength: 1 }),
+    ).toBe(false);
     expect(idx.get(ids[5])!.packId).toBe('p5');
     expect(idx.has(randomBytes(32))).toBe(false);
   });
 
   it('needs at most 64 bytes per blob', () => {
     const idx = new BlobIndex(16);
-    for (let i = 0; i < 100_000; i++) idx.add(randomBytes(32), { packId: 'p', type: BLOB_DATA, compressed: false, offset: 0, length: 1, rawLength: 1 });
+    for (let i = 0; i < 100_000; i++)
+      idx.add(randomBytes(32), { packId: 'p', type: BLOB_DATA, compressed: false, offset: 0, length: 1, rawLength: 1 });
     // capacity doubles, so measure at a full table: bytes per *capacity* slot is the worst case
-    expect(idx.memoryBytes() / (2 ** Math.ceil(Math.log2(100_000)))).toBeLessThanOrEqual(64);
+    expect(idx.memoryBytes() / 2 ** Math.ceil(Math.log2(100_000))).toBeLessThanOrEqual(64);
   });
 });
 
@@ -31,7 +43,14 @@ describe('index objects', () => {
   it('encode/decode round trip and reject truncation', () => {
     const packs = [0, 1, 2].map((p) => ({
       packId: randomBytes(32).toString('hex'),
-      entries: Array.from({ length: 5 }, (_, i) => ({ type: BLOB_DATA as 0, compressed: i % 2 === 0, id: randomBytes(32), offset: i * 10, length: 10, rawLength: 20 + p })),
+      entries: Array.from({ length: 5 }, (_, i) => ({
+        type: BLOB_DATA as 0,
+        compressed: i % 2 === 0,
+        id: randomBytes(32),
+        offset: i * 10,
+        length: 10,
+        rawLength: 20 + p,
+      })),
     }));
     const enc = encodeIndex({ supersedes: [randomBytes(32).toString('hex')], packs });
     const dec = decodeIndex(enc, 'x');

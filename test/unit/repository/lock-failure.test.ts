@@ -9,7 +9,10 @@ import { Repository } from '../../../src/repository/repository.js';
 
 it('removes the lock it wrote when the conflict check cannot list locks', async () => {
   const inner = createMemoryBackend();
-  await Repository.init(inner, 'pw', { kdf: { N: 1024, r: 8, p: 1 }, clock: fixedClock(Date.parse('2026-01-01T00:00:00Z')) });
+  await Repository.init(inner, 'pw', {
+    kdf: { N: 1024, r: 8, p: 1 },
+    clock: fixedClock(Date.parse('2026-01-01T00:00:00Z')),
+  });
   // Listing 1 is the stale-lock sweep; listing 2, after the lock is written, is the conflict check: it fails.
   const faulty = withFaults(inner);
   const repo = await Repository.open(faulty, 'pw');

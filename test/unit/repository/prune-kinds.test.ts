@@ -10,21 +10,49 @@ import { encodeTree } from '../../../src/repository/tree.js';
 
 describe('usedBlobs', () => {
   it('keeps the trees and blob lists of bucket components and of kinds it does not know', async () => {
-    const repo = await createRepository(`memory:prune-kinds-${process.pid}`, async () => 'pw', { kdf: { N: 1024, r: 8, p: 1 } });
+    const repo = await createRepository(`memory:prune-kinds-${process.pid}`, async () => 'pw', {
+      kdf: { N: 1024, r: 8, p: 1 },
+    });
     try {
       const packer = new Packer(repo);
-      const hex = async (type: typeof BLOB_DATA | typeof BLOB_TREE, b: Buffer) => (await packer.addPlain(type, b)).toString('hex');
+      const hex = async (type: typeof BLOB_DATA | typeof BLOB_TREE, b: Buffer) =>
+        (await packer.addPlain(type, b)).toString('hex');
       const object = await hex(BLOB_DATA, Buffer.from('object bytes'));
-      const tree = await hex(BLOB_TREE, encodeTree({ nodes: [{
-        name: 'a.jpg', type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: '0', ctime: '0', size: 12, inode: '0', dev: '0', links: 1, content: [object],
-        object: { key: 'a.jpg', etag: 'e', lastModified: '1970-01-01T00:00:00.000Z' },
-      }] }));
+      const tree = await hex(
+        BLOB_TREE,
+        encodeTree({
+          nodes: [
+            {
+              name: 'a.jpg',
+              type: 'file',
+              mode: 0o644,
+              uid: 0,
+              gid: 0,
+              mtime: '0',
+              ctime: '0',
+              size: 12,
+              inode: '0',
+              dev: '0',
+              links: 1,
+              content: [object],
+              object: { key: 'a.jpg', etag: 'e', lastModified: '1970-01-01T00:00:00.000Z' },
+            },
+          ],
+        }),
+      );
       const futureTree = await hex(BLOB_TREE, encodeTree({ nodes: [] }));
       const futureBlob = await hex(BLOB_DATA, Buffer.from('a later kind of data'));
       const unused = await hex(BLOB_DATA, Buffer.from('nobody refers to this'));
       await packer.flush();
       const snapshot = {
-        version: 1, time: '2026-12-01T00:00:00Z', host: 'h', username: 'u', paths: [], tags: [], parent: null, program: 't',
+        version: 1,
+        time: '2026-12-01T00:00:00Z',
+        host: 'h',
+        username: 'u',
+        paths: [],
+        tags: [],
+        parent: null,
+        program: 't',
         components: [
           { name: 'media', kind: 'bucket', tree, location: 's3:bucket', objects: 1, size: 12 },
           { name: 'later', kind: 'some-future-kind', tree: futureTree, content: [futureBlob] },

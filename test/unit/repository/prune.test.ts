@@ -8,11 +8,20 @@ import { planPrune, type PackUse } from '../../../src/repository/prune.js';
  * A pack of `totalBytes` (as its index implies) of which `usedBytes` belong to blobs a snapshot references,
  * held in `usedBlobs` entries; `size` is what storage reports (the same for a healthy pack).
  */
-function pack(packId: string, totalBytes: number, usedBytes: number, o: { usedBlobs?: number; size?: number } = {}): PackUse {
+function pack(
+  packId: string,
+  totalBytes: number,
+  usedBytes: number,
+  o: { usedBlobs?: number; size?: number } = {},
+): PackUse {
   const n = o.usedBlobs ?? (usedBytes > 0 ? 1 : 0);
   const used = Array.from({ length: n }, (_, i) => ({
-    type: BLOB_DATA as typeof BLOB_DATA, compressed: false, id: Buffer.alloc(32, `${packId}:${i}`),
-    offset: i * 100, length: Math.floor(usedBytes / n), rawLength: Math.floor(usedBytes / n),
+    type: BLOB_DATA as typeof BLOB_DATA,
+    compressed: false,
+    id: Buffer.alloc(32, `${packId}:${i}`),
+    offset: i * 100,
+    length: Math.floor(usedBytes / n),
+    rawLength: Math.floor(usedBytes / n),
   }));
   return { packId, size: o.size ?? totalBytes, used, usedBytes, totalBytes };
 }
@@ -31,19 +40,19 @@ function fateOf(plan: ReturnType<typeof planPrune>, packId: string): Fate {
 describe('planPrune: the fate of one pack', () => {
   it.each([
     // what                                         total  used  threshold  fate
-    ['nothing in it is used',                        1000,    0,   0.5,     'remove'],
-    ['nothing used, even with repacking off (100%)', 1000,    0,   1,       'remove'],
-    ['unused share exactly at the threshold',        1000,  500,   0.5,     'repack'],
-    ['unused share one byte above the threshold',    1000,  499,   0.5,     'repack'],
-    ['unused share one byte below the threshold',    1000,  501,   0.5,     'keep'],
-    ['exactly 10% unused at --repack-unused 10%',    1000,  900,   0.1,     'repack'],
-    ['9.9% unused at --repack-unused 10%',           1000,  901,   0.1,     'keep'],
-    ['7 of 100 bytes unused at 7%',                   100,   93,   7 / 100, 'repack'],
-    ['30% unused at 30% (no rounding surprise)',       10,    7,   30 / 100, 'repack'],
-    ['fully used, at the default 50%',               1000, 1000,   0.5,     'keep'],
-    ['fully used, even at threshold 0',              1000, 1000,   0,       'keep'],
-    ['one unused byte at threshold 0',               1000,  999,   0,       'repack'],
-    ['99.9% unused at 100% (repacking off)',         1000,    1,   1,       'keep'],
+    ['nothing in it is used', 1000, 0, 0.5, 'remove'],
+    ['nothing used, even with repacking off (100%)', 1000, 0, 1, 'remove'],
+    ['unused share exactly at the threshold', 1000, 500, 0.5, 'repack'],
+    ['unused share one byte above the threshold', 1000, 499, 0.5, 'repack'],
+    ['unused share one byte below the threshold', 1000, 501, 0.5, 'keep'],
+    ['exactly 10% unused at --repack-unused 10%', 1000, 900, 0.1, 'repack'],
+    ['9.9% unused at --repack-unused 10%', 1000, 901, 0.1, 'keep'],
+    ['7 of 100 bytes unused at 7%', 100, 93, 7 / 100, 'repack'],
+    ['30% unused at 30% (no rounding surprise)', 10, 7, 30 / 100, 'repack'],
+    ['fully used, at the default 50%', 1000, 1000, 0.5, 'keep'],
+    ['fully used, even at threshold 0', 1000, 1000, 0, 'keep'],
+    ['one unused byte at threshold 0', 1000, 999, 0, 'repack'],
+    ['99.9% unused at 100% (repacking off)', 1000, 1, 1, 'keep'],
   ] as const)('%s (%i bytes, %i used, threshold %d): %s', (_what, total, used, threshold, fate) => {
     const plan = planPrune([pack('p', total, used)], [], threshold);
     expect(fateOf(plan, 'p')).toBe(fate);
@@ -58,7 +67,10 @@ describe('planPrune: a whole repository', () => {
     pack('light', 1000, 100, { usedBlobs: 2 }),
     pack('mostly-used', 1000, 800, { usedBlobs: 5 }),
   ];
-  const orphans = [{ id: 'orphan-a', size: 700 }, { id: 'orphan-b', size: 300 }];
+  const orphans = [
+    { id: 'orphan-a', size: 700 },
+    { id: 'orphan-b', size: 300 },
+  ];
 
   it.each([
     // threshold  remove    repack                 keep                                bytes removable
@@ -66,13 +78,16 @@ describe('planPrune: a whole repository', () => {
     [0.1, ['dead'], ['half', 'light', 'mostly-used'], ['full'], 1010 + 500 + 900 + 200 + 700 + 300],
     [0.6, ['dead'], ['light'], ['half', 'full', 'mostly-used'], 1010 + 900 + 700 + 300],
     [1, ['dead'], [], ['half', 'full', 'light', 'mostly-used'], 1010 + 700 + 300],
-  ])('at threshold %d: removes %j, repacks %j, keeps %j, and %i bytes are removable', (threshold, remove, repack, keep, removable) => {
-    const plan = planPrune(packs, orphans, threshold);
-    expect(plan.remove).toEqual(remove);
-    expect(plan.repack.map((p) => p.packId)).toEqual(repack);
-    expect(plan.keep.map((p) => p.packId)).toEqual(keep);
-    expect(plan.bytesRemovable).toBe(removable);
-  });
+  ])(
+    'at threshold %d: removes %j, repacks %j, keeps %j, and %i bytes are removable',
+    (threshold, remove, repack, keep, removable) => {
+      const plan = planPrune(packs, orphans, threshold);
+      expect(plan.remove).toEqual(remove);
+      expect(plan.repack.map((p) => p.packId)).toEqual(repack);
+      expect(plan.keep.map((p) => p.packId)).toEqual(keep);
+      expect(plan.bytesRemovable).toBe(removable);
+    },
+  );
 
   it('lists orphan packs (in storage, in no index) for deletion apart from the indexed ones, counting their stored size', () => {
     const plan = planPrune(packs, orphans, 0.5);
@@ -81,7 +96,13 @@ describe('planPrune: a whole repository', () => {
       expect(plan.remove).not.toContain(id);
       expect([...plan.repack, ...plan.keep].map((p) => p.packId)).not.toContain(id);
     }
-    expect(planPrune([], orphans, 0.5)).toEqual({ remove: [], repack: [], keep: [], orphans: ['orphan-a', 'orphan-b'], bytesRemovable: 1000 });
+    expect(planPrune([], orphans, 0.5)).toEqual({
+      remove: [],
+      repack: [],
+      keep: [],
+      orphans: ['orphan-a', 'orphan-b'],
+      bytesRemovable: 1000,
+    });
   });
 
   it('counts a deleted pack by its stored size, and a repacked one by its unused bytes only', () => {

@@ -13,7 +13,12 @@ import { checkRepository } from '../../../src/repository/check.js';
 import { BLOB_DATA, BLOB_TREE } from '../../../src/repository/index-memory.js';
 import { RepoLock, unlockRepository } from '../../../src/repository/lock.js';
 import { Packer } from '../../../src/repository/packer.js';
-import { applyIndexRepair, applySnapshotRepair, planIndexRepair, planSnapshotRepair } from '../../../src/repository/repair.js';
+import {
+  applyIndexRepair,
+  applySnapshotRepair,
+  planIndexRepair,
+  planSnapshotRepair,
+} from '../../../src/repository/repair.js';
 import { Repository } from '../../../src/repository/repository.js';
 import type { Snapshot } from '../../../src/repository/snapshot.js';
 import { encodeTree, type TreeNode } from '../../../src/repository/tree.js';
@@ -21,24 +26,51 @@ import { encodeTree, type TreeNode } from '../../../src/repository/tree.js';
 const fastKdf = { N: 1024, r: 8, p: 1 };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const dirs: string[] = [];
-afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 
 const BACKENDS: [string, () => Promise<Backend>][] = [
   ['memory', async () => createMemoryBackend()],
-  ['local', async () => {
-    const d = await mkdtemp(join(tmpdir(), 'sb-repair-unit-'));
-    dirs.push(d);
-    return createLocalBackend(join(d, 'repo'));
-  }],
+  [
+    'local',
+    async () => {
+      const d = await mkdtemp(join(tmpdir(), 'sb-repair-unit-'));
+      dirs.push(d);
+      return createLocalBackend(join(d, 'repo'));
+    },
+  ],
 ];
 
 function fileNode(name: string, content: string[]): TreeNode {
-  return { name, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: '0', ctime: '0', size: 1, inode: '1', dev: '1', links: 1, content };
+  return {
+    name,
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    mtime: '0',
+    ctime: '0',
+    size: 1,
+    inode: '1',
+    dev: '1',
+    links: 1,
+    content,
+  };
 }
 
 function snapshot(tree: string, time: string): Snapshot {
-  return { version: 1, time, host: 'h', username: 'u', paths: ['/'], tags: [], parent: null, program: 'test',
-    components: [{ name: 'files', kind: 'files', tree, paths: ['/'] }] };
+  return {
+    version: 1,
+    time,
+    host: 'h',
+    username: 'u',
+    paths: ['/'],
+    tags: [],
+    parent: null,
+    program: 'test',
+    components: [{ name: 'files', kind: 'files', tree, paths: ['/'] }],
+  };
 }
 
 /** Two snapshots: "old" holds file a; "new" holds a and b, whose data sits in a pack of its own. */
@@ -51,7 +83,10 @@ async function fixture(backend: Backend) {
   const old = await repo.saveSnapshot(snapshot(t1.toString('hex'), '2026-01-01T00:00:00Z'));
   const p2 = new Packer(repo);
   const b = await p2.addPlain(BLOB_DATA, randomBytes(6000));
-  const t2 = await p2.addPlain(BLOB_TREE, encodeTree({ nodes: [fileNode('a', [a.toString('hex')]), fileNode('b', [b.toString('hex')])] }));
+  const t2 = await p2.addPlain(
+    BLOB_TREE,
+    encodeTree({ nodes: [fileNode('a', [a.toString('hex')]), fileNode('b', [b.toString('hex')])] }),
+  );
   await p2.flush();
   const neu = await repo.saveSnapshot(snapshot(t2.toString('hex'), '2026-01-02T00:00:00Z'));
   const bPack = repo.index.get(b)!.packId;
@@ -68,7 +103,10 @@ async function names(b: Backend, type: FileType): Promise<string[]> {
 }
 
 describe.each(BACKENDS)('on the %s backend', (_name, make) => {
-  it.each([['random bytes', randomBytes(300)], ['an empty object', Buffer.alloc(0)]])('%s as a snapshot: skipped with a warning, then quarantined by repair snapshots', async (_w, junk) => {
+  it.each([
+    ['random bytes', randomBytes(300)],
+    ['an empty object', Buffer.alloc(0)],
+  ])('%s as a snapshot: skipped with a warning, then quarantined by repair snapshots', async (_w, junk) => {
     const backend = await make();
     const { repo, old, neu, warnings } = await fixture(backend);
     const name = sha(junk);

@@ -60,6 +60,8 @@ describe('streams as blobs', () => {
     const packer = new Packer(repo);
     const stored = await saveStream(repo, packer, piecewise(randomBytes(2 * MiB)));
     await packer.flush();
-    await expect(collect(readStream(repositorySource(repo), { ...stored, sha256: '0'.repeat(64) }, 'dump main'))).rejects.toThrow(/dump main: the stored stream does not match/);
+    await expect(
+      collect(readStream(repositorySource(repo), { ...stored, sha256: '0'.repeat(64) }, 'dump main')),
+    ).rejects.toThrow(/dump main: the stored stream does not match/);
   });
 });

@@ -33,7 +33,8 @@ function remoteLike(inner: Backend): Backend & { dataLoads: number; ranged: numb
 
 async function walk(repo: Repository, treeId: string): Promise<number> {
   let dirs = 1;
-  for (const n of (await repo.loadTree(treeId)).nodes) if (n.type === 'dir' && n.subtree) dirs += await walk(repo, n.subtree);
+  for (const n of (await repo.loadTree(treeId)).nodes)
+    if (n.type === 'dir' && n.subtree) dirs += await walk(repo, n.subtree);
   return dirs;
 }
 

@@ -3,8 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { assertTreeNames, linkFields, linkTarget, type Tree, type TreeNode } from '../../../src/repository/tree.js';
 
 const node = (name: string, nameBytes?: string): TreeNode => ({
-  name, ...(nameBytes !== undefined ? { nameBytes } : {}), type: 'file', mode: 0o644, uid: 0, gid: 0,
-  mtime: '0', ctime: '0', size: 0, inode: '1', dev: '1', links: 1,
+  name,
+  ...(nameBytes !== undefined ? { nameBytes } : {}),
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: '0',
+  ctime: '0',
+  size: 0,
+  inode: '1',
+  dev: '1',
+  links: 1,
 });
 const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 const check = (nodes: TreeNode[]) => () => assertTreeNames({ nodes } as Tree, 'test tree');
@@ -12,7 +22,9 @@ const check = (nodes: TreeNode[]) => () => assertTreeNames({ nodes } as Tree, 't
 describe('assertTreeNames with nameBytes', () => {
   it('accepts names sorted by their bytes, also when two have the same lossy form', () => {
     // "x" < "x\u00e9" (78 c3 a9) < "x\xfe" < "x\xff" < "y"
-    expect(check([node('x'), node('xé'), node('x\uFFFD', b64('78fe')), node('x\uFFFD', b64('78ff')), node('y')])).not.toThrow();
+    expect(
+      check([node('x'), node('xé'), node('x\uFFFD', b64('78fe')), node('x\uFFFD', b64('78ff')), node('y')]),
+    ).not.toThrow();
   });
 
   it('refuses the same bytes twice and names out of byte order', () => {

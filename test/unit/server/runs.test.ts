@@ -23,7 +23,13 @@ const record = (id: string, over: Partial<RunRecord> = {}): RunRecord => ({
   ...over,
 });
 
-const progress = (n: number): OpEvent => ({ type: 'progress', phase: 'dump', component: 'db', bytesDone: n, elapsedMs: n });
+const progress = (n: number): OpEvent => ({
+  type: 'progress',
+  phase: 'dump',
+  component: 'db',
+  bytesDone: n,
+  elapsedMs: n,
+});
 
 describe('RunRegistry', () => {
   it('replays phases, warnings and the newest progress to a late follower, then the live events and one summary', async () => {
@@ -65,8 +71,12 @@ describe('RunRegistry', () => {
     const reg = new RunRegistry(fixedClock(0), async (r) => {
       recorded.push(r);
     });
-    reg.start({ id: 'r2', kind: 'backup', user: 'u' }, (_e, signal) =>
-      new Promise((resolve) => signal.addEventListener('abort', () => resolve(record('r2', { outcome: 'cancelled' })))),
+    reg.start(
+      { id: 'r2', kind: 'backup', user: 'u' },
+      (_e, signal) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => resolve(record('r2', { outcome: 'cancelled' }))),
+        ),
     );
     await reg.stop(new Error('stopping'));
     expect(recorded.map((r) => r.outcome)).toEqual(['cancelled']);
@@ -87,7 +97,9 @@ describe('terminalOf', () => {
   });
 
   it('a failed or cancelled run is an error event with its code', () => {
-    const e = terminalOf(record('c', { outcome: 'failed', snapshot: undefined, error: { code: 'SOURCE', message: 'x' } }));
+    const e = terminalOf(
+      record('c', { outcome: 'failed', snapshot: undefined, error: { code: 'SOURCE', message: 'x' } }),
+    );
     expect(e).toEqual({ type: 'error', run: 'c', outcome: 'failed', code: 'SOURCE', message: 'x' });
   });
 });

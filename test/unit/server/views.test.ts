@@ -8,9 +8,19 @@ import { snapshotViews } from '../../../src/server/views.js';
 const snap = (id: string, time: string, periodicity: Snapshot['periodicity'], seq: number): SnapshotRef => ({
   id,
   snapshot: {
-    version: 1, time, seq, host: 'h', username: 'u', app: 'shop', periodicity,
+    version: 1,
+    time,
+    seq,
+    host: 'h',
+    username: 'u',
+    app: 'shop',
+    periodicity,
     trigger: periodicity === 'manual' ? 'on-demand' : periodicity === 'shutdown' ? 'shutdown' : 'scheduled',
-    paths: [], tags: [], parent: null, program: 'strongbox', components: [],
+    paths: [],
+    tags: [],
+    parent: null,
+    program: 'strongbox',
+    components: [],
   },
 });
 
@@ -23,6 +33,8 @@ it('labels each snapshot by its place and the count its policy keeps', () => {
     snap('m1', '2026-01-02T09:00:00Z', 'manual', 4),
     snap('s1', '2026-01-02T10:00:00Z', 'shutdown', 5),
   ];
-  const labels = Object.fromEntries(snapshotViews(app, refs, Date.parse('2026-01-03T00:00:00Z')).map((v) => [v.id, v.label]));
+  const labels = Object.fromEntries(
+    snapshotViews(app, refs, Date.parse('2026-01-03T00:00:00Z')).map((v) => [v.id, v.label]),
+  );
   expect(labels).toEqual({ d2: 'daily 1/7', d1: 'daily 2/7', w1: 'weekly 1/4', m1: 'manual 1', s1: 'shutdown 1/5' });
 });

@@ -52,6 +52,8 @@ describe('utimens', () => {
   });
 
   it("throws Node's kind of error, with code and syscall, for a missing file", () => {
-    expect(() => setTimesSync(join(dir, 'missing'), 1n)).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'utimensat' }));
+    expect(() => setTimesSync(join(dir, 'missing'), 1n)).toThrow(
+      expect.objectContaining({ code: 'ENOENT', syscall: 'utimensat' }),
+    );
   });
 });

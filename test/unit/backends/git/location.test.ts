@@ -10,7 +10,10 @@ describe('parseGitLocation', () => {
     ['/srv/b.git#shop', { url: '/srv/b.git', branch: 'shop', localPath: '/srv/b.git' }],
     ['file:///srv/my%20b.git', { url: 'file:///srv/my%20b.git', branch: 'main', localPath: '/srv/my b.git' }],
     ['git@github.com:acme/b.git', { url: 'git@github.com:acme/b.git', branch: 'main', localPath: undefined }],
-    ['ssh://backup@host:2222/srv/b.git#backups/web-1', { url: 'ssh://backup@host:2222/srv/b.git', branch: 'backups/web-1', localPath: undefined }],
+    [
+      'ssh://backup@host:2222/srv/b.git#backups/web-1',
+      { url: 'ssh://backup@host:2222/srv/b.git', branch: 'backups/web-1', localPath: undefined },
+    ],
     ['https://gitlab.com/acme/b.git', { url: 'https://gitlab.com/acme/b.git', branch: 'main', localPath: undefined }],
   ])('%s', (rest, want) => {
     const t = parseGitLocation(rest);

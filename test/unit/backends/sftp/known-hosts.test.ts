@@ -1,6 +1,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { blobKeyType, fingerprint, hostKeyAlgorithms, hostKeyMessage, keyTypeLabel, knownKeysFor, verifyHostKey } from '../../../../src/backends/sftp/known-hosts.js';
+import {
+  blobKeyType,
+  fingerprint,
+  hostKeyAlgorithms,
+  hostKeyMessage,
+  keyTypeLabel,
+  knownKeysFor,
+  verifyHostKey,
+} from '../../../../src/backends/sftp/known-hosts.js';
 import { parseSftpLocation } from '../../../../src/backends/sftp/location.js';
 
 /** A fake SSH public key blob: the type string, then some key bytes. */
@@ -34,7 +42,10 @@ describe('knownKeysFor', () => {
   ].join('\n');
 
   it('finds plain, port-qualified, wildcard, hashed and revoked entries with their line numbers', () => {
-    expect(knownKeysFor(text, 'kh', 'example.com').map((k) => [k.line, k.revoked])).toEqual([[3, false], [7, true]]);
+    expect(knownKeysFor(text, 'kh', 'example.com').map((k) => [k.line, k.revoked])).toEqual([
+      [3, false],
+      [7, true],
+    ]);
     expect(knownKeysFor(text, 'kh', 'EXAMPLE.com')).toHaveLength(2);
     expect(knownKeysFor(text, 'kh', '[example.com]:2222').map((k) => k.line)).toEqual([4]);
     expect(knownKeysFor(text, 'kh', 'a.example.org').map((k) => k.type)).toEqual(['ssh-rsa']);
@@ -76,23 +87,33 @@ describe('key helpers', () => {
 
   it('offers the host key algorithms of the recorded types, RSA with its SHA-2 signatures', () => {
     const supported = ['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
-    expect(hostKeyAlgorithms(['ssh-rsa', 'ssh-ed25519', 'sk-ssh-ed25519@openssh.com'], supported))
-      .toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']);
+    expect(hostKeyAlgorithms(['ssh-rsa', 'ssh-ed25519', 'sk-ssh-ed25519@openssh.com'], supported)).toEqual([
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-rsa',
+      'ssh-ed25519',
+    ]);
   });
 });
 
 describe('hostKeyMessage', () => {
   const t = parseSftpLocation('sftp:backup@Backup.example.com:/srv/repo');
 
-  it('shows an unknown key\'s fingerprint and the ssh-keyscan line that accepts it (no -p on port 22)', () => {
+  it("shows an unknown key's fingerprint and the ssh-keyscan line that accepts it (no -p on port 22)", () => {
     const msg = hostKeyMessage(t, { status: 'unknown' }, A, '/home/u/.ssh/known_hosts');
     expect(msg).toContain(`the host key of backup.example.com is not known: it sent ED25519 key ${fingerprint(A)}`);
     expect(msg).toContain('ssh-keyscan -t ssh-ed25519 Backup.example.com >> /home/u/.ssh/known_hosts');
   });
 
   it('names the revoked entry and offers no way around it', () => {
-    const [entry] = knownKeysFor(`@revoked backup.example.com ssh-ed25519 ${b64(A)}`, '/etc/ssh/ssh_known_hosts', 'backup.example.com');
+    const [entry] = knownKeysFor(
+      `@revoked backup.example.com ssh-ed25519 ${b64(A)}`,
+      '/etc/ssh/ssh_known_hosts',
+      'backup.example.com',
+    );
     const msg = hostKeyMessage(t, { status: 'revoked', entry }, A, '/home/u/.ssh/known_hosts');
-    expect(msg).toBe(`the host key of backup.example.com (ED25519 key ${fingerprint(A)}) is marked @revoked in /etc/ssh/ssh_known_hosts line 1; refusing to connect`);
+    expect(msg).toBe(
+      `the host key of backup.example.com (ED25519 key ${fingerprint(A)}) is marked @revoked in /etc/ssh/ssh_known_hosts line 1; refusing to connect`,
+    );
   });
 });

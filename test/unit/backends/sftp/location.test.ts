@@ -17,13 +17,25 @@ function refusal(location: string): unknown {
 
 describe('parseSftpLocation', () => {
   it.each([
-    ['sftp:backup@host:/srv/repo', { user: 'backup', host: 'host', port: 22, path: '/srv/repo', knownHostsName: 'host' }],
+    [
+      'sftp:backup@host:/srv/repo',
+      { user: 'backup', host: 'host', port: 22, path: '/srv/repo', knownHostsName: 'host' },
+    ],
     ['sftp:backup@host:repo', { user: 'backup', host: 'host', port: 22, path: 'repo', knownHostsName: 'host' }],
-    ['sftp:Host.Example.com:/srv/a@b', { user: me, host: 'Host.Example.com', port: 22, path: '/srv/a@b', knownHostsName: 'host.example.com' }],
+    [
+      'sftp:Host.Example.com:/srv/a@b',
+      { user: me, host: 'Host.Example.com', port: 22, path: '/srv/a@b', knownHostsName: 'host.example.com' },
+    ],
     ['sftp:u@[::1]:/srv/repo', { user: 'u', host: '::1', port: 22, path: '/srv/repo', knownHostsName: '::1' }],
-    ['sftp://u@host:2222//srv/repo', { user: 'u', host: 'host', port: 2222, path: '/srv/repo', knownHostsName: '[host]:2222' }],
+    [
+      'sftp://u@host:2222//srv/repo',
+      { user: 'u', host: 'host', port: 2222, path: '/srv/repo', knownHostsName: '[host]:2222' },
+    ],
     ['sftp://u@host/repo', { user: 'u', host: 'host', port: 22, path: 'repo', knownHostsName: 'host' }],
-    ['sftp://u@[::1]:2222//srv/my%20repo', { user: 'u', host: '::1', port: 2222, path: '/srv/my repo', knownHostsName: '[::1]:2222' }],
+    [
+      'sftp://u@[::1]:2222//srv/my%20repo',
+      { user: 'u', host: '::1', port: 2222, path: '/srv/my repo', knownHostsName: '[::1]:2222' },
+    ],
     ['sftp://host:22//srv', { user: me, host: 'host', port: 22, path: '/srv', knownHostsName: 'host' }],
   ])('parses %s as restic does', (location, want) => {
     expect(parseSftpLocation(location)).toEqual(want);
