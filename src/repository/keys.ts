@@ -19,6 +19,18 @@ export interface KdfParams {
 /** Default scrypt cost: 32 MiB of memory, ~100 ms on a server core. */
 export const DEFAULT_KDF: KdfParams = { N: 32768, r: 8, p: 1 };
 
+/**
+ * A cheap scrypt cost for test suites only (as borg's BORG_TESTONLY_WEAKEN_KDF): with
+ * STRONGBOX_TESTONLY_WEAKEN_KDF=1, new keys are made at N=1024 (1 MiB, ~1 ms), so the thousands of repositories
+ * and CLI runs of `npm test` do not spend ~0.1-0.3 s each in scrypt. A key made so is weak for good: never set it
+ * outside tests. Opening a key always uses the cost recorded in its file.
+ */
+export const TESTONLY_WEAK_KDF: KdfParams = { N: 1024, r: 8, p: 1 };
+
+export function defaultKdf(env: NodeJS.ProcessEnv = process.env): KdfParams {
+  return env.STRONGBOX_TESTONLY_WEAKEN_KDF === '1' ? TESTONLY_WEAK_KDF : DEFAULT_KDF;
+}
+
 export interface KeyFile {
   version: 1;
   created: string;
@@ -40,7 +52,7 @@ export async function makeKeyFile(
   master: MasterKey,
   password: string,
   clock: Clock,
-  kdf: KdfParams = DEFAULT_KDF,
+  kdf: KdfParams = defaultKdf(),
 ): Promise<KeyFile> {
   const salt = randomBytes(32);
   const wrap = await deriveWrapKey(password, salt, kdf);
