@@ -22,8 +22,10 @@ main { max-width: 1200px; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
 main.narrow { max-width: 26rem; }
 h1 { font-size: 1.5rem; margin: .6rem 0 1rem; }
 h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; }
+section.card > h2:first-child { margin-top: 0; }
 section.card, .cards > article { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
-  padding: .9rem 1rem; }
+  padding: .9rem 1rem; margin-bottom: 1rem; }
+.cards > article { margin-bottom: 0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 1rem; }
 .cards h2 { margin: 0 0 .4rem; font-size: 1.1rem; }
 .muted { color: var(--muted); }

@@ -50,6 +50,7 @@ function healthOf(a: AppView): HTMLElement {
         ),
       ),
     ),
+    a.health.length ? null : h('p', { class: 'muted' }, 'No periodicity is scheduled: backups are on demand.'),
     a.problems.length
       ? h(
           'ul',

@@ -5,17 +5,31 @@ import { byId, bytes, duration, type RunView } from './common.js';
 
 declare const uPlot: typeof UPlot;
 
-const MIB = 1024 * 1024;
-
 function width(el: HTMLElement): number {
   return Math.max(280, el.clientWidth - 8);
 }
 
-function chart(id: string, caption: string, series: UPlot.Series[], data: UPlot.AlignedData): void {
+function chart(
+  id: string,
+  caption: string,
+  series: UPlot.Series[],
+  data: UPlot.AlignedData,
+  format: (v: number) => string,
+): void {
   const el = byId(id);
   el.replaceChildren();
   const plot = new uPlot(
-    { width: width(el), height: 200, series: [{}, ...series], axes: [{}, { size: 60 }], legend: { show: true } },
+    {
+      width: width(el),
+      height: 200,
+      // One point alone gets an hour on either side, not years.
+      scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) } },
+      series: [
+        {},
+        ...series.map((s) => ({ ...s, value: (_u: UPlot, v: number | null) => (v === null ? '–' : format(v)) })),
+      ],
+      axes: [{}, { size: 70, values: (_u, splits) => splits.map(format) }],
+    },
     data,
     el,
   );
@@ -37,17 +51,19 @@ export function drawCharts(runs: RunView[]): void {
   const last = backups.at(-1)!;
   chart(
     'size-chart',
-    `Backup size (MiB) over ${backups.length} backups; the newest ${bytes(last.bytes!.total)}, ${bytes(last.bytes!.added)} added`,
+    `Backup size over ${backups.length} backups; the newest ${bytes(last.bytes!.total)}, ${bytes(last.bytes!.added)} added`,
     [
-      { label: 'total MiB', stroke: '#1f5fbf', width: 2, value: (_u, v) => (v === null ? '–' : v.toFixed(2)) },
-      { label: 'added MiB', stroke: '#1a7f37', width: 2, value: (_u, v) => (v === null ? '–' : v.toFixed(2)) },
+      { label: 'total', stroke: '#1f5fbf', width: 2 },
+      { label: 'added', stroke: '#1a7f37', width: 2 },
     ],
-    [t, backups.map((r) => r.bytes!.total / MIB), backups.map((r) => r.bytes!.added / MIB)],
+    [t, backups.map((r) => r.bytes!.total), backups.map((r) => r.bytes!.added)],
+    bytes,
   );
   chart(
     'duration-chart',
-    `Backup duration (s) over ${backups.length} backups; the newest ${duration(last.durationMs)}`,
-    [{ label: 'seconds', stroke: '#b26b00', width: 2, value: (_u, v) => (v === null ? '–' : v.toFixed(1)) }],
+    `Backup duration over ${backups.length} backups; the newest ${duration(last.durationMs)}`,
+    [{ label: 'duration', stroke: '#b26b00', width: 2 }],
     [t, backups.map((r) => r.durationMs! / 1000)],
+    (v) => duration(v * 1000),
   );
 }

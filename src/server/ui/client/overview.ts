@@ -35,6 +35,7 @@ function card(a: AppView): HTMLElement {
         ),
       ),
     ),
+    a.health.length ? null : h('p', { class: 'muted' }, 'No periodicity is scheduled: backups are on demand.'),
     a.problems.length
       ? h(
           'ul',
