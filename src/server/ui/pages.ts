@@ -154,7 +154,7 @@ export function appPage(user: string, app: string): Html {
         </div>
       </form>
       <div class="table-wrap">
-        <table id="snapshots" aria-labelledby="snapshots-h">
+        <table id="snapshots" class="stack" aria-labelledby="snapshots-h">
           <thead>
             <tr>
               <th scope="col">Time</th>

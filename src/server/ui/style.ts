@@ -71,5 +71,9 @@ dialog { border: 1px solid var(--line); border-radius: 8px; background: var(--ca
 dialog::backdrop { background: rgb(0 0 0 / .45); }
 .actions { display: flex; flex-wrap: wrap; gap: .35rem; }
 code { font-size: .9em; }
-@media (max-width: 640px) { header.top nav { order: 3; flex-basis: 100%; } th.opt, td.opt { display: none; } }
+@media (max-width: 640px) { header.top nav { order: 3; flex-basis: 100%; } th.opt, td.opt { display: none; }
+  table.stack thead { display: none; }
+  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .4rem 0; }
+  table.stack td, table.stack td.opt { display: flex; gap: .6rem; border: none; padding: .15rem .6rem; text-align: left; }
+  table.stack td::before { content: attr(data-label); color: var(--muted); min-width: 5.5rem; font-size: .85rem; } }
 `;

@@ -108,25 +108,38 @@ function row(s: SnapshotView): HTMLElement {
   return h(
     'tr',
     { 'data-snapshot': s.id },
-    h('td', {}, when(s.time), h('div', { class: 'muted' }, h('code', {}, s.id.slice(0, 8)))),
-    h('td', {}, s.label, s.incomplete ? h('div', { class: 'error' }, 'incomplete') : null),
-    h('td', {}, s.trigger),
-    h('td', { class: 'note' }, s.note ?? ''),
-    h('td', { class: 'num' }, bytes(s.bytes)),
-    h('td', { class: 'num opt', title: `stored ${bytes(s.stored)} after compression` }, bytes(s.added)),
+    h('td', { 'data-label': 'Time' }, when(s.time), h('div', { class: 'muted' }, h('code', {}, s.id.slice(0, 8)))),
+    h('td', { 'data-label': 'Label' }, s.label, s.incomplete ? h('div', { class: 'error' }, 'incomplete') : null),
+    h('td', { 'data-label': 'Trigger' }, s.trigger),
+    h('td', { class: 'note', 'data-label': 'Note' }, s.note ?? ''),
+    h('td', { class: 'num', 'data-label': 'Size' }, bytes(s.bytes)),
     h(
       'td',
-      { class: 'opt' },
+      { class: 'num opt', 'data-label': 'Added', title: `stored ${bytes(s.stored)} after compression` },
+      bytes(s.added),
+    ),
+    h(
+      'td',
+      { class: 'opt', 'data-label': 'Contents' },
       s.components.map((c) => `${c.kind === 'database' ? `database ${c.name}` : `${c.kind} ${c.name}`}`).join(', '),
     ),
     h(
       'td',
-      {},
+      { 'data-label': 'Actions' },
       h(
         'div',
         { class: 'actions' },
         mayRestore
-          ? h('button', { type: 'button', class: 'small restore', onclick: () => openRestore(s.id) }, 'Restore…')
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'small restore',
+                'aria-label': `Restore… ${s.label}`,
+                onclick: () => openRestore(s.id),
+              },
+              'Restore…',
+            )
           : null,
         downloads(s),
       ),
