@@ -34,7 +34,7 @@ export async function launch(executablePath: string): Promise<Browser> {
 }
 
 /** With STRONGBOX_SCREENSHOTS=1, the page as docs/screenshots/NAME.png (the committed screenshots come from here). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   if (process.env.STRONGBOX_SCREENSHOTS !== '1') return;
-  await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', `${name}.png`), fullPage });
 }

@@ -37,6 +37,7 @@ describe.skipIf(!ready)('the dashboard in chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let configPath: string;
   const problems: string[] = [];
   const log: string[] = [];
 
@@ -81,7 +82,7 @@ describe.skipIf(!ready)('the dashboard in chromium', () => {
       user: PG.user,
       database,
     });
-    const configPath = join(tmp.path, 'strongbox.yaml');
+    configPath = join(tmp.path, 'strongbox.yaml');
     await writeFile(
       configPath,
       stringify({
@@ -232,7 +233,7 @@ describe.skipIf(!ready)('the dashboard in chromium', () => {
     await confirm.fill('staging');
     expect(await go.isDisabled()).toBe(false);
     expect(await dialog.locator('#r-warning').textContent()).toContain('replaces the databases of app staging');
-    await screenshot(page, 'restore');
+    await screenshot(page, 'restore', false);
     await go.click();
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
     await page.locator('#result[data-outcome]').waitFor({ timeout: 30_000 });
@@ -302,6 +303,25 @@ describe.skipIf(!ready)('the dashboard in chromium', () => {
       await screenshot(page, 'app-narrow');
       await page.setViewportSize({ width: 1280, height: 860 });
       await page.goto(`${base}/repositories`);
+    }
+  });
+
+  it('offers a read-only user neither backups, restores nor downloads', async () => {
+    await addUser(authPathFor(configPath), { name: 'viewer', password: PASSWORD, scopes: ['read'] }, systemClock);
+    const other = await browser.newContext();
+    try {
+      const p = await other.newPage();
+      await p.goto(`${base}/apps/shop`);
+      await p.getByLabel('User name').fill('viewer');
+      await p.getByLabel('Password').fill(PASSWORD);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.waitForURL(`${base}/apps/shop`);
+      await p.locator('#snapshots tbody tr[data-snapshot]').first().waitFor();
+      expect(await p.getByRole('button', { name: 'Back up now' }).isVisible()).toBe(false);
+      expect(await p.locator('button.restore').count()).toBe(0);
+      expect(await p.locator('a[data-download]').count()).toBe(0);
+    } finally {
+      await other.close();
     }
   });
 

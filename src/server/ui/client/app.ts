@@ -170,6 +170,9 @@ async function main(): Promise<void> {
       api<{ runs: RunView[] }>(`/api/runs?app=${encodeURIComponent(app)}&limit=1000`),
     ]);
     mayRestore = me.scopes.includes('restore') || me.scopes.includes('admin');
+    // Without the backup scope the button could only be refused: it is not offered.
+    if (!me.scopes.includes('backup') && !me.scopes.includes('admin'))
+      byId('backup-h').closest('section')!.hidden = true;
     byId('health').replaceChildren(healthOf(view));
     const select = byId<HTMLSelectElement>('f-periodicity');
     for (const p of new Set([...view.periodicities, 'manual'])) select.append(h('option', { value: p }, p));
