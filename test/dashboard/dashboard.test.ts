@@ -326,6 +326,10 @@ describe.skipIf(!ready)('the dashboard in chromium', () => {
   });
 
   it('signs out, after which pages need a login again; no script error or CSP refusal happened', async () => {
+    await page.goto(`${base}/`);
+    const last = page.locator('article[data-app="shop"] .last-run');
+    await expect.poll(() => last.textContent()).toMatch(/^Last backup .*ok$/);
+    expect(await page.locator('article[data-app="staging"] .last-run').textContent()).toBe('No backup has run yet.');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/login$/);
     await page.goto(`${base}/apps/shop`);

@@ -1,8 +1,8 @@
 // Browser side of the overview: every app as a card with its traffic lights per periodicity (newest snapshot and
 // next run of each), and the recent runs of all apps.
-import { ago, api, type AppView, byId, h, light, runRow, type RunView, when } from './common.js';
+import { ago, api, type AppView, badge, byId, h, light, runRow, type RunView, when } from './common.js';
 
-function card(a: AppView): HTMLElement {
+function card(a: AppView, last: RunView | undefined): HTMLElement {
   return h(
     'article',
     { 'data-app': a.id, 'aria-labelledby': `app-${a.id}` },
@@ -18,6 +18,18 @@ function card(a: AppView): HTMLElement {
       ),
     ),
     h('p', { class: 'muted' }, `repository ${a.repository}`),
+    h(
+      'p',
+      { class: 'last-run' },
+      last
+        ? [
+            'Last backup ',
+            h('a', { href: `/runs/${encodeURIComponent(last.id)}` }, when(last.startedAt)),
+            ' ',
+            badge(last.state === 'running' ? 'running' : (last.outcome ?? '')),
+          ]
+        : 'No backup has run yet.',
+    ),
     h(
       'ul',
       { class: 'lights' },
@@ -51,13 +63,15 @@ async function main(): Promise<void> {
   try {
     const [{ apps }, { runs }] = await Promise.all([
       api<{ apps: AppView[] }>('/api/apps'),
-      api<{ runs: RunView[] }>('/api/runs?limit=15'),
+      api<{ runs: RunView[] }>('/api/runs?limit=500'),
     ]);
-    byId('apps').replaceChildren(...apps.map(card));
+    // The runs come newest first (those in progress before them): the first backup of an app is its last.
+    const lastBackup = (id: string) => runs.find((r) => r.app === id && r.kind === 'backup');
+    byId('apps').replaceChildren(...apps.map((a) => card(a, lastBackup(a.id))));
     const unhealthy = apps.filter((a) => !a.healthy).length;
     status.textContent = `${apps.length} app${apps.length === 1 ? '' : 's'}, ${unhealthy ? `${unhealthy} needing attention` : 'all healthy'}.`;
     const body = byId('runs').querySelector('tbody')!;
-    body.replaceChildren(...runs.map((r) => runRow(r, true)));
+    body.replaceChildren(...runs.slice(0, 15).map((r) => runRow(r, true)));
     if (!runs.length) body.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No runs yet.')));
   } catch (e) {
     status.textContent = `Could not load the apps: ${(e as Error).message}`;
