@@ -1,16 +1,18 @@
 // The web dashboard (docs/usage/dashboard.md): server-rendered pages and their browser modules, served by the API's
 // process on its listener. Pages need a session (else a redirect to /login); the data comes from the JSON API,
 // whose session and CSRF checks the browser modules go through. No inline script: the CSP forbids it.
+// This folder: pages.ts, app-page.ts, repositories-page.ts (the HTML), assets.ts and style.ts (static files), and
+// client/ (the browser modules, compiled by tsc with the rest and served from /assets/js/).
 import { Hono, type MiddlewareHandler } from 'hono';
 import { html } from 'hono/html';
 import { allows } from '../../auth/scopes.js';
-import { redactConfig } from '../../config/redact.js';
-import type { Config } from '../../config/schema.js';
-import { type HousekeepingRecord, isHousekeeping, readHistory } from '../../history/journal.js';
+import { isHousekeeping, readHistory } from '../../history/journal.js';
 import type { ApiDeps } from '../deps.js';
 import { type GuardEnv, identify } from '../guard.js';
 import { asset } from './assets.js';
-import { appPage, layout, loginPage, overviewPage, type RepositoryRow, repositoriesPage, runPage } from './pages.js';
+import { appPage } from './app-page.js';
+import { layout, loginPage, overviewPage, runPage } from './pages.js';
+import { repositoriesPage, repositoryRows } from './repositories-page.js';
 
 export const CSP = [
   "default-src 'self'",
@@ -83,26 +85,6 @@ export function dashboard(d: ApiDeps): MiddlewareHandler<GuardEnv> {
 
   return async (c, next) =>
     (c.req.method === 'GET' || c.req.method === 'HEAD') && PATHS.test(c.req.path) ? ui.fetch(c.req.raw, c.env) : next();
-}
-
-/** Each repository of the config (locations redacted) with its apps and its newest check and prune. */
-export function repositoryRows(cfg: Config, upkeep: HousekeepingRecord[]): RepositoryRow[] {
-  const shown = redactConfig(cfg) as Config;
-  return Object.entries(shown.repositories).map(([name, r]) => {
-    const newest = (op: string) => upkeep.filter((x) => x.op === op && x.repository === name).at(-1);
-    const check = newest('check');
-    const prune = newest('prune');
-    return {
-      name,
-      location: r.location,
-      mirrors: (r.mirrors ?? []).map((m) => m.location),
-      apps: cfg.apps.filter((a) => a.repository === name).map((a) => a.id),
-      lastCheck: check
-        ? { id: check.id, at: check.endedAt, outcome: check.outcome, message: check.error?.message }
-        : null,
-      lastPrune: prune ? { id: prune.id, at: prune.endedAt, outcome: prune.outcome } : null,
-    };
-  });
 }
 
 function notFound(user: string, message: string) {
