@@ -220,8 +220,15 @@ describe.skipIf(!ready)('the dashboard in chromium', () => {
   });
 
   it('restores the database into the other app after its ID is typed, and SQL sees the data there', async () => {
-    await page.getByRole('button', { name: 'Restore…' }).first().click();
+    // By keyboard: Enter on the focused button opens the dialog with the focus in it, Escape closes it.
+    await page.getByRole('button', { name: 'Restore…' }).first().focus();
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('r-snapshot');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Restore…' }).first().click();
     await dialog.waitFor();
     await dialog.getByLabel('database only').check();
     await dialog.getByLabel('Into app').selectOption('staging');
