@@ -6,6 +6,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { html } from 'hono/html';
 import { allows } from '../../auth/scopes.js';
+import { httpStatusFor, StrongboxError, toUserError } from '../../errors.js';
 import { isHousekeeping, readHistory } from '../../history/journal.js';
 import type { ApiDeps } from '../deps.js';
 import { type GuardEnv, identify } from '../guard.js';
@@ -81,6 +82,13 @@ export function dashboard(d: ApiDeps): MiddlewareHandler<GuardEnv> {
     const { records } = await readHistory(d.history());
     const upkeep = records.filter(isHousekeeping);
     return c.html(repositoriesPage(p.name, repositoryRows(d.config(), upkeep), allows(p.scopes, 'admin')));
+  });
+
+  ui.onError((err, c) => {
+    const e = toUserError(err);
+    if (e instanceof StrongboxError && e.code !== 'INTERNAL') return c.text(`${e.message}\n`, httpStatusFor(e) as 400);
+    d.log.error(`dashboard error on ${c.req.method} ${c.req.path}: ${(err as Error)?.stack ?? String(err)}`);
+    return c.text('an unexpected internal error (see the server log)\n', 500);
   });
 
   return async (c, next) =>
