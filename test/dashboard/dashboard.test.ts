@@ -249,7 +249,7 @@ describe.skipIf(!ready)('the dashboard in chromium', () => {
     await expect.poll(() => page.locator('#facts').textContent()).toContain('staging');
   });
 
-  it('downloads a file tree whose manifest matches its files, and the portable export if the server has it', async () => {
+  it('downloads a file tree whose manifest matches its files, the database dump, and the export if the server has it', async () => {
     await page.goto(`${base}/apps/shop`);
     const link = page.locator('a[data-download="tree:web"]').first();
     await link.waitFor();
@@ -271,6 +271,16 @@ describe.skipIf(!ready)('the dashboard in chromium', () => {
           .digest('hex'),
         e.path,
       ).toBe(e.sha256);
+
+    // The database's native dump: pg_restore reads it as it is.
+    const [dump] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('a[data-download="dump:db"]').first().click(),
+    ]);
+    expect(dump.suggestedFilename()).toMatch(/^shop-db-[0-9a-f]{8}\.pgdump$/);
+    const dumpFile = join(tmp.path, 'shop.pgdump');
+    await dump.saveAs(dumpFile);
+    expect(execFileSync('pg_restore', ['--list', dumpFile], { encoding: 'utf8' })).toMatch(/TABLE public orders/);
 
     // The export route is another branch's work: where the server does not have it (the API's 404 for an unknown
     // route), this one check is left out, loudly.
