@@ -17,6 +17,7 @@ import * as copyCmd from './commands/copy.js';
 import * as daemonCmd from './commands/daemon.js';
 import * as drillCmd from './commands/drill.js';
 import * as dumpCmd from './commands/dump.js';
+import * as exportCmd from './commands/export.js';
 import * as forgetCmd from './commands/forget.js';
 import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
@@ -70,6 +71,7 @@ export function buildProgram(io: Io): Command {
     restoreCmd,
     snapshotsCmd,
     dumpCmd,
+    exportCmd,
     forgetCmd,
     statusCmd,
     checkCmd,

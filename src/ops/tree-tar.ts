@@ -20,7 +20,8 @@ export const TAR_MANIFEST = 'strongbox-manifest.json';
 
 export interface TarEntry {
   path: string;
-  type: 'file' | 'dir' | 'symlink';
+  /** A hard link names the file (earlier in the tar) it is a link to in `linktarget`, and has its size and SHA-256. */
+  type: 'file' | 'dir' | 'symlink' | 'hardlink';
   size: number;
   mode: number;
   mtime: string;
@@ -148,6 +149,8 @@ class TreeWriter {
   private readonly source;
   readonly entries: TarEntry[] = [];
   readonly skipped: string[] = [];
+  /** The first path of each hard-linked file (by device and inode) and its SHA-256: the others become links to it. */
+  private readonly linked = new Map<string, { path: string; sha256?: string }>();
   bytes = 0;
   constructor(
     private readonly repo: Repository,
@@ -201,9 +204,15 @@ class TreeWriter {
     } else if (n.type === 'symlink') {
       await this.entry({ ...base, type: 'symlink', linkname: n.linktarget ?? '' });
       this.entries.push({ path, type: 'symlink', size: 0, mode: base.mode, mtime, linktarget: n.linktarget ?? '' });
+    } else if (n.type === 'file' && n.links > 1 && this.linked.has(`${n.dev}:${n.inode}`)) {
+      const first = this.linked.get(`${n.dev}:${n.inode}`)!;
+      await this.entry({ ...base, type: 'link', linkname: first.path });
+      const sha256 = first.sha256 ? { sha256: first.sha256 } : {};
+      this.entries.push({ path, type: 'hardlink', size: n.size, mode: base.mode, mtime, linktarget: first.path, ...sha256 });
     } else if (n.type === 'file') {
       const sha256 = await this.file(n, { ...base, type: 'file', size: n.size });
       this.entries.push({ path, type: 'file', size: n.size, mode: base.mode, mtime, ...(sha256 ? { sha256 } : {}) });
+      if (n.links > 1) this.linked.set(`${n.dev}:${n.inode}`, { path, sha256 });
     } else this.skipped.push(`${path} (${n.type})`);
   }
 
