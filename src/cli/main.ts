@@ -19,6 +19,7 @@ import * as drillCmd from './commands/drill.js';
 import * as dumpCmd from './commands/dump.js';
 import * as exportCmd from './commands/export.js';
 import * as forgetCmd from './commands/forget.js';
+import * as importCmd from './commands/import.js';
 import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
 import * as keyCmd from './commands/key.js';
@@ -72,6 +73,7 @@ export function buildProgram(io: Io): Command {
     snapshotsCmd,
     dumpCmd,
     exportCmd,
+    importCmd,
     forgetCmd,
     statusCmd,
     checkCmd,
