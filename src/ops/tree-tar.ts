@@ -208,7 +208,15 @@ class TreeWriter {
       const first = this.linked.get(`${n.dev}:${n.inode}`)!;
       await this.entry({ ...base, type: 'link', linkname: first.path });
       const sha256 = first.sha256 ? { sha256: first.sha256 } : {};
-      this.entries.push({ path, type: 'hardlink', size: n.size, mode: base.mode, mtime, linktarget: first.path, ...sha256 });
+      this.entries.push({
+        path,
+        type: 'hardlink',
+        size: n.size,
+        mode: base.mode,
+        mtime,
+        linktarget: first.path,
+        ...sha256,
+      });
     } else if (n.type === 'file') {
       const sha256 = await this.file(n, { ...base, type: 'file', size: n.size });
       this.entries.push({ path, type: 'file', size: n.size, mode: base.mode, mtime, ...(sha256 ? { sha256 } : {}) });
