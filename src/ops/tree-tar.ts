@@ -73,6 +73,7 @@ export async function writeTreeTar(
 ): Promise<{ entries: TarEntry[]; skipped: string[] }> {
   const pack = tar.pack();
   const piped = pipeline(pack, out, { signal });
+  piped.catch(() => {}); // awaited below; an abort rejects it while the walk is still between entries
   const walk = new TreeWriter(repo, pack, signal);
   try {
     await walk.component(snap, comp);
@@ -228,7 +229,8 @@ class TreeWriter {
     this.bytes += entryBytes(h);
     const pack = this.pack;
     if (!pack) return Promise.resolve();
-    return new Promise((resolve, reject) => pack.entry(h, (e) => (e ? reject(e) : resolve())));
+    // An entry's stream fails when the pack is destroyed (an abort): its error goes to the promise, never unheard.
+    return new Promise((resolve, reject) => pack.entry(h, (e) => (e ? reject(e) : resolve())).on('error', reject));
   }
 
   /** The file's blobs in order, each verified, into one entry of its recorded size; its SHA-256 (none when sizing). */
@@ -241,7 +243,9 @@ class TreeWriter {
     const hash = createHash('sha256');
     let done!: (e: Error | null | undefined) => void;
     const written = new Promise<void>((resolve, reject) => (done = (e) => (e ? reject(e) : resolve())));
+    written.catch(() => {}); // awaited below; a failure or abort before then must not go unhandled
     const w = this.pack.entry(h, (e) => done(e));
+    w.on('error', (e: Error) => done(e));
     let size = 0;
     for (const id of n.content ?? []) {
       throwIfAborted(this.signal);

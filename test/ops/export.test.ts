@@ -133,6 +133,25 @@ describe.skipIf(!servers)('export of an app with PostgreSQL, MariaDB, SQLite and
     expect(await readdir(dir)).toEqual(['keep.txt']);
   });
 
+  it('cancelled midway, removes what it wrote: no file of it is left, nor the directory it made', async () => {
+    const dir = join(f.dir, 'cancelled');
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const ctx = newContext({
+      signal: ac.signal,
+      emit: (e) => {
+        if (e.type !== 'phase' || e.state !== 'started') return;
+        seen.push(e.component ?? '');
+        if (e.component === 'web') setTimeout(() => ac.abort(), 20); // the dumps are written by now
+      },
+    });
+    await expect(exportSnapshot(spec(), { app: 'shop', snapshot: 'latest', output: dir }, ctx)).rejects.toMatchObject({
+      code: 'INTERRUPTED',
+    });
+    expect(seen).toContain('web');
+    await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('refuses a snapshot of another app', async () => {
     await expect(
       exportSnapshot(spec(), { app: 'other', snapshot: f.snapshot, output: join(f.dir, 'e-other') }, newContext()),
