@@ -118,6 +118,8 @@ export async function treeTarSize(
 type Head = Partial<tar.Header> & { name: string; size: number; pax: Record<string, string> };
 
 const BLOCK = 512;
+/** Blobs of a file read ahead of the one being written. */
+const AHEAD = 4;
 const END_OF_TAR = 2 * BLOCK;
 const padded = (n: number) => Math.ceil(n / BLOCK) * BLOCK;
 
@@ -247,9 +249,20 @@ class TreeWriter {
     const w = this.pack.entry(h, (e) => done(e));
     w.on('error', (e: Error) => done(e));
     let size = 0;
-    for (const id of n.content ?? []) {
+    // A few blobs are read ahead, so reading and decrypting the next overlaps writing this one.
+    const ids = n.content ?? [];
+    const ahead: ReturnType<typeof this.source.load>[] = [];
+    const fill = (from: number) => {
+      while (ahead.length < AHEAD && from + ahead.length < ids.length) {
+        const p = this.source.load(ids[from + ahead.length]);
+        p.catch(() => {}); // awaited in turn; one past a failure is never awaited
+        ahead.push(p);
+      }
+    };
+    for (let i = 0; i < ids.length; i++) {
       throwIfAborted(this.signal);
-      const data = blobOrThrow(await this.source.load(id));
+      fill(i);
+      const data = blobOrThrow(await ahead.shift()!);
       size += data.length;
       if (size > n.size) break;
       hash.update(data);
