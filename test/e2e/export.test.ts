@@ -71,6 +71,32 @@ describe('strongbox export and import', () => {
     expect(await diffTrees(web, web2())).toEqual([]);
   });
 
+  it('import --database NAME=FILE --files NAME=TAR takes plain files, dated by --time', async () => {
+    const media = join(ws.dir, 'media.tar.gz');
+    execFileSync('tar', ['--format=posix', '-czf', media, '-C', web, '.']);
+    const dump = join(out, 'main.sqlite3');
+    await ws.run(cfg2, [
+      'import',
+      '--app',
+      'site',
+      '--database',
+      `main=${dump}`,
+      '--files',
+      `web=${media}`,
+      '--time',
+      '2026-01-02T03:04:05Z',
+    ]);
+    const listed = await ws.snapshots(cfg2, 'site');
+    expect(listed.find((s) => s.time === '2026-01-02T03:04:05.000Z')).toMatchObject({
+      periodicity: 'manual',
+      tags: ['imported'],
+      note: 'imported from main.sqlite3, media.tar.gz',
+    });
+    const bad = await ws.tryRun(cfg2, ['import', '--app', 'site', '--database', dump]);
+    expect(bad.code).toBe(ERROR_CODES.USAGE.exit);
+    expect(bad.stderr).toContain('give NAME=FILE');
+  });
+
   it('refuses a directory that is not empty, and --zstd with --gzip (usage errors)', async () => {
     const busy = join(ws.dir, 'busy');
     await mkdir(busy);
