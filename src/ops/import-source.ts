@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -254,5 +254,3 @@ export function plainReader(parts: ImportPart[]): PartReader {
     for (const p of parts) await visit(p, await openPart(p.file, p));
   };
 }
-
-export const fileLabel = (p: ImportPart) => basename(p.file);

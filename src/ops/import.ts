@@ -166,7 +166,8 @@ async function store(
         const stored = await saveStream(repo, packer, data, sealPool);
         if (p.sha256 && stored.sha256 !== p.sha256)
           throw new StrongboxError('INTEGRITY', `${p.file}: read ${stored.sha256}, the manifest says ${p.sha256}`);
-        components.push({ name: p.component, kind: 'database', ...meta, ...stored, durationMs: 0 });
+        const { content, size, sha256 } = stored;
+        components.push({ name: p.component, kind: 'database', ...meta, content, size, sha256, durationMs: 0 });
         sum.databases++;
         sum.databaseBytes += stored.size;
         sum.blobs += stored.blobsNew;
