@@ -18,6 +18,7 @@ import {
   type Trigger,
 } from '../repository/snapshot.js';
 import { readStream } from '../repository/stream.js';
+import { assertSafeName } from '../repository/tree.js';
 import type { OpContext } from './context.js';
 import { directorySink, type ExportSink, tarSink } from './export-sink.js';
 import { type RepoSpec, SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
@@ -70,6 +71,16 @@ export interface ExportManifest {
   files: (ExportedDump | ExportedTree)[];
   /** Components an export does not carry (buckets: `strongbox dump` writes them), as "name (kind)". */
   leftOut: string[];
+}
+
+/** A component's name becomes a file name of the export and a line of SHA256SUMS: nothing that could leave either. */
+function checkComponentName(name: string, snapshot: string): void {
+  assertSafeName(name, `snapshot ${snapshot.slice(0, 8)}`);
+  if (/[\n\r\\]/.test(name) || name.startsWith('.'))
+    throw new StrongboxError(
+      'UNSAFE_PATH',
+      `refusing component ${JSON.stringify(name)} of snapshot ${snapshot.slice(0, 8)}: it cannot be an export's file name`,
+    );
 }
 
 /** The file name extension the dump's restore tool expects. */
@@ -171,6 +182,7 @@ export async function writeExport(
   const files: (ExportedDump | ExportedTree)[] = [];
   const leftOut: string[] = [];
   for (const c of s.components) {
+    checkComponentName(c.name, snap.id);
     emit({ type: 'phase', phase: 'export', state: 'started', app: s.app, component: c.name });
     if (c.kind === 'database') files.push(await exportDump(repo, snap, c, sink));
     else if (c.kind === 'files') files.push(await exportTree(repo, snap, c, sink, opts));

@@ -10,7 +10,7 @@ import { StrongboxError } from '../errors.js';
 import { blobOrThrow, repositorySource } from '../repository/blob-source.js';
 import type { Repository } from '../repository/repository.js';
 import { type FilesComponent, filesComponents, type SnapshotRef } from '../repository/snapshot.js';
-import type { TreeNode } from '../repository/tree.js';
+import { assertSafeNode, type TreeNode } from '../repository/tree.js';
 import { selectSubpath } from '../restore/select.js';
 import { throwIfAborted } from '../util/scope.js';
 import type { OpContext } from './context.js';
@@ -185,7 +185,10 @@ class TreeWriter {
   }
 
   async tree(id: string, prefix: string): Promise<void> {
-    for (const n of (await this.repo.loadTree(id)).nodes) await this.node(n, `${prefix}/${n.name}`, true);
+    for (const n of (await this.repo.loadTree(id)).nodes) {
+      assertSafeNode(n, prefix); // a name such as ".." never becomes a tar member that climbs out
+      await this.node(n, `${prefix}/${n.name}`, true);
+    }
   }
 
   private async node(n: TreeNode, path: string, descend: boolean): Promise<void> {
