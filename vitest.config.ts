@@ -6,6 +6,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'bench/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
+    // Keys made by tests use a cheap scrypt cost (src/repository/keys.ts, TESTONLY_WEAK_KDF); the memory tests and
+    // the benchmarks measure the real one.
+    env: { STRONGBOX_TESTONLY_WEAKEN_KDF: '1' },
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },

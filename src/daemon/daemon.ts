@@ -179,6 +179,7 @@ export class Daemon {
         const req = { app: q.app, periodicity: q.periodicity, trigger: 'api' as const, api: q };
         return this.runs.submit(q.app, req, done) ? ended : null;
       },
+      queueTask: (key, repository, outer, run) => this.runs.submitTask(key, repository, outer, run),
       secure: !!http.tls,
       trustProxy: http.trustProxy,
     });

@@ -86,6 +86,32 @@ export class Executor {
     if (app) this.submit(app, { app, periodicity: job.periodicity, trigger, slot });
   }
 
+  /**
+   * Queues another operation the API asked for (a restore, forget, prune, check or drill) in its repository's queue,
+   * so it never runs beside a backup or an upkeep job of that repository. `run` gets a signal that the daemon's
+   * shutdown aborts as well as `outer` (the API's cancel); dropped before it started, it runs at once on an aborted
+   * signal, so it ends as a cancelled record rather than never.
+   */
+  submitTask<T>(
+    key: string,
+    repository: string,
+    outer: AbortSignal,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    if (this.d.stopping()) throw new StrongboxError('LOCKED', 'the daemon is shutting down: no new runs');
+    return new Promise<T>((resolve, reject) => {
+      const go = (signal: AbortSignal) => run(signal).then(resolve, reject);
+      const added = this.queue.add({
+        key,
+        repository,
+        run: () => this.cancellable(key, (signal) => go(AbortSignal.any([signal, outer]))),
+        dropped: () =>
+          void go(AbortSignal.abort(new StrongboxError('INTERRUPTED', 'cancelled: the daemon is shutting down'))),
+      });
+      if (!added) reject(new StrongboxError('LOCKED', `${key} is already waiting or running`));
+    });
+  }
+
   /** Queues a backup of `app`; `done` hears how it ended. False when the same job already waits or runs. */
   submit(app: AppConfig, req: RunRequest, done?: (r: RunRecord) => void): boolean {
     const key = jobKey(app.id, req.periodicity);

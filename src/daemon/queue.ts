@@ -7,6 +7,8 @@ export interface Task {
   key: string;
   repository: string;
   run: () => Promise<void>;
+  /** Told when the task is dropped before it started (a shutdown), so whoever waits for it hears. */
+  dropped?: () => void;
 }
 
 export class RunQueue {
@@ -42,6 +44,7 @@ export class RunQueue {
     const dropped = this.waiting.filter(filter);
     this.waiting = this.waiting.filter((t) => !filter(t));
     for (const t of dropped) this.keys.delete(t.key);
+    for (const t of dropped) t.dropped?.();
     this.settle();
     return dropped.map((t) => t.key);
   }

@@ -1,6 +1,6 @@
 // Key files: the master key wrapped under a password-derived key (scrypt → AES-256-GCM). A repository
 // can hold several; opening tries each. Layout in docs/design/repository-format.md, "Keys".
-import { randomBytes, scrypt as scryptCb } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCb } from 'node:crypto';
 import { hostname } from 'node:os';
 import { safeUser } from '../util/user.js';
 import { promisify } from 'node:util';
@@ -19,6 +19,18 @@ export interface KdfParams {
 /** Default scrypt cost: 32 MiB of memory, ~100 ms on a server core. */
 export const DEFAULT_KDF: KdfParams = { N: 32768, r: 8, p: 1 };
 
+/**
+ * A cheap scrypt cost for test suites only (as borg's BORG_TESTONLY_WEAKEN_KDF): with
+ * STRONGBOX_TESTONLY_WEAKEN_KDF=1, new keys are made at N=1024 (1 MiB, ~1 ms), so the thousands of repositories
+ * and CLI runs of `npm test` do not spend ~0.1-0.3 s each in scrypt. A key made so is weak for good: never set it
+ * outside tests. Opening a key always uses the cost recorded in its file.
+ */
+export const TESTONLY_WEAK_KDF: KdfParams = { N: 1024, r: 8, p: 1 };
+
+export function defaultKdf(env: NodeJS.ProcessEnv = process.env): KdfParams {
+  return env.STRONGBOX_TESTONLY_WEAKEN_KDF === '1' ? TESTONLY_WEAK_KDF : DEFAULT_KDF;
+}
+
 export interface KeyFile {
   version: 1;
   created: string;
@@ -32,7 +44,14 @@ export interface KeyFile {
   data: string;
 }
 
+let derivations = 0;
+/** How many scrypt derivations this process ran (for tests of the cache below). */
+export function kdfDerivations(): number {
+  return derivations;
+}
+
 async function deriveWrapKey(password: string, salt: Buffer, k: KdfParams): Promise<Buffer> {
+  derivations++;
   return scrypt(password, salt, 32, { N: k.N, r: k.r, p: k.p, maxmem: 256 * k.N * k.r + 1024 * 1024 });
 }
 
@@ -40,7 +59,7 @@ export async function makeKeyFile(
   master: MasterKey,
   password: string,
   clock: Clock,
-  kdf: KdfParams = DEFAULT_KDF,
+  kdf: KdfParams = defaultKdf(),
 ): Promise<KeyFile> {
   const salt = randomBytes(32);
   const wrap = await deriveWrapKey(password, salt, kdf);
@@ -65,6 +84,19 @@ export async function makeKeyFile(
   };
 }
 
+/**
+ * Wrapping keys this process derived and that opened their key file, by a digest of (password, salt, cost). A
+ * long-running process (the daemon, `strongbox serve`) opens the same repositories again and again: an overview of
+ * ten apps would otherwise cost ten scrypt derivations (~0.1-0.3 s each) per page. The process holds the
+ * passwords anyway; only successful derivations are kept, at most WRAP_CACHE_MAX.
+ */
+const WRAP_CACHE_MAX = 32;
+const wrapCache = new Map<string, Buffer>();
+
+function wrapCacheKey(password: string, kf: KeyFile): string {
+  return createHash('sha256').update(`${kf.N}:${kf.r}:${kf.p}:${kf.salt}\0`).update(password).digest('base64');
+}
+
 /** Returns the master key, or null when the password does not open this key file. */
 export async function openKeyFile(kf: KeyFile, password: string, name: string): Promise<MasterKey | null> {
   const posInt = (v: unknown, max: number) => Number.isInteger(v) && (v as number) > 0 && (v as number) <= max;
@@ -81,9 +113,10 @@ export async function openKeyFile(kf: KeyFile, password: string, name: string): 
       `key ${name}: damaged key file (unsupported or implausible key derivation parameters)`,
     );
   }
-  let wrap: Buffer;
+  const cacheKey = wrapCacheKey(password, kf);
+  let wrap: Buffer | undefined = wrapCache.get(cacheKey);
   try {
-    wrap = await deriveWrapKey(password, Buffer.from(kf.salt, 'base64'), kf);
+    wrap ??= await deriveWrapKey(password, Buffer.from(kf.salt, 'base64'), kf);
   } catch (e) {
     throw new StrongboxError(
       'INTEGRITY',
@@ -111,6 +144,9 @@ export async function openKeyFile(kf: KeyFile, password: string, name: string): 
   if (mk.encKey.length !== 32 || mk.idKey.length !== 32 || mk.chunkerSeed.length !== 32) {
     throw new StrongboxError('INTEGRITY', `key ${name}: wrapped master key has the wrong length`);
   }
+  wrapCache.delete(cacheKey);
+  wrapCache.set(cacheKey, wrap);
+  if (wrapCache.size > WRAP_CACHE_MAX) wrapCache.delete(wrapCache.keys().next().value!);
   return mk;
 }
 

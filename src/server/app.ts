@@ -16,6 +16,7 @@ import { mountDownloads } from './routes/downloads.js';
 import { mountRuns } from './routes/runs.js';
 import { RunRegistry } from './runs.js';
 import { Sessions } from './sessions.js';
+import { dashboard } from './ui/index.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
@@ -56,6 +57,8 @@ export function createApi(o: ServerOptions): Api {
     c.header('X-Content-Type-Options', 'nosniff');
   });
   app.use('/api/*', identify(o.authPath, d.sessions));
+  // The web dashboard's pages and assets (not API routes: they are not in the OpenAPI document).
+  app.use('*', dashboard(d));
   mountAuth(app, d);
   mountApps(app, d);
   mountRuns(app, d);

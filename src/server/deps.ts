@@ -36,6 +36,16 @@ export interface ServerOptions {
    * which records it; null when the same backup already waits or runs.
    */
   queueBackup?: (req: QueuedBackup) => Promise<RunRecord> | null;
+  /**
+   * Under the daemon: every other action (restore, forget, prune, check, drill) waits its turn in the repository's
+   * queue too; `run` gets a signal aborted by the API's cancel or the daemon's shutdown.
+   */
+  queueTask?: <T>(
+    key: string,
+    repository: string,
+    outer: AbortSignal,
+    run: (signal: AbortSignal) => Promise<T>,
+  ) => Promise<T>;
 }
 
 export interface QueuedBackup {

@@ -36,6 +36,11 @@ async function siteWith(
   ]);
 }
 
+/** The checks of a drill as `component check ok` lines. */
+const checkList = (checks: { component: string; check: string; ok: boolean }[]) =>
+  checks.map((c) => `${c.component} ${c.check} ${c.ok}`);
+const ALL_PASSED = ['web restore true', 'main restore true', 'main rows true', 'main smoke true'];
+
 const ITEMS = { database: 'main', sql: 'SELECT count(*) FROM items', expect: '^3000$' };
 
 describe('a drill of an SQLite app', () => {
@@ -52,12 +57,7 @@ describe('a drill of an SQLite app', () => {
   it('passes: files verified, dump loaded, rows as recorded, smoke query matched; nothing scratch is left', async () => {
     const r = jsonOut<DrillJson>((await ws.run(cfg, ['--json', 'drill', '--app', 'site'])).stdout);
     expect(r.outcome).toBe('ok');
-    expect(r.checks.map((c) => `${c.component} ${c.check} ${c.ok}`)).toEqual([
-      'web restore true',
-      'main restore true',
-      'main rows true',
-      'main smoke true',
-    ]);
+    expect(checkList(r.checks)).toEqual(ALL_PASSED);
     expect(r.checks.find((c) => c.check === 'rows')!.detail).toMatch(/^3 tables, 3000 rows, as recorded$/);
     expect(await readdir(join(ws.dir, 'drills'))).toEqual([]);
     const text = await ws.run(cfg, ['drill', '--app', 'site', '--periodicity', 'daily']);
@@ -87,9 +87,7 @@ describe('a drill of an SQLite app', () => {
       .split('\n')
       .map((l) => JSON.parse(l))
       .find((l) => l.type === 'summary');
-    expect(
-      summary.checks.map((c: { component: string; check: string; ok: boolean }) => `${c.component} ${c.check} ${c.ok}`),
-    ).toEqual(['web restore true', 'main restore false']);
+    expect(checkList(summary.checks)).toEqual(['web restore true', 'main restore false']);
     expect(summary.checks[1].detail).toMatch(/^restore failed: .*disk I\/O error/);
     expect(await readdir(join(ws.dir, 'drills'))).toEqual([]);
   });
@@ -134,12 +132,7 @@ describe.skipIf(!haveServer('postgres'))('a drill of a PostgreSQL app', () => {
 
   it('passes into a scratch database on the same server, which is dropped afterwards', async () => {
     const r = jsonOut<DrillJson>((await ws.run(cfg, ['--json', 'drill', '--app', 'site'])).stdout);
-    expect(r.checks.map((c) => `${c.component} ${c.check} ${c.ok}`)).toEqual([
-      'web restore true',
-      'main restore true',
-      'main rows true',
-      'main smoke true',
-    ]);
+    expect(checkList(r.checks)).toEqual(ALL_PASSED);
     expect(r.checks[1].detail).toMatch(
       new RegExp(`loaded into postgres database "${db}_sbdrill_[0-9a-f]{8}" on 127\\.0\\.0\\.1:5432`),
     );
@@ -156,12 +149,7 @@ describe.skipIf(!haveServer('postgres'))('a drill of a PostgreSQL app', () => {
     );
     const r = jsonOut<DrillJson>((await ws.run(other, ['--json', 'drill', '--app', 'site'])).stdout);
     expect(r.outcome).toBe('ok');
-    expect(r.checks.map((c) => `${c.component} ${c.check} ${c.ok}`)).toEqual([
-      'web restore true',
-      'main restore true',
-      'main rows true',
-      'main smoke true',
-    ]);
+    expect(checkList(r.checks)).toEqual(ALL_PASSED);
     expect(pgSql('postgres', `SELECT count(*) FROM pg_database WHERE datname LIKE '${db}_sbdrill_%'`)).toBe('0');
   });
 
@@ -191,12 +179,7 @@ describe.skipIf(!haveServer('mariadb'))('a drill of a MariaDB app', () => {
 
   it('passes into a scratch database on the same server, which is dropped afterwards', async () => {
     const r = jsonOut<DrillJson>((await ws.run(cfg, ['--json', 'drill', '--app', 'site'])).stdout);
-    expect(r.checks.map((c) => `${c.component} ${c.check} ${c.ok}`)).toEqual([
-      'web restore true',
-      'main restore true',
-      'main rows true',
-      'main smoke true',
-    ]);
+    expect(checkList(r.checks)).toEqual(ALL_PASSED);
     expect(mySql(`SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE '${db}\\_sbdrill\\_%'`)).toBe(
       '0',
     );

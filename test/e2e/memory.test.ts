@@ -10,6 +10,9 @@ import { diffTrees } from '../../src/util/treediff.js';
 import { prng, sbOk, tempDir } from './helpers.js';
 import { ensureGnuTime, type Measured, measuredSb, randomBytesFor } from './proc.js';
 
+// The repositories here are made and opened at the real scrypt cost (32 MiB), not the suite's cheap test-only one.
+delete process.env.STRONGBOX_TESTONLY_WEAKEN_KDF;
+
 const LIMIT_MIB = 256;
 const RESTORE_MANY_LIMIT_MIB = 512;
 const KiB = 1024;

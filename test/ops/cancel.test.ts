@@ -1,5 +1,6 @@
 // Cancellation at the operations level: two backups on different repositories run in one process; aborting one
-// stops it within 2 seconds, writes no snapshot and leaves its repository clean for check, while the other
+// stops it promptly (measured in work, not time: it reads little more after the abort; the time to stop is measured by
+// `npm run bench`'s cancel section), writes no snapshot and leaves its repository clean for check, while the other
 // finishes and restores exactly.
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -41,7 +42,7 @@ describe('cancelling one of two concurrent backups in one process', () => {
   }, 120_000);
   afterAll(async () => tmp?.cleanup());
 
-  it('stops the aborted one within 2 s (no snapshot, check clean); the other completes and restores exactly', async () => {
+  it('stops the aborted one promptly (no snapshot, check clean); the other completes and restores exactly', async () => {
     const controller = new AbortController();
     const events: OpEvent[] = [];
     const ctxA = newContext({ signal: controller.signal, emit: (e) => events.push(e) });
@@ -53,13 +54,20 @@ describe('cancelling one of two concurrent backups in one process', () => {
     // Abort once the big backup is really under way (files being read).
     while (!events.some((e) => e.type === 'progress' && e.phase === 'files' && e.bytesDone > 0))
       await new Promise((r) => setTimeout(r, 20));
+    const bytesDone = () =>
+      Math.max(0, ...events.map((e) => (e.type === 'progress' && e.phase === 'files' ? e.bytesDone : 0)));
+    const atAbort = bytesDone();
     const t0 = performance.now();
     controller.abort();
     const err = await a;
-    const stopMs = performance.now() - t0;
-    console.log(`cancelled backup stopped ${stopMs.toFixed(0)} ms after the abort`);
+    const after = bytesDone() - atAbort;
+    console.log(
+      `cancelled backup stopped ${(performance.now() - t0).toFixed(0)} ms and ${(after / 2 ** 20).toFixed(1)} MiB read after the abort`,
+    );
     expect(isStrongboxError(err, 'INTERRUPTED'), String(err)).toBe(true);
-    expect(stopMs).toBeLessThan(2000);
+    // What was in flight may finish (a few 4 MiB files in the workers), nothing more is started: far less than the
+    // 640 MiB the backup would read, however slow the machine.
+    expect(after).toBeLessThan(64 * 2 ** 20);
     ctxA.scope.close();
 
     const done = await b;

@@ -87,7 +87,15 @@ export function mountActions(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
       id: randomUUID(),
       user: c.get('principal')!.label,
     };
-    const run = d.runs.start({ id: env.id, user: env.user, ...what }, body(env), opts);
+    // Under the daemon, the run waits for its repository's turn in the daemon's queue.
+    const queue = d.queueTask;
+    const run = d.runs.start(
+      { id: env.id, user: env.user, ...what },
+      queue && !opts.recorded
+        ? (emit, signal) => queue(`api:${env.id}`, what.repository, signal, (s) => body(env)(emit, s))
+        : body(env),
+      opts,
+    );
     d.log.info(`${what.kind} of ${what.app ?? `repository ${what.repository}`} started by ${env.user}`, {
       run: run.id,
     });
