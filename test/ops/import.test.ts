@@ -4,7 +4,7 @@
 // GNU tar.gz as other hosts hand them out). A damaged export is refused naming the file, before anything is stored.
 import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { appendFile, cp } from 'node:fs/promises';
+import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
@@ -135,7 +135,7 @@ describe.skipIf(!servers)('import into another repository, then restore --app', 
     });
   });
 
-  it('a damaged export is refused naming the file, and nothing is stored', async () => {
+  it('a damaged export (a directory or the tar) is refused naming the file, and nothing is stored', async () => {
     await places();
     const bad = join(f.dir, 'damaged');
     await cp(exported, bad, { recursive: true });
@@ -146,5 +146,19 @@ describe.skipIf(!servers)('import into another repository, then restore --app', 
     ).rejects.toMatchObject({ code: 'INTEGRITY', message: expect.stringMatching(/my\.sql does not match SHA256SUMS/) });
     const after = (await listSnapshots(appRepo(choice2, cfg2, findApp(cfg2, 'shop')), {}, newContext())).snapshots;
     expect(after.length).toBe(before.length);
+    // The API's tar, one byte of its first member (pg.pgdump, whose data starts after a 512-byte header) changed.
+    const badTar = join(f.dir, 'damaged.tar');
+    const bytes = await readFile(tarball);
+    bytes[512 + 100] ^= 0xff;
+    await writeFile(badTar, bytes);
+    await expect(
+      importSnapshot(choice2, cfg2, { app: findApp(cfg2, 'shop'), from: badTar }, newContext()),
+    ).rejects.toMatchObject({
+      code: 'INTEGRITY',
+      message: expect.stringMatching(/pg\.pgdump does not match SHA256SUMS/),
+    });
+    expect(
+      (await listSnapshots(appRepo(choice2, cfg2, findApp(cfg2, 'shop')), {}, newContext())).snapshots,
+    ).toHaveLength(before.length);
   });
 });
