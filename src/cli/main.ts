@@ -17,7 +17,9 @@ import * as copyCmd from './commands/copy.js';
 import * as daemonCmd from './commands/daemon.js';
 import * as drillCmd from './commands/drill.js';
 import * as dumpCmd from './commands/dump.js';
+import * as exportCmd from './commands/export.js';
 import * as forgetCmd from './commands/forget.js';
+import * as importCmd from './commands/import.js';
 import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
 import * as keyCmd from './commands/key.js';
@@ -70,6 +72,8 @@ export function buildProgram(io: Io): Command {
     restoreCmd,
     snapshotsCmd,
     dumpCmd,
+    exportCmd,
+    importCmd,
     forgetCmd,
     statusCmd,
     checkCmd,

@@ -29,6 +29,7 @@ const ROUTES: Record<string, Need> = {
   'DELETE /api/tokens/:name': 'admin',
   'GET /api/apps/:app/snapshots/:snapshot/dumps/:component': 'restore',
   'GET /api/apps/:app/snapshots/:snapshot/trees/:component': 'restore',
+  'GET /api/apps/:app/snapshots/:snapshot/export': 'restore',
 };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -1,6 +1,7 @@
-// Downloads: a file tree as a tar with a manifest, and a database component's native dump as the dump tool wrote
-// it (pg_restore, mysql/mariadb or sqlite3 read it directly), both verified as they stream. They carry the app's
-// data, so they need the restore scope; each is logged and recorded in the run history with the user.
+// Downloads: a file tree as a tar with a manifest, a database component's native dump as the dump tool wrote it
+// (pg_restore, mysql/mariadb or sqlite3 read it directly), and a whole snapshot's portable export as one tar, all
+// verified as they stream. They carry the app's data, so they need the restore scope; each is logged and recorded
+// in the run history with the user.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
@@ -11,10 +12,11 @@ import { isStrongboxError, StrongboxError } from '../../errors.js';
 import { appendRun, HISTORY_VERSION, type HousekeepingRecord } from '../../history/journal.js';
 import { newContext, type OpContext } from '../../ops/context.js';
 import { dumpComponent } from '../../ops/dump.js';
+import { dumpExtension, EXPORT_MANIFEST, EXPORT_SUMS, exportSnapshotTar } from '../../ops/export.js';
 import { TAR_MANIFEST, tarTree } from '../../ops/tree-tar.js';
 import { listSnapshots } from '../../ops/snapshots.js';
 import { appRepo, findApp } from '../../ops/target.js';
-import { databaseComponents, type DatabaseComponent } from '../../repository/snapshot.js';
+import { databaseComponents } from '../../repository/snapshot.js';
 import { sortNewestWritten } from '../../repository/write-order.js';
 import type { ApiDeps } from '../deps.js';
 import type { GuardEnv } from '../guard.js';
@@ -65,18 +67,31 @@ const treeRoute = guarded('restore', {
   },
 });
 
-/** The file name extension the dump's restore tool expects. */
-export function dumpExtension(c: Pick<DatabaseComponent, 'engine' | 'format'>): string {
-  if (c.engine === 'sqlite') return 'sqlite3';
-  if (c.engine === 'postgres') return 'pgdump';
-  return 'sql';
-}
+const ExportParams = AppParam.extend({
+  snapshot: DumpParams.shape.snapshot,
+});
+
+const exportRoute = guarded('restore', {
+  method: 'get',
+  path: '/api/apps/{app}/snapshots/{snapshot}/export',
+  tags: ['downloads'],
+  summary:
+    `a snapshot's portable export as one tar: each database's native dump, each file tree as a POSIX tar, ` +
+    `${EXPORT_MANIFEST} and ${EXPORT_SUMS} last (sha256sum -c verifies the members)`,
+  request: { params: ExportParams },
+  responses: {
+    200: { content: { 'application/x-tar': { schema: z.string() } }, description: 'the export' },
+    401: r401,
+    403: r403,
+    404: r404,
+  },
+});
 
 export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
   /** Runs the download into `out` and records it in the run history with the user, however it ends. */
   function audited(
     c: Context<GuardEnv>,
-    what: { app: string; repository: string; snapshot: string; component: string; kind: 'dump' | 'tree' },
+    what: { app: string; repository: string; snapshot: string; component: string; kind: 'dump' | 'tree' | 'export' },
     ctx: OpContext,
     out: PassThrough,
     send: () => Promise<unknown>,
@@ -84,7 +99,10 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
     const user = c.get('principal')!.label;
     const started = d.clock.now();
     const t0 = monotonicMs();
-    const label = `${what.kind === 'dump' ? 'dump' : 'file tree'} ${what.component} of snapshot ${what.snapshot.slice(0, 8)}`;
+    const label =
+      what.kind === 'export'
+        ? `export of snapshot ${what.snapshot.slice(0, 8)}`
+        : `${what.kind === 'dump' ? 'dump' : 'file tree'} ${what.component} of snapshot ${what.snapshot.slice(0, 8)}`;
     d.log.info(`${label} (app ${what.app}) downloaded by ${user}`);
     const record = (outcome: HousekeepingRecord['outcome'], error?: { code: string; message: string }) =>
       appendRun(d.history(), {
@@ -119,15 +137,18 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
       .finally(() => ctx.scope.close());
   }
 
-  /** The snapshot a download names, resolved before the answer starts (a wrong name is a 404, not a cut-off file). */
-  async function resolve(c: Context<GuardEnv>, kind: 'database' | 'files', ctx: OpContext) {
+  /**
+   * The snapshot a download names, resolved before the answer starts (a wrong name is a 404, not a cut-off file):
+   * one holding the component named (of this kind), or with no kind any snapshot of the app.
+   */
+  async function resolve(c: Context<GuardEnv>, kind: 'database' | 'files' | null, ctx: OpContext) {
     const cfg = d.config();
     const p = c.req.param() as { app: string; snapshot: string; component: string };
     const a = findApp(cfg, knownApp(cfg, p.app));
     const spec = appRepo(d.choice, cfg, a);
     const { snapshots } = await listSnapshots(spec, { app: a.id }, ctx);
-    const holding = snapshots.filter((s) =>
-      s.snapshot.components.some((x) => x.kind === kind && x.name === p.component),
+    const holding = snapshots.filter(
+      (s) => kind === null || s.snapshot.components.some((x) => x.kind === kind && x.name === p.component),
     );
     const matching = holding.filter((s) => s.id.startsWith(p.snapshot.toLowerCase()));
     const snap =
@@ -139,7 +160,9 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
     if (!snap)
       throw new StrongboxError(
         'NOT_FOUND',
-        `no single snapshot ${p.snapshot} of app ${a.id} with a ${kind === 'files' ? 'file tree' : 'database component'} ${p.component}`,
+        kind === null
+          ? `no single snapshot ${p.snapshot} of app ${a.id}`
+          : `no single snapshot ${p.snapshot} of app ${a.id} with a ${kind === 'files' ? 'file tree' : 'database component'} ${p.component}`,
       );
     return { a, p, spec, snap };
   }
@@ -195,6 +218,25 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
       headers: {
         'content-type': 'application/x-tar',
         'content-disposition': `attachment; filename="${a.id}-${p.component}-${snap.id.slice(0, 8)}.tar"`,
+      },
+    }) as never;
+  });
+
+  app.openapi(exportRoute, async (c) => {
+    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
+    const { a, spec, snap } = await resolve(c, null, ctx).catch((e: unknown) => {
+      ctx.scope.close();
+      throw e;
+    });
+    const out = new PassThrough();
+    const what = { app: a.id, repository: a.repository, snapshot: snap.id, component: '', kind: 'export' } as const;
+    // The operation ends `out` itself (a tar's end); `audited` ending it again is harmless.
+    audited(c, what, ctx, out, () => exportSnapshotTar(spec, { app: a.id, snapshot: snap.id }, out, ctx));
+    return new Response(Readable.toWeb(out) as ReadableStream, {
+      status: 200,
+      headers: {
+        'content-type': 'application/x-tar',
+        'content-disposition': `attachment; filename="${a.id}-${snap.id.slice(0, 8)}-export.tar"`,
       },
     }) as never;
   });
