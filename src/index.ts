@@ -31,6 +31,14 @@ export { syncRepo, type SyncInput, type SyncOpResult } from './ops/sync.js';
 export { copyRepo, type CopyInput, type CopyOpResult } from './ops/copy.js';
 export { tarTree, TAR_MANIFEST, type TreeTarInput, type TreeTarResult } from './ops/tree-tar.js';
 export {
+  exportSnapshot,
+  exportSnapshotTar,
+  type ExportInput,
+  type ExportManifest,
+  type ExportResult,
+} from './ops/export.js';
+export { importSnapshot, type ImportInput, type ImportResult } from './ops/import.js';
+export {
   addToken,
   addUser,
   checkPassword,
