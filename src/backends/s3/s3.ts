@@ -22,6 +22,7 @@ import {
   type ListOptions,
   type SaveOptions,
 } from '../backend.js';
+import { requestAborts } from '../abort.js';
 import { checkHandle, checkRange, checkRangeShape, checkType, objectName, type Range } from '../checks.js';
 import { objectPath, TYPE_DIRS } from '../layout.js';
 import { makeClient } from './client.js';
@@ -34,6 +35,8 @@ export interface S3OpenContext {
   env?: NodeJS.ProcessEnv;
   /** Keys per listing request (tests use a small one to exercise pagination; the service caps it at 1000). */
   listPageSize?: number;
+  /** The operation's signal: its abort ends the requests in flight at once (see ../abort.ts). */
+  signal?: AbortSignal;
 }
 
 /** Open the bucket and prefix `rest` names (the location without "s3:"). No request is made until first use. */
@@ -60,19 +63,27 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
       },
       { step: 'build', name: 'strongboxUnsignedPayload' },
     );
+  const aborts = requestAborts(ctx.signal);
   let closed = false;
 
-  async function call<T>(op: string, what: Handle | string, fn: () => Promise<T>): Promise<T> {
+  /** One request: `fn` gets the signal to send it with; a cancelled operation's request fails as INTERRUPTED. */
+  async function call<T>(
+    op: string,
+    what: Handle | string,
+    fn: (opts: { abortSignal?: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
     if (closed) throw new BackendError('permanent', `the backend for ${location} is closed`);
+    const abortSignal = aborts.forRequest();
     try {
-      return await fn();
+      return await fn(abortSignal ? { abortSignal } : {});
     } catch (err) {
+      if (abortSignal?.aborted) throw aborts.error();
       throw toS3Error(err, op, what, errCtx);
     }
   }
 
   async function headInfo(h: Handle): Promise<{ size: number; modTime?: number }> {
-    const res = await call('stat', h, () => client.send(new HeadObjectCommand({ Bucket, Key: keyOf(h) })));
+    const res = await call('stat', h, (o) => client.send(new HeadObjectCommand({ Bucket, Key: keyOf(h) }), o));
     return { size: res.ContentLength ?? 0, ...(res.LastModified ? { modTime: res.LastModified.getTime() } : {}) };
   }
 
@@ -101,7 +112,7 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
       ...(options.serverSideEncryption ? { ServerSideEncryption: options.serverSideEncryption } : {}),
       ...(options.kmsKeyId ? { SSEKMSKeyId: options.kmsKeyId } : {}),
     };
-    await call('save', h, () => client.send(new PutObjectCommand(input)));
+    await call('save', h, (o) => client.send(new PutObjectCommand(input), o));
   }
 
   async function exists(h: Handle): Promise<boolean> {
@@ -124,8 +135,8 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
     const Range = range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined;
     let res;
     try {
-      res = await call('load', h, () =>
-        client.send(new GetObjectCommand({ Bucket, Key: keyOf(h), ...(Range ? { Range } : {}) })),
+      res = await call('load', h, (o) =>
+        client.send(new GetObjectCommand({ Bucket, Key: keyOf(h), ...(Range ? { Range } : {}) }), o),
       );
     } catch (err) {
       // 416: the range starts past the end. Report it as every backend does, with the object's size.
@@ -154,7 +165,7 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
     const Prefix = `${root}${dir}/`;
     let ContinuationToken: string | undefined;
     do {
-      const page = await call('list', `${type} objects`, () =>
+      const page = await call('list', `${type} objects`, (o) =>
         client.send(
           new ListObjectsV2Command({
             Bucket,
@@ -162,6 +173,7 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
             ...(ContinuationToken ? { ContinuationToken } : {}),
             ...(ctx.listPageSize ? { MaxKeys: ctx.listPageSize } : {}),
           }),
+          o,
         ),
       );
       for (const o of page.Contents ?? []) {
@@ -188,7 +200,7 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
     /** Creates the bucket if it does not exist (objects need no folders). */
     async create(): Promise<void> {
       try {
-        await call('create', `bucket "${Bucket}"`, () => client.send(new HeadBucketCommand({ Bucket })));
+        await call('create', `bucket "${Bucket}"`, (o) => client.send(new HeadBucketCommand({ Bucket }), o));
       } catch (err) {
         if (s3ErrorKind(err) !== 'not-found') throw err;
         // AWS creates a bucket in us-east-1 unless told the region (and refuses "us-east-1" as a constraint).
@@ -197,7 +209,9 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
           region && region !== 'us-east-1'
             ? { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }
             : {};
-        await call('create', `bucket "${Bucket}"`, () => client.send(new CreateBucketCommand({ Bucket, ...where })));
+        await call('create', `bucket "${Bucket}"`, (o) =>
+          client.send(new CreateBucketCommand({ Bucket, ...where }), o),
+        );
       }
     },
 
@@ -227,7 +241,7 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
     async remove(h: Handle): Promise<void> {
       checkHandle(h, location);
       try {
-        await call('remove', h, () => client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(h) })));
+        await call('remove', h, (o) => client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(h) }), o));
       } catch (err) {
         if (s3ErrorKind(err) !== 'not-found') throw err;
       }
@@ -240,6 +254,7 @@ export function openS3Backend(rest: string, options: S3Options, ctx: S3OpenConte
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      aborts.dispose();
       client.destroy();
     },
   };

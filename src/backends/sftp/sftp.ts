@@ -37,16 +37,18 @@ const LOCK_TEMP_MIN_AGE_MS = 10 * 60_000;
 
 /**
  * A backend for an `sftp:` location. Nothing is loaded or connected until the first operation; a dropped
- * connection is reopened by the next one (the retry wrapper retries the transient failure it caused).
+ * connection is reopened by the next one (the retry wrapper retries the transient failure it caused). Aborting
+ * `signal` (the operation's) drops the connection, so every request in flight fails at once as INTERRUPTED.
  */
 export function createSftpBackend(
   location: string,
   options: SftpOptions = {},
   env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
 ): Backend {
   const target = parseSftpLocation(location);
   const resolved = resolveSftpOptions(options, env);
-  const remote = createRemote(target, resolved, env);
+  const remote = createRemote(target, resolved, env, signal);
   const root = target.path;
 
   const dirOf = (h: Handle): string => {
