@@ -55,14 +55,18 @@ export const DRIVERS: readonly BackendDriver[] = [
     scheme: 's3',
     syntax: 's3:https://host[:port]/bucket[/prefix] or s3:bucket[/prefix]',
     options: s3OptionsSchema,
-    open: async (rest, options, ctx) => (await import('./s3/s3.js')).openS3Backend(rest, options, { env: ctx.env }),
+    open: async (rest, options, ctx) =>
+      (await import('./s3/s3.js')).openS3Backend(rest, options, {
+        env: ctx.env,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      }),
   }),
   // ssh2 itself is imported only when the backend first connects.
   defineDriver({
     scheme: 'sftp',
     syntax: 'sftp:user@host:/path or sftp://user@host:port//path',
     options: sftpOptionsSchema,
-    open: async (rest, options, ctx) => createSftpBackend(`sftp:${rest}`, options, ctx.env),
+    open: async (rest, options, ctx) => createSftpBackend(`sftp:${rest}`, options, ctx.env, ctx.signal),
   }),
   defineDriver({
     scheme: 'git',
@@ -94,7 +98,8 @@ export interface OpenOptions {
  */
 export async function openBackend(location: string, opts: OpenOptions = {}): Promise<Backend> {
   const backend = await openBare(location, opts);
-  return opts.retry === false ? backend : withRetry(backend, opts.retry);
+  if (opts.retry === false) return backend;
+  return withRetry(backend, { ...opts.retry, ...(opts.signal ? { signal: opts.signal } : {}) });
 }
 
 /** The driver for a location's scheme, and the rest of the location after "scheme:". */

@@ -8,7 +8,10 @@ export interface OpenContext {
   location: string;
   /** Environment to read credentials and settings from (process.env unless a test injects one). */
   env: NodeJS.ProcessEnv;
-  /** The operation's signal: a backend that runs programs (git) kills them when it is aborted. */
+  /**
+   * The operation's signal: a backend that runs programs (git) kills them when it is aborted; remote backends (s3,
+   * sftp) end their requests in flight at once (../abort.ts).
+   */
   signal?: AbortSignal;
 }
 

@@ -115,3 +115,26 @@ describe('withRetry', () => {
     expect(t.retries.map((r) => r.op)).toEqual(['list']);
   });
 });
+
+describe('withRetry and the operation signal', () => {
+  it('retries nothing once the operation is cancelled, and cuts a wait before a retry short', async () => {
+    const controller = new AbortController();
+    const never = () => new Promise<void>(() => {});
+    const t = setup([{ op: 'save', count: 5 }], { signal: controller.signal, sleep: never });
+    const saving = t.backend.save(h, bytes(10)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // The first failure is retried after a wait that never ends by itself; the abort ends it, with that failure.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.retries.length).toBe(1);
+    controller.abort();
+    expect(t.faulty.isPermanent(await saving)).toBe(false);
+    expect(t.faulty.stats.calls.save).toBe(1);
+    // Aborted already: a transient failure is returned at once.
+    const again = await rejection(t.backend.save(h, bytes(10)));
+    expect(t.faulty.isPermanent(again)).toBe(false);
+    expect(t.faulty.stats.calls.save).toBe(2);
+    expect(t.retries.length).toBe(1);
+  });
+});

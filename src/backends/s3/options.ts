@@ -57,6 +57,10 @@ export const s3OptionsSchema = z
       .max(64)
       .default(5)
       .describe('requests in flight at once (packs uploaded in parallel)'),
+    contentMd5: z
+      .boolean()
+      .default(false)
+      .describe('send Content-MD5 with every upload (buckets with Object Lock retention require it; costs CPU)'),
     conditionalCreate: z
       .boolean()
       .optional()

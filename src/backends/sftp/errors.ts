@@ -2,6 +2,7 @@
 // unsupported requests are permanent, a lost connection or a generic failure is transient (retried).
 
 import { BackendError, type Handle } from '../backend.js';
+import { isAbortError } from '../abort.js';
 import { notFound } from '../errors.js';
 
 /** SFTP v3 status codes (draft-ietf-secsh-filexfer-02). */
@@ -38,10 +39,10 @@ export function isUnsupportedExtension(err: unknown): boolean {
 
 /**
  * Wrap an error from an SFTP request as a BackendError naming the operation, the object or directory, and
- * the location. A BackendError (a timeout, a refused login) passes through as it is.
+ * the location. A BackendError (a timeout, a refused login) and a cancelled operation's error pass through as they are.
  */
-export function sftpError(err: unknown, op: string, what: Handle | string, location: string): BackendError {
-  if (err instanceof BackendError) return err;
+export function sftpError(err: unknown, op: string, what: Handle | string, location: string): Error {
+  if (err instanceof BackendError || isAbortError(err)) return err as Error;
   const status = sftpStatus(err);
   if (status === SFTP_STATUS.NO_SUCH_FILE && typeof what !== 'string') return notFound(what, location, err);
   const subject = typeof what === 'string' ? what : what.type === 'config' ? 'config' : `${what.type}/${what.name}`;

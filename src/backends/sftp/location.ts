@@ -12,6 +12,9 @@ export interface SftpTarget {
   path: string;
   /** The name known_hosts records the host under: "host", or "[host]:port" on another port than 22. */
   knownHostsName: string;
+  /** Whether the location named the user and the port (they win over ~/.ssh/config, as on ssh's command line). */
+  userGiven: boolean;
+  portGiven: boolean;
 }
 
 const EXAMPLES = 'sftp:user@host:/srv/backups/repo or sftp://user@host:2222//srv/backups/repo';
@@ -30,15 +33,15 @@ export function redactLocation(location: string): string {
  * Split "user@rest"; the user defaults to the local user, as ssh does. In the scp form a path may hold "@", so an
  * "@" counts only if no ":" or "/" comes before it; in a URL's authority a ":" before "@" is a password.
  */
-function splitUser(location: string, s: string, url: boolean): { user: string; rest: string } {
+function splitUser(location: string, s: string, url: boolean): { user: string; rest: string; given: boolean } {
   const at = s.indexOf('@');
   const user = at < 0 ? '' : s.slice(0, at);
-  if (at < 0 || (!url && /[:/[]/.test(user))) return { user: os.userInfo().username, rest: s };
+  if (at < 0 || (!url && /[:/[]/.test(user))) return { user: os.userInfo().username, rest: s, given: false };
   if (user.includes(':')) {
     throw usage(location, 'passwords in the location are not supported; log in with a key or the SSH agent');
   }
   if (user === '') throw usage(location, 'empty user name before "@"');
-  return { user, rest: s.slice(at + 1) };
+  return { user, rest: s.slice(at + 1), given: true };
 }
 
 /** Split "host:rest" or "[v6]:rest" at the colon after the host. */
@@ -52,22 +55,36 @@ function splitHost(location: string, s: string): { host: string; rest: string } 
   return colon < 0 ? { host: s, rest: '' } : { host: s.slice(0, colon), rest: s.slice(colon) };
 }
 
-function target(location: string, user: string, host: string, port: number, path: string): SftpTarget {
+function target(
+  location: string,
+  u: { user: string; given: boolean },
+  host: string,
+  port: number | undefined,
+  path: string,
+): SftpTarget {
   if (host === '') throw usage(location, 'no host');
   if (!/^[A-Za-z0-9._:%-]+$/.test(host)) throw usage(location, `invalid host name ${JSON.stringify(host)}`);
   if (path === '') throw usage(location, 'no repository path');
-  const name = host.toLowerCase();
-  const knownHostsName = port === 22 ? name : `[${name}]:${port}`;
-  return { user, host, port, path, knownHostsName };
+  return { ...withHost(host, port ?? 22), user: u.user, path, userGiven: u.given, portGiven: port !== undefined };
+}
+
+/** The host and port to connect to, and the name known_hosts records them under (`alias`: HostKeyAlias). */
+export function withHost(
+  host: string,
+  port: number,
+  alias?: string,
+): Pick<SftpTarget, 'host' | 'port' | 'knownHostsName'> {
+  const name = (alias ?? host).toLowerCase();
+  return { host, port, knownHostsName: port === 22 || alias !== undefined ? name : `[${name}]:${port}` };
 }
 
 function parseUrl(location: string): SftpTarget {
   const s = location.slice('sftp://'.length);
   const slash = s.indexOf('/');
   const authority = slash < 0 ? s : s.slice(0, slash);
-  const { user, rest } = splitUser(location, decodeURIComponent(authority), true);
+  const { rest, ...user } = splitUser(location, decodeURIComponent(authority), true);
   const { host, rest: after } = splitHost(location, rest);
-  let port = 22;
+  let port: number | undefined;
   if (after !== '') {
     if (!/^:\d{1,5}$/.test(after) || Number(after.slice(1)) < 1 || Number(after.slice(1)) > 65535) {
       throw usage(location, `invalid port ${JSON.stringify(after.slice(1))}`);
@@ -80,10 +97,10 @@ function parseUrl(location: string): SftpTarget {
 }
 
 function parseScp(location: string): SftpTarget {
-  const { user, rest } = splitUser(location, location.slice('sftp:'.length), false);
+  const { rest, ...user } = splitUser(location, location.slice('sftp:'.length), false);
   const { host, rest: after } = splitHost(location, rest);
   if (!after.startsWith(':')) throw usage(location, 'expected ":" and a path after the host');
-  return target(location, user, host, 22, after.slice(1));
+  return target(location, user, host, undefined, after.slice(1));
 }
 
 /** Parse an "sftp:" location; throws a USAGE error that says what is wrong and shows both forms. */

@@ -17,6 +17,13 @@ export const sftpOptionsSchema = z.strictObject({
     .min(1)
     .optional()
     .describe("known_hosts file holding the server's key (default ~/.ssh/known_hosts)"),
+  sshConfigFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "OpenSSH client config to read the host's HostName, Port, User, IdentityFile and UserKnownHostsFile from (default ~/.ssh/config)",
+    ),
   passphraseEnv: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
@@ -47,6 +54,8 @@ export interface SftpOptions {
   identityFile?: string;
   /** known_hosts file to check the server's key against (default ~/.ssh/known_hosts). */
   knownHostsFile?: string;
+  /** OpenSSH client config to read the host's settings from (default ~/.ssh/config; a missing default is no error). */
+  sshConfigFile?: string;
   /** Variable holding the identity file's passphrase (default STRONGBOX_SFTP_PASSPHRASE). */
   passphraseEnv?: string;
   /** Shell command printing the identity file's passphrase (first line). */
@@ -83,19 +92,35 @@ function expandHome(p: string): string {
 
 /**
  * Fill in the defaults. Without a config file, STRONGBOX_SFTP_IDENTITY_FILE and STRONGBOX_SFTP_KNOWN_HOSTS
- * stand in for `identityFile` and `knownHostsFile` (the config wins when both are given).
+ * stand in for `identityFile` and `knownHostsFile` (the config wins when both are given); after them come the
+ * host's IdentityFile and UserKnownHostsFile in ~/.ssh/config (`fromSshConfig`), then OpenSSH's defaults.
  */
-export function resolveSftpOptions(opts: SftpOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedSftpOptions {
+export function resolveSftpOptions(
+  opts: SftpOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+  fromSshConfig: { identityFiles: string[]; userKnownHostsFiles: string[] } = {
+    identityFiles: [],
+    userKnownHostsFiles: [],
+  },
+): ResolvedSftpOptions {
   const sshDir = path.join(os.homedir(), '.ssh');
   const identity = opts.identityFile ?? (env.STRONGBOX_SFTP_IDENTITY_FILE || undefined);
   const knownHosts = opts.knownHostsFile ?? (env.STRONGBOX_SFTP_KNOWN_HOSTS || undefined);
-  const userKnownHosts = knownHosts !== undefined ? expandHome(knownHosts) : path.join(sshDir, 'known_hosts');
+  const userKnownHosts =
+    knownHosts !== undefined
+      ? [expandHome(knownHosts)]
+      : fromSshConfig.userKnownHostsFiles.length > 0
+        ? fromSshConfig.userKnownHostsFiles
+        : [path.join(sshDir, 'known_hosts')];
+  const identities =
+    fromSshConfig.identityFiles.length > 0
+      ? fromSshConfig.identityFiles
+      : DEFAULT_IDENTITIES.map((f) => path.join(sshDir, f));
   return {
-    identityFiles:
-      identity !== undefined ? [expandHome(identity)] : DEFAULT_IDENTITIES.map((f) => path.join(sshDir, f)),
+    identityFiles: identity !== undefined ? [expandHome(identity)] : identities,
     identityExplicit: identity !== undefined,
     agent: env.SSH_AUTH_SOCK || undefined,
-    knownHostsFiles: [userKnownHosts, SYSTEM_KNOWN_HOSTS],
+    knownHostsFiles: [...userKnownHosts, SYSTEM_KNOWN_HOSTS],
     passphraseEnv: opts.passphraseEnv ?? PASSPHRASE_ENV,
     passphraseCommand: opts.passphraseCommand,
     connections: opts.connections ?? DEFAULT_CONNECTIONS,

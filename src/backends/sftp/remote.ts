@@ -3,6 +3,7 @@
 
 import type { SFTPWrapper } from 'ssh2';
 import { Semaphore } from '../../util/concurrency.js';
+import { requestAborts } from '../abort.js';
 import { BackendError } from '../backend.js';
 import { openSession, type Session } from './connection.js';
 import type { SftpTarget } from './location.js';
@@ -18,8 +19,14 @@ export interface Remote {
   close(): Promise<void>;
 }
 
-export function createRemote(target: SftpTarget, opts: ResolvedSftpOptions, env: NodeJS.ProcessEnv): Remote {
+export function createRemote(
+  target: SftpTarget,
+  opts: ResolvedSftpOptions,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Remote {
   const slots = new Semaphore(Math.max(1, opts.connections));
+  const aborts = requestAborts(signal);
   let current: Promise<Session> | undefined;
   const promiseOf = new WeakMap<Session, Promise<Session>>();
   let closed = false;
@@ -47,9 +54,29 @@ export function createRemote(target: SftpTarget, opts: ResolvedSftpOptions, env:
     s.client.destroy();
   }
 
-  async function call<T>(what: string, fn: (sftp: SFTPWrapper, cb: Callback<T>) => void): Promise<T> {
-    const s = await session();
+  /**
+   * Settles with `p`, or fails as INTERRUPTED as soon as the operation is cancelled (then `onAbort` runs). A request
+   * started after the cancel gets AFTER_ABORT_MS instead (releasing the lock must not hang on a stalled server).
+   */
+  function abortable<T>(p: Promise<T>, onAbort: () => void): Promise<T> {
+    const stop = aborts.forRequest();
+    if (stop === undefined) return p;
     return new Promise<T>((resolve, reject) => {
+      const abort = () => {
+        onAbort();
+        reject(aborts.error());
+      };
+      if (stop.aborted) return abort();
+      stop.addEventListener('abort', abort, { once: true });
+      p.then(resolve, reject).finally(() => stop.removeEventListener('abort', abort));
+    });
+  }
+
+  async function call<T>(what: string, fn: (sftp: SFTPWrapper, cb: Callback<T>) => void): Promise<T> {
+    // A connection still being opened when the operation is cancelled is dropped once it is up.
+    const opening = session();
+    const s = await abortable(opening, () => void opening.then(drop, () => {}));
+    const answer = new Promise<T>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {
         if (settled) return;
@@ -71,6 +98,8 @@ export function createRemote(target: SftpTarget, opts: ResolvedSftpOptions, env:
         done(e as Error); // ssh2 throws synchronously for an extension the server lacks
       }
     });
+    // Cancelled: the connection is dropped, which fails every request on it (they all belong to this operation).
+    return abortable(answer, () => drop(s));
   }
 
   return {
@@ -85,6 +114,7 @@ export function createRemote(target: SftpTarget, opts: ResolvedSftpOptions, env:
     call,
     async close(): Promise<void> {
       closed = true;
+      aborts.dispose();
       const p = current;
       current = undefined;
       if (p === undefined) return;

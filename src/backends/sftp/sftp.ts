@@ -18,9 +18,10 @@ import { checkHandle, checkRange, checkRangeShape, checkType, objectName, TEMP_P
 import { alreadyExists, isAlreadyExistsError, isNotFoundError, isPermanentError } from '../errors.js';
 import { isNoSuchFile, isUnsupportedExtension, SFTP_STATUS, sftpError, sftpStatus } from './errors.js';
 import { remoteFiles } from './files.js';
-import { joinRemote, parseSftpLocation } from './location.js';
+import { joinRemote, parseSftpLocation, withHost, type SftpTarget } from './location.js';
 import { resolveSftpOptions, type SftpOptions } from './options.js';
 import { createRemote } from './remote.js';
+import { defaultSshConfigFile, sshHostConfig } from './ssh-config.js';
 
 const DIRS: Record<Exclude<FileType, 'config'>, string> = {
   key: 'keys',
@@ -35,18 +36,32 @@ const LIST_BATCH = 8;
 /** A lock file is written in milliseconds; a temp file in locks/ this old was left by a killed writer. */
 const LOCK_TEMP_MIN_AGE_MS = 10 * 60_000;
 
+/** The location completed from ~/.ssh/config (its host may be an alias there), and the options with defaults. */
+function resolveTarget(location: string, options: SftpOptions, env: NodeJS.ProcessEnv) {
+  const parsed = parseSftpLocation(location);
+  const file = options.sshConfigFile ?? defaultSshConfigFile();
+  const c = sshHostConfig(file, parsed.host, parsed.userGiven ? parsed.user : undefined, !!options.sshConfigFile);
+  const target: SftpTarget = {
+    ...parsed,
+    ...withHost(c.hostName ?? parsed.host, parsed.portGiven ? parsed.port : (c.port ?? 22), c.hostKeyAlias),
+    user: parsed.userGiven ? parsed.user : (c.user ?? parsed.user),
+  };
+  return { target, resolved: resolveSftpOptions(options, env, c) };
+}
+
 /**
  * A backend for an `sftp:` location. Nothing is loaded or connected until the first operation; a dropped
- * connection is reopened by the next one (the retry wrapper retries the transient failure it caused).
+ * connection is reopened by the next one (the retry wrapper retries the transient failure it caused). Aborting
+ * `signal` (the operation's) drops the connection, so every request in flight fails at once as INTERRUPTED.
  */
 export function createSftpBackend(
   location: string,
   options: SftpOptions = {},
   env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
 ): Backend {
-  const target = parseSftpLocation(location);
-  const resolved = resolveSftpOptions(options, env);
-  const remote = createRemote(target, resolved, env);
+  const { target, resolved } = resolveTarget(location, options, env);
+  const remote = createRemote(target, resolved, env, signal);
   const root = target.path;
 
   const dirOf = (h: Handle): string => {

@@ -2,6 +2,7 @@
 // failures (not found, already exists, permission denied, invalid request) are returned at once.
 
 import { setTimeout as delay } from 'node:timers/promises';
+import { isAbortError } from '../abort.js';
 import type { Backend, FileInfo, FileType, Handle, ListOptions, SaveOptions } from '../backend.js';
 
 export interface RetryInfo {
@@ -26,6 +27,20 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Source of jitter in [0, 1) (default Math.random); injected in tests for exact delays. */
   random?: () => number;
+  /** The operation's signal: once it is aborted nothing is retried, and a wait before a retry ends at once. */
+  signal?: AbortSignal;
+}
+
+/** `sleep(ms)`, cut short when `signal` is aborted. */
+function sleepUnlessAborted(sleep: (ms: number) => Promise<void>, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    sleep(ms).then(done, done);
+  });
 }
 
 /**
@@ -41,7 +56,11 @@ export function withRetry(backend: Backend, opts: RetryOptions = {}): Backend {
   const random = opts.random ?? Math.random;
 
   const fatal = (err: unknown): boolean =>
-    backend.isPermanent(err) || backend.isNotFound(err) || backend.isAlreadyExists(err);
+    isAbortError(err) ||
+    opts.signal?.aborted === true ||
+    backend.isPermanent(err) ||
+    backend.isNotFound(err) ||
+    backend.isAlreadyExists(err);
 
   /** Rethrow `error` if it must not be retried (or retries are used up); otherwise wait. */
   async function backoff(op: string, handle: Handle | undefined, attempt: number, error: unknown): Promise<void> {
@@ -49,7 +68,8 @@ export function withRetry(backend: Backend, opts: RetryOptions = {}): Backend {
     const nominal = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
     const delayMs = Math.round(nominal / 2 + (random() * nominal) / 2);
     opts.onRetry?.({ op, handle, attempt, error, delayMs });
-    await sleep(delayMs);
+    await (opts.signal ? sleepUnlessAborted(sleep, delayMs, opts.signal) : sleep(delayMs));
+    if (opts.signal?.aborted) throw error;
   }
 
   async function run<T>(op: string, handle: Handle | undefined, fn: () => Promise<T>): Promise<T> {

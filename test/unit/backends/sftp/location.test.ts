@@ -38,7 +38,9 @@ describe('parseSftpLocation', () => {
     ],
     ['sftp://host:22//srv', { user: me, host: 'host', port: 22, path: '/srv', knownHostsName: 'host' }],
   ])('parses %s as restic does', (location, want) => {
-    expect(parseSftpLocation(location)).toEqual(want);
+    // Whether the user and port were written out: those win over ~/.ssh/config, as on ssh's command line.
+    const given = { userGiven: /^sftp:(\/\/)?[^:/]*@/.test(location), portGiven: /:\d+\/\//.test(location) };
+    expect(parseSftpLocation(location)).toEqual({ ...want, ...given });
   });
 
   it.each([
