@@ -54,6 +54,7 @@ export class Repository {
   /** Index objects the last loadIndex skipped because they could not be read or verified. */
   damagedIndexes: DamagedObject[] = [];
   private readonly treeCache = new Map<string, Tree>();
+  private treeCacheNodes = 0;
   /**
    * Tree packs read whole, for stores not on this machine (each request a round trip); null for local and memory
    * stores, and for packs too large to read whole for one tree (a pack size above 32 MiB).
@@ -324,8 +325,14 @@ export class Repository {
     const hit = this.treeCache.get(idHex);
     if (hit) return hit;
     const t = decodeTree(await this.loadBlob(Buffer.from(idHex, 'hex')), idHex);
-    if (this.treeCache.size > 4096) this.treeCache.clear();
+    // Bounded by nodes, not trees: 4,096 trees of 1,000 files each would hold four million nodes (gigabytes).
+    if (t.nodes.length > TREE_CACHE_NODES) return t;
+    if (this.treeCacheNodes + t.nodes.length > TREE_CACHE_NODES) {
+      this.treeCache.clear();
+      this.treeCacheNodes = 0;
+    }
     this.treeCache.set(idHex, t);
+    this.treeCacheNodes += t.nodes.length;
     return t;
   }
 
@@ -563,6 +570,8 @@ async function exists(b: Backend, h: Handle): Promise<boolean> {
 }
 
 const MiB = 1024 * 1024;
+/** Tree nodes the tree cache holds at most (a few MiB): enough for the trees a walk revisits, not for a whole snapshot. */
+const TREE_CACHE_NODES = 16_384;
 
 /**
  * A pack may exceed the target size by up to 1 MiB of header room (packer.ts); a store that caps object sizes (a
