@@ -31,7 +31,10 @@ export function generateManyFiles(root: string, files: number, dirs: number, see
       const off = rng.int(pool.length - size - 32);
       // A header makes every file distinct, so each is its own blob as in a real tree.
       const head = Buffer.from(`${d}/${f}\n`);
-      const body = size <= head.length ? head.subarray(0, size) : Buffer.concat([head, pool.subarray(off, off + size - head.length)]);
+      const body =
+        size <= head.length
+          ? head.subarray(0, size)
+          : Buffer.concat([head, pool.subarray(off, off + size - head.length)]);
       writeFileSync(join(dir, `file-${f}.dat`), body);
       bytes += body.length;
     }
@@ -44,7 +47,7 @@ export function generateLargeFile(path: string, bytes: number, seed = 'scale:lar
   const next = createKeystream(seed);
   const fd = openSync(path, 'w');
   try {
-    for (let done = 0; done < bytes; ) {
+    for (let done = 0; done < bytes;) {
       const piece = next(Math.min(MiB, bytes - done));
       writeSync(fd, piece);
       done += piece.length;
@@ -58,5 +61,7 @@ export function generateLargeFile(path: string, bytes: number, seed = 'scale:lar
 if (process.argv[1]?.endsWith('scale-tree.js') && process.argv.length >= 4) {
   const t = performance.now();
   const plan = generateManyFiles(process.argv[2], Number(process.argv[3]), Number(process.argv[4] ?? 1000));
-  console.log(`${plan.files} files, ${plan.dirs} dirs, ${plan.bytes} bytes in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.log(
+    `${plan.files} files, ${plan.dirs} dirs, ${plan.bytes} bytes in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
 }

@@ -61,7 +61,17 @@ export interface BatchLimits {
 export const DEFAULT_LIMITS: BatchLimits = { entries: 8192, blobs: 32768 };
 
 function emptyBatch(): RestoreBatch {
-  return { dirs: [], symlinks: [], files: [], hardlinks: [], special: [], packs: [], unplaced: [], dirsDone: [], last: false };
+  return {
+    dirs: [],
+    symlinks: [],
+    files: [],
+    hardlinks: [],
+    special: [],
+    packs: [],
+    unplaced: [],
+    dirsDone: [],
+    last: false,
+  };
 }
 
 /** The batches of a restore of `sel` into `target` (which exists; it is not itself in any batch). */
@@ -125,9 +135,13 @@ export async function* planBatches(
     entries++;
     if (n.type === 'dir') {
       batch.dirs.push({ path, node: n });
+      if (full()) yield take();
       if (n.subtree) yield* addTree(n.subtree, path);
+      // Not counted: at most the directories entered in the batch and those above them.
       batch.dirsDone.push({ path, node: n });
-    } else if (n.type === 'symlink') batch.symlinks.push({ path, node: n });
+      return;
+    }
+    if (n.type === 'symlink') batch.symlinks.push({ path, node: n });
     else if (n.type === 'file') addFile(n, path);
     else batch.special.push({ path, node: n });
     if (full()) yield take();
