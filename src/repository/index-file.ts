@@ -42,6 +42,68 @@ export function encodeIndex(idx: IndexFile): Buffer {
   return b;
 }
 
+/** One entry of an index body, as scanIndex hands it over: `body` holds the ID at `idAt` (32 bytes), not copied. */
+export interface IndexEntryView {
+  packId: string;
+  type: 0 | 1;
+  compressed: boolean;
+  offset: number;
+  length: number;
+  rawLength: number;
+  body: Buffer;
+  idAt: number;
+}
+
+/** The superseded index names only, without the entries (a quick look at an index body). */
+export function indexSupersedes(b: Buffer, name: string): string[] {
+  return scanIndex(b, name, null);
+}
+
+/**
+ * Walks an index body entry by entry without an object per entry (loading millions of blobs must not build
+ * millions of objects first): `visit` gets one reused view. Returns the superseded index names.
+ */
+export function scanIndex(b: Buffer, name: string, visit: ((e: IndexEntryView) => void) | null): string[] {
+  const bad = (why: string) => new StrongboxError('INTEGRITY', `index ${name}: ${why}`);
+  if (b.length < 9 || !b.subarray(0, 4).equals(MAGIC)) throw bad('bad magic');
+  if (b[4] !== 1) throw bad(`unsupported index version ${b[4]}`);
+  const ns = b.readUInt32LE(5);
+  let o = 9;
+  const supersedes: string[] = [];
+  for (let i = 0; i < ns; i++, o += 32) {
+    if (o + 32 > b.length) throw bad('truncated');
+    supersedes.push(b.toString('hex', o, o + 32));
+  }
+  if (!visit) return supersedes;
+  const v: IndexEntryView = {
+    packId: '',
+    type: 0,
+    compressed: false,
+    offset: 0,
+    length: 0,
+    rawLength: 0,
+    body: b,
+    idAt: 0,
+  };
+  while (o < b.length) {
+    if (o + 36 > b.length) throw bad('truncated pack record');
+    v.packId = b.toString('hex', o, o + 32);
+    const n = b.readUInt32LE(o + 32);
+    o += 36;
+    if (o + n * ENTRY > b.length) throw bad('truncated entries');
+    for (let i = 0; i < n; i++, o += ENTRY) {
+      v.type = b[o] as 0 | 1;
+      v.compressed = (b[o + 1] & 1) === 1;
+      v.offset = b.readUInt32LE(o + 2);
+      v.length = b.readUInt32LE(o + 6);
+      v.rawLength = b.readUInt32LE(o + 10);
+      v.idAt = o + 14;
+      visit(v);
+    }
+  }
+  return supersedes;
+}
+
 export function decodeIndex(b: Buffer, name: string): IndexFile {
   const bad = (why: string) => new StrongboxError('INTEGRITY', `index ${name}: ${why}`);
   if (b.length < 9 || !b.subarray(0, 4).equals(MAGIC)) throw bad('bad magic');

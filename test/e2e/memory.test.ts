@@ -11,7 +11,6 @@ import { prng, sbOk, tempDir } from './helpers.js';
 import { ensureGnuTime, type Measured, measuredSb, randomBytesFor } from './proc.js';
 
 const LIMIT_MIB = 256;
-const RESTORE_MANY_LIMIT_MIB = 512;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const figures: string[] = [];
@@ -133,9 +132,8 @@ describe(`peak RSS stays under ${LIMIT_MIB} MiB`, () => {
       record('restore of 100,000 small files', m);
       expectOk('restore', m);
       expect(await diffTrees(src, join(target, src))).toEqual([]);
-      // Known gap: restore plans the whole selection in memory (about 3.5 KiB a file); the 256 MiB budget is
-      // the backup's (issue 2). This bound catches regressions until restore plans in batches.
-      expect(m.maxRssMiB).toBeLessThan(RESTORE_MANY_LIMIT_MIB);
+      // Restore plans in batches of a few thousand entries (restore/plan.ts): memory does not grow with the tree.
+      expect(m.maxRssMiB).toBeLessThan(LIMIT_MIB);
     }, 900_000);
   });
 });
