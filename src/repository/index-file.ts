@@ -104,36 +104,40 @@ export function scanIndex(b: Buffer, name: string, visit: ((e: IndexEntryView) =
   return supersedes;
 }
 
+/**
+ * The index body as packs whose `entries` are decoded from the body each time they are read (a fresh array): a
+ * reader of every index (check, prune) holds the 46-byte records, not an object per blob.
+ */
 export function decodeIndex(b: Buffer, name: string): IndexFile {
-  const bad = (why: string) => new StrongboxError('INTEGRITY', `index ${name}: ${why}`);
-  if (b.length < 9 || !b.subarray(0, 4).equals(MAGIC)) throw bad('bad magic');
-  if (b[4] !== 1) throw bad(`unsupported index version ${b[4]}`);
-  const ns = b.readUInt32LE(5);
-  let o = 9;
-  const supersedes: string[] = [];
-  for (let i = 0; i < ns; i++, o += 32) {
-    if (o + 32 > b.length) throw bad('truncated');
-    supersedes.push(b.toString('hex', o, o + 32));
-  }
+  const supersedes = scanIndex(b, name, () => {}); // validates the whole body first
   const packs: IndexPack[] = [];
+  let o = 9 + supersedes.length * 32;
   while (o < b.length) {
-    if (o + 36 > b.length) throw bad('truncated pack record');
     const packId = b.toString('hex', o, o + 32);
     const n = b.readUInt32LE(o + 32);
-    o += 36;
-    if (o + n * ENTRY > b.length) throw bad('truncated entries');
-    const entries: PackEntry[] = [];
-    for (let i = 0; i < n; i++, o += ENTRY) {
-      entries.push({
-        type: b[o] as 0 | 1,
-        compressed: (b[o + 1] & 1) === 1,
-        offset: b.readUInt32LE(o + 2),
-        length: b.readUInt32LE(o + 6),
-        rawLength: b.readUInt32LE(o + 10),
-        id: Buffer.from(b.subarray(o + 14, o + 46)),
-      });
-    }
-    packs.push({ packId, entries });
+    const at = o + 36;
+    packs.push({
+      packId,
+      get entries() {
+        return decodeEntries(b, at, n);
+      },
+    });
+    o = at + n * ENTRY;
   }
   return { supersedes, packs };
+}
+
+function decodeEntries(b: Buffer, at: number, n: number): PackEntry[] {
+  const entries: PackEntry[] = new Array(n);
+  for (let i = 0, o = at; i < n; i++, o += ENTRY) {
+    entries[i] = {
+      type: b[o] as 0 | 1,
+      compressed: (b[o + 1] & 1) === 1,
+      offset: b.readUInt32LE(o + 2),
+      length: b.readUInt32LE(o + 6),
+      rawLength: b.readUInt32LE(o + 10),
+      id: b.subarray(o + 14, o + 46),
+    };
+  }
+  return entries;
 }
