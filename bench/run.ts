@@ -15,6 +15,8 @@ import { remoteSection } from './remote.js';
 import { buildRows, toMarkdown } from './report.js';
 import { ensureTools, versionOf } from './tools.js';
 import { hashTree, type TreeHash } from './tree-hash.js';
+import { indexMarkdown, indexScale } from './index-scale.js';
+import { SCALE_LIMIT_MIB, scaleSection } from './scale.js';
 
 const env = process.env;
 const config = {
@@ -26,7 +28,13 @@ const config = {
   skipBuild: env.BENCH_SKIP_BUILD === '1',
   strict: env.BENCH_STRICT === '1',
   keep: env.BENCH_KEEP === '1',
-  sections: (env.BENCH_SECTIONS ?? 'files,db,cancel,remote').split(','),
+  // `npm run bench -- --scale`: the scale sections alone (unless BENCH_SECTIONS says otherwise).
+  sections: (env.BENCH_SECTIONS ?? (process.argv.includes('--scale') ? 'scale,index' : 'files,db,cancel,remote')).split(
+    ',',
+  ),
+  scaleFiles: Number(env.BENCH_SCALE_FILES ?? 1_000_000),
+  scaleLargeGib: Number(env.BENCH_SCALE_LARGE_GB ?? 4),
+  indexBlobs: Number(env.BENCH_INDEX_BLOBS ?? 10_000_000),
   remoteMb: Number(env.BENCH_REMOTE_MB ?? env.BENCH_SIZE_MB ?? 400),
   dbSizeMb: Number(env.BENCH_DB_MB ?? 650),
   cancelGib: Number(env.BENCH_CANCEL_GB ?? 2),
@@ -223,6 +231,42 @@ async function main(): Promise<void> {
     log(`\n${context}\n\n${table}`);
     if (!config.keep) rmSync(join(work, 'git-size'), { recursive: true, force: true });
     if (config.strict && !git.met) warn('BENCH_STRICT=1: git size target missed');
+  }
+  if (config.sections.includes('scale')) {
+    if (!command) throw new Error('the scale section needs strongbox (unset BENCH_ONLY_PEERS)');
+    const withRestic = versionOf(['restic', 'version']) !== '?';
+    log(
+      `\nscale section: ${config.scaleFiles} files and one ${config.scaleLargeGib} GiB file, strongbox` +
+        (withRestic ? ' and restic' : ' (restic is not installed)'),
+    );
+    const scale = await scaleSection({
+      work,
+      strongbox: command,
+      password,
+      files: config.scaleFiles,
+      largeGib: config.scaleLargeGib,
+      withRestic,
+      log,
+    });
+    const context =
+      `${config.scaleFiles} files of 0-4 KiB in ${Math.round(config.scaleFiles / 1000)} directories, and one` +
+      ` ${config.scaleLargeGib} GiB file of incompressible bytes; one run each, warm page cache; forget --keep-last 1` +
+      ` --prune after the two backups; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)};` +
+      ` ${versionOf(['restic', 'version'])}`;
+    md += `\n## Scale\n\n${context}\n\n${scale.md}`;
+    json.scale = scale.rows;
+    log(`\n${context}\n\n${scale.md}`);
+    if (scale.rows.some((r) => r.tool === 'strongbox' && r.peakRssMiB >= SCALE_LIMIT_MIB))
+      warn(`scale: a strongbox step peaked at ${SCALE_LIMIT_MIB} MiB or more`);
+  }
+  if (config.sections.includes('index')) {
+    log(`\nindex section: a synthetic index of ${config.indexBlobs} blobs, loaded in a fresh process`);
+    const idx = await indexScale(work, config.indexBlobs, log);
+    const table = indexMarkdown(idx);
+    md += `\n## Index at scale\n\nTarget: at most 64 bytes a blob in memory.\n\n${table}\n`;
+    json.index = idx;
+    log(`\n${table}`);
+    if (idx.bytesPerBlob > 64) warn(`index: ${idx.bytesPerBlob.toFixed(1)} bytes a blob, over 64`);
   }
   md += warnings.map((w) => `\nWARNING: ${w}`).join('') + '\n';
   json.warnings = warnings;

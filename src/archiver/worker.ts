@@ -107,6 +107,9 @@ function processFile(fid: number, path: string | Uint8Array): void {
   try {
     fd = openSync(typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength), 'r');
     const chunker = new Chunker(gear, init.chunker);
+    // A new chunker references no earlier block (every chunk of the last file was sealed into buffers of its own):
+    // each file starts at the first block, so a tree of small files keeps one block resident, not all RING.
+    nextBlock = 0;
     for (;;) {
       throttle();
       const block = blocks[nextBlock];

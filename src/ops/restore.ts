@@ -56,7 +56,7 @@ export async function restorePaths(spec: RepoSpec, input: RestoreInput, ctx: OpC
           errors++;
           ctx.emit({ type: 'warning', path, message, blob, pack });
         },
-        onProgress: (p) => ctx.emit({ type: 'progress', phase: 'restore', dirs: 0, errors, walkDone: true, ...p }),
+        onProgress: (p) => ctx.emit({ type: 'progress', phase: 'restore', dirs: 0, errors, ...p }),
       });
       ctx.emit({ type: 'phase', phase: 'restore', state: 'finished' });
       return {

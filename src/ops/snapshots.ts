@@ -73,11 +73,15 @@ export function componentSummary(c: Component): Record<string, unknown> {
 
 export type { LsEntry };
 
-/** The entries below SNAPSHOT[:subpath], depth first. */
+/**
+ * The entries below SNAPSHOT[:subpath], depth first. With `onEntry`, each is handed over as it is reached and
+ * `entries` stays empty: a listing of millions of files is never held in memory.
+ */
 export async function listFiles(
   spec: RepoSpec,
   arg: string,
   ctx: OpContext,
+  onEntry?: (e: LsEntry) => void,
 ): Promise<{ snapshot: string; entries: LsEntry[] }> {
   return withRepository(spec, ctx, { lock: 'none', index: true }, async (repo) => {
     const { ref, subpath } = splitSnapshotArg(arg);
@@ -85,9 +89,10 @@ export async function listFiles(
     if (!filesComponent(snap.snapshot)) return { snapshot: snap.id, entries: [] };
     const sel = await selectSubpath(repo, snap, subpath);
     const base = `/${subpath.split('/').filter(Boolean).join('/')}`.replace(/\/$/, '');
-    const out: LsEntry[] = [];
-    if (sel.kind === 'node') out.push(lsEntry(selectedPath(base, sel.node), sel.node));
+    const entries: LsEntry[] = [];
+    const out = onEntry ?? ((e: LsEntry) => void entries.push(e));
+    if (sel.kind === 'node') out(lsEntry(selectedPath(base, sel.node), sel.node));
     else await listTree(repo, sel.tree, base, out);
-    return { snapshot: snap.id, entries: out };
+    return { snapshot: snap.id, entries };
   });
 }

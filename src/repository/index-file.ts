@@ -42,7 +42,28 @@ export function encodeIndex(idx: IndexFile): Buffer {
   return b;
 }
 
-export function decodeIndex(b: Buffer, name: string): IndexFile {
+/** One entry of an index body, as scanIndex hands it over: `body` holds the ID at `idAt` (32 bytes), not copied. */
+export interface IndexEntryView {
+  packId: string;
+  type: 0 | 1;
+  compressed: boolean;
+  offset: number;
+  length: number;
+  rawLength: number;
+  body: Buffer;
+  idAt: number;
+}
+
+/** The superseded index names only, without the entries (a quick look at an index body). */
+export function indexSupersedes(b: Buffer, name: string): string[] {
+  return scanIndex(b, name, null);
+}
+
+/**
+ * Walks an index body entry by entry without an object per entry (loading millions of blobs must not build
+ * millions of objects first): `visit` gets one reused view. Returns the superseded index names.
+ */
+export function scanIndex(b: Buffer, name: string, visit: ((e: IndexEntryView) => void) | null): string[] {
   const bad = (why: string) => new StrongboxError('INTEGRITY', `index ${name}: ${why}`);
   if (b.length < 9 || !b.subarray(0, 4).equals(MAGIC)) throw bad('bad magic');
   if (b[4] !== 1) throw bad(`unsupported index version ${b[4]}`);
@@ -53,25 +74,70 @@ export function decodeIndex(b: Buffer, name: string): IndexFile {
     if (o + 32 > b.length) throw bad('truncated');
     supersedes.push(b.toString('hex', o, o + 32));
   }
-  const packs: IndexPack[] = [];
+  if (!visit) return supersedes;
+  const v: IndexEntryView = {
+    packId: '',
+    type: 0,
+    compressed: false,
+    offset: 0,
+    length: 0,
+    rawLength: 0,
+    body: b,
+    idAt: 0,
+  };
   while (o < b.length) {
     if (o + 36 > b.length) throw bad('truncated pack record');
-    const packId = b.toString('hex', o, o + 32);
+    v.packId = b.toString('hex', o, o + 32);
     const n = b.readUInt32LE(o + 32);
     o += 36;
     if (o + n * ENTRY > b.length) throw bad('truncated entries');
-    const entries: PackEntry[] = [];
     for (let i = 0; i < n; i++, o += ENTRY) {
-      entries.push({
-        type: b[o] as 0 | 1,
-        compressed: (b[o + 1] & 1) === 1,
-        offset: b.readUInt32LE(o + 2),
-        length: b.readUInt32LE(o + 6),
-        rawLength: b.readUInt32LE(o + 10),
-        id: Buffer.from(b.subarray(o + 14, o + 46)),
-      });
+      v.type = b[o] as 0 | 1;
+      v.compressed = (b[o + 1] & 1) === 1;
+      v.offset = b.readUInt32LE(o + 2);
+      v.length = b.readUInt32LE(o + 6);
+      v.rawLength = b.readUInt32LE(o + 10);
+      v.idAt = o + 14;
+      visit(v);
     }
-    packs.push({ packId, entries });
+  }
+  return supersedes;
+}
+
+/**
+ * The index body as packs whose `entries` are decoded from the body each time they are read (a fresh array): a
+ * reader of every index (check, prune) holds the 46-byte records, not an object per blob.
+ */
+export function decodeIndex(b: Buffer, name: string): IndexFile {
+  const supersedes = scanIndex(b, name, () => {}); // validates the whole body first
+  const packs: IndexPack[] = [];
+  let o = 9 + supersedes.length * 32;
+  while (o < b.length) {
+    const packId = b.toString('hex', o, o + 32);
+    const n = b.readUInt32LE(o + 32);
+    const at = o + 36;
+    packs.push({
+      packId,
+      get entries() {
+        return decodeEntries(b, at, n);
+      },
+    });
+    o = at + n * ENTRY;
   }
   return { supersedes, packs };
+}
+
+function decodeEntries(b: Buffer, at: number, n: number): PackEntry[] {
+  const entries: PackEntry[] = new Array(n);
+  for (let i = 0, o = at; i < n; i++, o += ENTRY) {
+    entries[i] = {
+      type: b[o] as 0 | 1,
+      compressed: (b[o + 1] & 1) === 1,
+      offset: b.readUInt32LE(o + 2),
+      length: b.readUInt32LE(o + 6),
+      rawLength: b.readUInt32LE(o + 10),
+      id: b.subarray(o + 14, o + 46),
+    };
+  }
+  return entries;
 }

@@ -10,6 +10,11 @@ import type { Repository } from './repository.js';
 import { Semaphore } from '../util/concurrency.js';
 
 const INDEX_EVERY_PACKS = 64;
+/**
+ * …or this many blobs, whichever comes first: 64 packs of small files are half a million entries, and holding
+ * them until the index is written would be per-file state that grows with the tree.
+ */
+const INDEX_EVERY_BLOBS = 32_768;
 const TREE_PACK_BUFFER = 2 * 1024 * 1024;
 
 export interface PackerStats {
@@ -28,6 +33,7 @@ export class Packer {
   private readonly freeBuffers: Buffer[] = [];
   private readonly bufferSize: number;
   private saved: IndexPack[] = [];
+  private savedBlobs = 0;
   private failure: unknown = null;
   private abandoned = false;
   readonly indexesWritten: string[] = [];
@@ -136,8 +142,9 @@ export class Packer {
           this.pending.delete(e.id.toString('hex'));
         }
         this.saved.push({ packId: id, entries: w.entries });
+        this.savedBlobs += w.entries.length;
         this.stats.packs++;
-        if (this.saved.length >= INDEX_EVERY_PACKS) await this.writeIndex();
+        if (this.saved.length >= INDEX_EVERY_PACKS || this.savedBlobs >= INDEX_EVERY_BLOBS) await this.writeIndex();
       })
       .catch((e) => {
         this.failure ??= e;
@@ -166,6 +173,7 @@ export class Packer {
     if (!this.saved.length) return;
     const packs = this.saved;
     this.saved = [];
+    this.savedBlobs = 0;
     const name = await this.repo.saveObject('index', encodeIndex({ supersedes: [], packs }));
     this.repo.indexNames.add(name);
     this.indexesWritten.push(name);

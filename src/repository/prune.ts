@@ -51,17 +51,38 @@ export function planPrune(packs: PackUse[], orphans: { id: string; size: number 
   return plan;
 }
 
+/**
+ * A set of blobs of the repository's index, one bit each (by index position): a million used blobs in 128 KiB, where
+ * a set of their hex IDs would take some 100 MiB.
+ */
+export class UsedBlobs {
+  private readonly bits: Uint8Array;
+  constructor(private readonly repo: Repository) {
+    this.bits = new Uint8Array((repo.index.size >>> 3) + 1);
+  }
+  /** False (nothing added) when the blob is not in the index. */
+  add(id: string | Buffer): boolean {
+    const i = this.repo.index.position(typeof id === 'string' ? Buffer.from(id, 'hex') : id);
+    if (i < 0) return false;
+    this.bits[i >>> 3] |= 1 << (i & 7);
+    return true;
+  }
+  has(id: string | Buffer): boolean {
+    const i = this.repo.index.position(typeof id === 'string' ? Buffer.from(id, 'hex') : id);
+    return i >= 0 && (this.bits[i >>> 3] & (1 << (i & 7))) !== 0;
+  }
+}
+
 /** Every blob any snapshot references (trees, file contents, dumps); a missing one stops the prune. */
-export async function usedBlobs(repo: Repository): Promise<Set<string>> {
-  const used = new Set<string>();
+export async function usedBlobs(repo: Repository): Promise<UsedBlobs> {
+  const used = new UsedBlobs(repo);
   const need = (id: string, what: string) => {
-    if (!repo.index.has(Buffer.from(id, 'hex'))) {
+    if (!used.add(id)) {
       throw new StrongboxError(
         'INTEGRITY',
         `${what} references blob ${id}, which is not in the index: not pruning a damaged repository; run 'strongbox check'`,
       );
     }
-    used.add(id);
   };
   const walk = async (tree: string, what: string): Promise<void> => {
     if (used.has(tree)) return;
@@ -128,17 +149,17 @@ export async function prune(
       );
   }
   const used = await usedBlobs(repo);
+  const bytes = (es: IndexPack['entries']) => es.reduce((a, e) => a + e.length + PACK_ENTRY_LEN, 0);
   const uses: PackUse[] = [...listed.values()].map((p) => {
-    const mine = p.entries.filter((e) => {
-      const hex = e.id.toString('hex');
-      return used.has(hex) && repo.index.get(e.id)?.packId === p.packId;
-    });
-    const bytes = (es: IndexPack['entries']) => es.reduce((a, e) => a + e.length + PACK_ENTRY_LEN, 0);
+    // Decoded from the index body when read, not held: a million used blobs must not be a million objects here.
+    const mine = () => p.entries.filter((e) => used.has(e.id) && repo.index.get(e.id)?.packId === p.packId);
     return {
       packId: p.packId,
       size: stored.get(p.packId)!,
-      used: mine,
-      usedBytes: bytes(mine),
+      get used() {
+        return mine();
+      },
+      usedBytes: bytes(mine()),
       totalBytes: bytes(p.entries) + SEAL_OVERHEAD + 4,
     };
   });

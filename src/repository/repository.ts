@@ -17,7 +17,7 @@ import { blobId, type MasterKey, newMasterKey, open as openSealed, sha256Hex } f
 import { newConfig, parseConfig, type RepoConfig, signConfig, verifyConfig } from './config.js';
 import { type BlobType, BlobIndex, BLOB_TREE } from './index-memory.js';
 import { TreePackCache } from './tree-packs.js';
-import { decodeIndex, type IndexFile } from './index-file.js';
+import { decodeIndex, type IndexFile, scanIndex } from './index-file.js';
 import { type KdfParams, makeKeyFile, openKeyFile, parseKeyFile } from './keys.js';
 import { openObject, sealObject, type ObjectKind } from './objects.js';
 import { decodeTree, type Tree } from './tree.js';
@@ -54,6 +54,7 @@ export class Repository {
   /** Index objects the last loadIndex skipped because they could not be read or verified. */
   damagedIndexes: DamagedObject[] = [];
   private readonly treeCache = new Map<string, Tree>();
+  private treeCacheNodes = 0;
   /**
    * Tree packs read whole, for stores not on this machine (each request a round trip); null for local and memory
    * stores, and for packs too large to read whole for one tree (a pack size above 32 MiB).
@@ -217,15 +218,64 @@ export class Repository {
    * as missing, which names them, instead of every command failing ('strongbox repair index' rebuilds it).
    */
   async loadIndex(): Promise<void> {
-    this.index = new BlobIndex();
+    const names: string[] = [];
+    for await (const f of this.backend.list('index')) names.push(f.name);
+    let r = await this.fillIndex(names, new Set());
+    // Only after an interrupted prune or repair: the index is built again without the superseded objects.
+    if (r.superseded.size) r = await this.fillIndex(names, r.superseded);
+    this.index = r.index;
     this.indexNames.clear();
-    const { live, damaged } = await this.readIndexes();
-    this.damagedIndexes = damaged;
-    for (const d of damaged) this.warn(`skipping ${d.message}; run 'strongbox repair index'`);
-    for (const { name, idx } of live) {
-      this.indexNames.add(name);
-      for (const p of idx.packs) for (const e of p.entries) this.index.add(e.id, { ...e, packId: p.packId });
+    for (const n of r.loaded) this.indexNames.add(n);
+    this.damagedIndexes = r.damaged;
+    for (const d of r.damaged) this.warn(`skipping ${d.message}; run 'strongbox repair index'`);
+  }
+
+  /**
+   * The entries of the index objects `names` but `skip`, added in name order straight from each decrypted body
+   * (a few read ahead): no object per entry, so ten million blobs load in the index's own ~60 bytes each.
+   */
+  private async fillIndex(
+    names: string[],
+    skip: Set<string>,
+  ): Promise<{ index: BlobIndex; loaded: string[]; superseded: Set<string>; damaged: DamagedObject[] }> {
+    const index = new BlobIndex();
+    const wanted = names.filter((n) => !skip.has(n));
+    const superseded = new Set<string>();
+    const damaged: DamagedObject[] = [];
+    const loaded: string[] = [];
+    const reads = new Map<number, Promise<Buffer | DamagedObject>>();
+    const read = (i: number) => {
+      if (i >= wanted.length || reads.has(i)) return;
+      const name = wanted[i];
+      const p = this.loadObject('index', name).catch((e: unknown) => {
+        if (!isStrongboxError(e, 'INTEGRITY')) throw e;
+        return { type: 'index' as const, name, message: e.message };
+      });
+      p.catch(() => {});
+      reads.set(i, p);
+    };
+    for (let i = 0; i < INDEX_READ_AHEAD; i++) read(i);
+    for (let i = 0; i < wanted.length; i++) {
+      const body = await reads.get(i)!;
+      reads.delete(i);
+      read(i + INDEX_READ_AHEAD);
+      if (!Buffer.isBuffer(body)) {
+        damaged.push(body);
+        continue;
+      }
+      try {
+        scanIndex(body, wanted[i], () => {}); // a damaged body adds nothing, not the entries before the damage
+        const sup = scanIndex(body, wanted[i], (e) =>
+          index.addAt(e.body, e.idAt, e.packId, e.type, e.compressed, e.offset, e.length, e.rawLength),
+        );
+        for (const n of sup) superseded.add(n);
+        loaded.push(wanted[i]);
+      } catch (e) {
+        if (!isStrongboxError(e, 'INTEGRITY')) throw e;
+        damaged.push({ type: 'index', name: wanted[i], message: e.message });
+      }
     }
+    return { index, loaded: loaded.filter((n) => !superseded.has(n)), superseded, damaged };
   }
 
   /**
@@ -324,8 +374,14 @@ export class Repository {
     const hit = this.treeCache.get(idHex);
     if (hit) return hit;
     const t = decodeTree(await this.loadBlob(Buffer.from(idHex, 'hex')), idHex);
-    if (this.treeCache.size > 4096) this.treeCache.clear();
+    // Bounded by nodes, not trees: 4,096 trees of 1,000 files each would hold four million nodes (gigabytes).
+    if (t.nodes.length > TREE_CACHE_NODES) return t;
+    if (this.treeCacheNodes + t.nodes.length > TREE_CACHE_NODES) {
+      this.treeCache.clear();
+      this.treeCacheNodes = 0;
+    }
     this.treeCache.set(idHex, t);
+    this.treeCacheNodes += t.nodes.length;
     return t;
   }
 
@@ -563,6 +619,10 @@ async function exists(b: Backend, h: Handle): Promise<boolean> {
 }
 
 const MiB = 1024 * 1024;
+/** Tree nodes the tree cache holds at most (a few MiB): enough for the trees a walk revisits, not for a whole snapshot. */
+const TREE_CACHE_NODES = 16_384;
+/** Index objects read ahead while one is added to the in-memory index. */
+const INDEX_READ_AHEAD = 8;
 
 /**
  * A pack may exceed the target size by up to 1 MiB of header room (packer.ts); a store that caps object sizes (a

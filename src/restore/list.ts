@@ -16,11 +16,16 @@ export interface LsEntry {
   linktargetBytes?: string;
 }
 
-/** Appends every entry below `tree` (depth first, in tree order) to `out`. */
-export async function listTree(repo: Repository, tree: string, prefix: FsPath, out: LsEntry[]): Promise<void> {
+/** Hands every entry below `tree` (depth first, in tree order) to `out` as it is reached: nothing is collected. */
+export async function listTree(
+  repo: Repository,
+  tree: string,
+  prefix: FsPath,
+  out: (e: LsEntry) => void,
+): Promise<void> {
   for (const n of (await repo.loadTree(tree)).nodes) {
     const p = childPath(prefix, nodeName(n));
-    out.push(lsEntry(p, n));
+    out(lsEntry(p, n));
     if (n.type === 'dir' && n.subtree) await listTree(repo, n.subtree, p, out);
   }
 }

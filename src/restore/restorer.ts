@@ -1,5 +1,5 @@
-// Applies a restore plan: directories, then file contents pack by pack (each pack read once, every blob
-// written to all its places), then hard links and metadata. Never writes outside the target and never
+// Applies a restore plan batch by batch (see plan.ts): in each, directories, then file contents pack by pack (each
+// pack read once per batch, every blob written to all its places), then hard links and metadata. Never writes outside the target and never
 // follows a symlink to write. Each file is written under a temporary name beside it and renamed into place
 // only when all its blobs were written and verified, so a file that fails never appears under its name; the
 // restore goes on past it and names it. File I/O is synchronous: page-cache writes take microseconds, while
@@ -32,7 +32,7 @@ import { linkTarget, type TreeNode } from '../repository/tree.js';
 import { displayPath, type FsPath } from '../util/names.js';
 import { type Scope, throwIfAborted } from '../util/scope.js';
 import { nanosecondTimes, setFdTimesSync, setTimesSync } from '../util/utimens.js';
-import { type PackPlan, type PlannedFile, planRestore, type RestorePlan } from './plan.js';
+import { type BatchLimits, type PackPlan, type PlannedFile, planBatches, type RestoreBatch } from './plan.js';
 import type { Selection } from './select.js';
 import { Staging } from './staging.js';
 
@@ -53,8 +53,10 @@ export interface RestoreOptions {
   onWarning?: (path: string, message: string) => void;
   /** A file that was not restored (told once per file, as it happens). */
   onFailure?: (f: RestoreFailure) => void;
-  /** Files and bytes written so far against the plan's totals, at most every 250 ms and once at the end. */
+  /** Files and bytes written so far against the totals planned so far, at most every 250 ms and once at the end. */
   onProgress?: (p: RestoreProgress) => void;
+  /** How much is planned at once (tests use small batches to cross their boundaries). */
+  batch?: BatchLimits;
 }
 
 /** A file (or hard link) left out because a blob of it could not be had; nothing is under its name. */
@@ -68,6 +70,8 @@ export interface RestoreFailure {
 }
 
 export interface RestoreProgress {
+  /** The plan is walked as the restore goes: `files` and `bytesTotal` are final only once this is true. */
+  walkDone: boolean;
   files: number;
   filesDone: number;
   bytesTotal: number;
@@ -104,16 +108,19 @@ export async function restore(repo: Repository, sel: Selection, opts: RestoreOpt
   await prepareTarget(opts.target, !!opts.overwrite);
   const times = nanosecondTimes();
   if (!times.exact) opts.onWarning?.(opts.target, `${times.reason}; mtimes are restored to the microsecond only`);
-  const plan = await planRestore(repo, sel, opts.target);
-  const a = new Applier(repo, plan, opts);
+  const a = new Applier(repo, opts);
   try {
-    for (const u of plan.unplaced) a.fail(u.file, u.fault);
-    a.directoriesAndLinks();
-    await a.contents();
+    for await (const batch of planBatches(repo, sel, opts.target, opts.batch)) {
+      throwIfAborted(opts.signal);
+      a.planned(batch);
+      for (const u of batch.unplaced) a.fail(u.file, u.fault);
+      a.directoriesAndLinks(batch);
+      await a.contents(batch);
+      a.hardlinks(batch);
+      if (opts.verify) a.verify(batch);
+      a.directoryMetadata(batch);
+    }
     a.report(true);
-    a.hardlinks();
-    if (opts.verify) a.verify();
-    a.directoryMetadata();
   } finally {
     a.discardAll();
   }
@@ -163,16 +170,23 @@ class Applier {
   private readonly source: BlobSource;
   private readonly t0 = monotonicMs();
   private lastReport = 0;
-  private readonly bytesTotal: number;
+  private filesTotal = 0;
+  private bytesTotal = 0;
+  private walkDone = false;
 
   constructor(
     private readonly repo: Repository,
-    private readonly plan: RestorePlan,
     private readonly opts: RestoreOptions,
   ) {
-    this.bytesTotal = plan.files.reduce((a, f) => a + f.node.size, 0);
     this.source = opts.source ?? repositorySource(repo, { checkIds: opts.verify });
     this.staging = new Staging(!!opts.overwrite);
+  }
+
+  /** The totals grow as batches are planned. */
+  planned(b: RestoreBatch): void {
+    this.filesTotal += b.files.length;
+    for (const f of b.files) this.bytesTotal += f.node.size;
+    this.walkDone = b.last;
   }
 
   report(force = false): void {
@@ -180,7 +194,8 @@ class Applier {
     if (!this.opts.onProgress || (!force && now - this.lastReport < 250)) return;
     this.lastReport = now;
     this.opts.onProgress({
-      files: this.plan.files.length,
+      walkDone: this.walkDone,
+      files: this.filesTotal,
       filesDone: this.stats.files,
       bytesTotal: this.bytesTotal,
       bytesDone: this.stats.bytes,
@@ -188,27 +203,27 @@ class Applier {
     });
   }
 
-  directoriesAndLinks(): void {
-    for (const d of this.plan.dirs.slice(1)) {
+  directoriesAndLinks(plan: RestoreBatch): void {
+    for (const d of plan.dirs) {
       this.makeDir(d.path);
       this.stats.dirs++;
     }
-    for (const s of this.plan.symlinks) {
+    for (const s of plan.symlinks) {
       this.clear(s.path);
       symlinkSync(linkTarget(s.node), s.path);
       this.meta(s.node, s.path, null, true);
       this.stats.symlinks++;
     }
-    for (const f of this.plan.files) if (f.remaining === 0 && !this.failed.has(f)) this.finish(f, this.begin(f));
-    for (const s of this.plan.special) {
+    for (const f of plan.files) if (f.remaining === 0 && !this.failed.has(f)) this.finish(f, this.begin(f));
+    for (const s of plan.special) {
       this.stats.skipped++;
       this.opts.onWarning?.(displayPath(s.path), `not restored: ${s.node.type} nodes are recorded but not recreated`);
     }
   }
 
   /** Read each needed pack once (a few prefetched), and write its blobs where they go. */
-  async contents(): Promise<void> {
-    const packs = this.plan.packs;
+  async contents(plan: RestoreBatch): Promise<void> {
+    const packs = plan.packs;
     const reads = new Map<number, ReturnType<BlobSource['readPack']>>();
     const read = (i: number) => {
       if (i >= packs.length || reads.has(i)) return;
@@ -304,8 +319,8 @@ class Applier {
   }
 
   /** Links to a file that failed fail with it; the others are made under a temporary name and renamed too. */
-  hardlinks(): void {
-    for (const l of this.plan.hardlinks) {
+  hardlinks(plan: RestoreBatch): void {
+    for (const l of plan.hardlinks) {
       const fault = this.failed.get(l.to);
       if (fault) {
         this.failure(l.path, {
@@ -320,8 +335,8 @@ class Applier {
   }
 
   /** Re-read every restored file and check each blob-sized piece against its ID. */
-  verify(): void {
-    for (const f of this.plan.files) {
+  verify(plan: RestoreBatch): void {
+    for (const f of plan.files) {
       if (this.failed.has(f)) continue;
       const fd = openSync(f.path, constants.O_RDONLY | constants.O_NOFOLLOW);
       try {
@@ -346,10 +361,9 @@ class Applier {
     }
   }
 
-  /** Deepest first: restoring children changes a directory's mtime. */
-  directoryMetadata(): void {
-    for (let i = this.plan.dirs.length - 1; i >= 1; i--)
-      this.meta(this.plan.dirs[i].node!, this.plan.dirs[i].path, null, false);
+  /** Once a directory's subtree is all restored, deepest first: restoring children changes a directory's mtime. */
+  directoryMetadata(plan: RestoreBatch): void {
+    for (const d of plan.dirsDone) this.meta(d.node, d.path, null, false);
   }
 
   /** However the restore ended: every file still being written is closed and its temporary file removed. */

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { componentSummary, listFiles, listSnapshots, type SnapshotQuery } from '../../ops/snapshots.js';
 import { appRepo, findApp, loadChosenConfig, plainRepo } from '../../ops/target.js';
-import { lsLine } from '../../restore/list.js';
+import { type LsEntry, lsLine } from '../../restore/list.js';
 import { choice, collect, type GlobalOptions, type Io, parseTime, printJson, runOp } from '../context.js';
 import { bytes, shortId, table } from '../output/format.js';
 import { periodicityOf } from './restore.js';
@@ -69,9 +69,16 @@ export async function runSnapshots(g: GlobalOptions, io: Io, o: SnapshotsCmdOpti
 
 export async function runLs(g: GlobalOptions, arg: string, io: Io): Promise<void> {
   const spec = await plainRepo(choice(g));
-  const { entries } = await runOp(g, io, (ctx) => listFiles(spec, arg, ctx));
-  if (g.json) printJson(io, entries);
-  else for (const e of entries) io.out(lsLine(e));
+  // Printed as reached (the same text printJson would give for the array): a listing is never held whole.
+  let held: string | undefined;
+  const onEntry = g.json
+    ? (e: LsEntry) => {
+        io.out(held === undefined ? '[' : `${held},`);
+        held = JSON.stringify(e, null, 2).replace(/^/gm, '  ');
+      }
+    : (e: LsEntry) => io.out(lsLine(e));
+  await runOp(g, io, (ctx) => listFiles(spec, arg, ctx, onEntry));
+  if (g.json) io.out(held === undefined ? '[]' : `${held}\n]`);
 }
 
 export function register(program: Command, io: Io, globals: () => GlobalOptions): void {
