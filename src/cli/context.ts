@@ -28,8 +28,13 @@ export interface Io {
   signal?: AbortSignal;
 }
 
+/** Set once stdout's reader went away (`strongbox ls | head`): nothing more is written there. */
+export const stdoutState = { closed: false };
+
 export const processIo: Io = {
-  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  out: (s) => {
+    if (!stdoutState.closed) process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  },
   err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
   progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[K${line}`) : undefined,
   isTTY: !!process.stderr.isTTY,

@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { ERROR_CODES, exitStatusFor, StrongboxError, toUserError } from '../errors.js';
 import { INTERRUPT_HOOK_SECONDS } from '../app/hooks.js';
 import { VERSION } from '../version.js';
-import { type GlobalOptions, type Io, liveScopes, processIo, signalOwner } from './context.js';
+import { type GlobalOptions, type Io, liveScopes, processIo, signalOwner, stdoutState } from './context.js';
 import * as backendCmd from './commands/backend.js';
 import * as backupCmd from './commands/backup.js';
 import * as checkCmd from './commands/check.js';
@@ -117,6 +117,8 @@ export async function runCli(argv: string[], outer: Io = processIo): Promise<num
   } catch (caught) {
     if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : ERROR_CODES.USAGE.exit;
     const e = toUserError(caught);
+    // Cut short because the reader of stdout went away: nothing to tell it, and a pipe's reader sets the status.
+    if (stdoutState.closed && e instanceof StrongboxError && e.code === 'INTERRUPTED') return exitStatusFor(e);
     const { json: wantJson, debug } = program.opts<GlobalOptions>();
     const json = !!wantJson && onlyLines;
     if (e instanceof StrongboxError) {
@@ -173,6 +175,14 @@ if (isMain) {
     // Whatever still runs after the hooks' budget is not waited for.
     setTimeout(() => process.exit(ERROR_CODES.INTERRUPTED.exit), 10_000 + INTERRUPT_HOOK_SECONDS * 1000 * 4).unref();
   };
+  // The reader of stdout went away (`strongbox ls | head`): stop writing and end the operation as SIGPIPE would,
+  // but cleanly (its lock released), and quietly: the reader asked for no more.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    if (stdoutState.closed) return;
+    stdoutState.closed = true;
+    controller.abort(new StrongboxError('INTERRUPTED', 'the output was closed'));
+  });
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   runCli(process.argv.slice(2), { ...processIo, signal: controller.signal }).then((code) => {
