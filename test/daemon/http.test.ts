@@ -95,7 +95,11 @@ it('a second API backup of the same app while the first waits or runs is refused
   }
 });
 
-it('an API prune under the daemon waits for the backup running on its repository, then runs', async () => {
+/**
+ * A daemon serving the API whose app backups wait in their before hook until `release()`, with an admin token; `post`
+ * starts an action and returns its run ID, `health` reads /healthz.
+ */
+async function heldDaemon() {
   f = await daemonFixture(at('2026-03-01T10:00:00Z'));
   const gate = join(f.dir, 'go');
   await f.writeConfig(
@@ -112,13 +116,21 @@ it('an API prune under the daemon waits for the backup running on its repository
     expect(res.status).toBe(202);
     return ((await res.json()) as { run: { id: string } }).run.id;
   };
+  const untilWaiting = async () => {
+    while ((await health()).waiting < 1) await new Promise((r) => setTimeout(r, 20));
+  };
+  return { d, base, auth, health, post, untilWaiting, release: () => writeFile(gate, '') };
+}
+
+it('an API prune under the daemon waits for the backup running on its repository, then runs', async () => {
+  const { d, base, auth, health, post, untilWaiting, release } = await heldDaemon();
   try {
     const backup = await post('/api/apps/shop/backup');
     const prune = await post('/api/repositories/main/prune');
     // The prune waits in the repository's queue while the backup's hook holds the repository.
-    while ((await health()).waiting < 1) await new Promise((r) => setTimeout(r, 20));
+    await untilWaiting();
     expect(await health()).toMatchObject({ waiting: 1, running: 1 });
-    await writeFile(gate, '');
+    await release();
     for (const id of [backup, prune]) {
       const events = await readEvents(await fetch(`${base}/api/runs/${id}/events`, { headers: auth }));
       expect(events.at(-1)!.data).toMatchObject({ outcome: 'ok' });
@@ -130,32 +142,18 @@ it('an API prune under the daemon waits for the backup running on its repository
     const p = runs.find((r) => r.id === prune)!;
     expect(Date.parse(p.startedAt)).toBeGreaterThanOrEqual(Date.parse(b.endedAt));
   } finally {
-    await writeFile(gate, '');
+    await release();
     expect(await d.shutdown('SIGTERM')).toBeNull();
   }
 });
 
 it('a prune waiting in the queue when the daemon shuts down ends as a cancelled run, and shutdown does not wait for it', async () => {
-  f = await daemonFixture(at('2026-03-01T10:00:00Z'));
-  const gate = join(f.dir, 'go');
-  await f.writeConfig(
-    { hooks: { before: [`while [ ! -e '${gate}' ]; do sleep 0.02; done`] } },
-    { http: { listen: '127.0.0.1:0' } },
-  );
-  const { token } = await addToken(authPathFor(f.configPath), { name: 'ops', scopes: ['admin'] }, f.clock);
-  const d = await f.start();
-  const base = `http://${d.metricsAddress}`;
-  const post = async (path: string) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    expect(res.status).toBe(202);
-    return ((await res.json()) as { run: { id: string } }).run.id;
-  };
+  const { d, post, untilWaiting } = await heldDaemon();
   await post('/api/apps/shop/backup');
   const prune = await post('/api/repositories/main/prune');
-  while (((await (await fetch(`${base}/healthz`)).json()) as { waiting: number }).waiting < 1)
-    await new Promise((r) => setTimeout(r, 20));
+  await untilWaiting();
   // The held backup is cancelled by the shutdown (its hook is killed), the waiting prune never starts.
   await d.shutdown('SIGTERM');
-  const { records } = await readHistory(f.historyPath);
+  const { records } = await readHistory(f!.historyPath);
   expect(records.find((r) => r.id === prune)).toMatchObject({ op: 'prune', outcome: 'cancelled' });
 });

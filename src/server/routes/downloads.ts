@@ -88,14 +88,18 @@ const exportRoute = guarded('restore', {
 });
 
 export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
-  /** Runs the download into `out` and records it in the run history with the user, however it ends. */
-  function audited(
+  /**
+   * Answers with what `send` writes into the stream as an attachment, and records the download in the run history
+   * with the user, however it ends. `send` need not end the stream: this does.
+   */
+  function attachment(
     c: Context<GuardEnv>,
     what: { app: string; repository: string; snapshot: string; component: string; kind: 'dump' | 'tree' | 'export' },
     ctx: OpContext,
-    out: PassThrough,
-    send: () => Promise<unknown>,
-  ): void {
+    headers: Record<string, string>,
+    send: (out: PassThrough) => Promise<unknown>,
+  ): Response {
+    const out = new PassThrough();
     const user = c.get('principal')!.label;
     const started = d.clock.now();
     const t0 = monotonicMs();
@@ -121,7 +125,7 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
         ...(error ? { error } : {}),
         user,
       }).catch((e: Error) => d.log.error(e.message));
-    send()
+    send(out)
       .then(
         () => {
           out.end();
@@ -135,6 +139,17 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
         },
       )
       .finally(() => ctx.scope.close());
+    return new Response(Readable.toWeb(out) as ReadableStream, { status: 200, headers });
+  }
+
+  /** The app, path parameters, repository and snapshot a download names, in a context of its own. */
+  async function start(c: Context<GuardEnv>, kind: 'database' | 'files' | null) {
+    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
+    const found = await resolve(c, kind, ctx).catch((e: unknown) => {
+      ctx.scope.close();
+      throw e;
+    });
+    return { ...found, ctx };
   }
 
   /**
@@ -168,13 +183,8 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
   }
 
   app.openapi(dumpRoute, async (c) => {
-    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
-    const { a, p, spec, snap } = await resolve(c, 'database', ctx).catch((e: unknown) => {
-      ctx.scope.close();
-      throw e;
-    });
+    const { a, p, spec, snap, ctx } = await start(c, 'database');
     const comp = databaseComponents(snap.snapshot).find((x) => x.name === p.component)!;
-    const out = new PassThrough();
     const what = {
       app: a.id,
       repository: a.repository,
@@ -182,29 +192,21 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
       component: p.component,
       kind: 'dump',
     } as const;
-    // The dump's own stream is not ended by the operation (it may be stdout): `audited` ends it.
-    audited(c, what, ctx, out, () =>
-      dumpComponent(spec, { snapshot: snap.id, component: p.component, stdout: out }, ctx),
-    );
     const file = `${a.id}-${p.component}-${snap.id.slice(0, 8)}.${dumpExtension(comp)}`;
-    return new Response(Readable.toWeb(out) as ReadableStream, {
-      status: 200,
-      headers: {
-        'content-type': 'application/octet-stream',
-        'content-length': String(comp.size),
-        'content-disposition': `attachment; filename="${file}"`,
-        'x-strongbox-sha256': comp.sha256,
-      },
-    }) as never;
+    const headers = {
+      'content-type': 'application/octet-stream',
+      'content-length': String(comp.size),
+      'content-disposition': `attachment; filename="${file}"`,
+      'x-strongbox-sha256': comp.sha256,
+    };
+    // The dump's own stream is not ended by the operation (it may be stdout): `attachment` ends it.
+    return attachment(c, what, ctx, headers, (out) =>
+      dumpComponent(spec, { snapshot: snap.id, component: p.component, stdout: out }, ctx),
+    ) as never;
   });
 
   app.openapi(treeRoute, async (c) => {
-    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
-    const { a, p, spec, snap } = await resolve(c, 'files', ctx).catch((e: unknown) => {
-      ctx.scope.close();
-      throw e;
-    });
-    const out = new PassThrough();
+    const { a, p, spec, snap, ctx } = await start(c, 'files');
     const what = {
       app: a.id,
       repository: a.repository,
@@ -212,32 +214,25 @@ export function mountDownloads(app: OpenAPIHono<GuardEnv>, d: ApiDeps): void {
       component: p.component,
       kind: 'tree',
     } as const;
-    audited(c, what, ctx, out, () => tarTree(spec, { snapshot: snap.id, component: p.component }, out, ctx));
-    return new Response(Readable.toWeb(out) as ReadableStream, {
-      status: 200,
-      headers: {
-        'content-type': 'application/x-tar',
-        'content-disposition': `attachment; filename="${a.id}-${p.component}-${snap.id.slice(0, 8)}.tar"`,
-      },
-    }) as never;
+    const headers = {
+      'content-type': 'application/x-tar',
+      'content-disposition': `attachment; filename="${a.id}-${p.component}-${snap.id.slice(0, 8)}.tar"`,
+    };
+    return attachment(c, what, ctx, headers, (out) =>
+      tarTree(spec, { snapshot: snap.id, component: p.component }, out, ctx),
+    ) as never;
   });
 
   app.openapi(exportRoute, async (c) => {
-    const ctx = newContext({ signal: c.req.raw.signal, clock: d.clock });
-    const { a, spec, snap } = await resolve(c, null, ctx).catch((e: unknown) => {
-      ctx.scope.close();
-      throw e;
-    });
-    const out = new PassThrough();
+    const { a, spec, snap, ctx } = await start(c, null);
     const what = { app: a.id, repository: a.repository, snapshot: snap.id, component: '', kind: 'export' } as const;
-    // The operation ends `out` itself (a tar's end); `audited` ending it again is harmless.
-    audited(c, what, ctx, out, () => exportSnapshotTar(spec, { app: a.id, snapshot: snap.id }, out, ctx));
-    return new Response(Readable.toWeb(out) as ReadableStream, {
-      status: 200,
-      headers: {
-        'content-type': 'application/x-tar',
-        'content-disposition': `attachment; filename="${a.id}-${snap.id.slice(0, 8)}-export.tar"`,
-      },
-    }) as never;
+    const headers = {
+      'content-type': 'application/x-tar',
+      'content-disposition': `attachment; filename="${a.id}-${snap.id.slice(0, 8)}-export.tar"`,
+    };
+    // The operation ends `out` itself (a tar's end); `attachment` ending it again is harmless.
+    return attachment(c, what, ctx, headers, (out) =>
+      exportSnapshotTar(spec, { app: a.id, snapshot: snap.id }, out, ctx),
+    ) as never;
   });
 }

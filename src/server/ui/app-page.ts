@@ -1,7 +1,7 @@
 // The page of one app: its health, "Back up now" with a note, its snapshots with filters, downloads and the
 // restore dialog, its charts and runs; the browser module app.js fills it in from the JSON API.
 import { html } from 'hono/html';
-import { type Html, layout } from './pages.js';
+import { type Html, layout, runsTable } from './pages.js';
 
 export function appPage(user: string, app: string): Html {
   return layout({
@@ -80,20 +80,7 @@ export function appPage(user: string, app: string): Html {
       </div>
 
       <h2>Runs</h2>
-      <div class="table-wrap">
-        <table id="runs">
-          <thead>
-            <tr>
-              <th scope="col">Started</th>
-              <th scope="col">What</th>
-              <th scope="col">Outcome</th>
-              <th scope="col" class="opt">By</th>
-              <th scope="col" class="num">Duration</th>
-            </tr>
-          </thead>
-          <tbody></tbody>
-        </table>
-      </div>
+      ${runsTable({ app: false })}
 
       <dialog id="restore-dialog" aria-labelledby="restore-h">
         <form id="restore" method="dialog">

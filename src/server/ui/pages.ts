@@ -58,6 +58,25 @@ export function layout(s: Shell): Html {
     </html>`;
 }
 
+/** The table of runs that the page's script fills (with an App column on the overview). */
+export function runsTable(o: { label?: string; app: boolean }): Html {
+  return html`<div class="table-wrap">
+    <table id="runs" ${o.label ? html`aria-label="${o.label}"` : ''}>
+      <thead>
+        <tr>
+          <th scope="col">Started</th>
+          <th scope="col">What</th>
+          ${o.app ? html`<th scope="col">App</th>` : ''}
+          <th scope="col">Outcome</th>
+          <th scope="col" class="opt">By</th>
+          <th scope="col" class="num">Duration</th>
+        </tr>
+      </thead>
+      <tbody></tbody>
+    </table>
+  </div>`;
+}
+
 export function loginPage(next: string): Html {
   return layout({
     title: 'Sign in',
@@ -88,21 +107,7 @@ export function overviewPage(user: string): Html {
       <p id="status" role="status" class="muted">Loading the apps…</p>
       <div id="apps" class="cards"></div>
       <h2>Recent runs</h2>
-      <div class="table-wrap">
-        <table id="runs" aria-label="Recent runs">
-          <thead>
-            <tr>
-              <th scope="col">Started</th>
-              <th scope="col">What</th>
-              <th scope="col">App</th>
-              <th scope="col">Outcome</th>
-              <th scope="col" class="opt">By</th>
-              <th scope="col" class="num">Duration</th>
-            </tr>
-          </thead>
-          <tbody></tbody>
-        </table>
-      </div>
+      ${runsTable({ label: 'Recent runs', app: true })}
     </main>`,
   });
 }
