@@ -17,7 +17,7 @@ import { blobId, type MasterKey, newMasterKey, open as openSealed, sha256Hex } f
 import { newConfig, parseConfig, type RepoConfig, signConfig, verifyConfig } from './config.js';
 import { type BlobType, BlobIndex, BLOB_TREE } from './index-memory.js';
 import { TreePackCache } from './tree-packs.js';
-import { decodeIndex, type IndexFile, scanIndex } from './index-file.js';
+import { type DamagedObject, fillIndex, type IndexObjects, type IndexSource, readIndexObjects } from './index-read.js';
 import { type KdfParams, makeKeyFile, openKeyFile, parseKeyFile } from './keys.js';
 import { openObject, sealObject, type ObjectKind } from './objects.js';
 import { decodeTree, type Tree } from './tree.js';
@@ -29,12 +29,7 @@ import { resolveIdPrefix } from './ids.js';
 
 export type { StoreFault };
 
-/** A stored object that could not be read or verified, and why; skipped by the lenient readers. */
-export interface DamagedObject {
-  type: 'index' | 'snapshot' | 'lock' | 'data';
-  name: string;
-  message: string;
-}
+export type { DamagedObject };
 
 /** Where warnings about skipped objects go (a plain callback; the CLI prints them to stderr). */
 export type Warn = (message: string) => void;
@@ -218,11 +213,11 @@ export class Repository {
    * as missing, which names them, instead of every command failing ('strongbox repair index' rebuilds it).
    */
   async loadIndex(): Promise<void> {
-    const names: string[] = [];
-    for await (const f of this.backend.list('index')) names.push(f.name);
-    let r = await this.fillIndex(names, new Set());
+    const source = this.indexSource();
+    const names = await source.names();
+    let r = await fillIndex(source, names, new Set());
     // Only after an interrupted prune or repair: the index is built again without the superseded objects.
-    if (r.superseded.size) r = await this.fillIndex(names, r.superseded);
+    if (r.superseded.size) r = await fillIndex(source, names, r.superseded);
     this.index = r.index;
     this.indexNames.clear();
     for (const n of r.loaded) this.indexNames.add(n);
@@ -230,82 +225,20 @@ export class Repository {
     for (const d of r.damaged) this.warn(`skipping ${d.message}; run 'strongbox repair index'`);
   }
 
-  /**
-   * The entries of the index objects `names` but `skip`, added in name order straight from each decrypted body
-   * (a few read ahead): no object per entry, so ten million blobs load in the index's own ~60 bytes each.
-   */
-  private async fillIndex(
-    names: string[],
-    skip: Set<string>,
-  ): Promise<{ index: BlobIndex; loaded: string[]; superseded: Set<string>; damaged: DamagedObject[] }> {
-    const index = new BlobIndex();
-    const wanted = names.filter((n) => !skip.has(n));
-    const superseded = new Set<string>();
-    const damaged: DamagedObject[] = [];
-    const loaded: string[] = [];
-    const reads = new Map<number, Promise<Buffer | DamagedObject>>();
-    const read = (i: number) => {
-      if (i >= wanted.length || reads.has(i)) return;
-      const name = wanted[i];
-      const p = this.loadObject('index', name).catch((e: unknown) => {
-        if (!isStrongboxError(e, 'INTEGRITY')) throw e;
-        return { type: 'index' as const, name, message: e.message };
-      });
-      p.catch(() => {});
-      reads.set(i, p);
-    };
-    for (let i = 0; i < INDEX_READ_AHEAD; i++) read(i);
-    for (let i = 0; i < wanted.length; i++) {
-      const body = await reads.get(i)!;
-      reads.delete(i);
-      read(i + INDEX_READ_AHEAD);
-      if (!Buffer.isBuffer(body)) {
-        damaged.push(body);
-        continue;
-      }
-      try {
-        scanIndex(body, wanted[i], () => {}); // a damaged body adds nothing, not the entries before the damage
-        const sup = scanIndex(body, wanted[i], (e) =>
-          index.addAt(e.body, e.idAt, e.packId, e.type, e.compressed, e.offset, e.length, e.rawLength),
-        );
-        for (const n of sup) superseded.add(n);
-        loaded.push(wanted[i]);
-      } catch (e) {
-        if (!isStrongboxError(e, 'INTEGRITY')) throw e;
-        damaged.push({ type: 'index', name: wanted[i], message: e.message });
-      }
-    }
-    return { index, loaded: loaded.filter((n) => !superseded.has(n)), superseded, damaged };
+  /** Every index object, read and verified: see `readIndexObjects`. The one reader of indexes. */
+  async readIndexes(): Promise<IndexObjects> {
+    return readIndexObjects(this.indexSource());
   }
 
-  /**
-   * Every index object, read and verified: the live ones, the names of those a later index supersedes (left by
-   * an interrupted prune or repair), and those that fail to decrypt or verify. The one reader of indexes;
-   * loading, check and prune each decide what a damaged one means for them.
-   */
-  async readIndexes(): Promise<{
-    live: { name: string; idx: IndexFile }[];
-    superseded: string[];
-    damaged: DamagedObject[];
-  }> {
-    const names: string[] = [];
-    for await (const f of this.backend.list('index')) names.push(f.name);
-    const damaged: DamagedObject[] = [];
-    const read = await mapLimit(names, 8, async (name) => {
-      try {
-        return { name, idx: decodeIndex(await this.loadObject('index', name), name) };
-      } catch (e) {
-        if (!isStrongboxError(e, 'INTEGRITY')) throw e;
-        damaged.push({ type: 'index', name, message: e.message });
-        return null;
-      }
-    });
-    const files = read.filter((f) => f !== null);
-    const supersededSet = new Set(files.flatMap((f) => f.idx.supersedes));
+  /** The repository's index objects, as the readers in ./index-read.ts see them. */
+  private indexSource(): IndexSource {
     return {
-      live: files.filter((f) => !supersededSet.has(f.name)),
-      superseded: files.filter((f) => supersededSet.has(f.name)).map((f) => f.name),
-      damaged,
+      names: async () => {
+        const names: string[] = [];
+        for await (const f of this.backend.list('index')) names.push(f.name);
+        return names;
+      },
+      load: (name) => this.loadObject('index', name),
     };
   }
 
@@ -622,7 +555,6 @@ const MiB = 1024 * 1024;
 /** Tree nodes the tree cache holds at most (a few MiB): enough for the trees a walk revisits, not for a whole snapshot. */
 const TREE_CACHE_NODES = 16_384;
 /** Index objects read ahead while one is added to the in-memory index. */
-const INDEX_READ_AHEAD = 8;
 
 /**
  * A pack may exceed the target size by up to 1 MiB of header room (packer.ts); a store that caps object sizes (a
