@@ -16,7 +16,7 @@ import { initRepository, type RepoSpec } from '../../src/ops/repo.js';
 import { restorePaths } from '../../src/ops/restore.js';
 import { listSnapshots } from '../../src/ops/snapshots.js';
 import { syncRepo } from '../../src/ops/sync.js';
-import { diffTrees } from '../../src/util/treediff.js';
+import { describeTree, diffTrees, type TreeEntry } from '../../src/util/treediff.js';
 import { fileBlobs, flipMiddle } from '../e2e/damage.js';
 import { tempDir } from '../e2e/helpers.js';
 import { randomBytesFor } from '../e2e/proc.js';
@@ -34,16 +34,25 @@ async function objects(dir: string): Promise<Map<string, Buffer>> {
   return out;
 }
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const packsOf = async (dir: string) => [...(await objects(dir)).keys()].filter((k) => k.startsWith('data/')).sort();
 
-function collect(): { ctx: ReturnType<typeof newContext>; warnings: string[] } {
+function collect(): {
+  ctx: ReturnType<typeof newContext>;
+  warnings: string[];
+  /** The warnings about one file (the event's path), as the CLI shows them: "PATH: MESSAGE". */
+  fileWarnings: string[];
+} {
   const warnings: string[] = [];
+  const fileWarnings: string[] = [];
   const ctx = newContext({
     emit: (e: OpEvent) => {
-      if (e.type === 'warning') warnings.push(e.message);
+      if (e.type !== 'warning') return;
+      warnings.push(e.message);
+      if (e.path !== undefined) fileWarnings.push(`${e.path}: ${e.message}`);
     },
   });
-  return { ctx, warnings };
+  return { ctx, warnings, fileWarnings };
 }
 
 async function flipByte(file: string, pos: number): Promise<void> {
@@ -65,16 +74,32 @@ describe('a repository with a mirror (local directories)', () => {
   let primary: string;
   let mirror: string;
   let spec: RepoSpec;
+  /** The source tree (contents, modes, mtimes) as each snapshot of the first test saw it, by snapshot ID. */
+  const asOf = new Map<string, Map<string, TreeEntry>>();
 
-  const restoreExact = async (name: string) => {
+  const restoreExact = async (name: string, snapshot = 'latest', expected?: Map<string, TreeEntry>) => {
     const { ctx, warnings } = collect();
     const target = join(tmp.path, name);
-    const r = await restorePaths(spec, { snapshot: 'latest', target }, ctx);
+    const r = await restorePaths(spec, { snapshot, target }, ctx);
     expect(r.outcome).toBe('ok');
-    expect(await diffTrees(src, join(target, src))).toEqual([]);
+    if (expected === undefined) expect(await diffTrees(src, join(target, src))).toEqual([]);
+    else expect(await describeTree(join(target, src))).toEqual(expected);
     // The result carries what the warnings said came from the mirror.
     expect(r.fallbacks ?? []).toEqual(warnings.filter((w) => / (was|were) read from /.test(w)));
     return warnings;
+  };
+  /** Restores every snapshot (those of the first test) byte-exact; the warnings of all the restores. */
+  const restoreEvery = async (name: string) => {
+    const listed = (await listSnapshots(spec, {}, newContext())).snapshots.map((s) => s.id);
+    expect(listed.sort()).toEqual([...asOf.keys()].sort());
+    const warnings: string[] = [];
+    for (const [id, tree] of asOf) warnings.push(...(await restoreExact(`${name}-${id}`, id, tree)));
+    return warnings;
+  };
+  const backupAndKeep = async () => {
+    const r = await backupPaths(spec, { paths: [src] }, newContext());
+    expect(r.degraded).toBeUndefined();
+    asOf.set(r.id, await describeTree(src));
   };
 
   beforeAll(async () => {
@@ -88,22 +113,25 @@ describe('a repository with a mirror (local directories)', () => {
   });
   afterAll(async () => tmp?.cleanup());
 
-  it('init creates both stores and a backup writes the same objects, byte for byte, to each', async () => {
+  it('init creates both stores and two backups write the same objects, byte for byte, to each', async () => {
     const init = await initRepository(spec, newContext(), { packSizeMiB: 1 });
     expect(init.mirrors).toEqual([mirror]);
-    const r = await backupPaths(spec, { paths: [src] }, newContext());
-    expect(r.degraded).toBeUndefined();
+    await backupAndKeep();
+    // The second snapshot has a file the first lacks and a file changed: each needs packs the other does not.
+    await writeFile(join(src, 'f-11.bin'), randomBytesFor('mirror:11:changed', 700 * 1024));
+    await writeFile(join(src, 'f-12.bin'), randomBytesFor('mirror:12', 700 * 1024));
+    await backupAndKeep();
     const [a, b] = [await objects(primary), await objects(mirror)];
     expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
     for (const [k, v] of a) expect(b.get(k)!.equals(v), k).toBe(true);
     expect((await packsOf(primary)).length).toBeGreaterThanOrEqual(6);
   });
 
-  it("with 30% of the primary's packs deleted, the snapshot restores byte-exact and names each pack read from the mirror", async () => {
+  it("with 30% of the primary's packs deleted, every snapshot restores byte-exact and names each pack read from the mirror", async () => {
     const packs = await packsOf(primary);
     const gone = packs.filter((_, i) => i % 3 === 0);
     for (const p of gone) await rm(join(primary, p));
-    const warnings = await restoreExact('restore-deleted');
+    const warnings = await restoreEvery('restore-deleted');
     expect(warnings.filter((w) => w.includes('was read from')).length).toBeGreaterThanOrEqual(gone.length);
     for (const p of gone) {
       const name = p.split('/').pop()!;
@@ -114,15 +142,20 @@ describe('a repository with a mirror (local directories)', () => {
     }
   });
 
-  it("with bytes flipped in the primary's packs, the snapshot restores byte-exact and says which blobs came from the mirror", async () => {
+  it("with bytes flipped in the primary's packs, every snapshot restores byte-exact and each damaged pack is named as read from the mirror", async () => {
     const packs = await packsOf(primary);
     const hit = packs.filter((_, i) => i % 2 === 1);
+    expect(hit.length).toBeGreaterThanOrEqual(3);
     for (const p of hit) await flipByte(join(primary, p), 100);
-    const warnings = await restoreExact('restore-flipped');
+    const warnings = await restoreEvery('restore-flipped');
     for (const p of hit) {
       const name = p.split('/').pop()!;
       expect(
-        warnings.some((w) => w.includes(name) && w.includes(mirror)),
+        warnings.some(
+          (w) =>
+            w.startsWith(`blobs of pack ${name} were read from ${mirror} (`) ||
+            new RegExp(`^blob [0-9a-f]{64} in pack ${name} was read from ${escape(mirror)} \\(`).test(w),
+        ),
         `${name} in ${warnings.join('\n')}`,
       ).toBe(true);
     }
@@ -203,10 +236,19 @@ describe('a repository with a mirror (local directories)', () => {
     await flipMiddle(primary, blob);
     await flipMiddle(mirror, blob);
     const pack = `data/${blob.pack.slice(0, 2)}/${blob.pack}`;
-    const { ctx, warnings } = collect();
-    const r = await restorePaths(spec, { snapshot: 'latest', target: join(tmp.path, 'restore-both') }, ctx);
+    const { ctx, warnings, fileWarnings } = collect();
+    const target = join(tmp.path, 'restore-both');
+    const r = await restorePaths(spec, { snapshot: 'latest', target }, ctx);
     expect(r.outcome).toBe('incomplete');
     const name = pack.split('/').pop()!;
+    // The file that needs the blob is the one left out; its failure names the pack and why each store failed.
+    const file = join(target, src, 'f-3.bin');
+    expect(r.failed.map((f) => [f.path, f.pack])).toEqual([[file, blob.pack]]);
+    const why = `no good copy on any store: ${primary}: authentication failed`;
+    expect(r.failed[0].message).toContain(why);
+    expect(r.failed[0].message).toContain(`; ${mirror}: authentication failed`);
+    // And so does the warning about that file (the CLI prints it as "warning: PATH: MESSAGE").
+    expect(fileWarnings.filter((w) => w.startsWith(`${file}: `))).toEqual([`${file}: ${r.failed[0].message}`]);
     const w = warnings.find((m) => m.includes(name) && m.includes(primary) && m.includes(mirror));
     expect(w, warnings.join('\n')).toBeDefined();
     const err = await syncRepo(spec, { repair: true }, newContext());
