@@ -18,7 +18,10 @@ export interface StoreSyncResult {
   initialized: boolean;
   copied: Record<SyncedType, number>;
   bytesCopied: number;
-  /** Objects whose copy on this store was damaged and was rewritten from a good one (repair). */
+  /**
+   * Objects whose copy on this store was damaged and was rewritten from a good one: with `repair` any, without it
+   * those whose size differed from another store's copy (an upload cut short where writes are not atomic).
+   */
   repaired: string[];
   removed: number;
 }
@@ -92,7 +95,9 @@ export async function initializeStores(repo: Repository): Promise<Backend[]> {
 export async function syncStores(repo: Repository, fresh: Backend[], opts: SyncOptions = {}): Promise<SyncResult> {
   const stores = repo.stores;
   const listings = await Promise.all(stores.map((s) => listStore(s)));
-  const repaired = opts.repair ? await findDamaged(repo, listings, opts) : stores.map(() => []);
+  // Without repair only the copies whose size disagrees with another store's are read: a name alone does not say
+  // that a copy is whole (a killed upload can leave a short object on a store that does not write atomically).
+  const repaired = await findDamaged(repo, listings, opts, opts.repair ? undefined : sizeConflicts(listings));
   const indexes = await repo.readIndexes();
   const referenced = new Set(indexes.live.flatMap((i) => i.idx.packs.map((p) => p.packId)));
   // Set aside before planning: a snapshot whose data is gone must not be copied to the stores that dropped it.
@@ -227,14 +232,40 @@ function verify(h: Handle, bytes: Buffer): string | null {
 }
 
 /**
- * Read every object on every store. A copy that fails verification is taken out of its store's listing, so the
- * plan copies a good one over it (where the object is still wanted); returns the damaged copies per store.
+ * Content-addressed objects ("type/name") whose listed size is not the same on every store that holds them: which
+ * copy is bad only reading them tells.
  */
-async function findDamaged(repo: Repository, listings: StoreListing[], opts: SyncOptions): Promise<string[][]> {
+function sizeConflicts(listings: StoreListing[]): Set<string> {
+  const out = new Set<string>();
+  for (const type of SYNCED_TYPES) {
+    if (!HASHED.has(type)) continue;
+    const sizes = new Map<string, number>();
+    for (const l of listings) {
+      for (const [name, size] of l[type]) {
+        const seen = sizes.get(name);
+        if (seen === undefined) sizes.set(name, size);
+        else if (seen !== size) out.add(`${type}/${name}`);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Read every object on every store (or those in `only`, "type/name"). A copy that fails verification is taken out
+ * of its store's listing, so the plan copies a good one over it (where the object is still wanted); returns the
+ * damaged copies per store.
+ */
+async function findDamaged(
+  repo: Repository,
+  listings: StoreListing[],
+  opts: SyncOptions,
+  only?: ReadonlySet<string>,
+): Promise<string[][]> {
   const damaged: string[][] = repo.stores.map(() => []);
   for (const [i, store] of repo.stores.entries()) {
     for (const type of SYNCED_TYPES) {
-      const names = [...listings[i][type].keys()];
+      const names = [...listings[i][type].keys()].filter((n) => only === undefined || only.has(`${type}/${n}`));
       await mapLimit(names, Math.min(COPIES_IN_FLIGHT, store.capabilities.connections), async (name) => {
         throwIfAborted(opts.signal);
         const h = { type, name };

@@ -32,7 +32,7 @@ export async function runSync(g: GlobalOptions, o: SyncCmdOptions, io: Io): Prom
           .map(([t, n]) => `${n} ${t}`)
           .join(', ');
         const n = s.repaired.length;
-        const repaired = o.repair ? `, ${n} damaged cop${n === 1 ? 'y' : 'ies'} found` : '';
+        const repaired = o.repair || n > 0 ? `, ${n} damaged cop${n === 1 ? 'y' : 'ies'} found` : '';
         io.out(
           `${i === 0 ? 'primary' : 'mirror'} ${s.location}: ${s.initialized ? 'initialised, ' : ''}` +
             `copied ${copied || 'nothing'} (${bytes(s.bytesCopied)}), removed ${s.removed}${repaired}`,
