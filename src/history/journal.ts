@@ -58,7 +58,8 @@ export interface HousekeepingRecord {
   repository: string;
   /** The app whose snapshots a forget applied retention to, or that a drill restored. */
   app?: string;
-  trigger: 'schedule' | 'after-backup' | 'api';
+  /** `cli`: a drill run by hand (`strongbox drill`). */
+  trigger: 'schedule' | 'after-backup' | 'api' | 'cli';
   slot?: string;
   host: string;
   startedAt: string;
