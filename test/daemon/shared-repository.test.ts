@@ -1,7 +1,8 @@
 // Two daemons (two hosts) with the same app and schedule sharing one repository, on one injected clock: a scheduled
 // run that reaches the front of its queue when the repository already holds a snapshot of its app and periodicity
 // taken at or after its slot is skipped (recorded, logged, counted; not notified), so each slot gives one snapshot.
-import { readFile, writeFile } from 'node:fs/promises';
+// A skip does not count as a good run for failure/recovery notifications, also across a restart.
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -50,6 +51,17 @@ async function secondHost(fx: Fixture, edit: (cfg: any) => void = () => {}): Pro
     onRun: (r) => runs.push(r),
   });
   return { d, runs, lines, history };
+}
+
+/** A daily snapshot of the fixture's app, as the other host takes it. */
+async function seedDaily(fx: Fixture): Promise<void> {
+  const cfg = await loadChosenConfig({ config: fx.configPath });
+  await backupApps(
+    { config: fx.configPath },
+    cfg,
+    { apps: cfg.apps, periodicity: 'daily' },
+    newContext({ clock: fx.clock }),
+  );
 }
 
 /** Snapshots of every periodicity of the fixture's app taken just before `start`: nothing to catch up. */
@@ -160,5 +172,33 @@ describe('two daemons with the same app and schedule sharing one repository', ()
     expect(metrics).not.toContain('strongbox_last_success_timestamp_seconds{app="shop"');
     expect(metrics).not.toContain('strongbox_last_run_duration_seconds{app="shop"');
     await b.d.shutdown('SIGTERM');
+  });
+
+  it('a skipped run is no recovery: after a failure, a skip and a restart, the next good run is told as one', async () => {
+    http = await httpReceiver();
+    f = await daemonFixture(at('2026-03-04T02:00:00Z'), { periodicities: ['daily'] });
+    await seed(f);
+    await f.writeConfig({}, { notify: { on: ['failure', 'recovery'], webhooks: [{ url: `${http.url}/hook` }] } });
+    const events = () => http!.requests.map((r) => JSON.parse(r.body)).map((n) => `${n.event} ${n.run?.outcome}`);
+    const db = join(f.dir, 'shop.db');
+    await rename(db, `${db}.away`);
+    const d = await f.start();
+    await f.advance(d, at('2026-03-04T02:30:00Z'), 30 * MIN);
+    expect(events()).toEqual(['failure failed']);
+    await rename(`${db}.away`, db);
+
+    // The next day the other host takes the slot first: this one skips it.
+    f.clock.set(at('2026-03-05T02:30:00Z'));
+    await seedDaily(f);
+    await d.tick();
+    await d.idle();
+    expect(f.runs.map((r) => r.outcome)).toEqual(['failed', 'skipped']);
+
+    // Restarted, the daemon reads its state from the run history; its next good run is the recovery.
+    const again = await f.start();
+    await again.idle();
+    await f.advance(again, at('2026-03-06T02:30:00Z'), 30 * MIN);
+    expect(f.runs.map((r) => r.outcome)).toEqual(['failed', 'skipped', 'ok']);
+    expect(events()).toEqual(['failure failed', 'recovery ok']);
   });
 });
