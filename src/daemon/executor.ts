@@ -22,7 +22,9 @@ import { isBackupJob, type Job, jobKey, type RepoJob } from './jobs.js';
 import { type Log, logRun } from './log.js';
 import type { Metrics } from './metrics.js';
 import { RunQueue } from './queue.js';
-import { runBackup, type RunRequest } from './runner.js';
+import { runBackup, type RunRequest, skippedRun } from './runner.js';
+import { slotTakenBy } from './catchup.js';
+import { countingFor, snapshotsOf } from './survey.js';
 
 export interface ExecutorDeps {
   config: () => Config;
@@ -132,6 +134,9 @@ export class Executor {
       if (req.api) done?.(cancelledRun(req, this.d.clock.now()));
       return;
     }
+    if (await this.slotTaken(key, { ...req, app }, done)) return;
+    // Shutdown began while the repository was listed (the listing was cancelled).
+    if (this.d.stopping() && req.trigger !== 'shutdown') return;
     this.d.log.info(`backup of ${app.id} (${req.periodicity}) started`, {
       trigger: req.trigger,
       slot: req.slot !== undefined ? new Date(req.slot).toISOString() : undefined,
@@ -166,6 +171,40 @@ export class Executor {
     ) {
       await this.housekeep(`${key}#sync`, app.repository, { op: 'sync' }, 'after-backup');
     }
+  }
+
+  /**
+   * Whether a scheduled or catch-up run, about to start, finds its slot taken: another host sharing the repository
+   * (or a backup by hand) wrote a snapshot of the app and periodicity (of this machine's part) at or after the slot.
+   * Then it is recorded as skipped, logged and counted, and not notified. A repository that cannot be listed leaves
+   * the decision to the backup itself (which then reports what is wrong).
+   */
+  private async slotTaken(key: string, req: RunRequest, done?: (r: RunRecord) => void): Promise<boolean> {
+    if (req.slot === undefined || (req.trigger !== 'schedule' && req.trigger !== 'catch-up')) return false;
+    const started = this.d.clock.now();
+    const { repository } = req.app;
+    const list = (
+      await this.cancellable(key, (signal) =>
+        snapshotsOf(this.d.config(), this.d.choice, this.d.clock, [repository], signal),
+      )
+    ).get(repository);
+    if (list instanceof Error || !list) {
+      if (list && !this.d.stopping())
+        this.d.log.warn(
+          `${key}: cannot list the snapshots of repository ${repository} to see whether its slot is taken ` +
+            `(${list.message}); running it`,
+        );
+      return false;
+    }
+    const by = slotTakenBy(req.app.id, req.periodicity, countingFor(req.app, list), req.slot, this.d.clock.now());
+    if (!by) return false;
+    const run = skippedRun(req, by, started, this.d.clock.now());
+    logRun(this.d.log, run);
+    await this.record(run);
+    this.d.metrics?.observe(run);
+    done?.(run);
+    this.d.onRun?.(run);
+    return true;
   }
 
   /** A prune, check (read-data: the next part, counted in the history) or drill. */

@@ -10,6 +10,7 @@ import type { Emit } from '../events.js';
 import { HISTORY_VERSION, type HousekeepingRecord } from '../history/journal.js';
 import { checkRepo } from '../ops/check.js';
 import { drillApp } from '../ops/drill.js';
+import { drillVerdict } from '../ops/drill-record.js';
 import { withContext } from '../ops/context.js';
 import { forget, pruneRepository } from '../ops/forget.js';
 import { appRepo, type RepoChoice } from '../ops/target.js';
@@ -71,12 +72,7 @@ export async function runHousekeeping(
         }
         if (what.op === 'drill') {
           const r = await drillApp(env.choice, env.cfg, { app: what.app, lockWaitMs }, ctx);
-          const failed = r.checks.filter((c) => !c.ok);
-          const detail = { snapshot: r.snapshot, checks: r.checks.length, failed: failed.length };
-          if (r.outcome === 'ok') return { ...base, ...end(), outcome: 'ok', detail };
-          const lines = failed.map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.detail}`);
-          const message = `drill of app ${what.app.id} failed:\n${lines.join('\n')}`;
-          return { ...base, ...end(), outcome: 'failed', detail, error: { code: 'VERIFY_FAILED', message } };
+          return { ...base, ...end(), ...drillVerdict(r) };
         }
         if (what.op === 'sync') {
           const r = await syncRepo(spec, { lockWaitMs }, ctx);

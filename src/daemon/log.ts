@@ -58,7 +58,10 @@ export function makeLog(format: LogFormat, write: (line: string) => void, clock:
   return format === 'json' ? jsonLog(write, clock, debug) : textLog(write, clock, debug);
 }
 
-/** One line for a run that ended: info when it saved a snapshot, warn when saved with a problem, else error. */
+/**
+ * One line for a run that ended: info when it saved a snapshot or found its slot taken, warn when saved with a
+ * problem, else error.
+ */
 export function logRun(log: Log, r: RunRecord): void {
   const f = {
     app: r.app,
@@ -72,6 +75,7 @@ export function logRun(log: Log, r: RunRecord): void {
   };
   const what = `backup of ${r.app} (${r.periodicity})`;
   if (r.outcome === 'ok') log.info(`${what} saved snapshot ${r.snapshot!.slice(0, 8)}`, f);
+  else if (r.outcome === 'skipped') log.info(`${what} skipped: ${r.reason ?? ''}`, f);
   else if (r.outcome === 'incomplete' || r.outcome === 'hook-failed')
     log.warn(`${what} ${r.outcome}: ${r.error?.message ?? ''}`, f);
   else log.error(`${what} ${r.outcome}: ${r.error?.message ?? ''}`, f);

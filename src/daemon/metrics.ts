@@ -63,7 +63,9 @@ export async function createMetrics(): Promise<Metrics> {
     labelNames: ['repository'],
     registers: [registry],
   });
+  // A skipped run (its slot taken by another host) is counted, and leaves the last run's gauges as they were.
   const last = (r: RunRecord) => {
+    if (r.outcome === 'skipped') return;
     const l = { app: r.app, periodicity: r.periodicity };
     duration.set(l, r.durationMs / 1000);
     if (r.bytes) added.set(l, r.bytes.added);

@@ -11,7 +11,7 @@ import { HISTORY_VERSION, type RunRecord, type RunTrigger } from '../history/jou
 import { backupApps } from '../ops/backup-app.js';
 import { withContext } from '../ops/context.js';
 import type { RepoChoice } from '../ops/target.js';
-import type { Periodicity } from '../repository/snapshot.js';
+import type { Periodicity, SnapshotRef } from '../repository/snapshot.js';
 
 export interface RunRequest {
   app: AppConfig;
@@ -110,4 +110,29 @@ export async function runBackup(req: RunRequest, env: RunEnv): Promise<RunRecord
       error: { code: err.code, message: err.message },
     };
   }
+}
+
+/**
+ * The record of a scheduled or catch-up run that found its slot taken when it reached the front of its queue: `by`
+ * is the snapshot at or after the slot (another host sharing the repository wrote it).
+ */
+export function skippedRun(req: RunRequest, by: SnapshotRef, started: number, now: number): RunRecord {
+  const part = req.app.only ? ` holding its ${req.app.only === 'db' ? 'databases' : 'file trees'}` : '';
+  return {
+    v: HISTORY_VERSION,
+    id: randomUUID(),
+    app: req.app.id,
+    periodicity: req.periodicity,
+    trigger: req.trigger,
+    ...(req.slot !== undefined ? { slot: new Date(req.slot).toISOString() } : {}),
+    host: hostname(),
+    startedAt: new Date(started).toISOString(),
+    endedAt: new Date(now).toISOString(),
+    durationMs: Math.max(0, now - started),
+    outcome: 'skipped',
+    events: { warnings: 0, firstWarnings: [] },
+    reason:
+      `the repository holds ${req.periodicity} snapshot ${by.id.slice(0, 8)}${part} of host ${by.snapshot.host} ` +
+      `(${by.snapshot.time}), taken at or after the slot at ${new Date(req.slot ?? started).toISOString()}`,
+  };
 }

@@ -26,6 +26,7 @@ export async function snapshotsOf(
   choice: RepoChoice,
   clock: Clock,
   repositories: string[],
+  signal?: AbortSignal,
 ): Promise<Map<string, SnapshotRef[] | Error>> {
   const out = new Map<string, SnapshotRef[] | Error>();
   for (const repo of new Set(repositories)) {
@@ -33,7 +34,7 @@ export async function snapshotsOf(
     if (!app) continue;
     try {
       const spec = appRepo(choice, cfg, app);
-      out.set(repo, (await withContext({ clock }, (ctx) => listSnapshots(spec, {}, ctx))).snapshots);
+      out.set(repo, (await withContext({ clock, signal }, (ctx) => listSnapshots(spec, {}, ctx))).snapshots);
     } catch (e) {
       out.set(repo, e as Error);
     }

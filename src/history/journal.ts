@@ -14,7 +14,8 @@ export const HISTORY_VERSION = 1;
  * for it over the HTTP API (then `user` says who).
  */
 export type RunTrigger = 'schedule' | 'catch-up' | 'shutdown' | 'api';
-export type RunOutcome = 'ok' | 'incomplete' | 'hook-failed' | 'failed' | 'cancelled';
+/** `skipped`: a scheduled or catch-up run found its slot taken already (another host sharing the repository). */
+export type RunOutcome = 'ok' | 'incomplete' | 'hook-failed' | 'failed' | 'cancelled' | 'skipped';
 
 export interface RunRecord {
   v: typeof HISTORY_VERSION;
@@ -39,6 +40,8 @@ export interface RunRecord {
   /** How many warnings the run reported, and the first few. */
   events: { warnings: number; firstWarnings: string[] };
   error?: { code: string; message: string };
+  /** Why a `skipped` run did not back up: the snapshot that took its slot. */
+  reason?: string;
   /** Who asked for it (trigger `api`): a user name, or `token:NAME`. */
   user?: string;
 }
@@ -55,7 +58,8 @@ export interface HousekeepingRecord {
   repository: string;
   /** The app whose snapshots a forget applied retention to, or that a drill restored. */
   app?: string;
-  trigger: 'schedule' | 'after-backup' | 'api';
+  /** `cli`: a drill run by hand (`strongbox drill`). */
+  trigger: 'schedule' | 'after-backup' | 'api' | 'cli';
   slot?: string;
   host: string;
   startedAt: string;

@@ -107,8 +107,10 @@ export class Notifier {
     while (this.pending.size) await Promise.all([...this.pending]);
   }
 
+  /** A cancelled run, or one skipped because another host took its slot, says nothing of this host's backups. */
   private remember(r: RunRecord): void {
-    if (r.outcome !== 'cancelled') this.last.set(key(r.app, r.periodicity), BAD.has(r.outcome) ? 'bad' : 'good');
+    if (r.outcome !== 'cancelled' && r.outcome !== 'skipped')
+      this.last.set(key(r.app, r.periodicity), BAD.has(r.outcome) ? 'bad' : 'good');
   }
 
   private wants(e: NotifyEventName): boolean {

@@ -3,11 +3,12 @@
 import type { Only } from '../app/backup.js';
 import { restoreApp, restoreAppParts, type RestoredComponent } from '../app/restore.js';
 import type { AppConfig, Config } from '../config/schema.js';
-import { isStrongboxError, StrongboxError } from '../errors.js';
-import type { Periodicity, Snapshot } from '../repository/snapshot.js';
+import { StrongboxError } from '../errors.js';
+import type { Repository } from '../repository/repository.js';
+import { matchesFilter, type Periodicity, type Snapshot, type SnapshotRef } from '../repository/snapshot.js';
 import type { OpContext } from './context.js';
 import { SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
-import { resolveRef } from './snapshots.js';
+import { resolveRef, snapshotFilter } from './snapshots.js';
 import { appRepo, type RepoChoice } from './target.js';
 
 export interface AppRestoreInput {
@@ -42,8 +43,8 @@ export interface AppRestoreResult {
   /** The snapshot restored (with `combined`, the one the databases came from). */
   snapshot: string;
   /**
-   * 'latest' of an app no single snapshot holds whole (its parts are backed up on different machines): the newest
-   * snapshot holding its databases and the newest holding its file trees, restored together.
+   * 'latest' of an app whose parts are backed up on different machines (see chooseSnapshot): the newest snapshot
+   * holding its databases and the newest holding its file trees, restored together.
    */
   combined?: { db: string; files: string };
   app: string;
@@ -80,35 +81,7 @@ export async function restoreAppSnapshot(
         scope: ctx.scope,
         emit: ctx.emit,
       };
-      const q = { app: from, periodicity: input.periodicity };
-      const snap = await resolveRef(repo, input.snapshot, {
-        ...q,
-        has: (s) => holdsWhatIsTaken(s, input, sourceApp),
-      }).catch(async (e: unknown) => {
-        // No snapshot holds the whole app: its databases and file trees are backed up apart (apps[].only on two machines).
-        const whole =
-          input.snapshot === 'latest' &&
-          !input.only &&
-          !input.components?.length &&
-          !!sourceApp?.databases.length &&
-          (!!sourceApp.files.length || !!sourceApp.buckets?.length);
-        if (!whole || !isStrongboxError(e, 'NOT_FOUND')) throw e;
-        const db = await resolveRef(repo, 'latest', {
-          ...q,
-          has: (s) => s.components.some((c) => c.kind === 'database'),
-        });
-        const files = await resolveRef(repo, 'latest', {
-          ...q,
-          has: (s) => s.components.some((c) => c.kind === 'files' || c.kind === 'bucket'),
-        });
-        ctx.emit({
-          type: 'phase',
-          phase: 'plan',
-          state: 'finished',
-          message: `no snapshot holds the whole app ${from}: restoring the databases of snapshot ${db.id.slice(0, 8)} (${db.snapshot.time}) and the file trees of snapshot ${files.id.slice(0, 8)} (${files.snapshot.time})`,
-        });
-        return { db, files };
-      });
+      const snap = await chooseSnapshot(repo, input, sourceApp, ctx);
       if ('db' in snap) {
         const restored = await restoreAppParts(
           repo,
@@ -144,6 +117,51 @@ export async function restoreAppSnapshot(
       };
     },
   );
+}
+
+type Chosen = SnapshotRef | { db: SnapshotRef; files: SnapshotRef };
+
+/**
+ * The snapshot (or the two) to restore. For 'latest' of a whole app whose databases and file trees are also backed
+ * up apart (apps[].only on two machines): the newest snapshot holding its databases and the newest holding its file
+ * trees, when no snapshot holds the whole app or both were written after the newest that does (the app was split
+ * since, or that one was an old manual backup). One part alone written after it (a manual `backup --only db`
+ * after a full daily) leaves the whole-app snapshot the latest.
+ */
+async function chooseSnapshot(
+  repo: Repository,
+  input: AppRestoreInput,
+  sourceApp: AppConfig | undefined,
+  ctx: OpContext,
+): Promise<Chosen> {
+  const from = input.fromApp ?? input.app.id;
+  const q = { app: from, periodicity: input.periodicity };
+  const whole =
+    input.snapshot === 'latest' &&
+    !input.only &&
+    !input.components?.length &&
+    !!sourceApp?.databases.length &&
+    (!!sourceApp.files.length || !!sourceApp.buckets?.length);
+  if (!whole) return resolveRef(repo, input.snapshot, { ...q, has: (s) => holdsWhatIsTaken(s, input, sourceApp) });
+  const filter = snapshotFilter(q);
+  const mine = (await repo.listSnapshots()).filter((s) => matchesFilter(s.snapshot, filter));
+  const newest = (has: (s: Snapshot) => boolean) => repo.newestWritten(mine.filter((s) => has(s.snapshot)));
+  const all = newest((s) => holdsWhatIsTaken(s, input, sourceApp));
+  // Each is the newest of a set that holds `all`, so it is `all` itself or was written after it.
+  const db = newest((s) => s.components.some((c) => c.kind === 'database'));
+  const files = newest((s) => s.components.some((c) => c.kind === 'files' || c.kind === 'bucket'));
+  if (!db || !files) throw new StrongboxError('NOT_FOUND', `no snapshot in ${repo.location} matches 'latest'`);
+  if (all && (db.id === all.id || files.id === all.id)) return all;
+  const why = all
+    ? `both parts of app ${from} were backed up after its newest whole-app snapshot ${all.id.slice(0, 8)} (${all.snapshot.time})`
+    : `no snapshot holds the whole app ${from}`;
+  ctx.emit({
+    type: 'phase',
+    phase: 'plan',
+    state: 'finished',
+    message: `${why}: restoring the databases of snapshot ${db.id.slice(0, 8)} (${db.snapshot.time}) and the file trees of snapshot ${files.id.slice(0, 8)} (${files.snapshot.time})`,
+  });
+  return { db, files };
 }
 
 /**

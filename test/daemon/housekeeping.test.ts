@@ -1,6 +1,8 @@
 // Housekeeping on a simulated clock with real operations on a memory: repository: retention after each backup
 // keeps what the app's policy says, prune runs on its weekly time, check daily, and the read-data check reads the
-// next part each time, wrapping around; `strongbox runs` lists them with the backups.
+// next part each time, wrapping around; `strongbox runs` lists them with the backups. A check that finds damage
+// and a drill that fails are recorded and notified.
+import { createHmac } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,6 +125,56 @@ describe('a check that finds damage', () => {
         error: { code: 'INTEGRITY' },
       });
       expect(n.summary).toMatch(/^check of repository main failed: check of repository main found \d+ error/);
+      await d.shutdown('SIGTERM');
+    } finally {
+      await http.close();
+      await f.cleanup();
+    }
+  });
+});
+
+describe('a drill that fails', () => {
+  it('is recorded as failed (VERIFY_FAILED, the failed check) and notified by a signed webhook', async () => {
+    process.env.SB_DRILL_HOOK_SECRET = 'drill-hook-secret';
+    const http = await httpReceiver();
+    // The smoke query's table holds 2 rows, not 42: the restore passes, the smoke check fails.
+    const f = await daemonFixture(at('2026-03-07T00:00:00Z'), {
+      periodicities: ['daily'],
+      drill: { smoke: [{ database: 'main', sql: 'SELECT count(*) FROM t', expect: '^42$' }] },
+    });
+    try {
+      await f.writeConfig(
+        {},
+        {
+          housekeeping: { forget: false, prune: false, check: false, readData: false, drill: '0 8 * * *' },
+          notify: { webhooks: [{ url: `${http.url}/hook`, secretEnv: 'SB_DRILL_HOOK_SECRET' }] },
+        },
+      );
+      const d = await f.start();
+      await d.idle();
+      await f.advance(d, at('2026-03-07T08:00:00Z'), 30 * 60_000);
+      const drill = (await readHistory(f.historyPath)).records.filter(isHousekeeping).find((r) => r.op === 'drill')!;
+      expect(drill).toMatchObject({
+        app: 'shop',
+        slot: '2026-03-07T08:00:00.000Z',
+        outcome: 'failed',
+        detail: { failed: 1 },
+        error: { code: 'VERIFY_FAILED' },
+      });
+      const hooks = http.requests.filter((r) => r.path === '/hook');
+      expect(hooks).toHaveLength(1);
+      const signature = createHmac('sha256', 'drill-hook-secret').update(hooks[0].body).digest('hex');
+      expect(hooks[0].headers['x-strongbox-signature']).toBe(`sha256=${signature}`);
+      const n = JSON.parse(hooks[0].body);
+      expect(n).toMatchObject({
+        event: 'failure',
+        app: 'shop',
+        repository: 'main',
+        periodicity: 'drill',
+        error: { code: 'VERIFY_FAILED' },
+      });
+      expect(n.summary).toBe('drill of repository main for app shop failed: drill of app shop failed:');
+      expect(n.error.lines[1]).toMatch(/^main smoke: smoke query returned "2", not matching \/\^42\$\//);
       await d.shutdown('SIGTERM');
     } finally {
       await http.close();

@@ -1,7 +1,8 @@
 // An app whose parts live on different machines (issue 12, item 8): the web server's config says `only: files`,
 // the database server's `only: db`; each backs up its part into the shared repository. `restore latest --app`
 // then combines the newest database snapshot and the newest files snapshot and says which two it used; with
-// --periodicity, the newest of that periodicity. A snapshot holding the whole app, when there is one, still wins.
+// --periodicity, the newest of that periodicity. A snapshot holding the whole app wins unless both parts were
+// written after it (the app was split since, or the whole one was an old manual backup).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,5 +123,52 @@ describe('an app backed up by two machines (only: files / only: db)', () => {
     ]);
     expect(jsonOut(r.stdout)).toMatchObject({ snapshot: whole });
     expect(jsonOut(r.stdout).combined).toBeUndefined();
+    ids.whole = whole;
+  });
+
+  const restoreLatest = async (name: string) => {
+    const r = await ws.run(webCfg, [
+      '--json',
+      'restore',
+      'latest',
+      '--app',
+      'site',
+      '--target',
+      join(ws.dir, name),
+      '--target-db',
+      join(ws.dir, `${name}.db`),
+    ]);
+    return jsonOut(r.stdout);
+  };
+
+  it('a database backup alone after the whole-app snapshot does not change what latest is', async () => {
+    sqlite(db, "INSERT INTO items VALUES (900003, 'db only', 'x');");
+    ids.dbAfterWhole = jsonOut((await ws.run(dbCfg, ['--json', 'backup', '--app', 'site'])).stdout).id;
+    const json = await restoreLatest('r4');
+    expect(json).toMatchObject({ snapshot: ids.whole });
+    expect(json.combined).toBeUndefined();
+  });
+
+  it('once both parts are newer than the whole-app snapshot, latest combines them instead of the stale whole', async () => {
+    await writeFile(join(web, 'index.html'), 'split again\n');
+    ids.filesAfterWhole = jsonOut((await ws.run(webCfg, ['--json', 'backup', '--app', 'site'])).stdout).id;
+    const r = await ws.run(webCfg, [
+      'restore',
+      'latest',
+      '--app',
+      'site',
+      '--target',
+      join(ws.dir, 'r5'),
+      '--target-db',
+      join(ws.dir, 'r5.db'),
+    ]);
+    expect(r.stdout).toContain(
+      `restored the databases of snapshot ${ids.dbAfterWhole.slice(0, 8)} and the file trees of snapshot ${ids.filesAfterWhole.slice(0, 8)} into app site`,
+    );
+    expect(r.stderr).toContain(
+      `both parts of app site were backed up after its newest whole-app snapshot ${ids.whole.slice(0, 8)}`,
+    );
+    expect(await readFile(join(ws.dir, 'r5', 'web', 'index.html'), 'utf8')).toBe('split again\n');
+    expect(sqlite(join(ws.dir, 'r5.db'), 'SELECT count(*) FROM items WHERE id = 900003')).toBe('1');
   });
 });

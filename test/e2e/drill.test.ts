@@ -1,13 +1,22 @@
 // `strongbox drill`: the app's newest snapshot restored into a scratch directory and scratch databases, checked
 // (files verified, dump verified and loaded, rows counted against the dump's record, smoke queries) and removed
 // again — on SQLite, PostgreSQL and MariaDB apps; a tampered dump, or a smoke query that does not match, fails it.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+// Each drill run by hand goes to the run history, where `strongbox runs` shows it.
+import { chown, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveServer, MY, mySql, PG, pgSql, uniqueDb } from '../support/servers.js';
 import { myCreate, myDrop, pgCreate, pgDrop, sqliteCreate, workspace, type Workspace } from './app-fixture.js';
 import { fileBlobs, flipMiddle } from './damage.js';
-import { jsonOut } from './helpers.js';
+import { jsonOut, tempDir } from './helpers.js';
+
+// The drills here write the run history under this directory, not under the home directory of whoever runs them.
+let state: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  state = await tempDir('sb-drill-state-');
+  process.env.STATE_DIRECTORY = state.path;
+});
+afterAll(async () => state?.cleanup());
 
 interface DrillJson {
   outcome: string;
@@ -110,6 +119,48 @@ describe('a drill of an SQLite app', () => {
     expect(lines.at(-1)).toMatchObject({ type: 'error', code: 'VERIFY_FAILED', exit: 1 });
     expect(r.stderr).toMatch(/drill of app site failed: main restore: not loaded: /);
     expect(await readdir(join(ws.dir, 'drills'))).toEqual([]);
+  });
+});
+
+describe('drills run by hand, in the run history', () => {
+  let ws: Workspace;
+  afterAll(async () => ws?.cleanup());
+
+  it('strongbox runs lists each: passed, failed naming the check, and one that could not run', async () => {
+    ws = await workspace('sb-drill-history-');
+    sqliteCreate(join(ws.dir, 'site.db'));
+    const cfg = await siteWith(ws, { engine: 'sqlite', path: join(ws.dir, 'site.db') }, [ITEMS]);
+    await ws.run(cfg, ['backup', '--app', 'site', '--periodicity', 'daily']);
+    // The daemon's state directory, owned by the daemon's user (when the test can make it so: as root).
+    const dir = join(ws.dir, 'state');
+    await mkdir(dir);
+    if (process.getuid?.() === 0) await chown(dir, 65534, 65534);
+    const env = { STATE_DIRECTORY: dir };
+
+    await ws.run(cfg, ['drill', '--app', 'site'], 0, env);
+    // The same config (siteWith's file), its smoke query now expecting what the table does not hold.
+    await siteWith(ws, { engine: 'sqlite', path: join(ws.dir, 'site.db') }, [{ ...ITEMS, expect: '^42$' }]);
+    await ws.run(cfg, ['drill', '--app', 'site'], 1, env);
+    const none = await ws.run(cfg, ['drill', '--app', 'site', '--periodicity', 'weekly'], 1, env);
+    expect(none.stderr).toMatch(/matches 'latest'/);
+
+    const runs = jsonOut((await ws.run(cfg, ['--json', 'runs'], 0, env)).stdout) as Record<string, any>[];
+    expect(runs).toMatchObject([
+      { op: 'drill', app: 'site', repository: 'main', trigger: 'cli', outcome: 'ok', detail: { checks: 4, failed: 0 } },
+      {
+        op: 'drill',
+        trigger: 'cli',
+        outcome: 'failed',
+        detail: { checks: 4, failed: 1 },
+        error: { code: 'VERIFY_FAILED' },
+      },
+      { op: 'drill', trigger: 'cli', outcome: 'failed', error: { code: 'NOT_FOUND' } },
+    ]);
+    expect(runs[1].error.message).toMatch(/^drill of app site failed:\nmain smoke: smoke query returned "3000"/);
+    const text = await ws.run(cfg, ['runs'], 0, env);
+    expect(text.stdout).toMatch(/ site +drill +cli +ok /);
+    // Written by root, the new history file belongs to the directory's owner, so that the daemon can append to it.
+    expect((await stat(join(dir, 'runs.jsonl'))).uid).toBe((await stat(dir)).uid);
   });
 });
 

@@ -1,10 +1,11 @@
 // `strongbox drill --app ID [--periodicity P]`: restore the app's newest snapshot into scratch places, check it
 // (files verified, dumps verified and loaded, rows counted against the dump's record, smoke queries), clean up.
-// Exits 0 when every check passed, 1 (VERIFY_FAILED) when one did.
+// Exits 0 when every check passed, 1 (VERIFY_FAILED) when one did. The result goes to the run history (`runs`).
 import type { Command } from 'commander';
 import { StrongboxError } from '../../errors.js';
-import { drillApp } from '../../ops/drill.js';
+import { drillRecorded } from '../../ops/drill-record.js';
 import { SHARED_LOCK_WAIT_MS } from '../../ops/repo.js';
+import { historyPath } from '../../ops/runs.js';
 import { findApp, loadChosenConfig } from '../../ops/target.js';
 import { choice, type GlobalOptions, type Io, lockWait, runOp } from '../context.js';
 import { printSummary } from '../output/render.js';
@@ -22,7 +23,9 @@ export async function runDrill(g: GlobalOptions, o: DrillCmdOptions, io: Io): Pr
   const input = { periodicity: periodicityOf(o), lockWaitMs: lockWait(o.retryLock, SHARED_LOCK_WAIT_MS) };
   const cfg = await loadChosenConfig(choice(g));
   const app = findApp(cfg, o.app);
-  const r = await runOp(g, io, (ctx) => drillApp(choice(g), cfg, { app, ...input }, ctx), { stream: true });
+  const r = await runOp(g, io, (ctx) => drillRecorded(choice(g), cfg, { app, ...input }, historyPath(cfg), ctx), {
+    stream: true,
+  });
   if (g.json) printSummary(io, { ...r });
   else if (!g.quiet)
     io.out(

@@ -1,8 +1,8 @@
 // Catch-up, decided from the repository's snapshots alone: none of the app and periodicity, or the newest older
 // than the last slot, makes one run; a snapshot taken since the slot (by this daemon before a restart, or by
-// another host) makes none.
+// another host) makes none; and a run about to start finds its slot taken by such a snapshot.
 import { describe, expect, it } from 'vitest';
-import { catchUpFor } from '../../../src/daemon/catchup.js';
+import { catchUpFor, slotTakenBy } from '../../../src/daemon/catchup.js';
 import type { BackupJob } from '../../../src/daemon/jobs.js';
 import type { Periodicity, SnapshotRef } from '../../../src/repository/snapshot.js';
 
@@ -72,5 +72,22 @@ describe('catchUpFor', () => {
     expect(catchUpFor(daily, [ahead, later], NOW)?.slot).toBe(Date.parse('2026-03-10T02:30:00Z'));
     // Written last and dated ahead of this clock: nothing can be told, nothing is taken again.
     expect(catchUpFor(daily, [snap('2031-01-01T00:00:00Z', { seq: 9 })], NOW)).toBeNull();
+  });
+});
+
+describe('a slot already taken (checked just before a scheduled run starts)', () => {
+  const SLOT = Date.parse('2026-03-10T02:30:00Z');
+  it.each([
+    ['nothing at or after the slot', [snap('2026-03-10T02:29:59.999Z')], undefined],
+    ['a snapshot dated at the slot', [snap('2026-03-10T02:30:00.000Z', { host: 'web-2' })], 'web-2'],
+    ['another periodicity', [snap('2026-03-10T03:00:00Z', { periodicity: 'hourly' })], undefined],
+    ['another app', [snap('2026-03-10T03:00:00Z', { app: 'blog' })], undefined],
+    [
+      'two: the newest written',
+      [snap('2026-03-10T02:31:00Z', { host: 'web-2', seq: 900 }), snap('2026-03-10T02:40:00Z', { seq: 800 })],
+      'web-2',
+    ],
+  ])('%s', (_what, list, host) => {
+    expect(slotTakenBy('shop', 'daily', list, SLOT, NOW)?.snapshot.host).toBe(host);
   });
 });
