@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { StrongboxError } from '../errors.js';
+import { distUrl } from '../util/package-root.js';
 import { abortError } from '../util/scope.js';
 import type { ChunkResult, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
@@ -23,12 +24,8 @@ const BATCH_FILES = 64;
 const BATCH_BYTES = 8 * 1024 * 1024;
 const QUEUE_LIMIT = 256;
 
-/** The compiled worker script; when running from TypeScript sources (tests), the build in dist/. */
-function workerUrl(): URL {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return new URL('../../dist/archiver/worker.js', here);
-  return new URL('./worker.js', here);
-}
+/** The compiled worker script (also when the tests run the TypeScript sources). */
+const workerUrl = (): URL => distUrl('archiver/worker.js');
 
 export class FilePool {
   private readonly workers: { w: Worker; batches: number[][] }[] = [];

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { StrongboxError } from '../errors.js';
+import { distUrl } from '../util/package-root.js';
 
 export interface SealJob {
   n: number;
@@ -17,11 +18,7 @@ export interface SealResult {
   compressed: boolean;
 }
 
-function workerUrl(): URL {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return new URL('../../dist/repository/seal-worker.js', here);
-  return new URL('./seal-worker.js', here);
-}
+const workerUrl = (): URL => distUrl('repository/seal-worker.js');
 
 export class SealPool {
   private readonly workers: Worker[] = [];

@@ -4,7 +4,9 @@
 // without a compiler), times are set to the microsecond through Node, and `nanosecondTimes()` says why.
 import { utimesSync, futimesSync, lutimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { FsPath } from './names.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
 interface Addon {
   setPath(path: string | Buffer, sec: number, nsec: number, noFollow: boolean): void;
@@ -17,8 +19,7 @@ let loadError = '';
 function load(): Addon | null {
   if (addon !== undefined) return addon;
   try {
-    // From src/util or dist/util, the package root is two levels up.
-    addon = createRequire(import.meta.url)('../../native/utimens/build/Release/utimens.node') as Addon;
+    addon = createRequire(import.meta.url)(join(PACKAGE_ROOT, 'native/utimens/build/Release/utimens.node')) as Addon;
   } catch (e) {
     addon = null;
     loadError = (e as Error).message.split('\n')[0];

@@ -3,18 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StrongboxError } from '../../errors.js';
+import { PACKAGE_ROOT } from '../../util/package-root.js';
 import { STYLE } from './style.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/**
- * Where the compiled browser modules are: beside this file in dist/; when this file runs from src/ (the tests run
- * the TypeScript sources), the build's copy in dist/ (`npm run build` makes it).
- */
-export const CLIENT_DIR = import.meta.url.endsWith('.ts')
-  ? join(here, '..', '..', '..', 'dist', 'server', 'ui', 'client')
-  : join(here, 'client');
+/** Where the compiled browser modules are: the build's (`npm run build` makes them, also for the tests). */
+export const CLIENT_DIR = join(PACKAGE_ROOT, 'dist', 'server', 'ui', 'client');
 
 const uplotDir = () => join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
 
