@@ -1,13 +1,13 @@
 // Running database tools (pg_dump, mysqldump, psql, …) as child processes: their output as a byte stream,
 // their input from one, and failures turned into SOURCE errors that name the app, component and tool.
 // Secrets reach the tools only through `env` or files named in `args`; they are never put in argv.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { StrongboxError } from '../errors.js';
 import { childEnv } from '../util/child-env.js';
-import type { Scope } from '../util/scope.js';
+import { killChild, type Scope } from '../util/scope.js';
 
 export interface ToolSpec {
   cmd: string;
@@ -79,11 +79,12 @@ function start(t: ToolSpec, stdin: 'ignore' | 'pipe'): { child: ChildProcess; ex
   const env = childEnv(t.env);
   // A missing tool is run unwrapped, so that it fails as ENOENT and is reported as not installed.
   const wrapper = t.bufferStdout && findExecutable(t.cmd) ? usableStdbuf() : null;
-  // stdbuf execs the tool, so the child's pid is the tool's own (signals and kills reach it directly).
-  const child = wrapper
-    ? spawn(wrapper, ['-o', '1M', t.cmd, ...t.args], { env, stdio: [stdin, 'pipe', 'pipe'] })
-    : spawn(t.cmd, t.args, { env, stdio: [stdin, 'pipe', 'pipe'] });
-  t.scope.track(child);
+  // stdbuf execs the tool, so the child's pid is the tool's own (signals and kills reach it directly). The tool
+  // leads a process group of its own, so a kill also ends what it started (a wrapper script's children), and a
+  // terminal's Ctrl-C reaches strongbox, which cancels the operation and kills the group, not the tool behind it.
+  const opts: SpawnOptions = { env, stdio: [stdin, 'pipe', 'pipe'], detached: true };
+  const child = wrapper ? spawn(wrapper, ['-o', '1M', t.cmd, ...t.args], opts) : spawn(t.cmd, t.args, opts);
+  t.scope.track(child, true);
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => {
@@ -143,7 +144,7 @@ export async function* streamTool(t: ToolSpec): AsyncGenerator<Buffer> {
     for await (const b of child.stdout!) yield b as Buffer;
     finished = true;
   } finally {
-    if (!finished) child.kill('SIGKILL');
+    if (!finished) killChild(child);
   }
   const err = failure(t, await exit);
   if (err) throw err;
@@ -181,7 +182,7 @@ export async function feedTool(t: ToolSpec, input: AsyncIterable<Buffer>): Promi
   try {
     await pump(input, child.stdin!, exit);
   } catch (e) {
-    child.kill('SIGKILL');
+    killChild(child);
     await exit;
     throw e;
   }
@@ -202,8 +203,8 @@ export async function feedPipe(first: ToolSpec, second: ToolSpec, input: AsyncIt
   const a = start(first, 'pipe');
   a.child.stdout!.pipe(b.child.stdin!, { end: false });
   const abort = async () => {
-    b.child.kill('SIGKILL');
-    a.child.kill('SIGKILL');
+    killChild(b.child);
+    killChild(a.child);
     // The first tool's output may sit paused in our pipe to the second: a paused stream never ends, so the
     // first tool's 'close' would never come. Drop it.
     a.child.stdout!.unpipe();

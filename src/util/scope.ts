@@ -51,6 +51,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * SIGKILL to `child`, and to its whole process group when it leads one (tracked with `group`): a tool or hook that
+ * started processes of its own (a wrapper script, `docker exec`) must not leave them running.
+ */
+export function killChild(child: ChildProcess): void {
+  const c = child as ChildProcess & { strongboxGroup?: boolean };
+  try {
+    if (c.strongboxGroup && c.pid) process.kill(-c.pid, 'SIGKILL');
+    else c.kill('SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 export class Scope {
   private readonly children = new Set<ChildProcess & { strongboxGroup?: boolean }>();
   private readonly dirs = new Set<string>();
@@ -122,16 +136,9 @@ export class Scope {
     return { ...dir, file };
   }
 
-  /** Kills every child still running (SIGKILL; a whole process group for hooks). */
+  /** Kills every child still running (SIGKILL; the whole process group of those that lead one). */
   killChildren(): void {
-    for (const c of this.children) {
-      try {
-        if (c.strongboxGroup && c.pid) process.kill(-c.pid, 'SIGKILL');
-        else c.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    for (const c of this.children) killChild(c);
     this.children.clear();
   }
 

@@ -21,6 +21,15 @@ import {
 
 const skip = !haveServer('postgres');
 
+/** Whether process `pid` still runs (a zombie waiting to be reaped has ended). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Runs strongbox with `args`, sends SIGTERM once `marker` exists (a slowed tool creates it when it starts),
  * and returns its exit status and stderr.
@@ -178,6 +187,7 @@ describe('SIGTERM during an app backup', () => {
   let env: NodeJS.ProcessEnv;
   let marker: string;
   let hookLog: string;
+  let bgPid: string;
 
   beforeAll(async () => {
     ws = await workspace('sb-hook-interrupt-');
@@ -185,9 +195,13 @@ describe('SIGTERM during an app backup', () => {
     sqliteCreate(db);
     marker = join(ws.dir, 'dump-started');
     hookLog = join(ws.dir, 'hooks.log');
-    // The dump (VACUUM INTO) waits, so the signal lands while it runs.
+    bgPid = join(ws.dir, 'background.pid');
+    // The dump (VACUUM INTO) waits, so the signal lands while it runs. It also starts a process of its own in the
+    // background, detached from its output, as a wrapper script (docker exec, ssh) may: the cancel must end it too.
     const bin = await toolDir(join(ws.dir, 'bin'), [], {
-      sqlite3: `case "$*" in *VACUUM*) touch '${marker}'; sleep 20;; esac\nexec /usr/bin/sqlite3 "$@"`,
+      sqlite3:
+        `case "$*" in *VACUUM*) sleep 120 </dev/null >/dev/null 2>&1 & echo $! > '${bgPid}'; touch '${marker}'; ` +
+        `sleep 20;; esac\nexec /usr/bin/sqlite3 "$@"`,
     });
     env = { STRONGBOX_SQLITE3: join(bin, 'sqlite3') };
     const record = `echo "$STRONGBOX_HOOK outcome=\${STRONGBOX_OUTCOME:-none}" >> '${hookLog}'`;
@@ -206,6 +220,10 @@ describe('SIGTERM during an app backup', () => {
     const { code, stderr } = await sigtermWhen(marker, ['-c', cfg, 'backup', '--app', 'blog'], env);
     expect(code, stderr).toBe(130);
     expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toEqual(['before outcome=none', 'after outcome=failure']);
+    // Every process the tool started is gone (the tool runs in a process group of its own, killed whole).
+    const pid = Number(readFileSync(bgPid, 'utf8'));
+    expect(pid).toBeGreaterThan(0);
+    expect(running(pid), `the dump tool's background process ${pid} outlived the cancel`).toBe(false);
     expect(await ws.snapshots(cfg, 'blog')).toEqual([]);
     expect((await ws.run(cfg, ['unlock'])).stdout).toMatch(/removed 0 lock/);
   });
