@@ -1,7 +1,6 @@
 // `strongbox user`, `strongbox token` and `strongbox serve` as real processes: the auth file is 0600 and holds no
 // usable secret, a password never comes from argv, a token is printed once; the server answers 401 without
 // credentials and serves a token, speaks HTTPS with --tls-cert/--tls-key (session cookies Secure), and stops on SIGTERM.
-import { execFileSync } from 'node:child_process';
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sb, sbOk, tempDir } from './helpers.js';
 import { spawnSb } from './proc.js';
+import { selfSignedCert } from '../support/tls.js';
 
 const USER_PW = 'a-long-user-password';
 
@@ -117,29 +117,7 @@ describe('strongbox user, token and serve', () => {
   });
 
   it('serve over TLS: HTTPS with the given certificate, and Secure session cookies', async () => {
-    const cert = join(tmp.path, 'cert.pem');
-    const key = join(tmp.path, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedCert(tmp.path);
     const s = await startServe(['--tls-cert', cert, '--tls-key', key]);
     try {
       expect(s.base).toMatch(/^https:/);

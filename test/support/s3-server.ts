@@ -1,6 +1,6 @@
 // An S3-protocol server for the tests: s3rver in a child process on a free loopback port, storing in a temp dir.
 // Or a real bucket: STRONGBOX_TEST_S3_LOCATION (with the standard AWS credential variables) points the tests at it.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { selfSignedCert } from './tls.js';
 
 /** s3rver-main.mjs beside this file; from the benchmark's build (bench/.work/build/test/support), the checkout's copy. */
 function findMain(): string {
@@ -47,29 +48,9 @@ export async function startS3rver(opts: { tls?: boolean } = {}): Promise<S3Serve
   const tlsEnv: Record<string, string> = {};
   let caFile: string | undefined;
   if (opts.tls) {
-    const key = path.join(dir, 'tls-key.pem');
-    caFile = path.join(dir, 'tls-cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        caFile,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const made = selfSignedCert(dir, 'tls-');
+    const key = made.key;
+    caFile = made.cert;
     Object.assign(tlsEnv, { S3RVER_TLS_KEY: key, S3RVER_TLS_CERT: caFile });
   }
   const store = path.join(dir, 'buckets');
