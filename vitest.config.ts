@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -9,6 +10,8 @@ export default defineConfig({
     // Keys made by tests use a cheap scrypt cost (src/repository/keys.ts, TESTONLY_WEAK_KDF); the memory tests and
     // the benchmarks measure the real one.
     env: { STRONGBOX_TESTONLY_WEAKEN_KDF: '1' },
+    // The longest files start first (test/sequencer.ts).
+    sequence: { sequencer: LongestFirst },
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },
