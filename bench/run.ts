@@ -62,12 +62,13 @@ function projectRoot(): string {
 function strongboxCommand(root: string): string[] {
   if (config.strongboxBin) return config.strongboxBin;
   if (!config.skipBuild) {
-    log('building strongbox: npx tsc -p tsconfig.build.json');
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    log('building strongbox: npm run build');
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   }
   const main = join(root, 'dist', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} does not exist; build strongbox first, or set BENCH_ONLY_PEERS=1`);
-  return ['node', main];
+  // Run as the installed command runs: through its first line, which starts node with the flags it needs.
+  return [main];
 }
 
 /** Generates the webroot afresh, then reads it all once: its reference hash, and a warm page cache for every tool. */

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // The strongbox command line: global options, the commands, and the one place that turns errors into
 // messages and exit statuses (the table in src/errors.ts).
 import { realpathSync } from 'node:fs';
@@ -154,6 +154,10 @@ if (isMain) {
   // memory budget (a 100,000-file backup: about 275 MiB by default, 247-256 MiB at 1.3x, 247-252 at 1.2x,
   // 246-247 at 1.15x) for some more CPU.
   setFlagsFromString('--heap-growing-percent=15');
+  // The first line starts node with 2 MiB semi-spaces (V8's default grows them to 16 MiB): the young generation
+  // is sized when the heap is made, so no flag set from here could change it. Some 25-60 MiB less peak RSS (a
+  // 100,000-file backup 221 -> 194 MiB, its restore 204 -> 136) for ~10% more CPU in a backup of small files.
+  // Run as `strongbox` or `dist/cli/main.js`; `node dist/cli/main.js` starts without it.
   // SIGINT/SIGTERM cancel the running operation: its tools are killed at once, an app backup still runs its
   // after hooks (each within INTERRUPT_HOOK_SECONDS), locks are released, and the CLI exits 130. A second
   // signal kills what is left and exits at once.

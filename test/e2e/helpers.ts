@@ -2,11 +2,16 @@
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+/**
+ * PATH for the CLI: it is run as a user runs the installed command, through its first line (`env -S node` with
+ * the flags it needs), so the `node` found first must be this one.
+ */
+export const CLI_PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`;
 export const PASSWORD = 'correct horse battery staple';
 
 export interface RunResult {
@@ -22,9 +27,9 @@ export function sb(
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } & SpawnOptions = {},
 ): Promise<RunResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(CLI, args, {
       cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD, ...opts.env },
+      env: { ...process.env, PATH: CLI_PATH, STRONGBOX_PASSWORD: PASSWORD, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -5,7 +5,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { CLI, PASSWORD, ROOT, type RunResult } from './helpers.js';
+import { CLI, CLI_PATH, PASSWORD, ROOT, type RunResult } from './helpers.js';
 
 export interface Spawned {
   child: ChildProcess;
@@ -15,9 +15,9 @@ export interface Spawned {
 
 /** Start `strongbox ARGS` (the built CLI) with the test password, without waiting for it. */
 export function spawnSb(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(CLI, args, {
     cwd: ROOT,
-    env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD, ...env },
+    env: { ...process.env, PATH: CLI_PATH, STRONGBOX_PASSWORD: PASSWORD, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -54,9 +54,9 @@ export interface Measured extends RunResult {
 export async function measuredSb(args: string[], statsFile: string, env: NodeJS.ProcessEnv = {}): Promise<Measured> {
   const t0 = performance.now();
   const r = await new Promise<RunResult>((res, rej) => {
-    const child = spawn(TIME_BIN, ['-f', '%M', '-o', statsFile, process.execPath, CLI, ...args], {
+    const child = spawn(TIME_BIN, ['-f', '%M', '-o', statsFile, CLI, ...args], {
       cwd: ROOT,
-      env: { ...process.env, STRONGBOX_PASSWORD: PASSWORD, ...env },
+      env: { ...process.env, PATH: CLI_PATH, STRONGBOX_PASSWORD: PASSWORD, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
