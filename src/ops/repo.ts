@@ -1,6 +1,8 @@
 // Opening an operation's repository and holding its lock: every operation that reads or writes a repository goes
 // through `withRepository`, which closes what it opened and releases the lock however the operation ends.
 import { StrongboxError, toUserError } from '../errors.js';
+import { monotonicMs } from '../clock.js';
+import { formatDuration } from '../util/duration.js';
 import { abortError, throwIfAborted } from '../util/scope.js';
 import { RepoLock } from '../repository/lock.js';
 import { createRepository, type MirrorLocation, openRepository } from '../repository/open.js';
@@ -85,11 +87,22 @@ async function locked<T>(
     if (access.index) await repo.loadIndex();
     return fn(repo);
   }
+  let waitedSince: number | undefined;
   const lock = await RepoLock.acquire(repo, access.lock === 'exclusive', {
     waitMs: access.waitMs ?? 0,
     signal: ctx.signal,
     warn: (message) => ctx.emit({ type: 'warning', message }),
+    // Waiting is said, not done in silence: a backup queued behind a prune can wait for many minutes.
+    onWait: (holder) => {
+      waitedSince = monotonicMs();
+      const upTo = formatDuration(access.waitMs ?? 0);
+      ctx.emit({ type: 'phase', phase: 'lock', state: 'started', message: `${holder}; waiting up to ${upTo}` });
+    },
   });
+  if (waitedSince !== undefined) {
+    const waited = formatDuration(monotonicMs() - waitedSince);
+    ctx.emit({ type: 'phase', phase: 'lock', state: 'finished', message: `lock taken after waiting ${waited}` });
+  }
   try {
     if (access.lock === 'exclusive') requireEveryStore(repo);
     if (access.index !== false) await repo.loadIndex();

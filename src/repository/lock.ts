@@ -27,8 +27,20 @@ export interface LockOptions {
   waitMs?: number;
   /** Stops the wait (the operation was cancelled). */
   signal?: AbortSignal;
+  /** Told once, with who holds it, when a conflicting lock is about to be waited for. */
+  onWait?: (holder: string) => void;
   /** How long to wait before listing locks a second time on a store without atomic create (default 1 s). */
   recheckDelayMs?: number;
+}
+
+/** A conflicting lock: `holder` says whose (host, pid, since when). */
+class LockedError extends StrongboxError {
+  constructor(
+    readonly holder: string,
+    message: string,
+  ) {
+    super('LOCKED', message);
+  }
 }
 
 export const STALE_AFTER_MS = 30 * 60 * 1000;
@@ -54,6 +66,7 @@ export class RepoLock {
         return await RepoLock.tryAcquire(repo, exclusive, opts);
       } catch (e) {
         if (!isStrongboxError(e, 'LOCKED') || monotonicMs() + delay > until) throw e;
+        if (delay === 200) opts.onWait?.(e instanceof LockedError ? e.holder : e.message);
         // Jittered, so processes that began waiting together do not retry in step.
         await sleep(delay * (0.75 + Math.random() / 2), opts.signal);
       }
@@ -95,11 +108,8 @@ export class RepoLock {
       await lock.release();
       const c = conflict.info;
       const since = new Date(c.time).toISOString().slice(11, 16);
-      throw new StrongboxError(
-        'LOCKED',
-        `repository at ${repo.backend.location} is ${c.exclusive ? 'exclusively ' : ''}locked by host ${c.host} since ${since} (pid ${c.pid}); ` +
-          `if that process is gone, run 'strongbox unlock'`,
-      );
+      const holder = `repository at ${repo.backend.location} is ${c.exclusive ? 'exclusively ' : ''}locked by host ${c.host} since ${since} (pid ${c.pid})`;
+      throw new LockedError(holder, `${holder}; if that process is gone, run 'strongbox unlock'`);
     }
     lock.timer = setInterval(() => {
       void lock.refresh();

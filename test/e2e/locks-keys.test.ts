@@ -193,8 +193,11 @@ describe('locks', () => {
     await new Promise((res) => setTimeout(res, 1500));
     expect((jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before);
     await lock.release();
-    await backup;
+    const res = await backup;
     expect((jsonOut((await r(['--json', 'snapshots'])).stdout) as unknown[]).length).toBe(before + 1);
+    // It said whom it waited for, and for how long at most, then that it had the lock.
+    expect(res.stderr).toMatch(/exclusively locked by host \S+ since \d\d:\d\d \(pid \d+\); waiting up to 2min/);
+    expect(res.stderr).toMatch(/lock taken after waiting \d+s/);
   });
 
   it('a live shared lock lets a backup run but blocks key remove, which needs an exclusive lock', async () => {

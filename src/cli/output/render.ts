@@ -42,7 +42,8 @@ export function renderer(g: GlobalOptions, io: Io, opts: { stream?: boolean } = 
           return;
         }
         case 'phase':
-          if (e.state !== 'finished' || !e.message || g.quiet || g.json) return;
+          // Phases carry a message for people when there is something to say (a lock waited for, a summary).
+          if (!e.message || g.quiet || g.json) return;
           clear();
           io.err(e.app ? `app ${e.app}: ${e.message}` : e.message);
       }
