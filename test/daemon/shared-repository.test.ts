@@ -6,6 +6,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { runCli } from '../../src/cli/main.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { textLog } from '../../src/daemon/log.js';
 import { readRuns, type RunRecord } from '../../src/history/journal.js';
@@ -30,6 +31,7 @@ interface Host {
   runs: RunRecord[];
   lines: string[];
   history: string;
+  configPath: string;
 }
 
 /**
@@ -50,7 +52,7 @@ async function secondHost(fx: Fixture, edit: (cfg: any) => void = () => {}): Pro
     log: textLog((l) => lines.push(l), fx.clock),
     onRun: (r) => runs.push(r),
   });
-  return { d, runs, lines, history };
+  return { d, runs, lines, history, configPath };
 }
 
 /** A daily snapshot of the fixture's app, as the other host takes it. */
@@ -118,6 +120,11 @@ describe('two daemons with the same app and schedule sharing one repository', ()
         `(${ok.startedAt}), taken at or after the slot at ${ok.slot}`,
     );
     expect(b.lines.some((l) => l.includes(`backup of shop (hourly) skipped: ${skipped.reason}`))).toBe(true);
+    // `strongbox runs` says it too, under its table.
+    const err: string[] = [];
+    const cli = { out: () => {}, err: (l: string) => err.push(l), isTTY: false };
+    expect(await runCli(['--config', b.configPath, 'runs', '--app', 'shop'], cli)).toBe(0);
+    expect(err).toContain(`${skipped.startedAt} shop hourly: ${skipped.reason}`);
   });
 
   it('a run queued before the other host saved the slot, started after, is skipped (and not notified as a failure)', async () => {

@@ -66,7 +66,9 @@ export async function runRuns(g: GlobalOptions, o: RunsCmdOptions, io: Io): Prom
   );
   for (const x of r.runs) {
     const who = isHousekeeping(x) ? `${x.op} ${x.app ?? `repo ${x.repository}`}` : `${x.app} ${x.periodicity}`;
-    if (x.error && x.outcome !== 'ok') io.err(`${x.startedAt} ${who}: ${x.error.message.split('\n')[0]}`);
+    // Under the table, what went wrong, and why a run was skipped (the snapshot that took its slot).
+    const why = x.error && x.outcome !== 'ok' ? x.error.message.split('\n')[0] : 'reason' in x ? x.reason : undefined;
+    if (why && x.outcome !== 'ok') io.err(`${x.startedAt} ${who}: ${why}`);
   }
 }
 
