@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { StrongboxError } from '../errors.js';
 import { childEnv } from '../sources/tool.js';
-import type { Scope } from '../util/scope.js';
+import { killChild, type Scope } from '../util/scope.js';
 
 /** The most an after hook gets when the backup was cancelled and must end soon (a service stop waits only so long). */
 export const INTERRUPT_HOOK_SECONDS = 30;
@@ -42,11 +42,7 @@ export function runHook(command: string, h: HookEnv): Promise<string> {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      killChild(child);
     }, h.timeoutSeconds * 1000);
     let out = '';
     const keep = (d: Buffer) => {

@@ -51,17 +51,7 @@ export async function runBackup(req: RunRequest, env: RunEnv): Promise<RunRecord
     count++;
     if (warnings.length < FIRST_WARNINGS) warnings.push(e.message);
   };
-  const base = {
-    v: HISTORY_VERSION,
-    id: env.id ?? randomUUID(),
-    app: req.app.id,
-    periodicity: req.periodicity,
-    trigger: req.trigger,
-    ...(req.slot !== undefined ? { slot: new Date(req.slot).toISOString() } : {}),
-    host: hostname(),
-    startedAt: new Date(started).toISOString(),
-    ...(env.user !== undefined ? { user: env.user } : {}),
-  } as const;
+  const base = recordHead(req, started, env.id, env.user);
   const end = () => ({
     endedAt: new Date(env.clock.now()).toISOString(),
     durationMs: Math.round(monotonicMs() - t0),
@@ -112,6 +102,21 @@ export async function runBackup(req: RunRequest, env: RunEnv): Promise<RunRecord
   }
 }
 
+/** What every record of a backup run starts with: which run, what it stood for, where and when it began. */
+function recordHead(req: RunRequest, started: number, id?: string, user?: string) {
+  return {
+    v: HISTORY_VERSION,
+    id: id ?? randomUUID(),
+    app: req.app.id,
+    periodicity: req.periodicity,
+    trigger: req.trigger,
+    ...(req.slot !== undefined ? { slot: new Date(req.slot).toISOString() } : {}),
+    host: hostname(),
+    startedAt: new Date(started).toISOString(),
+    ...(user !== undefined ? { user } : {}),
+  } as const;
+}
+
 /**
  * The record of a scheduled or catch-up run that found its slot taken when it reached the front of its queue: `by`
  * is the snapshot at or after the slot (another host sharing the repository wrote it).
@@ -119,14 +124,7 @@ export async function runBackup(req: RunRequest, env: RunEnv): Promise<RunRecord
 export function skippedRun(req: RunRequest, by: SnapshotRef, started: number, now: number): RunRecord {
   const part = req.app.only ? ` holding its ${req.app.only === 'db' ? 'databases' : 'file trees'}` : '';
   return {
-    v: HISTORY_VERSION,
-    id: randomUUID(),
-    app: req.app.id,
-    periodicity: req.periodicity,
-    trigger: req.trigger,
-    ...(req.slot !== undefined ? { slot: new Date(req.slot).toISOString() } : {}),
-    host: hostname(),
-    startedAt: new Date(started).toISOString(),
+    ...recordHead(req, started),
     endedAt: new Date(now).toISOString(),
     durationMs: Math.max(0, now - started),
     outcome: 'skipped',
