@@ -22,6 +22,13 @@ describe('seal/open', () => {
     expect(seal(key, p, aad).equals(seal(key, p, aad))).toBe(false);
   });
 
+  it('never repeats a nonce, across refills of the nonce pool', () => {
+    const seen = new Set<string>();
+    const n = 3 * 4096 + 17; // three refills and a part
+    for (let i = 0; i < n; i++) seen.add(seal(key, Buffer.alloc(1), aad).subarray(0, 12).toString('hex'));
+    expect(seen.size).toBe(n);
+  });
+
   it('detects a flipped byte anywhere, with wrong AAD, or with the wrong key, naming the object', () => {
     const s = seal(key, randomBytes(300), aad);
     for (let i = 0; i < s.length; i++) {
