@@ -80,6 +80,10 @@ function config(dir: string, port: number): string {
     'LogLevel VERBOSE',
     'MaxStartups 100',
     'MaxSessions 100',
+    // Every command runs through the login shell, and bash run by sshd sources ~/.bashrc unless SHLVL is already set:
+    // this machine's root .bashrc starts pyenv (~0.5 s), which made every git fetch and push over ssh half a second
+    // slower (the git conformance suite over ssh:// took 185 s instead of ~40).
+    'SetEnv SHLVL=1',
     '',
   ].join('\n');
 }
