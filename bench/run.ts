@@ -8,11 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { restic, strongbox, tarZstd, type Contender } from './contenders.js';
 import { cancelMarkdown, cancelSection, STOP_TARGET_MS, UNDER_WAY_BYTES } from './cancel.js';
 import { databaseSection, dbMarkdown } from './database.js';
+import { floorSection } from './floor.js';
 import { DEFAULT_SEED, generateWebroot } from './generate-webroot.js';
 import { gitSizeMarkdown, gitSizeSection } from './git-size.js';
 import { measure } from './measure.js';
 import { remoteSection } from './remote.js';
-import { buildRows, toMarkdown } from './report.js';
+import { buildRows, toMarkdown, type Row } from './report.js';
 import { ensureTools, versionOf } from './tools.js';
 import { hashTree, type TreeHash } from './tree-hash.js';
 import { indexMarkdown, indexScale } from './index-scale.js';
@@ -29,9 +30,9 @@ const config = {
   strict: env.BENCH_STRICT === '1',
   keep: env.BENCH_KEEP === '1',
   // `npm run bench -- --scale`: the scale sections alone (unless BENCH_SECTIONS says otherwise).
-  sections: (env.BENCH_SECTIONS ?? (process.argv.includes('--scale') ? 'scale,index' : 'files,db,cancel,remote')).split(
-    ',',
-  ),
+  sections: (
+    env.BENCH_SECTIONS ?? (process.argv.includes('--scale') ? 'scale,index' : 'files,floor,db,cancel,remote')
+  ).split(','),
   scaleFiles: Number(env.BENCH_SCALE_FILES ?? 1_000_000),
   scaleLargeGib: Number(env.BENCH_SCALE_LARGE_GB ?? 4),
   indexBlobs: Number(env.BENCH_INDEX_BLOBS ?? 10_000_000),
@@ -136,10 +137,28 @@ async function main(): Promise<void> {
   let md = '# strongbox benchmark\n';
   const json: Record<string, unknown> = { date: new Date().toISOString(), config };
   const command = config.onlyPeers ? null : strongboxCommand(root);
+  let filesRows: Row[] | undefined;
   if (config.sections.includes('files')) {
     const files = await filesSection(root, work, command);
     md += files.md;
     Object.assign(json, files.json);
+    filesRows = files.rows;
+  }
+  if (config.sections.includes('floor')) {
+    log(
+      `\nfloor section: each step of strongbox's pipeline on one core, in memory, over the ${config.sizeMb} MiB webroot`,
+    );
+    const floor = await floorSection({
+      work,
+      sizeMb: config.sizeMb,
+      seed: config.seed,
+      keep: config.keep,
+      filesRows,
+      log,
+    });
+    md += `\n## CPU floor\n\n${floor.md}`;
+    json.floor = floor.json;
+    log(`\n${floor.md}`);
   }
   if (config.sections.includes('db')) {
     if (!command) throw new Error('the database section needs strongbox (unset BENCH_ONLY_PEERS)');
@@ -283,7 +302,7 @@ async function filesSection(
   root: string,
   work: string,
   command: string[] | null,
-): Promise<{ md: string; json: Record<string, unknown> }> {
+): Promise<{ md: string; json: Record<string, unknown>; rows: Row[] }> {
   const source = join(work, 'webroot');
   ensureTools(log);
   const contenders: Contender[] = [restic(password, join(work, 'restic-cache')), tarZstd()];
@@ -300,11 +319,14 @@ async function filesSection(
     ` medians, warm page cache; ${setup.machine.cpus} CPUs; ${setup.versions.restic}`;
   const table = toMarkdown(rows);
   log(`\n${context}\n\n${table}`);
+  // The floor section measures this same webroot, and removes it when it is done.
+  const floorNext = config.sections.includes('floor');
   if (!config.keep)
-    for (const d of ['webroot', 'repos', 'restore', 'restic-cache'])
+    for (const d of [...(floorNext ? [] : ['webroot']), 'repos', 'restore', 'restic-cache'])
       rmSync(join(work, d), { recursive: true, force: true });
   if (config.strict && rows.some((r) => r.met === false)) warn('BENCH_STRICT=1: file targets missed');
   return {
+    rows,
     md: `\n## File trees\n\n${context}\n\n${table}`,
     json: {
       ...setup,
