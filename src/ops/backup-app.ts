@@ -7,6 +7,7 @@ import { abortError } from '../util/scope.js';
 import { checkSnapshotTime } from '../util/time.js';
 import type { StoreFault } from '../repository/repository.js';
 import type { OpContext } from './context.js';
+import { checkNote } from './inputs.js';
 import { SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
 import { appRepo, type RepoChoice } from './target.js';
 
@@ -46,6 +47,7 @@ export async function backupApps(
   ctx: OpContext,
 ): Promise<AppBackupsResult> {
   if (!input.apps.length) throw new StrongboxError('USAGE', 'the config has no apps');
+  checkNote(input.periodicity, input.note);
   if (input.time !== undefined) checkSnapshotTime(input.time, ctx.clock.now(), input.allowFuture);
   const { apps: _apps, lockWaitMs: _wait, allowFuture: _future, ...opts } = input;
   const reports: AppBackupReport[] = [];

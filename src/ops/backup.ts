@@ -4,6 +4,7 @@ import { throwIfAborted } from '../util/scope.js';
 import { checkSnapshotTime } from '../util/time.js';
 import type { StoreFault } from '../repository/repository.js';
 import type { OpContext } from './context.js';
+import { checkNote } from './inputs.js';
 import { type RepoSpec, SHARED_LOCK_WAIT_MS, withRepository } from './repo.js';
 
 /** The archiver's options without the callbacks the operation wires to its context. */
@@ -27,6 +28,7 @@ export interface BackupOpResult extends BackupResult {
 }
 
 export async function backupPaths(spec: RepoSpec, input: BackupInput, ctx: OpContext): Promise<BackupOpResult> {
+  checkNote(input.periodicity, input.note);
   if (input.time !== undefined) checkSnapshotTime(input.time, ctx.clock.now(), input.allowFuture);
   const access = { lock: 'shared' as const, waitMs: input.lockWaitMs ?? SHARED_LOCK_WAIT_MS };
   return withRepository(spec, ctx, access, async (repo) => {

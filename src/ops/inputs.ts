@@ -1,6 +1,7 @@
 // The inputs of the operations a person asks for, as zod schemas shared by the front ends: the CLI checks its
 // flags with them and the HTTP API validates its request bodies and documents them (OpenAPI) from the same ones.
 import { z } from 'zod';
+import { StrongboxError } from '../errors.js';
 import { PERIODICITIES } from '../repository/snapshot.js';
 
 export const periodicitySchema = z.enum(PERIODICITIES).describe('hourly … bimonthly, shutdown, or manual (on demand)');
@@ -15,6 +16,14 @@ export const noteSchema = z
   )
   .describe('a note stored with an on-demand snapshot');
 export const NOTE_ONLY_MANUAL = '--note is for on-demand (--periodicity manual) backups';
+
+/**
+ * The note rule, for the operations themselves (a program calling them has passed no schema): a note goes with an
+ * on-demand backup only. Throws a usage error before anything is read or stored.
+ */
+export function checkNote(periodicity: string | undefined, note: string | undefined): void {
+  if (note !== undefined && (periodicity ?? 'manual') !== 'manual') throw new StrongboxError('USAGE', NOTE_ONLY_MANUAL);
+}
 
 /** What an app backup is labelled with: a periodicity (default manual) and, for manual ones, a note. */
 export const backupLabelSchema = z

@@ -314,6 +314,30 @@ describe('notes and periodicities: what a backup takes', () => {
     });
   });
 
+  it.each([['daily'], ['shutdown'], ['all']] as const)(
+    'the operations themselves refuse a note with periodicity %s, before anything is stored',
+    async (periodicity) => {
+      const site = join(tmp.path, `site-note-${periodicity}`);
+      await writeSite(site, 'v1');
+      const spec = { location: `memory:ops-period-note-${periodicity}`, password };
+      await run((ctx) => initRepository(spec, ctx));
+      const refused = (e: unknown) => isStrongboxError(e, 'USAGE') && (e as Error).message === NOTE_ONLY_MANUAL;
+      const paths = await run((ctx) => backupPaths(spec, { paths: [site], periodicity, note: 'why' }, ctx)).catch(
+        (e: unknown) => e,
+      );
+      expect(refused(paths)).toBe(true);
+      const app = configSchema.parse({
+        repositories: { main: { location: spec.location, passwordEnv: password.env } },
+        apps: [{ id: 'site', repository: 'main', files: [{ name: 'web', path: site }] }],
+      });
+      const apps = await run((ctx) => backupApps({}, app, { apps: app.apps, periodicity, note: 'why' }, ctx)).catch(
+        (e: unknown) => e,
+      );
+      expect(refused(apps)).toBe(true);
+      expect(await list(spec)).toEqual([]);
+    },
+  );
+
   // The rules every front end checks a backup request with (the CLI's flags, the HTTP API's body); the CLI's exit
   // status and message for them are in the e2e file.
   it.each([['daily'], ['shutdown'], ['hourly']])('a note with periodicity %s is refused', (periodicity) => {
