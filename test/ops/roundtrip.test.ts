@@ -4,9 +4,11 @@
 // metadata the tree comparison does not cover (owners as root), a name that is not UTF-8, and a FIFO.
 // test/e2e/roundtrip.test.ts keeps what the CLI adds: one round trip, the `ls --json` shape, SNAPSHOT:subpath.
 import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { lchown, lstat, lutimes, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isStrongboxError } from '../../src/errors.js';
 import type { OpEvent } from '../../src/events.js';
 import { type BackupOpResult, backupPaths } from '../../src/ops/backup.js';
 import { newContext, type OpContext } from '../../src/ops/context.js';
@@ -15,6 +17,7 @@ import { type RestoreResult, restorePaths } from '../../src/ops/restore.js';
 import { listFiles, listSnapshots } from '../../src/ops/snapshots.js';
 import { describeTree, diffTrees } from '../../src/util/treediff.js';
 import { tempDir } from '../e2e/helpers.js';
+import { randomBytesFor } from '../e2e/proc.js';
 import { type Fixture, makeTree, mutateTree } from '../e2e/tree-fixture.js';
 
 process.env.SB_OPS_ROUNDTRIP_PW = 'round trip';
@@ -213,6 +216,38 @@ describe('mtimes', () => {
       expect(statY(out)).toContain('f2 2023-11-14 22:13:20.000000001 +0000');
       expect(statY(out)).toContain('link 2017-07-14 02:40:00.987654321 +0000');
       expect(await diffTrees(src, out)).toEqual([]);
+    }));
+});
+
+describe('verify', () => {
+  it('re-reads what it restored: a file changed on disk after it was written fails the restore (VERIFY_FAILED)', () =>
+    inScratch('sb-ops-verify-', async (dir, src, spec) => {
+      await writeFile(join(src, 'empty'), '');
+      await writeFile(join(src, 'data.bin'), randomBytesFor('ops-roundtrip-verify', 300_000));
+      await run((ctx) => backupPaths(spec, { paths: [src] }, ctx));
+      // An empty file is in place before the first pack is read, when the first progress event comes: one byte
+      // appended then is on disk when the restore ends.
+      const tampering = (target: string, verify: boolean) => {
+        let done = false;
+        const ctx = newContext({
+          emit: (e) => {
+            if (e.type !== 'progress' || done) return;
+            appendFileSync(join(target, 'empty'), 'x');
+            done = true;
+          },
+        });
+        return restorePaths(spec, { snapshot: `latest:${src}`, target, verify }, ctx).finally(() => ctx.scope.close());
+      };
+      const unverified = join(dir, 'unverified');
+      expect((await tampering(unverified, false)).outcome).toBe('ok');
+      expect(await readFile(join(unverified, 'empty'), 'utf8')).toBe('x');
+      const verified = join(dir, 'verified');
+      const err = await tampering(verified, true).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isStrongboxError(err, 'VERIFY_FAILED'), String(err)).toBe(true);
+      expect(String(err)).toContain(join(verified, 'empty'));
     }));
 });
 
