@@ -74,7 +74,7 @@ export async function exportFixture(prefix: string): Promise<ExportFixture> {
   const r = await backupApps(
     choice,
     cfg,
-    { apps: cfg.apps, periodicity: 'daily', note: 'before the move' },
+    { apps: cfg.apps, periodicity: 'manual', note: 'before the move' },
     newContext(),
   );
   if (r.outcome !== 'ok') throw new Error(`fixture backup: ${r.outcome} ${r.error?.message}`);

@@ -41,7 +41,7 @@ describe.skipIf(!servers)('export of an app with PostgreSQL, MariaDB, SQLite and
     expect(checked).toHaveLength(5);
     for (const l of checked) expect(l).toMatch(/: OK$/);
     expect(JSON.parse(await readFile(join(out, EXPORT_MANIFEST), 'utf8'))).toEqual(manifest);
-    expect(manifest).toMatchObject({ snapshot: f.snapshot, app: 'shop', periodicity: 'daily', trigger: 'scheduled' });
+    expect(manifest).toMatchObject({ snapshot: f.snapshot, app: 'shop', periodicity: 'manual', trigger: 'on-demand' });
     expect(manifest.note).toBe('before the move');
     const pg = manifest.files.find((x) => x.component === 'pg')!;
     expect(pg).toMatchObject({ kind: 'database', engine: 'postgres', format: 'pg_dump-custom', tool: 'pg_dump' });

@@ -78,8 +78,8 @@ describe.skipIf(!servers)('import into another repository, then restore --app', 
     expect(r.snapshot).toMatchObject({
       app: 'shop',
       time: orig.snapshot.time,
-      periodicity: 'daily',
-      trigger: 'scheduled',
+      periodicity: 'manual',
+      trigger: 'on-demand',
       note: 'before the move',
       tags: [IMPORT_TAG],
     });
