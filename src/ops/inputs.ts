@@ -17,12 +17,16 @@ export const noteSchema = z
   .describe('a note stored with an on-demand snapshot');
 export const NOTE_ONLY_MANUAL = '--note is for on-demand (--periodicity manual) backups';
 
+/** The note rule: a note goes with an on-demand (manual) backup only. */
+const noteAllowed = (periodicity: string | undefined, note: string | undefined): boolean =>
+  note === undefined || (periodicity ?? 'manual') === 'manual';
+
 /**
- * The note rule, for the operations themselves (a program calling them has passed no schema): a note goes with an
- * on-demand backup only. Throws a usage error before anything is read or stored.
+ * The note rule, for the operations themselves (a program calling them has passed no schema). Throws a usage error
+ * before anything is read or stored.
  */
 export function checkNote(periodicity: string | undefined, note: string | undefined): void {
-  if (note !== undefined && (periodicity ?? 'manual') !== 'manual') throw new StrongboxError('USAGE', NOTE_ONLY_MANUAL);
+  if (!noteAllowed(periodicity, note)) throw new StrongboxError('USAGE', NOTE_ONLY_MANUAL);
 }
 
 /** What an app backup is labelled with: a periodicity (default manual) and, for manual ones, a note. */
@@ -31,7 +35,7 @@ export const backupLabelSchema = z
     periodicity: periodicitySchema.default('manual'),
     note: noteSchema.optional(),
   })
-  .refine((b) => b.note === undefined || b.periodicity === 'manual', {
+  .refine((b) => noteAllowed(b.periodicity, b.note), {
     message: NOTE_ONLY_MANUAL,
     path: ['note'],
   });

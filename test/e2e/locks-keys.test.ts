@@ -4,16 +4,15 @@
 // lock, stale-lock warnings, the wait for a lock and unlock's advice reach stdout/stderr. The live lock here is
 // held by this test process, so one case also shows a lock blocking another process.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBackend } from '../../src/backends/index.js';
 import { type LockInfo, RepoLock } from '../../src/repository/lock.js';
-import { sealObject } from '../../src/repository/objects.js';
 import { Repository } from '../../src/repository/repository.js';
 import { CLI, CLI_PATH, PASSWORD, type RunResult, sbOk, tempDir, jsonOut } from './helpers.js';
+import { plantLock as plantLockIn } from '../support/locks.js';
 
 const SECOND = 'a second, different password';
 
@@ -85,23 +84,7 @@ describe('locks', () => {
   let lib: Repository;
   const r = (args: string[], want = 0) => sbOk(['-r', repo, ...args], want);
   const lockFiles = async () => await readdir(join(repo, 'locks')).catch(() => [] as string[]);
-  const plantLock = async (info: Partial<LockInfo>) => {
-    const now = new Date().toISOString();
-    const full: LockInfo = {
-      exclusive: false,
-      host: hostname(),
-      pid: process.pid,
-      username: 'test',
-      time: now,
-      refreshed: now,
-      ...info,
-    };
-    await lib.save(
-      { type: 'lock', name: randomBytes(32).toString('hex') },
-      sealObject(lib.key.encKey, 'lock', Buffer.from(JSON.stringify(full))),
-      true,
-    );
-  };
+  const plantLock = (info: Partial<LockInfo>) => plantLockIn(lib, info);
 
   beforeAll(async () => {
     tmp = await tempDir('sb-locks-');

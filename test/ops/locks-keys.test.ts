@@ -4,7 +4,6 @@
 // operation just as one held by another process would: a lock is a file naming a host and a live pid.
 // test/e2e/locks-keys.test.ts keeps what the CLI adds: password sources, exit statuses, text on stdout/stderr.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -20,9 +19,9 @@ import { initRepository, type RepoSpec } from '../../src/ops/repo.js';
 import { type RestoreResult, restorePaths } from '../../src/ops/restore.js';
 import { listFiles, listSnapshots } from '../../src/ops/snapshots.js';
 import { type LockInfo, RepoLock } from '../../src/repository/lock.js';
-import { sealObject } from '../../src/repository/objects.js';
 import { Repository } from '../../src/repository/repository.js';
 import { tempDir } from '../e2e/helpers.js';
+import { plantLock as plantLockIn } from '../support/locks.js';
 
 process.env.SB_OPS_KEYS_PW = 'the first password';
 process.env.SB_OPS_KEYS_PW2 = 'a second, different password';
@@ -174,23 +173,7 @@ describe('locks (operations)', () => {
   const lockFiles = async () => await readdir(join(spec.location, 'locks')).catch(() => [] as string[]);
   const snapshotCount = async () => (await run((ctx) => listSnapshots(spec, {}, ctx))).snapshots.length;
   const backup = (ctx: OpContext, lockWaitMs = 0, paths = [src]) => backupPaths(spec, { paths, lockWaitMs }, ctx);
-  async function plantLock(info: Partial<LockInfo>): Promise<void> {
-    const now = new Date().toISOString();
-    const full: LockInfo = {
-      exclusive: false,
-      host: hostname(),
-      pid: process.pid,
-      username: 'test',
-      time: now,
-      refreshed: now,
-      ...info,
-    };
-    await lib.save(
-      { type: 'lock', name: randomBytes(32).toString('hex') },
-      sealObject(lib.key.encKey, 'lock', Buffer.from(JSON.stringify(full))),
-      true,
-    );
-  }
+  const plantLock = (info: Partial<LockInfo>) => plantLockIn(lib, info);
 
   beforeAll(async () => {
     tmp = await tempDir('sb-ops-locks-');
