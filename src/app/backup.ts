@@ -197,7 +197,7 @@ async function snapshotWith(
     );
   }
   // Newest written first, so the parent and the trees compared against are the last ones saved.
-  const history = (await repo.listSnapshots()).filter((s) => s.snapshot.app === app.id);
+  const history = (await repo.snapshots.list()).filter((s) => s.snapshot.app === app.id);
   const components: Component[] = [];
   let streamBlobs = 0;
   const sealPool = dbs.length ? new SealPool(repo.key.encKey, opts.threads) : null;
@@ -298,7 +298,7 @@ async function snapshotWith(
   const dumps = components.filter((c): c is DatabaseComponent => c.kind === 'database');
   summary.databases = dumps.length;
   summary.databaseBytes = dumps.reduce((a, c) => a + c.size, 0);
-  const parent = repo.newestWritten(history)?.id ?? null;
+  const parent = repo.snapshots.newestWritten(history)?.id ?? null;
   const recorded = await recordSnapshots(repo, {
     time: opts.time,
     host: opts.host,

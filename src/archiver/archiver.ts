@@ -206,10 +206,10 @@ async function findParent(
   host: string,
   paths: string[],
 ): Promise<SnapshotRef | null> {
-  if (ref) return repo.resolveSnapshot(ref);
-  const all = await repo.listSnapshots();
+  if (ref) return repo.snapshots.resolve(ref);
+  const all = await repo.snapshots.list();
   return (
-    repo.newestWritten(
+    repo.snapshots.newestWritten(
       all.filter((s) => s.snapshot.host === host && samePaths(s.snapshot.paths, paths) && filesComponent(s.snapshot)),
     ) ?? null
   );

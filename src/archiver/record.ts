@@ -39,7 +39,7 @@ export interface RecordedSnapshots {
 export async function recordSnapshots(repo: Repository, r: SnapshotRecord): Promise<RecordedSnapshots> {
   // Taken last, so it counts the snapshots other backups saved while this one ran. A snapshot given its time
   // (--time: an import) is placed in history by that time instead, like one written before seq existed.
-  const seq = r.time === undefined ? await repo.nextSeq() : undefined;
+  const seq = r.time === undefined ? await repo.snapshots.nextSeq() : undefined;
   const base: Snapshot = {
     version: 1,
     time: new Date(r.time ?? repo.clock.now()).toISOString(),
@@ -57,6 +57,6 @@ export async function recordSnapshots(repo: Repository, r: SnapshotRecord): Prom
   if (r.errors.length) base.incomplete = { errors: r.errors };
   const all = labelled(base, r.periodicity ?? 'manual', r.note);
   const saved: RecordedSnapshots['saved'] = [];
-  for (const s of all) saved.push({ id: await repo.saveSnapshot(s), periodicity: s.periodicity! });
+  for (const s of all) saved.push({ id: await repo.snapshots.save(s), periodicity: s.periodicity! });
   return { id: saved[0].id, snapshot: all[0], saved };
 }

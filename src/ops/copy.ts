@@ -63,10 +63,10 @@ export async function copyRepo(spec: RepoSpec, input: CopyInput, ctx: OpContext)
 async function select(src: Repository, input: CopyInput): Promise<SnapshotRef[]> {
   const filter = snapshotFilter({ app: input.app, periodicity: input.periodicity });
   const accept = (s: SnapshotRef) => matchesFilter(s.snapshot, filter);
-  if (!input.snapshots.length) return (await src.listSnapshots()).filter(accept);
+  if (!input.snapshots.length) return (await src.snapshots.list()).filter(accept);
   const out = new Map<string, SnapshotRef>();
   for (const ref of input.snapshots) {
-    const s = await src.resolveSnapshot(ref, ref === 'latest' ? accept : undefined);
+    const s = await src.snapshots.resolve(ref, ref === 'latest' ? accept : undefined);
     out.set(s.id, s);
   }
   return [...out.values()];

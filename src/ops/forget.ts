@@ -36,7 +36,7 @@ export async function forget(spec: RepoSpec, input: ForgetInput, ctx: OpContext)
   // A dry run without prune deletes nothing, so it needs no lock and no index.
   const lock = input.dryRun && !input.prune ? 'none' : 'exclusive';
   return withRepository(spec, ctx, { lock, waitMs: input.lockWaitMs ?? 0, index: !!input.prune }, async (repo) => {
-    const all = (await repo.listSnapshots()).filter((s) => input.app === undefined || s.snapshot.app === input.app);
+    const all = (await repo.snapshots.list()).filter((s) => input.app === undefined || s.snapshot.app === input.app);
     const now = ctx.clock.now();
     const groups = planForget({ snapshots: all, apps: input.apps, flags: input.policy, now });
     ctx.emit({ type: 'phase', phase: 'forget', state: 'started' });

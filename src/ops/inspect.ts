@@ -26,7 +26,7 @@ export async function catObject(
       case 'config':
         return repo.config;
       case 'snapshot': {
-        const s = await repo.resolveSnapshot(need());
+        const s = await repo.snapshots.resolve(need());
         return { id: s.id, ...s.snapshot };
       }
       case 'index': {

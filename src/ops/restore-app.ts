@@ -144,8 +144,8 @@ async function chooseSnapshot(
     (!!sourceApp.files.length || !!sourceApp.buckets?.length);
   if (!whole) return resolveRef(repo, input.snapshot, { ...q, has: (s) => holdsWhatIsTaken(s, input, sourceApp) });
   const filter = snapshotFilter(q);
-  const mine = (await repo.listSnapshots()).filter((s) => matchesFilter(s.snapshot, filter));
-  const newest = (has: (s: Snapshot) => boolean) => repo.newestWritten(mine.filter((s) => has(s.snapshot)));
+  const mine = (await repo.snapshots.list()).filter((s) => matchesFilter(s.snapshot, filter));
+  const newest = (has: (s: Snapshot) => boolean) => repo.snapshots.newestWritten(mine.filter((s) => has(s.snapshot)));
   const all = newest((s) => holdsWhatIsTaken(s, input, sourceApp));
   // Each is the newest of a set that holds `all`, so it is `all` itself or was written after it.
   const db = newest((s) => s.components.some((c) => c.kind === 'database'));

@@ -43,8 +43,8 @@ export function resolveRef(
     throw new StrongboxError('USAGE', "--periodicity selects among snapshots for 'latest'; an ID names one already");
   const filter = snapshotFilter(q);
   return ref === 'latest'
-    ? repo.resolveSnapshot(ref, (s) => matchesFilter(s.snapshot, filter) && (q.has?.(s.snapshot) ?? true))
-    : repo.resolveSnapshot(ref);
+    ? repo.snapshots.resolve(ref, (s) => matchesFilter(s.snapshot, filter) && (q.has?.(s.snapshot) ?? true))
+    : repo.snapshots.resolve(ref);
 }
 
 /** A snapshot as a listing shows it: the database components without their blob lists. */
@@ -60,7 +60,7 @@ export async function listSnapshots(
 ): Promise<{ snapshots: SnapshotRef[] }> {
   return withRepository(spec, ctx, { lock: 'none' }, async (repo) => {
     const filter = snapshotFilter(q);
-    return { snapshots: (await repo.listSnapshots()).filter((s) => matchesFilter(s.snapshot, filter)) };
+    return { snapshots: (await repo.snapshots.list()).filter((s) => matchesFilter(s.snapshot, filter)) };
   });
 }
 
@@ -85,7 +85,7 @@ export async function listFiles(
 ): Promise<{ snapshot: string; entries: LsEntry[] }> {
   return withRepository(spec, ctx, { lock: 'none', index: true }, async (repo) => {
     const { ref, subpath } = splitSnapshotArg(arg);
-    const snap = await repo.resolveSnapshot(ref);
+    const snap = await repo.snapshots.resolve(ref);
     if (!filesComponent(snap.snapshot)) return { snapshot: snap.id, entries: [] };
     const sel = await selectSubpath(repo, snap, subpath);
     const base = `/${subpath.split('/').filter(Boolean).join('/')}`.replace(/\/$/, '');

@@ -52,7 +52,7 @@ export async function status(
           if (warning !== undefined) ctx.emit({ type: 'warning', message: warning });
         }
         if (repo.stores.length > 1) repositories.push(describeStores(repo.location, await storeHealth(repo)));
-        return repo.listSnapshots();
+        return repo.snapshots.list();
       });
       lists.set(spec.location, list);
     }

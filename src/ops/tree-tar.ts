@@ -50,7 +50,7 @@ export async function tarTree(
   ctx: OpContext,
 ): Promise<TreeTarResult> {
   return withRepository(spec, ctx, { lock: 'shared', waitMs: SHARED_LOCK_WAIT_MS, index: true }, async (repo) => {
-    const snap = await repo.resolveSnapshot(input.snapshot);
+    const snap = await repo.snapshots.resolve(input.snapshot);
     const comp = filesComponents(snap.snapshot).find((c) => c.name === input.component);
     if (!comp)
       throw new StrongboxError('NOT_FOUND', `snapshot ${snap.id.slice(0, 8)} has no file tree ${input.component}`);

@@ -108,7 +108,7 @@ async function checkSnapshots(repo: Repository, r: CheckResult): Promise<void> {
   };
   for (const name of names) {
     try {
-      const s = await repo.loadSnapshot(name);
+      const s = await repo.snapshots.load(name);
       r.snapshots++;
       for (const c of s.components as { kind: string; name: string }[]) {
         const where = `snapshot ${name.slice(0, 8)}`;

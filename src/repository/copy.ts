@@ -74,7 +74,7 @@ export async function copySnapshots(
   selected: SnapshotRef[],
   opts: CopyOptions = {},
 ): Promise<CopyStats> {
-  const done = copiesIn(src, await dst.listSnapshots());
+  const done = copiesIn(src, await dst.snapshots.list());
   const stats: CopyStats = { copied: [], skipped: [], blobsAdded: 0, bytesAdded: 0, blobsPresent: 0, blobsRead: 0 };
   // Oldest written first, so a parent is copied (and its copy named) before its children.
   const todo = sortNewestWritten(
@@ -91,7 +91,7 @@ export async function copySnapshots(
   for (const s of todo) {
     const parentCopy = s.snapshot.parent ? done.get(s.snapshot.parent) : undefined;
     if (!parentCopy) continue;
-    await learnFrom(run, await src.loadSnapshot(s.snapshot.parent!), await dst.loadSnapshot(parentCopy));
+    await learnFrom(run, await src.snapshots.load(s.snapshot.parent!), await dst.snapshots.load(parentCopy));
   }
   const snapshots: { source: string; parent: string | null; snapshot: Snapshot }[] = [];
   try {
@@ -115,7 +115,7 @@ export async function copySnapshots(
   stats.bytesAdded = run.packer.stats.bytesAdded;
   for (const { source, parent, snapshot } of snapshots) {
     // The parent is the copy of the source's parent, where the target has one (copied before, or just now).
-    const target = await dst.saveSnapshot({ ...snapshot, parent: parent ? (done.get(parent) ?? null) : null });
+    const target = await dst.snapshots.save({ ...snapshot, parent: parent ? (done.get(parent) ?? null) : null });
     done.set(source, target);
     stats.copied.push({ source, target });
   }

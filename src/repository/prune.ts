@@ -92,7 +92,7 @@ export async function usedBlobs(repo: Repository): Promise<UsedBlobs> {
       if (n.type === 'dir' && n.subtree) await walk(n.subtree, `${what}/${n.name}`);
     }
   };
-  const { snapshots, damaged } = await repo.readSnapshots();
+  const { snapshots, damaged } = await repo.snapshots.read();
   if (damaged.length) {
     // What a damaged snapshot references is unknown: pruning now could delete the data it still needs.
     throw new StrongboxError(

@@ -36,7 +36,7 @@ export async function planSnapshotRepair(repo: Repository): Promise<SnapshotRepa
         ` (${repo.damagedIndexes.map((d) => d.name.slice(0, 8)).join(', ')}): run 'strongbox repair index' first`,
     );
   }
-  const { snapshots, damaged } = await repo.readSnapshots();
+  const { snapshots, damaged } = await repo.snapshots.read();
   const plan: SnapshotRepairPlan = { unreadable: damaged, rewrite: [], newTrees: new Map(), intact: 0 };
   const fixer = new TreeFixer(repo, plan.newTrees);
   for (const { id, snapshot } of snapshots) {
@@ -130,7 +130,7 @@ export async function applySnapshotRepair(repo: Repository, plan: SnapshotRepair
   for (const plain of plan.newTrees.values()) await packer.addPlain(BLOB_TREE, plain);
   await packer.flush();
   const written = new Map<string, string>();
-  for (const w of plan.rewrite) written.set(w.id, await repo.saveSnapshot(w.snapshot));
+  for (const w of plan.rewrite) written.set(w.id, await repo.snapshots.save(w.snapshot));
   const quarantined: string[] = [];
   for (const w of plan.rewrite) quarantined.push(await quarantine(repo, { type: 'snapshot', name: w.id }));
   for (const d of plan.unreadable) quarantined.push(await quarantine(repo, { type: 'snapshot', name: d.name }));

@@ -21,11 +21,8 @@ import { type DamagedObject, fillIndex, type IndexObjects, type IndexSource, rea
 import { type KdfParams, makeKeyFile, openKeyFile, parseKeyFile } from './keys.js';
 import { openObject, sealObject, type ObjectKind } from './objects.js';
 import { decodeTree, type Tree } from './tree.js';
-import type { Snapshot, SnapshotRef } from './snapshot.js';
-import { newestWritten, nextSeq, sortNewestWritten } from './write-order.js';
-import { mapLimit } from '../util/concurrency.js';
 import { sleep } from '../util/scope.js';
-import { resolveIdPrefix } from './ids.js';
+import { SnapshotStore } from './snapshot-store.js';
 
 export type { StoreFault };
 
@@ -56,15 +53,14 @@ export class Repository {
    */
   private readonly treePacks: TreePackCache | null;
   /** Snapshot objects are immutable and named by content: one loaded never needs loading again. */
-  private readonly snapshotCache = new Map<string, Snapshot>();
   private readonly warned = new Set<string>();
-  /** Snapshots dated in the future already named in a warning (once each, whatever the wording). */
-  private readonly namedAhead = new Set<string>();
   private warnSink: Warn = () => {};
   /** Objects (and blobs) a mirror served because the primary lacked them or held a damaged copy. */
   readonly fallbacks: string[] = [];
   /** Whether a read a mirror served is told as a warning (sync, which reads from every store on purpose, says no). */
   reportFallbacks = true;
+  /** Its snapshots: saved, read (each once), listed, resolved. */
+  readonly snapshots = new SnapshotStore(this);
 
   private constructor(
     readonly backend: Backend,
@@ -341,103 +337,6 @@ export class Repository {
       throw new StrongboxError('INTEGRITY', `${kind} ${name}: content does not match its name (corrupt or tampered)`);
     }
     return openObject(this.key.encKey, kind, stored, name);
-  }
-
-  async saveSnapshot(s: Snapshot): Promise<string> {
-    return this.saveObject('snapshot', Buffer.from(JSON.stringify(s)));
-  }
-
-  /** A snapshot object, checked; callers share the cached copy and must not change it. */
-  async loadSnapshot(id: string): Promise<Snapshot> {
-    const hit = this.snapshotCache.get(id);
-    if (hit) return hit;
-    const body = await this.loadObject('snapshot', id);
-    let s: Snapshot;
-    try {
-      s = JSON.parse(body.toString('utf8')) as Snapshot;
-    } catch (e) {
-      throw new StrongboxError('INTEGRITY', `snapshot ${id}: not valid JSON`, { cause: e });
-    }
-    if (!s || typeof s.time !== 'string' || !Array.isArray(s.components)) {
-      throw new StrongboxError('INTEGRITY', `snapshot ${id}: not a snapshot (no time or component list)`);
-    }
-    this.snapshotCache.set(id, s);
-    return s;
-  }
-
-  /**
-   * Every snapshot that reads and verifies, newest written first (write-order.ts: `seq`, then the claimed
-   * time), each with the storage's time where the backend gives it; and the ones that do not read.
-   */
-  async readSnapshots(): Promise<{ snapshots: SnapshotRef[]; damaged: DamagedObject[] }> {
-    const damaged: DamagedObject[] = [];
-    const files: FileInfo[] = [];
-    for await (const f of this.backend.list('snapshot', { modTime: true })) files.push(f);
-    const refs = await mapLimit(files, 8, async ({ name: id, modTime }) => {
-      try {
-        return { id, snapshot: await this.loadSnapshot(id), ...(modTime !== undefined ? { storedAt: modTime } : {}) };
-      } catch (e) {
-        if (!isStrongboxError(e, 'INTEGRITY')) throw e;
-        damaged.push({ type: 'snapshot', name: id, message: e.message });
-        return null;
-      }
-    });
-    return {
-      snapshots: sortNewestWritten(
-        refs.filter((r) => r !== null),
-        this.clock.now(),
-      ),
-      damaged,
-    };
-  }
-
-  /** All snapshots that read and verify, newest written first; each damaged one is skipped with a warning. */
-  async listSnapshots(): Promise<SnapshotRef[]> {
-    const { snapshots, damaged } = await this.readSnapshots();
-    for (const d of damaged) this.warn(`skipping ${d.message}; run 'strongbox repair snapshots'`);
-    return snapshots;
-  }
-
-  async snapshotNames(): Promise<string[]> {
-    const names: string[] = [];
-    for await (const f of this.backend.list('snapshot')) names.push(f.name);
-    return names;
-  }
-
-  /** The `seq` for a snapshot written now: 1 + the highest in the repository, listed afresh. */
-  async nextSeq(): Promise<number> {
-    return nextSeq((await this.listSnapshots()).map((s) => s.snapshot));
-  }
-
-  /**
-   * The newest written of `list`: what 'latest' and a backup's parent are. Each snapshot of the list dated more
-   * than a few minutes ahead of this host's clock is named in a warning (once), saying whether it was used.
-   */
-  newestWritten(list: SnapshotRef[]): SnapshotRef | undefined {
-    const { chosen, ahead } = newestWritten(list, this.clock.now());
-    for (const { ref, warning } of ahead) {
-      if (this.namedAhead.has(ref.id)) continue;
-      this.namedAhead.add(ref.id);
-      this.warn(warning);
-    }
-    return chosen;
-  }
-
-  /**
-   * Resolve "latest" (the newest written readable snapshot `filter` accepts) or an ID prefix (the rule of
-   * ids.ts). A prefix is matched against the stored names, so only the snapshot it names has to be readable.
-   */
-  async resolveSnapshot(ref: string, filter?: (s: SnapshotRef) => boolean): Promise<SnapshotRef> {
-    if (ref === 'latest') {
-      const latest = this.newestWritten((await this.listSnapshots()).filter(filter ?? (() => true)));
-      if (!latest) throw new StrongboxError('NOT_FOUND', `no snapshot in ${this.backend.location} matches 'latest'`);
-      return latest;
-    }
-    const id = resolveIdPrefix('snapshot', ref, await this.snapshotNames(), this.backend.location);
-    const s = { id, snapshot: await this.loadSnapshot(id) };
-    if (filter && !filter(s))
-      throw new StrongboxError('NOT_FOUND', `snapshot ${ref} in ${this.backend.location} does not match the selection`);
-    return s;
   }
 
   /** Where the repository is, for messages (no secrets). */

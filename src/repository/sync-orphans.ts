@@ -61,7 +61,7 @@ async function firstMissing(repo: Repository, id: string): Promise<string | null
     }
     return null;
   };
-  for (const c of (await repo.loadSnapshot(id)).components) {
+  for (const c of (await repo.snapshots.load(id)).components) {
     if (c.kind === 'files') {
       const miss = await walk(c.tree);
       if (miss) return miss;

@@ -22,7 +22,7 @@ export async function fileBlobs(repoPath: string, password = PASSWORD): Promise<
   const repo = await Repository.open(await openBackend(repoPath), password);
   try {
     await repo.loadIndex();
-    const snap = (await repo.listSnapshots())[0].snapshot;
+    const snap = (await repo.snapshots.list())[0].snapshot;
     const out = new Map<string, StoredBlob[]>();
     const stored = (id: string): StoredBlob => {
       const loc = repo.index.get(Buffer.from(id, 'hex'))!;

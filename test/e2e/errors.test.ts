@@ -122,7 +122,7 @@ describe('errors and exit statuses', () => {
   it('an ambiguous snapshot ID prefix is a usage error (exit 2) asking for more characters', async () => {
     // Seal copies of a snapshot until two IDs share a 4-character prefix (birthday bound: a few hundred).
     const rp = await Repository.open(await openBackend(repo), PASSWORD);
-    const body = Buffer.from(JSON.stringify(await rp.loadSnapshot(snapId)));
+    const body = Buffer.from(JSON.stringify(await rp.snapshots.load(snapId)));
     const seen = new Map<string, Buffer>();
     let pair: [Buffer, Buffer, string] | null = null;
     for (let i = 0; i < 20_000 && !pair; i++) {

@@ -64,7 +64,7 @@ export async function craftSnapshot(
   };
   const root = await store(specs);
   await packer.flush();
-  const id = await repo.saveSnapshot({
+  const id = await repo.snapshots.save({
     version: 1,
     time: new Date().toISOString(),
     host: 'crafted',

@@ -116,8 +116,8 @@ describe('a snapshot dated in the future', () => {
     const first = await backup();
     // What an older strongbox, or one on a host whose clock was years ahead, left in the repository.
     const repository = await Repository.open(await openBackend(spec.location), process.env.SB_FUTURE_PW!);
-    const { seq: _seq, ...old } = await repository.loadSnapshot(first.id);
-    const legacy = await repository.saveSnapshot({ ...old, time: FAR_ISO });
+    const { seq: _seq, ...old } = await repository.snapshots.load(first.id);
+    const legacy = await repository.snapshots.save({ ...old, time: FAR_ISO });
     await repository.close();
     await writeFile(join(dir, 'file.txt'), 'new content\n');
     const today = await backup();

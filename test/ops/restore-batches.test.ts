@@ -27,7 +27,7 @@ const opened: Repository[] = [];
 async function openSelection(repoPath: string): Promise<{ repo: Repository; sel: Selection }> {
   const repo = await Repository.open(await openBackend(repoPath), PW);
   await repo.loadIndex();
-  const snap = await repo.resolveSnapshot('latest');
+  const snap = await repo.snapshots.resolve('latest');
   opened.push(repo);
   return { repo, sel: await selectSubpath(repo, snap, '') };
 }

@@ -81,7 +81,7 @@ describe('restore read path', () => {
     try {
       await primary.loadIndex();
       await mirror.loadIndex();
-      const snap = (await primary.listSnapshots())[0];
+      const snap = (await primary.snapshots.list())[0];
       const sel = await selectSubpath(primary, snap, src);
       const alone = await restore(primary, sel, { target: join(tmp.path, 'alone') });
       expect(alone.failed.map((f) => f.path)).toEqual([join(tmp.path, 'alone', 'a-big.bin')]);

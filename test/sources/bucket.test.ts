@@ -549,7 +549,7 @@ apps:
     const repo = await Repository.open(await openBackend(repoPath), process.env.SB_BUCKET_PW!);
     try {
       await repo.loadIndex();
-      const comp = (await repo.listSnapshots())[0].snapshot.components[0] as BucketComponent;
+      const comp = (await repo.snapshots.list())[0].snapshot.components[0] as BucketComponent;
       const node = (await repo.loadTree(comp.tree)).nodes.find((n) => n.object?.key === 'bad.bin')!;
       const loc = repo.index.get(Buffer.from(node.content![0], 'hex'))!;
       await flipMiddle(repoPath, { blob: node.content![0], pack: loc.packId, offset: loc.offset, length: loc.length });
@@ -606,7 +606,7 @@ apps:
     );
     try {
       await repo.loadIndex();
-      const comp = (await repo.listSnapshots())[0].snapshot.components[0] as BucketComponent;
+      const comp = (await repo.snapshots.list())[0].snapshot.components[0] as BucketComponent;
       const mark = proxy.requests.length;
       const r = await restoreToBucket(repo, repositorySource(repo), comp, target, {
         keep: [],

@@ -58,7 +58,7 @@ describe('usedBlobs', () => {
           { name: 'later', kind: 'some-future-kind', tree: futureTree, content: [futureBlob] },
         ],
       } as unknown as Snapshot;
-      await repo.saveSnapshot(snapshot);
+      await repo.snapshots.save(snapshot);
       const used = await usedBlobs(repo);
       expect([tree, object, futureTree, futureBlob].every((id) => used.has(id))).toBe(true);
       expect(used.has(unused)).toBe(false);

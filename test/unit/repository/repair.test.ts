@@ -80,7 +80,7 @@ async function fixture(backend: Backend) {
   const a = await p1.addPlain(BLOB_DATA, randomBytes(5000));
   const t1 = await p1.addPlain(BLOB_TREE, encodeTree({ nodes: [fileNode('a', [a.toString('hex')])] }));
   await p1.flush();
-  const old = await repo.saveSnapshot(snapshot(t1.toString('hex'), '2026-01-01T00:00:00Z'));
+  const old = await repo.snapshots.save(snapshot(t1.toString('hex'), '2026-01-01T00:00:00Z'));
   const p2 = new Packer(repo);
   const b = await p2.addPlain(BLOB_DATA, randomBytes(6000));
   const t2 = await p2.addPlain(
@@ -88,7 +88,7 @@ async function fixture(backend: Backend) {
     encodeTree({ nodes: [fileNode('a', [a.toString('hex')]), fileNode('b', [b.toString('hex')])] }),
   );
   await p2.flush();
-  const neu = await repo.saveSnapshot(snapshot(t2.toString('hex'), '2026-01-02T00:00:00Z'));
+  const neu = await repo.snapshots.save(snapshot(t2.toString('hex'), '2026-01-02T00:00:00Z'));
   const bPack = repo.index.get(b)!.packId;
   const warnings: string[] = [];
   const reopened = await Repository.open(backend, 'pw', { warn: (m) => warnings.push(m) });
@@ -111,9 +111,9 @@ describe.each(BACKENDS)('on the %s backend', (_name, make) => {
     const { repo, old, neu, warnings } = await fixture(backend);
     const name = sha(junk);
     await backend.save({ type: 'snapshot', name }, junk);
-    expect((await repo.listSnapshots()).map((s) => s.id)).toEqual([neu, old]);
+    expect((await repo.snapshots.list()).map((s) => s.id)).toEqual([neu, old]);
     expect(warnings.join('\n')).toMatch(new RegExp(`snapshot ${name}`));
-    expect((await repo.resolveSnapshot(old.slice(0, 4))).id).toBe(old);
+    expect((await repo.snapshots.resolve(old.slice(0, 4))).id).toBe(old);
     expect((await checkRepository(repo, null)).errors.join('\n')).toMatch(new RegExp(`snapshot ${name}`));
 
     const plan = await planSnapshotRepair(repo);
@@ -184,7 +184,7 @@ describe.each(BACKENDS)('on the %s backend', (_name, make) => {
     expect(sp.rewrite.map((w) => [w.id, w.removed])).toEqual([[neu, ['/b']]]);
     expect(sp.intact).toBe(1);
     const done = await applySnapshotRepair(repo, sp);
-    const list = await repo.listSnapshots();
+    const list = await repo.snapshots.list();
     expect(list.map((s) => s.id).sort()).toEqual([old, done.written.get(neu)!].sort());
     const fixed = list.find((s) => s.id === done.written.get(neu))!.snapshot;
     expect(fixed.tags).toContain('repaired');

@@ -56,7 +56,7 @@ describe('tree packs on a store with a round trip per request', () => {
     await writer.close();
     const repo = await Repository.open(store, 'pw');
     await repo.loadIndex();
-    const snap = await repo.loadSnapshot(id);
+    const snap = await repo.snapshots.load(id);
     store.dataLoads = 0;
     store.ranged = 0;
     const dirs = await walk(repo, (snap.components[0] as { tree: string }).tree);
@@ -74,7 +74,7 @@ describe('tree packs on a store with a round trip per request', () => {
     await writer.close();
     const repo = await Repository.open(store, 'pw');
     await repo.loadIndex();
-    const snap = await repo.loadSnapshot(id);
+    const snap = await repo.snapshots.load(id);
     store.dataLoads = 0;
     const dirs = await walk(repo, (snap.components[0] as { tree: string }).tree);
     expect(store.ranged).toBe(store.dataLoads);
