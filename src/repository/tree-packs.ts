@@ -1,4 +1,4 @@
-// Whole tree packs kept in memory for stores where each request costs a round trip (S3, SFTP, git): walking a
+// Whole tree packs kept in memory (on local disk too, with a smaller budget; see Repository): walking a
 // parent snapshot or listing a tree reads one tree blob per directory, and tree blobs sit together in tree packs,
 // so one whole-pack read replaces hundreds of ranged reads (a no-change backup of a 400-directory tree made 382
 // ranged GETs of one pack). Bounded by bytes, least recently used first out. Blobs are still authenticated one by
