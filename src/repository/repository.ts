@@ -16,11 +16,11 @@ import { zstdDecompress } from './compress.js';
 import { blobId, type MasterKey, newMasterKey, open as openSealed, sha256Hex } from './crypto.js';
 import { newConfig, parseConfig, type RepoConfig, signConfig, verifyConfig } from './config.js';
 import { type BlobType, BlobIndex, BLOB_TREE } from './index-memory.js';
-import { TREE_PACK_CACHE_BYTES, TreePackCache } from './tree-packs.js';
+import { TreeReader } from './tree-reader.js';
 import { type DamagedObject, fillIndex, type IndexObjects, type IndexSource, readIndexObjects } from './index-read.js';
 import { type KdfParams, makeKeyFile, openKeyFile, parseKeyFile } from './keys.js';
 import { openObject, sealObject, type ObjectKind } from './objects.js';
-import { decodeTree, type Tree } from './tree.js';
+import type { Tree } from './tree.js';
 import { sleep } from '../util/scope.js';
 import { SnapshotStore } from './snapshot-store.js';
 
@@ -40,23 +40,11 @@ export interface InitOptions {
   recheckDelayMs?: number;
 }
 
-const LOCAL_TREE_PACK_CACHE_BYTES = 4 * 1024 * 1024;
-
 export class Repository {
   index = new BlobIndex();
   readonly indexNames = new Set<string>();
   /** Index objects the last loadIndex skipped because they could not be read or verified. */
   damagedIndexes: DamagedObject[] = [];
-  private readonly treeCache = new Map<string, Tree>();
-  private treeCacheNodes = 0;
-  /**
-   * Tree packs read whole: on a remote store each request is a round trip, and on this machine's disk a ranged read
-   * per directory costs three thread-pool round trips (a no-change backup of the 400 MiB bench webroot: 1.80 s
-   * with ranged reads, 1.40 s with whole tree packs). Null for memory stores, and for packs too large to read whole
-   * for one tree (a pack size above 32 MiB). Local stores keep fewer packs (8 MiB): rereading one is cheap there.
-   */
-  private treePacks: TreePackCache | null;
-  /** Snapshot objects are immutable and named by content: one loaded never needs loading again. */
   private readonly warned = new Set<string>();
   private warnSink: Warn = () => {};
   /** Objects (and blobs) a mirror served because the primary lacked them or held a damaged copy. */
@@ -65,6 +53,8 @@ export class Repository {
   reportFallbacks = true;
   /** Its snapshots: saved, read (each once), listed, resolved. */
   readonly snapshots = new SnapshotStore(this);
+  /** Its trees: decoded ones kept for a walk that comes back, tree packs read whole where that pays. */
+  readonly trees: TreeReader;
 
   private constructor(
     readonly backend: Backend,
@@ -73,28 +63,12 @@ export class Repository {
     readonly keyName: string,
     readonly clock: Clock,
   ) {
-    const remote = backend.localPath === undefined && backend.capabilities.persistent;
-    this.treePacks =
-      backend.capabilities.persistent && config.packSize <= 32 * 1024 * 1024
-        ? new TreePackCache(
-            (packId) => this.load({ type: 'data', name: packId }),
-            remote ? TREE_PACK_CACHE_BYTES : LOCAL_TREE_PACK_CACHE_BYTES,
-          )
-        : null;
+    this.trees = new TreeReader(this);
     if (isMirrorBackend(backend)) {
       backend.onFallback = (n) => this.noteFallback(describeFallback(n));
       backend.onDamaged = (h, reasons) =>
         this.warn(`${h.type} ${h.name} is damaged on every store: ${reasons.join('; ')}`);
     }
-  }
-
-  /**
-   * Read trees with ranged reads again on a store on this machine. A restore does: its time is in writing files,
-   * and the garbage of evicted packs raised its peak memory (100,000 files: 143 -> 162 MiB; 1,000,000 files: 251 of
-   * the 256 MiB allowed).
-   */
-  rangedLocalTreeReads(): void {
-    if (this.backend.localPath !== undefined) this.treePacks = null;
   }
 
   /** Tell the user that a mirror served something, once per message (they name the object and both stores). */
@@ -288,10 +262,9 @@ export class Repository {
     if (!loc) throw new StrongboxError('INTEGRITY', `blob ${hex} is not in the index (missing data)`);
     // Tree packs whole from the cache on the repository's own store; a fallback read from one store is ranged.
     const sealed =
-      loc.type === BLOB_TREE && this.treePacks && store === this.backend
-        ? await this.treePacks.slice(loc.packId, loc.offset, loc.length)
-        : await this.loadFrom(store, { type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
-    const plain = this.decodeBlob(id, sealed, loc.compressed, loc.packId);
+      (loc.type === BLOB_TREE ? this.trees.packSlice(store, loc.packId, loc.offset, loc.length) : null) ??
+      this.loadFrom(store, { type: 'data', name: loc.packId }, { offset: loc.offset, length: loc.length });
+    const plain = this.decodeBlob(id, await sealed, loc.compressed, loc.packId);
     if (plain.length !== loc.rawLength)
       throw new StrongboxError(
         'INTEGRITY',
@@ -315,19 +288,9 @@ export class Repository {
     }
   }
 
-  async loadTree(idHex: string): Promise<Tree> {
-    const hit = this.treeCache.get(idHex);
-    if (hit) return hit;
-    const t = decodeTree(await this.loadBlob(Buffer.from(idHex, 'hex')), idHex);
-    // Bounded by nodes, not trees: 4,096 trees of 1,000 files each would hold four million nodes (gigabytes).
-    if (t.nodes.length > TREE_CACHE_NODES) return t;
-    if (this.treeCacheNodes + t.nodes.length > TREE_CACHE_NODES) {
-      this.treeCache.clear();
-      this.treeCacheNodes = 0;
-    }
-    this.treeCache.set(idHex, t);
-    this.treeCacheNodes += t.nodes.length;
-    return t;
+  /** A tree, decoded (see TreeReader). */
+  loadTree(idHex: string): Promise<Tree> {
+    return this.trees.load(idHex);
   }
 
   blobType(id: Buffer): BlobType | undefined {
@@ -467,8 +430,6 @@ async function exists(b: Backend, h: Handle): Promise<boolean> {
 }
 
 const MiB = 1024 * 1024;
-/** Tree nodes the tree cache holds at most (a few MiB): enough for the trees a walk revisits, not for a whole snapshot. */
-const TREE_CACHE_NODES = 16_384;
 /** Index objects read ahead while one is added to the in-memory index. */
 
 /**

@@ -106,7 +106,7 @@ export async function restore(repo: Repository, sel: Selection, opts: RestoreOpt
     );
   }
   await prepareTarget(opts.target, !!opts.overwrite);
-  repo.rangedLocalTreeReads();
+  repo.trees.rangedLocalReads();
   const times = nanosecondTimes();
   if (!times.exact) opts.onWarning?.(opts.target, `${times.reason}; mtimes are restored to the microsecond only`);
   const a = new Applier(repo, opts);
