@@ -1,6 +1,6 @@
 // Who may do what over the HTTP API: the four scopes a user or token holds, and the one rule that decides whether
 // a set of scopes allows a route's (admin allows everything; the others imply nothing).
-import { z } from 'zod';
+import * as z from 'zod';
 import { StrongboxError } from '../errors.js';
 
 export const SCOPES = ['read', 'backup', 'restore', 'admin'] as const;

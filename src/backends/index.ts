@@ -1,7 +1,7 @@
 // Opens a backend from a location string ("memory:name", "local:/path", a plain path, "s3:…", "git:…") with its options,
 // wrapped in the retry decorator: the registry of drivers, and the one place that knows which scheme is which.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { StrongboxError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { createLocalBackend } from './local/local.js';

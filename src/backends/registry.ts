@@ -1,6 +1,6 @@
 // What a backend driver registers: its scheme, a zod schema for its options, and a factory that may import the
 // driver lazily (dynamic import), so a large SDK loads only when a location of its scheme is opened.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Backend } from './backend.js';
 
 export interface OpenContext {

@@ -1,7 +1,7 @@
 // The daemon's part of strongbox.yaml: each app's `schedule`, and the top-level `daemon:` section (concurrency,
 // random delay, shutdown deadline, run history, notifications, metrics listener). See docs/usage/daemon.md.
 import { Cron } from 'croner';
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, envName, name, timeZone } from './fields.js';
 
 /** A five-field cron expression (minute hour day-of-month month day-of-week), checked by the library that runs it. */

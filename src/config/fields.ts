@@ -1,6 +1,6 @@
 // Field types shared by the config schemas: names, durations (the one grammar), environment variable names,
 // time zones.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_HELP, tryParseDuration } from '../util/duration.js';
 
 export const name = z

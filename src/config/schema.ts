@@ -1,6 +1,6 @@
 // The strongbox.yaml schema (zod): repositories and applications (file trees, databases, hooks). The JSON
 // Schema shipped in schema/strongbox.schema.json is generated from it (scripts/gen-schema) and snapshot-tested.
-import { z } from 'zod';
+import * as z from 'zod';
 import { daemonSchema, scheduleSchema } from './daemon-schema.js';
 import { duration, envName, name, timeZone } from './fields.js';
 

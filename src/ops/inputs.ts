@@ -1,6 +1,6 @@
 // The inputs of the operations a person asks for, as zod schemas shared by the front ends: the CLI checks its
 // flags with them and the HTTP API validates its request bodies and documents them (OpenAPI) from the same ones.
-import { z } from 'zod';
+import * as z from 'zod';
 import { StrongboxError } from '../errors.js';
 import { PERIODICITIES } from '../repository/snapshot.js';
 

@@ -3,18 +3,19 @@
 
 import { describe, expect, it } from 'vitest';
 import { FILE_TYPES, type FileInfo, type FileType } from '../../src/backends/backend.js';
-import type { SuiteContext } from './backend-suite.js';
+import { fullScopeOnly, type SuiteContext, type SuiteScope } from './backend-suite.js';
 import { bytes, collect, hexName, rejection } from './fixtures.js';
 
 const byName = (a: FileInfo, b: FileInfo): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-export function listingTests(ctx: SuiteContext): void {
+export function listingTests(ctx: SuiteContext, scope: SuiteScope): void {
+  const fullOnly = fullScopeOnly(scope);
   describe('listing and removal', () => {
     it('lists nothing of any type in a new repository', async () => {
       for (const type of FILE_TYPES) expect(await collect(ctx.backend.list(type))).toEqual([]);
     });
 
-    it('lists exactly the objects saved, per type, with their sizes', async () => {
+    fullOnly('lists exactly the objects saved, per type, with their sizes', async () => {
       const b = ctx.backend;
       const expected = new Map<FileType, FileInfo[]>();
       for (const [t, type] of FILE_TYPES.entries()) {
@@ -29,7 +30,7 @@ export function listingTests(ctx: SuiteContext): void {
       for (const type of FILE_TYPES) expect((await collect(b.list(type))).sort(byName)).toEqual(expected.get(type));
     });
 
-    it("gives each object's storage time only when asked, and then as a time of this write or none", async () => {
+    fullOnly("gives each object's storage time only when asked, and then as a time of this write or none", async () => {
       const b = ctx.backend;
       const now = Date.now();
       for (const type of ['snapshot', 'data', 'config'] as const) {
@@ -66,7 +67,7 @@ export function listingTests(ctx: SuiteContext): void {
       expect((await b.stat(gone)).size).toBe(5);
     });
 
-    it('treats removing a missing object as success', async () => {
+    fullOnly('treats removing a missing object as success', async () => {
       const b = ctx.backend;
       const h = { type: 'data' as const, name: hexName('never-saved') };
       await b.remove(h);

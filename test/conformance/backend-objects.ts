@@ -3,25 +3,29 @@
 
 import { describe, expect, it } from 'vitest';
 import { FILE_TYPES, handleToString, type Handle } from '../../src/backends/backend.js';
-import type { SuiteContext } from './backend-suite.js';
+import { fullScopeOnly, type SuiteContext, type SuiteScope } from './backend-suite.js';
 import { bytes, hexName, MiB, rejection } from './fixtures.js';
 
 const snap = (name: string): Handle => ({ type: 'snapshot', name });
 
-export function objectTests(ctx: SuiteContext): void {
+export function objectTests(ctx: SuiteContext, scope: SuiteScope): void {
+  const fullOnly = fullScopeOnly(scope);
   describe('objects', () => {
-    it.each(FILE_TYPES)('saves and loads empty, small and multi-MiB %s objects', async (type) => {
-      const b = ctx.backend;
-      for (const size of [0, 1, 1000, 3 * MiB + 17]) {
-        const h = { type, name: hexName(`${type}-${size}`) };
-        const data = bytes(size, size + 1);
-        await b.save(h, data);
-        expect((await b.load(h)).equals(data)).toBe(true);
-        expect(await b.stat(h)).toEqual({ name: type === 'config' ? 'config' : h.name, size });
-      }
-    });
+    it.each(scope === 'full' ? FILE_TYPES : (['data'] as const))(
+      'saves and loads empty, small and multi-MiB %s objects',
+      async (type) => {
+        const b = ctx.backend;
+        for (const size of [0, 1, 1000, 3 * MiB + 17]) {
+          const h = { type, name: hexName(`${type}-${size}`) };
+          const data = bytes(size, size + 1);
+          await b.save(h, data);
+          expect((await b.load(h)).equals(data)).toBe(true);
+          expect(await b.stat(h)).toEqual({ name: type === 'config' ? 'config' : h.name, size });
+        }
+      },
+    );
 
-    it('loads byte ranges at the start, in the middle and at the end', async () => {
+    fullOnly('loads byte ranges at the start, in the middle and at the end', async () => {
       const b = ctx.backend;
       const h = { type: 'data' as const, name: hexName('ranges') };
       const data = bytes(2 * MiB + 3, 7);
@@ -39,14 +43,14 @@ export function objectTests(ctx: SuiteContext): void {
       }
     });
 
-    it('returns an empty buffer for zero-length ranges from offset 0 up to the size', async () => {
+    fullOnly('returns an empty buffer for zero-length ranges from offset 0 up to the size', async () => {
       const b = ctx.backend;
       const h = snap(hexName('zero'));
       await b.save(h, bytes(50));
       for (const offset of [0, 25, 50]) expect((await b.load(h, { offset, length: 0 })).length).toBe(0);
     });
 
-    it('rejects ranges past the end with a permanent error instead of returning short data', async () => {
+    fullOnly('rejects ranges past the end with a permanent error instead of returning short data', async () => {
       const b = ctx.backend;
       const h = snap(hexName('short'));
       await b.save(h, bytes(100));
@@ -62,7 +66,7 @@ export function objectTests(ctx: SuiteContext): void {
       }
     });
 
-    it('rejects negative and fractional ranges with a permanent error', async () => {
+    fullOnly('rejects negative and fractional ranges with a permanent error', async () => {
       const b = ctx.backend;
       const h = snap(hexName('bad-range'));
       await b.save(h, bytes(100));
@@ -88,7 +92,7 @@ export function objectTests(ctx: SuiteContext): void {
       }
     });
 
-    it('saves a new object exclusively', async () => {
+    fullOnly('saves a new object exclusively', async () => {
       const b = ctx.backend;
       const h = { type: 'lock' as const, name: hexName('lock-new') };
       await b.save(h, bytes(64), { exclusive: true });
@@ -132,7 +136,7 @@ export function objectTests(ctx: SuiteContext): void {
       expect((await b.stat(h)).size).toBe(20);
     });
 
-    it('keeps stored bytes independent of the buffers passed to save and returned by load', async () => {
+    fullOnly('keeps stored bytes independent of the buffers passed to save and returned by load', async () => {
       const b = ctx.backend;
       const h = { type: 'data' as const, name: hexName('copies') };
       const data = bytes(1000);
@@ -145,7 +149,7 @@ export function objectTests(ctx: SuiteContext): void {
       expect((await b.load(h)).equals(bytes(1000))).toBe(true);
     });
 
-    it('keeps objects of different types with the same name apart', async () => {
+    fullOnly('keeps objects of different types with the same name apart', async () => {
       const b = ctx.backend;
       const name = hexName('shared-name');
       const types = FILE_TYPES.filter((t) => t !== 'config');
@@ -154,7 +158,7 @@ export function objectTests(ctx: SuiteContext): void {
         expect((await b.load({ type, name })).equals(bytes(10 + i, i))).toBe(true);
     });
 
-    it('rejects invalid object names with a permanent error', async () => {
+    fullOnly('rejects invalid object names with a permanent error', async () => {
       const b = ctx.backend;
       const bad = ['', '.', '..', '../escape', 'a/b', 'a\\b', 'nul\0byte', '.tmp-123', 'x'.repeat(256)];
       for (const name of bad) {

@@ -1,7 +1,7 @@
 // The one conformance suite every backend runs (restic/unstorage style): a backend's own test file is a
 // few lines that call backendConformanceSuite with a factory. Capability-dependent tests skip themselves.
 
-import { afterEach, beforeEach, describe } from 'vitest';
+import { afterEach, beforeEach, describe, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.js';
 import { listingTests } from './backend-listing.js';
 import { objectTests } from './backend-objects.js';
@@ -12,6 +12,20 @@ export interface BackendUnderTest {
   cleanup(): Promise<void>;
   /** A second, independent backend on the same storage; enables the persistence test. */
   reopen?(): Promise<Backend>;
+}
+
+/**
+ * How much of the suite a backend runs. `full`: every test. `transport`: for a second or third way of reaching the same
+ * backend code (git over ssh:// or http:// after the local bare repository ran the full suite), only the tests whose
+ * requests cross the wire: round trips with multi-MiB objects, missing objects, exclusive and replacing saves and
+ * their races, idempotent create, listing, removal, concurrent saves and a reopen from a second cache. Range checks,
+ * name rules and buffer copies are the backend's own logic, the same whatever the transport.
+ */
+export type SuiteScope = 'full' | 'transport';
+
+/** Registers a test only in the full scope. */
+export function fullScopeOnly(scope: SuiteScope): typeof it {
+  return scope === 'full' ? it : ((() => undefined) as unknown as typeof it);
 }
 
 /** What the test groups see; filled in before each test. */
@@ -35,8 +49,12 @@ export interface SuiteContext {
  * - save copies its input: changing the caller's buffer after save resolves does not change the object,
  *   and buffers returned by load belong to the caller.
  */
-export function backendConformanceSuite(name: string, factory: () => Promise<BackendUnderTest>): void {
-  describe(`backend conformance: ${name}`, () => {
+export function backendConformanceSuite(
+  name: string,
+  factory: () => Promise<BackendUnderTest>,
+  scope: SuiteScope = 'full',
+): void {
+  describe(`backend conformance: ${name}${scope === 'full' ? '' : ` (${scope} scope)`}`, () => {
     const ctx = {} as SuiteContext;
     let current: BackendUnderTest | undefined;
 
@@ -54,7 +72,7 @@ export function backendConformanceSuite(name: string, factory: () => Promise<Bac
       current = undefined;
     });
 
-    objectTests(ctx);
-    listingTests(ctx);
+    objectTests(ctx, scope);
+    listingTests(ctx, scope);
   });
 }

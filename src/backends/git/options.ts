@@ -1,6 +1,6 @@
 // The git backend's options (a repository's `options` in strongbox.yaml, docs/usage/backends/git.md). Nothing here
 // holds a secret, only where to find one (the name of the variable holding a token).
-import { z } from 'zod';
+import * as z from 'zod';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
 

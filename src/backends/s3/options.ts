@@ -1,6 +1,6 @@
 // The options of an s3: location (the repository's `options` in strongbox.yaml), as a zod schema. Loading
 // this module loads no AWS code: the registry checks options before it imports the driver.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_HELP, tryParseDuration } from '../../util/duration.js';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');

@@ -3,7 +3,7 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The repository's `options` for an sftp: location in strongbox.yaml (docs/usage/backends/sftp.md). */
 export const sftpOptionsSchema = z.strictObject({
