@@ -430,7 +430,6 @@ async function exists(b: Backend, h: Handle): Promise<boolean> {
 }
 
 const MiB = 1024 * 1024;
-/** Index objects read ahead while one is added to the in-memory index. */
 
 /**
  * A pack may exceed the target size by up to 1 MiB of header room (packer.ts); a store that caps object sizes (a

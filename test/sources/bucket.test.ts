@@ -115,33 +115,6 @@ async function put(bucket: string, objs: Obj[]): Promise<void> {
   );
 }
 
-/** Every object below `prefix`: key (relative) → size, MD5 of the bytes (GET), content type and user metadata (HEAD). */
-async function contents(
-  bucket: string,
-  prefix: string,
-): Promise<Map<string, { md5: string; contentType?: string; metadata: Record<string, string> }>> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
-    );
-    for (const o of page.Contents ?? []) keys.push(o.Key!);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  const out = new Map<string, { md5: string; contentType?: string; metadata: Record<string, string> }>();
-  await mapLimit(keys, 16, async (k) => {
-    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: k }));
-    const body = Buffer.from(await res.Body!.transformToByteArray());
-    out.set(k.slice(prefix.length), {
-      md5: createHash('md5').update(body).digest('hex'),
-      contentType: res.ContentType,
-      metadata: res.Metadata ?? {},
-    });
-  });
-  return out;
-}
-
 /**
  * Every object below `prefix` as listed: key (relative) → size and ETag, which for an object stored by one PUT is the
  * MD5 of its bytes as the server received them. Ten list requests check 10,000 objects' bytes, where GETs take 10,000.
@@ -158,6 +131,24 @@ async function listing(bucket: string, prefix: string): Promise<Map<string, { si
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
+  return out;
+}
+
+/** Every object below `prefix`: key (relative) → MD5 of the bytes, content type and user metadata, read back whole. */
+async function contents(
+  bucket: string,
+  prefix: string,
+): Promise<Map<string, { md5: string; contentType?: string; metadata: Record<string, string> }>> {
+  const out = new Map<string, { md5: string; contentType?: string; metadata: Record<string, string> }>();
+  await mapLimit([...(await listing(bucket, prefix)).keys()], 16, async (rel) => {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + rel }));
+    const body = Buffer.from(await res.Body!.transformToByteArray());
+    out.set(rel, {
+      md5: createHash('md5').update(body).digest('hex'),
+      contentType: res.ContentType,
+      metadata: res.Metadata ?? {},
+    });
+  });
   return out;
 }
 
