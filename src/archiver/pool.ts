@@ -1,11 +1,11 @@
-// A pool of file-processing workers (one per core): hands out batches of file jobs, receives sealed
-// chunks in order per file, and applies backpressure through a shared in-flight byte counter.
+// A pool of file-processing workers (one per core): hands out batches of file jobs and receives sealed
+// chunks in order per file, through a shared ring per worker that is also the backpressure (worker.ts).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { StrongboxError } from '../errors.js';
 import { distUrl } from '../util/package-root.js';
 import { abortError } from '../util/scope.js';
-import type { ChunkResult, FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { type ChunkResult, type FromWorker, ID_LEN, type ToWorker, type WorkerInit } from './protocol.js';
 
 export interface FileOutcome {
   size: number;
@@ -27,16 +27,21 @@ const QUEUE_LIMIT = 256;
 /** The compiled worker script (also when the tests run the TypeScript sources). */
 const workerUrl = (): URL => distUrl('archiver/worker.js');
 
+interface Slot {
+  w: Worker;
+  batches: number[][];
+  ring: Uint8Array;
+  used: Int32Array;
+}
+
 export class FilePool {
-  private readonly workers: { w: Worker; batches: number[][] }[] = [];
+  private readonly workers: Slot[] = [];
   private readonly queue: number[] = [];
   private readonly pending = new Map<number, Pending>();
-  private readonly inflight: Int32Array;
   private nextFid = 1;
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private spaceWaiters: (() => void)[] = [];
-  private readonly data: WorkerInit;
   private closed = false;
 
   /**
@@ -44,13 +49,10 @@ export class FilePool {
    * taken from the parent snapshot) never pays for starting them.
    */
   constructor(
-    init: Omit<WorkerInit, 'inflight' | 'inflightLimit'>,
+    private readonly init: Omit<WorkerInit, 'ringUsed'>,
     private readonly threads = Math.max(1, Math.min(availableParallelism(), 8)),
     signal?: AbortSignal,
   ) {
-    const sab = new SharedArrayBuffer(4);
-    this.inflight = new Int32Array(sab);
-    this.data = { ...init, inflight: sab, inflightLimit: 4 * 1024 * 1024 };
     // Cancelled: every pending file fails at once and the workers stop; the walk sees the abort error.
     signal?.addEventListener(
       'abort',
@@ -68,7 +70,10 @@ export class FilePool {
     if (this.failure) throw this.failure;
   }
 
-  /** Process one file; `onChunk` is called for each of its chunks in order, one at a time. */
+  /**
+   * Process one file; `onChunk` is called for each of its chunks in order, one at a time. The chunk's `id` and
+   * `sealed` are views of the worker's ring, valid until `onChunk` returns (or its promise settles): copy to keep.
+   */
   submit(path: string | Buffer, size: number, onChunk: (c: ChunkResult) => Promise<void> | void): Promise<FileOutcome> {
     if (this.failure) return Promise.reject(this.failure);
     const fid = this.nextFid++;
@@ -88,8 +93,10 @@ export class FilePool {
   private start(): void {
     for (let i = 0; i < this.threads; i++) {
       // A small young generation per worker keeps the 100,000-file backup under 256 MiB (262 MiB without it).
-      const w = new Worker(workerUrl(), { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-      const slot = { w, batches: [] as number[][] };
+      const ringUsed = new SharedArrayBuffer(4);
+      const data: WorkerInit = { ...this.init, ringUsed };
+      const w = new Worker(workerUrl(), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      const slot: Slot = { w, batches: [], ring: new Uint8Array(0), used: new Int32Array(ringUsed) };
       w.on('message', (m: FromWorker) => {
         this.chain = this.chain.then(() => this.receive(slot, m));
       });
@@ -123,13 +130,21 @@ export class FilePool {
     }
   }
 
-  private async receive(slot: { batches: number[][] }, m: FromWorker): Promise<void> {
+  private async receive(slot: Slot, m: FromWorker): Promise<void> {
+    if (m.ring) slot.ring = new Uint8Array(m.ring);
     try {
       for (const part of m.parts) {
         const p = this.pending.get(part.fid);
         if (!p) continue;
         if (!this.failure) {
-          for (const c of part.chunks) {
+          for (const rc of part.chunks) {
+            const at = slot.ring.byteOffset + rc.at;
+            const c: ChunkResult = {
+              id: new Uint8Array(slot.ring.buffer, at, ID_LEN),
+              sealed: new Uint8Array(slot.ring.buffer, at + ID_LEN, rc.length),
+              rawLength: rc.rawLength,
+              compressed: rc.compressed,
+            };
             const r = p.onChunk(c);
             if (r) await r; // most chunks are taken synchronously; awaiting only real work saves a promise each
           }
@@ -144,8 +159,9 @@ export class FilePool {
     } catch (e) {
       this.fail(e);
     } finally {
-      Atomics.sub(this.inflight, 0, m.bytes);
-      Atomics.notify(this.inflight, 0);
+      // The chunks' bytes have been copied out (into pack buffers): the worker may write over them.
+      Atomics.sub(slot.used, 0, m.bytes);
+      Atomics.notify(slot.used, 0);
       this.dispatch();
     }
   }

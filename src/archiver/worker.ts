@@ -1,135 +1,146 @@
 // Worker thread: reads files, splits them with FastCDC, computes keyed blob IDs, compresses and seals
-// each chunk, and posts sealed chunks back in batches. Blocks on a shared counter when the main thread lags.
+// each chunk, writes the ID and sealed bytes into this worker's shared ring, and posts the chunks' places
+// in batches. The ring is the backpressure: when the main thread lags, the worker waits for room in it.
+//
+// Why a ring and not transferred buffers: every transferred ArrayBuffer is external memory to the main
+// thread's V8 heap, and ~400 MB of them drove the main thread into a full GC every ~40 ms (over a third of its
+// time in a backup of the bench webroot), and kept dead buffers resident until each GC.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { maybeCompress } from '../repository/compress.js';
-import { blobId, seal } from '../repository/crypto.js';
+import { blobId, sealedLength, sealInto } from '../repository/crypto.js';
 import { Chunker, gearTableFromSeed } from '../repository/chunker.js';
-import type { ChunkResult, FilePart, FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { type FilePart, type FromWorker, ID_LEN, type ToWorker, type WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit;
 const encKey = Buffer.from(init.encKey);
 const idKey = Buffer.from(init.idKey);
 const gear = gearTableFromSeed(Buffer.from(init.chunkerSeed));
-const inflight = new Int32Array(init.inflight);
+const ringUsed = new Int32Array(init.ringUsed);
+/**
+ * The ring starts small and grows when a chunk needs more than half of it, to that chunk's size plus 4 MiB: a tree
+ * of small files keeps 2 MiB per worker resident, while large files (chunks up to the chunker's max) get room for
+ * several chunks in flight. A new ring goes to the main thread with the next message.
+ */
+const RING_START = 2 * 1024 * 1024;
+const RING_SLACK = 4 * 1024 * 1024;
+let ring = new Uint8Array(new SharedArrayBuffer(RING_START));
+let announce: SharedArrayBuffer | null = ring.buffer as SharedArrayBuffer;
+let head = 0;
+/** Ring bytes reserved since the last post: the next message releases them. */
+let reserved = 0;
+
 const BLOCK = 1024 * 1024;
 // Read blocks are reused round-robin. The chunker keeps references to fewer than `max` pending bytes,
-// so a block pushed RING pushes ago can no longer be referenced; reuse keeps RSS flat (no GC churn).
-const RING = Math.ceil(init.chunker.max / BLOCK) + 2;
-const blocks = Array.from({ length: RING }, () => Buffer.allocUnsafeSlow(BLOCK));
+// so a block pushed READ_BLOCKS pushes ago can no longer be referenced; reuse keeps RSS flat (no GC churn).
+const READ_BLOCKS = Math.ceil(init.chunker.max / BLOCK) + 2;
+const blocks = Array.from({ length: READ_BLOCKS }, () => Buffer.allocUnsafeSlow(BLOCK));
 let nextBlock = 0;
-const BATCH_BYTES = 4 * 1024 * 1024;
+/** A message is posted once its chunks reserve this much of the ring, or hold this many parts. */
+const BATCH_BYTES = 1024 * 1024;
 const BATCH_PARTS = 64;
 
 let batch: FilePart[] = [];
-let batchBytes = 0;
+/** The part of the file being read, if any: always the last of `batch`. */
+let current: FilePart | null = null;
 
-/**
- * Posts the batch. Blob IDs and small sealed chunks are copied into one transferred arena: thousands of
- * tiny separately cloned buffers (a tree of small files) cost the main thread far more in allocation and
- * GC than one memcpy here. Large sealed chunks own their buffers and are transferred as they are.
- */
+/** Posts the batch; the file being read continues in a new part of the next one. */
 function post(): void {
   if (!batch.length) return;
-  const transfer: ArrayBuffer[] = [];
-  let arenaBytes = 0;
-  for (const p of batch) {
-    for (const c of p.chunks) arenaBytes += c.id.length + (isLarge(c.sealed) ? 0 : c.sealed.length);
-  }
-  const arena = new Uint8Array(new ArrayBuffer(arenaBytes));
-  let off = 0;
-  const place = (b: Uint8Array): Uint8Array => {
-    arena.set(b, off);
-    off += b.length;
-    return arena.subarray(off - b.length, off);
-  };
-  for (const p of batch) {
-    for (const c of p.chunks) {
-      c.id = place(c.id);
-      if (isLarge(c.sealed)) transfer.push(c.sealed.buffer as ArrayBuffer);
-      else c.sealed = place(c.sealed);
-    }
-  }
-  transfer.push(arena.buffer);
-  const msg: FromWorker = { t: 'parts', parts: batch, bytes: batchBytes };
-  Atomics.add(inflight, 0, batchBytes);
-  parentPort!.postMessage(msg, transfer);
+  const msg: FromWorker = { t: 'parts', parts: batch, bytes: reserved };
+  if (announce) msg.ring = announce;
+  announce = null;
+  parentPort!.postMessage(msg);
   batch = [];
-  batchBytes = 0;
-}
-
-const LARGE = 64 * 1024;
-
-function isLarge(b: Uint8Array): boolean {
-  return b.length >= LARGE && ownsBuffer(b);
-}
-
-function ownsBuffer(b: Uint8Array): boolean {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer);
-}
-
-/** Wait while the main thread has more than the limit of our results still to consume. */
-function throttle(): void {
-  for (;;) {
-    const cur = Atomics.load(inflight, 0);
-    if (cur <= init.inflightLimit) return;
-    Atomics.wait(inflight, 0, cur, 50);
+  reserved = 0;
+  if (current && !current.done) {
+    current = { fid: current.fid, chunks: [], done: false };
+    batch.push(current);
   }
 }
 
-function processChunk(data: Uint8Array): ChunkResult {
+/**
+ * Reserves `n` contiguous bytes of the ring and returns their offset. An item that would cross the end starts
+ * at 0 instead, and the skipped tail counts as reserved until the same message is released. When the ring is
+ * too full, posts what it holds (so the main thread can release it) and waits.
+ */
+function reserve(n: number): number {
+  if (n > ring.length / 2) grow(n);
+  const skip = head + n > ring.length ? ring.length - head : 0;
+  const need = skip + n;
+  if (Atomics.load(ringUsed, 0) + need > ring.length) {
+    post();
+    waitUntilUsed(ring.length - need);
+  }
+  Atomics.add(ringUsed, 0, need);
+  reserved += need;
+  if (skip) head = 0;
+  const at = head;
+  head += n;
+  return at;
+}
+
+/** Waits until the main thread has released the whole ring, then replaces it with a larger one. */
+function grow(n: number): void {
+  post();
+  waitUntilUsed(0);
+  ring = new Uint8Array(new SharedArrayBuffer(n + RING_SLACK));
+  announce = ring.buffer as SharedArrayBuffer;
+  head = 0;
+}
+
+function waitUntilUsed(limit: number): void {
+  for (;;) {
+    const used = Atomics.load(ringUsed, 0);
+    if (used <= limit) return;
+    Atomics.wait(ringUsed, 0, used, 50);
+  }
+}
+
+function processChunk(data: Uint8Array): void {
   const id = blobId(idKey, data);
   const c = maybeCompress(data);
-  return { id, sealed: seal(encKey, c.data, id), rawLength: data.length, compressed: c.compressed };
-}
-
-function addPart(part: FilePart, bytes: number): void {
-  batch.push(part);
-  batchBytes += bytes;
-  if (batchBytes >= BATCH_BYTES || batch.length >= BATCH_PARTS) post();
+  const length = sealedLength(c.data.length);
+  const at = reserve(ID_LEN + length);
+  ring.set(id, at);
+  sealInto(encKey, c.data, id, ring, at + ID_LEN);
+  current!.chunks.push({ at, length, rawLength: data.length, compressed: c.compressed });
+  if (reserved >= BATCH_BYTES) post();
 }
 
 function processFile(fid: number, path: string | Uint8Array): void {
   let fd = -1;
   let size = 0;
-  let part: FilePart = { fid, chunks: [], done: false };
-  let partBytes = 0;
-  const emit = (chunk: Uint8Array) => {
-    const r = processChunk(chunk);
-    part.chunks.push(r);
-    partBytes += r.sealed.length;
-    if (partBytes >= BATCH_BYTES) {
-      addPart(part, partBytes);
-      part = { fid, chunks: [], done: false };
-      partBytes = 0;
-    }
-  };
+  current = { fid, chunks: [], done: false };
+  batch.push(current);
   try {
     fd = openSync(typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength), 'r');
     const chunker = new Chunker(gear, init.chunker);
     // A new chunker references no earlier block (every chunk of the last file was sealed into buffers of its own):
-    // each file starts at the first block, so a tree of small files keeps one block resident, not all RING.
+    // each file starts at the first block, so a tree of small files keeps one block resident, not all of them.
     nextBlock = 0;
     for (;;) {
-      throttle();
       const block = blocks[nextBlock];
-      nextBlock = (nextBlock + 1) % RING;
+      nextBlock = (nextBlock + 1) % READ_BLOCKS;
       const n = readSync(fd, block, 0, BLOCK, null);
       if (n === 0) break;
       size += n;
-      for (const c of chunker.push(n === BLOCK ? block : block.subarray(0, n))) emit(c);
+      for (const c of chunker.push(n === BLOCK ? block : block.subarray(0, n))) processChunk(c);
     }
     const last = chunker.finish();
-    if (last) emit(last);
-    part.done = true;
-    part.size = size;
+    if (last) processChunk(last);
+    current.done = true;
+    current.size = size;
   } catch (e) {
-    part = { fid, chunks: [], done: true, error: (e as Error).message };
-    partBytes = 0;
+    // The file is reported as failed; chunks of it already posted stay stored, unreferenced (prune removes them).
+    current.chunks = [];
+    current.done = true;
+    current.error = (e as Error).message;
   } finally {
     if (fd >= 0) closeSync(fd);
   }
-  addPart(part, partBytes);
+  current = null;
+  if (batch.length >= BATCH_PARTS) post();
 }
 
 parentPort!.on('message', (m: ToWorker) => {
