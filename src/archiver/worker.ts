@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { maybeCompress } from '../repository/compress.js';
 import { blobId, sealedLength, sealInto } from '../repository/crypto.js';
 import { Chunker, gearTableFromSeed } from '../repository/chunker.js';
+import { growAbove, grownRing } from '../util/ring.js';
 import { type FilePart, type FromWorker, ID_LEN, type ToWorker, type WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit;
@@ -18,12 +19,11 @@ const idKey = Buffer.from(init.idKey);
 const gear = gearTableFromSeed(Buffer.from(init.chunkerSeed));
 const ringUsed = new Int32Array(init.ringUsed);
 /**
- * The ring starts small and grows when a chunk needs more than half of it, to that chunk's size plus 4 MiB: a tree
- * of small files keeps 2 MiB per worker resident, while large files (chunks up to the chunker's max) get room for
- * several chunks in flight. A new ring goes to the main thread with the next message.
+ * The ring starts small and grows when a chunk needs more than growAbove(ring), to that chunk's size plus 4 MiB: a
+ * tree of small files keeps 2 MiB per worker resident, while large files (chunks up to the chunker's max) get room
+ * for several chunks in flight. A new ring goes to the main thread with the next message.
  */
 const RING_START = 2 * 1024 * 1024;
-const RING_SLACK = 4 * 1024 * 1024;
 let ring = new Uint8Array(new SharedArrayBuffer(RING_START));
 let announce: SharedArrayBuffer | null = ring.buffer as SharedArrayBuffer;
 let head = 0;
@@ -65,7 +65,7 @@ function post(): void {
  * too full, posts what it holds (so the main thread can release it) and waits.
  */
 function reserve(n: number): number {
-  if (n > ring.length / 2) grow(n);
+  if (n > growAbove(ring.length)) grow(n);
   const skip = head + n > ring.length ? ring.length - head : 0;
   const need = skip + n;
   if (Atomics.load(ringUsed, 0) + need > ring.length) {
@@ -84,7 +84,7 @@ function reserve(n: number): number {
 function grow(n: number): void {
   post();
   waitUntilUsed(0);
-  ring = new Uint8Array(new SharedArrayBuffer(n + RING_SLACK));
+  ring = new Uint8Array(new SharedArrayBuffer(grownRing(n)));
   announce = ring.buffer as SharedArrayBuffer;
   head = 0;
 }
