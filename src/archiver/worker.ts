@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { maybeCompress } from '../repository/compress.js';
 import { blobId, sealedLength, sealInto } from '../repository/crypto.js';
 import { Chunker, gearTableFromSeed } from '../repository/chunker.js';
-import { growAbove, grownRing } from '../util/ring.js';
+import { growAbove, grownRing, placeInRing } from '../util/ring.js';
 import { type FilePart, type FromWorker, ID_LEN, type ToWorker, type WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit;
@@ -66,18 +66,15 @@ function post(): void {
  */
 function reserve(n: number): number {
   if (n > growAbove(ring.length)) grow(n);
-  const skip = head + n > ring.length ? ring.length - head : 0;
-  const need = skip + n;
-  if (Atomics.load(ringUsed, 0) + need > ring.length) {
+  const p = placeInRing(ring.length, head, n);
+  if (Atomics.load(ringUsed, 0) + p.take > ring.length) {
     post();
-    waitUntilUsed(ring.length - need);
+    waitUntilUsed(ring.length - p.take);
   }
-  Atomics.add(ringUsed, 0, need);
-  reserved += need;
-  if (skip) head = 0;
-  const at = head;
-  head += n;
-  return at;
+  Atomics.add(ringUsed, 0, p.take);
+  reserved += p.take;
+  head = p.head;
+  return p.at;
 }
 
 /** Waits until the main thread has released the whole ring, then replaces it with a larger one. */

@@ -15,3 +15,23 @@ export function growAbove(ringLength: number): number {
 export function grownRing(bytes: number): number {
   return bytes + RING_SLACK;
 }
+
+export interface Placement {
+  /** Offset of the item. */
+  at: number;
+  /** Bytes the item takes from the ring's free space: itself, plus the skipped tail when it wraps to 0. */
+  take: number;
+  /** The write position after it. */
+  head: number;
+}
+
+/**
+ * Where the next item of `n` bytes goes in a FIFO ring of `length` bytes written up to `head`: right there if it
+ * fits before the end (exactly reaching it included), else at 0, the tail from `head` skipped. The caller waits
+ * until `take` bytes are free (its used count plus `take` at most `length`) before writing.
+ */
+export function placeInRing(length: number, head: number, n: number): Placement {
+  if (n > length) throw new RangeError(`an item of ${n} bytes does not fit a ring of ${length}`);
+  if (head + n <= length) return { at: head, take: n, head: head + n };
+  return { at: 0, take: length - head + n, head: n };
+}
