@@ -30,9 +30,10 @@ import {
 import { childPath, displayPath, type EntryName, type FsPath, readNames } from '../util/names.js';
 import { dirIdentity } from '../util/local-paths.js';
 import { throwIfAborted } from '../util/scope.js';
+import { LSTAT_FIELDS, lstatRaw } from '../util/utimens.js';
 import { recordSnapshots, type RecordedSnapshots } from './record.js';
 import { type Excluder, makeExcluder } from './excludes.js';
-import { nodeFromStat, unchanged } from './nodes.js';
+import { nodeFromRaw, nodeFromStat, unchanged } from './nodes.js';
 import { FilePool } from './pool.js';
 import { type BackupProgress, Counters } from './progress.js';
 
@@ -230,6 +231,12 @@ function buildTrie(paths: string[]): PathTrie {
   return root;
 }
 
+/** The node with its subtree (assigned, not spread: see newNode in nodes.ts). */
+function withSubtree(node: TreeNode, id: string): TreeNode {
+  node.subtree = id;
+  return node;
+}
+
 /** A result that arrives later; boxed because an async function would flatten a returned promise. */
 interface Later<T> {
   p: Promise<T>;
@@ -253,6 +260,7 @@ class Walk {
   readonly counters = new Counters();
   readonly errors: { path: string; message: string }[] = [];
   private readonly hardlinks = new Map<string, Promise<string[] | null>>();
+  private readonly raw = new Float64Array(LSTAT_FIELDS);
 
   constructor(
     private readonly repo: Repository,
@@ -280,7 +288,7 @@ class Walk {
       const st = lstatSync(path, { bigint: true });
       const node = nodeFromStat({ str: name }, st);
       const sub = await this.scanVirtual(child, path, prevNode?.type === 'dir' ? (prevNode.subtree ?? null) : null);
-      nodes.push(later(sub.p.then((id) => ({ ...node, subtree: id }))));
+      nodes.push(later(sub.p.then((id) => withSubtree(node, id))));
     }
     return this.saveTree(nodes);
   }
@@ -330,7 +338,7 @@ class Walk {
       return later(
         this.saveTree([])
           .then((t) => t.p)
-          .then((id) => ({ ...node, subtree: id })),
+          .then((id) => withSubtree(node, id)),
       );
     }
     switch (node.type) {
@@ -342,7 +350,7 @@ class Walk {
           prevNode?.type === 'dir' ? (prevNode.subtree ?? null) : null,
           dev ?? node.dev,
         );
-        return later(sub.p.then((id) => ({ ...node, subtree: id })));
+        return later(sub.p.then((id) => withSubtree(node, id)));
       }
       case 'symlink':
         try {
@@ -365,6 +373,7 @@ class Walk {
    */
   private statNode(path: FsPath, name: EntryName): TreeNode | null {
     try {
+      if (lstatRaw(path, this.raw)) return nodeFromRaw(name, this.raw);
       return nodeFromStat(name, lstatSync(path, { bigint: true }));
     } catch (e) {
       this.error(path, e);
@@ -386,7 +395,8 @@ class Walk {
       c.bytes += node.size;
       c.bytesDone += node.size;
       c.filesDone++;
-      return later(Promise.resolve({ ...node, content: prevNode.content }));
+      node.content = prevNode.content;
+      return later(Promise.resolve(node));
     }
     const key = node.links > 1 ? `${node.dev}:${node.inode}` : '';
     let content = key ? this.hardlinks.get(key) : undefined;
@@ -406,7 +416,8 @@ class Walk {
         if (prevNode) c.filesChanged++;
         else c.filesNew++;
         c.bytes += node.size;
-        return { ...node, content: ids };
+        node.content = ids;
+        return node;
       }),
     );
   }

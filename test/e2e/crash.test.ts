@@ -162,13 +162,17 @@ describe('interrupted backups', () => {
     repo = join(tmp.path, 'repo');
     await mkdir(srcDir);
     src = await makeSource(srcDir, SEED);
-    // How long an uninterrupted first backup takes here, measured on a scratch repository.
-    const scratch = join(tmp.path, 'scratch');
-    await sbOk(['-r', scratch, 'init', '--pack-size-mib', '1']);
-    const t0 = performance.now();
-    await sbOk(['-r', scratch, '-q', 'backup', srcDir]);
-    fullMs = performance.now() - t0;
-    await rm(scratch, { recursive: true, force: true });
+    // How long an uninterrupted first backup takes here, measured on scratch repositories: the faster of two, as
+    // the first pays for cold caches (measured alone, a slow first run spread the kills past most backups' end).
+    fullMs = Infinity;
+    for (const n of [1, 2]) {
+      const scratch = join(tmp.path, `scratch-${n}`);
+      await sbOk(['-r', scratch, 'init', '--pack-size-mib', '1']);
+      const t0 = performance.now();
+      await sbOk(['-r', scratch, '-q', 'backup', srcDir]);
+      fullMs = Math.min(fullMs, performance.now() - t0);
+      await rm(scratch, { recursive: true, force: true });
+    }
     await r(['init', '--pack-size-mib', '1']);
   });
   afterAll(async () => {
