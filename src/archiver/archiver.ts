@@ -425,7 +425,7 @@ class Walk {
   private async readFile(path: FsPath, node: TreeNode): Promise<string[] | null> {
     const ids: string[] = [];
     const out = await this.pool.submit(path, node.size, (ch) => {
-      const id = Buffer.from(ch.id); // a copy: a view would keep the worker's whole transferred batch alive
+      const id = Buffer.from(ch.id); // a copy: the ID is a view of the worker's ring, written over once released
       ids.push(id.toString('hex'));
       this.counters.bytesDone += ch.rawLength;
       const added = this.packer.addSealed(BLOB_DATA, id, ch.sealed, ch.rawLength, ch.compressed);
