@@ -5,7 +5,7 @@
 // Exports:
 //   setPath(path: string | Buffer, sec: number, nsec: number, noFollow: boolean): void
 //   setFd(fd: number, sec: number, nsec: number): void
-//   lstatInto(path: string | Buffer, out: Float64Array): void   (fields: see LSTAT_FIELDS in src/util/lstat.ts)
+//   lstatInto(path: string | Buffer, out: Float64Array): void   (fields: see LSTAT_FIELDS in src/util/utimens.ts)
 // setPath and setFd set atime and mtime to the same instant. All throw an Error with `code` (e.g. "ENOENT"),
 // `errno` and `syscall` as Node's fs errors do.
 #define _GNU_SOURCE
@@ -56,6 +56,13 @@ static int read_times(napi_env env, napi_value sec_v, napi_value nsec_v, struct 
   return 1;
 }
 
+/** malloc(len + 1), or NULL with an ENOMEM error pending (named after `syscall`). */
+static char *alloc_path(napi_env env, size_t len, const char *syscall) {
+  char *path = malloc(len + 1);
+  if (path == NULL) throw_errno(env, ENOMEM, syscall);
+  return path;
+}
+
 /** Reads a path argument (string or Buffer, no NUL byte) into a malloc'd C string; NULL with an exception pending. */
 static char *read_path(napi_env env, napi_value value, const char *syscall) {
   char *path = NULL;
@@ -71,21 +78,15 @@ static char *read_path(napi_env env, napi_value value, const char *syscall) {
       napi_throw_type_error(env, NULL, "path must not contain a NUL byte");
       return NULL;
     }
-    path = malloc(len + 1);
-    if (path == NULL) {
-      throw_errno(env, ENOMEM, syscall);
-      return NULL;
-    }
+    path = alloc_path(env, len, syscall);
+    if (path == NULL) return NULL;
     memcpy(path, data, len);
     path[len] = 0;
   } else if (type == napi_string) {
     size_t len;
     if (napi_get_value_string_utf8(env, value, NULL, 0, &len) != napi_ok) return NULL;
-    path = malloc(len + 1);
-    if (path == NULL) {
-      throw_errno(env, ENOMEM, syscall);
-      return NULL;
-    }
+    path = alloc_path(env, len, syscall);
+    if (path == NULL) return NULL;
     if (napi_get_value_string_utf8(env, value, path, len + 1, &len) != napi_ok) {
       free(path);
       return NULL;

@@ -4,18 +4,8 @@ import type { BigIntStats } from 'node:fs';
 import { nameFields, type NodeType, type TreeNode } from '../repository/tree.js';
 import type { EntryName } from '../util/names.js';
 
-export function nodeType(st: BigIntStats): NodeType {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isCharacterDevice()) return 'chardev';
-  if (st.isBlockDevice()) return 'blockdev';
-  return 'socket';
-}
-
 export function nodeFromStat(name: EntryName, st: BigIntStats): TreeNode {
-  const type = nodeType(st);
+  const type = typeOfMode(Number(st.mode));
   const node = newNode(
     name,
     type,
@@ -70,6 +60,11 @@ const TYPES = new Map<number, NodeType>([
   [0o060000, 'blockdev'],
 ]);
 
+/** The entry type of an lstat mode (its S_IFMT bits), as Node's `isFile()`, `isDirectory()`… test them. */
+function typeOfMode(mode: number): NodeType {
+  return TYPES.get(mode & S_IFMT) ?? 'socket';
+}
+
 /** A 64-bit unsigned value given as high and low 32 bits, in decimal. */
 function u64String(hi: number, lo: number): string {
   return hi < 2 ** 21 ? String(hi * 2 ** 32 + lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
@@ -84,7 +79,7 @@ function nsString(sec: number, nsec: number): string {
 
 /** The same node as nodeFromStat, from lstatRaw's fields (util/utimens.ts): no BigInt or stats object made. */
 export function nodeFromRaw(name: EntryName, r: Float64Array): TreeNode {
-  const type = TYPES.get(r[0] & S_IFMT) ?? 'socket';
+  const type = typeOfMode(r[0]);
   const size = r[4];
   const node = newNode(
     name,

@@ -113,7 +113,7 @@ function processFile(fid: number, path: string | Uint8Array): void {
   try {
     fd = openSync(typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength), 'r');
     const chunker = new Chunker(gear, init.chunker);
-    // A new chunker references no earlier block (every chunk of the last file was sealed into buffers of its own):
+    // A new chunker references no earlier block (every chunk of the last file was sealed into the ring, a copy):
     // each file starts at the first block, so a tree of small files keeps one block resident, not all of them.
     nextBlock = 0;
     for (;;) {

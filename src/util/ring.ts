@@ -1,7 +1,8 @@
-// Sizing of the shared rings that carry chunks between threads (archiver/worker.ts, repository/seal-pool.ts).
-// A ring starts small and is replaced by a larger one only when a chunk needs more than growAbove(its length).
+// Placement in, and sizing of, the shared rings that carry sealed chunks from the backup's workers to the main
+// thread (archiver/worker.ts). A ring starts small and is replaced by a larger one only when a chunk needs more
+// than growAbove(its length).
 
-export const RING_SLACK = 4 * 1024 * 1024;
+const RING_SLACK = 4 * 1024 * 1024;
 
 /**
  * A chunk larger than this gets a new ring of grownRing(its size), for which the bound is at least that size
