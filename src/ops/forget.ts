@@ -1,7 +1,7 @@
 // Retention: forget removes the snapshots no policy keeps (optionally then prunes); prune removes the data no
 // snapshot references. Both hold the exclusive lock.
 import type { AppConfig } from '../config/schema.js';
-import { prune, type PruneResult } from '../repository/prune.js';
+import { prune, type PruneOptions, type PruneResult } from '../repository/prune.js';
 import type { Repository } from '../repository/repository.js';
 import { retentionWarning } from '../repository/write-order.js';
 import { type GroupPlan, planForget } from '../retention/groups.js';
@@ -44,21 +44,29 @@ export async function forget(spec: RepoSpec, input: ForgetInput, ctx: OpContext)
       if (d.aheadMs) ctx.emit({ type: 'warning', message: retentionWarning(d.ref, now) });
     const doomed = groups.flatMap((g) => g.decisions.filter((d) => !d.keep).map((d) => d.id));
     const removed: string[] = [];
-    // With prune, a damaged repository is found before anything is forgotten: prune would refuse it
-    // afterwards, and the forgotten snapshots could not be brought back.
-    if (input.prune && !input.dryRun) await prune(repo, { dryRun: true, repackUnused: input.repackUnused });
-    if (!input.dryRun) {
+    const forgetDoomed = async () => {
       for (const id of doomed) {
         throwIfAborted(ctx.signal);
         await repo.remove({ type: 'snapshot', name: id });
         removed.push(id);
       }
+      ctx.emit({ type: 'phase', phase: 'forget', state: 'finished' });
+    };
+    if (!input.prune) {
+      if (!input.dryRun) await forgetDoomed();
+      else ctx.emit({ type: 'phase', phase: 'forget', state: 'finished' });
+      return { outcome: 'ok', groups, removed, dryRun: !!input.dryRun };
     }
-    ctx.emit({ type: 'phase', phase: 'forget', state: 'finished' });
-    const pr = input.prune
-      ? await pruneLocked(repo, ctx, { dryRun: input.dryRun, repackUnused: input.repackUnused })
-      : undefined;
-    return { outcome: 'ok', groups, removed, dryRun: !!input.dryRun, ...(pr ? { prune: pr } : {}) };
+    // With prune, one pass: prune checks the repository (a damaged one is refused before anything is forgotten,
+    // since the forgotten snapshots could not be brought back), counts the doomed snapshots' data as unused, and
+    // forgets them just before it deletes anything.
+    const pr = await pruneLocked(repo, ctx, {
+      dryRun: input.dryRun,
+      repackUnused: input.repackUnused,
+      forget: { ids: new Set(doomed), beforeApply: forgetDoomed },
+    });
+    if (input.dryRun) ctx.emit({ type: 'phase', phase: 'forget', state: 'finished' });
+    return { outcome: 'ok', groups, removed, dryRun: !!input.dryRun, prune: pr };
   });
 }
 
@@ -89,11 +97,16 @@ export async function pruneRepository(spec: RepoSpec, input: PruneInput, ctx: Op
   );
 }
 
-async function pruneLocked(repo: Repository, ctx: OpContext, input: PruneInput): Promise<PruneSummary> {
+async function pruneLocked(
+  repo: Repository,
+  ctx: OpContext,
+  input: PruneInput & Pick<PruneOptions, 'forget'>,
+): Promise<PruneSummary> {
   ctx.emit({ type: 'phase', phase: 'prune', state: 'started' });
   const r = await prune(repo, {
     dryRun: input.dryRun,
     repackUnused: input.repackUnused,
+    forget: input.forget,
     signal: ctx.signal,
     onStep: (message) => ctx.emit({ type: 'phase', phase: 'prune', state: 'finished', message }),
   });

@@ -73,8 +73,11 @@ export class UsedBlobs {
   }
 }
 
-/** Every blob any snapshot references (trees, file contents, dumps); a missing one stops the prune. */
-export async function usedBlobs(repo: Repository): Promise<UsedBlobs> {
+/**
+ * Every blob any snapshot references (trees, file contents, dumps); a missing one stops the prune. Snapshots in
+ * `except` (about to be forgotten) are left out, so their data counts as unused.
+ */
+export async function usedBlobs(repo: Repository, except: ReadonlySet<string> = new Set()): Promise<UsedBlobs> {
   const used = new UsedBlobs(repo);
   const need = (id: string, what: string) => {
     if (!used.add(id)) {
@@ -102,6 +105,7 @@ export async function usedBlobs(repo: Repository): Promise<UsedBlobs> {
     );
   }
   for (const s of snapshots) {
+    if (except.has(s.id)) continue;
     // Every tree a component holds (file trees, buckets) and every blob list (dumps), whatever the kind: a kind
     // this version does not know may still reference data (format doc, "Snapshots").
     for (const c of s.snapshot.components as { kind: string; name: string; tree?: unknown; content?: unknown }[]) {
@@ -123,10 +127,19 @@ export interface PruneResult {
   dryRun: boolean;
 }
 
-export async function prune(
-  repo: Repository,
-  opts: { repackUnused?: number; dryRun?: boolean; signal?: AbortSignal; onStep?: (m: string) => void } = {},
-): Promise<PruneResult> {
+export interface PruneOptions {
+  repackUnused?: number;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  onStep?: (m: string) => void;
+  /**
+   * `forget --prune` in one pass: these snapshots' data counts as unused, and `beforeApply` (which removes them) runs
+   * after every check has passed and before anything else is deleted, so a damaged repository loses no snapshot.
+   */
+  forget?: { ids: ReadonlySet<string>; beforeApply: () => Promise<void> };
+}
+
+export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<PruneResult> {
   const step = opts.onStep ?? (() => {});
   const indexes = await repo.readIndexes();
   // Packs only a damaged index lists would look unreferenced, and be deleted.
@@ -148,7 +161,7 @@ export async function prune(
         `pack ${id} is listed in the index but missing from storage: not pruning a damaged repository; run 'strongbox check'`,
       );
   }
-  const used = await usedBlobs(repo);
+  const used = await usedBlobs(repo, opts.forget?.ids);
   const bytes = (es: IndexPack['entries']) => es.reduce((a, e) => a + e.length + PACK_ENTRY_LEN, 0);
   const uses: PackUse[] = [...listed.values()].map((p) => {
     // Decoded from the index body when read, not held: a million used blobs must not be a million objects here.
@@ -174,6 +187,7 @@ export async function prune(
     dryRun: !!opts.dryRun,
   };
   if (opts.dryRun) return result;
+  await opts.forget?.beforeApply();
   // Partial uploads of killed backups: no writer runs while prune holds the exclusive lock.
   result.leftoverBytes = (await repo.backend.removeLeftovers?.()) ?? 0;
   const staleIndexes = indexes.superseded;

@@ -217,8 +217,22 @@ describe('forget --prune', () => {
   it('prune --dry-run (and forget --dry-run --prune) report the same plan and change nothing in storage', async () => {
     const copy = clone('dry-run');
     const untouched = await repoListing(copy);
-    await r(copy, ['forget', '--keep-last', String(KEEP), '--prune', '--repack-unused', '10%', '--dry-run']);
+    const forgetDry = jsonOut(
+      (
+        await r(copy, [
+          '--json',
+          'forget',
+          '--keep-last',
+          String(KEEP),
+          '--prune',
+          '--repack-unused',
+          '10%',
+          '--dry-run',
+        ])
+      ).stdout,
+    ) as { removed: string[]; prune: PruneJson };
     expect(await repoListing(copy)).toEqual(untouched);
+    expect(forgetDry.removed).toEqual([]);
 
     await r(copy, ['forget', '--keep-last', String(KEEP)]);
     const forgotten = await repoListing(copy);
@@ -230,6 +244,8 @@ describe('forget --prune', () => {
     expect(dry.dryRun).toBe(true);
     const plan = (p: PruneJson) => [p.packsRemoved, p.packsRepacked, p.orphanPacks, p.bytesRemovable];
     expect(plan(dry)).toEqual(plan(pruneReport));
+    // The forget dry run planned its prune as if the doomed snapshots were gone: the plan the real run carried out.
+    expect(plan(forgetDry.prune)).toEqual(plan(pruneReport));
     expect([dry.packsWritten, dry.bytesWritten]).toEqual([0, 0]);
   });
 
