@@ -70,9 +70,15 @@ export function timeSteps(files: Buffer[], rounds: number): StepTiming[] {
     return out;
   });
   const ids = step('id', 'blob ID (HMAC-SHA256)', source, () => chunks.map((c) => blobId(key.idKey, c)));
-  const packed = step('compress', `compression (maybeCompress, zstd ${ZSTD_LEVEL})`, source, () =>
-    chunks.map((c) => maybeCompress(c)),
+  step('compress', `compression (maybeCompress, zstd ${ZSTD_LEVEL})`, source, () =>
+    chunks.reduce((n, c) => n + maybeCompress(c).data.length, 0),
   );
+  // Untimed: a compressed chunk is a view of the compressor's scratch buffer, valid only until the next call (the
+  // pipeline seals it at once), so the next steps' inputs are copies.
+  const packed = chunks.map((c) => {
+    const p = maybeCompress(c);
+    return { data: p.compressed ? Buffer.from(p.data) : p.data, compressed: p.compressed };
+  });
   const packedBytes = packed.reduce((n, p) => n + p.data.length, 0);
   const sealed = step('seal', 'sealing (AES-256-GCM)', packedBytes, () =>
     packed.map((p, i) => seal(key.encKey, p.data, ids[i])),
