@@ -31,7 +31,6 @@ export async function listTree(
 }
 
 export function lsEntry(path: FsPath, n: TreeNode): LsEntry {
-  const nsToIso = (ns: string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
   const where =
     typeof path === 'string' ? { path } : { path: path.toString('utf8'), pathBytes: path.toString('base64') };
   const link =
@@ -56,4 +55,11 @@ export function lsLine(e: LsEntry): string {
   const link = e.linktarget !== undefined ? ` -> ${exact(e.linktarget, e.linktargetBytes)}` : '';
   const kind = e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : '-';
   return `${kind}${(e.mode & 0o777).toString(8).padStart(3, '0')} ${String(e.size).padStart(12)}  ${exact(e.path, e.pathBytes)}${link}`;
+}
+
+/** Nanoseconds since the epoch (a decimal string) as an ISO time to the millisecond, rounded down. */
+export function nsToIso(ns: string): string {
+  // Cutting off the last six digits is the division for a positive time; BigInt handles the rest.
+  const ms = ns.length > 6 && ns[0] !== '-' ? Number(ns.slice(0, -6)) : Number(BigInt(ns) / 1_000_000n);
+  return new Date(ms).toISOString();
 }

@@ -28,6 +28,25 @@ describe('escapeName', () => {
   it('a string escapes as its UTF-8 bytes do', () => {
     expect(escapeName('new\nline')).toBe('new\\nline');
   });
+
+  it.each([
+    ['plain ASCII', 'report.txt', 'report.txt'],
+    ['valid UTF-8 stays', 'café ☕ 😀', 'café ☕ 😀'],
+    ['newline, tab, carriage return', 'a\nb\tc\rd', 'a\\nb\\tc\\rd'],
+    ['other control characters and DEL', '\x00\x1b[31m\x7f', '\\x00\\x1b[31m\\x7f'],
+    ['a backslash', 'a\\xff', 'a\\\\xff'],
+    ['C1 control U+0085', 'a\u0085b', 'a\\u0085b'],
+    ['U+009F, the last C1 control', 'a\u009fb', 'a\\u009fb'],
+    ['U+00A0 is not a control', 'a\u00a0b', 'a\u00a0b'],
+    ['bidi override U+202E', 'x\u202Etxt.exe', 'x\\u202etxt.exe'],
+    ['bidi isolate U+2066', 'x\u2066y', 'x\\u2066y'],
+    ['line separator U+2028', 'a\u2028b', 'a\\u2028b'],
+    ['a lone surrogate is not UTF-8: U+FFFD, as its bytes', 'a\ud800b', 'a\ufffdb'],
+  ])('a string: %s', (_what, input, want) => {
+    expect(escapeName(input)).toBe(want);
+    expect(escapeName(Buffer.from(input))).toBe(want);
+    expect(displayPath(input)).toBe(want);
+  });
 });
 
 describe('entryName, childPath and displayPath', () => {
