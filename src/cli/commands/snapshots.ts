@@ -69,8 +69,8 @@ export async function runSnapshots(g: GlobalOptions, io: Io, o: SnapshotsCmdOpti
 
 export async function runLs(g: GlobalOptions, arg: string, io: Io): Promise<void> {
   const spec = await plainRepo(choice(g));
-  // Printed as reached (the same text printJson would give for the array): a listing is never held whole.
-  // Lines go out in batches of ~64 KiB: one write a line was a tenth of a listing's time.
+  // Printed as reached (the same text printJson would give for the array), in batches of ~64 KiB (a write a line was
+  // a tenth of a listing's time): a listing is never held whole.
   let batch = '';
   const line = (s: string) => {
     batch += `${s}\n`;
