@@ -6,10 +6,14 @@
 //   setPath(path: string | Buffer, sec: number, nsec: number, noFollow: boolean): void
 //   setFd(fd: number, sec: number, nsec: number): void
 //   lstatInto(path: string | Buffer, out: Float64Array): void   (fields: see LSTAT_FIELDS in src/util/utimens.ts)
+//   renameNoReplace(from: string | Buffer, to: string | Buffer): number   (0, or the errno: it does not throw)
+// renameNoReplace renames unless `to` exists (renameat2 with RENAME_NOREPLACE): a restore's "is the real name free?"
+// and its rename in one step, with no moment between them in which a file made at that name would be replaced.
 // setPath and setFd set atime and mtime to the same instant. All throw an Error with `code` (e.g. "ENOENT"),
 // `errno` and `syscall` as Node's fs errors do.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -193,6 +197,30 @@ static napi_value lstat_into(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value rename_no_replace(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "renameNoReplace(from, to)");
+    return NULL;
+  }
+  char *from = read_path(env, argv[0], "renameat2");
+  if (from == NULL) return NULL;
+  char *to = read_path(env, argv[1], "renameat2");
+  if (to == NULL) {
+    free(from);
+    return NULL;
+  }
+  int rc = renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+  int err = rc == 0 ? 0 : errno;
+  free(from);
+  free(to);
+  napi_value result;
+  CHECK(napi_create_int32(env, err, &result));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   CHECK(napi_create_function(env, "setPath", NAPI_AUTO_LENGTH, set_path, NULL, &fn));
@@ -201,6 +229,8 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "setFd", fn));
   CHECK(napi_create_function(env, "lstatInto", NAPI_AUTO_LENGTH, lstat_into, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "lstatInto", fn));
+  CHECK(napi_create_function(env, "renameNoReplace", NAPI_AUTO_LENGTH, rename_no_replace, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "renameNoReplace", fn));
   return exports;
 }
 

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, linkSync, lstatSync, openSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { StrongboxError } from '../errors.js';
 import { displayPath, type FsPath } from '../util/names.js';
+import { renameNoReplaceSync } from '../util/utimens.js';
 
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 /** Temporary names start with this; short, so that a long real name's directory never overflows NAME_MAX. */
@@ -31,8 +32,13 @@ export class Staging {
 
   /** Moves the finished `tmp` to `path` in one step (a directory there is removed first, with --overwrite). */
   commit(tmp: FsPath, path: FsPath): void {
-    if (!this.overwrite && exists(path)) {
-      throw new StrongboxError('TARGET_NOT_EMPTY', `${displayPath(path)} exists; pass --overwrite to replace it`);
+    if (!this.overwrite) {
+      // One step where the system has it: nothing made at `path` meanwhile is ever replaced.
+      const r = renameNoReplaceSync(tmp, path);
+      if (r === 'renamed') return;
+      if (r === 'exists' || exists(path)) {
+        throw new StrongboxError('TARGET_NOT_EMPTY', `${displayPath(path)} exists; pass --overwrite to replace it`);
+      }
     }
     try {
       renameSync(tmp, path);

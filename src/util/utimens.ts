@@ -2,8 +2,10 @@
 // which at today's epoch resolves about a quarter of a microsecond). A small N-API addon in native/utimens calls
 // utimensat(2)/futimens(2); it is built by `npm install` (node-gyp, as zstd-napi is). Where it is missing (built
 // without a compiler), times are set to the microsecond through Node, and `nanosecondTimes()` says why.
+// The same addon reads lstat without garbage (lstatRaw) and renames without replacing (renameNoReplaceSync).
 import { utimesSync, futimesSync, lutimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { FsPath } from './names.js';
 import { PACKAGE_ROOT } from './package-root.js';
@@ -12,6 +14,7 @@ interface Addon {
   setPath(path: string | Buffer, sec: number, nsec: number, noFollow: boolean): void;
   setFd(fd: number, sec: number, nsec: number): void;
   lstatInto(path: string | Buffer, out: Float64Array): void;
+  renameNoReplace(from: string | Buffer, to: string | Buffer): number;
 }
 
 let addon: Addon | null | undefined;
@@ -99,4 +102,17 @@ export function lstatRaw(path: FsPath, out: Float64Array): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Renames `from` to `to` unless something is at `to`, in one step (renameat2 with RENAME_NOREPLACE, through the
+ * addon). 'exists' leaves both where they are. 'fallback' when it could not say: no addon, a filesystem or kernel
+ * without the flag, or any other failure; the caller then checks and renames through Node, which gives Node's own
+ * errors.
+ */
+export function renameNoReplaceSync(from: FsPath, to: FsPath): 'renamed' | 'exists' | 'fallback' {
+  const a = load();
+  if (!a) return 'fallback';
+  const err = a.renameNoReplace(from, to);
+  return err === 0 ? 'renamed' : err === osConstants.errno.EEXIST ? 'exists' : 'fallback';
 }

@@ -1,8 +1,25 @@
-import { lstatSync, mkdtempSync, openSync, closeSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nanosecondTimes, setFdTimesSync, setTimesSync, splitNs } from '../../../src/util/utimens.js';
+import {
+  nanosecondTimes,
+  renameNoReplaceSync,
+  setFdTimesSync,
+  setTimesSync,
+  splitNs,
+} from '../../../src/util/utimens.js';
 
 const mtimeNs = (p: string) => lstatSync(p, { bigint: true }).mtimeNs;
 
@@ -55,5 +72,27 @@ describe('utimens', () => {
     expect(() => setTimesSync(join(dir, 'missing'), 1n)).toThrow(
       expect.objectContaining({ code: 'ENOENT', syscall: 'utimensat' }),
     );
+  });
+
+  it('renames without replacing: a file, a directory or a dangling link at the new name stays, and so does the old one', () => {
+    const from = join(dir, 'from');
+    writeFileSync(from, 'new');
+    const file = join(dir, 'file');
+    const sub = join(dir, 'sub');
+    const link = join(dir, 'link');
+    writeFileSync(file, 'good');
+    mkdirSync(sub);
+    symlinkSync('nowhere', link);
+    for (const to of [file, sub, Buffer.from(link)]) expect(renameNoReplaceSync(from, to)).toBe('exists');
+    expect(readFileSync(file, 'utf8')).toBe('good');
+    expect(lstatSync(sub).isDirectory()).toBe(true);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(from, 'utf8')).toBe('new');
+    const free = join(dir, 'free');
+    expect(renameNoReplaceSync(from, free)).toBe('renamed');
+    expect(existsSync(from)).toBe(false);
+    expect(readFileSync(free, 'utf8')).toBe('new');
+    // Anything else is left to Node's rename, which gives its own error.
+    expect(renameNoReplaceSync(join(dir, 'missing'), join(dir, 'other'))).toBe('fallback');
   });
 });
