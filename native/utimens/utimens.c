@@ -106,14 +106,20 @@ static char *read_path(napi_env env, napi_value value, const char *syscall) {
   return path;
 }
 
-static napi_value set_path(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "setPath(path, sec, nsec, noFollow)");
-    return NULL;
+/** The call's first `n` arguments into `argv`; false (with a TypeError naming `usage` pending) when fewer came. */
+static bool get_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return false;
+  if (argc < n) {
+    napi_throw_type_error(env, NULL, usage);
+    return false;
   }
+  return true;
+}
+
+static napi_value set_path(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv, "setPath(path, sec, nsec, noFollow)")) return NULL;
   char *path = read_path(env, argv[0], "utimensat");
   if (path == NULL) return NULL;
   struct timespec ts[2];
@@ -130,13 +136,8 @@ static napi_value set_path(napi_env env, napi_callback_info info) {
 }
 
 static napi_value set_fd(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) {
-    napi_throw_type_error(env, NULL, "setFd(fd, sec, nsec)");
-    return NULL;
-  }
+  if (!get_args(env, info, 3, argv, "setFd(fd, sec, nsec)")) return NULL;
   int32_t fd;
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
     napi_throw_type_error(env, NULL, "fd must be a number");
@@ -157,11 +158,10 @@ static void put_u64(double *out, uint64_t v) {
 }
 
 static napi_value lstat_into(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!get_args(env, info, 2, argv, "lstatInto(path, out: Float64Array)")) return NULL;
   bool is_typed = false;
-  if (argc < 2 || napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed) {
+  if (napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed) {
     napi_throw_type_error(env, NULL, "lstatInto(path, out: Float64Array)");
     return NULL;
   }
@@ -198,13 +198,8 @@ static napi_value lstat_into(napi_env env, napi_callback_info info) {
 }
 
 static napi_value rename_no_replace(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, NULL, "renameNoReplace(from, to)");
-    return NULL;
-  }
+  if (!get_args(env, info, 2, argv, "renameNoReplace(from, to)")) return NULL;
   char *from = read_path(env, argv[0], "renameat2");
   if (from == NULL) return NULL;
   char *to = read_path(env, argv[1], "renameat2");
@@ -222,15 +217,20 @@ static napi_value rename_no_replace(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  CHECK(napi_create_function(env, "setPath", NAPI_AUTO_LENGTH, set_path, NULL, &fn));
-  CHECK(napi_set_named_property(env, exports, "setPath", fn));
-  CHECK(napi_create_function(env, "setFd", NAPI_AUTO_LENGTH, set_fd, NULL, &fn));
-  CHECK(napi_set_named_property(env, exports, "setFd", fn));
-  CHECK(napi_create_function(env, "lstatInto", NAPI_AUTO_LENGTH, lstat_into, NULL, &fn));
-  CHECK(napi_set_named_property(env, exports, "lstatInto", fn));
-  CHECK(napi_create_function(env, "renameNoReplace", NAPI_AUTO_LENGTH, rename_no_replace, NULL, &fn));
-  CHECK(napi_set_named_property(env, exports, "renameNoReplace", fn));
+  static const struct {
+    const char *name;
+    napi_callback fn;
+  } exported[] = {
+      {"setPath", set_path},
+      {"setFd", set_fd},
+      {"lstatInto", lstat_into},
+      {"renameNoReplace", rename_no_replace},
+  };
+  for (size_t i = 0; i < sizeof exported / sizeof exported[0]; i++) {
+    napi_value fn;
+    CHECK(napi_create_function(env, exported[i].name, NAPI_AUTO_LENGTH, exported[i].fn, NULL, &fn));
+    CHECK(napi_set_named_property(env, exports, exported[i].name, fn));
+  }
   return exports;
 }
 
