@@ -73,7 +73,7 @@ export const DRIVERS: readonly BackendDriver[] = [
     syntax: GIT_SYNTAX,
     options: gitOptionsSchema,
     open: async (rest, options, ctx) =>
-      (await import('./git/git.js')).openGitBackend(rest, options, ctx.env, ctx.signal),
+      (await import('./git/git.js')).openGitBackend(rest, options, ctx.env, ctx.signal, ctx.warn),
   }),
 ];
 
@@ -89,6 +89,8 @@ export interface OpenOptions {
   env?: NodeJS.ProcessEnv;
   /** The operation's signal (see OpenContext). */
   signal?: AbortSignal;
+  /** Where the backend's warnings go (see OpenContext). */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -158,7 +160,12 @@ export async function openMirrored(stores: StoreSpec[], opts: Omit<OpenOptions, 
 async function openBare(location: string, opts: OpenOptions): Promise<Backend> {
   const { driver, rest } = driverFor(location);
   const options = checkBackendOptions(location, opts.options);
-  return driver.open(rest, options, { location, env: opts.env ?? process.env, signal: opts.signal });
+  return driver.open(rest, options, {
+    location,
+    env: opts.env ?? process.env,
+    signal: opts.signal,
+    ...(opts.warn ? { warn: opts.warn } : {}),
+  });
 }
 
 function openMemory(name: string): Backend {

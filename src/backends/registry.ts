@@ -13,6 +13,8 @@ export interface OpenContext {
    * sftp) end their requests in flight at once (../abort.ts).
    */
   signal?: AbortSignal;
+  /** Where a backend reports what it did that the user should know of (the git backend: a stale lock removed). */
+  warn?: (message: string) => void;
 }
 
 export interface BackendDriver<Schema extends z.ZodType = z.ZodType> {

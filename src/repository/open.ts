@@ -17,9 +17,11 @@ function openStores(
   options: BackendOptions | undefined,
   mirrors: MirrorLocation[] | undefined,
   signal?: AbortSignal,
+  warn?: (message: string) => void,
 ): Promise<Backend> {
-  if (!mirrors?.length) return openBackend(location, { options, signal });
-  return openMirrored([{ location, ...(options !== undefined ? { options } : {}) }, ...mirrors], { signal });
+  const ctx = { signal, ...(warn ? { warn } : {}) };
+  if (!mirrors?.length) return openBackend(location, { options, ...ctx });
+  return openMirrored([{ location, ...(options !== undefined ? { options } : {}) }, ...mirrors], ctx);
 }
 
 /**
@@ -38,7 +40,7 @@ export async function openRepository(
     signal?: AbortSignal;
   } = {},
 ): Promise<Repository> {
-  const backend = await openStores(location, opts.backendOptions, opts.mirrors, opts.signal);
+  const backend = await openStores(location, opts.backendOptions, opts.mirrors, opts.signal, opts.warn);
   try {
     await Repository.readConfig(backend);
     const repo = await Repository.open(backend, await password(), { clock: opts.clock, warn: opts.warn });

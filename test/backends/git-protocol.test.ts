@@ -2,14 +2,15 @@
 // are replayed and both land, exclusive creates are atomic across hosts, removals are batched and rewrite history
 // (and a host with a stale tip never brings removed objects back), and provider limits are enforced.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { chmod, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Backend, Handle } from '../../src/backends/backend.js';
 import { openGitBackend } from '../../src/backends/git/git.js';
 import type { GitOptions } from '../../src/backends/git/options.js';
 import { bytes, collect, hexName, rejection } from '../conformance/fixtures.js';
+import { startGitHttp } from '../support/git-http.js';
 import { commitsOf, gitIn, gitPlace, haveGit, pathsOf, type GitPlace } from '../support/git-remote.js';
 
 const data = (label: string): Handle => ({ type: 'data', name: hexName(label) });
@@ -20,8 +21,8 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
   let place: GitPlace;
   let remote: string;
   const opened: Backend[] = [];
-  const host = (name: string, opts: GitOptions = {}) => {
-    const b = openGitBackend(remote, { cacheDir: place.cache(name), ...opts });
+  const host = (name: string, opts: GitOptions = {}, warn?: (message: string) => void) => {
+    const b = openGitBackend(remote, { cacheDir: place.cache(name), ...opts }, process.env, undefined, warn);
     opened.push(b);
     return b;
   };
@@ -216,5 +217,76 @@ describe.skipIf(!haveGit())('git backend protocol (two hosts on one bare reposit
     await a.save(data('x'), bytes(3));
     expect(commitsOf(remote, 'backups')).toHaveLength(1);
     expect(commitsOf(remote, 'main')).toEqual([]);
+  });
+
+  describe('a lock file that a killed git left on the remote (refs/heads/main.lock)', () => {
+    const branchLock = () => join(remote, 'refs', 'heads', 'main.lock');
+
+    it('is removed once older than staleRefLockSeconds, with a warning naming it, and the save lands', async () => {
+      const warnings: string[] = [];
+      const a = host('a', { staleRefLockSeconds: 2 }, (m) => warnings.push(m));
+      await a.save(data('before'), bytes(10, 1));
+      await writeFile(branchLock(), ''); // as a receive-pack killed mid-update leaves it
+      const started = Date.now();
+      await a.save(data('after'), bytes(10, 2));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1500); // waited for it to age: it might have been live
+      expect(existsSync(branchLock())).toBe(false);
+      expect(pathsOf(remote).sort()).toEqual([dataPath(data('after')), dataPath(data('before'))].sort());
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`removed ${branchLock()}`);
+    });
+
+    it('is removed at once when already older than that', async () => {
+      const warnings: string[] = [];
+      const a = host('a', {}, (m) => warnings.push(m)); // the default: 60 s
+      await a.save(data('before'), bytes(10, 1));
+      await writeFile(branchLock(), '');
+      const old = new Date(Date.now() - 10 * 60_000);
+      await utimes(branchLock(), old, old);
+      await a.save(data('after'), bytes(10, 2));
+      expect(existsSync(branchLock())).toBe(false);
+      expect(pathsOf(remote)).toContain(dataPath(data('after')));
+      expect(warnings).toEqual([expect.stringMatching(/removed .*main\.lock.* 600 s old/)]);
+    });
+
+    it('is waited for while a live git holds it, and left to that git', async () => {
+      const warnings: string[] = [];
+      const a = host('a', {}, (m) => warnings.push(m));
+      await a.save(data('before'), bytes(10, 1));
+      await writeFile(branchLock(), '');
+      const release = setTimeout(() => rmSync(branchLock()), 700);
+      try {
+        await a.save(data('after'), bytes(10, 2));
+      } finally {
+        clearTimeout(release);
+      }
+      expect(pathsOf(remote)).toContain(dataPath(data('after')));
+      expect(warnings).toEqual([]);
+    });
+
+    it('fails the save with the path to remove when the remote is not on this machine (http)', async () => {
+      const bare = remote;
+      const server = await startGitHttp(dirname(bare), 'tok-lock');
+      try {
+        const env = { ...process.env, SB_TEST_GIT_TOKEN: 'tok-lock' };
+        const open = () =>
+          openGitBackend(
+            server.url(basename(bare)),
+            { tokenEnv: 'SB_TEST_GIT_TOKEN', cacheDir: place.cache('http'), staleRefLockSeconds: 2 },
+            env,
+          );
+        const a = open();
+        opened.push(a);
+        await a.save(data('before'), bytes(10, 1));
+        await writeFile(branchLock(), '');
+        const err = await rejection(a.save(data('after'), bytes(10, 2)));
+        expect(a.isPermanent(err), String(err)).toBe(true);
+        expect(String(err)).toMatch(/refs\/heads\/main\.lock/);
+        expect(String(err)).toMatch(/remove it/);
+        expect(existsSync(branchLock())).toBe(true); // not ours to remove
+      } finally {
+        await server.stop();
+      }
+    });
   });
 });

@@ -2,11 +2,13 @@
 // pack size the provider limit cannot take, backup, byte-exact restore, check --read-data, forget --prune leaves a
 // remote whose branch is one root commit, a backup killed with SIGKILL mid-push (with its git children) leaves a
 // repository that checks clean and takes the next backup, SIGINT mid-push leaves no lock, a forget --prune killed
-// mid-push leaves a clean repository and the next prune one root commit, two hosts (two caches) back up at once,
+// mid-push leaves a clean repository and the next prune one root commit, a lock file a killed git left on the
+// branch is removed with a warning, two hosts (two caches) back up at once,
 // and status warns as the repository nears warnSizeMiB. Then the same over ssh:// with the key and known_hosts
 // from strongbox.yaml.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffTrees } from '../../src/util/treediff.js';
@@ -178,6 +180,26 @@ describe.skipIf(!haveGit())('a git: repository through the CLI', () => {
     expect(commitsOf(remote)).toHaveLength(1);
     expect(jsonOut((await r(['--json', 'snapshots'])).stdout)).toHaveLength(1);
     expect(jsonOut((await r(['--json', 'check', '--read-data'])).stdout).outcome).toBe('ok');
+  });
+
+  it('a lock file a killed git left on the branch is removed with a warning, and the backup lands', async () => {
+    const lockFile = join(remote, 'refs', 'heads', 'main.lock');
+    await writeFile(lockFile, ''); // what a receive-pack killed while it updated the branch leaves
+    const old = new Date(Date.now() - 5 * 60_000);
+    await utimes(lockFile, old, old);
+    await writeFile(join(src, 'after-lock.txt'), 'landed\n');
+    const res = await r(['--json', 'backup', src]);
+    const warnings = res.stdout
+      .split('\n')
+      .filter((l) => l.includes('"warning"'))
+      .map((l) => JSON.parse(l) as { message: string });
+    expect(
+      warnings.map((w) => w.message),
+      res.stdout,
+    ).toEqual([expect.stringMatching(/^removed .*main\.lock from git:.*, 30\d s old/)]);
+    expect(existsSync(lockFile)).toBe(false);
+    expect(pathsOf(remote).some((p) => p.startsWith('snapshots/'))).toBe(true);
+    expect(jsonOut((await r(['--json', 'check'])).stdout).outcome).toBe('ok');
   });
 
   it('two hosts (two caches) backing up at once both land: both snapshots listed, restorable, and check clean', async () => {

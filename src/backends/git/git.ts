@@ -14,7 +14,13 @@ import { buildsSshCommand, gitEnvironment } from './environment.js';
 import { endSshConnection, sshControlDir } from './ssh-mux.js';
 import { gitError } from './errors.js';
 import { parseGitLocation } from './location.js';
-import { DEFAULT_MAX_FILE_MIB, DEFAULT_TIMEOUT_SECONDS, DEFAULT_WARN_SIZE_MIB, type GitOptions } from './options.js';
+import {
+  DEFAULT_MAX_FILE_MIB,
+  DEFAULT_STALE_REF_LOCK_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
+  DEFAULT_WARN_SIZE_MIB,
+  type GitOptions,
+} from './options.js';
 import { createBlobReader } from './reader.js';
 import { createGitRunner } from './run.js';
 import { GitStore } from './store.js';
@@ -36,6 +42,7 @@ export function openGitBackend(
   options: GitOptions,
   env: NodeJS.ProcessEnv = process.env,
   signal?: AbortSignal,
+  warn?: (message: string) => void,
 ): Backend {
   const target = parseGitLocation(rest, options.branch);
   const location = target.display;
@@ -56,6 +63,8 @@ export function openGitBackend(
     ref,
     location,
     timeoutMs: (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    staleLockMs: (options.staleRefLockSeconds ?? DEFAULT_STALE_REF_LOCK_SECONDS) * 1000,
+    ...(warn ? { warn } : {}),
     exists: (path) => alreadyExists(handleOf(path), location),
   });
 

@@ -40,6 +40,15 @@ export const gitOptionsSchema = z.strictObject({
     .positive()
     .optional()
     .describe('how long one fetch or push may take before it is killed and retried (default 600)'),
+  staleRefLockSeconds: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'how old a lock file a killed git left in the remote repository (refs/heads/main.lock) must be before ' +
+        'strongbox removes it (remote on this machine) or fails naming it (elsewhere); default 60',
+    ),
 });
 
 export type GitOptions = z.output<typeof gitOptionsSchema>;
@@ -47,4 +56,5 @@ export type GitOptions = z.output<typeof gitOptionsSchema>;
 export const DEFAULT_MAX_FILE_MIB = 50;
 export const DEFAULT_WARN_SIZE_MIB = 1024;
 export const DEFAULT_TIMEOUT_SECONDS = 600;
+export const DEFAULT_STALE_REF_LOCK_SECONDS = 60;
 export const DEFAULT_USERNAME = 'x-access-token';

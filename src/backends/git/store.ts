@@ -2,7 +2,11 @@
 // removals committed one batch at a time on the tip and pushed with a lease, fetched and replayed when another host
 // pushed first; removals of anything but locks make the commit a new root (history rewrite).
 import { existsSync } from 'node:fs';
+import { realpath, rm, stat } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
+import { monotonicMs, systemClock } from '../../clock.js';
 import { sleep } from '../../util/scope.js';
+import { BackendError } from '../backend.js';
 import { buildTree, readTree, type Entry } from './tree.js';
 import { gitError } from './errors.js';
 import { GitFailure, type GitRunner } from './run.js';
@@ -28,6 +32,10 @@ export interface StoreSettings {
   ref: string;
   location: string;
   timeoutMs: number;
+  /** How old a lock file left on the remote by a git that did not finish must be before it is removed or reported. */
+  staleLockMs: number;
+  /** Reports what the store did that the user should know of (a stale lock file it removed). */
+  warn?: (message: string) => void;
   /** Called with a put refused because its path exists: the error to reject it with. */
   exists(path: string): Error;
 }
@@ -41,6 +49,12 @@ const MAX_ATTEMPTS = 30;
  */
 const STALE =
   /\[rejected\] \((stale info|fetch first|non-fast-forward)\)|cannot lock ref|failed to update ref|reference already exists/;
+/**
+ * A push that found a lock file of the remote repository taken (its path there): another push holding it for a
+ * moment, or a git on the remote's machine killed while it held it, which nobody will remove (git says to remove
+ * it by hand).
+ */
+const LOCK_TAKEN = /Unable to create '([^'\n]+\.lock)': File exists/;
 
 export class GitStore {
   private tip: string | null = null;
@@ -197,16 +211,24 @@ export class GitStore {
     const puts = batch.filter((op): op is Put => op.kind === 'put');
     try {
       if (!this.fetched) await this.fetch();
-      for (let attempt = 1; ; attempt++) {
+      let races = 0;
+      let lockedSince: number | undefined;
+      for (;;) {
         const plan = this.plan(batch);
-        if (plan.changes.length === 0 || (await this.push(plan.changes, plan.rewrite))) {
+        const pushed = plan.changes.length === 0 ? true : await this.push(plan.changes, plan.rewrite);
+        if (pushed === true) {
           this.settle(batch, plan.refused);
           return;
         }
-        if (attempt >= MAX_ATTEMPTS) {
-          throw new GitFailure('push', 1, `another host kept pushing first (${MAX_ATTEMPTS} attempts)`);
+        if (pushed === false) {
+          if (++races >= MAX_ATTEMPTS) {
+            throw new GitFailure('push', 1, `another host kept pushing first (${MAX_ATTEMPTS} attempts)`);
+          }
+          await sleep(Math.random() * Math.min(1000, 50 * races));
+        } else {
+          lockedSince ??= monotonicMs();
+          await this.waitOutLock(pushed.lock, lockedSince);
         }
-        await sleep(Math.random() * Math.min(1000, 50 * attempt));
         await this.fetch();
       }
     } catch (err) {
@@ -234,8 +256,59 @@ export class GitStore {
     return { changes, refused, rewrite };
   }
 
-  /** Builds the commit on the tip and pushes it with the tip as lease; false when the lease was stale. */
-  private async push(changes: [string, Entry | null][], rewrite: boolean): Promise<boolean> {
+  /**
+   * Before the next try of a push that found `lock` (a path on the remote's machine) taken since `since`. On this
+   * machine, a lock older than staleLockMs was left by a git that did not finish (a push killed while it updated
+   * the branch): it is removed, with a warning; a younger one is waited for. A remote elsewhere cannot be touched:
+   * the push fails once the lock has been in the way for that long, saying which file to remove there.
+   */
+  private async waitOutLock(lock: string, since: number): Promise<void> {
+    const file = await this.localLockFile(lock);
+    const { staleLockMs } = this.s;
+    if (file !== undefined) {
+      const st = await stat(file).catch(() => undefined);
+      if (st === undefined) return; // released meanwhile
+      const age = systemClock.now() - st.mtimeMs; // the file's age: wall-clock time
+      if (age >= staleLockMs) {
+        await rm(file, { force: true });
+        this.s.warn?.(
+          `removed ${file} from ${this.s.location}: a lock on the branch, ${Math.round(age / 1000)} s old, that a ` +
+            'git killed while it updated the branch left behind; no push could land while it was there',
+        );
+        return;
+      }
+      return sleep(Math.min(staleLockMs - age, 100 + Math.random() * 200));
+    }
+    const waited = monotonicMs() - since;
+    if (waited >= staleLockMs) {
+      throw new BackendError(
+        'permanent',
+        `cannot push at ${this.s.location}: the lock file ${lock} on the remote has refused every push for ` +
+          `${Math.round(waited / 1000)} s. A git there did not finish (it was killed while it updated the branch) ` +
+          'and nobody will remove its lock: if no git is running on that repository, remove it (git itself says so)',
+      );
+    }
+    return sleep(Math.min(staleLockMs - waited, 100 + Math.random() * 400));
+  }
+
+  /** The lock file git named, when the remote is a directory on this machine and the file is inside it. */
+  private async localLockFile(lock: string): Promise<string | undefined> {
+    const root = this.target.localPath;
+    if (root === undefined) return undefined;
+    try {
+      const [top, dir] = await Promise.all([realpath(root), realpath(dirname(resolve(root, lock)))]);
+      if (dir !== top && !dir.startsWith(top + sep)) return undefined;
+      return resolve(dir, lock.slice(lock.lastIndexOf('/') + 1));
+    } catch {
+      return undefined; // its directory is gone: then so is the lock (the next push says what is wrong)
+    }
+  }
+
+  /**
+   * Builds the commit on the tip and pushes it with the tip as lease; false when the lease was stale, the lock
+   * file's path when a lock on the remote was taken.
+   */
+  private async push(changes: [string, Entry | null][], rewrite: boolean): Promise<boolean | { lock: string }> {
     const tree = await buildTree(this.git, this.s.gitDir, this.tip, changes);
     if (tree === this.tipTree) return true;
     const saved = changes.filter(([, e]) => e !== null).length;
@@ -256,7 +329,10 @@ export class GitStore {
         { timeoutMs: this.s.timeoutMs },
       );
     } catch (err) {
-      if (err instanceof GitFailure && (STALE.test(err.stdout) || STALE.test(err.stderr))) return false;
+      if (!(err instanceof GitFailure)) throw err;
+      const lock = LOCK_TAKEN.exec(err.stderr)?.[1];
+      if (lock !== undefined) return { lock };
+      if (STALE.test(err.stdout) || STALE.test(err.stderr)) return false;
       throw err;
     }
     await this.git.run(['update-ref', this.s.ref, commit]);
