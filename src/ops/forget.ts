@@ -45,16 +45,17 @@ export async function forget(spec: RepoSpec, input: ForgetInput, ctx: OpContext)
     const doomed = groups.flatMap((g) => g.decisions.filter((d) => !d.keep).map((d) => d.id));
     const removed: string[] = [];
     const forgetDoomed = async () => {
-      for (const id of doomed) {
-        throwIfAborted(ctx.signal);
-        await repo.remove({ type: 'snapshot', name: id });
-        removed.push(id);
+      if (!input.dryRun) {
+        for (const id of doomed) {
+          throwIfAborted(ctx.signal);
+          await repo.remove({ type: 'snapshot', name: id });
+          removed.push(id);
+        }
       }
       ctx.emit({ type: 'phase', phase: 'forget', state: 'finished' });
     };
     if (!input.prune) {
-      if (!input.dryRun) await forgetDoomed();
-      else ctx.emit({ type: 'phase', phase: 'forget', state: 'finished' });
+      await forgetDoomed();
       return { outcome: 'ok', groups, removed, dryRun: !!input.dryRun };
     }
     // With prune, one pass: prune checks the repository (a damaged one is refused before anything is forgotten,
@@ -65,7 +66,7 @@ export async function forget(spec: RepoSpec, input: ForgetInput, ctx: OpContext)
       repackUnused: input.repackUnused,
       forget: { ids: new Set(doomed), beforeApply: forgetDoomed },
     });
-    if (input.dryRun) ctx.emit({ type: 'phase', phase: 'forget', state: 'finished' });
+    if (input.dryRun) await forgetDoomed(); // a dry run's prune stops before it would call it
     return { outcome: 'ok', groups, removed, dryRun: !!input.dryRun, prune: pr };
   });
 }
