@@ -221,6 +221,7 @@ export class GitStore {
           return;
         }
         if (pushed === false) {
+          lockedSince = undefined; // the lock was free for this push: a lock seen later is another one
           if (++races >= MAX_ATTEMPTS) {
             throw new GitFailure('push', 1, `another host kept pushing first (${MAX_ATTEMPTS} attempts)`);
           }
